@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int ddbc_placeholder_tmpl;

@@ -1,0 +1,126 @@
+/*
+ * ddb/av.h - DynamoDB AttributeValue tree (S N B SS NS BS M L NULL BOOL).
+ *
+ * The generic value model of libddb: low-level operations take and return
+ * items as ddb_av maps; generated code converts its structs to and from it.
+ *
+ * Representation:
+ *  - S: UTF-8 text; N: decimal number *text* (kept exactly, up to 38 digits);
+ *    B: raw bytes (base64 only on the wire). All three use `u.str`, whose
+ *    `ptr` is always NUL-terminated (B may contain NULs; use `len`).
+ *  - SS/NS/BS: `u.list` of S/N/B elements respectively.
+ *  - L: `u.list` of any values. M: `u.map`, members in insertion order,
+ *    names unique.
+ *
+ * Ownership: every ddb_av is a heap node owned by exactly one parent or by
+ * the caller. Constructors return a new node (NULL when out of memory, with
+ * DDB_ENOMEM recorded). Functions that insert a child take ownership of it
+ * even when they fail (the child is freed), so a call chain never leaks.
+ * ddb_av_free(NULL) is a no-op.
+ *
+ * Thread safety: a tree is plain data; concurrent reads are safe, writes
+ * need external synchronisation.
+ */
+#ifndef DDB_AV_H
+#define DDB_AV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ddb_av_type {
+    DDB_AV_NULL = 0,
+    DDB_AV_S,
+    DDB_AV_N,
+    DDB_AV_B,
+    DDB_AV_BOOL,
+    DDB_AV_SS,
+    DDB_AV_NS,
+    DDB_AV_BS,
+    DDB_AV_L,
+    DDB_AV_M
+} ddb_av_type;
+
+typedef struct ddb_av ddb_av;
+
+typedef struct ddb_av_member {
+    char *name; /* NUL-terminated */
+    size_t name_len;
+    ddb_av *value;
+} ddb_av_member;
+
+struct ddb_av {
+    ddb_av_type type;
+    union {
+        bool boolean;
+        struct {
+            char *ptr; /* NUL-terminated */
+            size_t len;
+        } str; /* S, N, B */
+        struct {
+            ddb_av **items;
+            size_t len, cap;
+        } list; /* L, SS, NS, BS */
+        struct {
+            ddb_av_member *items;
+            size_t len, cap;
+        } map; /* M */
+    } u;
+};
+
+/* Wire tag of a type: "S", "N", ..., "NULL", "BOOL". */
+const char *ddb_av_type_tag(ddb_av_type t);
+
+/* --- constructors (return NULL on ENOMEM or invalid input, error recorded) --- */
+ddb_av *ddb_av_new(ddb_av_type t); /* empty container, NULL, or BOOL false / empty S/N/B */
+ddb_av *ddb_av_null(void);
+ddb_av *ddb_av_bool(bool v);
+ddb_av *ddb_av_s(const char *s);                   /* copies; s must not be NULL */
+ddb_av *ddb_av_s_len(const char *s, size_t len);   /* copies len bytes */
+ddb_av *ddb_av_n(const char *text);                /* validates with ddb_number_check */
+ddb_av *ddb_av_n_i64(int64_t v);
+ddb_av *ddb_av_n_double(double v);                 /* DDB_EINVAL for NaN/Inf; shortest round-trip text */
+ddb_av *ddb_av_b(const void *data, size_t len);    /* copies */
+
+/* --- containers: take ownership of `child` in every case --- */
+/* Appends to L/SS/NS/BS. For sets, the child type must match (S/N/B) else DDB_ETYPE. */
+int ddb_av_list_push(ddb_av *list, ddb_av *child);
+/* Sets member `name` of M, replacing (and freeing) any previous value. */
+int ddb_av_map_set(ddb_av *map, const char *name, ddb_av *child);
+int ddb_av_map_set_len(ddb_av *map, const char *name, size_t name_len, ddb_av *child);
+
+/* --- lookup (borrowed pointers, valid while the tree is unchanged) --- */
+const ddb_av *ddb_av_map_get(const ddb_av *map, const char *name); /* NULL if absent or not M */
+/* Removes member `name` and returns it to the caller (owned); NULL if absent. */
+ddb_av *ddb_av_map_take(ddb_av *map, const char *name);
+/* Number of elements/members of a container, 0 for scalars. */
+size_t ddb_av_len(const ddb_av *v);
+
+/* --- typed reads: 0, DDB_ETYPE (wrong type) or DDB_EINVAL (out of range) --- */
+int ddb_av_get_i64(const ddb_av *v, int64_t *out);
+int ddb_av_get_double(const ddb_av *v, double *out);
+
+/* --- whole trees --- */
+void ddb_av_free(ddb_av *v);
+ddb_av *ddb_av_clone(const ddb_av *v);
+/* Deep equality. Sets compare as sets (order-insensitive), maps by member
+ * name (order-insensitive), numbers by numeric value ("1.0" == "1"). */
+bool ddb_av_equal(const ddb_av *a, const ddb_av *b);
+
+/*
+ * Checks DynamoDB number text: optional '-', digits with optional '.', optional
+ * exponent; at most 38 significant digits; magnitude 0 or within
+ * [1E-130, 9.9999999999999999999999999999999999999E+125].
+ * Returns 0 or DDB_EINVAL (message says why).
+ */
+int ddb_number_check(const char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DDB_AV_H */

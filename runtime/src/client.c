@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int ddb_placeholder_client;
