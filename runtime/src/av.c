@@ -1,2 +1,888 @@
-/* placeholder: being written */
-typedef int ddb_placeholder_av;
+/*
+ * av.c - the AttributeValue tree: construction, containers, lookup, typed
+ * reads, clone, equality, and DynamoDB's number rules.
+ *
+ * Memory layout: an S, N or B node and its payload are one allocation (the
+ * bytes follow the struct), so a scalar costs one malloc. Containers own a
+ * growable array of children (L, SS, NS, BS) or members (M); every member
+ * name is its own allocation.
+ */
+#include "ddb/av.h"
+
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "av_internal.h"
+#include "ddb/error.h"
+
+/* ---------------------------------------------------------------------------
+ * DynamoDB numbers
+ *
+ * DynamoDB documents numbers as "up to 38 digits of precision", range
+ * 1E-130 to 9.9999999999999999999999999999999999999E+125 in magnitude (and
+ * zero), "leading and trailing zeroes are trimmed". What the service really
+ * does (observed, and relied on by the AWS SDKs and by ScyllaDB Alternator's
+ * compatibility tests):
+ *  - Syntax: optional '+' or '-', digits with at most one '.', at least one
+ *    digit, optional exponent 'e'/'E' [+-] digits. Leading zeros ("0001.23"),
+ *    ".5", "5." and "+3" are accepted; spaces, "NaN", "Infinity", hex are
+ *    not.
+ *  - Precision counts *significant* digits: from the first to the last
+ *    non-zero digit. Leading zeros never count; trailing zeros never count
+ *    either, also those of an integer: "1" followed by 40 zeros has one
+ *    significant digit and is accepted (it is 1E+40); "1.50" has two.
+ *    39 significant digits are rejected.
+ *  - Range is on the adjusted exponent a of d1.d2...dn x 10^a: zero, or
+ *    -130 <= a <= 125. So 1E-130 and 9.99...9E+125 pass, while 1E-131,
+ *    0.9E-130, 1E+126 and 11E+125 fail. Zero passes whatever its exponent
+ *    ("0e1000", "-0").
+ * ------------------------------------------------------------------------- */
+
+#define NUMBER_MAX_DIGITS 38
+#define NUMBER_MIN_EXP (-130)
+#define NUMBER_MAX_EXP 125
+/* Exponents saturate here while parsing: far outside the valid range, far
+ * from int64 overflow even after adding the length of the text. */
+#define EXP_SATURATE 1000000000000000LL
+/* Room for the canonical text of a valid number: '-', 38 digits, 'E', exponent. */
+#define CANON_MAX 64
+
+/* A number reduced to its value: (-1)^neg x d1.d2...dn x 10^exp, with
+ * d1 and dn non-zero. Zero is ndigits == 0 and neg == false. */
+typedef struct dec {
+    bool neg;
+    int ndigits;
+    int64_t exp;
+    char digits[NUMBER_MAX_DIGITS];
+} dec;
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Parses the optional exponent part at *p; returns false on bad syntax. */
+static bool dec_exponent(const char **p, const char *end, int64_t *exp)
+{
+    *exp = 0;
+    if (*p == end || (**p != 'e' && **p != 'E'))
+        return true;
+    const char *q = *p + 1;
+    bool neg = q < end && *q == '-';
+    if (q < end && (*q == '+' || *q == '-'))
+        q++;
+    if (q == end || !is_digit(*q))
+        return false;
+    for (; q < end && is_digit(*q); q++) {
+        if (*exp < EXP_SATURATE)
+            *exp = *exp * 10 + (*q - '0');
+    }
+    if (neg)
+        *exp = -*exp;
+    *p = q;
+    return true;
+}
+
+/*
+ * Parses number text into *d. Returns NULL, or why the text is not a number
+ * of at most 38 significant digits (range is checked by dec_range).
+ * Digits are indexed in order of appearance, ignoring the point; `nint` is
+ * how many precede the point, `first`/`last` index the outer non-zero ones.
+ */
+static const char *dec_parse(const char *s, size_t len, dec *d)
+{
+    const char *p = s;
+    const char *end = s + len;
+    d->neg = false;
+    d->ndigits = 0;
+    d->exp = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        d->neg = *p++ == '-';
+    int64_t index = 0, nint = -1, first = -1, last = -1;
+    for (; p < end; p++) {
+        if (*p == '.' && nint < 0) {
+            nint = index;
+            continue;
+        }
+        if (!is_digit(*p))
+            break;
+        if (*p != '0') {
+            if (first < 0)
+                first = index;
+            if (index - first >= NUMBER_MAX_DIGITS)
+                return "more than 38 significant digits";
+            last = index;
+        }
+        if (first >= 0 && index - first < NUMBER_MAX_DIGITS)
+            d->digits[index - first] = *p;
+        index++;
+    }
+    int64_t exp;
+    if (index == 0 || !dec_exponent(&p, end, &exp) || p != end)
+        return "not a number";
+    if (first < 0) {
+        d->neg = false;
+        return NULL;
+    }
+    if (nint < 0)
+        nint = index;
+    d->ndigits = (int)(last - first + 1);
+    d->exp = nint - 1 - first + exp;
+    return NULL;
+}
+
+static const char *dec_range(const dec *d)
+{
+    if (d->ndigits == 0)
+        return NULL;
+    if (d->exp > NUMBER_MAX_EXP)
+        return "magnitude above 9.9999999999999999999999999999999999999E+125";
+    if (d->exp < NUMBER_MIN_EXP)
+        return "magnitude below 1E-130";
+    return NULL;
+}
+
+/* Canonical text of a parsed number: "0", or [-]DIGITSE<exp>. Two numbers
+ * are equal exactly when their canonical texts are. Returns the length. */
+static size_t dec_canon(const dec *d, char out[CANON_MAX])
+{
+    if (d->ndigits == 0) {
+        out[0] = '0';
+        return 1;
+    }
+    size_t n = 0;
+    if (d->neg)
+        out[n++] = '-';
+    memcpy(out + n, d->digits, (size_t)d->ndigits);
+    n += (size_t)d->ndigits;
+    return n + (size_t)snprintf(out + n, CANON_MAX - n, "E%lld", (long long)d->exp);
+}
+
+const char *ddb_number_problem(const char *text, size_t len)
+{
+    dec d;
+    const char *why = dec_parse(text, len, &d);
+    return why != NULL ? why : dec_range(&d);
+}
+
+int ddb_number_check(const char *text, size_t len)
+{
+    if (text == NULL)
+        return ddb_error_set(DDB_EINVAL, "number text is NULL");
+    const char *why = ddb_number_problem(text, len);
+    if (why == NULL)
+        return 0;
+    int shown = len > 64 ? 64 : (int)len;
+    return ddb_error_set(DDB_EINVAL, "invalid DynamoDB number \"%.*s%s\": %s", shown, text,
+                         len > 64 ? "..." : "", why);
+}
+
+const char *ddb_number_to_i64(const char *text, size_t len, int64_t *out)
+{
+    dec d;
+    const char *why = dec_parse(text, len, &d);
+    if (why != NULL)
+        return why;
+    if (d.ndigits == 0) {
+        *out = 0;
+        return NULL;
+    }
+    if (d.exp < d.ndigits - 1)
+        return "not an integer";
+    if (d.exp > 18)
+        return "out of the int64 range";
+    uint64_t mag = 0;
+    for (int64_t i = 0; i <= d.exp; i++)
+        mag = mag * 10 + (uint64_t)(i < d.ndigits ? d.digits[i] - '0' : 0);
+    uint64_t limit = d.neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (mag > limit)
+        return "out of the int64 range";
+    if (!d.neg)
+        *out = (int64_t)mag;
+    else /* the magnitude of INT64_MIN does not fit int64 */
+        *out = mag == limit ? INT64_MIN : -(int64_t)mag;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Locale-independent double conversion. printf/strtod follow LC_NUMERIC,
+ * and a program that called setlocale(LC_ALL, "") in, say, de_DE would get
+ * "0,5" - text DynamoDB rejects. The conversions switch the calling thread
+ * to the "C" numeric locale (uselocale is per thread) and back.
+ * ------------------------------------------------------------------------- */
+
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+static locale_t c_numeric;
+
+static void c_numeric_init(void)
+{
+    c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Enters the "C" numeric locale; returns what numeric_leave restores.
+ * If that locale could not be created (out of memory at first use), the
+ * thread's locale stays in effect. */
+static locale_t numeric_enter(void)
+{
+    pthread_once(&c_numeric_once, c_numeric_init);
+    return c_numeric != (locale_t)0 ? uselocale(c_numeric) : (locale_t)0;
+}
+
+static void numeric_leave(locale_t previous)
+{
+    if (previous != (locale_t)0)
+        uselocale(previous);
+}
+
+const char *ddb_number_to_double(const char *text, double *out)
+{
+    locale_t previous = numeric_enter();
+    char *end;
+    double v = strtod(text, &end);
+    numeric_leave(previous);
+    if (end == text || *end != '\0')
+        return "not a number";
+    if (!isfinite(v))
+        return "out of the double range";
+    *out = v;
+    return NULL;
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back as exactly v. */
+static void format_shortest(double v, char out[32])
+{
+    locale_t previous = numeric_enter();
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(out, 32, "%.*g", precision, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    numeric_leave(previous);
+}
+
+/* ---------------------------------------------------------------------------
+ * Nodes
+ * ------------------------------------------------------------------------- */
+
+const char *const ddb_av_tags[DDB_AV_M + 1] = {
+    [DDB_AV_NULL] = "NULL", [DDB_AV_S] = "S",   [DDB_AV_N] = "N",   [DDB_AV_B] = "B", [DDB_AV_BOOL] = "BOOL",
+    [DDB_AV_SS] = "SS",     [DDB_AV_NS] = "NS", [DDB_AV_BS] = "BS", [DDB_AV_L] = "L", [DDB_AV_M] = "M",
+};
+
+const char *ddb_av_type_tag(ddb_av_type t)
+{
+    return (unsigned)t <= (unsigned)DDB_AV_M ? ddb_av_tags[t] : "?";
+}
+
+static bool is_scalar_str(ddb_av_type t)
+{
+    return t == DDB_AV_S || t == DDB_AV_N || t == DDB_AV_B;
+}
+
+static bool is_list(ddb_av_type t)
+{
+    return t == DDB_AV_L || t == DDB_AV_SS || t == DDB_AV_NS || t == DDB_AV_BS;
+}
+
+static bool is_set(ddb_av_type t)
+{
+    return t == DDB_AV_SS || t == DDB_AV_NS || t == DDB_AV_BS;
+}
+
+ddb_av_type ddb_av_set_element(ddb_av_type t)
+{
+    return t == DDB_AV_SS ? DDB_AV_S : t == DDB_AV_NS ? DDB_AV_N : DDB_AV_B;
+}
+
+static ddb_av *node_alloc(ddb_av_type t, size_t extra)
+{
+    if (extra > SIZE_MAX - sizeof(ddb_av)) {
+        ddb_error_set(DDB_ENOMEM, "attribute value of %zu bytes is too large", extra);
+        return NULL;
+    }
+    ddb_av *v = malloc(sizeof *v + extra);
+    if (v == NULL) {
+        ddb_error_set(DDB_ENOMEM, "out of memory allocating a %s value", ddb_av_type_tag(t));
+        return NULL;
+    }
+    memset(v, 0, sizeof *v);
+    v->type = t;
+    return v;
+}
+
+ddb_av *ddb_av_str_alloc(ddb_av_type t, size_t len)
+{
+    if (len == SIZE_MAX) {
+        ddb_error_set(DDB_ENOMEM, "attribute value too large");
+        return NULL;
+    }
+    ddb_av *v = node_alloc(t, len + 1);
+    if (v == NULL)
+        return NULL;
+    v->u.str.ptr = (char *)(v + 1);
+    v->u.str.len = len;
+    v->u.str.ptr[len] = '\0';
+    return v;
+}
+
+static ddb_av *str_new(ddb_av_type t, const void *data, size_t len)
+{
+    if (data == NULL && len != 0) {
+        ddb_error_set(DDB_EINVAL, "%s value: NULL data with length %zu", ddb_av_type_tag(t), len);
+        return NULL;
+    }
+    ddb_av *v = ddb_av_str_alloc(t, len);
+    if (v != NULL && len != 0)
+        memcpy(v->u.str.ptr, data, len);
+    return v;
+}
+
+ddb_av *ddb_av_new(ddb_av_type t)
+{
+    if (is_scalar_str(t))
+        return ddb_av_str_alloc(t, 0);
+    if ((unsigned)t > (unsigned)DDB_AV_M) {
+        ddb_error_set(DDB_EINVAL, "unknown attribute value type %d", (int)t);
+        return NULL;
+    }
+    return node_alloc(t, 0);
+}
+
+ddb_av *ddb_av_null(void)
+{
+    return node_alloc(DDB_AV_NULL, 0);
+}
+
+ddb_av *ddb_av_bool(bool v)
+{
+    ddb_av *av = node_alloc(DDB_AV_BOOL, 0);
+    if (av != NULL)
+        av->u.boolean = v;
+    return av;
+}
+
+ddb_av *ddb_av_s(const char *s)
+{
+    if (s == NULL) {
+        ddb_error_set(DDB_EINVAL, "S value: NULL string");
+        return NULL;
+    }
+    return str_new(DDB_AV_S, s, strlen(s));
+}
+
+ddb_av *ddb_av_s_len(const char *s, size_t len)
+{
+    return str_new(DDB_AV_S, s, len);
+}
+
+ddb_av *ddb_av_n(const char *text)
+{
+    size_t len = text != NULL ? strlen(text) : 0;
+    if (ddb_number_check(text, len) != 0)
+        return NULL;
+    return str_new(DDB_AV_N, text, len);
+}
+
+ddb_av *ddb_av_n_i64(int64_t v)
+{
+    char text[24];
+    int n = snprintf(text, sizeof text, "%lld", (long long)v);
+    return str_new(DDB_AV_N, text, (size_t)n);
+}
+
+ddb_av *ddb_av_n_double(double v)
+{
+    if (!isfinite(v)) {
+        ddb_error_set(DDB_EINVAL, "N value: %s is not a finite number", isnan(v) ? "NaN" : "infinity");
+        return NULL;
+    }
+    char text[32];
+    format_shortest(v, text);
+    return ddb_av_n(text);
+}
+
+ddb_av *ddb_av_b(const void *data, size_t len)
+{
+    return str_new(DDB_AV_B, data, len);
+}
+
+void ddb_av_free(ddb_av *v)
+{
+    if (v == NULL)
+        return;
+    if (is_list(v->type)) {
+        for (size_t i = 0; i < v->u.list.len; i++)
+            ddb_av_free(v->u.list.items[i]);
+        free(v->u.list.items);
+    } else if (v->type == DDB_AV_M) {
+        for (size_t i = 0; i < v->u.map.len; i++) {
+            free(v->u.map.items[i].name);
+            ddb_av_free(v->u.map.items[i].value);
+        }
+        free(v->u.map.items);
+    }
+    free(v);
+}
+
+/* ---------------------------------------------------------------------------
+ * Containers
+ * ------------------------------------------------------------------------- */
+
+/* Makes room for one more element in an array of `size`-byte elements. */
+static int grow(void **items, size_t *cap, size_t len, size_t size)
+{
+    if (len < *cap)
+        return 0;
+    size_t ncap = *cap != 0 ? *cap * 2 : 4;
+    if (ncap > SIZE_MAX / size / 2)
+        return ddb_error_set(DDB_ENOMEM, "container too large");
+    void *p = realloc(*items, ncap * size);
+    if (p == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory growing a container to %zu entries", ncap);
+    *items = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* Code for a NULL argument. It most likely stands for a constructor that
+ * just failed (with DDB_ENOMEM or DDB_EINVAL); that error is kept, message
+ * included, so a call chain reports its first failure. */
+static int missing(const char *what)
+{
+    int code = ddb_last_error()->code;
+    if (code == DDB_ENOMEM || code == DDB_EINVAL)
+        return code;
+    return ddb_error_set(DDB_EINVAL, "%s is NULL", what);
+}
+
+static int check_list_child(const ddb_av *list, const ddb_av *child)
+{
+    if (list == NULL)
+        return missing("list");
+    if (!is_list(list->type))
+        return ddb_error_set(DDB_ETYPE, "cannot append to a %s value", ddb_av_type_tag(list->type));
+    if (is_set(list->type) && child->type != ddb_av_set_element(list->type))
+        return ddb_error_set(DDB_ETYPE, "a %s element cannot be a %s value", ddb_av_type_tag(list->type),
+                             ddb_av_type_tag(child->type));
+    return 0;
+}
+
+int ddb_av_list_push(ddb_av *list, ddb_av *child)
+{
+    if (child == NULL)
+        return missing("list element");
+    int rc = check_list_child(list, child);
+    if (rc == 0)
+        rc = grow((void **)&list->u.list.items, &list->u.list.cap, list->u.list.len, sizeof(ddb_av *));
+    if (rc != 0) {
+        ddb_av_free(child);
+        return rc;
+    }
+    list->u.list.items[list->u.list.len++] = child;
+    return 0;
+}
+
+int ddb_av_map_append(ddb_av *map, char *name, size_t name_len, ddb_av *child)
+{
+    int rc = grow((void **)&map->u.map.items, &map->u.map.cap, map->u.map.len, sizeof(ddb_av_member));
+    if (rc != 0) {
+        free(name);
+        ddb_av_free(child);
+        return rc;
+    }
+    ddb_av_member *m = &map->u.map.items[map->u.map.len++];
+    m->name = name;
+    m->name_len = name_len;
+    m->value = child;
+    return 0;
+}
+
+static ddb_av_member *member_find(const ddb_av *map, const char *name, size_t len)
+{
+    for (size_t i = 0; i < map->u.map.len; i++) {
+        ddb_av_member *m = &map->u.map.items[i];
+        if (m->name_len == len && memcmp(m->name, name, len) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static char *copy_name(const char *name, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (p == NULL) {
+        ddb_error_set(DDB_ENOMEM, "out of memory copying an attribute name");
+        return NULL;
+    }
+    memcpy(p, name, len);
+    p[len] = '\0';
+    return p;
+}
+
+static int check_map(const ddb_av *map, const char *name)
+{
+    if (map == NULL)
+        return missing("map");
+    if (map->type != DDB_AV_M)
+        return ddb_error_set(DDB_ETYPE, "cannot set a member of a %s value", ddb_av_type_tag(map->type));
+    if (name == NULL)
+        return ddb_error_set(DDB_EINVAL, "attribute name is NULL");
+    return 0;
+}
+
+int ddb_av_map_set_len(ddb_av *map, const char *name, size_t name_len, ddb_av *child)
+{
+    if (child == NULL)
+        return missing("member value");
+    int rc = check_map(map, name);
+    if (rc != 0) {
+        ddb_av_free(child);
+        return rc;
+    }
+    ddb_av_member *m = member_find(map, name, name_len);
+    if (m != NULL) {
+        ddb_av_free(m->value);
+        m->value = child;
+        return 0;
+    }
+    char *copy = copy_name(name, name_len);
+    if (copy == NULL) {
+        ddb_av_free(child);
+        return DDB_ENOMEM;
+    }
+    return ddb_av_map_append(map, copy, name_len, child);
+}
+
+int ddb_av_map_set(ddb_av *map, const char *name, ddb_av *child)
+{
+    return ddb_av_map_set_len(map, name, name != NULL ? strlen(name) : 0, child);
+}
+
+const ddb_av *ddb_av_map_get(const ddb_av *map, const char *name)
+{
+    if (map == NULL || map->type != DDB_AV_M || name == NULL)
+        return NULL;
+    const ddb_av_member *m = member_find(map, name, strlen(name));
+    return m != NULL ? m->value : NULL;
+}
+
+ddb_av *ddb_av_map_take(ddb_av *map, const char *name)
+{
+    if (map == NULL || map->type != DDB_AV_M || name == NULL)
+        return NULL;
+    ddb_av_member *m = member_find(map, name, strlen(name));
+    if (m == NULL)
+        return NULL;
+    ddb_av *value = m->value;
+    free(m->name);
+    size_t index = (size_t)(m - map->u.map.items);
+    memmove(m, m + 1, (map->u.map.len - index - 1) * sizeof *m);
+    map->u.map.len--;
+    return value;
+}
+
+size_t ddb_av_len(const ddb_av *v)
+{
+    if (v == NULL)
+        return 0;
+    if (is_list(v->type))
+        return v->u.list.len;
+    return v->type == DDB_AV_M ? v->u.map.len : 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Typed reads
+ * ------------------------------------------------------------------------- */
+
+static int expect_n(const ddb_av *v)
+{
+    if (v == NULL)
+        return ddb_error_set(DDB_ETYPE, "expected an N value, got nothing");
+    if (v->type != DDB_AV_N)
+        return ddb_error_set(DDB_ETYPE, "expected an N value, got %s", ddb_av_type_tag(v->type));
+    return 0;
+}
+
+static int number_failure(const ddb_av *v, const char *what, const char *why)
+{
+    return ddb_error_set(DDB_EINVAL, "N value \"%.64s\" as %s: %s", v->u.str.ptr, what, why);
+}
+
+int ddb_av_get_i64(const ddb_av *v, int64_t *out)
+{
+    int rc = expect_n(v);
+    if (rc != 0)
+        return rc;
+    const char *why = ddb_number_to_i64(v->u.str.ptr, v->u.str.len, out);
+    return why == NULL ? 0 : number_failure(v, "int64", why);
+}
+
+int ddb_av_get_double(const ddb_av *v, double *out)
+{
+    int rc = expect_n(v);
+    if (rc != 0)
+        return rc;
+    const char *why = ddb_number_problem(v->u.str.ptr, v->u.str.len);
+    if (why == NULL)
+        why = ddb_number_to_double(v->u.str.ptr, out);
+    return why == NULL ? 0 : number_failure(v, "double", why);
+}
+
+/* ---------------------------------------------------------------------------
+ * Clone
+ * ------------------------------------------------------------------------- */
+
+static ddb_av *clone_map(const ddb_av *v)
+{
+    ddb_av *copy = ddb_av_new(DDB_AV_M);
+    for (size_t i = 0; copy != NULL && i < v->u.map.len; i++) {
+        const ddb_av_member *m = &v->u.map.items[i];
+        ddb_av *value = ddb_av_clone(m->value);
+        char *name = value != NULL ? copy_name(m->name, m->name_len) : NULL;
+        if (name == NULL || ddb_av_map_append(copy, name, m->name_len, value) != 0) {
+            if (name == NULL)
+                ddb_av_free(value);
+            ddb_av_free(copy);
+            copy = NULL;
+        }
+    }
+    return copy;
+}
+
+static ddb_av *clone_list(const ddb_av *v)
+{
+    ddb_av *copy = ddb_av_new(v->type);
+    for (size_t i = 0; copy != NULL && i < v->u.list.len; i++) {
+        if (ddb_av_list_push(copy, ddb_av_clone(v->u.list.items[i])) != 0) {
+            ddb_av_free(copy);
+            copy = NULL;
+        }
+    }
+    return copy;
+}
+
+ddb_av *ddb_av_clone(const ddb_av *v)
+{
+    if (v == NULL) {
+        ddb_error_set(DDB_EINVAL, "cannot clone a NULL value");
+        return NULL;
+    }
+    if (is_scalar_str(v->type))
+        return str_new(v->type, v->u.str.ptr, v->u.str.len);
+    if (is_list(v->type))
+        return clone_list(v);
+    if (v->type == DDB_AV_M)
+        return clone_map(v);
+    ddb_av *copy = node_alloc(v->type, 0);
+    if (copy != NULL)
+        copy->u.boolean = v->u.boolean;
+    return copy;
+}
+
+/* ---------------------------------------------------------------------------
+ * Equality. Sets and maps are compared through sorted keys: a set element's
+ * key is its bytes (S, B) or its canonical number text (N); a map member's
+ * key is its name. Sorting makes the comparison O(n log n) and
+ * order-insensitive, and lets sets ignore repeated elements.
+ * ------------------------------------------------------------------------- */
+
+typedef struct av_key {
+    const char *ptr;
+    size_t len;
+    const ddb_av *value; /* member value (M) */
+} av_key;
+
+/* Key storage: small containers use the inline arrays. */
+#define KEYS_INLINE 8
+
+typedef struct key_list {
+    av_key *keys;
+    char (*canon)[CANON_MAX]; /* NS only: canonical texts the keys point to */
+    size_t n;
+    av_key inline_keys[KEYS_INLINE];
+} key_list;
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const av_key *a = pa;
+    const av_key *b = pb;
+    int c = memcmp(a->ptr, b->ptr, a->len < b->len ? a->len : b->len);
+    if (c != 0)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* The key of a number: its canonical text when it parses, else its bytes
+ * (an invalid number can only equal the same text: canonical texts are
+ * valid numbers, so the two kinds never collide). */
+static av_key number_key(const ddb_av *n, char canon[CANON_MAX])
+{
+    dec d;
+    if (dec_parse(n->u.str.ptr, n->u.str.len, &d) != NULL)
+        return (av_key){n->u.str.ptr, n->u.str.len, NULL};
+    return (av_key){canon, dec_canon(&d, canon), NULL};
+}
+
+static void keys_release(key_list *k)
+{
+    if (k->keys != k->inline_keys)
+        free(k->keys);
+    free(k->canon);
+}
+
+static av_key element_key(const key_list *k, const ddb_av *v, size_t i)
+{
+    if (v->type == DDB_AV_M)
+        return (av_key){v->u.map.items[i].name, v->u.map.items[i].name_len, v->u.map.items[i].value};
+    const ddb_av *e = v->u.list.items[i];
+    if (v->type == DDB_AV_NS)
+        return number_key(e, k->canon[i]);
+    return (av_key){e->u.str.ptr, e->u.str.len, NULL};
+}
+
+/* Fills and sorts the keys of an M, SS, NS or BS node. 0 or DDB_ENOMEM. */
+static int keys_build(key_list *k, const ddb_av *v)
+{
+    k->n = ddb_av_len(v);
+    av_key *heap = k->n > KEYS_INLINE ? calloc(k->n, sizeof *heap) : NULL;
+    k->keys = heap != NULL ? heap : k->inline_keys;
+    /* n + 1: calloc(0, ...) may return NULL */
+    k->canon = v->type == DDB_AV_NS ? calloc(k->n + 1, sizeof *k->canon) : NULL;
+    if ((k->n > KEYS_INLINE && heap == NULL) || (v->type == DDB_AV_NS && k->canon == NULL)) {
+        keys_release(k);
+        return ddb_error_set(DDB_ENOMEM, "out of memory comparing attribute values");
+    }
+    for (size_t i = 0; i < k->n; i++)
+        k->keys[i] = element_key(k, v, i);
+    qsort(k->keys, k->n, sizeof *k->keys, key_cmp);
+    return 0;
+}
+
+/* Drops repeated keys of a sorted set. */
+static void keys_unique(key_list *k)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (out == 0 || key_cmp(&k->keys[out - 1], &k->keys[i]) != 0)
+            k->keys[out++] = k->keys[i];
+    }
+    k->n = out;
+}
+
+static bool keys_equal(const key_list *a, const key_list *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        if (key_cmp(&a->keys[i], &b->keys[i]) != 0 || !ddb_av_equal(a->keys[i].value, b->keys[i].value))
+            return false;
+    }
+    return true;
+}
+
+static bool keyed_equal(const ddb_av *a, const ddb_av *b)
+{
+    key_list ka, kb;
+    if (keys_build(&ka, a) != 0)
+        return false;
+    if (keys_build(&kb, b) != 0) {
+        keys_release(&ka);
+        return false;
+    }
+    if (is_set(a->type)) {
+        keys_unique(&ka);
+        keys_unique(&kb);
+    }
+    bool equal = keys_equal(&ka, &kb);
+    keys_release(&ka);
+    keys_release(&kb);
+    return equal;
+}
+
+/* Maps up to this size are checked for a repeated name pair by pair, which
+ * beats sorting at that size; larger ones through sorted keys. */
+#define DUP_PAIRWISE_MAX 16
+
+static bool same_name(const ddb_av_member *a, const ddb_av_member *b)
+{
+    return a->name_len == b->name_len && (a->name_len == 0 || a->name[0] == b->name[0]) &&
+           memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+int ddb_av_map_has_duplicate(const ddb_av *map, const char **dup)
+{
+    const ddb_av_member *m = map->u.map.items;
+    if (map->u.map.len <= DUP_PAIRWISE_MAX) {
+        for (size_t i = 1; i < map->u.map.len; i++) {
+            for (size_t j = 0; j < i; j++) {
+                if (same_name(&m[i], &m[j])) {
+                    *dup = m[i].name;
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+    key_list k;
+    if (keys_build(&k, map) != 0)
+        return DDB_ENOMEM;
+    int found = 0;
+    for (size_t i = 1; i < k.n && !found; i++) {
+        if (key_cmp(&k.keys[i - 1], &k.keys[i]) == 0) {
+            *dup = k.keys[i].ptr;
+            found = 1;
+        }
+    }
+    keys_release(&k);
+    return found;
+}
+
+static bool numbers_equal(const ddb_av *a, const ddb_av *b)
+{
+    char ca[CANON_MAX], cb[CANON_MAX];
+    av_key ka = number_key(a, ca);
+    av_key kb = number_key(b, cb);
+    return key_cmp(&ka, &kb) == 0;
+}
+
+static bool lists_equal(const ddb_av *a, const ddb_av *b)
+{
+    if (a->u.list.len != b->u.list.len)
+        return false;
+    for (size_t i = 0; i < a->u.list.len; i++) {
+        if (!ddb_av_equal(a->u.list.items[i], b->u.list.items[i]))
+            return false;
+    }
+    return true;
+}
+
+bool ddb_av_equal(const ddb_av *a, const ddb_av *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case DDB_AV_NULL:
+        return true;
+    case DDB_AV_BOOL:
+        return a->u.boolean == b->u.boolean;
+    case DDB_AV_S:
+    case DDB_AV_B:
+        return a->u.str.len == b->u.str.len && memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
+    case DDB_AV_N:
+        return numbers_equal(a, b);
+    case DDB_AV_L:
+        return lists_equal(a, b);
+    case DDB_AV_SS:
+    case DDB_AV_NS:
+    case DDB_AV_BS:
+    case DDB_AV_M:
+        return keyed_equal(a, b);
+    }
+    return false;
+}

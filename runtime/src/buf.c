@@ -2,6 +2,7 @@
 #include "ddb/buf.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ int ddb_buf_reserve(ddb_buf *b, size_t extra)
     char *p = realloc(b->data, cap);
     if (p == NULL)
         return ddb_error_set(DDB_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+    p[b->len] = '\0'; /* the first allocation must read as "" too */
     b->data = p;
     b->cap = cap;
     return 0;
@@ -74,6 +76,13 @@ int ddb_buf_putc(ddb_buf *b, char c)
     }
     return ddb_buf_append(b, &c, 1);
 }
+
+/* buf.h declares this without a format attribute; clang's -Wformat-nonliteral
+ * needs one to accept the vsnprintf calls below. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
+int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap);
 
 int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap)
 {
@@ -207,6 +216,36 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
+/*
+ * Decodes one group of four characters into bytes[0..2]. Only the last
+ * group may end in "=" or "=="; its unused low bits must be zero (the
+ * canonical encoding, so decoding and re-encoding gives the same text).
+ * Returns the number of bytes (1-3), -1 for an invalid character or -2 for
+ * non-zero padding bits, with *bad set to the index of the character.
+ */
+static int b64_group(const unsigned char *q, bool last, unsigned char bytes[3], size_t *bad)
+{
+    int pad = last && q[3] == '=' ? (q[2] == '=' ? 2 : 1) : 0;
+    uint32_t w = 0;
+    for (int k = 0; k < 4 - pad; k++) {
+        int v = b64_value(q[k]);
+        if (v < 0) {
+            *bad = (size_t)k;
+            return -1;
+        }
+        w = w << 6 | (uint32_t)v;
+    }
+    w <<= 6 * pad;
+    if ((w & (pad == 2 ? 0xFFFFu : pad == 1 ? 0xFFu : 0u)) != 0) {
+        *bad = (size_t)(3 - pad);
+        return -2;
+    }
+    bytes[0] = (unsigned char)(w >> 16);
+    bytes[1] = (unsigned char)(w >> 8);
+    bytes[2] = (unsigned char)w;
+    return 3 - pad;
+}
+
 int ddb_base64_decode(ddb_buf *out, const char *text, size_t len)
 {
     if (len % 4 != 0)
@@ -214,31 +253,16 @@ int ddb_base64_decode(ddb_buf *out, const char *text, size_t len)
     int rc = ddb_buf_reserve(out, len / 4 * 3);
     if (rc != 0)
         return rc;
-    size_t start = out->len;
     unsigned char *p = (unsigned char *)out->data + out->len;
     for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            unsigned char c = (unsigned char)text[i + k];
-            if (c == '=' && i + 4 == len && k >= 2) {
-                v[k] = 0;
-                pad++;
-                continue;
-            }
-            v[k] = pad != 0 ? -1 : b64_value(c);
-            if (v[k] < 0) {
-                out->len = start;
-                out->data[start] = '\0';
-                return ddb_error_set(DDB_EINVAL, "invalid base64 character at offset %zu", i + (size_t)k);
-            }
+        size_t bad = 0;
+        int n = b64_group((const unsigned char *)text + i, i + 4 == len, p, &bad);
+        if (n < 0) {
+            out->data[out->len] = '\0';
+            return ddb_error_set(DDB_EINVAL, "%s at offset %zu",
+                                 n == -1 ? "invalid base64 character" : "non-zero base64 padding bits", i + bad);
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        *p++ = (unsigned char)(w >> 16);
-        if (pad < 2)
-            *p++ = (unsigned char)(w >> 8);
-        if (pad < 1)
-            *p++ = (unsigned char)w;
+        p += n;
     }
     out->len = (size_t)((char *)p - out->data);
     out->data[out->len] = '\0';

@@ -1,2 +1,672 @@
-/* placeholder: being written */
-typedef int ddb_placeholder_client;
+/* client.c - the DynamoDB client: configuration, credentials cache,
+ * signing, the retry loop, checksum verification and AWS error mapping. */
+#include "ddb/client.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ddb/error.h"
+#include "ddb/json.h"
+#include "ddb/sigv4.h"
+#include "ddb/version.h"
+#include "client_internal.h"
+#include "json_internal.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 2000L
+#define DEFAULT_REQUEST_TIMEOUT_MS 30000L
+#define DEFAULT_REGION "us-east-1"
+#define TARGET_PREFIX "DynamoDB_20120810."
+/* Credentials this close to their expiration are fetched again. */
+#define CREDS_REFRESH_MARGIN_S 60
+/* Most bytes of a non-JSON error body quoted in the message. */
+#define RAW_BODY_QUOTE_MAX 200
+
+/* Cached credentials, shared by calls in flight: a call holds a reference
+ * while it signs, so a refresh never frees what another thread uses. */
+typedef struct creds_ref {
+    ddb_credentials creds;
+    unsigned refs; /* guarded by ddb_client.creds_lock */
+} creds_ref;
+
+struct ddb_client {
+    char *endpoint; /* scheme://authority/path */
+    char *host;     /* Host header */
+    char *path;     /* request path, "/" by default */
+    char *region;
+    ddb_credentials_provider *provider;
+    ddb_transport *transport;
+    ddb_sigv4_cache *sig_cache;
+    ddb_retry_policy retry;
+    ddb_retry_quota *quota; /* NULL: no quota */
+    long connect_timeout_ms;
+    long request_timeout_ms;
+    bool verify_crc32;
+    pthread_mutex_t creds_lock;
+    creds_ref *creds; /* NULL until the first call; guarded by creds_lock */
+};
+
+/* ------------------------------------------------------------------ */
+/* AWS error types -> DDB_E* codes: the one table                     */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+    const char *type;
+    int code;
+} aws_error_codes[] = {
+    {"ConditionalCheckFailedException", DDB_ECONDITION},
+    {"ProvisionedThroughputExceededException", DDB_ETHROTTLED},
+    {"ThrottlingException", DDB_ETHROTTLED},
+    {"RequestLimitExceeded", DDB_ETHROTTLED},
+    {"TransactionCanceledException", DDB_ECANCELLED},
+    {"TransactionConflictException", DDB_EINUSE},
+    {"TransactionInProgressException", DDB_EINUSE},
+    {"ValidationException", DDB_EVALIDATION},
+    {"SerializationException", DDB_EVALIDATION},
+    {"IdempotentParameterMismatchException", DDB_EVALIDATION},
+    {"ResourceNotFoundException", DDB_ERESOURCE},
+    {"TableNotFoundException", DDB_ERESOURCE},
+    {"IndexNotFoundException", DDB_ERESOURCE},
+    {"ResourceInUseException", DDB_EINUSE},
+    {"TableInUseException", DDB_EINUSE},
+    {"TableAlreadyExistsException", DDB_EEXISTS},
+    {"UnrecognizedClientException", DDB_EAUTH},
+    {"AccessDeniedException", DDB_EAUTH},
+    {"InvalidSignatureException", DDB_EAUTH},
+    {"IncompleteSignatureException", DDB_EAUTH},
+    {"MissingAuthenticationToken", DDB_EAUTH},
+    {"MissingAuthenticationTokenException", DDB_EAUTH},
+    {"ExpiredToken", DDB_EAUTH},
+    {"ExpiredTokenException", DDB_EAUTH},
+    {"InvalidClientTokenId", DDB_EAUTH},
+    {"ItemCollectionSizeLimitExceededException", DDB_ELIMIT},
+    {"LimitExceededException", DDB_ELIMIT},
+    {"InternalServerError", DDB_ESERVICE},
+    {"InternalFailure", DDB_ESERVICE},
+    {"ServiceUnavailable", DDB_ESERVICE},
+};
+
+static int code_for_status(long status)
+{
+    if (status >= 500)
+        return DDB_ESERVICE;
+    switch (status) {
+    case 429:
+        return DDB_ETHROTTLED;
+    case 401:
+    case 403:
+        return DDB_EAUTH;
+    case 413:
+        return DDB_ELIMIT;
+    default:
+        return status >= 400 ? DDB_EVALIDATION : DDB_EPROTOCOL;
+    }
+}
+
+static int code_for_type(const char *type, long status)
+{
+    for (size_t i = 0; i < sizeof aws_error_codes / sizeof aws_error_codes[0]; i++)
+        if (strcmp(type, aws_error_codes[i].type) == 0)
+            return aws_error_codes[i].code;
+    return code_for_status(status);
+}
+
+/* Records a body that is not a JSON error document: its start becomes the
+ * message, with control bytes replaced so the message stays one line. */
+static int error_from_raw_body(int code, long status, const char *body, size_t len)
+{
+    char quote[RAW_BODY_QUOTE_MAX + 1];
+    size_t n = len < RAW_BODY_QUOTE_MAX ? len : RAW_BODY_QUOTE_MAX;
+    for (size_t i = 0; i < n; i++)
+        quote[i] = iscntrl((unsigned char)body[i]) ? ' ' : body[i];
+    quote[n] = '\0';
+    if (n == 0)
+        return ddb_error_set(code, "HTTP %ld with an empty body", status);
+    return ddb_error_set(code, "HTTP %ld: %s%s", status, quote, len > n ? "..." : "");
+}
+
+int ddb_error_from_response(long http_status, const char *body, size_t len, const char *request_id)
+{
+    ddb_jdoc *doc = NULL;
+    if (body == NULL || len == 0 || ddb_jdoc_parse(body, len, NULL, &doc) != 0) {
+        error_from_raw_body(code_for_status(http_status), http_status, body,
+                            body != NULL ? len : 0);
+        return ddb_error_set_aws(http_status, NULL, request_id);
+    }
+    const ddb_jnode *root = ddb_jdoc_root(doc);
+    const char *type = ddb_jnode_get_str(root, "__type");
+    const char *message = ddb_jnode_get_str(root, "message");
+    if (message == NULL)
+        message = ddb_jnode_get_str(root, "Message");
+    if (type != NULL && strrchr(type, '#') != NULL)
+        type = strrchr(type, '#') + 1;
+    int code = type != NULL ? code_for_type(type, http_status) : code_for_status(http_status);
+    if (message != NULL)
+        ddb_error_set(code, "%s", message);
+    else
+        ddb_error_set(code, "HTTP %ld%s%s", http_status, type != NULL ? " " : "",
+                      type != NULL ? type : "");
+    ddb_error_set_aws(http_status, type, request_id);
+    ddb_jdoc_free(doc);
+    return code;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                      */
+/* ------------------------------------------------------------------ */
+
+/* getenv, with "" treated as unset. */
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static char *dup_or_nomem(const char *s)
+{
+    char *d = strdup(s);
+    if (d == NULL)
+        ddb_error_set(DDB_ENOMEM, "out of memory copying \"%s\"", s);
+    return d;
+}
+
+static int resolve_region(ddb_client *c, const char *configured)
+{
+    const char *r = configured != NULL ? configured : env("AWS_REGION");
+    if (r == NULL)
+        r = env("AWS_DEFAULT_REGION");
+    if (r != NULL) {
+        c->region = dup_or_nomem(r);
+        return c->region != NULL ? 0 : DDB_ENOMEM;
+    }
+    c->region = ddb_shared_config_get(NULL, "region");
+    if (c->region == NULL)
+        c->region = dup_or_nomem(DEFAULT_REGION);
+    return c->region != NULL ? 0 : DDB_ENOMEM;
+}
+
+static int invalid_endpoint(const char *url, const char *why)
+{
+    return ddb_error_set(DDB_EINVAL, "endpoint \"%s\": %s", url, why);
+}
+
+/* Port text after ':' up to `end`: 1-65535, decimal. */
+static bool valid_port(const char *p, const char *end)
+{
+    long port = 0;
+    if (p == end || end - p > 5)
+        return false;
+    for (; p < end; p++) {
+        if (!isdigit((unsigned char)*p))
+            return false;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535;
+}
+
+/* Splits scheme://authority[/path] into c->endpoint, c->host, c->path. */
+static int parse_endpoint(ddb_client *c, const char *url)
+{
+    size_t scheme_len = strncasecmp(url, "https://", 8) == 0  ? 8
+                        : strncasecmp(url, "http://", 7) == 0 ? 7
+                                                              : 0;
+    if (scheme_len == 0)
+        return invalid_endpoint(url, "the scheme must be http:// or https://");
+    if (strpbrk(url, "?#@ ") != NULL)
+        return invalid_endpoint(url, "user info, query, fragment and blanks are not allowed");
+    const char *auth = url + scheme_len;
+    const char *auth_end = auth + strcspn(auth, "/");
+    const char *host_end = auth_end;
+    if (*auth == '[') {
+        const char *close = memchr(auth, ']', (size_t)(auth_end - auth));
+        if (close == NULL || (close + 1 != auth_end && close[1] != ':'))
+            return invalid_endpoint(url, "malformed IPv6 address");
+        host_end = close + 1;
+    } else {
+        const char *colon = memchr(auth, ':', (size_t)(auth_end - auth));
+        if (colon != NULL)
+            host_end = colon;
+    }
+    if (host_end == auth)
+        return invalid_endpoint(url, "no host");
+    if (host_end != auth_end && !valid_port(host_end + 1, auth_end))
+        return invalid_endpoint(url, "the port must be a number from 1 to 65535");
+    /* the scheme's default port is left out of Host, as clients send it */
+    const char *default_port = scheme_len == 8 ? ":443" : ":80";
+    bool drop_port = strlen(default_port) == (size_t)(auth_end - host_end) &&
+                     memcmp(host_end, default_port, strlen(default_port)) == 0;
+    const char *path = *auth_end != '\0' ? auth_end : "/";
+    ddb_buf b = DDB_BUF_INIT;
+    int rc = ddb_buf_append(&b, auth, (size_t)((drop_port ? host_end : auth_end) - auth));
+    if (rc == 0 && (c->host = ddb_buf_steal(&b, NULL)) == NULL)
+        rc = DDB_ENOMEM;
+    if (rc == 0)
+        rc = ddb_buf_printf(&b, "%.*s%s", (int)(auth_end - url), url, path);
+    if (rc == 0 && (c->endpoint = ddb_buf_steal(&b, NULL)) == NULL)
+        rc = DDB_ENOMEM;
+    if (rc == 0 && (c->path = dup_or_nomem(path)) == NULL)
+        rc = DDB_ENOMEM;
+    ddb_buf_free(&b);
+    return rc;
+}
+
+static int resolve_endpoint(ddb_client *c, const char *configured)
+{
+    const char *url = configured != NULL ? configured : env("AWS_ENDPOINT_URL_DYNAMODB");
+    if (url == NULL)
+        url = env("AWS_ENDPOINT_URL");
+    if (url != NULL)
+        return parse_endpoint(c, url);
+    char regional[160];
+    int n = snprintf(regional, sizeof regional, "https://dynamodb.%s.amazonaws.com%s", c->region,
+                     strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
+    if (n < 0 || (size_t)n >= sizeof regional)
+        return ddb_error_set(DDB_EINVAL, "region \"%s\" is too long", c->region);
+    return parse_endpoint(c, regional);
+}
+
+static int make_transport(ddb_client *c, const ddb_client_config *cfg)
+{
+    if (cfg->transport != NULL) {
+        c->transport = cfg->transport;
+        return 0;
+    }
+    ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
+    o.max_connections = cfg->max_connections;
+    o.verify_tls = cfg->verify_tls != 0;
+    return ddb_curl_transport_new(&c->transport, &o);
+}
+
+static int make_credentials(ddb_client *c, const ddb_client_config *cfg)
+{
+    if (cfg->credentials != NULL) {
+        c->provider = cfg->credentials;
+        return 0;
+    }
+    return ddb_creds_default_chain_new(&c->provider);
+}
+
+static int check_config(const ddb_client_config *cfg)
+{
+    if (cfg->version != DDB_CLIENT_CONFIG_VERSION)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected %u", cfg->version,
+                             DDB_CLIENT_CONFIG_VERSION);
+    if (cfg->retry.max_attempts == 0)
+        return ddb_error_set(DDB_EINVAL, "retry.max_attempts must be at least 1");
+    return 0;
+}
+
+/* Everything but the provider and transport, which may be the caller's. */
+static void client_release_own(ddb_client *c)
+{
+    free(c->endpoint);
+    free(c->host);
+    free(c->path);
+    free(c->region);
+    ddb_sigv4_cache_free(c->sig_cache);
+    ddb_retry_quota_free(c->quota);
+    if (c->creds != NULL) {
+        ddb_credentials_clear(&c->creds->creds);
+        free(c->creds);
+    }
+    pthread_mutex_destroy(&c->creds_lock);
+    free(c);
+}
+
+static int client_setup(ddb_client *c, const ddb_client_config *cfg)
+{
+    int rc = resolve_region(c, cfg->region);
+    if (rc == 0)
+        rc = resolve_endpoint(c, cfg->endpoint);
+    if (rc != 0)
+        return rc;
+    c->sig_cache = ddb_sigv4_cache_new();
+    if (c->sig_cache == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory creating the signing key cache");
+    if (c->retry.quota_capacity != 0 &&
+        (c->quota = ddb_retry_quota_new(c->retry.quota_capacity)) == NULL)
+        return DDB_ENOMEM;
+    rc = make_credentials(c, cfg);
+    if (rc == 0)
+        rc = make_transport(c, cfg);
+    return rc;
+}
+
+int ddb_client_new(ddb_client **out, const ddb_client_config *cfg)
+{
+    static const ddb_client_config defaults = DDB_CLIENT_CONFIG_INIT;
+    if (cfg == NULL)
+        cfg = &defaults;
+    int rc = check_config(cfg);
+    if (rc != 0)
+        return rc;
+    ddb_client *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory creating a client");
+    pthread_mutex_init(&c->creds_lock, NULL);
+    c->retry = cfg->retry;
+    c->connect_timeout_ms =
+        cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    c->request_timeout_ms =
+        cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
+    c->verify_crc32 = cfg->verify_crc32;
+    rc = client_setup(c, cfg);
+    if (rc != 0) {
+        /* what the config lent us stays the caller's */
+        if (c->provider != cfg->credentials)
+            ddb_credentials_provider_free(c->provider);
+        if (c->transport != cfg->transport)
+            ddb_transport_free(c->transport);
+        client_release_own(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void ddb_client_free(ddb_client *c)
+{
+    if (c == NULL)
+        return;
+    ddb_credentials_provider_free(c->provider);
+    ddb_transport_free(c->transport);
+    client_release_own(c);
+}
+
+const char *ddb_client_endpoint(const ddb_client *c)
+{
+    return c->endpoint;
+}
+
+const char *ddb_client_region(const ddb_client *c)
+{
+    return c->region;
+}
+
+const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c)
+{
+    return &c->retry;
+}
+
+/* ------------------------------------------------------------------ */
+/* Credentials cache                                                  */
+/* ------------------------------------------------------------------ */
+
+static void creds_unref_locked(creds_ref *r, unsigned n)
+{
+    r->refs -= n;
+    if (r->refs == 0) {
+        ddb_credentials_clear(&r->creds);
+        free(r);
+    }
+}
+
+static bool creds_fresh(const creds_ref *r, time_t now)
+{
+    return r->creds.expiration == 0 || (int64_t)now + CREDS_REFRESH_MARGIN_S < r->creds.expiration;
+}
+
+/* Fetches from the provider into a new cache entry (lock held: only one
+ * thread asks a possibly slow provider, the others wait for its answer). */
+static int creds_fetch_locked(ddb_client *c)
+{
+    creds_ref *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory caching credentials");
+    int rc = c->provider->get(c->provider, &r->creds);
+    if (rc != 0) {
+        ddb_credentials_clear(&r->creds);
+        free(r);
+        return rc;
+    }
+    r->refs = 1; /* the cache's reference */
+    if (c->creds != NULL)
+        creds_unref_locked(c->creds, 1);
+    c->creds = r;
+    return 0;
+}
+
+static int creds_acquire(ddb_client *c, creds_ref **out)
+{
+    pthread_mutex_lock(&c->creds_lock);
+    int rc = 0;
+    if (c->creds == NULL || !creds_fresh(c->creds, time(NULL)))
+        rc = creds_fetch_locked(c);
+    if (rc == 0) {
+        c->creds->refs++;
+        *out = c->creds;
+    }
+    pthread_mutex_unlock(&c->creds_lock);
+    return rc;
+}
+
+/* Drops the call's reference; `reject` also evicts the entry from the cache
+ * (the service refused it), so the next call asks the provider again. */
+static void creds_release(ddb_client *c, creds_ref *r, bool reject)
+{
+    pthread_mutex_lock(&c->creds_lock);
+    unsigned drop = 1;
+    if (reject && c->creds == r) {
+        c->creds = NULL;
+        drop = 2;
+    }
+    creds_unref_locked(r, drop);
+    pthread_mutex_unlock(&c->creds_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* One call                                                           */
+/* ------------------------------------------------------------------ */
+
+/* What stays the same over the attempts of one call. */
+typedef struct call {
+    ddb_client *client;
+    const ddb_credentials *creds;
+    const char *target;
+    const char *body;
+    size_t body_len;
+    size_t resp_start; /* where this call's response starts in the buffer */
+    char payload_hash[65];
+} call;
+
+/* Checks the body (from `start` on) against x-amz-crc32. */
+static int verify_crc32(const ddb_http_response *r, size_t start)
+{
+    if (r->crc32[0] == '\0')
+        return 0; /* not every DynamoDB-compatible server sends one */
+    char *end = NULL;
+    unsigned long want = strtoul(r->crc32, &end, 10);
+    size_t len = r->body.len - start;
+    uint32_t got = ddb_crc32(ddb_buf_cstr(&r->body) + start, len);
+    if (*end == '\0' && want == got)
+        return 0;
+    ddb_error_set(DDB_ECRC, "x-amz-crc32 is %s but the %zu-byte body has CRC32 %lu", r->crc32, len,
+                  (unsigned long)got);
+    return ddb_error_set_aws(r->status, NULL, r->request_id);
+}
+
+/* Signs and sends one attempt into `resp`, then classifies the response. */
+static int attempt(const call *k, ddb_http_response *resp)
+{
+    ddb_client *c = k->client;
+    ddb_header h[7] = {
+        {"Host", c->host},
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"X-Amz-Target", k->target},
+    };
+    const size_t n_signed = 3;
+    ddb_sigv4_params params = {c->region, "dynamodb", time(NULL), false};
+    ddb_sigv4_request sreq = {"POST",   c->path, NULL,        h,
+                              n_signed, k->body, k->body_len, k->payload_hash};
+    ddb_sigv4_result sig;
+    int rc = ddb_sigv4_sign(c->sig_cache, &params, k->creds, &sreq, &sig, NULL);
+    if (rc != 0)
+        return rc;
+    size_t n = n_signed;
+    h[n++] = (ddb_header){"X-Amz-Date", sig.amz_date};
+    h[n++] = (ddb_header){"Authorization", sig.authorization};
+    if (sig.security_token != NULL)
+        h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
+    h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
+    ddb_http_request req = {"POST",
+                            c->endpoint,
+                            h,
+                            n,
+                            k->body,
+                            k->body_len,
+                            c->connect_timeout_ms,
+                            c->request_timeout_ms};
+    rc = c->transport->send(c->transport, &req, resp);
+    if (rc != 0)
+        return rc;
+    if (c->verify_crc32 && (rc = verify_crc32(resp, k->resp_start)) != 0)
+        return rc;
+    if (resp->status >= 200 && resp->status < 300)
+        return 0;
+    return ddb_error_from_response(resp->status, ddb_buf_cstr(&resp->body) + k->resp_start,
+                                   resp->body.len - k->resp_start, resp->request_id);
+}
+
+/* The last error is this thread's own (non-const) object; ddb_last_error
+ * hands it out read-only, and error.h has no setter for what follows. */
+static ddb_error *last_error_mut(void)
+{
+    return (ddb_error *)ddb_last_error();
+}
+
+void ddb_internal_error_set_attempts(unsigned attempts)
+{
+    last_error_mut()->attempts = attempts;
+}
+
+void ddb_internal_error_restore(const ddb_error *saved)
+{
+    *last_error_mut() = *saved;
+}
+
+static void note_quota_exhausted(void)
+{
+    ddb_error *e = last_error_mut();
+    size_t len = strlen(e->message);
+    snprintf(e->message + len, sizeof e->message - len, " [retry quota exhausted]");
+}
+
+/*
+ * Attempts until success, a non-retryable failure, max_attempts, or an
+ * empty retry quota. The body is kept only from the final attempt.
+ */
+static int run_attempts(const call *k, ddb_http_response *resp, unsigned *attempts)
+{
+    ddb_client *c = k->client;
+    uint32_t held = 0; /* quota tokens taken for the retry in progress */
+    for (unsigned n = 1;; n++) {
+        *attempts = n;
+        resp->body.len = k->resp_start;
+        ddb_http_response_clear_headers(resp);
+        resp->status = 0;
+        int rc = attempt(k, resp);
+        if (rc == 0) {
+            ddb_retry_quota_release(c->quota, held != 0 ? held : 1);
+            return 0;
+        }
+        const ddb_error *e = ddb_last_error();
+        if (n >= c->retry.max_attempts ||
+            !ddb_retry_is_retryable(rc, e->http_status,
+                                    e->aws_type[0] != '\0' ? e->aws_type : NULL))
+            return rc;
+        held = rc == DDB_ETIMEOUT ? c->retry.timeout_cost : c->retry.retry_cost;
+        if (!ddb_retry_quota_acquire(c->quota, held)) {
+            note_quota_exhausted();
+            return rc;
+        }
+        ddb_retry_sleep(&c->retry, ddb_retry_delay_ms(&c->retry, n - 1));
+    }
+}
+
+static int call_prepare(call *k, ddb_client *c, const char *operation, const char *body, size_t len,
+                        const ddb_buf *resp, char *target, size_t target_size)
+{
+    if (c == NULL || operation == NULL || (body == NULL && len != 0) || resp == NULL)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_call: client, operation, body and response "
+                                         "buffer are required");
+    int n = snprintf(target, target_size, TARGET_PREFIX "%s", operation);
+    if (n < 0 || (size_t)n >= target_size)
+        return ddb_error_set(DDB_EINVAL, "operation name \"%s\" is too long", operation);
+    k->client = c;
+    k->target = target;
+    k->body = body != NULL ? body : "";
+    k->body_len = len;
+    ddb_sha256_hex(k->body, len, k->payload_hash); /* once for all attempts */
+    return 0;
+}
+
+/* True when a failed call ended on an intact AWS error response, whose
+ * body the caller may want (CancellationReasons). */
+static bool is_error_response(int rc, long status)
+{
+    return rc != DDB_ECRC && status != 0 && (status < 200 || status >= 300);
+}
+
+int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
+                    size_t body_len, ddb_buf *resp)
+{
+    char target[sizeof TARGET_PREFIX + DDB_ERR_OPERATION_MAX];
+    call k;
+    unsigned attempts = 0;
+    creds_ref *cr = NULL;
+    int rc = call_prepare(&k, c, operation, body, body_len, resp, target, sizeof target);
+    if (rc == 0)
+        rc = creds_acquire(c, &cr);
+    if (rc == 0) {
+        k.creds = &cr->creds;
+        /* the response body goes straight into the caller's buffer */
+        ddb_http_response hr = DDB_HTTP_RESPONSE_INIT;
+        k.resp_start = resp->len;
+        hr.body = *resp;
+        rc = run_attempts(&k, &hr, &attempts);
+        if (rc != 0 && !is_error_response(rc, hr.status))
+            hr.body.len = k.resp_start; /* no usable body: drop what arrived */
+        if (hr.body.data != NULL)
+            hr.body.data[hr.body.len] = '\0';
+        *resp = hr.body;
+        creds_release(c, cr, rc == DDB_EAUTH);
+    }
+    if (rc != 0) {
+        ddb_error_set_context(operation, table != NULL ? table : "");
+        ddb_internal_error_set_attempts(attempts);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The process default client                                         */
+/* ------------------------------------------------------------------ */
+
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(ddb_client *) default_client;
+
+ddb_client *ddb_default_client(void)
+{
+    ddb_client *c = atomic_load_explicit(&default_client, memory_order_acquire);
+    if (c != NULL)
+        return c;
+    pthread_mutex_lock(&default_lock);
+    c = atomic_load_explicit(&default_client, memory_order_relaxed);
+    if (c == NULL && ddb_client_new(&c, NULL) == 0)
+        atomic_store_explicit(&default_client, c, memory_order_release);
+    pthread_mutex_unlock(&default_lock);
+    return c;
+}
+
+void ddb_default_client_set(ddb_client *c)
+{
+    pthread_mutex_lock(&default_lock);
+    ddb_client *old = atomic_exchange_explicit(&default_client, c, memory_order_acq_rel);
+    pthread_mutex_unlock(&default_lock);
+    ddb_client_free(old);
+}

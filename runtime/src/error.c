@@ -59,6 +59,8 @@ int ddb_error_set(int code, const char *fmt, ...)
     e->http_status = 0;
     e->aws_type[0] = '\0';
     e->request_id[0] = '\0';
+    e->operation[0] = '\0';
+    e->table[0] = '\0';
     e->attempts = 0;
     if (fmt != NULL) {
         va_list ap;

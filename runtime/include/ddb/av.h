@@ -5,18 +5,28 @@
  * items as ddb_av maps; generated code converts its structs to and from it.
  *
  * Representation:
- *  - S: UTF-8 text; N: decimal number *text* (kept exactly, up to 38 digits);
- *    B: raw bytes (base64 only on the wire). All three use `u.str`, whose
- *    `ptr` is always NUL-terminated (B may contain NULs; use `len`).
+ *  - S: UTF-8 text; N: decimal number *text* (kept exactly as given, valid
+ *    per ddb_number_check); B: raw bytes (base64 only on the wire). All
+ *    three use `u.str`, whose `ptr` is always NUL-terminated (S and B may
+ *    contain NULs; use `len`). The bytes live in the node's own allocation:
+ *    read them, never replace `ptr`.
  *  - SS/NS/BS: `u.list` of S/N/B elements respectively.
  *  - L: `u.list` of any values. M: `u.map`, members in insertion order,
- *    names unique.
+ *    names unique (byte strings with a length; NUL-terminated too).
+ *  Read the fields freely; change trees only through these functions.
+ *  S text is not checked for UTF-8 here: the JSON writer rejects invalid
+ *  UTF-8 (as DynamoDB would).
  *
  * Ownership: every ddb_av is a heap node owned by exactly one parent or by
  * the caller. Constructors return a new node (NULL when out of memory, with
- * DDB_ENOMEM recorded). Functions that insert a child take ownership of it
- * even when they fail (the child is freed), so a call chain never leaks.
- * ddb_av_free(NULL) is a no-op.
+ * DDB_ENOMEM recorded, or on invalid input, with DDB_EINVAL recorded).
+ * Functions that insert a child take ownership of it even when they fail
+ * (the child is freed), so a call chain never leaks:
+ *     rc = ddb_av_map_set(item, "n", ddb_av_n(text));
+ * returns the constructor's DDB_EINVAL (message kept) if `text` is bad: a
+ * NULL child or container is taken as "the constructor failed" and the
+ * recorded DDB_ENOMEM/DDB_EINVAL is returned as is (else DDB_EINVAL is
+ * recorded). ddb_av_free(NULL) is a no-op.
  *
  * Thread safety: a tree is plain data; concurrent reads are safe, writes
  * need external synchronisation.
@@ -72,25 +82,35 @@ struct ddb_av {
     } u;
 };
 
-/* Wire tag of a type: "S", "N", ..., "NULL", "BOOL". */
+/* Wire tag of a type: "S", "N", ..., "NULL", "BOOL"; "?" for other values. */
 const char *ddb_av_type_tag(ddb_av_type t);
 
 /* --- constructors (return NULL on ENOMEM or invalid input, error recorded) --- */
-ddb_av *ddb_av_new(ddb_av_type t); /* empty container, NULL, or BOOL false / empty S/N/B */
+/* Empty container, NULL, BOOL false, or empty S/N/B. An empty N is not a
+ * valid number: the writer rejects it. */
+ddb_av *ddb_av_new(ddb_av_type t);
 ddb_av *ddb_av_null(void);
 ddb_av *ddb_av_bool(bool v);
 ddb_av *ddb_av_s(const char *s);                   /* copies; s must not be NULL */
 ddb_av *ddb_av_s_len(const char *s, size_t len);   /* copies len bytes */
 ddb_av *ddb_av_n(const char *text);                /* validates with ddb_number_check */
 ddb_av *ddb_av_n_i64(int64_t v);
-ddb_av *ddb_av_n_double(double v);                 /* DDB_EINVAL for NaN/Inf; shortest round-trip text */
+/* Shortest of %.15g/%.16g/%.17g that reads back as exactly v, always with
+ * '.' whatever the process locale. DDB_EINVAL for NaN, infinities, and
+ * values outside DynamoDB's range (|v| >= 1E+126 or 0 < |v| < 1E-130). */
+ddb_av *ddb_av_n_double(double v);
 ddb_av *ddb_av_b(const void *data, size_t len);    /* copies */
 
 /* --- containers: take ownership of `child` in every case --- */
-/* Appends to L/SS/NS/BS. For sets, the child type must match (S/N/B) else DDB_ETYPE. */
+/* Appends to L/SS/NS/BS. 0; DDB_ETYPE if `list` is not one of those or a
+ * set's child is not its element type (S/N/B); DDB_ENOMEM. Sets are not
+ * checked for repeated elements (DynamoDB rejects them). */
 int ddb_av_list_push(ddb_av *list, ddb_av *child);
-/* Sets member `name` of M, replacing (and freeing) any previous value. */
+/* Sets member `name` (copied) of M, replacing (and freeing) any previous
+ * value in place, so member order is kept. 0; DDB_ETYPE if `map` is not M;
+ * DDB_EINVAL for a NULL name; DDB_ENOMEM. */
 int ddb_av_map_set(ddb_av *map, const char *name, ddb_av *child);
+/* As ddb_av_map_set, for a name of `name_len` bytes (may contain NUL). */
 int ddb_av_map_set_len(ddb_av *map, const char *name, size_t name_len, ddb_av *child);
 
 /* --- lookup (borrowed pointers, valid while the tree is unchanged) --- */
@@ -100,20 +120,33 @@ ddb_av *ddb_av_map_take(ddb_av *map, const char *name);
 /* Number of elements/members of a container, 0 for scalars. */
 size_t ddb_av_len(const ddb_av *v);
 
-/* --- typed reads: 0, DDB_ETYPE (wrong type) or DDB_EINVAL (out of range) --- */
+/* --- typed reads: 0, DDB_ETYPE (NULL or not N) or DDB_EINVAL (out of range) --- */
+/* Exact: any notation of an integral value converts ("12", "1.2E1"); a
+ * fraction or a value beyond int64 is DDB_EINVAL. */
 int ddb_av_get_i64(const ddb_av *v, int64_t *out);
+/* Nearest double (locale-independent). */
 int ddb_av_get_double(const ddb_av *v, double *out);
 
 /* --- whole trees --- */
+/* Frees v and everything below it. */
 void ddb_av_free(ddb_av *v);
+/* Deep copy owned by the caller; NULL with DDB_ENOMEM, or DDB_EINVAL for
+ * a NULL v. */
 ddb_av *ddb_av_clone(const ddb_av *v);
-/* Deep equality. Sets compare as sets (order-insensitive), maps by member
- * name (order-insensitive), numbers by numeric value ("1.0" == "1"). */
+/* Deep equality. Sets compare as sets (order-insensitive, repeats ignored),
+ * maps by member name (order-insensitive), lists by position, numbers by
+ * numeric value ("1.0" == "1e0" == "+1", "-0" == "0"), S and B by bytes.
+ * Two NULL pointers are equal. O(n log n) per set or map; comparing large
+ * sets or maps allocates, and if that fails the result is false with
+ * DDB_ENOMEM recorded. */
 bool ddb_av_equal(const ddb_av *a, const ddb_av *b);
 
 /*
- * Checks DynamoDB number text: optional '-', digits with optional '.', optional
- * exponent; at most 38 significant digits; magnitude 0 or within
+ * Checks DynamoDB number text as the service does: optional '+' or '-',
+ * digits with at most one '.' (".5", "5." and leading zeros are fine),
+ * optional exponent e/E[+-]digits; no spaces, NaN or Infinity. At most 38
+ * significant digits, counted from the first to the last non-zero digit
+ * (so "1" followed by 40 zeros has one); magnitude 0 or within
  * [1E-130, 9.9999999999999999999999999999999999999E+125].
  * Returns 0 or DDB_EINVAL (message says why).
  */

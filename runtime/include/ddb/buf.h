@@ -44,7 +44,11 @@ int ddb_buf_printf(ddb_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap);
+int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Appends the decimal text of v. */
 int ddb_buf_put_i64(ddb_buf *b, int64_t v);
 int ddb_buf_put_u64(ddb_buf *b, uint64_t v);

@@ -4,9 +4,11 @@
  *
  * Endpoint resolution, first match wins:
  *   config.endpoint, $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL,
- *   https://dynamodb.<region>.amazonaws.com
+ *   https://dynamodb.<region>.amazonaws.com (".com.cn" for "cn-" regions)
  * Region: config.region, $AWS_REGION, $AWS_DEFAULT_REGION, the shared config
- * file's `region`, else "us-east-1".
+ * file's `region` (profile $AWS_PROFILE or "default"), else "us-east-1".
+ * Empty environment variables count as unset; the environment is read
+ * once, by ddb_client_new, and never modified.
  *
  * Ownership: ddb_client_new copies every string of the config. The
  * credentials provider and transport given in the config become owned by
@@ -41,9 +43,9 @@ typedef struct ddb_client_config {
     ddb_transport *transport;             /* NULL: libcurl */
     long connect_timeout_ms;              /* 0: 2000 */
     long request_timeout_ms;              /* 0: 30000, per attempt */
-    size_t max_connections;               /* curl pool size; 0: 16 */
-    int verify_tls;                       /* -1: default (on) */
-    ddb_retry_policy retry;
+    size_t max_connections;               /* default transport's pool size; 0: 16 */
+    int verify_tls;                       /* default transport: -1 default (on), 0 off, 1 on */
+    ddb_retry_policy retry;               /* copied; max_attempts must be >= 1 */
     bool verify_crc32;                    /* default true */
 } ddb_client_config;
 
@@ -53,23 +55,52 @@ typedef struct ddb_client_config {
 
 /*
  * Creates a client. `cfg` NULL means all defaults. Returns 0, DDB_EINVAL
- * (bad endpoint/version), DDB_ENOMEM, DDB_ENETWORK (transport set-up).
+ * (unknown config version, malformed endpoint, max_attempts 0),
+ * DDB_ENOMEM, DDB_ENETWORK (transport set-up), or what creating the
+ * default credentials chain returns.
+ *
+ * The endpoint must be "http://" or "https://" + host (a name, an IPv4
+ * address or a bracketed IPv6 address) + optional ":port" + optional path;
+ * no user info, query or fragment. The Host header is the host as
+ * written, with the port unless it is the scheme's default.
  */
 int ddb_client_new(ddb_client **out, const ddb_client_config *cfg);
 /* Releases the client and what it owns. NULL-safe. */
 void ddb_client_free(ddb_client *c);
 
-/* The resolved endpoint URL and region (owned by the client). */
+/* The resolved endpoint URL (normalised: path "/" when none was given)
+ * and region, owned by the client. */
 const char *ddb_client_endpoint(const ddb_client *c);
 const char *ddb_client_region(const ddb_client *c);
+/* The client's retry policy (read-only; its hooks are what the client uses
+ * to sleep, so helpers that back off, such as waiters and batch loops,
+ * share the schedule and the test hooks). */
+const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
 
 /*
  * One DynamoDB JSON-protocol call: signs `body` for X-Amz-Target
- * "DynamoDB_20120810.<operation>", sends it with retries, verifies
- * x-amz-crc32, and on success leaves the response body in `resp` (appended;
- * caller owns the buffer). On failure returns the DDB_E* code with the
- * parsed AWS error type, message, status and request id in
- * ddb_last_error(); `table` (may be NULL) names the table in that error.
+ * "DynamoDB_20120810.<operation>", sends it, verifies x-amz-crc32 (when the
+ * response carries it and config.verify_crc32 is set), and retries per the
+ * client's policy and retry quota. Thread-safe.
+ *
+ * Credentials come from the provider on the first call and are cached in
+ * the client; they are fetched again when they are within 60 s of their
+ * expiration, and after a call fails with DDB_EAUTH. A provider is
+ * therefore never called per request.
+ *
+ * The response body is appended to `resp` (caller-owned; its capacity is
+ * reused, so pass the same buffer across calls to avoid allocations):
+ *   - on success, the body of the 2xx response;
+ *   - when the last attempt got an AWS error response, that error body
+ *     (ops read CancellationReasons from it);
+ *   - otherwise nothing.
+ *
+ * Returns 0 or the DDB_E* code of the last attempt (see ddb_error_from_
+ * response; DDB_ECRC on checksum mismatch; transport codes). The last
+ * error then holds the AWS error type, message, HTTP status, request id,
+ * `operation`, `table` (may be NULL) and the number of attempts made. When
+ * the retry quota stops a retry, the code is still that of the last attempt
+ * and the message ends with "[retry quota exhausted]".
  */
 int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
                     size_t body_len, ddb_buf *resp);
@@ -79,15 +110,22 @@ int ddb_client_call(ddb_client *c, const char *operation, const char *table, con
  * is unset. ddb_default_client_set takes ownership of `c` (NULL clears it)
  * and frees the previous one; do not call it while other threads use the
  * default client. ddb_default_client() creates one from the environment on
- * first use (thread-safe); NULL if that fails (error recorded).
+ * first use (thread-safe, lock-free once created); NULL if that fails
+ * (error recorded; the next call tries again).
  */
 ddb_client *ddb_default_client(void);
 void ddb_default_client_set(ddb_client *c);
 
 /*
  * Maps an AWS error response to a DDB_E* code and records it as the last
- * error. `body` is the JSON error body ({"__type": "...#Type", "message":
- * "..."}); tolerant of "Message" and of bodies that are not JSON.
+ * error: code, HTTP status, AWS type (the part of "__type" after '#'),
+ * message and request id (may be NULL). `body` is the JSON error body
+ * ({"__type": "...#Type", "message": "..."}); "Message" is accepted too,
+ * and a body that is not JSON becomes the message (truncated). The type
+ * decides the code (docs/runtime.md has the table); unknown types fall
+ * back on the status: 5xx DDB_ESERVICE, 429 DDB_ETHROTTLED, 401/403
+ * DDB_EAUTH, 413 DDB_ELIMIT, other 4xx DDB_EVALIDATION, else
+ * DDB_EPROTOCOL. Returns the code. Thread-safe.
  */
 int ddb_error_from_response(long http_status, const char *body, size_t len,
                             const char *request_id);

@@ -103,8 +103,8 @@ const char *ddb_code_name(int code);
 /*
  * Records an error on the calling thread and returns `code`, so that
  * `return ddb_error_set(DDB_EINVAL, "...", ...);` reads naturally.
- * printf-style message. Resets the AWS detail fields (http_status,
- * aws_type, request_id) of the previous error. Used by libddb and by
+ * printf-style message. Resets every other field of the previous error
+ * (AWS detail, operation, table, attempts): a new error starts afresh. Used by libddb and by
  * generated code; users rarely need it.
  */
 int ddb_error_set(int code, const char *fmt, ...)

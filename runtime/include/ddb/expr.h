@@ -1,4 +1,115 @@
-/* ddb/expr.h - placeholder: being written */
+/*
+ * ddb/expr.h - condition and update expressions, built as trees and
+ * rendered into DynamoDB expression text with placeholders.
+ *
+ * Generated code wraps these untyped builders in typed, per-model ones
+ * (so a wrong value type or another model's attribute does not compile);
+ * they are public for the untyped API and for hand-written code.
+ *
+ * Paths: an attribute path is written as text with segments separated by
+ * '.', list elements as "[n]", e.g. "author.name" or "replies[2].text".
+ * A name that contains '.', '[', ']' or '\' escapes them with '\'
+ * ("a\.b" is the single attribute "a.b"). Every name is sent through
+ * ExpressionAttributeNames, so reserved words need no care.
+ *
+ * Ownership: builders return a new node owned by the caller. Builders that
+ * take child nodes or ddb_av values take ownership of them in every case
+ * (also on failure), so calls can be nested without leaks:
+ *     ddb_cond *c = ddb_cond_and(ddb_cond_cmp("views", DDB_CMP_GT, ddb_av_n_i64(5)),
+ *                                ddb_cond_exists("subject"));
+ * A builder never returns NULL: when it fails (out of memory, NULL or
+ * invalid value) it returns an *error node* that remembers the first
+ * failure; combinators propagate it, and any call that renders an error
+ * node fails with that code and message. Free with ddb_cond_free /
+ * ddb_update_free (NULL-safe).
+ *
+ * Thread safety: nodes are plain data; do not share one tree between
+ * threads that render it concurrently while another thread frees it.
+ */
 #ifndef DDB_EXPR_H
 #define DDB_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ddb/av.h"
+#include "ddb/buf.h"
+
+#ifdef __cplusplus
+extern "C" {
 #endif
+
+typedef struct ddb_cond ddb_cond;
+typedef struct ddb_update ddb_update;
+
+typedef enum ddb_cmp { DDB_CMP_EQ, DDB_CMP_NE, DDB_CMP_LT, DDB_CMP_LE, DDB_CMP_GT, DDB_CMP_GE } ddb_cmp;
+
+/* --- conditions --- */
+/* path <op> value */
+ddb_cond *ddb_cond_cmp(const char *path, ddb_cmp op, ddb_av *value);
+/* size(path) <op> value (value is a number) */
+ddb_cond *ddb_cond_size_cmp(const char *path, ddb_cmp op, ddb_av *value);
+ddb_cond *ddb_cond_between(const char *path, ddb_av *low, ddb_av *high);
+/* path IN (v1, ..., vn): takes ownership of every values[i]; 1..100 values */
+ddb_cond *ddb_cond_in(const char *path, ddb_av **values, size_t n);
+ddb_cond *ddb_cond_begins_with(const char *path, ddb_av *prefix);
+ddb_cond *ddb_cond_contains(const char *path, ddb_av *operand);
+ddb_cond *ddb_cond_exists(const char *path);
+ddb_cond *ddb_cond_not_exists(const char *path);
+ddb_cond *ddb_cond_attribute_type(const char *path, ddb_av_type type);
+ddb_cond *ddb_cond_and(ddb_cond *a, ddb_cond *b);
+ddb_cond *ddb_cond_or(ddb_cond *a, ddb_cond *b);
+ddb_cond *ddb_cond_not(ddb_cond *a);
+/* An error node carrying `code` (for wrappers that detect misuse). */
+ddb_cond *ddb_cond_error(int code);
+/* Deep copy (error nodes copy too). */
+ddb_cond *ddb_cond_clone(const ddb_cond *c);
+/* 0 for a usable tree, else the DDB_E* code of the error node it holds. */
+int ddb_cond_status(const ddb_cond *c);
+void ddb_cond_free(ddb_cond *c);
+
+/* --- update actions (a list; rendered grouped as SET/REMOVE/ADD/DELETE) --- */
+ddb_update *ddb_update_set(const char *path, ddb_av *value);             /* path = v */
+ddb_update *ddb_update_set_plus(const char *path, ddb_av *delta);        /* path = path + d */
+ddb_update *ddb_update_set_minus(const char *path, ddb_av *delta);       /* path = path - d */
+ddb_update *ddb_update_set_if_not_exists(const char *path, ddb_av *value); /* path = if_not_exists(path, v) */
+ddb_update *ddb_update_list_append(const char *path, ddb_av *list);     /* path = list_append(path, l) */
+ddb_update *ddb_update_list_prepend(const char *path, ddb_av *list);    /* path = list_append(l, path) */
+ddb_update *ddb_update_remove(const char *path);
+ddb_update *ddb_update_add(const char *path, ddb_av *value);             /* numbers and sets */
+ddb_update *ddb_update_delete(const char *path, ddb_av *set);            /* remove elements from a set */
+/* Concatenates b after a (takes both). */
+ddb_update *ddb_update_join(ddb_update *a, ddb_update *b);
+ddb_update *ddb_update_error(int code);
+int ddb_update_status(const ddb_update *u);
+void ddb_update_free(ddb_update *u);
+
+/* --- rendering --- */
+
+/*
+ * Placeholders shared by the expressions of one request: names "#n0",
+ * "#n1", ... (one per distinct attribute name) and values ":v0", ":v1", ...
+ * Initialise with DDB_EXPR_CTX_INIT; release with ddb_expr_ctx_free.
+ */
+typedef struct ddb_expr_ctx {
+    ddb_av *names;  /* M of "#nK" -> S name; NULL until the first name */
+    ddb_av *values; /* M of ":vK" -> value; NULL until the first value */
+    unsigned n_names, n_values;
+} ddb_expr_ctx;
+
+#define DDB_EXPR_CTX_INIT {NULL, NULL, 0, 0}
+
+void ddb_expr_ctx_free(ddb_expr_ctx *ctx);
+
+/* Appends the expression for `c` to `out`, registering placeholders in ctx.
+ * Returns 0, the code of an error node, DDB_EINVAL (bad path) or DDB_ENOMEM. */
+int ddb_expr_render_cond(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out);
+int ddb_expr_render_update(ddb_expr_ctx *ctx, const ddb_update *u, ddb_buf *out);
+/* Appends the placeholder form of `path` ("#n0.#n1[2]"). */
+int ddb_expr_render_path(ddb_expr_ctx *ctx, const char *path, ddb_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DDB_EXPR_H */

@@ -19,7 +19,8 @@
  * schedule without waiting.
  *
  * Thread safety: ddb_retry_quota is internally locked; the policy is
- * read-only after creation.
+ * read-only after creation; every function is safe to call from any
+ * thread (the hooks must be too).
  */
 #ifndef DDB_RETRY_H
 #define DDB_RETRY_H
@@ -46,24 +47,43 @@ typedef struct ddb_retry_policy {
 
 #define DDB_RETRY_POLICY_INIT {3, 25, 20000, 500, 5, 10, NULL, NULL, NULL}
 
-/* Token bucket shared by all requests of one client. */
+/*
+ * Token bucket shared by all requests of one client. A NULL quota stands
+ * for "no quota": acquire always succeeds and release does nothing.
+ */
 typedef struct ddb_retry_quota ddb_retry_quota;
 
+/* Creates a full bucket of `capacity` tokens; NULL on ENOMEM (recorded).
+ * Free with ddb_retry_quota_free (NULL-safe). */
 ddb_retry_quota *ddb_retry_quota_new(uint32_t capacity);
 void ddb_retry_quota_free(ddb_retry_quota *q);
 /* Takes `cost` tokens; false (nothing taken) when not enough are left. */
 bool ddb_retry_quota_acquire(ddb_retry_quota *q, uint32_t cost);
 /* Returns tokens, capped at capacity. */
 void ddb_retry_quota_release(ddb_retry_quota *q, uint32_t amount);
+/* Tokens left (UINT32_MAX for a NULL quota). */
 uint32_t ddb_retry_quota_available(ddb_retry_quota *q);
 
-/* Delay before retry number `retry` (0 for the first retry), in ms. */
+/*
+ * Delay before retry number `retry` (0 for the first retry), in ms:
+ * floor(rand01() * min(base_ms * 2^retry, max_backoff_ms)). With no
+ * rand01 hook a per-thread xorshift generator seeded from the clock is used
+ * (jitter, not cryptography).
+ */
 uint32_t ddb_retry_delay_ms(const ddb_retry_policy *p, unsigned retry);
+
+/* Sleeps `ms` through the policy's sleep_ms hook, or nanosleep when it is
+ * NULL (restarted after signals). */
+void ddb_retry_sleep(const ddb_retry_policy *p, uint32_t ms);
 
 /*
  * Classifies a failed attempt: `code` is the DDB_E* of the attempt,
  * `http_status` its status (0 if none), `aws_type` the short AWS error
- * type (NULL if none). Returns true when the attempt may be retried.
+ * type (NULL if none). Returns true when the attempt may be retried:
+ * DDB_ETIMEOUT, DDB_ENETWORK, DDB_ECRC, DDB_ETHROTTLED; a throttling or
+ * transient AWS type (the list above plus the other throttling codes of
+ * the AWS SDKs, e.g. SlowDown, TooManyRequestsException,
+ * LimitExceededException); HTTP 429, 500, 502, 503, 504.
  */
 bool ddb_retry_is_retryable(int code, long http_status, const char *aws_type);
 

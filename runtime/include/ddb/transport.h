@@ -36,53 +36,78 @@ typedef struct ddb_http_request {
     size_t n_headers;
     const char *body;           /* may be NULL when body_len is 0 */
     size_t body_len;
-    long connect_timeout_ms;    /* 0: transport default */
-    long timeout_ms;            /* whole request; 0: transport default */
+    long connect_timeout_ms;    /* 0: transport default (curl: 2000) */
+    long timeout_ms;            /* whole request; 0: transport default (curl: 30000) */
 } ddb_http_request;
 
+/* Most headers a request may carry (a transport may rely on it). */
 #define DDB_HTTP_MAX_HEADERS 32
 
-/* Filled by send(); owned by the caller, released with ddb_http_response_free. */
+/* Capacity (with the NUL) of each recorded response header value. */
+#define DDB_HTTP_HEADER_VALUE_MAX 128
+
+/*
+ * Filled by send(); owned by the caller. Initialise with
+ * DDB_HTTP_RESPONSE_INIT, release with ddb_http_response_free; reuse with
+ * ddb_http_response_reset.
+ *
+ * Only the headers of interest are kept, stored inline so that receiving a
+ * response allocates nothing but body growth. A value is "" when the header
+ * was absent; longer values are truncated. Names are matched
+ * case-insensitively.
+ */
 typedef struct ddb_http_response {
-    long status;                 /* HTTP status code */
-    ddb_buf body;                /* raw body bytes, never decoded */
-    /* Headers of interest, copied (NULL when absent). Names are matched
-     * case-insensitively by the transport. */
-    char *request_id;            /* x-amzn-RequestId (or x-amz-request-id for S3) */
-    char *crc32;                 /* x-amz-crc32 */
-    char *content_type;
-    char *etag;                  /* S3 */
-    char *retry_after;           /* Retry-After, if sent */
+    long status;                                     /* HTTP status code */
+    ddb_buf body;                                    /* raw body bytes, never decoded */
+    char request_id[DDB_HTTP_HEADER_VALUE_MAX];      /* x-amzn-RequestId / x-amz-request-id */
+    char crc32[DDB_HTTP_HEADER_VALUE_MAX];           /* x-amz-crc32 (decimal) */
+    char content_type[DDB_HTTP_HEADER_VALUE_MAX];    /* Content-Type */
+    char etag[DDB_HTTP_HEADER_VALUE_MAX];            /* ETag (S3) */
+    char retry_after[DDB_HTTP_HEADER_VALUE_MAX];     /* Retry-After */
 } ddb_http_response;
 
-#define DDB_HTTP_RESPONSE_INIT {0, DDB_BUF_INIT, NULL, NULL, NULL, NULL, NULL}
+#define DDB_HTTP_RESPONSE_INIT {0, DDB_BUF_INIT, {0}, {0}, {0}, {0}, {0}}
 
+/* Frees the body and resets every field. NULL-safe. */
 void ddb_http_response_free(ddb_http_response *r);
-/* Resets to the initial state, freeing contents, keeping body capacity. */
+/* Resets status and headers and empties the body, keeping its capacity. */
 void ddb_http_response_reset(ddb_http_response *r);
-/* Records a header received from the wire when it is one of interest
- * (case-insensitive name). For transport implementations. */
-int ddb_http_response_add_header(ddb_http_response *r, const char *name, size_t name_len,
-                                 const char *value, size_t value_len);
+/* Forgets the recorded headers only (a transport calls it when a new status
+ * line starts, e.g. after "100 Continue"). */
+void ddb_http_response_clear_headers(ddb_http_response *r);
+/*
+ * Records one header received from the wire when its name is one of
+ * interest (case-insensitive); ignores others. Leading and trailing blanks
+ * of the value are dropped. For transport implementations; never fails.
+ */
+void ddb_http_response_add_header(ddb_http_response *r, const char *name, size_t name_len,
+                                  const char *value, size_t value_len);
 
 typedef struct ddb_transport ddb_transport;
 
 struct ddb_transport {
     /*
-     * Sends `req`, filling `resp`. Returns 0 when an HTTP response was
-     * received (whatever its status), DDB_ETIMEOUT on timeout, DDB_ENETWORK on
-     * connection failures (error recorded with the detail), DDB_ENOMEM.
+     * Sends `req` and fills `resp`, which the caller passes in its reset
+     * state except for the body: the response body is *appended* to
+     * resp->body (the caller may pre-load a buffer it wants the bytes in).
+     * Returns 0 when an HTTP response was received, whatever its status;
+     * DDB_ETIMEOUT on timeout, DDB_ENETWORK on connection or protocol
+     * failures (both recorded with the detail), DDB_ENOMEM. On failure resp
+     * may hold a partial body; the caller discards it.
      */
     int (*send)(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp);
     /* Releases the transport; may be NULL for static transports. */
     void (*destroy)(ddb_transport *self);
 };
 
+/* Calls t->destroy when both are non-NULL. */
+void ddb_transport_free(ddb_transport *t);
+
 /* Options of the libcurl transport. */
 typedef struct ddb_curl_options {
     unsigned version;         /* DDB_CURL_OPTIONS_VERSION */
     size_t max_connections;   /* pooled handles; 0: 16 */
-    int verify_tls;           /* 1 (default) verifies peer and host */
+    int verify_tls;           /* 1 (default) verifies peer and host; 0 disables both */
     const char *ca_file;      /* NULL: system default */
 } ddb_curl_options;
 
@@ -90,10 +115,26 @@ typedef struct ddb_curl_options {
 #define DDB_CURL_OPTIONS_INIT {DDB_CURL_OPTIONS_VERSION, 0, 1, NULL}
 
 /*
- * Creates the libcurl transport. `opts` may be NULL for defaults. The caller
- * owns the result and releases it with its destroy() (or hands it to a
- * client that takes ownership). Calls curl_global_init once per process in a
- * thread-safe way. Returns 0, DDB_ENOMEM or DDB_ENETWORK.
+ * Creates the libcurl transport: HTTP/1.1 with keep-alive, TCP_NODELAY, no
+ * Accept-Encoding and no content decoding, no signals (CURLOPT_NOSIGNAL),
+ * no redirects, TLS verification unless opts->verify_tls is 0.
+ *
+ * Connections: a pool of up to max_connections curl easy handles, each
+ * keeping its own keep-alive connection; DNS results and TLS sessions are
+ * shared between them. A send() takes an idle handle (the most recently
+ * used, whose connection is the likeliest to be warm), or creates one while
+ * fewer than max_connections exist; otherwise it *blocks* until another
+ * thread's send() returns a handle. The wait does not count against the
+ * request's timeout. Handles are created lazily and kept until destroy().
+ *
+ * `opts` may be NULL for defaults; ca_file is copied. The caller owns the
+ * result and releases it with ddb_transport_free (or hands it to a client,
+ * which takes ownership). curl_global_init runs once per process, thread-
+ * safely. Returns 0, DDB_EINVAL (unknown options version), DDB_ENOMEM or
+ * DDB_ENETWORK (libcurl initialisation failed).
+ *
+ * Thread safety: send() may be called from any number of threads; destroy
+ * must not race with send().
  */
 int ddb_curl_transport_new(ddb_transport **out, const ddb_curl_options *opts);
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# scripts/demo.sh: build ddbc and its example program, start DynamoDB Local
+# on a free loopback port and run the example against it. DynamoDB Local is
+# stopped when the script ends, however it ends.
+#
+# Usage: scripts/demo.sh [ARGS...]    (ARGS are passed to the example)
+#
+# Environment: DDB_DEMO_BUILD_DIR (default build-demo), DDB_DEMO_BIN (the
+# example's path inside the build dir, default examples/forum_demo),
+# DDB_CACHE_DIR, PYTHON, JAVA; see docs/testing.md.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case "${1:-}" in
+  -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+esac
+
+BUILD_DIR="${DDB_DEMO_BUILD_DIR:-build-demo}"
+DEMO_BIN="${DDB_DEMO_BIN:-examples/forum_demo}"   # relative to BUILD_DIR
+DDB_LOG_PREFIX=demo
+
+ddb_install_traps
+cd "$DDB_ROOT"
+
+echo "ddbc demo: typed C for DynamoDB, run against a local DynamoDB"
+echo
+ensure_packages
+ensure_python
+ensure_dynamodb_local
+
+ddb_say "Building ddbc and the example in $BUILD_DIR"
+if [ -f "$BUILD_DIR/meson-private/coredata.dat" ]; then
+  ddb_run meson setup --reconfigure "$BUILD_DIR" -Dtests=false ||
+    ddb_run meson setup --wipe "$BUILD_DIR" -Dtests=false ||
+    ddb_die "meson setup failed (log: $BUILD_DIR/meson-logs/meson-log.txt)"
+else
+  case "$BUILD_DIR" in
+    "" | / | . | .. | "$DDB_ROOT" | "$DDB_ROOT/") ddb_die "refusing to use build dir '$BUILD_DIR'" ;;
+  esac
+  rm -rf "$BUILD_DIR"   # a half-made build dir (no coredata) would confuse meson
+  ddb_run meson setup "$BUILD_DIR" -Dtests=false ||
+    ddb_die "meson setup failed (log: $BUILD_DIR/meson-logs/meson-log.txt)"
+fi
+ddb_run meson compile -C "$BUILD_DIR" || ddb_die "the build failed (see the errors above)"
+
+BIN="$BUILD_DIR/$DEMO_BIN"
+if [ ! -x "$BIN" ]; then
+  ddb_die "$BIN was not built: examples/meson.build should build an executable '$(basename "$DEMO_BIN")' (or set DDB_DEMO_BIN)"
+fi
+
+echo
+start_dynamodb_local || ddb_die "DynamoDB Local did not start"
+ddb_say "DynamoDB Local is ready at $DDB_TEST_ENDPOINT"
+
+ddb_test_env
+export AWS_ENDPOINT_URL_DYNAMODB="$DDB_TEST_ENDPOINT"
+
+echo
+ddb_say "Running the example: $BIN $*"
+echo "------------------------------------------------------------------------"
+rc=0
+"$BIN" "$@" || rc=$?
+echo "------------------------------------------------------------------------"
+if [ "$rc" -eq 0 ]; then
+  ddb_say "The example finished successfully."
+else
+  ddb_err "the example exited with status $rc"
+fi
+exit "$rc"

@@ -1,0 +1,11 @@
+/* compile-fail: an update action of another model */
+#include "forum.h"
+
+// expect-error: (incompatible type|incompatible)
+void misuse(void);
+void misuse(void)
+{
+    forum_thread t;
+    forum_thread_init(&t);
+    (void)forum_thread_update(&t, forum_post_set_text("x"), FORUM_THREAD_NO_COND);
+}

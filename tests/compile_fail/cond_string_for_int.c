@@ -1,0 +1,10 @@
+/* compile-fail: a string where an int64 is expected (condition) */
+#include "forum.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    forum_thread_cond c = forum_thread_views_gt("ten");
+    forum_thread_cond_free(c);
+}

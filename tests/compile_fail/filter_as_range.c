@@ -1,0 +1,10 @@
+/* compile-fail: a filter condition where a range-key condition is expected */
+#include "forum.h"
+
+// expect-error: (incompatible type|incompatible)
+void misuse(void);
+void misuse(void)
+{
+    ddb_iter *it = NULL;
+    (void)forum_thread_query(&it, "f", forum_thread_views_gt(3), FORUM_THREAD_NO_COND, NULL);
+}

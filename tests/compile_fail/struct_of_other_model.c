@@ -1,0 +1,11 @@
+/* compile-fail: a struct of another model */
+#include "forum.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    forum_post p;
+    forum_post_init(&p);
+    (void)forum_thread_put(&p, FORUM_THREAD_NO_COND);
+}

@@ -1,0 +1,420 @@
+/*
+ * test_forum.c - every generated operation of schemas/forum.yaml against
+ * DynamoDB Local (DDB_TEST_ENDPOINT). Fails, never skips, without it.
+ *
+ * DynamoDB Local keeps one database per access key, so this process uses
+ * its own key and sees only its own tables, whatever else runs meanwhile.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "forum.h"
+
+static ddb_client *client;
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
+    if (endpoint == NULL || *endpoint == '\0') {
+        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
+        return -1;
+    }
+    char key_id[64];
+    snprintf(key_id, sizeof key_id, "forum%ld", (long)getpid());
+    ddb_credentials_provider *creds;
+    if (ddb_creds_static_new(&creds, key_id, "secret", NULL) != 0)
+        return -1;
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.endpoint = endpoint;
+    cfg.region = "us-east-1";
+    cfg.credentials = creds;
+    if (ddb_client_new(&client, &cfg) != 0) {
+        ddb_credentials_provider_free(creds);
+        return -1;
+    }
+    forum_thread_use_client(client);
+    forum_post_use_client(client);
+    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
+    if (forum_thread_create_table(&wait) != 0 || forum_post_create_table(&wait) != 0) {
+        char line[2048];
+        fprintf(stderr, "create_table: %s\n", ddb_error_format(ddb_last_error(), line, sizeof line));
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
+    int rc = forum_thread_delete_table(&wait);
+    rc |= forum_post_delete_table(&wait);
+    forum_thread_use_client(NULL);
+    forum_post_use_client(NULL);
+    ddb_client_free(client);
+    return rc;
+}
+
+/* Asserts rc == 0, printing the last error otherwise. */
+#define ASSERT_OK(expr)                                                                            \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        if (rc_ != 0) {                                                                            \
+            char line_[2048];                                                                      \
+            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
+                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
+        }                                                                                          \
+    } while (0)
+
+static void make_thread(forum_thread *t, const char *forum, const char *subject, int64_t views)
+{
+    forum_thread_init(t);
+    t->forum = ddb_strdup(forum);
+    t->subject = ddb_strdup(subject);
+    t->author = ddb_strdup("ann");
+    t->views = views;
+}
+
+static void put_thread(const char *forum, const char *subject, int64_t views)
+{
+    forum_thread t;
+    make_thread(&t, forum, subject, views);
+    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    forum_thread_clear(&t);
+}
+
+static void test_put_get_roundtrip_every_type(void **state)
+{
+    (void)state;
+    forum_thread t;
+    make_thread(&t, "rt", "all types: ünïcode ✓", 7);
+    t.has_score = true;
+    t.score = 0.1 + 0.2; /* needs 17 significant digits to round-trip */
+    t.answered = true;
+    t.body = ddb_strdup("line one\nline \"two\"\t\\");
+    static const unsigned char digest[] = {0, 1, 2, 0xff, 0, 0x80};
+    t.digest.data = malloc(sizeof digest);
+    memcpy(t.digest.data, digest, sizeof digest);
+    t.digest.len = sizeof digest;
+    t.last_by = ddb_strdup("bob");
+    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+
+    forum_thread got;
+    forum_thread_init(&got);
+    ASSERT_OK(forum_thread_get(&got, "rt", "all types: ünïcode ✓", &(ddb_get_opts){.consistent_read = true}));
+    assert_string_equal(got.forum, "rt");
+    assert_string_equal(got.subject, "all types: ünïcode ✓");
+    assert_string_equal(got.author, "ann");
+    assert_int_equal(got.views, 7);
+    assert_true(got.has_score);
+    assert_true(got.score == 0.1 + 0.2);
+    assert_true(got.answered);
+    assert_string_equal(got.body, "line one\nline \"two\"\t\\");
+    assert_int_equal(got.digest.len, sizeof digest);
+    assert_memory_equal(got.digest.data, digest, sizeof digest);
+    assert_string_equal(got.last_by, "bob");
+
+    /* attr_name: the item stores "lastPostedBy", not "last_by" */
+    ddb_av *item = NULL;
+    ASSERT_OK(forum_thread_to_item(&got, &item));
+    assert_non_null(ddb_av_map_get(item, "lastPostedBy"));
+    assert_null(ddb_av_map_get(item, "last_by"));
+    ddb_av_free(item);
+    forum_thread_clear(&got);
+    forum_thread_clear(&t);
+}
+
+static void test_absent_nullable_and_defaults(void **state)
+{
+    (void)state;
+    put_thread("rt", "minimal", 0);
+    forum_thread got;
+    forum_thread_init(&got);
+    got.has_score = true; /* overwritten by a successful get */
+    ASSERT_OK(forum_thread_get(&got, "rt", "minimal", NULL));
+    assert_false(got.has_score);
+    assert_null(got.body);
+    assert_null(got.digest.data);
+    assert_null(got.last_by);
+    assert_false(got.answered);
+    forum_thread_clear(&got);
+}
+
+static void test_get_missing_is_notfound_and_keeps_out(void **state)
+{
+    (void)state;
+    forum_thread got;
+    make_thread(&got, "keep", "me", 5);
+    assert_int_equal(forum_thread_get(&got, "rt", "no such subject", NULL), DDB_ENOTFOUND);
+    assert_string_equal(got.forum, "keep"); /* unchanged */
+    assert_int_equal(got.views, 5);
+    forum_thread_clear(&got);
+}
+
+static void test_conditional_put_fails_with_aws_detail(void **state)
+{
+    (void)state;
+    put_thread("cond", "exists", 1);
+    forum_thread t;
+    make_thread(&t, "cond", "exists", 2);
+    int rc = forum_thread_put(&t, forum_thread_subject_not_exists());
+    assert_int_equal(rc, DDB_ECONDITION);
+    const ddb_error *e = ddb_last_error();
+    assert_string_equal(e->aws_type, "ConditionalCheckFailedException");
+    assert_int_equal(e->http_status, 400);
+    assert_true(strlen(e->request_id) > 0);
+    assert_string_equal(e->operation, "PutItem");
+    assert_string_equal(e->table, "Thread");
+    /* the stored item is untouched */
+    ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
+    assert_int_equal(t.views, 1);
+    /* a condition that holds lets the put through */
+    t.views = 3;
+    ASSERT_OK(forum_thread_put(&t, forum_thread_cond_and(forum_thread_views_eq(1), forum_thread_author_eq("ann"))));
+    ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
+    assert_int_equal(t.views, 3);
+    forum_thread_clear(&t);
+}
+
+static void test_update_set_remove_and_refresh(void **state)
+{
+    (void)state;
+    forum_thread t;
+    make_thread(&t, "upd", "one", 10);
+    t.has_score = true;
+    t.score = 2.5;
+    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    ASSERT_OK(forum_thread_update(&t,
+                                  forum_thread_action_join(forum_thread_set_views(11),
+                                                           forum_thread_action_join(forum_thread_remove_score(),
+                                                                                    forum_thread_set_body("new body"))),
+                                  forum_thread_views_eq(10)));
+    assert_int_equal(t.views, 11);
+    assert_false(t.has_score);
+    assert_string_equal(t.body, "new body");
+    /* the stored item agrees */
+    forum_thread got;
+    forum_thread_init(&got);
+    ASSERT_OK(forum_thread_get(&got, "upd", "one", &(ddb_get_opts){.consistent_read = true}));
+    assert_int_equal(got.views, 11);
+    assert_false(got.has_score);
+    assert_string_equal(got.body, "new body");
+    /* a failing condition changes nothing */
+    assert_int_equal(forum_thread_update(&t, forum_thread_set_views(99), forum_thread_views_gt(1000)), DDB_ECONDITION);
+    ASSERT_OK(forum_thread_get(&got, "upd", "one", NULL));
+    assert_int_equal(got.views, 11);
+    forum_thread_clear(&got);
+    forum_thread_clear(&t);
+}
+
+static void test_delete_with_condition(void **state)
+{
+    (void)state;
+    put_thread("del", "victim", 4);
+    forum_thread t;
+    make_thread(&t, "del", "victim", 0);
+    assert_int_equal(forum_thread_delete(&t, forum_thread_views_gt(100)), DDB_ECONDITION);
+    ASSERT_OK(forum_thread_get(&t, "del", "victim", NULL));
+    ASSERT_OK(forum_thread_delete(&t, forum_thread_views_eq(4)));
+    assert_int_equal(forum_thread_get(&t, "del", "victim", NULL), DDB_ENOTFOUND);
+    forum_thread_clear(&t);
+}
+
+/* Counts the items of a query/scan iterator, checking each is in `forum`. */
+static int drain(ddb_iter *it, const char *forum, int64_t *sum_views)
+{
+    forum_thread t;
+    forum_thread_init(&t);
+    int n = 0, rc;
+    while ((rc = forum_thread_next(it, &t)) == 1) {
+        if (forum != NULL)
+            assert_string_equal(t.forum, forum);
+        if (sum_views != NULL)
+            *sum_views += t.views;
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    forum_thread_clear(&t);
+    ddb_iter_free(it);
+    return n;
+}
+
+static int query_count(forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *o)
+{
+    ddb_iter *it = NULL;
+    ASSERT_OK(forum_thread_query(&it, "q", range, filter, o));
+    return drain(it, "q", NULL);
+}
+
+static void test_query_range_conditions_and_pages(void **state)
+{
+    (void)state;
+    static const char *subjects[] = {"a1", "a2", "a3", "b1", "b2", "c1", "c2"};
+    for (int i = 0; i < 7; i++)
+        put_thread("q", subjects[i], i);
+    put_thread("other", "a1", 100);
+    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, NULL), 7);
+    assert_int_equal(query_count(forum_thread_range_eq("b1"), FORUM_THREAD_NO_COND, NULL), 1);
+    assert_int_equal(query_count(forum_thread_range_lt("b1"), FORUM_THREAD_NO_COND, NULL), 3);
+    assert_int_equal(query_count(forum_thread_range_le("b1"), FORUM_THREAD_NO_COND, NULL), 4);
+    assert_int_equal(query_count(forum_thread_range_gt("b1"), FORUM_THREAD_NO_COND, NULL), 3);
+    assert_int_equal(query_count(forum_thread_range_ge("b1"), FORUM_THREAD_NO_COND, NULL), 4);
+    assert_int_equal(query_count(forum_thread_range_between("a2", "b2"), FORUM_THREAD_NO_COND, NULL), 4);
+    assert_int_equal(query_count(forum_thread_range_begins_with("a"), FORUM_THREAD_NO_COND, NULL), 3);
+    /* filter applied after the key condition */
+    assert_int_equal(query_count(forum_thread_range_begins_with("a"), forum_thread_views_ge(1), NULL), 2);
+    /* pages of 2 items: 7 items need 4 requests and lose none */
+    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.page_size = 2}), 7);
+    /* limit caps the total */
+    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.limit = 5, .page_size = 2}), 5);
+    /* descending order */
+    ddb_iter *it = NULL;
+    ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.descending = true}));
+    forum_thread t;
+    forum_thread_init(&t);
+    assert_int_equal(forum_thread_next(it, &t), 1);
+    assert_string_equal(t.subject, "c2");
+    forum_thread_clear(&t);
+    ddb_iter_free(it);
+}
+
+static void test_scan_with_filter_and_pages(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 9; i++) {
+        char subject[16];
+        snprintf(subject, sizeof subject, "s%d", i);
+        put_thread("scan", subject, 1000 + i);
+    }
+    ddb_iter *it = NULL;
+    int64_t sum = 0;
+    ASSERT_OK(forum_thread_scan(&it, forum_thread_views_ge(1000), &(ddb_scan_opts){.page_size = 3}));
+    assert_int_equal(drain(it, "scan", &sum), 9);
+    assert_int_equal(sum, 9 * 1000 + 36);
+}
+
+static void test_type_mismatch_on_read_is_typed_error(void **state)
+{
+    (void)state;
+    /* Write "views" as a string with the low-level API, as another service might. */
+    ddb_av *item = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(item, "forum", ddb_av_s("bad"));
+    ddb_av_map_set(item, "subject", ddb_av_s("types"));
+    ddb_av_map_set(item, "author", ddb_av_s("x"));
+    ddb_av_map_set(item, "views", ddb_av_s("not a number"));
+    ddb_put_item_input in = DDB_PUT_ITEM_INPUT_INIT;
+    in.table_name = "Thread";
+    in.item = item;
+    ddb_write_item_output out;
+    ASSERT_OK(ddb_put_item(client, &in, &out));
+    ddb_write_item_output_free(&out);
+    ddb_av_free(item);
+    forum_thread t;
+    forum_thread_init(&t);
+    assert_int_equal(forum_thread_get(&t, "bad", "types", NULL), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "views"));
+    assert_null(t.forum); /* out untouched */
+    forum_thread_clear(&t);
+}
+
+static void test_invalid_values_fail_before_sending(void **state)
+{
+    (void)state;
+    forum_thread t;
+    forum_thread_init(&t);
+    t.forum = ddb_strdup("v");
+    t.subject = ddb_strdup("missing author");
+    assert_int_equal(forum_thread_put(&t, FORUM_THREAD_NO_COND), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "forum_thread.author"));
+    t.author = ddb_strdup("a");
+    t.has_score = true;
+    t.score = INFINITY;
+    assert_int_equal(forum_thread_put(&t, FORUM_THREAD_NO_COND), DDB_EINVAL);
+    t.has_score = false;
+    /* a NaN inside a condition travels in the handle and fails the call */
+    assert_int_equal(forum_thread_put(&t, forum_thread_score_gt(NAN)), DDB_EINVAL);
+    /* nothing was written */
+    assert_int_equal(forum_thread_get(&t, "v", "missing author", NULL), DDB_ENOTFOUND);
+    forum_thread_clear(&t);
+}
+
+static void test_int64_range_key_model(void **state)
+{
+    (void)state;
+    for (int64_t ts = 1; ts <= 5; ts++) {
+        forum_post p;
+        forum_post_init(&p);
+        p.thread_id = ddb_strdup("C#hello");
+        p.posted_at = ts * 1000;
+        p.by = ddb_strdup("ann");
+        p.text = ddb_strdup("reply");
+        ASSERT_OK(forum_post_put(&p, FORUM_POST_NO_COND));
+        forum_post_clear(&p);
+    }
+    ddb_iter *it = NULL;
+    ASSERT_OK(forum_post_query(&it, "C#hello", forum_post_range_between(2000, 4000), FORUM_POST_NO_COND, NULL));
+    forum_post p;
+    forum_post_init(&p);
+    int n = 0;
+    int64_t last = 0;
+    while (forum_post_next(it, &p) == 1) {
+        assert_true(p.posted_at > last); /* ascending numeric order */
+        last = p.posted_at;
+        n++;
+    }
+    assert_int_equal(n, 3);
+    ddb_iter_free(it);
+    ASSERT_OK(forum_post_get(&p, "C#hello", INT64_C(5000), NULL));
+    assert_int_equal(p.posted_at, 5000);
+    forum_post_clear(&p);
+}
+
+static void test_unbound_model_uses_default_client(void **state)
+{
+    (void)state;
+    /* The default client is made from the environment: point it here. */
+    setenv("AWS_ENDPOINT_URL_DYNAMODB", getenv("DDB_TEST_ENDPOINT"), 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    char key_id[64];
+    snprintf(key_id, sizeof key_id, "forum%ld", (long)getpid());
+    setenv("AWS_ACCESS_KEY_ID", key_id, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+    put_thread("dflt", "via bound client", 1);
+    forum_thread_use_client(NULL);
+    forum_thread t;
+    forum_thread_init(&t);
+    ASSERT_OK(forum_thread_get(&t, "dflt", "via bound client", NULL));
+    assert_int_equal(t.views, 1);
+    forum_thread_clear(&t);
+    forum_thread_use_client(client);
+    ddb_default_client_set(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_put_get_roundtrip_every_type),
+        cmocka_unit_test(test_absent_nullable_and_defaults),
+        cmocka_unit_test(test_get_missing_is_notfound_and_keeps_out),
+        cmocka_unit_test(test_conditional_put_fails_with_aws_detail),
+        cmocka_unit_test(test_update_set_remove_and_refresh),
+        cmocka_unit_test(test_delete_with_condition),
+        cmocka_unit_test(test_query_range_conditions_and_pages),
+        cmocka_unit_test(test_scan_with_filter_and_pages),
+        cmocka_unit_test(test_type_mismatch_on_read_is_typed_error),
+        cmocka_unit_test(test_invalid_values_fail_before_sending),
+        cmocka_unit_test(test_int64_range_key_model),
+        cmocka_unit_test(test_unbound_model_uses_default_client),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

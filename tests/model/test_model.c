@@ -1,0 +1,401 @@
+/*
+ * test_model.c - the generated model runtime without a network.
+ *
+ * Uses the code ddbc generates from tests/golden/everything.yaml (every
+ * type and option) and a scripted transport that records each request and
+ * answers with canned bodies, so the exact wire requests of generated
+ * operations are checked, and valgrind sees every path.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "everything.h"
+
+/* ------------------------------------------------------------ scripted transport */
+
+#define MAX_SCRIPT 8
+
+typedef struct scripted {
+    ddb_transport base;
+    const char *responses[MAX_SCRIPT]; /* bodies answered in order (HTTP 200) */
+    size_t n_responses, next;
+    char *bodies[MAX_SCRIPT];          /* request bodies received */
+    char targets[MAX_SCRIPT][64];      /* their X-Amz-Target */
+    size_t n_requests;
+} scripted;
+
+static scripted wire;
+static ddb_client *client;
+
+static int scripted_send(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp)
+{
+    scripted *s = (scripted *)self;
+    if (s->n_requests == MAX_SCRIPT || s->next == s->n_responses)
+        return ddb_error_set(DDB_ENETWORK, "scripted transport: no response left");
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (strcmp(req->headers[i].name, "X-Amz-Target") == 0)
+            snprintf(s->targets[s->n_requests], sizeof s->targets[0], "%s", req->headers[i].value);
+    }
+    s->bodies[s->n_requests] = strndup(req->body, req->body_len);
+    s->n_requests++;
+    const char *body = s->responses[s->next++];
+    char crc[16];
+    snprintf(crc, sizeof crc, "%u", (unsigned)ddb_crc32(body, strlen(body)));
+    ddb_http_response_add_header(resp, "x-amz-crc32", 11, crc, strlen(crc));
+    ddb_http_response_add_header(resp, "x-amzn-RequestId", 16, "REQ1", 4);
+    resp->status = 200;
+    return ddb_buf_append(&resp->body, body, strlen(body));
+}
+
+static void script(size_t n, ...)
+{
+    for (size_t i = 0; i < wire.n_requests; i++)
+        free(wire.bodies[i]);
+    memset(wire.bodies, 0, sizeof wire.bodies);
+    wire.n_requests = 0;
+    wire.next = 0;
+    wire.n_responses = n;
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        wire.responses[i] = va_arg(ap, const char *);
+    va_end(ap);
+}
+
+/* Asserts that request `i` contains `fragment` verbatim. */
+static void assert_sent(size_t i, const char *fragment)
+{
+    assert_true(i < wire.n_requests);
+    if (strstr(wire.bodies[i], fragment) == NULL)
+        fail_msg("request %zu lacks %s\nbody: %s", i, fragment, wire.bodies[i]);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    wire.base.send = scripted_send;
+    wire.base.destroy = NULL;
+    ddb_credentials_provider *creds;
+    if (ddb_creds_static_new(&creds, "AKID", "secret", NULL) != 0)
+        return -1;
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.endpoint = "http://127.0.0.1:1";
+    cfg.region = "us-east-1";
+    cfg.credentials = creds;
+    cfg.transport = &wire.base;
+    cfg.retry.max_attempts = 1;
+    if (ddb_client_new(&client, &cfg) != 0)
+        return -1;
+    gold_item_use_client(client);
+    gold_counter_use_client(client);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    script(0);
+    ddb_client_free(client);
+    return 0;
+}
+
+static void fill(gold_item *it)
+{
+    gold_item_init(it);
+    it->pk = ddb_strdup("p");
+    it->sk = 7;
+}
+
+/* ------------------------------------------------------------ struct <-> item */
+
+static void test_init_applies_defaults_and_clear_zeroes(void **state)
+{
+    (void)state;
+    gold_item it;
+    gold_item_init(&it);
+    assert_string_equal(it.name, "unnamed \"quoted\" \\ tab\t end");
+    assert_true(it.count == INT64_MIN);
+    assert_true(it.has_big);
+    assert_true(it.big == INT64_MAX);
+    assert_true(it.ratio == 0.25);
+    assert_false(it.has_maybe);
+    assert_true(it.flag);
+    assert_false(it.has_opt_flag);
+    assert_null(it.blob.data);
+    assert_int_equal(it.seed.len, 4);
+    assert_memory_equal(it.seed.data, "\x00\x01\x02\xff", 4);
+    gold_item_clear(&it);
+    assert_null(it.name);
+    assert_null(it.seed.data);
+    assert_false(it.has_big);
+    gold_item *none = NULL;
+    gold_item_clear(none); /* NULL-safe (a literal NULL is refused at compile time) */
+}
+
+static void test_to_item_encodes_every_type(void **state)
+{
+    (void)state;
+    gold_item it;
+    fill(&it);
+    it.has_maybe = true;
+    it.maybe = -1.5e-7;
+    it.dotted = ddb_strdup("x");
+    ddb_av *item = NULL;
+    assert_int_equal(gold_item_to_item(&it, &item), 0);
+    assert_int_equal(ddb_av_len(item), 10); /* 12 fields; blob and opt_flag absent */
+    const ddb_av *v = ddb_av_map_get(item, "count");
+    assert_int_equal(v->type, DDB_AV_N);
+    assert_string_equal(v->u.str.ptr, "-9223372036854775808");
+    assert_string_equal(ddb_av_map_get(item, "maybe")->u.str.ptr, "-1.5e-07");
+    assert_int_equal(ddb_av_map_get(item, "flag")->type, DDB_AV_BOOL);
+    assert_int_equal(ddb_av_map_get(item, "seed")->type, DDB_AV_B);
+    assert_non_null(ddb_av_map_get(item, "a.b[c]\\d")); /* attr_name, stored verbatim */
+    assert_null(ddb_av_map_get(item, "blob"));
+    assert_null(ddb_av_map_get(item, "opt_flag"));
+
+    /* and back: a fresh struct equals the original field by field */
+    gold_item back;
+    gold_item_init(&back);
+    assert_int_equal(gold_item_from_item(&back, item), 0);
+    assert_string_equal(back.pk, "p");
+    assert_true(back.sk == 7);
+    assert_true(back.has_maybe && back.maybe == -1.5e-7);
+    assert_string_equal(back.dotted, "x");
+    assert_memory_equal(back.seed.data, "\x00\x01\x02\xff", 4);
+    gold_item_clear(&back);
+    ddb_av_free(item);
+    gold_item_clear(&it);
+}
+
+static void test_to_item_rejects_missing_required_and_nonfinite(void **state)
+{
+    (void)state;
+    gold_item it;
+    gold_item_init(&it);
+    it.sk = 1;
+    ddb_av *item = NULL;
+    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "gold_item.pk"));
+    assert_null(item);
+    it.pk = ddb_strdup("p");
+    it.ratio = NAN;
+    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "gold_item.ratio"));
+    it.ratio = 1;
+    free(it.seed.data);
+    it.seed.data = NULL; /* non-nullable binary */
+    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "gold_item.seed"));
+    gold_item_clear(&it);
+}
+
+static void test_from_item_type_errors_and_nulls(void **state)
+{
+    (void)state;
+    ddb_av *item = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(item, "pk", ddb_av_s("p"));
+    ddb_av_map_set(item, "sk", ddb_av_n("3"));
+    ddb_av_map_set(item, "maybe", ddb_av_null()); /* NULL = absent */
+    ddb_av_map_set(item, "unknown", ddb_av_s("kept out"));
+    gold_item it;
+    gold_item_init(&it);
+    assert_int_equal(gold_item_from_item(&it, item), 0);
+    assert_false(it.has_maybe);
+    assert_string_equal(it.name, "unnamed \"quoted\" \\ tab\t end"); /* default kept */
+    gold_item_clear(&it);
+
+    ddb_av_map_set(item, "flag", ddb_av_s("true"));
+    gold_item_init(&it);
+    assert_int_equal(gold_item_from_item(&it, item), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "flag"));
+    assert_non_null(strstr(ddb_last_error()->message, "BOOL"));
+    gold_item_clear(&it);
+
+    ddb_av_map_set(item, "flag", ddb_av_bool(false));
+    ddb_av_map_set(item, "sk", ddb_av_n("1e30")); /* not an int64 */
+    gold_item_init(&it);
+    assert_int_equal(gold_item_from_item(&it, item), DDB_EINVAL);
+    gold_item_clear(&it);
+    ddb_av_free(item);
+}
+
+/* ------------------------------------------------------------ wire requests */
+
+static void test_put_request_with_condition(void **state)
+{
+    (void)state;
+    script(1, "{}");
+    gold_item it;
+    fill(&it);
+    assert_int_equal(gold_item_put(&it, gold_item_cond_and(gold_item_dotted_exists(), gold_item_count_lt(5))), 0);
+    assert_int_equal(wire.n_requests, 1);
+    assert_string_equal(wire.targets[0], "DynamoDB_20120810.PutItem");
+    assert_sent(0, "\"TableName\":\"Gold.Items-v1\"");
+    assert_sent(0, "\"ConditionExpression\":\"attribute_exists(#n0) AND #n1 < :v0\"");
+    assert_sent(0, "\"#n0\":\"a.b[c]\\\\d\"");
+    assert_sent(0, "\"#n1\":\"count\"");
+    assert_sent(0, "\":v0\":{\"N\":\"5\"}");
+    assert_sent(0, "\"seed\":{\"B\":\"AAEC/w==\"}");
+    assert_sent(0, "\"count\":{\"N\":\"-9223372036854775808\"}");
+    gold_item_clear(&it);
+}
+
+static void test_put_with_error_node_sends_nothing(void **state)
+{
+    (void)state;
+    script(1, "{}");
+    gold_item it;
+    fill(&it);
+    assert_int_equal(gold_item_put(&it, gold_item_cond_or(gold_item_flag_eq(true), gold_item_maybe_gt(NAN))),
+                     DDB_EINVAL);
+    assert_int_equal(wire.n_requests, 0);
+    const char *no_string = NULL; /* a literal NULL does not even compile */
+    assert_int_equal(gold_item_put(&it, gold_item_name_eq(no_string)), DDB_EINVAL);
+    assert_int_equal(wire.n_requests, 0);
+    gold_item_clear(&it);
+}
+
+static void test_get_request_and_not_found(void **state)
+{
+    (void)state;
+    script(2, "{\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"got\"}}}", "{}");
+    gold_item it;
+    gold_item_init(&it);
+    assert_int_equal(gold_item_get(&it, "p", 7, &(ddb_get_opts){.consistent_read = true}), 0);
+    assert_string_equal(wire.targets[0], "DynamoDB_20120810.GetItem");
+    assert_sent(0, "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}");
+    assert_sent(0, "\"ConsistentRead\":true");
+    assert_string_equal(it.name, "got");
+    assert_true(it.ratio == 0.25); /* default applied to attributes not stored */
+    assert_int_equal(gold_item_get(&it, "p", 8, NULL), DDB_ENOTFOUND);
+    assert_string_equal(ddb_last_error()->operation, "GetItem");
+    assert_string_equal(it.name, "got"); /* unchanged */
+    gold_item_clear(&it);
+}
+
+static void test_update_request_and_refresh(void **state)
+{
+    (void)state;
+    script(1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"new\"},"
+              "\"ratio\":{\"N\":\"2\"}}}");
+    gold_item it;
+    fill(&it);
+    gold_item_action a = gold_item_action_join(gold_item_set_name("new"),
+                                               gold_item_action_join(gold_item_remove_maybe(),
+                                                                     gold_item_set_ratio(2)));
+    assert_int_equal(gold_item_update(&it, a, gold_item_flag_ne(false)), 0);
+    assert_string_equal(wire.targets[0], "DynamoDB_20120810.UpdateItem");
+    assert_sent(0, "\"UpdateExpression\":\"SET #n0 = :v0, #n1 = :v1 REMOVE #n2\"");
+    assert_sent(0, "\"ConditionExpression\":\"#n3 <> :v2\"");
+    assert_sent(0, "\"ReturnValues\":\"ALL_NEW\"");
+    assert_string_equal(it.name, "new");
+    assert_true(it.ratio == 2);
+    gold_item_clear(&it);
+}
+
+static void test_delete_request(void **state)
+{
+    (void)state;
+    script(1, "{}");
+    gold_counter c;
+    gold_counter_init(&c);
+    c.id.data = malloc(3);
+    memcpy(c.id.data, "\x01\x02\x03", 3);
+    c.id.len = 3;
+    assert_int_equal(gold_counter_delete(&c, gold_counter_n_between(1, 9)), 0);
+    assert_string_equal(wire.targets[0], "DynamoDB_20120810.DeleteItem");
+    assert_sent(0, "\"Key\":{\"id\":{\"B\":\"AQID\"}}");
+    assert_sent(0, "\"ConditionExpression\":\"#n0 BETWEEN :v0 AND :v1\"");
+    gold_counter_clear(&c);
+}
+
+static void test_query_pages_and_key_condition(void **state)
+{
+    (void)state;
+    script(3,
+           "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"}},{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}],"
+           "\"Count\":2,\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
+           "{\"Items\":[],\"Count\":0,\"ScannedCount\":0,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
+           "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"}}],\"Count\":1,\"ScannedCount\":1}");
+    ddb_iter *it = NULL;
+    assert_int_equal(gold_item_query(&it, "p", gold_item_range_between(1, 10), gold_item_flag_eq(true),
+                                     &(ddb_query_opts){.page_size = 2}),
+                     0);
+    assert_int_equal(wire.n_requests, 0); /* lazy */
+    gold_item obj;
+    gold_item_init(&obj);
+    int64_t want = 1;
+    int rc;
+    while ((rc = gold_item_next(it, &obj)) == 1)
+        assert_true(obj.sk == want++);
+    assert_int_equal(rc, 0);
+    assert_true(want == 4);
+    assert_int_equal(wire.n_requests, 3); /* an empty middle page is followed, not taken as the end */
+    assert_sent(0, "\"KeyConditionExpression\":\"#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2\"");
+    assert_sent(0, "\"FilterExpression\":\"#n2 = :v3\"");
+    assert_sent(0, "\"Limit\":2");
+    assert_true(strstr(wire.bodies[0], "ExclusiveStartKey") == NULL);
+    assert_sent(1, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
+    assert_int_equal(gold_item_next(it, &obj), 0); /* stays at the end */
+    gold_item_clear(&obj);
+    ddb_iter_free(it);
+}
+
+static void test_scan_limit_stops_early(void **state)
+{
+    (void)state;
+    script(1, "{\"Items\":[{\"id\":{\"B\":\"AA==\"},\"n\":{\"N\":\"1\"}},{\"id\":{\"B\":\"AQ==\"},\"n\":{\"N\":\"2\"}}],"
+              "\"Count\":2,\"LastEvaluatedKey\":{\"id\":{\"B\":\"AQ==\"}}}");
+    ddb_iter *it = NULL;
+    assert_int_equal(gold_counter_scan(&it, GOLD_COUNTER_NO_COND, &(ddb_scan_opts){.limit = 2}), 0);
+    gold_counter c;
+    gold_counter_init(&c);
+    assert_int_equal(gold_counter_next(it, &c), 1);
+    assert_int_equal(gold_counter_next(it, &c), 1);
+    assert_true(c.n == 2);
+    assert_int_equal(gold_counter_next(it, &c), 0); /* limit reached: no second request */
+    assert_int_equal(wire.n_requests, 1);
+    assert_sent(0, "\"Limit\":2");
+    gold_counter_clear(&c);
+    ddb_iter_free(it);
+}
+
+static void test_create_table_request(void **state)
+{
+    (void)state;
+    script(1, "{\"TableDescription\":{\"TableName\":\"Gold.Items-v1\",\"TableStatus\":\"ACTIVE\"}}");
+    assert_int_equal(gold_item_create_table(NULL), 0);
+    assert_string_equal(wire.targets[0], "DynamoDB_20120810.CreateTable");
+    assert_sent(0, "\"BillingMode\":\"PROVISIONED\"");
+    assert_sent(0, "\"ReadCapacityUnits\":7");
+    assert_sent(0, "\"WriteCapacityUnits\":3");
+    assert_sent(0, "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}");
+    assert_sent(0, "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_applies_defaults_and_clear_zeroes),
+        cmocka_unit_test(test_to_item_encodes_every_type),
+        cmocka_unit_test(test_to_item_rejects_missing_required_and_nonfinite),
+        cmocka_unit_test(test_from_item_type_errors_and_nulls),
+        cmocka_unit_test(test_put_request_with_condition),
+        cmocka_unit_test(test_put_with_error_node_sends_nothing),
+        cmocka_unit_test(test_get_request_and_not_found),
+        cmocka_unit_test(test_update_request_and_refresh),
+        cmocka_unit_test(test_delete_request),
+        cmocka_unit_test(test_query_pages_and_key_condition),
+        cmocka_unit_test(test_scan_limit_stops_early),
+        cmocka_unit_test(test_create_table_request),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

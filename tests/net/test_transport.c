@@ -1,0 +1,433 @@
+/* test_transport.c - the response object, and the curl transport against a
+ * loopback HTTP server run by this test: headers sent and received, raw
+ * bodies, keep-alive reuse, the connection limit under concurrency,
+ * timeouts and connection failures. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ddb/error.h"
+#include "ddb/transport.h"
+
+/* ------------------------------------------------------------------ */
+/* The response object                                                */
+/* ------------------------------------------------------------------ */
+
+static void add(ddb_http_response *r, const char *name, const char *value)
+{
+    ddb_http_response_add_header(r, name, strlen(name), value, strlen(value));
+}
+
+static void test_response_headers(void **state)
+{
+    (void)state;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    add(&r, "X-AMZN-REQUESTID", "  abc123 \r\n");
+    add(&r, "x-amz-crc32", "42");
+    add(&r, "content-type", "application/x-amz-json-1.0");
+    add(&r, "ETag", "\"e\"");
+    add(&r, "Retry-After", "3");
+    add(&r, "X-Other", "ignored");
+    add(&r, "x-amz-crc", "prefix of a name is not the name");
+    assert_string_equal(r.request_id, "abc123");
+    assert_string_equal(r.crc32, "42");
+    assert_string_equal(r.content_type, "application/x-amz-json-1.0");
+    assert_string_equal(r.etag, "\"e\"");
+    assert_string_equal(r.retry_after, "3");
+    add(&r, "x-amz-request-id", "s3-id"); /* S3's spelling */
+    assert_string_equal(r.request_id, "s3-id");
+    char big[300];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    add(&r, "etag", big); /* truncated, never overflows */
+    assert_int_equal(strlen(r.etag), DDB_HTTP_HEADER_VALUE_MAX - 1);
+
+    r.status = 200;
+    assert_int_equal(ddb_buf_puts(&r.body, "body"), 0);
+    size_t cap = r.body.cap;
+    ddb_http_response_reset(&r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.body.len, 0);
+    assert_int_equal(r.body.cap, cap); /* capacity kept */
+    assert_string_equal(r.request_id, "");
+    assert_string_equal(r.etag, "");
+    ddb_http_response_free(&r);
+    assert_null(r.body.data);
+    ddb_http_response_free(NULL);
+    ddb_transport_free(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* A loopback HTTP/1.1 server                                         */
+/* ------------------------------------------------------------------ */
+
+enum { REPLY_NORMAL, REPLY_SILENT, REPLY_CONTINUE };
+
+#define MAX_HANDLERS 16
+
+typedef struct server {
+    int listen_fd;
+    int port;
+    pthread_t acceptor;
+    pthread_t handlers[MAX_HANDLERS];
+    int fds[MAX_HANDLERS];
+    size_t n_handlers;
+    pthread_mutex_t lock;
+    int mode;
+    int connections; /* accepted */
+    int requests;    /* answered */
+    char last_request[4096];
+} server;
+
+static server S;
+
+/* strcasestr is a GNU extension: a portable one for the tests. */
+static const char *find_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay != '\0'; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return hay;
+    return NULL;
+}
+
+/* Reads one request (headers + Content-Length body); 0 at EOF. */
+static size_t read_request(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    for (;;) {
+        const char *end = strstr(buf, "\r\n\r\n");
+        if (end != NULL) {
+            size_t head = (size_t)(end - buf) + 4;
+            const char *cl = find_ci(buf, "\r\nContent-Length:");
+            size_t body = cl != NULL && cl < end ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
+            if (len >= head + body)
+                return len;
+        }
+        if (len + 1 >= cap)
+            return 0;
+        ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+        if (n <= 0)
+            return 0;
+        len += (size_t)n;
+        buf[len] = '\0';
+    }
+}
+
+static void reply(int fd, int mode, int number, bool head_only)
+{
+    static const char body[] = "{\"ok\":true}";
+    static const char interim[] = "HTTP/1.1 100 Continue\r\nx-amzn-RequestId: wrong\r\n\r\n";
+    char head[512];
+    if (mode == REPLY_CONTINUE)
+        send(fd, interim, strlen(interim), MSG_NOSIGNAL);
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                     "x-amzn-RequestId: RID-%d\r\nx-amz-crc32: 123\r\nContent-Length: %zu\r\n\r\n",
+                     number, sizeof body - 1);
+    send(fd, head, (size_t)n, MSG_NOSIGNAL);
+    if (!head_only)
+        send(fd, body, sizeof body - 1, MSG_NOSIGNAL);
+}
+
+static void *handle(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    char buf[4096];
+    for (;;) {
+        memset(buf, 0, sizeof buf);
+        if (read_request(fd, buf, sizeof buf) == 0)
+            break;
+        pthread_mutex_lock(&S.lock);
+        snprintf(S.last_request, sizeof S.last_request, "%s", buf);
+        int mode = S.mode;
+        int number = ++S.requests;
+        pthread_mutex_unlock(&S.lock);
+        if (mode == REPLY_SILENT)
+            continue; /* never answers; the client gives up */
+        reply(fd, mode, number, strncmp(buf, "HEAD ", 5) == 0);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void *accept_loop(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int fd = accept(S.listen_fd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        pthread_mutex_lock(&S.lock);
+        S.connections++;
+        if (S.n_handlers == MAX_HANDLERS) {
+            pthread_mutex_unlock(&S.lock);
+            close(fd);
+            continue;
+        }
+        S.fds[S.n_handlers] = fd;
+        pthread_create(&S.handlers[S.n_handlers++], NULL, handle, (void *)(intptr_t)fd);
+        pthread_mutex_unlock(&S.lock);
+    }
+}
+
+static int server_start(void **state)
+{
+    (void)state;
+    memset(&S, 0, sizeof S);
+    pthread_mutex_init(&S.lock, NULL);
+    S.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (bind(S.listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(S.listen_fd, 16) != 0 ||
+        getsockname(S.listen_fd, (struct sockaddr *)&a, &alen) != 0)
+        return -1;
+    S.port = ntohs(a.sin_port);
+    return pthread_create(&S.acceptor, NULL, accept_loop, NULL);
+}
+
+/* Call after every transport is destroyed: their connections are closed,
+ * so the handlers see EOF and end. */
+static int server_stop(void **state)
+{
+    (void)state;
+    shutdown(S.listen_fd, SHUT_RDWR);
+    close(S.listen_fd);
+    pthread_join(S.acceptor, NULL);
+    for (size_t i = 0; i < S.n_handlers; i++) {
+        shutdown(S.fds[i], SHUT_RDWR); /* wakes a handler of a silent request */
+        pthread_join(S.handlers[i], NULL);
+    }
+    pthread_mutex_destroy(&S.lock);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The curl transport                                                 */
+/* ------------------------------------------------------------------ */
+
+static char url[64];
+
+static int send_one(ddb_transport *t, const char *method, const char *body, long timeout_ms,
+                    ddb_http_response *resp)
+{
+    char host[32];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", S.port);
+    snprintf(host, sizeof host, "127.0.0.1:%d", S.port);
+    const ddb_header h[] = {
+        {"Host", host},
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"X-Amz-Target", "DynamoDB_20120810.GetItem"},
+        {"X-Empty", ""},
+    };
+    ddb_http_request req = {method, url,       h, 4, body, body != NULL ? strlen(body) : 0,
+                            1000,   timeout_ms};
+    return t->send(t, &req, resp);
+}
+
+static void test_curl_round_trip(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    assert_int_equal(ddb_buf_puts(&r.body, "pre:"), 0);
+    /* a body over 1 KB would make curl send "Expect: 100-continue" */
+    char body[2048];
+    memset(body, 'x', sizeof body - 1);
+    body[0] = '{';
+    body[sizeof body - 1] = '\0';
+    assert_int_equal(send_one(t, "POST", body, 5000, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "pre:{\"ok\":true}"); /* appended */
+    assert_memory_equal(r.request_id, "RID-", 4);
+    assert_string_equal(r.crc32, "123");
+    assert_string_equal(r.content_type, "application/x-amz-json-1.0");
+    pthread_mutex_lock(&S.lock);
+    const char *req = S.last_request;
+    assert_memory_equal(req, "POST / HTTP/1.1\r\n", 17);
+    assert_non_null(strstr(req, "\r\nHost: 127.0.0.1:"));
+    assert_non_null(strstr(req, "\r\nX-Amz-Target: DynamoDB_20120810.GetItem\r\n"));
+    assert_non_null(strstr(req, "\r\nContent-Type: application/x-amz-json-1.0\r\n"));
+    assert_non_null(strstr(req, "\r\nX-Empty:\r\n"));
+    assert_non_null(strstr(req, "\r\nContent-Length: 2047\r\n"));
+    assert_null(find_ci(req, "\r\nExpect:"));
+    assert_null(find_ci(req, "\r\nAccept:"));
+    assert_null(find_ci(req, "Accept-Encoding"));
+    pthread_mutex_unlock(&S.lock);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+static void test_curl_keep_alive_and_methods(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    int before = S.connections;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    static const char *const methods[] = {"POST", "GET", "PUT", "POST", "DELETE", "HEAD", "POST"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        ddb_http_response_reset(&r);
+        assert_int_equal(send_one(t, methods[i], i % 2 ? NULL : "{}", 5000, &r), 0);
+        assert_int_equal(r.status, 200);
+        pthread_mutex_lock(&S.lock);
+        assert_memory_equal(S.last_request, methods[i], strlen(methods[i]));
+        pthread_mutex_unlock(&S.lock);
+        if (strcmp(methods[i], "HEAD") != 0)
+            assert_string_equal(r.body.data, "{\"ok\":true}");
+    }
+    assert_int_equal(S.connections - before, 1); /* one connection, reused */
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+static void test_curl_interim_response_headers_are_dropped(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    S.mode = REPLY_CONTINUE;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    assert_int_equal(send_one(t, "POST", "{}", 5000, &r), 0);
+    S.mode = REPLY_NORMAL;
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.request_id, "RID-", 4); /* not "wrong" from the 100 response */
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+static void test_curl_timeout(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    S.mode = REPLY_SILENT;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    assert_int_equal(send_one(t, "POST", "{}", 200, &r), DDB_ETIMEOUT);
+    S.mode = REPLY_NORMAL;
+    assert_int_equal(ddb_last_error()->code, DDB_ETIMEOUT);
+    assert_non_null(strstr(ddb_last_error()->message, url));
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+static void test_curl_connection_refused(void **state)
+{
+    (void)state;
+    /* a port that was just free: bind, read it, close */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    char u[64];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    const ddb_header h[] = {{"Host", "x"}};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 0, 0};
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
+    assert_non_null(strstr(ddb_last_error()->message, u));
+    assert_non_null(strstr(ddb_last_error()->message, "curl error"));
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+static void test_curl_options(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
+    o.version = 7;
+    assert_int_equal(ddb_curl_transport_new(&t, &o), DDB_EINVAL);
+    o.version = DDB_CURL_OPTIONS_VERSION;
+    o.verify_tls = 0;
+    o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    o.max_connections = 1;
+    assert_int_equal(ddb_curl_transport_new(&t, &o), 0);
+    ddb_header many[DDB_HTTP_MAX_HEADERS + 1];
+    for (size_t i = 0; i < DDB_HTTP_MAX_HEADERS + 1; i++)
+        many[i] = (ddb_header){"X-A", "b"};
+    ddb_http_request req = {
+        "GET", "http://127.0.0.1:1/", many, DDB_HTTP_MAX_HEADERS + 1, NULL, 0, 0, 0};
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    assert_int_equal(t->send(t, &req, &r), DDB_EINVAL);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+typedef struct worker {
+    ddb_transport *t;
+    int failures;
+} worker;
+
+static void *concurrent_sender(void *arg)
+{
+    worker *w = arg;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    for (int i = 0; i < 25; i++) {
+        ddb_http_response_reset(&r);
+        if (send_one(w->t, "POST", "{}", 5000, &r) != 0 || r.status != 200 ||
+            strcmp(ddb_buf_cstr(&r.body), "{\"ok\":true}") != 0)
+            w->failures++;
+    }
+    ddb_http_response_free(&r);
+    return NULL;
+}
+
+static void test_curl_pool_under_concurrency(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
+    o.max_connections = 2;
+    assert_int_equal(ddb_curl_transport_new(&t, &o), 0);
+    int before = S.connections;
+    worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){t, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, concurrent_sender, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_true(S.connections - before <= 2); /* never more than the pool size */
+    ddb_transport_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_response_headers),
+        cmocka_unit_test(test_curl_round_trip),
+        cmocka_unit_test(test_curl_keep_alive_and_methods),
+        cmocka_unit_test(test_curl_interim_response_headers_are_dropped),
+        cmocka_unit_test(test_curl_timeout),
+        cmocka_unit_test(test_curl_connection_refused),
+        cmocka_unit_test(test_curl_options),
+        cmocka_unit_test(test_curl_pool_under_concurrency),
+    };
+    return cmocka_run_group_tests(tests, server_start, server_stop);
+}

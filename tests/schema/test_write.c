@@ -1,0 +1,236 @@
+/*
+ * test_write.c - atomic writing of output sets, unchanged files left alone,
+ * failures leave nothing behind, depfiles. Works in a fresh temp directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "write.h"
+
+typedef struct fixture {
+    char root[64];
+    char path[256];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    strcpy(f->root, "/tmp/ddbc-write-XXXXXX");
+    if (mkdtemp(f->root) == NULL) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int remove_tree(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    int rc = remove_tree(f->root);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* f->root + "/" + rel, in f->path. */
+static const char *at(fixture *f, const char *rel)
+{
+    snprintf(f->path, sizeof f->path, "%s/%s", f->root, rel);
+    return f->path;
+}
+
+/* The content of `path` (caller frees), NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        return NULL;
+    char *buf = calloc(1, 4096);
+    size_t n = fread(buf, 1, 4095, in);
+    buf[n] = '\0';
+    fclose(in);
+    return buf;
+}
+
+static void assert_file(const char *path, const char *want)
+{
+    char *got = slurp(path);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static ddbc_output_file file(const char *name, const char *data)
+{
+    ddbc_output_file o = {(char *)name, (char *)data, strlen(data)};
+    return o;
+}
+
+static void test_writes_set_into_new_dirs(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file files[] = {file("forum.h", "header\n"), file("forum.c", "source\n"),
+                                file("empty.txt", "")};
+    assert_int_equal(ddbc_write_files(files, 3, at(f, "gen/deep/"), &d), 0);
+    assert_int_equal(ddbc_diag_count(&d), 0);
+    assert_file(at(f, "gen/deep/forum.h"), "header\n");
+    assert_file(at(f, "gen/deep/forum.c"), "source\n");
+    assert_file(at(f, "gen/deep/empty.txt"), "");
+    assert_int_equal(count_entries(at(f, "gen/deep")), 3); /* no temporaries left */
+    ddbc_diag_free(&d);
+}
+
+static time_t mtime_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mtime;
+}
+
+static void test_unchanged_file_keeps_mtime(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file v1[] = {file("a.h", "same\n"), file("b.c", "old\n")};
+    ddbc_output_file v2[] = {file("a.h", "same\n"), file("b.c", "new\n")};
+    assert_int_equal(ddbc_write_files(v1, 2, f->root, &d), 0);
+    struct timeval old[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimes(at(f, "a.h"), old), 0);
+    assert_int_equal(utimes(at(f, "b.c"), old), 0);
+    assert_int_equal(ddbc_write_files(v2, 2, f->root, &d), 0);
+    assert_int_equal(mtime_of(at(f, "a.h")), 1000000000);
+    assert_true(mtime_of(at(f, "b.c")) > 1000000000);
+    assert_file(at(f, "b.c"), "new\n");
+    /* same length, different bytes */
+    ddbc_output_file v3[] = {file("a.h", "SAME\n")};
+    assert_int_equal(ddbc_write_files(v3, 1, f->root, &d), 0);
+    assert_file(at(f, "a.h"), "SAME\n");
+    assert_int_equal(ddbc_diag_count(&d), 0);
+    ddbc_diag_free(&d);
+}
+
+static void test_bad_names_write_nothing(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file slash[] = {file("ok.h", "x"), file("sub/x.c", "y")};
+    ddbc_output_file dots[] = {file("..", "x")};
+    ddbc_output_file twice[] = {file("x.h", "1"), file("x.h", "2")};
+    assert_int_equal(ddbc_write_files(slash, 2, at(f, "out"), &d), -1);
+    assert_int_equal(ddbc_write_files(dots, 1, at(f, "out"), &d), -1);
+    assert_int_equal(ddbc_write_files(twice, 2, at(f, "out"), &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 3);
+    struct stat st;
+    assert_int_not_equal(stat(at(f, "out"), &st), 0); /* not even the directory */
+    ddbc_diag_free(&d);
+}
+
+static void test_directory_in_the_way_writes_nothing(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    assert_int_equal(mkdir(at(f, "b.c"), 0777), 0);
+    ddbc_output_file files[] = {file("a.h", "a"), file("b.c", "b")};
+    assert_int_equal(ddbc_write_files(files, 2, f->root, &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 1);
+    assert_null(slurp(at(f, "a.h")));
+    assert_int_equal(count_entries(f->root), 1);
+    ddbc_diag_free(&d);
+}
+
+static void test_output_dir_is_a_file(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file files[] = {file("a.h", "a")};
+    assert_int_equal(ddbc_write_files(files, 1, f->root, &d), 0);
+    assert_int_equal(ddbc_write_files(files, 1, at(f, "a.h"), &d), -1);
+    assert_int_equal(ddbc_write_files(files, 1, at(f, "a.h/sub"), &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 2);
+    ddbc_diag_free(&d);
+}
+
+static void test_depfile(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file files[] = {file("forum.h", ""), file("forum.c", "")};
+    const char *inputs[] = {"schemas/my forum.yaml", "a#b$c.yaml", "tmpl\\ x/t.j2"};
+    char dep[300];
+    snprintf(dep, sizeof dep, "%s/deps/out.d", f->root);
+    assert_int_equal(ddbc_write_depfile(dep, "gen dir", files, 2, inputs, 3, &d), 0);
+    assert_file(dep, "gen\\ dir/forum.h gen\\ dir/forum.c: \\\n"
+                     "  schemas/my\\ forum.yaml \\\n"
+                     "  a\\#b$$c.yaml \\\n"
+                     "  tmpl\\\\\\ x/t.j2\n");
+    const char *bad[] = {"new\nline.yaml"};
+    assert_int_equal(ddbc_write_depfile(dep, "gen", files, 2, bad, 1, &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 1);
+    assert_file(dep, "gen\\ dir/forum.h gen\\ dir/forum.c: \\\n"
+                     "  schemas/my\\ forum.yaml \\\n"
+                     "  a\\#b$$c.yaml \\\n"
+                     "  tmpl\\\\\\ x/t.j2\n");
+    ddbc_diag_free(&d);
+}
+
+static void test_depfile_in_current_dir(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->root), 0);
+    ddbc_output_file files[] = {file("x.h", "")};
+    const char *inputs[] = {"x.yaml"};
+    int rc = ddbc_write_depfile("x.d", ".", files, 1, inputs, 1, &d);
+    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(rc, 0);
+    assert_file(at(f, "x.d"), "./x.h: \\\n  x.yaml\n");
+    ddbc_diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_writes_set_into_new_dirs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unchanged_file_keeps_mtime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_names_write_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_in_the_way_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_dir_is_a_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depfile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depfile_in_current_dir, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
