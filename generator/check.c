@@ -8,31 +8,12 @@
 #include "build.h"
 #include "ddb/buf.h"
 #include "load.h"
+#include "names.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* DynamoDB limits: table and index names have 3..255 characters, attribute names 1..255 bytes. */
 enum { NAME_MIN = 3, NAME_MAX = 255, ATTR_NAME_MAX = 255 };
-
-/*
- * Names generated once per model, <prefix>_<model>_<word> (docs/generated.md;
- * keep in step with model_suffixes in context.c). No model may be called
- * <model>_<word> of another.
- */
-static const char *const model_words[] = {
-    "init",  "clear", "put",      "get",       "update",       "delete",       "query",
-    "scan",  "next",  "to_item",  "from_item", "create_table", "delete_table", "use_client",
-    "model", "slot",  "defaults", "fields",    "cond",         "action",       "range",
-};
-
-/*
- * Families of generated names, <prefix>_<model>_<word>_*: condition and
- * update combinators, key-range builders, per-attribute set_/remove_. No
- * attribute may take one of these names (its builders <model>_<attr>_<op>
- * would land in the family), and no model may be called <model>_<word>_...
- * of another.
- */
-static const char *const model_families[] = {"cond", "action", "range", "set", "remove"};
 
 /* Names a generated header cannot use as identifiers or struct fields. */
 static const char *const c_keywords[] = {
@@ -150,10 +131,10 @@ static bool check_attr_identifier(ddbc_diag *d, const ddbc_schema *s, const ddbc
 {
     if (!check_identifier(d, a->name, a->pos, "attribute name"))
         return false;
-    if (in_list(a->name, model_families, ARRAY_LEN(model_families))) {
+    if (in_list(a->name, ddbc_model_families, ddbc_n_model_families)) {
         ddb_buf words = DDB_BUF_INIT;
-        for (size_t i = 0; i < ARRAY_LEN(model_families); i++)
-            ddb_buf_printf(&words, "%s%s", i != 0 ? ", " : "", model_families[i]);
+        for (size_t i = 0; i < ddbc_n_model_families; i++)
+            ddb_buf_printf(&words, "%s%s", i != 0 ? ", " : "", ddbc_model_families[i]);
         ddbc_diag_error(d, a->pos,
                         "attribute name '%s' is reserved: names %s_%s_%s_* are generated for the "
                         "model (reserved: %s); rename the field and keep the stored name with "
@@ -275,16 +256,16 @@ static bool overlaps(const ddbc_model *m, const char *outer_base, const char *in
     if (strncmp(inner_base, outer_base, n) != 0 || inner_base[n] != '_')
         return false;
     const char *rest = inner_base + n + 1;
-    for (size_t i = 0; i < ARRAY_LEN(model_words); i++) {
-        if (strcmp(rest, model_words[i]) == 0) {
+    for (size_t i = 0; i < ddbc_n_model_words; i++) {
+        if (strcmp(rest, ddbc_model_words[i]) == 0) {
             ddb_buf_printf(why, "%s is also generated for model '%s'", inner_base, m->name);
             return true;
         }
     }
-    for (size_t i = 0; i < ARRAY_LEN(model_families); i++) {
-        if (starts_with_word(rest, model_families[i])) {
+    for (size_t i = 0; i < ddbc_n_model_families; i++) {
+        if (starts_with_word(rest, ddbc_model_families[i])) {
             ddb_buf_printf(why, "names %s_%s_* are generated for model '%s'", outer_base,
-                           model_families[i], m->name);
+                           ddbc_model_families[i], m->name);
             return true;
         }
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ddb/buf.h"
+#include "names.h"
 
 /* ------------------------------------------------------------ type table */
 
@@ -334,19 +335,6 @@ static void add_symbol(symbols *t, ddbc_pos pos, const char *a, const char *b)
     t->len++;
 }
 
-/* Per-model symbol suffixes, after "<prefix>_<model>". */
-static const char *const model_suffixes[] = {
-    "", "_cond", "_action", "_range", "_model", "_slot", "_defaults", "_fields", "_init",
-    "_clear", "_to_item", "_from_item", "_put", "_get", "_delete", "_update", "_query", "_scan",
-    "_next", "_create_table", "_delete_table", "_use_client", "_cond_and", "_cond_or",
-    "_cond_not", "_cond_free", "_action_join", "_action_free", "_range_eq", "_range_lt",
-    "_range_le", "_range_gt", "_range_ge", "_range_between", "_range_begins_with"};
-
-/* Per-attribute symbols: "<model c>_<attr><suffix>" or "<model c>_<prefix><attr>". */
-static const char *const attr_suffixes[] = {"_eq", "_ne", "_lt", "_le", "_gt", "_ge",
-                                           "_between", "_begins_with", "_exists", "_not_exists"};
-static const char *const attr_prefixes[] = {"set_", "remove_"};
-
 static void collect_symbols(symbols *t, const ddbc_schema *s)
 {
     ddb_buf c = DDB_BUF_INIT;
@@ -355,17 +343,22 @@ static void collect_symbols(symbols *t, const ddbc_schema *s)
         ddb_buf_reset(&c);
         ddb_buf_printf(&c, "%s_%s", s->prefix, m->name);
         const char *mc = ddb_buf_cstr(&c);
-        for (size_t k = 0; k < COUNT(model_suffixes); k++)
-            add_symbol(t, m->pos, mc, model_suffixes[k]);
+        add_symbol(t, m->pos, mc, "");
+        for (size_t k = 0; k < ddbc_n_model_words; k++) {
+            ddb_buf sym = DDB_BUF_INIT;
+            ddb_buf_printf(&sym, "%s_", mc);
+            add_symbol(t, m->pos, ddb_buf_cstr(&sym), ddbc_model_words[k]);
+            ddb_buf_free(&sym);
+        }
         for (size_t ai = 0; ai < m->n_attrs; ai++) {
             const ddbc_attr *a = &m->attrs[ai];
             ddb_buf sym = DDB_BUF_INIT;
-            ddb_buf_printf(&sym, "%s_%s", mc, a->name);
-            for (size_t k = 0; k < COUNT(attr_suffixes); k++)
-                add_symbol(t, a->pos, ddb_buf_cstr(&sym), attr_suffixes[k]);
-            for (size_t k = 0; k < COUNT(attr_prefixes); k++) {
+            ddb_buf_printf(&sym, "%s_%s_", mc, a->name);
+            for (size_t k = 0; k < ddbc_n_attr_ops; k++)
+                add_symbol(t, a->pos, ddb_buf_cstr(&sym), ddbc_attr_ops[k]);
+            for (size_t k = 0; k < ddbc_n_attr_verbs; k++) {
                 ddb_buf_reset(&sym);
-                ddb_buf_printf(&sym, "%s_%s", mc, attr_prefixes[k]);
+                ddb_buf_printf(&sym, "%s_%s_", mc, ddbc_attr_verbs[k]);
                 add_symbol(t, a->pos, ddb_buf_cstr(&sym), a->name);
             }
             ddb_buf_free(&sym);

@@ -70,22 +70,26 @@ static bool bool_arg(const tmpl_value *v)
 
 /* ---- text filters ------------------------------------------------------------- */
 
-static int f_upper(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_value *const *args,
-                   ddb_buf *out)
+/* Copies `s`, shifting the ASCII letters between `lo` and `hi` by `shift`. */
+static int shift_case(const tmpl_filter_call *fc, const char *s, size_t len, char lo, char hi,
+                      int shift, ddb_buf *out)
 {
     int rc = 0;
     for (size_t i = 0; i < len; i++)
-        rc |= ddb_buf_putc(out, s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i]);
+        rc |= ddb_buf_putc(out, s[i] >= lo && s[i] <= hi ? (char)(s[i] + shift) : s[i]);
     return appended(fc, rc);
+}
+
+static int f_upper(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_value *const *args,
+                   ddb_buf *out)
+{
+    return shift_case(fc, s, len, 'a', 'z', 'A' - 'a', out);
 }
 
 static int f_lower(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_value *const *args,
                    ddb_buf *out)
 {
-    int rc = 0;
-    for (size_t i = 0; i < len; i++)
-        rc |= ddb_buf_putc(out, s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i]);
-    return appended(fc, rc);
+    return shift_case(fc, s, len, 'A', 'Z', 'a' - 'A', out);
 }
 
 /* A valid C identifier: every byte that is not [A-Za-z0-9_] becomes '_', a

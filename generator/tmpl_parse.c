@@ -23,8 +23,9 @@
 
 #include "tmpl_int.h"
 
-/* Deepest nesting the parser accepts: a block body is one level, a
- * parenthesis three (expression, 'not', unary). Bounds the C stack. */
+/* Deepest nesting the parser accepts: a block body or a nested expression
+ * (in parentheses, brackets, arguments, ...) is one level. Bounds the C
+ * stack. */
 #define MAX_DEPTH 200
 
 /* ---- arena ---------------------------------------------------------------- */
@@ -68,9 +69,9 @@ char *tmpl_arena_strndup(tmpl_arena *a, const char *s, size_t len)
 void tmpl_arena_free(tmpl_arena *a)
 {
     while (a->head != NULL) {
-        tmpl_arena_block *next = a->head->next;
+        tmpl_arena_block *older = a->head->next;
         free(a->head);
-        a->head = next;
+        a->head = older;
     }
 }
 
@@ -287,7 +288,6 @@ int tmpl_sig_bind(const tmpl_sig *sig, const tmpl_arg *args, tmpl_pos call, tmpl
 
 static tmpl_expr *parse_expr(parser *p);
 static tmpl_expr *parse_or(parser *p);
-static tmpl_expr *parse_unary(parser *p, bool filters);
 
 /* Names that cannot be variables. */
 static bool is_reserved(const tmpl_token *t)
@@ -582,32 +582,43 @@ static tmpl_expr *parse_filters(parser *p, tmpl_expr *e)
     return e;
 }
 
-static tmpl_expr *parse_unary_inner(parser *p, bool filters)
+/* A run of a prefix operator (`not`, or '-'), then an operand: `- - x` is
+ * E_NEG(E_NEG(x)). A loop, so that a long run cannot exhaust the stack. */
+static tmpl_expr *parse_prefixed(parser *p, bool (*at_op)(const parser *), tmpl_expr_kind kind,
+                                 tmpl_expr *(*operand)(parser *))
 {
-    tmpl_expr *e;
-    if (is_op(p, OP_MINUS)) {
-        e = new_expr(p, E_NEG, p->tok->pos);
+    tmpl_expr *outer = NULL, **hole = &outer;
+    while (at_op(p)) {
+        tmpl_expr *e = new_expr(p, kind, p->tok->pos);
         next(p);
-        if (e == NULL || (e->u.operand = parse_unary(p, false)) == NULL)
+        if (e == NULL)
             return NULL;
-    } else {
-        e = parse_postfix(p, parse_primary(p));
+        *hole = e;
+        hole = &e->u.operand;
     }
-    return filters ? parse_filters(p, e) : e;
+    *hole = operand(p);
+    return *hole != NULL ? outer : NULL;
 }
 
-static tmpl_expr *parse_unary(parser *p, bool filters)
+static bool at_minus(const parser *p)
 {
-    if (enter(p) != 0)
-        return NULL;
-    tmpl_expr *e = parse_unary_inner(p, filters);
-    p->depth--;
-    return e;
+    return is_op(p, OP_MINUS);
 }
 
-static tmpl_expr *parse_unary_filtered(parser *p)
+static bool at_not(const parser *p)
 {
-    return parse_unary(p, true);
+    return is_kw(p, "not");
+}
+
+static tmpl_expr *parse_atom(parser *p)
+{
+    return parse_postfix(p, parse_primary(p));
+}
+
+/* As in Jinja2, filters apply to the whole: `-x | f` is `(-x) | f`. */
+static tmpl_expr *parse_unary(parser *p)
+{
+    return parse_filters(p, parse_prefixed(p, at_minus, E_NEG, parse_atom));
 }
 
 /* operand (op operand)*, left-associative, for the operators in `ops`. */
@@ -630,7 +641,7 @@ static tmpl_expr *parse_left_assoc(parser *p, const tmpl_op *ops, tmpl_expr *(*o
 static tmpl_expr *parse_concat(parser *p)
 {
     static const tmpl_op ops[] = {OP_TILDE, OP_NONE};
-    return parse_left_assoc(p, ops, parse_unary_filtered);
+    return parse_left_assoc(p, ops, parse_unary);
 }
 
 static tmpl_expr *parse_sum(parser *p)
@@ -667,26 +678,9 @@ static tmpl_expr *parse_compare(parser *p)
     return e;
 }
 
-static tmpl_expr *parse_not(parser *p);
-
-static tmpl_expr *parse_not_inner(parser *p)
-{
-    if (!is_kw(p, "not"))
-        return parse_compare(p);
-    tmpl_expr *e = new_expr(p, E_NOT, p->tok->pos);
-    next(p);
-    if (e == NULL || (e->u.operand = parse_not(p)) == NULL)
-        return NULL;
-    return e;
-}
-
 static tmpl_expr *parse_not(parser *p)
 {
-    if (enter(p) != 0)
-        return NULL;
-    tmpl_expr *e = parse_not_inner(p);
-    p->depth--;
-    return e;
+    return parse_prefixed(p, at_not, E_NOT, parse_compare);
 }
 
 static tmpl_expr *parse_and(parser *p)

@@ -189,18 +189,18 @@ static tmpl_entry *dict_find(const tmpl_value *dict, const char *key, size_t len
     return NULL;
 }
 
+/* Appends the entry `key` (copied) -> `v`; `v` is the caller's on failure. */
 static int dict_add(tmpl_value *dict, const char *key, tmpl_value *v)
 {
+    void *entries = dict->u.dict.entries;
+    int rc = grow(&entries, &dict->u.dict.cap, dict->u.dict.len, sizeof(tmpl_entry));
+    dict->u.dict.entries = entries;
+    if (rc != 0)
+        return rc;
     size_t len = strlen(key);
     char *copy = malloc(len + 1);
-    void *entries = dict->u.dict.entries;
-    int rc = copy != NULL ? grow(&entries, &dict->u.dict.cap, dict->u.dict.len, sizeof(tmpl_entry))
-                          : ddb_error_set(DDB_ENOMEM, "out of memory copying a dict key");
-    dict->u.dict.entries = entries;
-    if (rc != 0) {
-        free(copy);
-        return rc;
-    }
+    if (copy == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory copying a dict key");
     memcpy(copy, key, len + 1);
     dict->u.dict.entries[dict->u.dict.len++] = (tmpl_entry){copy, len, v};
     return 0;

@@ -15,7 +15,6 @@
 #include "ddb/json.h"
 #include "ddb/sigv4.h"
 #include "ddb/version.h"
-#include "client_internal.h"
 #include "json_internal.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 2000L
@@ -532,28 +531,9 @@ static int attempt(const call *k, ddb_http_response *resp)
                                    resp->body.len - k->resp_start, resp->request_id);
 }
 
-/* The last error is this thread's own (non-const) object; ddb_last_error
- * hands it out read-only, and error.h has no setter for what follows. */
-static ddb_error *last_error_mut(void)
-{
-    return (ddb_error *)ddb_last_error();
-}
-
-void ddb_internal_error_set_attempts(unsigned attempts)
-{
-    last_error_mut()->attempts = attempts;
-}
-
-void ddb_internal_error_restore(const ddb_error *saved)
-{
-    *last_error_mut() = *saved;
-}
-
 static void note_quota_exhausted(void)
 {
-    ddb_error *e = last_error_mut();
-    size_t len = strlen(e->message);
-    snprintf(e->message + len, sizeof e->message - len, " [retry quota exhausted]");
+    ddb_error_append(" [retry quota exhausted]");
 }
 
 /*
@@ -638,7 +618,7 @@ int ddb_client_call(ddb_client *c, const char *operation, const char *table, con
     }
     if (rc != 0) {
         ddb_error_set_context(operation, table != NULL ? table : "");
-        ddb_internal_error_set_attempts(attempts);
+        ddb_error_set_attempts(attempts);
     }
     return rc;
 }

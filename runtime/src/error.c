@@ -89,6 +89,23 @@ void ddb_error_set_context(const char *operation, const char *table)
     copy_field(last_error.table, sizeof last_error.table, table);
 }
 
+void ddb_error_set_attempts(unsigned attempts)
+{
+    last_error.attempts = attempts;
+}
+
+void ddb_error_append(const char *text)
+{
+    size_t len = strlen(last_error.message);
+    copy_field(last_error.message + len, sizeof last_error.message - len, text);
+}
+
+void ddb_error_restore(const ddb_error *saved)
+{
+    if (saved != &last_error)
+        last_error = *saved;
+}
+
 char *ddb_error_format(const ddb_error *err, char *out, size_t size)
 {
     if (size == 0)

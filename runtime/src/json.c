@@ -35,7 +35,7 @@ static int put_string(ddb_buf *out, const char *s, size_t len)
         return ddb_error_set(DDB_EINVAL, "string is NULL");
     const unsigned char *p = (const unsigned char *)(len != 0 ? s : "");
     const unsigned char *end = p + len;
-    const unsigned char *run = p; /* start of bytes not yet appended */
+    const unsigned char *run = p;           /* start of bytes not yet appended */
     int rc = ddb_buf_reserve(out, len + 2); /* enough unless escapes are needed */
     if (rc != 0)
         return rc;

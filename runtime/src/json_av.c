@@ -171,7 +171,8 @@ static int value_head(ddb_jlex *lx, unsigned depth, ddb_av_type *type)
         return rc;
     int t = tag_type(&tag);
     if (t < 0)
-        return ddb_jlex_reject(lx, at, "expected an AttributeValue type tag (S N B BOOL NULL SS NS BS L M), found \"%.*s\"",
+        return ddb_jlex_reject(lx, at,
+                               "expected an AttributeValue type tag (S N B BOOL NULL SS NS BS L M), found \"%.*s\"",
                                (int)(tag.raw_len > 16 ? 16 : tag.raw_len), tag.raw);
     *type = (ddb_av_type)t;
     return ddb_jlex_expect(lx, ':', "':' after the type tag");

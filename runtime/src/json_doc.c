@@ -51,11 +51,11 @@ typedef struct arena_block {
 
 struct ddb_jdoc {
     ddb_jnode *root;
-    ddb_jnode *items;     /* chain of ITEM nodes */
-    arena_block *blocks;  /* blocks allocated after the inline one */
-    unsigned char *cur;   /* free space of the current block */
+    ddb_jnode *items;    /* chain of ITEM nodes */
+    arena_block *blocks; /* blocks allocated after the inline one */
+    unsigned char *cur;  /* free space of the current block */
     size_t left;
-    size_t next_block;    /* size of the next block */
+    size_t next_block; /* size of the next block */
     max_align_t inline_mem[ARENA_INLINE / sizeof(max_align_t)];
 };
 

@@ -47,7 +47,10 @@
  *                            "UnprocessedItems.*[].DeleteRequest.Key"
  *     TransactGetItems       "Responses[].Item"
  *     TransactionCanceled    "CancellationReasons[].Item"
- *   Names cannot contain '.', '*' or '['; at most DDB_JPATH_MAX paths.
+ *   Names cannot contain '.', '*', '[' or ']'. At most DDB_JPATH_MAX paths
+ *   of at most 8 steps each (a "[]" is a step); DDB_EINVAL otherwise.
+ *   A path "" makes the root itself the item; "[]" each element of a root
+ *   array.
  *
  * Ownership: the document owns every node and every string it returns;
  * pointers stay valid until ddb_jdoc_free. Items are the exception: an

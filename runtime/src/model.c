@@ -116,8 +116,7 @@ ddb_av *ddb_field_value_av(const ddb_field *f, const void *value)
     return NULL;
 }
 
-/* The DynamoDB type a field is stored as. */
-static ddb_av_type field_av_type(const ddb_field *f)
+ddb_av_type ddb_field_av_type(const ddb_field *f)
 {
     switch (f->type) {
     case DDB_FT_STRING:
@@ -151,10 +150,10 @@ static int field_error_wrap(const ddb_model *m, const ddb_field *f)
 static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *av, void *obj)
 {
     void *dst = field_ptr(obj, f);
-    if (av->type != field_av_type(f)) {
+    if (av->type != ddb_field_av_type(f)) {
         return ddb_error_set(DDB_ETYPE, "%s.%s (attribute \"%s\"): stored as %s, expected %s", m->name,
                              f->name, f->attr, ddb_av_type_tag(av->type),
-                             ddb_av_type_tag(field_av_type(f)));
+                             ddb_av_type_tag(ddb_field_av_type(f)));
     }
     int rc = 0;
     switch (f->type) {

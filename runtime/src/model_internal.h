@@ -7,6 +7,9 @@
 /* A new ddb_av for the field value stored at `value` (NULL on error, recorded). */
 ddb_av *ddb_field_value_av(const ddb_field *f, const void *value);
 
+/* The DynamoDB type a field is stored as (S, N, BOOL, B). */
+ddb_av_type ddb_field_av_type(const ddb_field *f);
+
 /* Fills `out` from `item` through a temporary: on success `out` is cleared
  * and replaced; on failure it is left unchanged. */
 int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out);

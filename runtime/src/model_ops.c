@@ -373,22 +373,6 @@ int ddb_iter_next(ddb_iter *it, void *obj)
 
 /* ------------------------------------------------------------ tables */
 
-static ddb_av_type key_av_type(const ddb_field *f)
-{
-    switch (f->type) {
-    case DDB_FT_STRING:
-        return DDB_AV_S;
-    case DDB_FT_INT64:
-    case DDB_FT_DOUBLE:
-        return DDB_AV_N;
-    case DDB_FT_BINARY:
-        return DDB_AV_B;
-    case DDB_FT_BOOL:
-        break;
-    }
-    return DDB_AV_NULL;
-}
-
 int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
 {
     ddb_client *client = client_for(m);
@@ -396,9 +380,9 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
         return with_context(ddb_last_error()->code, "CreateTable", m);
     const ddb_field *h = &m->fields[m->hash_key];
     const ddb_field *r = m->range_key >= 0 ? &m->fields[m->range_key] : NULL;
-    ddb_attribute_definition defs[2] = {{h->attr, key_av_type(h)}, {NULL, DDB_AV_NULL}};
+    ddb_attribute_definition defs[2] = {{h->attr, ddb_field_av_type(h)}, {NULL, DDB_AV_NULL}};
     if (r != NULL)
-        defs[1] = (ddb_attribute_definition){r->attr, key_av_type(r)};
+        defs[1] = (ddb_attribute_definition){r->attr, ddb_field_av_type(r)};
     ddb_create_table_input in = DDB_CREATE_TABLE_INPUT_INIT;
     in.table_name = m->table;
     in.attribute_definitions = defs;

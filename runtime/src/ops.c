@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
 #include "ddb/error.h"
 #include "ops_internal.h"
 
@@ -156,7 +155,7 @@ static void parse_error_body(const ops_tls *t, const op_def *def, ddb_jdoc **doc
 {
     ddb_error saved = *ddb_last_error();
     if (ddb_jdoc_parse(ddb_buf_cstr(&t->resp), t->resp.len, def->error_item_paths, doc) != 0)
-        ddb_internal_error_restore(&saved);
+        ddb_error_restore(&saved);
 }
 
 int ddb_ops_call(ddb_client *c, const op_def *def, const void *in, ddb_jdoc **doc)
@@ -903,7 +902,7 @@ static void read_cancellation(ddb_jnode *root, ddb_out_mem **m, ddb_cancellation
     ddb_error saved = *ddb_last_error();
     if (read_reasons(root, m, out, n_out) == 0)
         tls_keep_reasons(*out, *n_out);
-    ddb_internal_error_restore(&saved);
+    ddb_error_restore(&saved);
 }
 
 static void free_reason_items(ddb_cancellation_reason *r, size_t n)

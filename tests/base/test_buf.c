@@ -277,13 +277,13 @@ static void test_base64_decode_rejects_malformed(void **state)
     expect_decode_error("Zm9vY", "not a multiple of 4");
     expect_decode_error("Zg", "not a multiple of 4");
     expect_decode_error("Zm9v YmFy", "not a multiple of 4");
-    expect_decode_error("Zm9\nYmFy", "offset 3");         /* whitespace */
-    expect_decode_error("Zm9vYm-y", "offset 6");          /* URL-safe alphabet */
+    expect_decode_error("Zm9\nYmFy", "offset 3"); /* whitespace */
+    expect_decode_error("Zm9vYm-y", "offset 6");  /* URL-safe alphabet */
     expect_decode_error("Zm9vYm_y", "offset 6");
-    expect_decode_error("Zg==Zm9v", "offset 2");          /* padding before the end */
-    expect_decode_error("Z===", "offset 1");              /* too much padding */
+    expect_decode_error("Zg==Zm9v", "offset 2"); /* padding before the end */
+    expect_decode_error("Z===", "offset 1");     /* too much padding */
     expect_decode_error("====", "offset 0");
-    expect_decode_error("Zm=v", "offset 2");              /* '=' then data */
+    expect_decode_error("Zm=v", "offset 2");                 /* '=' then data */
     expect_decode_error("Zh==", "padding bits at offset 1"); /* non-canonical */
     expect_decode_error("Zm9=", "padding bits at offset 2");
     expect_decode_error("Zm9v\x80mFy", "offset 4");

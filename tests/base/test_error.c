@@ -139,9 +139,9 @@ static void test_clear(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_names_and_text),    cmocka_unit_test(test_set_returns_code_and_formats),
-        cmocka_unit_test(test_set_resets_aws_detail),   cmocka_unit_test(test_long_fields_truncate),
-        cmocka_unit_test(test_format_full_and_minimal), cmocka_unit_test(test_format_truncates_safely),
+        cmocka_unit_test(test_table_names_and_text),       cmocka_unit_test(test_set_returns_code_and_formats),
+        cmocka_unit_test(test_set_resets_aws_detail),      cmocka_unit_test(test_long_fields_truncate),
+        cmocka_unit_test(test_format_full_and_minimal),    cmocka_unit_test(test_format_truncates_safely),
         cmocka_unit_test(test_last_error_is_thread_local), cmocka_unit_test(test_clear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,7 +90,7 @@ static const char sample[] =
     "\"b6\":{\"N\":\"6\"},\"b7\":{\"N\":\"7\"},\"b8\":{\"N\":\"8\"},\"b9\":{\"N\":\"9\"}}}}";
 
 static ddb_av *tree; /* parsed `sample`, built without failures */
-static ddb_av *twin; /* the same, parsed again */
+static ddb_av *twin; /* the same, members in reverse order */
 
 static int op_parse_item(void)
 {
@@ -245,11 +245,36 @@ static void test_build(void **state)
     sweep(op_build);
 }
 
+/* Reverses the member order of M `v` and of its M and set members, so
+ * that comparing with the original takes the sorting path. */
+static void reverse(ddb_av *v)
+{
+    if (v->type == DDB_AV_M) {
+        for (size_t i = 0, j = v->u.map.len; i + 1 < j--; i++) {
+            ddb_av_member t = v->u.map.items[i];
+            v->u.map.items[i] = v->u.map.items[j];
+            v->u.map.items[j] = t;
+        }
+        for (size_t i = 0; i < v->u.map.len; i++)
+            reverse(v->u.map.items[i].value);
+    } else if (v->type == DDB_AV_NS || v->type == DDB_AV_SS || v->type == DDB_AV_BS) {
+        for (size_t i = 0, j = v->u.list.len; i + 1 < j--; i++) {
+            ddb_av *t = v->u.list.items[i];
+            v->u.list.items[i] = v->u.list.items[j];
+            v->u.list.items[j] = t;
+        }
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
     int rc = ddb_item_parse_json(sample, sizeof sample - 1, &tree);
-    return rc != 0 ? rc : ddb_item_parse_json(sample, sizeof sample - 1, &twin);
+    if (rc == 0)
+        rc = ddb_item_parse_json(sample, sizeof sample - 1, &twin);
+    if (rc == 0)
+        reverse(twin);
+    return rc;
 }
 
 static int teardown(void **state)
@@ -263,8 +288,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_item), cmocka_unit_test(test_parse_value),     cmocka_unit_test(test_parse_envelope),
-        cmocka_unit_test(test_write),      cmocka_unit_test(test_clone_and_equal), cmocka_unit_test(test_build),
+        cmocka_unit_test(test_parse_item),      cmocka_unit_test(test_parse_value),
+        cmocka_unit_test(test_parse_envelope),  cmocka_unit_test(test_write),
+        cmocka_unit_test(test_clone_and_equal), cmocka_unit_test(test_build),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

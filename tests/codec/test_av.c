@@ -20,9 +20,29 @@ static void test_number_check_accepts(void **state)
 {
     (void)state;
     static const char *const ok[] = {
-        "0", "-0", "+0", "0.0", "0e1000", "-0e-99999999999999999999", "1", "-1", "+1", "01", "0001.23",
-        ".5", "5.", "-.5", "1e5", "1E5", "1e+5", "1e-5", "-17e5", "-17.4E37", "3.1415926535897932384626433832795028841",
-        "314159265358979323846.26433832795028841", "31415926535897932384626433832795028841e30",
+        "0",
+        "-0",
+        "+0",
+        "0.0",
+        "0e1000",
+        "-0e-99999999999999999999",
+        "1",
+        "-1",
+        "+1",
+        "01",
+        "0001.23",
+        ".5",
+        "5.",
+        "-.5",
+        "1e5",
+        "1E5",
+        "1e+5",
+        "1e-5",
+        "-17e5",
+        "-17.4E37",
+        "3.1415926535897932384626433832795028841",
+        "314159265358979323846.26433832795028841",
+        "31415926535897932384626433832795028841e30",
         /* 38 significant digits */
         "12345678901234567890123456789012345678",
         /* trailing zeros of an integer do not count: 1 significant digit */
@@ -31,8 +51,14 @@ static void test_number_check_accepts(void **state)
         /* leading zeros do not count either */
         "0.000000000000000000000000000000000000000012345678901234567890123456789012345678",
         /* range limits */
-        "1E-130", "-1E-130", "1.0E-130", "0.0001E-126", "9.9999999999999999999999999999999999999E+125",
-        "-9.9999999999999999999999999999999999999E+125", "99999999999999999999999999999999999999E+88", "1e125",
+        "1E-130",
+        "-1E-130",
+        "1.0E-130",
+        "0.0001E-126",
+        "9.9999999999999999999999999999999999999E+125",
+        "-9.9999999999999999999999999999999999999E+125",
+        "99999999999999999999999999999999999999E+88",
+        "1e125",
         "1000000000e116",
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
@@ -55,8 +81,8 @@ static void test_number_check_rejects(void **state)
 {
     (void)state;
     static const char *const syntax[] = {
-        "", "-", "+", ".", "-.", "e5", ".e5", "1e", "1e+", "1e-", "1.2.3", "1..2", "--1", "+-1", " 1", "1 ",
-        "1,5", "0x10", "NaN", "-NaN", "Infinity", "-Infinity", "inf", "dog", "1e5.5", "1f", "١", "1e 5",
+        "",   "-",  "+",   ".",    "-.",  "e5",   ".e5",      "1e",        "1e+", "1e-", "1.2.3", "1..2", "--1", "+-1",
+        " 1", "1 ", "1,5", "0x10", "NaN", "-NaN", "Infinity", "-Infinity", "inf", "dog", "1e5.5", "1f",   "١",   "1e 5",
     };
     for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++)
         expect_bad_number(syntax[i], "not a number");
@@ -163,7 +189,8 @@ static void test_n_i64(void **state)
     static const struct {
         int64_t v;
         const char *text;
-    } cases[] = {{0, "0"}, {-1, "-1"}, {42, "42"}, {INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"}};
+    } cases[] = {
+        {0, "0"}, {-1, "-1"}, {42, "42"}, {INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ddb_av *n = ddb_av_n_i64(cases[i].v);
         assert_string_equal(n->u.str.ptr, cases[i].text);
@@ -529,7 +556,9 @@ static void test_equal_numbers_by_value(void **state)
     assert_true(numbers_equal("0", "0.000e55"));
     assert_true(numbers_equal("007.50", "7.5"));
     assert_true(numbers_equal("-12.5", "-125e-1"));
-    assert_true(numbers_equal("1" "0000000000000000000000000000000000000000", "1e40"));
+    assert_true(numbers_equal("1"
+                              "0000000000000000000000000000000000000000",
+                              "1e40"));
     assert_false(numbers_equal("1", "-1"));
     assert_false(numbers_equal("1", "10"));
     assert_false(numbers_equal("1", "1.0000000000000000000000000000000000001"));

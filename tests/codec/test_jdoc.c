@@ -70,9 +70,10 @@ static void test_query_page(void **state)
 {
     (void)state;
     static const char *const paths[] = {"Items[]", "LastEvaluatedKey", NULL};
-    ddb_jdoc *doc = parse_ok("{\"Count\":3,\"Items\":[{\"k\":{\"S\":\"a\"}},{\"k\":{\"S\":\"b\"}},{\"k\":{\"S\":\"c\"}}],"
-                             "\"LastEvaluatedKey\":{\"k\":{\"S\":\"c\"}},\"ScannedCount\":10}",
-                             paths);
+    ddb_jdoc *doc =
+        parse_ok("{\"Count\":3,\"Items\":[{\"k\":{\"S\":\"a\"}},{\"k\":{\"S\":\"b\"}},{\"k\":{\"S\":\"c\"}}],"
+                 "\"LastEvaluatedKey\":{\"k\":{\"S\":\"c\"}},\"ScannedCount\":10}",
+                 paths);
     ddb_jnode *root = ddb_jdoc_root(doc);
     int64_t count = 0, scanned = 0;
     assert_int_equal(ddb_jnode_get_i64(root, "Count", &count), 0);
@@ -183,7 +184,8 @@ static void test_describe_table_walk(void **state)
     const char *body =
         "{\"Table\":{\"TableName\":\"Thread\",\"TableStatus\":\"ACTIVE\",\"ItemCount\":12,"
         "\"TableSizeBytes\":12345678901,\"CreationDateTime\":1.7040672E9,\"DeletionProtectionEnabled\":false,"
-        "\"KeySchema\":[{\"AttributeName\":\"forum\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"subject\",\"KeyType\":\"RANGE\"}],"
+        "\"KeySchema\":[{\"AttributeName\":\"forum\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"subject\",\"KeyType\":"
+        "\"RANGE\"}],"
         "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5,\"NumberOfDecreasesToday\":0},"
         "\"StreamSpecification\":null,\"GlobalSecondaryIndexes\":[]}}";
     ddb_jdoc *doc = parse_ok(body, NULL);
@@ -443,9 +445,9 @@ static void test_bad_item_paths(void **state)
 {
     (void)state;
     static const char *const bad[][2] = {
-        {"a..b", "empty step"}, {"a.", "empty step"},        {".a", "empty step"},   {"a[", "'[' must be followed"},
-        {"a[x]", "'[' must"},   {"a[]b", "expected '.'"},   {"*x", "not allowed"},  {"a]", "not allowed"},
-        {"a.b.c.d.e.f.g.h.i", "too many steps"},
+        {"a..b", "empty step"},         {"a.", "empty step"},  {".a", "empty step"},
+        {"a[", "'[' must be followed"}, {"a[x]", "'[' must"},  {"a[]b", "expected '.'"},
+        {"*x", "not allowed"},          {"a]", "not allowed"}, {"a.b.c.d.e.f.g.h.i", "too many steps"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         const char *const paths[] = {bad[i][0], NULL};

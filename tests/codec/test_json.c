@@ -57,7 +57,8 @@ static void test_round_trip_every_type(void **state)
     round_trip("{\"SS\":[]}", NULL);
     round_trip("{\"L\":[]}", NULL);
     round_trip("{\"M\":{}}", NULL);
-    round_trip("{\"L\":[{\"S\":\"x\"},{\"N\":\"1\"},{\"NULL\":true},{\"L\":[{\"M\":{\"k\":{\"BOOL\":false}}}]}]}", NULL);
+    round_trip("{\"L\":[{\"S\":\"x\"},{\"N\":\"1\"},{\"NULL\":true},{\"L\":[{\"M\":{\"k\":{\"BOOL\":false}}}]}]}",
+               NULL);
     round_trip("{\"M\":{\"a\":{\"M\":{\"b\":{\"M\":{\"c\":{\"SS\":[\"deep\"]}}}}},\"d\":{\"NS\":[\"0\"]}}}", NULL);
     round_trip(" \t\r\n{ \"S\" : \"spaced\" } \n", "{\"S\":\"spaced\"}");
 }
@@ -153,6 +154,10 @@ static void test_put_string_escapes(void **state)
 static void test_put_string_rejects_invalid_utf8(void **state)
 {
     (void)state;
+    ddb_buf empty = DDB_BUF_INIT;
+    assert_int_equal(ddb_json_put_string(&empty, NULL, 3), DDB_EINVAL);
+    assert_int_equal(empty.len, 0);
+    ddb_buf_free(&empty);
     static const char *const bad[] = {
         "\x80",             /* lone continuation byte */
         "\xbf",             /* lone continuation byte */
@@ -192,14 +197,10 @@ static void test_parse_decodes_escapes_and_unicode(void **state)
         const char *json, *text;
         size_t len;
     } cases[] = {
-        {"{\"S\":\"a\\\"b\\\\c\\/d\"}", "a\"b\\c/d", 7},
-        {"{\"S\":\"\\b\\f\\n\\r\\t\"}", "\b\f\n\r\t", 5},
-        {"{\"S\":\"\\u0041\\u00e9\\u20AC\"}", "Aé€", 6},
-        {"{\"S\":\"\\ud83d\\ude00\"}", "\xf0\x9f\x98\x80", 4},
-        {"{\"S\":\"\\uDBFF\\uDFFF\"}", "\xf4\x8f\xbf\xbf", 4},
-        {"{\"S\":\"x\\u0000y\"}", "x\0y", 3},
-        {"{\"S\":\"raw é😀 stays\"}", "raw é😀 stays", 16},
-        {"{\"S\":\"\x7f\"}", "\x7f", 1},
+        {"{\"S\":\"a\\\"b\\\\c\\/d\"}", "a\"b\\c/d", 7},       {"{\"S\":\"\\b\\f\\n\\r\\t\"}", "\b\f\n\r\t", 5},
+        {"{\"S\":\"\\u0041\\u00e9\\u20AC\"}", "Aé€", 6},       {"{\"S\":\"\\ud83d\\ude00\"}", "\xf0\x9f\x98\x80", 4},
+        {"{\"S\":\"\\uDBFF\\uDFFF\"}", "\xf4\x8f\xbf\xbf", 4}, {"{\"S\":\"x\\u0000y\"}", "x\0y", 3},
+        {"{\"S\":\"raw é😀 stays\"}", "raw é😀 stays", 16},      {"{\"S\":\"\x7f\"}", "\x7f", 1},
         {"{\"\\u0053\":\"escaped tag\"}", "escaped tag", 11},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -309,12 +310,14 @@ static void test_errors_attribute_values(void **state)
     (void)state;
     BAD_VALUE("{}", "offset 1: expected an AttributeValue type tag, found '}'");
     BAD_VALUE("{1:2}", "offset 1: expected an AttributeValue type tag, found '1'");
-    BAD_VALUE("{\"X\":\"x\"}", "offset 1: expected an AttributeValue type tag (S N B BOOL NULL SS NS BS L M), found \"X\"");
+    BAD_VALUE("{\"X\":\"x\"}",
+              "offset 1: expected an AttributeValue type tag (S N B BOOL NULL SS NS BS L M), found \"X\"");
     BAD_VALUE("{\"s\":\"x\"}", "offset 1: expected an AttributeValue type tag");
     BAD_VALUE("{\"S\\u0000\":\"x\"}", "offset 1: expected an AttributeValue type tag");
     BAD_VALUE("{\"NULLX\":true}", "offset 1: expected an AttributeValue type tag");
     BAD_VALUE("{\"S\" \"x\"}", "offset 5: expected ':' after the type tag, found '\"'");
-    BAD_VALUE("{\"S\":\"x\",\"N\":\"1\"}", "offset 8: expected '}' closing the AttributeValue (one type tag per value), found ','");
+    BAD_VALUE("{\"S\":\"x\",\"N\":\"1\"}",
+              "offset 8: expected '}' closing the AttributeValue (one type tag per value), found ','");
     BAD_VALUE("{\"S\":1}", "offset 5: expected a string, found '1'");
     BAD_VALUE("{\"S\":null}", "offset 5: expected a string, found 'n'");
     BAD_VALUE("{\"N\":1}", "offset 5: expected a string, found '1'");
@@ -358,10 +361,10 @@ static void test_errors_strings(void **state)
     BAD_VALUE("{\"S\":\"\\u12\"}", "offset 6: expected a valid escape sequence");
     BAD_VALUE("{\"S\":\"\\u12G4\"}", "offset 6: expected a valid escape sequence");
     BAD_VALUE("{\"S\":\"\\U0041\"}", "offset 6: expected a valid escape sequence");
-    BAD_VALUE("{\"S\":\"\\ud800\"}", "offset 6: expected a valid escape sequence");          /* lone high */
-    BAD_VALUE("{\"S\":\"\\udc00\"}", "offset 6: expected a valid escape sequence");          /* lone low */
-    BAD_VALUE("{\"S\":\"\\ud800\\u0041\"}", "offset 6: expected a valid escape sequence");   /* high + BMP */
-    BAD_VALUE("{\"S\":\"\\ud800\\ud800\"}", "offset 6: expected a valid escape sequence");   /* high + high */
+    BAD_VALUE("{\"S\":\"\\ud800\"}", "offset 6: expected a valid escape sequence");        /* lone high */
+    BAD_VALUE("{\"S\":\"\\udc00\"}", "offset 6: expected a valid escape sequence");        /* lone low */
+    BAD_VALUE("{\"S\":\"\\ud800\\u0041\"}", "offset 6: expected a valid escape sequence"); /* high + BMP */
+    BAD_VALUE("{\"S\":\"\\ud800\\ud800\"}", "offset 6: expected a valid escape sequence"); /* high + high */
     BAD_VALUE("{\"S\":\"\\ud800x\"}", "offset 6: expected a valid escape sequence");
     BAD_VALUE("{\"S\":\"ok\xff\"}", "offset 8: expected valid UTF-8, found byte 0xff");
     BAD_VALUE("{\"S\":\"\xed\xa0\x80\"}", "offset 6: expected valid UTF-8, found byte 0xed");
@@ -369,7 +372,8 @@ static void test_errors_strings(void **state)
     BAD_VALUE("{\"S\":\"\xe2\x82\"}", "offset 6: expected valid UTF-8, found byte 0xe2");
     BAD_ITEM("{\"\xff\":{\"S\":\"x\"}}", "offset 2: expected valid UTF-8, found byte 0xff");
     /* a NUL byte inside the text is just an invalid control character */
-    expect_error(VALUE, "{\"S\":\"a\0b\"}", 11, "offset 7: expected a control character to be escaped, found byte 0x00");
+    expect_error(VALUE, "{\"S\":\"a\0b\"}", 11,
+                 "offset 7: expected a control character to be escaped, found byte 0x00");
 }
 
 /* Value form nested `levels` deep through L: {"L":[{"L":[ ... {"NULL":true} ... ]}]}. */

@@ -65,12 +65,11 @@ static void check(const file *files, const tmpl_value *vars, int want_rc, const 
 {
     int rc;
     char *got = render_files(files, vars, &rc);
-    if (rc != want_rc) {
+    if (rc != want_rc)
         print_error("expected %s, got %s: \"%s\"\n", want_rc == 0 ? "success" : "an error",
                     rc == 0 ? "success" : "an error", got);
-        free(got);
-        _fail(src, line);
-    }
+    _assert_int_equal(cast_to_largest_integral_type(rc), cast_to_largest_integral_type(want_rc),
+                      src, line);
     _assert_string_equal(got, want, src, line);
     free(got);
 }
@@ -303,6 +302,7 @@ static void test_logic(void **state)
             "'' }}|",
             "v False w f |");
     RENDERS("{{ (no or missing) | default('d') }} {{ (yes and d.nope) is defined }}", "d False");
+    RENDERS("{{ not not not not not yes }} {{ - - - - n }}", "False 3");
     RENDERS("{{ not yes }} {{ not not yes }} {{ not empty }} {{ not 0 == 1 }} {{ not 'x' in 'y' }}",
             "False True True True True");
     RENDERS("{{ yes or no and no }} {{ (yes or no) and no }} {{ not no and yes }}",
@@ -685,9 +685,9 @@ static void test_errors_nesting(void **state)
     for (int i = 0; i < 300; i++)
         text[n++] = '(';
     snprintf(text + n, sizeof text - n, "1 }}");
-    /* a parenthesis costs three levels: expression, 'not' and unary */
+    /* the template is level 1, the expression 2, each parenthesis one more */
     snprintf(want, sizeof want, "t.j2:1:%d: error: nested too deeply (more than 200 levels)",
-             4 + 66);
+             4 + 199);
     FAILS(text, want);
 
     char *blocks = malloc(210 * 12 + 1);
@@ -695,9 +695,9 @@ static void test_errors_nesting(void **state)
     for (int i = 0; i < 210; i++)
         memcpy(blocks + i * 12, "{% if yes %}", 12);
     blocks[210 * 12] = '\0';
-    /* each 'if' body is a level, and its condition takes three more */
+    /* the body of the k-th 'if' is level k + 1: the condition of the 200th is 201 */
     snprintf(want, sizeof want, "t.j2:1:%d: error: nested too deeply (more than 200 levels)",
-             197 * 12 + 7);
+             199 * 12 + 7);
     FAILS(blocks, want);
     free(blocks);
 
@@ -710,6 +710,15 @@ static void test_errors_nesting(void **state)
     /* the 1000th level down the left-deep chain */
     FAILS(ddb_buf_cstr(&chain),
           "t.j2:1:802: error: expression nested too deeply (more than 1000 levels)");
+    ddb_buf_reset(&chain);
+    assert_int_equal(ddb_buf_puts(&chain, "{{ "), 0);
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(ddb_buf_puts(&chain, "not "), 0);
+    assert_int_equal(ddb_buf_puts(&chain, "yes }}"), 0);
+    snprintf(want, sizeof want,
+             "t.j2:1:%d: error: expression nested too deeply (more than 1000 levels)",
+             4 + 1000 * 4);
+    FAILS(ddb_buf_cstr(&chain), want);
     ddb_buf_free(&chain);
 }
 

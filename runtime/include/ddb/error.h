@@ -122,6 +122,17 @@ int ddb_error_set_aws(long http_status, const char *aws_type, const char *reques
 /* Sets operation/table context of the current error (NULL leaves it). */
 void ddb_error_set_context(const char *operation, const char *table);
 
+/* Sets the number of HTTP attempts of the current error. */
+void ddb_error_set_attempts(unsigned attempts);
+
+/* Appends text to the current error's message (truncated at the limit). */
+void ddb_error_append(const char *text);
+
+/* Replaces the calling thread's last error with `saved` (a copy taken with
+ * `ddb_error saved = *ddb_last_error();`), e.g. so that a failure while
+ * cleaning up does not hide the error that caused it. */
+void ddb_error_restore(const ddb_error *saved);
+
 /*
  * Formats the last error as one line, e.g.
  * "PutItem on Thread: conditional check failed: ConditionalCheckFailedException:

@@ -419,7 +419,8 @@ void ddb_transact_write_items_output_free(ddb_transact_write_items_output *out);
 /*
  * The cancellation reasons of the last transaction cancelled on the calling
  * thread (for callers that only see a DDB_ECANCELLED code, e.g. through
- * generated code). Sets *n; returns NULL (and *n = 0) when there are none.
+ * generated code). Sets *n (n must not be NULL); returns NULL (and *n = 0)
+ * when there are none.
  * Owned by the thread: valid until the next cancelled transaction on this
  * thread, ddb_ops_thread_cleanup, or thread exit.
  */
