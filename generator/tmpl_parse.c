@@ -5,16 +5,18 @@
  *   expr    := or ('if' or ('else' expr)?)*
  *   or      := and ('or' and)*
  *   and     := not ('and' not)*
- *   not     := 'not' not | compare
+ *   not     := 'not'* compare
  *   compare := sum (('=='|'!='|'<'|'<='|'>'|'>='|'in'|'not in') sum)*
  *   sum     := concat (('+'|'-') concat)*
  *   concat  := unary ('~' unary)*
- *   unary   := '-' unary-without-filters | primary postfix* ; then filters:
- *              ('|' name ('(' args ')')? | 'is' 'not'? name)*
+ *   unary   := '-'* primary postfix* filter*
  *   primary := string | integer | true | false | none | name | '(' expr ')'
  *            | '[' (expr (',' expr)* ','?)? ']'
  *   postfix := '.' name | '.' integer | '[' expr ']' | '(' args ')'
- * Every node of the tree lives in the template's arena.
+ *   filter  := '|' name ('(' args ')')? | 'is' 'not'? name
+ *   args    := (expr ',')* (name '=' expr ',')* ','?
+ * Statements: see `stmts`. Every node of the tree lives in the template's
+ * arena, so a failed parse frees everything at once.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #   1. gcc build (build-test): the whole suite
 #   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer (build-asan):
 #      the whole suite
-#   3. valgrind memcheck over the unit suite (build-test)
+#   3. valgrind memcheck over the unit and integration suites (build-test)
 # Results of all runs are counted from meson's JSON test logs; the last line
 # printed is always "N passed, N failed". Any failure or skipped test makes
 # the exit status non-zero.
@@ -40,7 +40,7 @@ BUILD_GCC="${DDB_BUILD_DIR:-build-test}"
 BUILD_ASAN="${DDB_ASAN_BUILD_DIR:-build-asan}"
 VALGRIND_SUITES=("${SUITES[@]}")
 if [ "${#VALGRIND_SUITES[@]}" -eq 0 ]; then
-  read -r -a VALGRIND_SUITES <<<"${DDB_VALGRIND_SUITES:-unit}"
+  read -r -a VALGRIND_SUITES <<<"${DDB_VALGRIND_SUITES:-unit integration}"
 fi
 ASAN_TIMEOUT_MULTIPLIER="${DDB_ASAN_TIMEOUT_MULTIPLIER:-3}"
 VALGRIND_TIMEOUT_MULTIPLIER="${DDB_VALGRIND_TIMEOUT_MULTIPLIER:-10}"

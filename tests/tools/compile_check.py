@@ -3,6 +3,9 @@
 
   compile_check.py ok CC INCLUDES... -- FILE...
       Each FILE must compile with CC -std=c11 -Wall -Wextra -Wpedantic -Werror.
+  compile_check.py header CC INCLUDES... -- HEADER...
+      Each HEADER (a name such as ddb/av.h) must compile alone, first in a
+      translation unit, with the strict flags.
   compile_check.py fail CC INCLUDES... -- FILE...
       Each FILE must FAIL to compile with CC -std=c11 (no -Werror: the
       misuse must be a hard error), and the compiler's output must match the
@@ -32,6 +35,18 @@ def main():
         sys.exit("no files given")
     failures = 0
     for path in files:
+        if mode == "header":
+            with tempfile.TemporaryDirectory() as tmp:
+                unit = os.path.join(tmp, "alone.c")
+                with open(unit, "w") as f:
+                    f.write(f"#include <{path}>\n#include <{path}>\nint alone_unit_is_not_empty;\n")
+                proc = compile_one(cc, includes, unit, STRICT)
+            if proc.returncode != 0:
+                print(f"FAIL {path}: does not compile alone with {cc}:\n{proc.stderr}")
+                failures += 1
+            else:
+                print(f"ok   {path}")
+            continue
         if mode == "ok":
             proc = compile_one(cc, includes, path, STRICT)
             if proc.returncode != 0:
