@@ -1,12 +1,15 @@
 /* model.c - the generic model runtime: descriptors <-> items, connection slots. */
 #include "ddb/model.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ddb/error.h"
+#include "json_internal.h"
 #include "model_internal.h"
 
 /* ------------------------------------------------------------ value helpers */
@@ -65,6 +68,115 @@ ddb_bytes ddb_bytes_from_base64(const char *b64)
     return out;
 }
 
+/* ------------------------------------------------------------ utc_datetime */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1..12, d 1..31). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The inverse of days_from_civil. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Seconds of 0001-01-01T00:00:00Z and of 10000-01-01T00:00:00Z. */
+#define DDB_TIME_MIN_SEC INT64_C(-62135596800)
+#define DDB_TIME_END_SEC INT64_C(253402300800)
+
+int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE])
+{
+    if (t.sec < DDB_TIME_MIN_SEC || t.sec >= DDB_TIME_END_SEC || t.usec < 0 || t.usec > 999999)
+        return ddb_error_set(DDB_EINVAL, "time %" PRId64 ".%06" PRId32 " is outside years 1..9999",
+                             t.sec, t.usec);
+    int64_t days = t.sec >= 0 ? t.sec / 86400 : -((-t.sec + 86399) / 86400);
+    int64_t rem = t.sec - days * 86400;
+    int64_t y;
+    int mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    char text[96]; /* the compiler cannot see the ranges; the text is 31 bytes */
+    int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", (int)y, mo, d,
+                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)t.usec);
+    if (n < 0 || n >= DDB_TIME_TEXT_SIZE)
+        return ddb_error_set(DDB_EINVAL, "time does not format");
+    memcpy(out, text, (size_t)n + 1);
+    return 0;
+}
+
+/* Reads exactly `n` digits at *p (advancing it); -1 when they are not there. */
+static int64_t digits(const char **p, const char *end, int n)
+{
+    int64_t v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (*p >= end || **p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+static bool expect_char(const char **p, const char *end, char c)
+{
+    if (*p >= end || **p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+int ddb_time_parse(const char *text, size_t len, ddb_time *out)
+{
+    const char *p = text, *end = text + len;
+    int64_t y = digits(&p, end, 4), mo, d, h, mi, sec;
+    bool ok = y >= 1 && expect_char(&p, end, '-') && (mo = digits(&p, end, 2)) >= 1 && mo <= 12 &&
+              expect_char(&p, end, '-') && (d = digits(&p, end, 2)) >= 1 && expect_char(&p, end, 'T') &&
+              (h = digits(&p, end, 2)) >= 0 && h <= 23 && expect_char(&p, end, ':') &&
+              (mi = digits(&p, end, 2)) >= 0 && mi <= 59 && expect_char(&p, end, ':') &&
+              (sec = digits(&p, end, 2)) >= 0 && sec <= 59;
+    if (ok) {
+        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        ok = d <= mdays[mo - 1] && (mo != 2 || d <= 28 || leap);
+    }
+    int32_t usec = 0;
+    if (ok && p < end && *p == '.') {
+        p++;
+        int n = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++, n++) {
+            if (n < 6)
+                usec = usec * 10 + (*p - '0');
+        }
+        for (int k = n; k < 6; k++)
+            usec *= 10;
+        ok = n >= 1 && n <= 9;
+    }
+    /* PynamoDB writes "+0000"; "+00:00" and "Z" are read as well. */
+    size_t rest = (size_t)(end - p);
+    ok = ok && ((rest == 5 && memcmp(p, "+0000", 5) == 0) || (rest == 6 && memcmp(p, "+00:00", 6) == 0) ||
+                (rest == 1 && *p == 'Z'));
+    if (!ok)
+        return ddb_error_set(DDB_EINVAL,
+                             "\"%.*s\" is not a UTC datetime like 2024-01-02T03:04:05.000006+0000",
+                             (int)(len > 64 ? 64 : len), text);
+    out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    out->usec = usec;
+    return 0;
+}
+
 /* ------------------------------------------------------------ field access */
 
 static void *field_ptr(void *obj, const ddb_field *f)
@@ -82,54 +194,404 @@ static bool *presence_ptr(void *obj, const ddb_field *f)
     return f->has_offset == DDB_NO_PRESENCE ? NULL : (bool *)((char *)obj + f->has_offset);
 }
 
-/* Whether the field holds a value (pointer types: non-NULL; others: flag or always). */
-static bool field_present(const void *obj, const ddb_field *f)
+/* Whether a value of `type` stored at `v` is there: pointers non-NULL, sets
+ * non-empty, a version non-zero, a null attribute true; other types always. */
+static bool value_present(ddb_ftype type, const void *v)
 {
-    const void *v = field_cptr(obj, f);
-    switch (f->type) {
+    switch (type) {
     case DDB_FT_STRING:
+    case DDB_FT_DECIMAL:
+    case DDB_FT_JSON:
+    case DDB_FT_DISCRIMINATOR:
         return *(char *const *)v != NULL;
     case DDB_FT_BINARY:
         return ((const ddb_bytes *)v)->data != NULL;
+    case DDB_FT_DOCUMENT:
+        return *(ddb_av *const *)v != NULL;
+    case DDB_FT_STRING_SET:
+    case DDB_FT_NUMBER_SET:
+        return ((const ddb_strset *)v)->n != 0;
+    case DDB_FT_BINARY_SET:
+        return ((const ddb_binset *)v)->n != 0;
+    case DDB_FT_VERSION:
+        return *(const int64_t *)v != 0;
+    case DDB_FT_NULL:
+        return *(const bool *)v;
     case DDB_FT_INT64:
     case DDB_FT_DOUBLE:
     case DDB_FT_BOOL:
-        return f->has_offset == DDB_NO_PRESENCE || *(const bool *)((const char *)obj + f->has_offset);
+    case DDB_FT_DATETIME:
+    case DDB_FT_TTL:
+    case DDB_FT_LIST:
+    case DDB_FT_MAP:
+        return true;
     }
     return false;
 }
 
-ddb_av *ddb_field_value_av(const ddb_field *f, const void *value)
+static bool field_present(const void *obj, const ddb_field *f)
 {
-    switch (f->type) {
-    case DDB_FT_STRING:
-        return ddb_val_string(*(char *const *)value);
-    case DDB_FT_INT64:
-        return ddb_av_n_i64(*(const int64_t *)value);
-    case DDB_FT_DOUBLE:
-        return ddb_av_n_double(*(const double *)value);
-    case DDB_FT_BOOL:
-        return ddb_av_bool(*(const bool *)value);
-    case DDB_FT_BINARY:
-        return ddb_val_bytes(*(const ddb_bytes *)value);
-    }
-    return NULL;
+    if (f->has_offset != DDB_NO_PRESENCE)
+        return *(const bool *)((const char *)obj + f->has_offset);
+    return value_present(f->type, field_cptr(obj, f));
 }
 
 ddb_av_type ddb_field_av_type(const ddb_field *f)
 {
     switch (f->type) {
     case DDB_FT_STRING:
+    case DDB_FT_DATETIME:
+    case DDB_FT_JSON:
+    case DDB_FT_DISCRIMINATOR:
         return DDB_AV_S;
     case DDB_FT_INT64:
     case DDB_FT_DOUBLE:
+    case DDB_FT_DECIMAL:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
         return DDB_AV_N;
     case DDB_FT_BOOL:
         return DDB_AV_BOOL;
     case DDB_FT_BINARY:
         return DDB_AV_B;
+    case DDB_FT_STRING_SET:
+        return DDB_AV_SS;
+    case DDB_FT_NUMBER_SET:
+        return DDB_AV_NS;
+    case DDB_FT_BINARY_SET:
+        return DDB_AV_BS;
+    case DDB_FT_LIST:
+        return DDB_AV_L;
+    case DDB_FT_MAP:
+        return DDB_AV_M;
+    case DDB_FT_DOCUMENT:
+    case DDB_FT_NULL:
+        return DDB_AV_NULL;
     }
     return DDB_AV_NULL;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v);
+
+/* Adds `child` to set `set` unless an equal element is there (DDB_EINVAL). */
+static int set_push_unique(ddb_av *set, ddb_av *child)
+{
+    for (size_t i = 0; child != NULL && i < set->u.list.len; i++) {
+        if (ddb_av_equal(set->u.list.items[i], child)) {
+            ddb_av_free(child);
+            return ddb_error_set(DDB_EINVAL, "set has a duplicate element");
+        }
+    }
+    if (child == NULL)
+        return ddb_last_error()->code != 0 ? ddb_last_error()->code : DDB_ENOMEM;
+    return ddb_av_list_push(set, child);
+}
+
+static ddb_av *set_to_av(ddb_ftype type, const void *v)
+{
+    ddb_av *set = ddb_av_new(type == DDB_FT_STRING_SET   ? DDB_AV_SS
+                             : type == DDB_FT_NUMBER_SET ? DDB_AV_NS
+                                                         : DDB_AV_BS);
+    size_t n = type == DDB_FT_BINARY_SET ? ((const ddb_binset *)v)->n : ((const ddb_strset *)v)->n;
+    for (size_t i = 0; set != NULL && i < n; i++) {
+        ddb_av *e = type == DDB_FT_STRING_SET   ? ddb_val_string(((const ddb_strset *)v)->items[i])
+                    : type == DDB_FT_NUMBER_SET ? ddb_av_n(((const ddb_numset *)v)->items[i])
+                                                : ddb_val_bytes(((const ddb_binset *)v)->items[i]);
+        if (set_push_unique(set, e) != 0) {
+            ddb_av_free(set);
+            return NULL;
+        }
+    }
+    return set;
+}
+
+static ddb_av *list_to_av(const ddb_field *f, const void *v)
+{
+    if (f->elem_size == 0) { /* untyped: the field is a ddb_av L */
+        const ddb_av *l = *(ddb_av *const *)v;
+        return l != NULL ? ddb_av_clone(l) : ddb_av_new(DDB_AV_L);
+    }
+    ddb_list list;
+    memcpy(&list, v, sizeof list);
+    ddb_av *out = ddb_av_new(DDB_AV_L);
+    for (size_t i = 0; out != NULL && i < list.n; i++) {
+        ddb_av *e = value_to_av(f, f->elem, (const char *)list.items + i * f->elem_size);
+        if (e == NULL || ddb_av_list_push(out, e) != 0) {
+            ddb_av_free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static ddb_av *json_text_to_av(const char *text)
+{
+    ddb_jdoc *doc = NULL;
+    int rc = ddb_jdoc_parse(text, strlen(text), NULL, &doc);
+    ddb_jdoc_free(doc);
+    return rc == 0 ? ddb_av_s(text) : NULL;
+}
+
+static ddb_av *time_to_av(ddb_time t)
+{
+    char text[DDB_TIME_TEXT_SIZE];
+    return ddb_time_format(t, text) == 0 ? ddb_av_s(text) : NULL;
+}
+
+/* A new ddb_av for the value of `type` at `v` (NULL with the error recorded).
+ * `f` gives the list element and map details. */
+static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
+{
+    switch (type) {
+    case DDB_FT_STRING:
+    case DDB_FT_DISCRIMINATOR:
+        return ddb_val_string(*(char *const *)v);
+    case DDB_FT_DECIMAL:
+        return ddb_av_n(*(char *const *)v);
+    case DDB_FT_JSON:
+        return json_text_to_av(*(char *const *)v);
+    case DDB_FT_INT64:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
+        return ddb_av_n_i64(*(const int64_t *)v);
+    case DDB_FT_DOUBLE:
+        return ddb_av_n_double(*(const double *)v);
+    case DDB_FT_BOOL:
+        return ddb_av_bool(*(const bool *)v);
+    case DDB_FT_NULL:
+        return ddb_av_null();
+    case DDB_FT_BINARY:
+        return ddb_val_bytes(*(const ddb_bytes *)v);
+    case DDB_FT_DATETIME:
+        return time_to_av(*(const ddb_time *)v);
+    case DDB_FT_STRING_SET:
+    case DDB_FT_NUMBER_SET:
+    case DDB_FT_BINARY_SET:
+        return set_to_av(type, v);
+    case DDB_FT_LIST:
+        return list_to_av(f, v);
+    case DDB_FT_MAP: {
+        ddb_av *item = NULL;
+        return ddb_model_to_item(f->sub, v, &item) == 0 ? item : NULL;
+    }
+    case DDB_FT_DOCUMENT:
+        return ddb_av_clone(*(ddb_av *const *)v);
+    }
+    ddb_error_set(DDB_EINVAL, "unknown field type %d", (int)type);
+    return NULL;
+}
+
+ddb_av *ddb_field_value_av(const ddb_field *f, const void *value)
+{
+    return value_to_av(f, f->type, value);
+}
+
+/* ------------------------------------------------------------ decoding */
+
+static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, void *dst);
+static void value_clear(const ddb_field *f, ddb_ftype type, void *v);
+
+static char *copy_text(const ddb_av *av)
+{
+    char *copy = malloc(av->u.str.len + 1);
+    if (copy == NULL) {
+        ddb_error_set(DDB_ENOMEM, "out of memory reading a value");
+        return NULL;
+    }
+    return memcpy(copy, av->u.str.ptr, av->u.str.len + 1);
+}
+
+static int text_from_av(const ddb_av *av, char **dst)
+{
+    char *copy = copy_text(av);
+    if (copy == NULL)
+        return DDB_ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+static int bytes_from_av(const ddb_av *av, ddb_bytes *dst)
+{
+    unsigned char *copy = malloc(av->u.str.len != 0 ? av->u.str.len : 1);
+    if (copy == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory reading a binary value");
+    memcpy(copy, av->u.str.ptr, av->u.str.len);
+    free(dst->data);
+    dst->data = copy;
+    dst->len = av->u.str.len;
+    return 0;
+}
+
+static int set_from_av(ddb_ftype type, const ddb_av *av, void *dst)
+{
+    size_t n = av->u.list.len;
+    bool binary = type == DDB_FT_BINARY_SET;
+    void *items = calloc(n != 0 ? n : 1, binary ? sizeof(ddb_bytes) : sizeof(char *));
+    if (items == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory reading a set of %zu elements", n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = binary ? bytes_from_av(av->u.list.items[i], (ddb_bytes *)items + i)
+                        : text_from_av(av->u.list.items[i], (char **)items + i);
+        if (rc != 0) {
+            for (size_t k = 0; k < i; k++)
+                free(binary ? (void *)((ddb_bytes *)items)[k].data : (void *)((char **)items)[k]);
+            free(items);
+            return rc;
+        }
+    }
+    if (binary)
+        *(ddb_binset *)dst = (ddb_binset){items, n};
+    else
+        *(ddb_strset *)dst = (ddb_strset){items, n};
+    return 0;
+}
+
+static int list_from_av(const ddb_field *f, const ddb_av *av, void *dst)
+{
+    if (f->elem_size == 0) {
+        ddb_av *copy = ddb_av_clone(av);
+        if (copy == NULL)
+            return DDB_ENOMEM;
+        ddb_av_free(*(ddb_av **)dst);
+        *(ddb_av **)dst = copy;
+        return 0;
+    }
+    size_t n = av->u.list.len;
+    char *items = calloc(n != 0 ? n : 1, f->elem_size);
+    if (items == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory reading a list of %zu elements", n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = value_from_av(f, f->elem, av->u.list.items[i], items + i * f->elem_size);
+        if (rc != 0) {
+            for (size_t k = 0; k <= i; k++)
+                value_clear(f, f->elem, items + k * f->elem_size);
+            free(items);
+            return ddb_error_set(rc, "element %zu: %s", i, ddb_last_error()->message);
+        }
+    }
+    ddb_list list = {items, n};
+    memcpy(dst, &list, sizeof list);
+    return 0;
+}
+
+/* The AttributeValue type a value of `type` must have (NULL: any). */
+static ddb_av_type wire_type(const ddb_field *f, ddb_ftype type)
+{
+    ddb_field probe = *f;
+    probe.type = type;
+    return ddb_field_av_type(&probe);
+}
+
+/* Reads `av` into the value storage `dst` of `type` (freshly initialised). */
+static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, void *dst)
+{
+    ddb_av_type want = wire_type(f, type);
+    if (type != DDB_FT_DOCUMENT && av->type != want)
+        return ddb_error_set(DDB_ETYPE, "stored as %s, expected %s", ddb_av_type_tag(av->type),
+                             ddb_av_type_tag(want));
+    switch (type) {
+    case DDB_FT_STRING:
+    case DDB_FT_DECIMAL:
+    case DDB_FT_JSON:
+    case DDB_FT_DISCRIMINATOR:
+        return text_from_av(av, dst);
+    case DDB_FT_INT64:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
+        return ddb_av_get_i64(av, dst);
+    case DDB_FT_DOUBLE:
+        return ddb_av_get_double(av, dst);
+    case DDB_FT_BOOL:
+        *(bool *)dst = av->u.boolean;
+        return 0;
+    case DDB_FT_NULL:
+        *(bool *)dst = true;
+        return 0;
+    case DDB_FT_BINARY:
+        return bytes_from_av(av, dst);
+    case DDB_FT_DATETIME:
+        return ddb_time_parse(av->u.str.ptr, av->u.str.len, dst);
+    case DDB_FT_STRING_SET:
+    case DDB_FT_NUMBER_SET:
+    case DDB_FT_BINARY_SET:
+        return set_from_av(type, av, dst);
+    case DDB_FT_LIST:
+        return list_from_av(f, av, dst);
+    case DDB_FT_MAP:
+        ddb_model_clear(f->sub, dst);
+        ddb_model_init(f->sub, dst);
+        return ddb_model_from_item(f->sub, av, dst);
+    case DDB_FT_DOCUMENT: {
+        ddb_av *copy = ddb_av_clone(av);
+        if (copy == NULL)
+            return DDB_ENOMEM;
+        ddb_av_free(*(ddb_av **)dst);
+        *(ddb_av **)dst = copy;
+        return 0;
+    }
+    }
+    return ddb_error_set(DDB_EINVAL, "unknown field type %d", (int)type);
+}
+
+/* Frees what the value of `type` at `v` owns (leaves `v` dangling: the
+ * caller zeroes the containing struct). */
+static void value_clear(const ddb_field *f, ddb_ftype type, void *v)
+{
+    switch (type) {
+    case DDB_FT_STRING:
+    case DDB_FT_DECIMAL:
+    case DDB_FT_JSON:
+    case DDB_FT_DISCRIMINATOR:
+        free(*(char **)v);
+        return;
+    case DDB_FT_BINARY:
+        free(((ddb_bytes *)v)->data);
+        return;
+    case DDB_FT_DOCUMENT:
+        ddb_av_free(*(ddb_av **)v);
+        return;
+    case DDB_FT_STRING_SET:
+    case DDB_FT_NUMBER_SET: {
+        ddb_strset *set = v;
+        for (size_t i = 0; i < set->n; i++)
+            free(set->items[i]);
+        free(set->items);
+        return;
+    }
+    case DDB_FT_BINARY_SET: {
+        ddb_binset *set = v;
+        for (size_t i = 0; i < set->n; i++)
+            free(set->items[i].data);
+        free(set->items);
+        return;
+    }
+    case DDB_FT_LIST: {
+        if (f->elem_size == 0) {
+            ddb_av_free(*(ddb_av **)v);
+            return;
+        }
+        ddb_list list;
+        memcpy(&list, v, sizeof list);
+        for (size_t i = 0; i < list.n; i++)
+            value_clear(f, f->elem, (char *)list.items + i * f->elem_size);
+        free(list.items);
+        return;
+    }
+    case DDB_FT_MAP:
+        ddb_model_clear(f->sub, v);
+        return;
+    case DDB_FT_INT64:
+    case DDB_FT_DOUBLE:
+    case DDB_FT_BOOL:
+    case DDB_FT_NULL:
+    case DDB_FT_DATETIME:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
+        return;
+    }
 }
 
 /* Records "<model>.<field>: <why>" with code and returns code. */
@@ -146,48 +608,9 @@ static int field_error_wrap(const ddb_model *m, const ddb_field *f)
     return field_error(ddb_last_error()->code, m, f, why);
 }
 
-/* Reads `av` into the field storage `dst` (freshly initialised). */
 static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *av, void *obj)
 {
-    void *dst = field_ptr(obj, f);
-    if (av->type != ddb_field_av_type(f)) {
-        return ddb_error_set(DDB_ETYPE, "%s.%s (attribute \"%s\"): stored as %s, expected %s", m->name,
-                             f->name, f->attr, ddb_av_type_tag(av->type),
-                             ddb_av_type_tag(ddb_field_av_type(f)));
-    }
-    int rc = 0;
-    switch (f->type) {
-    case DDB_FT_STRING: {
-        char *copy = malloc(av->u.str.len + 1);
-        if (copy == NULL)
-            return ddb_error_set(DDB_ENOMEM, "out of memory reading %s.%s", m->name, f->name);
-        memcpy(copy, av->u.str.ptr, av->u.str.len + 1);
-        free(*(char **)dst);
-        *(char **)dst = copy;
-        break;
-    }
-    case DDB_FT_BINARY: {
-        ddb_bytes *b = dst;
-        unsigned char *copy = malloc(av->u.str.len != 0 ? av->u.str.len : 1);
-        if (copy == NULL)
-            return ddb_error_set(DDB_ENOMEM, "out of memory reading %s.%s", m->name, f->name);
-        memcpy(copy, av->u.str.ptr, av->u.str.len);
-        free(b->data);
-        b->data = copy;
-        b->len = av->u.str.len;
-        break;
-    }
-    case DDB_FT_INT64:
-        rc = ddb_av_get_i64(av, dst);
-        break;
-    case DDB_FT_DOUBLE:
-        rc = ddb_av_get_double(av, dst);
-        break;
-    case DDB_FT_BOOL:
-        *(bool *)dst = av->u.boolean;
-        break;
-    }
-    if (rc != 0)
+    if (value_from_av(f, f->type, av, field_ptr(obj, f)) != 0)
         return field_error_wrap(m, f);
     bool *has = presence_ptr(obj, f);
     if (has != NULL)
@@ -197,16 +620,18 @@ static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *a
 
 /* ------------------------------------------------------------ struct <-> item */
 
+static ddb_av **unknown_slot(const ddb_model *m, void *obj)
+{
+    return m->unknown_offset == DDB_NO_PRESENCE ? NULL : (ddb_av **)((char *)obj + m->unknown_offset);
+}
+
 void ddb_model_clear(const ddb_model *m, void *obj)
 {
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const ddb_field *f = &m->fields[i];
-        void *v = field_ptr(obj, f);
-        if (f->type == DDB_FT_STRING)
-            free(*(char **)v);
-        else if (f->type == DDB_FT_BINARY)
-            free(((ddb_bytes *)v)->data);
-    }
+    for (size_t i = 0; i < m->n_fields; i++)
+        value_clear(&m->fields[i], m->fields[i].type, field_ptr(obj, &m->fields[i]));
+    ddb_av **unknown = unknown_slot(m, obj);
+    if (unknown != NULL)
+        ddb_av_free(*unknown);
     memset(obj, 0, m->size);
 }
 
@@ -217,29 +642,54 @@ void ddb_model_init(const ddb_model *m, void *obj)
         m->defaults(obj);
 }
 
+/* Adds the attributes kept by keep_unknown that the item does not have. */
+static int add_unknown(const ddb_model *m, const void *obj, ddb_av *item)
+{
+    ddb_av *const *unknown = unknown_slot(m, (void *)(uintptr_t)obj);
+    if (unknown == NULL || *unknown == NULL || (*unknown)->type != DDB_AV_M)
+        return 0;
+    for (size_t i = 0; i < (*unknown)->u.map.len; i++) {
+        const ddb_av_member *mem = &(*unknown)->u.map.items[i];
+        if (ddb_av_map_get(item, mem->name) != NULL)
+            continue;
+        int rc = ddb_av_map_set_len(item, mem->name, mem->name_len, ddb_av_clone(mem->value));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj, ddb_av *item)
+{
+    ddb_av *v;
+    if (f->type == DDB_FT_DISCRIMINATOR && m->discriminator_value != NULL)
+        v = ddb_av_s(m->discriminator_value); /* a subclass always writes its own value */
+    else if (!field_present(obj, f))
+        return (f->flags & DDB_FIELD_NULLABLE) || f->type == DDB_FT_VERSION || f->type == DDB_FT_NULL ||
+                       f->type == DDB_FT_STRING_SET || f->type == DDB_FT_NUMBER_SET ||
+                       f->type == DDB_FT_BINARY_SET
+                   ? 0
+                   : field_error(DDB_EINVAL, m, f, "required attribute is missing");
+    else
+        v = value_to_av(f, f->type, field_cptr(obj, f));
+    if (v == NULL)
+        return field_error_wrap(m, f);
+    return ddb_av_map_set(item, f->attr, v);
+}
+
 int ddb_model_to_item(const ddb_model *m, const void *obj, ddb_av **out)
 {
     ddb_av *item = ddb_av_new(DDB_AV_M);
     if (item == NULL)
         return DDB_ENOMEM;
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const ddb_field *f = &m->fields[i];
-        if (!field_present(obj, f)) {
-            if (f->flags & DDB_FIELD_NULLABLE)
-                continue;
-            ddb_av_free(item);
-            return field_error(DDB_EINVAL, m, f, "required attribute is missing");
-        }
-        ddb_av *v = ddb_field_value_av(f, field_cptr(obj, f));
-        if (v == NULL) {
-            ddb_av_free(item);
-            return field_error_wrap(m, f);
-        }
-        int rc = ddb_av_map_set(item, f->attr, v);
-        if (rc != 0) {
-            ddb_av_free(item);
-            return rc;
-        }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < m->n_fields; i++)
+        rc = field_to_item(m, &m->fields[i], obj, item);
+    if (rc == 0)
+        rc = add_unknown(m, obj, item);
+    if (rc != 0) {
+        ddb_av_free(item);
+        return rc;
     }
     *out = item;
     return 0;
@@ -251,7 +701,7 @@ static int add_key_part(const ddb_model *m, int fi, const void *value, ddb_av *k
     const ddb_field *f = &m->fields[fi];
     if (value == NULL)
         return field_error(DDB_EINVAL, m, f, "key value is missing");
-    ddb_av *v = ddb_field_value_av(f, value);
+    ddb_av *v = value_to_av(f, f->type, value);
     if (v == NULL)
         return field_error_wrap(m, f);
     return ddb_av_map_set(key, f->attr, v);
@@ -279,23 +729,67 @@ int ddb_model_key(const ddb_model *m, const void *obj, ddb_av **out)
     return ddb_model_key_of(m, field_cptr(obj, &m->fields[m->hash_key]), range, out);
 }
 
-int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj)
+/* Whether `name` is the attribute of one of m's fields. */
+static bool declared(const ddb_model *m, const char *name)
 {
-    if (item == NULL || item->type != DDB_AV_M)
-        return ddb_error_set(DDB_ETYPE, "%s: item is not a map", m->name);
     for (size_t i = 0; i < m->n_fields; i++) {
-        const ddb_field *f = &m->fields[i];
-        const ddb_av *av = ddb_av_map_get(item, f->attr);
-        if (av == NULL || av->type == DDB_AV_NULL)
+        if (strcmp(m->fields[i].attr, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* keep_unknown: copies the item's undeclared attributes into the struct. */
+static int keep_unknown(const ddb_model *m, const ddb_av *item, void *obj)
+{
+    ddb_av **unknown = unknown_slot(m, obj);
+    if (unknown == NULL)
+        return 0;
+    for (size_t i = 0; i < item->u.map.len; i++) {
+        const ddb_av_member *mem = &item->u.map.items[i];
+        if (declared(m, mem->name))
             continue;
-        int rc = field_from_av(m, f, av, obj);
+        if (*unknown == NULL && (*unknown = ddb_av_new(DDB_AV_M)) == NULL)
+            return DDB_ENOMEM;
+        int rc = ddb_av_map_set_len(*unknown, mem->name, mem->name_len, ddb_av_clone(mem->value));
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-/* Fills a fresh struct from an item, leaving `out` untouched on failure. */
+/* A subclass reads only items of its kind. */
+static int check_discriminator(const ddb_model *m, const ddb_av *item)
+{
+    if (m->discriminator_value == NULL || m->discriminator_field < 0)
+        return 0;
+    const ddb_field *f = &m->fields[m->discriminator_field];
+    const ddb_av *v = ddb_av_map_get(item, f->attr);
+    if (v != NULL && v->type == DDB_AV_S && strcmp(v->u.str.ptr, m->discriminator_value) == 0)
+        return 0;
+    return ddb_error_set(DDB_ETYPE, "%s: the item is not a \"%s\" (attribute \"%s\" is %s%s%s)", m->name,
+                         m->discriminator_value, f->attr, v != NULL && v->type == DDB_AV_S ? "\"" : "",
+                         v == NULL ? "absent" : v->type == DDB_AV_S ? v->u.str.ptr : ddb_av_type_tag(v->type),
+                         v != NULL && v->type == DDB_AV_S ? "\"" : "");
+}
+
+int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj)
+{
+    if (item == NULL || item->type != DDB_AV_M)
+        return ddb_error_set(DDB_ETYPE, "%s: item is not a map", m->name);
+    int rc = check_discriminator(m, item);
+    for (size_t i = 0; rc == 0 && i < m->n_fields; i++) {
+        const ddb_field *f = &m->fields[i];
+        const ddb_av *av = ddb_av_map_get(item, f->attr);
+        if (av == NULL || (av->type == DDB_AV_NULL && f->type != DDB_FT_NULL))
+            continue;
+        rc = field_from_av(m, f, av, obj);
+    }
+    return rc == 0 ? keep_unknown(m, item, obj) : rc;
+}
+
+/* Fills `out` from `item` through a temporary: on success `out` is cleared
+ * and replaced; on failure it is left unchanged. */
 int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out)
 {
     void *tmp = malloc(m->size);
@@ -311,6 +805,76 @@ int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out)
     }
     free(tmp);
     return rc;
+}
+
+/* ------------------------------------------------------------ optimistic locking */
+
+int ddb_attr_path(const char *attr, ddb_buf *out)
+{
+    for (const char *p = attr; *p != '\0'; p++) {
+        if ((*p == '.' || *p == '[' || *p == ']' || *p == '\\') && ddb_buf_putc(out, '\\') != 0)
+            return DDB_ENOMEM;
+        if (ddb_buf_putc(out, *p) != 0)
+            return DDB_ENOMEM;
+    }
+    return 0;
+}
+
+/* `version = current`, or attribute_not_exists(version) for a new item. */
+static ddb_cond *version_cond(const ddb_field *f, int64_t current)
+{
+    ddb_buf path = DDB_BUF_INIT;
+    if (ddb_attr_path(f->attr, &path) != 0) {
+        ddb_buf_free(&path);
+        return ddb_cond_error(DDB_ENOMEM);
+    }
+    ddb_cond *c = current == 0 ? ddb_cond_not_exists(ddb_buf_cstr(&path))
+                               : ddb_cond_cmp(ddb_buf_cstr(&path), DDB_CMP_EQ, ddb_av_n_i64(current));
+    ddb_buf_free(&path);
+    return c;
+}
+
+int ddb_model_version_guard(const ddb_model *m, const void *obj, ddb_cond **cond, int64_t *next_version)
+{
+    *next_version = 0;
+    if (m->version_field < 0)
+        return 0;
+    const ddb_field *f = &m->fields[m->version_field];
+    int64_t current = *(const int64_t *)field_cptr(obj, f);
+    if (current < 0 || current == INT64_MAX)
+        return field_error(DDB_EINVAL, m, f, "version out of range");
+    ddb_cond *c = version_cond(f, current);
+    *cond = *cond != NULL ? ddb_cond_and(*cond, c) : c;
+    *next_version = current + 1;
+    return ddb_cond_status(*cond);
+}
+
+int ddb_model_version_item(const ddb_model *m, ddb_av *item, int64_t next_version)
+{
+    if (m->version_field < 0 || next_version == 0)
+        return 0;
+    return ddb_av_map_set(item, m->fields[m->version_field].attr, ddb_av_n_i64(next_version));
+}
+
+ddb_update *ddb_model_version_update(const ddb_model *m, ddb_update *actions, int64_t next_version)
+{
+    if (m->version_field < 0 || next_version == 0)
+        return actions;
+    ddb_buf path = DDB_BUF_INIT;
+    if (ddb_attr_path(m->fields[m->version_field].attr, &path) != 0) {
+        ddb_buf_free(&path);
+        ddb_update_free(actions);
+        return ddb_update_error(DDB_ENOMEM);
+    }
+    ddb_update *set = ddb_update_set(ddb_buf_cstr(&path), ddb_av_n_i64(next_version));
+    ddb_buf_free(&path);
+    return actions != NULL ? ddb_update_join(actions, set) : set;
+}
+
+void ddb_model_version_commit(const ddb_model *m, void *obj, int64_t next_version)
+{
+    if (m->version_field >= 0 && next_version != 0)
+        *(int64_t *)field_ptr(obj, &m->fields[m->version_field]) = next_version;
 }
 
 /* ------------------------------------------------------------ connection slots */

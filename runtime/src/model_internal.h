@@ -14,4 +14,22 @@ ddb_av_type ddb_field_av_type(const ddb_field *f);
  * and replaced; on failure it is left unchanged. */
 int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out);
 
+/* Appends `attr` in the path syntax of ddb/expr.h ('.', '[', ']', '\\'
+ * escaped). 0 or DDB_ENOMEM. */
+int ddb_attr_path(const char *attr, ddb_buf *out);
+
+/*
+ * Optimistic locking (PynamoDB's VersionAttribute). For a model with a
+ * version field: guard ANDs `version = current` (or
+ * attribute_not_exists(version) when current is 0, a never-saved object)
+ * into *cond (which may be NULL) and sets *next_version = current + 1;
+ * item/update write next_version into an item / append SET version = next
+ * (taking `actions`); commit stores it in obj after the write succeeded.
+ * All are no-ops (next_version 0) for models without a version field.
+ */
+int ddb_model_version_guard(const ddb_model *m, const void *obj, ddb_cond **cond, int64_t *next_version);
+int ddb_model_version_item(const ddb_model *m, ddb_av *item, int64_t next_version);
+ddb_update *ddb_model_version_update(const ddb_model *m, ddb_update *actions, int64_t next_version);
+void ddb_model_version_commit(const ddb_model *m, void *obj, int64_t next_version);
+
 #endif /* DDB_MODEL_INTERNAL_H */

@@ -55,28 +55,21 @@ static int with_context(int rc, const char *operation, const ddb_model *m)
     return rc;
 }
 
-/* The field's attribute name in the path syntax of ddb/expr.h. */
-static int field_path(const ddb_field *f, ddb_buf *out)
-{
-    for (const char *p = f->attr; *p != '\0'; p++) {
-        if ((*p == '.' || *p == '[' || *p == ']' || *p == '\\') && ddb_buf_putc(out, '\\') != 0)
-            return DDB_ENOMEM;
-        if (ddb_buf_putc(out, *p) != 0)
-            return DDB_ENOMEM;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------ items */
 
-int ddb_model_put(const ddb_model *m, const void *obj, ddb_cond *cond)
+int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *item = NULL;
+    int64_t next_version = 0;
     ddb_client *client = client_for(m);
     int rc = client != NULL ? 0 : ddb_last_error()->code;
     if (rc == 0)
+        rc = ddb_model_version_guard(m, obj, &cond, &next_version);
+    if (rc == 0)
         rc = ddb_model_to_item(m, obj, &item);
+    if (rc == 0)
+        rc = ddb_model_version_item(m, item, next_version);
     if (rc == 0)
         rc = render_cond(&r, cond, &r.condition);
     if (rc == 0) {
@@ -90,6 +83,8 @@ int ddb_model_put(const ddb_model *m, const void *obj, ddb_cond *cond)
         rc = ddb_put_item(client, &in, &out);
         ddb_write_item_output_free(&out);
     }
+    if (rc == 0)
+        ddb_model_version_commit(m, obj, next_version);
     ddb_av_free(item);
     request_exprs_free(&r);
     ddb_cond_free(cond);
@@ -127,6 +122,9 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
     ddb_av *key = NULL;
     ddb_client *client = client_for(m);
     int rc = client != NULL ? 0 : ddb_last_error()->code;
+    int64_t next_version = 0; /* unused: a delete only checks the version */
+    if (rc == 0)
+        rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0)
         rc = ddb_model_key(m, obj, &key);
     if (rc == 0)
@@ -156,8 +154,13 @@ int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_con
     int rc = client != NULL ? 0 : ddb_last_error()->code;
     if (rc == 0 && actions == NULL)
         rc = ddb_error_set(DDB_EINVAL, "%s: update without actions", m->name);
+    int64_t next_version = 0;
     if (rc == 0)
+        rc = ddb_model_version_guard(m, obj, &cond, &next_version);
+    if (rc == 0) {
+        actions = ddb_model_version_update(m, actions, next_version);
         rc = ddb_model_key(m, obj, &key);
+    }
     if (rc == 0)
         rc = ddb_expr_render_update(&r.ctx, actions, &r.update);
     if (rc == 0)
@@ -231,7 +234,7 @@ static ddb_cond *hash_condition(const ddb_model *m, const void *hash)
     if (hash == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "%s: query needs a hash key value", m->name));
     ddb_buf path = DDB_BUF_INIT;
-    if (field_path(f, &path) != 0) {
+    if (ddb_attr_path(f->attr, &path) != 0) {
         ddb_buf_free(&path);
         return ddb_cond_error(DDB_ENOMEM);
     }

@@ -48,20 +48,90 @@ typedef struct ddb_bytes {
     size_t len;
 } ddb_bytes;
 
+/* A UTC instant with microsecond precision (PynamoDB's utc_datetime). */
+typedef struct ddb_time {
+    int64_t sec;   /* seconds since 1970-01-01T00:00:00Z */
+    int32_t usec;  /* 0 .. 999999 */
+} ddb_time;
+
+/* "2024-01-02T03:04:05.000006+0000" plus the NUL. */
+#define DDB_TIME_TEXT_SIZE 32
+
+/* Formats `t` as PynamoDB does (%Y-%m-%dT%H:%M:%S.%f+0000) into `out`.
+ * DDB_EINVAL outside years 1..9999 or with usec outside 0..999999. */
+int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE]);
+/* Parses that format, also accepting "+00:00" or "Z" for the zone and 1..9
+ * fraction digits (or none). 0 or DDB_EINVAL. Reentrant. */
+int ddb_time_parse(const char *text, size_t len, ddb_time *out);
+
+/* Sets; an empty set is stored as an absent attribute (DynamoDB rule).
+ * Elements are owned by the set (malloc'ed). Number elements are decimal
+ * text, kept exactly. */
+typedef struct ddb_strset {
+    char **items;
+    size_t n;
+} ddb_strset;
+
+typedef struct ddb_numset {
+    char **items;
+    size_t n;
+} ddb_numset;
+
+typedef struct ddb_binset {
+    ddb_bytes *items;
+    size_t n;
+} ddb_binset;
+
+/* Layout of every typed list: generated list structs ({T *items; size_t n})
+ * have this layout (checked with _Static_assert in generated code). */
+typedef struct ddb_list {
+    void *items;
+    size_t n;
+} ddb_list;
+
+/*
+ * Field types. Each has one C representation (docs/generated.md):
+ *   STRING char*, INT64 int64_t, DOUBLE double, BOOL bool, BINARY ddb_bytes,
+ *   DECIMAL char* (number text), DATETIME ddb_time, JSON char* (JSON text),
+ *   STRING_SET ddb_strset, NUMBER_SET ddb_numset, BINARY_SET ddb_binset,
+ *   LIST a generated {T *items; size_t n} (element: `elem`, `elem_size`,
+ *   `sub` for maps), MAP a generated struct (descriptor `sub`),
+ *   DOCUMENT ddb_av* (any value), NULL bool (true: stored as NULL),
+ *   TTL int64_t (epoch seconds), VERSION int64_t (0: never saved),
+ *   DISCRIMINATOR char* (set by the generated init of each subclass).
+ */
 typedef enum ddb_ftype {
     DDB_FT_STRING,
     DDB_FT_INT64,
     DDB_FT_DOUBLE,
     DDB_FT_BOOL,
-    DDB_FT_BINARY
+    DDB_FT_BINARY,
+    DDB_FT_DECIMAL,
+    DDB_FT_DATETIME,
+    DDB_FT_JSON,
+    DDB_FT_STRING_SET,
+    DDB_FT_NUMBER_SET,
+    DDB_FT_BINARY_SET,
+    DDB_FT_LIST,
+    DDB_FT_MAP,
+    DDB_FT_DOCUMENT,
+    DDB_FT_NULL,
+    DDB_FT_TTL,
+    DDB_FT_VERSION,
+    DDB_FT_DISCRIMINATOR
 } ddb_ftype;
 
 #define DDB_FIELD_NULLABLE 0x1u
 #define DDB_FIELD_HASH_KEY 0x2u
 #define DDB_FIELD_RANGE_KEY 0x4u
+/* default_for_new: the default is written only when the item is created
+ * (update: if_not_exists), never over a stored value. */
+#define DDB_FIELD_DEFAULT_FOR_NEW 0x8u
 
 /* Marks a field without a presence flag. */
 #define DDB_NO_PRESENCE ((size_t)-1)
+
+struct ddb_model;
 
 typedef struct ddb_field {
     const char *name;   /* C field name, for messages */
@@ -70,28 +140,64 @@ typedef struct ddb_field {
     unsigned flags;     /* DDB_FIELD_* */
     size_t offset;      /* offsetof the value */
     size_t has_offset;  /* offsetof the bool presence flag, or DDB_NO_PRESENCE */
+    ddb_ftype elem;     /* LIST: the element type (never LIST); else unused */
+    size_t elem_size;   /* LIST: sizeof one element; 0 for an untyped list (ddb_av *) */
+    const struct ddb_model *sub; /* MAP, and LIST of MAP: the map's descriptor */
 } ddb_field;
 
 typedef enum ddb_billing { DDB_BILLING_PAY_PER_REQUEST, DDB_BILLING_PROVISIONED } ddb_billing;
+
+typedef enum ddb_index_projection {
+    DDB_INDEX_ALL,
+    DDB_INDEX_KEYS_ONLY,
+    DDB_INDEX_INCLUDE
+} ddb_index_projection;
+
+/* A secondary index of a model's table. */
+typedef struct ddb_index {
+    const char *name;
+    bool global;                   /* GSI; false: LSI */
+    int hash_key, range_key;       /* indexes into the model's fields; range -1: none */
+    ddb_index_projection projection;
+    const char *const *include;    /* INCLUDE: attribute names */
+    size_t n_include;
+    long long read_capacity, write_capacity; /* GSI of a provisioned table */
+} ddb_index;
 
 /* A model's connection slot (generated, one per model). Use the functions. */
 typedef struct ddb_conn_slot {
     ddb_client *client;
 } ddb_conn_slot;
 
+/*
+ * A model (a table's items) or a map (a nested struct; table NULL, no keys,
+ * no slot). Generated; immutable.
+ */
 typedef struct ddb_model {
     const char *name;       /* "<prefix>_<model>", for messages */
-    const char *table;      /* DynamoDB table name */
+    const char *table;      /* DynamoDB table name; NULL for maps */
     size_t size;            /* sizeof the struct */
     const ddb_field *fields;
     size_t n_fields;
-    int hash_key;           /* index into fields */
+    int hash_key;           /* index into fields; -1 for maps */
     int range_key;          /* index into fields, -1 when none */
     ddb_billing billing;
     long long read_capacity, write_capacity; /* provisioned only */
-    ddb_conn_slot *slot;
+    ddb_conn_slot *slot;    /* NULL for maps */
     /* Applies schema defaults to a zeroed struct (generated); NULL: none. */
     void (*defaults)(void *obj);
+    const ddb_index *indexes;
+    size_t n_indexes;
+    int version_field;      /* index of the VERSION field, -1: none */
+    int ttl_field;          /* index of the TTL field, -1: none */
+    /* keep_unknown: offset of a `ddb_av *` (M) holding the attributes the
+     * schema does not declare, written back on save; DDB_NO_PRESENCE: dropped. */
+    size_t unknown_offset;
+    /* Polymorphic models: the DISCRIMINATOR field and this model's value
+     * (NULL for the base model, whose query/scan return every kind). */
+    int discriminator_field;
+    const char *discriminator_value;
+    int stream;             /* a ddb_stream_view (ddb/ops.h); 0: none */
 } ddb_model;
 
 /* Options. Zero-initialised structs (or NULL pointers) mean defaults. */
@@ -180,7 +286,11 @@ int ddb_model_key_of(const ddb_model *m, const void *hash, const void *range, dd
 int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj);
 
 /* --- item operations; `cond`/`actions` are consumed (freed) in every case --- */
-int ddb_model_put(const ddb_model *m, const void *obj, ddb_cond *cond);
+/* A model with a version field: the put is conditional on the stored version
+ * being obj's (or absent for a never-saved obj) and writes version + 1, which
+ * obj holds after success (PynamoDB's VersionAttribute); delete and update
+ * check the version the same way. */
+int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
 /*
  * Key values are passed as pointers to a value of the key field's C type
  * (char **, int64_t *, double *, ddb_bytes *); `range` is NULL for models

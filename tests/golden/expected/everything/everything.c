@@ -20,37 +20,61 @@ static void gold_item_defaults(void *p)
 }
 
 static const ddb_field gold_item_fields[] = {
-    {"pk", "pk", DDB_FT_STRING, DDB_FIELD_HASH_KEY,
-     offsetof(gold_item, pk), DDB_NO_PRESENCE},
-    {"sk", "sk", DDB_FT_INT64, DDB_FIELD_RANGE_KEY,
-     offsetof(gold_item, sk), DDB_NO_PRESENCE},
-    {"name", "name", DDB_FT_STRING, 0,
-     offsetof(gold_item, name), DDB_NO_PRESENCE},
-    {"count", "count", DDB_FT_INT64, 0,
-     offsetof(gold_item, count), DDB_NO_PRESENCE},
-    {"big", "big", DDB_FT_INT64, DDB_FIELD_NULLABLE,
-     offsetof(gold_item, big), offsetof(gold_item, has_big)},
-    {"ratio", "ratio", DDB_FT_DOUBLE, 0,
-     offsetof(gold_item, ratio), DDB_NO_PRESENCE},
-    {"maybe", "maybe", DDB_FT_DOUBLE, DDB_FIELD_NULLABLE,
-     offsetof(gold_item, maybe), offsetof(gold_item, has_maybe)},
-    {"flag", "flag", DDB_FT_BOOL, 0,
-     offsetof(gold_item, flag), DDB_NO_PRESENCE},
-    {"opt_flag", "opt_flag", DDB_FT_BOOL, DDB_FIELD_NULLABLE,
-     offsetof(gold_item, opt_flag), offsetof(gold_item, has_opt_flag)},
-    {"blob", "blob", DDB_FT_BINARY, DDB_FIELD_NULLABLE,
-     offsetof(gold_item, blob), DDB_NO_PRESENCE},
-    {"seed", "seed", DDB_FT_BINARY, 0,
-     offsetof(gold_item, seed), DDB_NO_PRESENCE},
-    {"dotted", "a.b[c]\\d", DDB_FT_STRING, DDB_FIELD_NULLABLE,
-     offsetof(gold_item, dotted), DDB_NO_PRESENCE},
+    {.name = "pk", .attr = "pk", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(gold_item, pk),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "sk", .attr = "sk", .type = DDB_FT_INT64, .flags = DDB_FIELD_RANGE_KEY,
+     .offset = offsetof(gold_item, sk),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "name", .attr = "name", .type = DDB_FT_STRING, .flags = 0,
+     .offset = offsetof(gold_item, name),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "count", .attr = "count", .type = DDB_FT_INT64, .flags = 0,
+     .offset = offsetof(gold_item, count),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "big", .attr = "big", .type = DDB_FT_INT64, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(gold_item, big),
+     .has_offset = offsetof(gold_item, has_big)},
+    {.name = "ratio", .attr = "ratio", .type = DDB_FT_DOUBLE, .flags = 0,
+     .offset = offsetof(gold_item, ratio),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "maybe", .attr = "maybe", .type = DDB_FT_DOUBLE, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(gold_item, maybe),
+     .has_offset = offsetof(gold_item, has_maybe)},
+    {.name = "flag", .attr = "flag", .type = DDB_FT_BOOL, .flags = 0,
+     .offset = offsetof(gold_item, flag),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "opt_flag", .attr = "opt_flag", .type = DDB_FT_BOOL, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(gold_item, opt_flag),
+     .has_offset = offsetof(gold_item, has_opt_flag)},
+    {.name = "blob", .attr = "blob", .type = DDB_FT_BINARY, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(gold_item, blob),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "seed", .attr = "seed", .type = DDB_FT_BINARY, .flags = 0,
+     .offset = offsetof(gold_item, seed),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "dotted", .attr = "a.b[c]\\d", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(gold_item, dotted),
+     .has_offset = DDB_NO_PRESENCE},
 };
 
 const ddb_model gold_item_model = {
-    "gold_item", "Gold.Items-v1", sizeof(gold_item),
-    gold_item_fields, 12, 0, 1,
-    DDB_BILLING_PROVISIONED, 7, 3,
-    &gold_item_slot, gold_item_defaults,
+    .name = "gold_item",
+    .table = "Gold.Items-v1",
+    .size = sizeof(gold_item),
+    .fields = gold_item_fields,
+    .n_fields = 12,
+    .hash_key = 0,
+    .range_key = 1,
+    .billing = DDB_BILLING_PROVISIONED,
+    .read_capacity = 7,
+    .write_capacity = 3,
+    .slot = &gold_item_slot,
+    .defaults = gold_item_defaults,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
 };
 
 void (gold_item_init)(gold_item *obj)
@@ -74,7 +98,7 @@ int (gold_item_from_item)(gold_item *obj, const ddb_av *item)
     return ddb_model_from_item(&gold_item_model, item, obj);
 }
 
-int (gold_item_put)(const gold_item *obj, gold_item_cond cond)
+int (gold_item_put)(gold_item *obj, gold_item_cond cond)
 {
     return ddb_model_put(&gold_item_model, obj, cond.p);
 }
@@ -786,17 +810,31 @@ static void gold_counter_defaults(void *p)
 }
 
 static const ddb_field gold_counter_fields[] = {
-    {"id", "id", DDB_FT_BINARY, DDB_FIELD_HASH_KEY,
-     offsetof(gold_counter, id), DDB_NO_PRESENCE},
-    {"n", "n", DDB_FT_INT64, 0,
-     offsetof(gold_counter, n), DDB_NO_PRESENCE},
+    {.name = "id", .attr = "id", .type = DDB_FT_BINARY, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(gold_counter, id),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "n", .attr = "n", .type = DDB_FT_INT64, .flags = 0,
+     .offset = offsetof(gold_counter, n),
+     .has_offset = DDB_NO_PRESENCE},
 };
 
 const ddb_model gold_counter_model = {
-    "gold_counter", "Counters", sizeof(gold_counter),
-    gold_counter_fields, 2, 0, -1,
-    DDB_BILLING_PAY_PER_REQUEST, 0, 0,
-    &gold_counter_slot, gold_counter_defaults,
+    .name = "gold_counter",
+    .table = "Counters",
+    .size = sizeof(gold_counter),
+    .fields = gold_counter_fields,
+    .n_fields = 2,
+    .hash_key = 0,
+    .range_key = -1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &gold_counter_slot,
+    .defaults = gold_counter_defaults,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
 };
 
 void (gold_counter_init)(gold_counter *obj)
@@ -820,7 +858,7 @@ int (gold_counter_from_item)(gold_counter *obj, const ddb_av *item)
     return ddb_model_from_item(&gold_counter_model, item, obj);
 }
 
-int (gold_counter_put)(const gold_counter *obj, gold_counter_cond cond)
+int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond)
 {
     return ddb_model_put(&gold_counter_model, obj, cond.p);
 }

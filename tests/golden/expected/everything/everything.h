@@ -72,8 +72,8 @@ int (gold_item_to_item)(const gold_item *obj, ddb_av **out);
 /* Fills an initialised *obj from an item. */
 int (gold_item_from_item)(gold_item *obj, const ddb_av *item);
 
-/* PutItem; cond is consumed. */
-int (gold_item_put)(const gold_item *obj, gold_item_cond cond);
+/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
+int (gold_item_put)(gold_item *obj, gold_item_cond cond);
 /* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
 int (gold_item_get)(gold_item *out, const char *pk, int64_t sk, const ddb_get_opts *opts);
 /* DeleteItem by the key of *obj; cond is consumed. */
@@ -255,7 +255,7 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_clear(obj_) (gold_item_clear)(DDB_ARG_PTR(gold_item, obj_))
 #define gold_item_to_item(obj_, out_) (gold_item_to_item)(DDB_ARG_CPTR(gold_item, obj_), (out_))
 #define gold_item_from_item(obj_, item_) (gold_item_from_item)(DDB_ARG_PTR(gold_item, obj_), (item_))
-#define gold_item_put(obj_, cond_) (gold_item_put)(DDB_ARG_CPTR(gold_item, obj_), (cond_))
+#define gold_item_put(obj_, cond_) (gold_item_put)(DDB_ARG_PTR(gold_item, obj_), (cond_))
 #define gold_item_get(out_, hash_, range_, opts_) \
     (gold_item_get)(DDB_ARG_PTR(gold_item, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define gold_item_delete(obj_, cond_) (gold_item_delete)(DDB_ARG_CPTR(gold_item, obj_), (cond_))
@@ -398,8 +398,8 @@ int (gold_counter_to_item)(const gold_counter *obj, ddb_av **out);
 /* Fills an initialised *obj from an item. */
 int (gold_counter_from_item)(gold_counter *obj, const ddb_av *item);
 
-/* PutItem; cond is consumed. */
-int (gold_counter_put)(const gold_counter *obj, gold_counter_cond cond);
+/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
+int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond);
 /* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
 int (gold_counter_get)(gold_counter *out, ddb_bytes id, const ddb_get_opts *opts);
 /* DeleteItem by the key of *obj; cond is consumed. */
@@ -455,7 +455,7 @@ gold_counter_action (gold_counter_set_n)(int64_t v);
 #define gold_counter_clear(obj_) (gold_counter_clear)(DDB_ARG_PTR(gold_counter, obj_))
 #define gold_counter_to_item(obj_, out_) (gold_counter_to_item)(DDB_ARG_CPTR(gold_counter, obj_), (out_))
 #define gold_counter_from_item(obj_, item_) (gold_counter_from_item)(DDB_ARG_PTR(gold_counter, obj_), (item_))
-#define gold_counter_put(obj_, cond_) (gold_counter_put)(DDB_ARG_CPTR(gold_counter, obj_), (cond_))
+#define gold_counter_put(obj_, cond_) (gold_counter_put)(DDB_ARG_PTR(gold_counter, obj_), (cond_))
 #define gold_counter_get(out_, hash_, opts_) \
     (gold_counter_get)(DDB_ARG_PTR(gold_counter, out_), DDB_ARG_BYTES(hash_), (opts_))
 #define gold_counter_delete(obj_, cond_) (gold_counter_delete)(DDB_ARG_CPTR(gold_counter, obj_), (cond_))

@@ -15,31 +15,52 @@ static void forum_thread_defaults(void *p)
 }
 
 static const ddb_field forum_thread_fields[] = {
-    {"forum", "forum", DDB_FT_STRING, DDB_FIELD_HASH_KEY,
-     offsetof(forum_thread, forum), DDB_NO_PRESENCE},
-    {"subject", "subject", DDB_FT_STRING, DDB_FIELD_RANGE_KEY,
-     offsetof(forum_thread, subject), DDB_NO_PRESENCE},
-    {"author", "author", DDB_FT_STRING, 0,
-     offsetof(forum_thread, author), DDB_NO_PRESENCE},
-    {"views", "views", DDB_FT_INT64, 0,
-     offsetof(forum_thread, views), DDB_NO_PRESENCE},
-    {"score", "score", DDB_FT_DOUBLE, DDB_FIELD_NULLABLE,
-     offsetof(forum_thread, score), offsetof(forum_thread, has_score)},
-    {"answered", "answered", DDB_FT_BOOL, 0,
-     offsetof(forum_thread, answered), DDB_NO_PRESENCE},
-    {"body", "body", DDB_FT_STRING, DDB_FIELD_NULLABLE,
-     offsetof(forum_thread, body), DDB_NO_PRESENCE},
-    {"digest", "digest", DDB_FT_BINARY, DDB_FIELD_NULLABLE,
-     offsetof(forum_thread, digest), DDB_NO_PRESENCE},
-    {"last_by", "lastPostedBy", DDB_FT_STRING, DDB_FIELD_NULLABLE,
-     offsetof(forum_thread, last_by), DDB_NO_PRESENCE},
+    {.name = "forum", .attr = "forum", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(forum_thread, forum),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "subject", .attr = "subject", .type = DDB_FT_STRING, .flags = DDB_FIELD_RANGE_KEY,
+     .offset = offsetof(forum_thread, subject),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "author", .attr = "author", .type = DDB_FT_STRING, .flags = 0,
+     .offset = offsetof(forum_thread, author),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "views", .attr = "views", .type = DDB_FT_INT64, .flags = 0,
+     .offset = offsetof(forum_thread, views),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "score", .attr = "score", .type = DDB_FT_DOUBLE, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(forum_thread, score),
+     .has_offset = offsetof(forum_thread, has_score)},
+    {.name = "answered", .attr = "answered", .type = DDB_FT_BOOL, .flags = 0,
+     .offset = offsetof(forum_thread, answered),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "body", .attr = "body", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(forum_thread, body),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "digest", .attr = "digest", .type = DDB_FT_BINARY, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(forum_thread, digest),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "last_by", .attr = "lastPostedBy", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(forum_thread, last_by),
+     .has_offset = DDB_NO_PRESENCE},
 };
 
 const ddb_model forum_thread_model = {
-    "forum_thread", "Thread", sizeof(forum_thread),
-    forum_thread_fields, 9, 0, 1,
-    DDB_BILLING_PAY_PER_REQUEST, 0, 0,
-    &forum_thread_slot, forum_thread_defaults,
+    .name = "forum_thread",
+    .table = "Thread",
+    .size = sizeof(forum_thread),
+    .fields = forum_thread_fields,
+    .n_fields = 9,
+    .hash_key = 0,
+    .range_key = 1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &forum_thread_slot,
+    .defaults = forum_thread_defaults,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
 };
 
 void (forum_thread_init)(forum_thread *obj)
@@ -63,7 +84,7 @@ int (forum_thread_from_item)(forum_thread *obj, const ddb_av *item)
     return ddb_model_from_item(&forum_thread_model, item, obj);
 }
 
-int (forum_thread_put)(const forum_thread *obj, forum_thread_cond cond)
+int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond)
 {
     return ddb_model_put(&forum_thread_model, obj, cond.p);
 }
@@ -654,21 +675,37 @@ static void forum_post_defaults(void *p)
 }
 
 static const ddb_field forum_post_fields[] = {
-    {"thread_id", "thread_id", DDB_FT_STRING, DDB_FIELD_HASH_KEY,
-     offsetof(forum_post, thread_id), DDB_NO_PRESENCE},
-    {"posted_at", "posted_at", DDB_FT_INT64, DDB_FIELD_RANGE_KEY,
-     offsetof(forum_post, posted_at), DDB_NO_PRESENCE},
-    {"by", "by", DDB_FT_STRING, 0,
-     offsetof(forum_post, by), DDB_NO_PRESENCE},
-    {"text", "text", DDB_FT_STRING, 0,
-     offsetof(forum_post, text), DDB_NO_PRESENCE},
+    {.name = "thread_id", .attr = "thread_id", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(forum_post, thread_id),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "posted_at", .attr = "posted_at", .type = DDB_FT_INT64, .flags = DDB_FIELD_RANGE_KEY,
+     .offset = offsetof(forum_post, posted_at),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "by", .attr = "by", .type = DDB_FT_STRING, .flags = 0,
+     .offset = offsetof(forum_post, by),
+     .has_offset = DDB_NO_PRESENCE},
+    {.name = "text", .attr = "text", .type = DDB_FT_STRING, .flags = 0,
+     .offset = offsetof(forum_post, text),
+     .has_offset = DDB_NO_PRESENCE},
 };
 
 const ddb_model forum_post_model = {
-    "forum_post", "Post", sizeof(forum_post),
-    forum_post_fields, 4, 0, 1,
-    DDB_BILLING_PAY_PER_REQUEST, 0, 0,
-    &forum_post_slot, forum_post_defaults,
+    .name = "forum_post",
+    .table = "Post",
+    .size = sizeof(forum_post),
+    .fields = forum_post_fields,
+    .n_fields = 4,
+    .hash_key = 0,
+    .range_key = 1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &forum_post_slot,
+    .defaults = forum_post_defaults,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
 };
 
 void (forum_post_init)(forum_post *obj)
@@ -692,7 +729,7 @@ int (forum_post_from_item)(forum_post *obj, const ddb_av *item)
     return ddb_model_from_item(&forum_post_model, item, obj);
 }
 
-int (forum_post_put)(const forum_post *obj, forum_post_cond cond)
+int (forum_post_put)(forum_post *obj, forum_post_cond cond)
 {
     return ddb_model_put(&forum_post_model, obj, cond.p);
 }

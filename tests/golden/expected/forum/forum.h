@@ -68,8 +68,8 @@ int (forum_thread_to_item)(const forum_thread *obj, ddb_av **out);
 /* Fills an initialised *obj from an item. */
 int (forum_thread_from_item)(forum_thread *obj, const ddb_av *item);
 
-/* PutItem; cond is consumed. */
-int (forum_thread_put)(const forum_thread *obj, forum_thread_cond cond);
+/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
+int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond);
 /* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
 int (forum_thread_get)(forum_thread *out, const char *forum, const char *subject, const ddb_get_opts *opts);
 /* DeleteItem by the key of *obj; cond is consumed. */
@@ -221,7 +221,7 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_clear(obj_) (forum_thread_clear)(DDB_ARG_PTR(forum_thread, obj_))
 #define forum_thread_to_item(obj_, out_) (forum_thread_to_item)(DDB_ARG_CPTR(forum_thread, obj_), (out_))
 #define forum_thread_from_item(obj_, item_) (forum_thread_from_item)(DDB_ARG_PTR(forum_thread, obj_), (item_))
-#define forum_thread_put(obj_, cond_) (forum_thread_put)(DDB_ARG_CPTR(forum_thread, obj_), (cond_))
+#define forum_thread_put(obj_, cond_) (forum_thread_put)(DDB_ARG_PTR(forum_thread, obj_), (cond_))
 #define forum_thread_get(out_, hash_, range_, opts_) \
     (forum_thread_get)(DDB_ARG_PTR(forum_thread, out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
 #define forum_thread_delete(obj_, cond_) (forum_thread_delete)(DDB_ARG_CPTR(forum_thread, obj_), (cond_))
@@ -348,8 +348,8 @@ int (forum_post_to_item)(const forum_post *obj, ddb_av **out);
 /* Fills an initialised *obj from an item. */
 int (forum_post_from_item)(forum_post *obj, const ddb_av *item);
 
-/* PutItem; cond is consumed. */
-int (forum_post_put)(const forum_post *obj, forum_post_cond cond);
+/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
+int (forum_post_put)(forum_post *obj, forum_post_cond cond);
 /* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
 int (forum_post_get)(forum_post *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts);
 /* DeleteItem by the key of *obj; cond is consumed. */
@@ -438,7 +438,7 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_clear(obj_) (forum_post_clear)(DDB_ARG_PTR(forum_post, obj_))
 #define forum_post_to_item(obj_, out_) (forum_post_to_item)(DDB_ARG_CPTR(forum_post, obj_), (out_))
 #define forum_post_from_item(obj_, item_) (forum_post_from_item)(DDB_ARG_PTR(forum_post, obj_), (item_))
-#define forum_post_put(obj_, cond_) (forum_post_put)(DDB_ARG_CPTR(forum_post, obj_), (cond_))
+#define forum_post_put(obj_, cond_) (forum_post_put)(DDB_ARG_PTR(forum_post, obj_), (cond_))
 #define forum_post_get(out_, hash_, range_, opts_) \
     (forum_post_get)(DDB_ARG_PTR(forum_post, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define forum_post_delete(obj_, cond_) (forum_post_delete)(DDB_ARG_CPTR(forum_post, obj_), (cond_))
