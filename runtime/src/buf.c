@@ -77,13 +77,6 @@ int ddb_buf_putc(ddb_buf *b, char c)
     return ddb_buf_append(b, &c, 1);
 }
 
-/* buf.h declares this without a format attribute; clang's -Wformat-nonliteral
- * needs one to accept the vsnprintf calls below. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 0)))
-#endif
-int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap);
-
 int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap)
 {
     va_list copy;

@@ -94,6 +94,18 @@ void ddb_error_set_attempts(unsigned attempts)
     last_error.attempts = attempts;
 }
 
+void ddb_error_prefix(const char *fmt, ...)
+{
+    char old[sizeof last_error.message];
+    memcpy(old, last_error.message, sizeof old);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof last_error.message)
+        copy_field(last_error.message + n, sizeof last_error.message - (size_t)n, old);
+}
+
 void ddb_error_append(const char *text)
 {
     size_t len = strlen(last_error.message);

@@ -3,7 +3,7 @@
  * tree in an arena, with DynamoDB items parsed in place along item paths.
  *
  * Nodes and strings are bump-allocated from the document's arena (the
- * first kilobyte inside the document itself, so a small error body or
+ * first 768 bytes inside the document itself, so a small error body or
  * GetItem envelope costs one malloc plus its item). Items are ordinary
  * ddb_av trees, chained so that ddb_jdoc_free can release those not taken.
  */
@@ -18,8 +18,10 @@
 
 /* Most steps in one item path. */
 #define JPATH_STEPS 8
-/* Arena bytes inside the document; later blocks double from ARENA_BLOCK. */
-#define ARENA_INLINE 1024
+/* Arena bytes inside the document (enough for a typical envelope; small
+ * enough that the document stays in malloc's fast per-thread cache); later
+ * blocks double from ARENA_BLOCK. */
+#define ARENA_INLINE 768
 #define ARENA_BLOCK 4096
 
 struct ddb_jnode {

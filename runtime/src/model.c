@@ -68,6 +68,116 @@ ddb_bytes ddb_bytes_from_base64(const char *b64)
     return out;
 }
 
+static char **texts_copy(const char *const *items, size_t n)
+{
+    char **copy = calloc(n != 0 ? n : 1, sizeof *copy);
+    for (size_t i = 0; copy != NULL && i < n; i++) {
+        if ((copy[i] = ddb_strdup(items[i])) == NULL) {
+            while (i-- > 0)
+                free(copy[i]);
+            free(copy);
+            copy = NULL;
+        }
+    }
+    return copy;
+}
+
+ddb_strset ddb_strset_of(const char *const *items, size_t n)
+{
+    char **copy = texts_copy(items, n);
+    return (ddb_strset){copy, copy != NULL ? n : 0};
+}
+
+ddb_numset ddb_numset_of(const char *const *items, size_t n)
+{
+    char **copy = texts_copy(items, n);
+    return (ddb_numset){copy, copy != NULL ? n : 0};
+}
+
+ddb_binset ddb_binset_of_base64(const char *const *items, size_t n)
+{
+    ddb_bytes *copy = calloc(n != 0 ? n : 1, sizeof *copy);
+    for (size_t i = 0; copy != NULL && i < n; i++) {
+        copy[i] = ddb_bytes_from_base64(items[i]);
+        if (copy[i].data == NULL) {
+            while (i-- > 0)
+                free(copy[i].data);
+            free(copy);
+            copy = NULL;
+        }
+    }
+    return (ddb_binset){copy, copy != NULL ? n : 0};
+}
+
+ddb_time ddb_time_of(const char *text)
+{
+    ddb_time t = {0, 0};
+    if (ddb_time_parse(text, strlen(text), &t) != 0)
+        t = (ddb_time){0, 0};
+    return t;
+}
+
+ddb_av *ddb_val_decimal(const char *text)
+{
+    if (text == NULL) {
+        ddb_error_set(DDB_EINVAL, "decimal value is NULL");
+        return NULL;
+    }
+    return ddb_av_n(text);
+}
+
+static ddb_av *time_to_av(ddb_time t);
+static ddb_av *json_text_to_av(const char *text);
+static ddb_av *set_to_av(ddb_ftype type, const void *v);
+
+ddb_av *ddb_val_time(ddb_time t)
+{
+    return time_to_av(t);
+}
+
+ddb_av *ddb_val_json(const char *json_text)
+{
+    if (json_text == NULL) {
+        ddb_error_set(DDB_EINVAL, "JSON value is NULL");
+        return NULL;
+    }
+    return json_text_to_av(json_text);
+}
+
+ddb_av *ddb_val_strset(ddb_strset v)
+{
+    return set_to_av(DDB_FT_STRING_SET, &v);
+}
+
+ddb_av *ddb_val_numset(ddb_numset v)
+{
+    return set_to_av(DDB_FT_NUMBER_SET, &v);
+}
+
+ddb_av *ddb_val_binset(ddb_binset v)
+{
+    return set_to_av(DDB_FT_BINARY_SET, &v);
+}
+
+ddb_av *ddb_val_document(const ddb_av *v)
+{
+    if (v == NULL) {
+        ddb_error_set(DDB_EINVAL, "document value is NULL");
+        return NULL;
+    }
+    return ddb_av_clone(v);
+}
+
+const char *ddb_path_at(const char *path, size_t index)
+{
+    static _Thread_local char text[4096];
+    const char *hole = strstr(path, "[]");
+    if (hole == NULL)
+        return NULL;
+    int n = snprintf(text, sizeof text, "%.*s[%zu]%s", (int)(hole - path), path, index, hole + 2);
+    return n >= 0 && (size_t)n < sizeof text ? text : NULL;
+}
+
 /* ------------------------------------------------------------ utc_datetime */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1..12, d 1..31). */
@@ -271,6 +381,44 @@ ddb_av_type ddb_field_av_type(const ddb_field *f)
     return DDB_AV_NULL;
 }
 
+/* Bytes of a field's storage (for resetting one field). */
+static size_t value_size(const ddb_field *f)
+{
+    switch (f->type) {
+    case DDB_FT_STRING:
+    case DDB_FT_DECIMAL:
+    case DDB_FT_JSON:
+    case DDB_FT_DISCRIMINATOR:
+        return sizeof(char *);
+    case DDB_FT_DOCUMENT:
+        return sizeof(ddb_av *);
+    case DDB_FT_INT64:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
+        return sizeof(int64_t);
+    case DDB_FT_DOUBLE:
+        return sizeof(double);
+    case DDB_FT_BOOL:
+    case DDB_FT_NULL:
+        return sizeof(bool);
+    case DDB_FT_BINARY:
+        return sizeof(ddb_bytes);
+    case DDB_FT_DATETIME:
+        return sizeof(ddb_time);
+    case DDB_FT_STRING_SET:
+        return sizeof(ddb_strset);
+    case DDB_FT_NUMBER_SET:
+        return sizeof(ddb_numset);
+    case DDB_FT_BINARY_SET:
+        return sizeof(ddb_binset);
+    case DDB_FT_LIST:
+        return f->elem_size != 0 ? sizeof(ddb_list) : sizeof(ddb_av *);
+    case DDB_FT_MAP:
+        return f->sub->size;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ encoding */
 
 static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v);
@@ -469,7 +617,8 @@ static int list_from_av(const ddb_field *f, const ddb_av *av, void *dst)
             for (size_t k = 0; k <= i; k++)
                 value_clear(f, f->elem, items + k * f->elem_size);
             free(items);
-            return ddb_error_set(rc, "element %zu: %s", i, ddb_last_error()->message);
+            ddb_error_prefix("element %zu: ", i);
+            return rc;
         }
     }
     ddb_list list = {items, n};
@@ -600,12 +749,11 @@ static int field_error(int code, const ddb_model *m, const ddb_field *f, const c
     return ddb_error_set(code, "%s.%s (attribute \"%s\"): %s", m->name, f->name, f->attr, why);
 }
 
-/* Re-records the current error with the field's name in front of its message. */
+/* Puts the field's name in front of the current error's message. */
 static int field_error_wrap(const ddb_model *m, const ddb_field *f)
 {
-    char why[DDB_ERR_MESSAGE_MAX];
-    memcpy(why, ddb_last_error()->message, sizeof why); /* the error is rewritten below */
-    return field_error(ddb_last_error()->code, m, f, why);
+    ddb_error_prefix("%s.%s (attribute \"%s\"): ", m->name, f->name, f->attr);
+    return ddb_last_error()->code;
 }
 
 static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *av, void *obj)
@@ -788,6 +936,22 @@ int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj)
     return rc == 0 ? keep_unknown(m, item, obj) : rc;
 }
 
+/* default_for_new applies to new objects only: an item read from the table
+ * that lacks such an attribute reads it as absent. */
+static void forget_defaults_for_new(const ddb_model *m, const ddb_av *item, void *obj)
+{
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const ddb_field *f = &m->fields[i];
+        if (!(f->flags & DDB_FIELD_DEFAULT_FOR_NEW) || ddb_av_map_get(item, f->attr) != NULL)
+            continue;
+        value_clear(f, f->type, field_ptr(obj, f));
+        memset(field_ptr(obj, f), 0, value_size(f));
+        bool *has = presence_ptr(obj, f);
+        if (has != NULL)
+            *has = false;
+    }
+}
+
 /* Fills `out` from `item` through a temporary: on success `out` is cleared
  * and replaced; on failure it is left unchanged. */
 int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out)
@@ -796,6 +960,7 @@ int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out)
     if (tmp == NULL)
         return ddb_error_set(DDB_ENOMEM, "out of memory reading a %s", m->name);
     ddb_model_init(m, tmp);
+    forget_defaults_for_new(m, item, tmp);
     int rc = ddb_model_from_item(m, item, tmp);
     if (rc == 0) {
         ddb_model_clear(m, out);

@@ -125,6 +125,14 @@ void ddb_error_set_context(const char *operation, const char *table);
 /* Sets the number of HTTP attempts of the current error. */
 void ddb_error_set_attempts(unsigned attempts);
 
+/* Puts printf-formatted text in front of the current error's message,
+ * keeping its code and detail (e.g. to name the field a failure was in). */
+void ddb_error_prefix(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 /* Appends text to the current error's message (truncated at the limit). */
 void ddb_error_append(const char *text);
 

@@ -238,6 +238,28 @@ ddb_av *ddb_val_bytes(ddb_bytes v);
  * the error recorded), and bytes decoded from base64 ({NULL, 0} on error). */
 char *ddb_strdup(const char *s);
 ddb_bytes ddb_bytes_from_base64(const char *b64);
+/* Sets of n elements copied from `items` ({NULL, 0} on ENOMEM). */
+ddb_strset ddb_strset_of(const char *const *items, size_t n);
+ddb_numset ddb_numset_of(const char *const *items, size_t n);
+ddb_binset ddb_binset_of_base64(const char *const *items, size_t n);
+/* A time from PynamoDB's text ({0, 0} when the text is invalid). */
+ddb_time ddb_time_of(const char *text);
+/* Value constructors for the builders of the other types (NULL-safe). */
+ddb_av *ddb_val_decimal(const char *text);
+ddb_av *ddb_val_time(ddb_time t);
+ddb_av *ddb_val_json(const char *json_text);
+ddb_av *ddb_val_strset(ddb_strset v);
+ddb_av *ddb_val_numset(ddb_numset v);
+ddb_av *ddb_val_binset(ddb_binset v);
+ddb_av *ddb_val_document(const ddb_av *v);
+
+/*
+ * Element paths for generated builders: `path` contains one "[]" that is
+ * replaced by "[index]" ("replies[].by", 3 -> "replies[3].by"). Returns a
+ * thread-local buffer valid until the next call on this thread (builders
+ * copy it at once); NULL when the result would exceed 4 KB.
+ */
+const char *ddb_path_at(const char *path, size_t index);
 
 /*
  * Argument gates: generated functions are wrapped in macros that pass each
@@ -255,6 +277,12 @@ ddb_bytes ddb_bytes_from_base64(const char *b64);
 #define DDB_ARG_BOOL(v) _Generic((v), _Bool: (v), int: (v))
 #define DDB_ARG_STRING(v) _Generic((v), char *: (v), const char *: (v))
 #define DDB_ARG_BYTES(v) _Generic((v), ddb_bytes: (v))
+#define DDB_ARG_TIME(v) _Generic((v), ddb_time: (v))
+#define DDB_ARG_STRSET(v) _Generic((v), ddb_strset: (v))
+#define DDB_ARG_NUMSET(v) _Generic((v), ddb_numset: (v))
+#define DDB_ARG_BINSET(v) _Generic((v), ddb_binset: (v))
+#define DDB_ARG_DOCUMENT(v) _Generic((v), ddb_av *: (v), const ddb_av *: (v))
+#define DDB_ARG_INDEX(v) _Generic((v), size_t: (v), int: (v), unsigned: (v), long: (v))
 /* Pointer to a model struct T (const allowed or not). */
 #define DDB_ARG_PTR(T, v) _Generic((v), T *: (v))
 #define DDB_ARG_CPTR(T, v) _Generic((v), T *: (v), const T *: (v))
