@@ -88,6 +88,14 @@ typedef const char *(*tmpl_loader_fn)(void *ctx, const char *name, size_t *len);
 /* A rendering environment: loads templates through `loader` (called with
  * `ctx`) and caches each parsed template by name. Returns NULL when out of
  * memory. Free with tmpl_env_free (NULL is a no-op). */
+/*
+ * Appends the body of a C string literal for `len` bytes of `s` (the
+ * c_string filter): pure ASCII; \\ \" \n \t; other control and non-ASCII
+ * bytes as three-digit octal escapes (which cannot swallow a following
+ * digit); "??" as "?\?" so no trigraph forms. 0 or non-zero on ENOMEM.
+ */
+int tmpl_c_string(ddb_buf *out, const char *s, size_t len);
+
 tmpl_env *tmpl_env_new(tmpl_loader_fn loader, void *ctx);
 void tmpl_env_free(tmpl_env *env);
 

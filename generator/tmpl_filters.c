@@ -105,11 +105,7 @@ static int f_c_ident(const tmpl_filter_call *fc, const char *s, size_t len, tmpl
     return appended(fc, rc);
 }
 
-/* The body of a C string literal, pure ASCII: \\ \" \n \t, every other
- * control or non-ASCII byte as a three-digit octal escape (which cannot
- * swallow a following digit), and "??" written "?\?" so no trigraph forms. */
-static int f_c_string(const tmpl_filter_call *fc, const char *s, size_t len,
-                      tmpl_value *const *args, ddb_buf *out)
+int tmpl_c_string(ddb_buf *out, const char *s, size_t len)
 {
     int rc = 0;
     for (size_t i = 0; i < len; i++) {
@@ -125,7 +121,13 @@ static int f_c_string(const tmpl_filter_call *fc, const char *s, size_t len,
         else
             rc |= ddb_buf_putc(out, (char)c);
     }
-    return appended(fc, rc);
+    return rc;
+}
+
+static int f_c_string(const tmpl_filter_call *fc, const char *s, size_t len,
+                      tmpl_value *const *args, ddb_buf *out)
+{
+    return appended(fc, tmpl_c_string(out, s, len));
 }
 
 static int f_trim(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_value *const *args,

@@ -531,9 +531,37 @@ static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
     return NULL;
 }
 
-ddb_av *ddb_field_value_av(const ddb_field *f, const void *value)
+ddb_av *ddb_field_value(const ddb_field *f, const void *value)
 {
     return value_to_av(f, f->type, value);
+}
+
+ddb_av *ddb_field_elem_value(const ddb_field *f, const void *elem)
+{
+    if (f->type != DDB_FT_LIST || f->elem_size == 0) {
+        ddb_error_set(DDB_EINVAL, "field %s is not a typed list", f->name);
+        return NULL;
+    }
+    return value_to_av(f, f->elem, elem);
+}
+
+ddb_cond *ddb_cond_in_field(const char *path, const ddb_field *f, const void *values, size_t n)
+{
+    if (n == 0 || n > 100 || values == NULL)
+        return ddb_cond_error(ddb_error_set(DDB_EINVAL, "IN on \"%s\" needs 1 to 100 values, got %zu",
+                                            path != NULL ? path : "", n));
+    ddb_av *avs[100];
+    size_t size = value_size(f);
+    for (size_t i = 0; i < n; i++) {
+        avs[i] = value_to_av(f, f->type, (const char *)values + i * size);
+        if (avs[i] == NULL) {
+            int rc = ddb_last_error()->code;
+            while (i-- > 0)
+                ddb_av_free(avs[i]);
+            return ddb_cond_error(rc);
+        }
+    }
+    return ddb_cond_in(path, avs, n);
 }
 
 /* ------------------------------------------------------------ decoding */

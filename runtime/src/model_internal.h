@@ -4,9 +4,6 @@
 
 #include "ddb/model.h"
 
-/* A new ddb_av for the field value stored at `value` (NULL on error, recorded). */
-ddb_av *ddb_field_value_av(const ddb_field *f, const void *value);
-
 /* The DynamoDB type a field is stored as (S, N, BOOL, B). */
 ddb_av_type ddb_field_av_type(const ddb_field *f);
 
@@ -31,5 +28,27 @@ int ddb_model_version_guard(const ddb_model *m, const void *obj, ddb_cond **cond
 int ddb_model_version_item(const ddb_model *m, ddb_av *item, int64_t next_version);
 ddb_update *ddb_model_version_update(const ddb_model *m, ddb_update *actions, int64_t next_version);
 void ddb_model_version_commit(const ddb_model *m, void *obj, int64_t next_version);
+
+/* ---- shared by model_ops.c and model_read.c (model_common.c) ---- */
+
+/* Expressions of one request: placeholders plus up to three expression texts. */
+typedef struct request_exprs {
+    ddb_expr_ctx ctx;
+    ddb_buf condition; /* ConditionExpression / KeyConditionExpression */
+    ddb_buf filter;    /* FilterExpression */
+    ddb_buf update;    /* UpdateExpression */
+} request_exprs;
+
+#define REQUEST_EXPRS_INIT {DDB_EXPR_CTX_INIT, DDB_BUF_INIT, DDB_BUF_INIT, DDB_BUF_INIT}
+
+void ddb_request_exprs_free(request_exprs *r);
+/* Renders `c` (NULL: nothing) into `out`. */
+int ddb_render_cond(request_exprs *r, const ddb_cond *c, ddb_buf *out);
+/* The expression text, or NULL when nothing was rendered (not sent). */
+const char *ddb_expr_or_null(const ddb_buf *b);
+/* The client for a call on `m`, or NULL with the error recorded. */
+ddb_client *ddb_model_client_for(const ddb_model *m);
+/* Records operation/table context on the current error, returns rc. */
+int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 
 #endif /* DDB_MODEL_INTERNAL_H */

@@ -19,5 +19,6 @@
 #include "ddb/ops.h"
 #include "ddb/expr.h"
 #include "ddb/model.h"
+#include "ddb/query.h"
 
 #endif /* DDB_DDB_H */

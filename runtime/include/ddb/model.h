@@ -205,19 +205,6 @@ typedef struct ddb_get_opts {
     bool consistent_read;
 } ddb_get_opts;
 
-typedef struct ddb_query_opts {
-    bool consistent_read;
-    bool descending;      /* ScanIndexForward = false */
-    long long limit;      /* max items the iterator yields; 0: all */
-    long long page_size;  /* Limit sent per request; 0: DynamoDB's */
-} ddb_query_opts;
-
-typedef struct ddb_scan_opts {
-    bool consistent_read;
-    long long limit;
-    long long page_size;
-} ddb_scan_opts;
-
 typedef struct ddb_table_opts {
     bool wait;            /* wait until ACTIVE (create) or gone (delete) */
     long timeout_ms;      /* for wait; 0: 60000 */
@@ -233,6 +220,18 @@ ddb_av *ddb_val_int64(int64_t v);
 ddb_av *ddb_val_double(double v);
 ddb_av *ddb_val_bool(bool v);
 ddb_av *ddb_val_bytes(ddb_bytes v);
+
+/*
+ * A new ddb_av for a value of field `f` stored at `value` (a pointer to the
+ * field's C type), or for one element of a list field (a pointer to the
+ * element type). NULL on error, recorded (e.g. a NaN double, a duplicate set
+ * element, invalid JSON text). Generated builders convert their arguments
+ * with these, so every type is encoded by one codec.
+ */
+ddb_av *ddb_field_value(const ddb_field *f, const void *value);
+ddb_av *ddb_field_elem_value(const ddb_field *f, const void *elem);
+/* `path IN (values[0..n))` where `values` is an array of the field's C type. */
+ddb_cond *ddb_cond_in_field(const char *path, const ddb_field *f, const void *values, size_t n);
 
 /* Used by generated defaults: a malloc'ed copy of `s` (NULL on ENOMEM, with
  * the error recorded), and bytes decoded from base64 ({NULL, 0} on error). */
@@ -282,6 +281,8 @@ const char *ddb_path_at(const char *path, size_t index);
 #define DDB_ARG_NUMSET(v) _Generic((v), ddb_numset: (v))
 #define DDB_ARG_BINSET(v) _Generic((v), ddb_binset: (v))
 #define DDB_ARG_DOCUMENT(v) _Generic((v), ddb_av *: (v), const ddb_av *: (v))
+/* A value of exactly type T (generated list and map structs). */
+#define DDB_ARG_IS(T, v) _Generic((v), T: (v))
 #define DDB_ARG_INDEX(v) _Generic((v), size_t: (v), int: (v), unsigned: (v), long: (v))
 /* Pointer to a model struct T (const allowed or not). */
 #define DDB_ARG_PTR(T, v) _Generic((v), T *: (v))
@@ -333,21 +334,6 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
  * as DynamoDB does), then refreshes `obj` from the new item (ALL_NEW). */
 int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
 
-/* --- iteration --- */
-typedef struct ddb_iter ddb_iter;
-
-/* Query by hash key value `hash` (see above); `range` (may be NULL) is a key
- * condition on the range key; `filter` (may be NULL) a filter; both are
- * consumed. Creates a lazy iterator (owned by the caller, ddb_iter_free);
- * no request is sent until the first ddb_iter_next. */
-int ddb_model_query(ddb_iter **out, const ddb_model *m, const void *hash, ddb_cond *range,
-                    ddb_cond *filter, const ddb_query_opts *opts);
-int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const ddb_scan_opts *opts);
-/* Clears `obj`, applies defaults, fills it with the next item: returns 1,
- * 0 at the end, or a negative DDB_E*. Fetches pages as needed. */
-int ddb_iter_next(ddb_iter *it, void *obj);
-void ddb_iter_free(ddb_iter *it);
-
 /* --- tables --- */
 int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts);
 int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
@@ -355,5 +341,7 @@ int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
 #ifdef __cplusplus
 }
 #endif
+
+#include "ddb/query.h" /* the reading side: query, scan, pages, counts */
 
 #endif /* DDB_MODEL_H */

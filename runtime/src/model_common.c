@@ -1,0 +1,36 @@
+/* model_common.c - request helpers shared by model_ops.c and model_read.c. */
+#include "ddb/error.h"
+#include "model_internal.h"
+
+void ddb_request_exprs_free(request_exprs *r)
+{
+    ddb_expr_ctx_free(&r->ctx);
+    ddb_buf_free(&r->condition);
+    ddb_buf_free(&r->filter);
+    ddb_buf_free(&r->update);
+}
+
+int ddb_render_cond(request_exprs *r, const ddb_cond *c, ddb_buf *out)
+{
+    return c != NULL ? ddb_expr_render_cond(&r->ctx, c, out) : 0;
+}
+
+const char *ddb_expr_or_null(const ddb_buf *b)
+{
+    return b->len != 0 ? b->data : NULL;
+}
+
+ddb_client *ddb_model_client_for(const ddb_model *m)
+{
+    ddb_client *c = ddb_model_client(m);
+    if (c == NULL && ddb_last_error()->code == 0)
+        ddb_error_set(DDB_ECONFIG, "%s: no client bound and no default client", m->name);
+    return c;
+}
+
+int ddb_model_with_context(int rc, const char *operation, const ddb_model *m)
+{
+    if (rc != 0 && ddb_last_error()->operation[0] == '\0')
+        ddb_error_set_context(operation, m->table);
+    return rc;
+}
