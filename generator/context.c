@@ -8,56 +8,183 @@
 #include "ddb/buf.h"
 #include "names.h"
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ------------------------------------------------------------ type table */
 
-/* How one schema type looks in generated C. */
+/* Comparison operators a type supports in conditions. */
+typedef enum cmp_set { CMP_NONE, CMP_EQ_NE, CMP_ALL } cmp_set;
+
+/* How one schema type looks in generated C and what builders it gets. */
 typedef struct type_info {
-    const char *c_type;     /* field type, with a trailing space or '*': "char *" */
-    const char *param_type; /* by-value parameter type: "const char *" */
+    const char *c_type;     /* field type with trailing ' ' or '*'; NULL: list/map (computed) */
+    const char *param_type; /* by-value parameter type; NULL: none or computed */
     const char *ftype;      /* ddb_ftype enumerator */
-    const char *val;        /* runtime constructor of a ddb_av from a value */
-    const char *gate;       /* DDB_ARG_* compile-time argument check */
-    const char *default_fn; /* runtime function turning the default text into a value, or NULL */
-    bool ordered;           /* supports < <= > >= BETWEEN */
-    bool prefixable;        /* supports begins_with */
-    bool pointer;           /* absence is a NULL pointer, not a has_ flag */
+    const char *gate;       /* DDB_ARG_* check of a parameter; NULL: computed */
+    const char *default_fn; /* runtime function turning default text into a value; NULL: literal */
+    const char *elem_param; /* type of a contains() operand; NULL: no contains */
+    const char *elem_gate;
+    cmp_set cmp;
+    bool prefixable;        /* begins_with */
+    bool in;                /* IN (...) */
+    bool sized;             /* size() */
+    bool arith;             /* ADD, x = x + n */
+    bool set_ops;           /* ADD / DELETE elements */
+    bool settable;          /* SET by the user (not version, discriminator) */
+    bool has_flag;          /* a nullable field gets has_<name> */
+    bool typed_any;         /* attribute_type() makes sense (untyped values) */
 } type_info;
 
 static type_info type_info_of(ddbc_type t)
 {
     switch (t) {
     case DDBC_T_STRING:
-        return (type_info){"char *", "const char *", "DDB_FT_STRING", "ddb_val_string",
-                           "DDB_ARG_STRING", "ddb_strdup", true, true, true};
+        return (type_info){"char *", "const char *", "DDB_FT_STRING", "DDB_ARG_STRING", "ddb_strdup",
+                           "const char *", "DDB_ARG_STRING", CMP_ALL, true, true, true,
+                           false, false, true, false, false};
     case DDBC_T_INT64:
-        return (type_info){"int64_t ", "int64_t ", "DDB_FT_INT64", "ddb_val_int64", "DDB_ARG_INT64",
-                           NULL, true, false, false};
+        return (type_info){"int64_t ", "int64_t ", "DDB_FT_INT64", "DDB_ARG_INT64", NULL, NULL, NULL,
+                           CMP_ALL, false, true, false, true, false, true, true, false};
     case DDBC_T_DOUBLE:
-        return (type_info){"double ", "double ", "DDB_FT_DOUBLE", "ddb_val_double",
-                           "DDB_ARG_DOUBLE", NULL, true, false, false};
+        return (type_info){"double ", "double ", "DDB_FT_DOUBLE", "DDB_ARG_DOUBLE", NULL, NULL, NULL,
+                           CMP_ALL, false, true, false, true, false, true, true, false};
     case DDBC_T_BOOL:
-        return (type_info){"bool ", "bool ", "DDB_FT_BOOL", "ddb_val_bool", "DDB_ARG_BOOL", NULL,
-                           false, false, false};
+        return (type_info){"bool ", "bool ", "DDB_FT_BOOL", "DDB_ARG_BOOL", NULL, NULL, NULL,
+                           CMP_EQ_NE, false, false, false, false, false, true, true, false};
     case DDBC_T_BINARY:
-        return (type_info){"ddb_bytes ", "ddb_bytes ", "DDB_FT_BINARY", "ddb_val_bytes",
-                           "DDB_ARG_BYTES", "ddb_bytes_from_base64", true, true, true};
+        return (type_info){"ddb_bytes ", "ddb_bytes ", "DDB_FT_BINARY", "DDB_ARG_BYTES",
+                           "ddb_bytes_from_base64", NULL, NULL, CMP_ALL, true, true, true, false,
+                           false, true, false, false};
+    case DDBC_T_DECIMAL:
+        return (type_info){"char *", "const char *", "DDB_FT_DECIMAL", "DDB_ARG_STRING", "ddb_strdup",
+                           NULL, NULL, CMP_ALL, false, true, false, true, false, true, false, false};
+    case DDBC_T_UTC_DATETIME:
+        return (type_info){"ddb_time ", "ddb_time ", "DDB_FT_DATETIME", "DDB_ARG_TIME", "ddb_time_of",
+                           NULL, NULL, CMP_ALL, false, true, false, false, false, true, true, false};
+    case DDBC_T_JSON:
+        return (type_info){"char *", "const char *", "DDB_FT_JSON", "DDB_ARG_STRING", "ddb_strdup", NULL,
+                           NULL, CMP_EQ_NE, false, false, true, false, false, true, false, false};
+    case DDBC_T_STRING_SET:
+        return (type_info){"ddb_strset ", "ddb_strset ", "DDB_FT_STRING_SET", "DDB_ARG_STRSET",
+                           "ddb_strset_of", "const char *", "DDB_ARG_STRING", CMP_NONE, false, false,
+                           true, false, true, true, false, false};
+    case DDBC_T_NUMBER_SET:
+        return (type_info){"ddb_numset ", "ddb_numset ", "DDB_FT_NUMBER_SET", "DDB_ARG_NUMSET",
+                           "ddb_numset_of", "const char *", "DDB_ARG_STRING", CMP_NONE, false, false,
+                           true, false, true, true, false, false};
+    case DDBC_T_BINARY_SET:
+        return (type_info){"ddb_binset ", "ddb_binset ", "DDB_FT_BINARY_SET", "DDB_ARG_BINSET",
+                           "ddb_binset_of_base64", "ddb_bytes ", "DDB_ARG_BYTES", CMP_NONE, false,
+                           false, true, false, true, true, false, false};
+    case DDBC_T_LIST:
+        return (type_info){NULL, NULL, "DDB_FT_LIST", NULL, NULL, NULL, NULL, CMP_NONE, false, false,
+                           true, false, false, true, true, false};
+    case DDBC_T_MAP:
+        return (type_info){NULL, NULL, "DDB_FT_MAP", NULL, NULL, NULL, NULL, CMP_NONE, false, false, true,
+                           false, false, true, true, false};
+    case DDBC_T_DOCUMENT:
+        return (type_info){"ddb_av *", "const ddb_av *", "DDB_FT_DOCUMENT", "DDB_ARG_DOCUMENT", NULL,
+                           NULL, NULL, CMP_NONE, false, false, true, false, false, true, false, true};
+    case DDBC_T_NULL:
+        return (type_info){"bool ", NULL, "DDB_FT_NULL", NULL, NULL, NULL, NULL, CMP_NONE, false, false,
+                           false, false, false, true, false, false};
+    case DDBC_T_TTL:
+        return (type_info){"int64_t ", "int64_t ", "DDB_FT_TTL", "DDB_ARG_INT64", NULL, NULL, NULL,
+                           CMP_ALL, false, true, false, true, false, true, true, false};
+    case DDBC_T_VERSION:
+        return (type_info){"int64_t ", "int64_t ", "DDB_FT_VERSION", "DDB_ARG_INT64", NULL, NULL, NULL,
+                           CMP_ALL, false, true, false, false, false, false, false, false};
+    case DDBC_T_DISCRIMINATOR:
+        return (type_info){"char *", "const char *", "DDB_FT_DISCRIMINATOR", "DDB_ARG_STRING", NULL,
+                           NULL, NULL, CMP_EQ_NE, false, true, false, false, false, false, false, false};
     }
-    return (type_info){"", "", "", "", "", NULL, false, false, false};
+    return (type_info){"", "", "", "", NULL, NULL, NULL, CMP_NONE, false, false, false, false, false,
+                       false, false, false};
 }
 
-static const char *const cmp_ops_ordered[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+static const char *const cmp_ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
 static const char *const cmp_enums[] = {"DDB_CMP_EQ", "DDB_CMP_NE", "DDB_CMP_LT",
                                         "DDB_CMP_LE", "DDB_CMP_GT", "DDB_CMP_GE"};
-static const char *const key_ops[] = {"eq", "lt", "le", "gt", "ge"};
+/* Key conditions: no <>. Indexes into cmp_ops. */
+static const int key_ops[] = {0, 2, 3, 4, 5};
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* ------------------------------------------------------------ symbol clashes */
+
+typedef struct symbol {
+    char *name;
+    ddbc_pos pos;
+    size_t order; /* declaration order, so the later one is reported */
+} symbol;
+
+typedef struct symbols {
+    symbol *items;
+    size_t len, cap;
+    bool failed;
+} symbols;
+
+/* Records the symbol `name` declared at `pos`. */
+static void add_symbol(symbols *t, ddbc_pos pos, const char *name)
+{
+    if (t->len == t->cap) {
+        size_t cap = t->cap != 0 ? t->cap * 2 : 256;
+        symbol *items = realloc(t->items, cap * sizeof *items);
+        if (items == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->items = items;
+        t->cap = cap;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL) {
+        t->failed = true;
+        return;
+    }
+    t->items[t->len] = (symbol){copy, pos, t->len};
+    t->len++;
+}
+
+static int symbol_cmp(const void *pa, const void *pb)
+{
+    const symbol *a = pa, *b = pb;
+    int r = strcmp(a->name, b->name);
+    return r != 0 ? r : (a->order > b->order) - (a->order < b->order);
+}
+
+/* Reports every symbol defined twice (at the later declaration); frees the
+ * table; returns how many clashes there were. */
+static size_t report_clashes(symbols *t, ddbc_diag *diag)
+{
+    size_t clashes = 0;
+    if (!t->failed) {
+        qsort(t->items, t->len, sizeof *t->items, symbol_cmp);
+        for (size_t i = 1; i < t->len; i++) {
+            if (strcmp(t->items[i - 1].name, t->items[i].name) != 0)
+                continue;
+            const symbol *first = &t->items[i - 1];
+            ddbc_diag_error(diag, t->items[i].pos,
+                            "generated C symbol '%s' is also generated for the declaration at "
+                            "%d:%d; rename one of them",
+                            t->items[i].name, first->pos.line, first->pos.col);
+            clashes++;
+        }
+    }
+    for (size_t i = 0; i < t->len; i++)
+        free(t->items[i].name);
+    free(t->items);
+    return clashes;
+}
 
 /* ------------------------------------------------------------ building */
 
 /* Builder state: the first allocation failure makes the whole build fail. */
 typedef struct builder {
+    const ddbc_schema *s;
     ddbc_diag *diag;
     bool failed;
+    symbols syms;  /* every generated global symbol, for clash checks */
+    ddbc_pos pos;  /* the declaration the symbols being emitted come from */
+    ddb_buf heading; /* comment for the next builder emitted (a new attribute) */
 } builder;
 
 static void put(builder *b, tmpl_value *dict, const char *key, tmpl_value *v)
@@ -77,23 +204,25 @@ static void put_str(builder *b, tmpl_value *dict, const char *key, const char *s
     put(b, dict, key, s != NULL ? tmpl_str(s) : tmpl_none());
 }
 
-/* Takes a ddb_buf's text as a string value. */
+/* Takes a ddb_buf's text as a string value (the buffer is left empty). */
 static void put_buf(builder *b, tmpl_value *dict, const char *key, ddb_buf *text)
 {
     char *s = ddb_buf_steal(text, NULL);
     put(b, dict, key, s != NULL ? tmpl_str_own(s) : NULL);
 }
 
-static tmpl_value *str_list(const char *const *items, size_t n)
+static void push_buf(builder *b, tmpl_value *list, ddb_buf *text)
 {
-    tmpl_value *list = tmpl_list();
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        if (tmpl_list_push(list, tmpl_str(items[i])) != 0) {
-            tmpl_value_free(list);
-            return NULL;
-        }
-    }
-    return list;
+    char *s = ddb_buf_steal(text, NULL);
+    push(b, list, s != NULL ? tmpl_str_own(s) : NULL);
+}
+
+/* Appends a C string literal, quotes included. */
+static void put_c_literal(ddb_buf *out, const char *s)
+{
+    ddb_buf_putc(out, '"');
+    tmpl_c_string(out, s, strlen(s));
+    ddb_buf_putc(out, '"');
 }
 
 /* Text safe inside a C block comment: "*" "/" never appears. */
@@ -106,7 +235,7 @@ static void append_comment_text(ddb_buf *out, const char *s, size_t len)
     }
 }
 
-/* The doc text as comment-safe lines (trailing blank lines dropped). */
+/* The doc text as comment-safe lines. */
 static tmpl_value *doc_lines(const char *doc)
 {
     tmpl_value *lines = tmpl_list();
@@ -138,99 +267,663 @@ static void escape_path(ddb_buf *out, const char *name)
     }
 }
 
-/* The C expression for a numeric or boolean default. */
-static void default_literal(ddb_buf *out, const ddbc_attr *a)
+static void upper_into(ddb_buf *out, const char *s)
 {
-    if (a->type == DDBC_T_INT64) {
-        if (strcmp(a->default_text, "-9223372036854775808") == 0)
-            ddb_buf_puts(out, "(-INT64_C(9223372036854775807) - 1)");
-        else
-            ddb_buf_printf(out, "INT64_C(%s)", a->default_text);
-        return;
-    }
-    ddb_buf_puts(out, a->default_text);
+    for (const char *p = s; *p != '\0'; p++)
+        ddb_buf_putc(out, (char)toupper((unsigned char)*p));
 }
 
-/* "hash key; <first doc line>" etc.: the comment after a struct field. */
-static void field_comment(ddb_buf *out, const ddbc_model *m, size_t i)
+/* ------------------------------------------------------------ C types */
+
+/* "<prefix>_<map>" of map `index`. */
+static void map_c_name(ddb_buf *out, const ddbc_schema *s, int index)
 {
-    const ddbc_attr *a = &m->attrs[i];
+    ddb_buf_printf(out, "%s_%s", s->prefix, s->maps[index].name);
+}
+
+/* The typed list struct of a list attribute: "<prefix>_list_<scalar>" or
+ * "<prefix>_<map>_list"; empty for untyped lists. */
+static void list_c_name(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
+{
+    if (a->elem_map_index >= 0) {
+        map_c_name(out, s, a->elem_map_index);
+        ddb_buf_puts(out, "_list");
+    } else if (a->elem_type != DDBC_T_DOCUMENT) {
+        ddb_buf_printf(out, "%s_list_%s", s->prefix, ddbc_type_name(a->elem_type));
+    }
+}
+
+/* The C type of a field, with trailing ' ' or '*'. */
+static void field_c_type(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
+{
+    type_info ti = type_info_of(a->type);
+    if (ti.c_type != NULL) {
+        ddb_buf_puts(out, ti.c_type);
+    } else if (a->type == DDBC_T_MAP) {
+        map_c_name(out, s, a->map_index);
+        ddb_buf_putc(out, ' ');
+    } else if (a->elem_type == DDBC_T_DOCUMENT && a->elem_map_index < 0) {
+        ddb_buf_puts(out, "ddb_av *");
+    } else {
+        list_c_name(out, s, a);
+        ddb_buf_putc(out, ' ');
+    }
+}
+
+/* The C type of one list element ("char *", "<prefix>_<map> ", ...). */
+static void elem_c_type(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
+{
+    if (a->elem_map_index >= 0) {
+        map_c_name(out, s, a->elem_map_index);
+        ddb_buf_putc(out, ' ');
+    } else {
+        ddb_buf_puts(out, type_info_of(a->elem_type).c_type);
+    }
+}
+
+static bool is_untyped_list(const ddbc_attr *a)
+{
+    return a->type == DDBC_T_LIST && a->elem_map_index < 0 && a->elem_type == DDBC_T_DOCUMENT;
+}
+
+/* Whether a nullable field gets a has_<name> flag. */
+static bool has_flag(const ddbc_attr *a)
+{
+    return a->nullable && type_info_of(a->type).has_flag && !is_untyped_list(a);
+}
+
+/* ------------------------------------------------------------ defaults */
+
+/* One C statement applying the default of `a` to `obj->a`. */
+static void default_statement(ddb_buf *out, const ddbc_attr *a)
+{
+    type_info ti = type_info_of(a->type);
+    ddb_buf_printf(out, "obj->%s = ", a->name);
+    if (a->n_default_items > 0 || (a->has_default && (a->type == DDBC_T_STRING_SET ||
+                                                      a->type == DDBC_T_NUMBER_SET ||
+                                                      a->type == DDBC_T_BINARY_SET))) {
+        ddb_buf_printf(out, "%s((const char *const[]){", ti.default_fn);
+        for (size_t i = 0; i < a->n_default_items; i++) {
+            ddb_buf_puts(out, i != 0 ? ", " : "");
+            put_c_literal(out, a->default_items[i]);
+        }
+        ddb_buf_printf(out, "}, %zu);", a->n_default_items);
+    } else if (ti.default_fn != NULL) {
+        ddb_buf_printf(out, "%s(", ti.default_fn);
+        put_c_literal(out, a->default_text);
+        ddb_buf_puts(out, ");");
+    } else if (a->type == DDBC_T_INT64 && strcmp(a->default_text, "-9223372036854775808") == 0) {
+        ddb_buf_puts(out, "(-INT64_C(9223372036854775807) - 1);");
+    } else if (a->type == DDBC_T_INT64) {
+        ddb_buf_printf(out, "INT64_C(%s);", a->default_text);
+    } else {
+        ddb_buf_printf(out, "%s;", a->default_text);
+    }
+}
+
+/* The statements of a model's or map's defaults function. */
+static tmpl_value *default_lines(builder *b, const ddbc_attr *attrs, size_t n, const char *discriminator)
+{
+    tmpl_value *lines = tmpl_list();
+    ddb_buf text = DDB_BUF_INIT;
+    for (size_t i = 0; lines != NULL && i < n; i++) {
+        const ddbc_attr *a = &attrs[i];
+        if (a->type == DDBC_T_MAP) {
+            ddb_buf_puts(&text, "ddb_model_init(&");
+            map_c_name(&text, b->s, a->map_index);
+            ddb_buf_printf(&text, "_map, &obj->%s);", a->name);
+            push_buf(b, lines, &text);
+        }
+        if (a->type == DDBC_T_DISCRIMINATOR && discriminator != NULL) {
+            ddb_buf_printf(&text, "obj->%s = ddb_strdup(", a->name);
+            put_c_literal(&text, discriminator);
+            ddb_buf_puts(&text, ");");
+            push_buf(b, lines, &text);
+        }
+        if (!a->has_default)
+            continue;
+        default_statement(&text, a);
+        push_buf(b, lines, &text);
+        if (has_flag(a)) {
+            ddb_buf_printf(&text, "obj->has_%s = true;", a->name);
+            push_buf(b, lines, &text);
+        }
+    }
+    ddb_buf_free(&text);
+    return lines;
+}
+
+/* ------------------------------------------------------------ fields */
+
+/* "hash key; <first doc line>" etc.: the comment after a struct field. */
+static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool range)
+{
     const char *sep = "";
-    if ((int)i == m->hash_key) {
-        ddb_buf_puts(out, "hash key");
-        sep = "; ";
-    } else if ((int)i == m->range_key) {
-        ddb_buf_puts(out, "range key");
+    if (hash || range) {
+        ddb_buf_puts(out, hash ? "hash key" : "range key");
         sep = "; ";
     }
-    if (a->nullable && type_info_of(a->type).pointer) {
-        ddb_buf_printf(out, "%s%s", sep, a->type == DDBC_T_STRING ? "NULL: absent" : "data NULL: absent");
+    if (a->nullable && !has_flag(a) && a->type != DDBC_T_NULL) {
+        ddb_buf_printf(out, "%sabsent when %s", sep,
+                       a->type == DDBC_T_BINARY                                  ? "data is NULL"
+                       : a->type == DDBC_T_STRING_SET || a->type == DDBC_T_NUMBER_SET ||
+                               a->type == DDBC_T_BINARY_SET                      ? "empty"
+                                                                                 : "NULL");
+        sep = "; ";
+    }
+    if (a->type == DDBC_T_VERSION) {
+        ddb_buf_printf(out, "%soptimistic locking: 0 until saved, bumped by every write", sep);
+        sep = "; ";
+    }
+    if (a->type == DDBC_T_TTL) {
+        ddb_buf_printf(out, "%sexpiry, epoch seconds", sep);
+        sep = "; ";
+    }
+    if (a->default_for_new) {
+        ddb_buf_printf(out, "%sdefault for new items only", sep);
         sep = "; ";
     }
     if (a->doc != NULL) {
-        size_t len = strcspn(a->doc, "\n");
         ddb_buf_puts(out, sep);
-        append_comment_text(out, a->doc, len);
+        append_comment_text(out, a->doc, strcspn(a->doc, "\n"));
     }
 }
 
-static tmpl_value *field_value(builder *b, const ddbc_model *m, size_t i)
+/* The designated initialisers after .has_offset in a ddb_field entry. */
+static void field_extra_init(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
 {
-    const ddbc_attr *a = &m->attrs[i];
+    if (a->type == DDBC_T_MAP) {
+        ddb_buf_puts(out, ", .sub = &");
+        map_c_name(out, s, a->map_index);
+        ddb_buf_puts(out, "_map");
+    } else if (a->type == DDBC_T_LIST && is_untyped_list(a)) {
+        ddb_buf_puts(out, ", .elem = DDB_FT_DOCUMENT");
+    } else if (a->type == DDBC_T_LIST) {
+        ddb_buf_printf(out, ", .elem = %s, .elem_size = sizeof(",
+                       a->elem_map_index >= 0 ? "DDB_FT_MAP" : type_info_of(a->elem_type).ftype);
+        ddb_buf elem = DDB_BUF_INIT;
+        elem_c_type(&elem, s, a);
+        while (elem.len > 0 && elem.data[elem.len - 1] == ' ')
+            elem.data[--elem.len] = '\0';
+        ddb_buf_printf(out, "%s)", ddb_buf_cstr(&elem));
+        ddb_buf_free(&elem);
+        if (a->elem_map_index >= 0) {
+            ddb_buf_puts(out, ", .sub = &");
+            map_c_name(out, s, a->elem_map_index);
+            ddb_buf_puts(out, "_map");
+        }
+    }
+}
+
+static const char *field_flags(const ddbc_attr *a, bool hash, bool range)
+{
+    if (hash)
+        return "DDB_FIELD_HASH_KEY";
+    if (range)
+        return "DDB_FIELD_RANGE_KEY";
+    if (a->default_for_new)
+        return a->nullable ? "DDB_FIELD_NULLABLE | DDB_FIELD_DEFAULT_FOR_NEW" : "DDB_FIELD_DEFAULT_FOR_NEW";
+    return a->nullable ? "DDB_FIELD_NULLABLE" : "0";
+}
+
+static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool hash, bool range)
+{
     type_info ti = type_info_of(a->type);
-    bool is_hash = (int)i == m->hash_key, is_range = (int)i == m->range_key;
     tmpl_value *f = tmpl_dict();
     if (f == NULL)
         return NULL;
     ddb_buf text = DDB_BUF_INIT;
-
     put_str(b, f, "name", a->name);
     put_str(b, f, "attr", a->attr_name);
-    put_str(b, f, "type", ddbc_type_name(a->type));
-    put(b, f, "index", tmpl_int((long long)i));
-    ddb_buf_printf(&text, "%s%s", ti.c_type, a->name);
+    put(b, f, "index", tmpl_int(index));
+    field_c_type(&text, b->s, a);
+    ddb_buf_puts(&text, a->name);
     put_buf(b, f, "decl", &text);
-    put_str(b, f, "param_type", ti.param_type);
-    ddb_buf_printf(&text, "%s%s", ti.param_type, a->name);
-    put_buf(b, f, "param_decl", &text);
     put_str(b, f, "ftype", ti.ftype);
-    put_str(b, f, "val", ti.val);
+    put_str(b, f, "flags", field_flags(a, hash, range));
+    put(b, f, "presence", tmpl_bool(has_flag(a)));
+    field_extra_init(&text, b->s, a);
+    put_buf(b, f, "extra_init", &text);
+    field_comment(&text, a, hash, range);
+    put_buf(b, f, "comment", &text);
+    put_str(b, f, "param_type", ti.param_type);
     put_str(b, f, "gate", ti.gate);
-    put(b, f, "ordered", tmpl_bool(ti.ordered));
     put(b, f, "prefixable", tmpl_bool(ti.prefixable));
-    put(b, f, "nullable", tmpl_bool(a->nullable));
-    put(b, f, "presence", tmpl_bool(a->nullable && !ti.pointer));
-    put(b, f, "is_key", tmpl_bool(is_hash || is_range));
-    put(b, f, "cmp_ops", str_list(cmp_ops_ordered, ti.ordered ? COUNT(cmp_ops_ordered) : 2));
-    put(b, f, "key_ops", str_list(key_ops, COUNT(key_ops)));
     escape_path(&text, a->attr_name);
     put_buf(b, f, "path", &text);
-    const char *flags = is_hash ? "DDB_FIELD_HASH_KEY"
-                        : is_range ? "DDB_FIELD_RANGE_KEY"
-                        : a->nullable ? "DDB_FIELD_NULLABLE"
-                                      : "0";
-    put_str(b, f, "flags", flags);
-    field_comment(&text, m, i);
-    put_buf(b, f, "comment", &text);
-    if (a->has_default) {
-        put_str(b, f, "default_fn", ti.default_fn);
-        put_str(b, f, "default_text", a->default_text);
-        if (ti.default_fn == NULL) {
-            default_literal(&text, a);
-            put_buf(b, f, "default_c", &text);
-        }
-    }
     ddb_buf_free(&text);
     return f;
 }
+
+static tmpl_value *fields_value(builder *b, const ddbc_attr *attrs, size_t n, int hash, int range)
+{
+    tmpl_value *fields = tmpl_list();
+    for (size_t i = 0; fields != NULL && i < n; i++)
+        push(b, fields, field_value(b, &attrs[i], (int)i, (int)i == hash, (int)i == range));
+    return fields;
+}
+
+/* ------------------------------------------------------------ builders */
+
+/*
+ * A typed builder: a function `<owner>_<ret> (<sym>)(<params>)` returning
+ * `{<body>}`, and a same-named macro passing each argument through its gate.
+ * The templates print these records as they are.
+ */
+typedef struct walk {
+    builder *b;
+    tmpl_value *out;        /* list of builder dicts */
+    const char *owner;      /* "<prefix>_<model>" */
+    const char *sym_prefix; /* names between owner and op: "author_" */
+    const char *path;       /* escaped path prefix: "author." or "replies[]." */
+    const char *fields;     /* C array holding the fields: "forum_author_fields" */
+    bool indexed;           /* the path holds "[]": builders take an index first */
+} walk;
+
+/* One parameter: C declaration, macro parameter, gated macro argument. */
+typedef struct param {
+    const char *type;  /* "int64_t ", "const char *" */
+    const char *name;  /* "v" */
+    const char *gate;  /* "DDB_ARG_INT64" or NULL */
+} param;
+
+static void emit_builder(const walk *w, const char *ret, const char *sym, const param *ps, size_t n,
+                         const char *body)
+{
+    builder *b = w->b;
+    tmpl_value *d = tmpl_dict();
+    ddb_buf params = DDB_BUF_INIT, mparams = DDB_BUF_INIT, margs = DDB_BUF_INIT;
+    if (w->indexed) {
+        ddb_buf_puts(&params, "size_t i");
+        ddb_buf_puts(&mparams, "i_");
+        ddb_buf_puts(&margs, "DDB_ARG_INDEX(i_)");
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *sep = params.len != 0 ? ", " : "";
+        ddb_buf_printf(&params, "%s%s%s", sep, ps[k].type, ps[k].name);
+        ddb_buf_printf(&mparams, "%s%s_", sep, ps[k].name);
+        size_t gl = ps[k].gate != NULL ? strlen(ps[k].gate) : 0;
+        if (gl >= 2 && strcmp(ps[k].gate + gl - 2, ", ") == 0) /* "DDB_ARG_IS(T, " */
+            ddb_buf_printf(&margs, "%s%s%s_)", sep, ps[k].gate, ps[k].name);
+        else if (ps[k].gate != NULL)
+            ddb_buf_printf(&margs, "%s%s(%s_)", sep, ps[k].gate, ps[k].name);
+        else
+            ddb_buf_printf(&margs, "%s(%s_)", sep, ps[k].name);
+    }
+    if (params.len == 0)
+        ddb_buf_puts(&params, "void");
+    add_symbol(&b->syms, b->pos, sym);
+    if (d != NULL && b->heading.len != 0)
+        put_buf(b, d, "heading", &b->heading);
+    else if (d != NULL)
+        put_str(b, d, "heading", NULL);
+    if (d != NULL) {
+        put_str(b, d, "ret", ret);
+        put_str(b, d, "sym", sym);
+        put_buf(b, d, "params", &params);
+        put_buf(b, d, "macro_params", &mparams);
+        put_buf(b, d, "macro_args", &margs);
+        put_str(b, d, "body", body);
+    }
+    push(b, w->out, d);
+    ddb_buf_free(&params);
+    ddb_buf_free(&mparams);
+    ddb_buf_free(&margs);
+}
+
+/* The C expression of the path of attribute `a` under walk `w`. */
+static void path_expr(ddb_buf *out, const walk *w, const ddbc_attr *a, const char *suffix)
+{
+    ddb_buf path = DDB_BUF_INIT;
+    ddb_buf_puts(&path, w->path);
+    escape_path(&path, a->attr_name);
+    ddb_buf_puts(&path, suffix);
+    bool indexed = w->indexed || strstr(suffix, "[]") != NULL;
+    if (indexed)
+        ddb_buf_puts(out, "ddb_path_at(");
+    put_c_literal(out, ddb_buf_cstr(&path));
+    if (indexed)
+        ddb_buf_puts(out, ", i)");
+    ddb_buf_free(&path);
+}
+
+/* A builder whose body is `fn(path[, extra])`, e.g. ddb_cond_exists("x"). */
+static void emit_simple(const walk *w, const ddbc_attr *a, const char *ret, const char *sym,
+                        const char *fn, const param *ps, size_t n, const char *args)
+{
+    ddb_buf body = DDB_BUF_INIT;
+    ddb_buf_printf(&body, "%s(", fn);
+    path_expr(&body, w, a, "");
+    if (args != NULL)
+        ddb_buf_printf(&body, ", %s", args);
+    ddb_buf_putc(&body, ')');
+    emit_builder(w, ret, sym, ps, n, ddb_buf_cstr(&body));
+    ddb_buf_free(&body);
+}
+
+/* "ddb_field_value(&<fields>[k], &v)" */
+static void value_expr(ddb_buf *out, const walk *w, int k, const char *fn, const char *var)
+{
+    ddb_buf_printf(out, "%s(&%s[%d], &%s)", fn, w->fields, k, var);
+}
+
+static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *base, const char *c_ret)
+{
+    type_info ti = type_info_of(a->type);
+    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
+    param v = {ti.param_type, "v", ti.gate};
+    int n_cmp = ti.cmp == CMP_ALL ? 6 : ti.cmp == CMP_EQ_NE ? 2 : 0;
+    for (int op = 0; op < n_cmp; op++) {
+        ddb_buf_printf(&sym, "%s_%s", base, cmp_ops[op]);
+        ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
+        value_expr(&args, w, k, "ddb_field_value", "v");
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_cmp", &v, 1, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    if (ti.cmp == CMP_ALL) {
+        param lh[2] = {{ti.param_type, "low", ti.gate}, {ti.param_type, "high", ti.gate}};
+        ddb_buf_printf(&sym, "%s_between", base);
+        value_expr(&args, w, k, "ddb_field_value", "low");
+        ddb_buf_puts(&args, ", ");
+        value_expr(&args, w, k, "ddb_field_value", "high");
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_between", lh, 2, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    if (ti.prefixable) {
+        param p = {ti.param_type, "prefix", ti.gate};
+        ddb_buf_printf(&sym, "%s_begins_with", base);
+        value_expr(&args, w, k, "ddb_field_value", "prefix");
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    if (ti.in) {
+        ddb_buf type = DDB_BUF_INIT; /* an array of values: T const * */
+        size_t pl = strlen(ti.param_type);
+        if (ti.param_type[pl - 1] == '*')
+            ddb_buf_printf(&type, "%sconst *", ti.param_type);
+        else
+            ddb_buf_printf(&type, "const %s*", ti.param_type);
+        ddb_buf gate = DDB_BUF_INIT; /* DDB_ARG_ARRAY(<element type>, */
+        ddb_buf_printf(&gate, "DDB_ARG_ARRAY(%.*s, ", (int)(pl - (ti.param_type[pl - 1] == ' ')), ti.param_type);
+        param p[2] = {{ddb_buf_cstr(&type), "values", ddb_buf_cstr(&gate)}, {"size_t ", "n", "DDB_ARG_INDEX"}};
+        ddb_buf_printf(&sym, "%s_in", base);
+        ddb_buf_printf(&args, "&%s[%d], values, n", w->fields, k);
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_in_field", p, 2, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+        ddb_buf_free(&type);
+        ddb_buf_free(&gate);
+    }
+    bool scalar_list = a->type == DDBC_T_LIST && a->elem_map_index < 0 && !is_untyped_list(a);
+    if (ti.elem_param != NULL || scalar_list) {
+        type_info et = type_info_of(a->elem_type);
+        param p = scalar_list ? (param){et.param_type, "v", et.gate} : (param){ti.elem_param, "v", ti.elem_gate};
+        ddb_buf_printf(&sym, "%s_contains", base);
+        if (scalar_list)
+            value_expr(&args, w, k, "ddb_field_elem_value", "v");
+        else
+            ddb_buf_printf(&args, "%s(v)", a->type == DDBC_T_BINARY_SET   ? "ddb_val_bytes"
+                                           : a->type == DDBC_T_NUMBER_SET ? "ddb_val_decimal"
+                                                                          : "ddb_val_string");
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_contains", &p, 1, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    if (ti.sized) {
+        param n = {"int64_t ", "n", "DDB_ARG_INT64"};
+        for (int op = 0; op < 6; op++) {
+            ddb_buf_printf(&sym, "%s_size_%s", base, cmp_ops[op]);
+            ddb_buf_printf(&args, "%s, ddb_av_n_i64(n)", cmp_enums[op]);
+            emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_size_cmp", &n, 1, ddb_buf_cstr(&args));
+            ddb_buf_reset(&sym);
+            ddb_buf_reset(&args);
+        }
+    }
+    if (ti.typed_any || is_untyped_list(a)) {
+        param t = {"ddb_av_type ", "type", NULL};
+        ddb_buf_printf(&sym, "%s_is_type", base);
+        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_attribute_type", &t, 1, "type");
+        ddb_buf_reset(&sym);
+    }
+    ddb_buf_printf(&sym, "%s_exists", base);
+    emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_exists", NULL, 0, NULL);
+    ddb_buf_reset(&sym);
+    ddb_buf_printf(&sym, "%s_not_exists", base);
+    emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_not_exists", NULL, 0, NULL);
+    ddb_buf_free(&sym);
+    ddb_buf_free(&args);
+}
+
+/* Update actions `<owner>_<verb>_<prefix><name>`. */
+static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_key, const char *a_ret)
+{
+    type_info ti = type_info_of(a->type);
+    if (is_key)
+        return;
+    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ptype = DDB_BUF_INIT;
+    if (ti.param_type != NULL) {
+        ddb_buf_puts(&ptype, ti.param_type);
+    } else if (a->type != DDBC_T_NULL) { /* list/map: by value */
+        field_c_type(&ptype, w->b->s, a);
+    }
+    ddb_buf gate = DDB_BUF_INIT;
+    if (ti.gate != NULL)
+        ddb_buf_puts(&gate, ti.gate);
+    else if (a->type != DDBC_T_NULL && !is_untyped_list(a)) {
+        ddb_buf_puts(&gate, "DDB_ARG_IS(");
+        field_c_type(&gate, w->b->s, a);
+        while (gate.len > 0 && gate.data[gate.len - 1] == ' ')
+            gate.data[--gate.len] = '\0';
+        ddb_buf_puts(&gate, ", ");
+    } else if (is_untyped_list(a)) {
+        ddb_buf_reset(&ptype);
+        ddb_buf_puts(&ptype, "const ddb_av *");
+        ddb_buf_puts(&gate, "DDB_ARG_DOCUMENT");
+    }
+    param v = {ddb_buf_cstr(&ptype), "v", gate.len != 0 ? ddb_buf_cstr(&gate) : NULL};
+    static const struct {
+        const char *verb, *fn;
+    } set_verbs[] = {{"set", "ddb_update_set"}, {"set_if_absent", "ddb_update_set_if_not_exists"}};
+    for (size_t i = 0; ti.settable && i < COUNT(set_verbs); i++) {
+        ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, set_verbs[i].verb, w->sym_prefix, a->name);
+        if (a->type == DDBC_T_NULL) {
+            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), set_verbs[i].fn, NULL, 0, "ddb_av_null()");
+        } else {
+            if (is_untyped_list(a))
+                ddb_buf_puts(&args, "ddb_val_document(v)");
+            else
+                value_expr(&args, w, k, "ddb_field_value", "v");
+            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), set_verbs[i].fn, &v, 1, ddb_buf_cstr(&args));
+        }
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    static const struct {
+        const char *verb, *fn;
+        bool arith;
+    } value_verbs[] = {{"add", "ddb_update_add", true},
+                       {"incr", "ddb_update_set_plus", true},
+                       {"decr", "ddb_update_set_minus", true},
+                       {"add", "ddb_update_add", false},
+                       {"delete", "ddb_update_delete", false}};
+    for (size_t i = 0; i < COUNT(value_verbs); i++) {
+        if (value_verbs[i].arith ? !ti.arith : !ti.set_ops)
+            continue;
+        ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, value_verbs[i].verb, w->sym_prefix, a->name);
+        value_expr(&args, w, k, "ddb_field_value", "v");
+        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), value_verbs[i].fn, &v, 1, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    if (a->type == DDBC_T_LIST && !is_untyped_list(a)) {
+        static const char *const list_verbs[][2] = {{"append", "ddb_update_list_append"},
+                                                    {"prepend", "ddb_update_list_prepend"}};
+        for (size_t i = 0; i < COUNT(list_verbs); i++) {
+            ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, list_verbs[i][0], w->sym_prefix, a->name);
+            value_expr(&args, w, k, "ddb_field_value", "v");
+            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), list_verbs[i][1], &v, 1, ddb_buf_cstr(&args));
+            ddb_buf_reset(&sym);
+            ddb_buf_reset(&args);
+        }
+    }
+    bool removable = a->nullable || ti.set_ops || a->type == DDBC_T_LIST || a->type == DDBC_T_DOCUMENT;
+    if (removable && ti.settable) {
+        ddb_buf_printf(&sym, "%s_remove_%s%s", w->owner, w->sym_prefix, a->name);
+        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), "ddb_update_remove", NULL, 0, NULL);
+    }
+    ddb_buf_free(&sym);
+    ddb_buf_free(&args);
+    ddb_buf_free(&ptype);
+    ddb_buf_free(&gate);
+}
+
+static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash, int range);
+
+/* Builders on the elements of a typed list: `<base>_at_<op>(i, v)` for
+ * scalar elements, the element map's fields for lists of maps. */
+static void list_element_builders(const walk *w, const ddbc_attr *a, int k, const char *c_ret)
+{
+    if (w->indexed || is_untyped_list(a))
+        return; /* one index level; deeper elements through the untyped API */
+    ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, fields = DDB_BUF_INIT;
+    ddb_buf_puts(&path, w->path);
+    escape_path(&path, a->attr_name);
+    ddb_buf_puts(&path, "[]");
+    if (a->elem_map_index >= 0) {
+        const ddbc_map *map = &w->b->s->maps[a->elem_map_index];
+        ddb_buf_putc(&path, '.');
+        ddb_buf_printf(&prefix, "%s%s_", w->sym_prefix, a->name);
+        map_c_name(&fields, w->b->s, a->elem_map_index);
+        ddb_buf_puts(&fields, "_fields");
+        walk sub = {w->b, w->out, w->owner, ddb_buf_cstr(&prefix), ddb_buf_cstr(&path),
+                    ddb_buf_cstr(&fields), true};
+        walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
+    } else {
+        type_info ti = type_info_of(a->elem_type);
+        param v = {ti.param_type, "v", ti.gate};
+        ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
+        walk sub = *w;
+        sub.indexed = true;
+        sub.path = "";
+        int n_cmp = ti.cmp == CMP_ALL ? 6 : ti.cmp == CMP_EQ_NE ? 2 : 0;
+        for (int op = 0; op < n_cmp; op++) {
+            ddb_buf_printf(&sym, "%s_%s%s_at_%s", w->owner, w->sym_prefix, a->name, cmp_ops[op]);
+            ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
+            value_expr(&args, w, k, "ddb_field_elem_value", "v");
+            ddb_buf temp = DDB_BUF_INIT;
+            ddb_buf_puts(&temp, "ddb_cond_cmp(ddb_path_at(");
+            put_c_literal(&temp, ddb_buf_cstr(&path));
+            ddb_buf_printf(&temp, ", i), %s)", ddb_buf_cstr(&args));
+            emit_builder(&sub, c_ret, ddb_buf_cstr(&sym), &v, 1, ddb_buf_cstr(&temp));
+            ddb_buf_free(&temp);
+            ddb_buf_reset(&sym);
+            ddb_buf_reset(&args);
+        }
+        ddb_buf_free(&sym);
+        ddb_buf_free(&args);
+    }
+    ddb_buf_free(&path);
+    ddb_buf_free(&prefix);
+    ddb_buf_free(&fields);
+}
+
+/* Builders for every attribute of a model or map (recursing into maps). */
+static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash, int range)
+{
+    ddb_buf ret_c = DDB_BUF_INIT, ret_a = DDB_BUF_INIT;
+    ddb_buf_printf(&ret_c, "%s_cond", w->owner);
+    ddb_buf_printf(&ret_a, "%s_action", w->owner);
+    for (size_t i = 0; i < n; i++) {
+        const ddbc_attr *a = &attrs[i];
+        ddbc_pos saved = w->b->pos;
+        if (!w->indexed && w->sym_prefix[0] == '\0')
+            w->b->pos = a->pos; /* nested builders stay at the top-level attribute */
+        ddb_buf base = DDB_BUF_INIT;
+        ddb_buf_printf(&base, "%s_%s%s", w->owner, w->sym_prefix, a->name);
+        ddb_buf_reset(&w->b->heading);
+        ddb_buf_printf(&w->b->heading, "%s%s (%s%s%s)", w->sym_prefix, a->name,
+                       a->type == DDBC_T_MAP ? w->b->s->maps[a->map_index].name : ddbc_type_name(a->type),
+                       strcmp(a->name, a->attr_name) != 0 ? ", stored as " : "",
+                       strcmp(a->name, a->attr_name) != 0 ? a->attr_name : "");
+        cond_builders(w, a, (int)i, ddb_buf_cstr(&base), ddb_buf_cstr(&ret_c));
+        bool is_key = (int)i == hash || (int)i == range;
+        action_builders(w, a, (int)i, is_key || a->type == DDBC_T_VERSION, ddb_buf_cstr(&ret_a));
+        if (a->type == DDBC_T_LIST)
+            list_element_builders(w, a, (int)i, ddb_buf_cstr(&ret_c));
+        if (a->type == DDBC_T_MAP) {
+            const ddbc_map *map = &w->b->s->maps[a->map_index];
+            ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, fields = DDB_BUF_INIT;
+            ddb_buf_puts(&path, w->path);
+            escape_path(&path, a->attr_name);
+            ddb_buf_putc(&path, '.');
+            ddb_buf_printf(&prefix, "%s%s_", w->sym_prefix, a->name);
+            map_c_name(&fields, w->b->s, a->map_index);
+            ddb_buf_puts(&fields, "_fields");
+            walk sub = {w->b, w->out, w->owner, ddb_buf_cstr(&prefix), ddb_buf_cstr(&path),
+                        ddb_buf_cstr(&fields), w->indexed};
+            walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
+            ddb_buf_free(&path);
+            ddb_buf_free(&prefix);
+            ddb_buf_free(&fields);
+        }
+        ddb_buf_free(&base);
+        w->b->pos = saved;
+    }
+    ddb_buf_free(&ret_c);
+    ddb_buf_free(&ret_a);
+}
+
+/* Key-range builders `<owner>_range_<op>` on the range key, for query. */
+static void range_builders(const walk *w, const ddbc_attr *a, int k)
+{
+    type_info ti = type_info_of(a->type);
+    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ret = DDB_BUF_INIT;
+    ddb_buf_printf(&ret, "%s_range", w->owner);
+    param v = {ti.param_type, "v", ti.gate};
+    for (size_t i = 0; i < COUNT(key_ops); i++) {
+        int op = key_ops[i];
+        ddb_buf_printf(&sym, "%s_range_%s", w->owner, cmp_ops[op]);
+        ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
+        value_expr(&args, w, k, "ddb_field_value", "v");
+        emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_cmp", &v, 1, ddb_buf_cstr(&args));
+        ddb_buf_reset(&sym);
+        ddb_buf_reset(&args);
+    }
+    param lh[2] = {{ti.param_type, "low", ti.gate}, {ti.param_type, "high", ti.gate}};
+    ddb_buf_printf(&sym, "%s_range_between", w->owner);
+    value_expr(&args, w, k, "ddb_field_value", "low");
+    ddb_buf_puts(&args, ", ");
+    value_expr(&args, w, k, "ddb_field_value", "high");
+    emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_between", lh, 2, ddb_buf_cstr(&args));
+    ddb_buf_reset(&sym);
+    ddb_buf_reset(&args);
+    if (ti.prefixable) {
+        param p = {ti.param_type, "prefix", ti.gate};
+        ddb_buf_printf(&sym, "%s_range_begins_with", w->owner);
+        value_expr(&args, w, k, "ddb_field_value", "prefix");
+        emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1,
+                    ddb_buf_cstr(&args));
+    }
+    ddb_buf_free(&sym);
+    ddb_buf_free(&args);
+    ddb_buf_free(&ret);
+}
+
+/* ------------------------------------------------------------ models and maps */
 
 /* Key parameters of get: "const char *forum, const char *subject" and friends. */
 static void key_strings(builder *b, tmpl_value *md, const ddbc_model *m)
 {
     const ddbc_attr *h = &m->attrs[m->hash_key];
     const ddbc_attr *r = m->range_key >= 0 ? &m->attrs[m->range_key] : NULL;
-    const char *hg = type_info_of(h->type).gate;
     ddb_buf text = DDB_BUF_INIT;
+    ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
+    put_buf(b, md, "hash_param", &text);
+    put_str(b, md, "hash_name", h->name);
+    put_str(b, md, "hash_gate", type_info_of(h->type).gate);
     ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
     if (r != NULL)
         ddb_buf_printf(&text, ", %s%s", type_info_of(r->type).param_type, r->name);
@@ -238,38 +931,99 @@ static void key_strings(builder *b, tmpl_value *md, const ddbc_model *m)
     ddb_buf_printf(&text, "&%s, %s%s", h->name, r != NULL ? "&" : "NULL", r != NULL ? r->name : "");
     put_buf(b, md, "key_refs", &text);
     put_str(b, md, "key_macro_params", r != NULL ? "hash_, range_" : "hash_");
-    ddb_buf_printf(&text, "%s(hash_)", hg);
+    ddb_buf_printf(&text, "%s(hash_)", type_info_of(h->type).gate);
     if (r != NULL)
         ddb_buf_printf(&text, ", %s(range_)", type_info_of(r->type).gate);
     put_buf(b, md, "key_macro_args", &text);
     ddb_buf_free(&text);
 }
 
-static void upper_into(ddb_buf *out, const char *a, const char *b)
+static int find_attr(const ddbc_model *m, ddbc_type t)
 {
-    for (const char *p = a; *p != '\0'; p++)
-        ddb_buf_putc(out, (char)toupper((unsigned char)*p));
-    ddb_buf_putc(out, '_');
-    for (const char *p = b; *p != '\0'; p++)
-        ddb_buf_putc(out, (char)toupper((unsigned char)*p));
+    for (size_t i = 0; i < m->n_attrs; i++) {
+        if (m->attrs[i].type == t)
+            return (int)i;
+    }
+    return -1;
 }
 
-static tmpl_value *model_value(builder *b, const ddbc_schema *s, const ddbc_model *m)
+static const char *stream_enum(ddbc_stream s)
 {
+    switch (s) {
+    case DDBC_STREAM_NONE:
+        return "0";
+    case DDBC_STREAM_KEYS_ONLY:
+        return "DDB_STREAM_KEYS_ONLY";
+    case DDBC_STREAM_NEW_IMAGE:
+        return "DDB_STREAM_NEW_IMAGE";
+    case DDBC_STREAM_OLD_IMAGE:
+        return "DDB_STREAM_OLD_IMAGE";
+    case DDBC_STREAM_NEW_AND_OLD_IMAGES:
+        return "DDB_STREAM_NEW_AND_OLD_IMAGES";
+    }
+    return "0";
+}
+
+static const char *projection_enum(ddbc_projection p)
+{
+    switch (p) {
+    case DDBC_PROJECTION_ALL:
+        return "DDB_INDEX_ALL";
+    case DDBC_PROJECTION_KEYS_ONLY:
+        return "DDB_INDEX_KEYS_ONLY";
+    case DDBC_PROJECTION_INCLUDE:
+        return "DDB_INDEX_INCLUDE";
+    }
+    return "DDB_INDEX_ALL";
+}
+
+static tmpl_value *indexes_value(builder *b, const ddbc_model *m)
+{
+    tmpl_value *list = tmpl_list();
+    ddb_buf text = DDB_BUF_INIT;
+    for (size_t i = 0; list != NULL && i < m->n_indexes; i++) {
+        const ddbc_index *ix = &m->indexes[i];
+        tmpl_value *d = tmpl_dict();
+        if (d == NULL) {
+            b->failed = true;
+            break;
+        }
+        put_str(b, d, "name", ix->name);
+        put(b, d, "global", tmpl_bool(ix->global));
+        put(b, d, "hash", tmpl_int(ix->hash_key));
+        put(b, d, "range", tmpl_int(ix->range_key));
+        put_str(b, d, "projection", projection_enum(ix->projection));
+        for (size_t k = 0; k < ix->n_include; k++) {
+            ddb_buf_puts(&text, k != 0 ? ", " : "");
+            put_c_literal(&text, m->attrs[ix->include[k]].attr_name);
+        }
+        put_buf(b, d, "include", &text);
+        put(b, d, "n_include", tmpl_int((long long)ix->n_include));
+        push(b, list, d);
+    }
+    ddb_buf_free(&text);
+    return list;
+}
+
+static tmpl_value *model_value(builder *b, const ddbc_model *m)
+{
+    const ddbc_schema *s = b->s;
     tmpl_value *md = tmpl_dict();
-    tmpl_value *fields = tmpl_list();
-    tmpl_value *defaults = tmpl_list();
-    if (md == NULL || fields == NULL || defaults == NULL) {
+    tmpl_value *builders = tmpl_list();
+    if (md == NULL || builders == NULL) {
         tmpl_value_free(md);
-        tmpl_value_free(fields);
-        tmpl_value_free(defaults);
+        tmpl_value_free(builders);
         return NULL;
     }
-    ddb_buf text = DDB_BUF_INIT;
+    ddb_buf text = DDB_BUF_INIT, c = DDB_BUF_INIT, fields = DDB_BUF_INIT;
+    ddb_buf_printf(&c, "%s_%s", s->prefix, m->name);
     put_str(b, md, "name", m->name);
-    ddb_buf_printf(&text, "%s_%s", s->prefix, m->name);
-    put_buf(b, md, "c", &text);
-    upper_into(&text, s->prefix, m->name);
+    put_str(b, md, "c", ddb_buf_cstr(&c));
+    ddb_buf_puts(&text, s->prefix);
+    ddb_buf_putc(&text, '_');
+    upper_into(&text, m->name);
+    for (size_t i = 0; i < text.len; i++)
+        text.data[i] = (char)toupper((unsigned char)text.data[i]);
     put_buf(b, md, "C", &text);
     put_str(b, md, "table", m->table);
     put(b, md, "doc_lines", doc_lines(m->doc));
@@ -277,153 +1031,123 @@ static tmpl_value *model_value(builder *b, const ddbc_schema *s, const ddbc_mode
     put_str(b, md, "billing", provisioned ? "DDB_BILLING_PROVISIONED" : "DDB_BILLING_PAY_PER_REQUEST");
     put(b, md, "read_capacity", tmpl_int(m->read_capacity));
     put(b, md, "write_capacity", tmpl_int(m->write_capacity));
+    put(b, md, "hash_index", tmpl_int(m->hash_key));
     put(b, md, "range_index", tmpl_int(m->range_key));
-    for (size_t i = 0; i < m->n_attrs; i++) {
-        tmpl_value *f = field_value(b, m, i);
-        if (f != NULL && (int)i == m->hash_key)
-            put(b, md, "hash", field_value(b, m, i));
-        if (f != NULL && (int)i == m->range_key)
-            put(b, md, "range", field_value(b, m, i));
-        if (f != NULL && m->attrs[i].has_default)
-            push(b, defaults, field_value(b, m, i));
-        push(b, fields, f);
+    put_str(b, md, "hash_field", m->attrs[m->hash_key].name);
+    put_str(b, md, "range_field", m->range_key >= 0 ? m->attrs[m->range_key].name : NULL);
+    put(b, md, "version_field", tmpl_int(find_attr(m, DDBC_T_VERSION)));
+    put(b, md, "ttl_field", tmpl_int(find_attr(m, DDBC_T_TTL)));
+    put(b, md, "discriminator_field", tmpl_int(find_attr(m, DDBC_T_DISCRIMINATOR)));
+    if (m->discriminator_value != NULL) {
+        put_c_literal(&text, m->discriminator_value);
+        put_buf(b, md, "discriminator_value", &text);
+    } else {
+        put_str(b, md, "discriminator_value", "NULL");
     }
-    if (m->range_key < 0)
-        put(b, md, "range", tmpl_none());
-    put(b, md, "fields", fields);
-    put(b, md, "defaults", defaults);
+    put(b, md, "keep_unknown", tmpl_bool(m->keep_unknown));
+    put_str(b, md, "stream", stream_enum(m->stream));
+    put(b, md, "indexes", indexes_value(b, m));
+    put(b, md, "fields", fields_value(b, m->attrs, m->n_attrs, m->hash_key, m->range_key));
+    put(b, md, "defaults", default_lines(b, m->attrs, m->n_attrs, m->discriminator_value));
+    ddb_buf_printf(&fields, "%s_fields", ddb_buf_cstr(&c));
+    walk w = {b, builders, ddb_buf_cstr(&c), "", "", ddb_buf_cstr(&fields), false};
+    walk_attrs(&w, m->attrs, m->n_attrs, m->hash_key, m->range_key);
+    if (m->range_key >= 0)
+        range_builders(&w, &m->attrs[m->range_key], m->range_key);
+    put(b, md, "builders", builders);
     key_strings(b, md, m);
+    ddb_buf_free(&text);
+    ddb_buf_free(&c);
+    ddb_buf_free(&fields);
+    return md;
+}
+
+static tmpl_value *map_value(builder *b, int index)
+{
+    const ddbc_map *map = &b->s->maps[index];
+    tmpl_value *md = tmpl_dict();
+    if (md == NULL)
+        return NULL;
+    ddb_buf text = DDB_BUF_INIT;
+    put_str(b, md, "name", map->name);
+    map_c_name(&text, b->s, index);
+    put_buf(b, md, "c", &text);
+    put(b, md, "doc_lines", doc_lines(map->doc));
+    put(b, md, "fields", fields_value(b, map->attrs, map->n_attrs, -1, -1));
+    put(b, md, "defaults", default_lines(b, map->attrs, map->n_attrs, NULL));
     ddb_buf_free(&text);
     return md;
 }
 
-/* ------------------------------------------------------------ symbol clashes */
-
-typedef struct symbol {
-    char *name;
-    ddbc_pos pos;
-    size_t order; /* declaration order, so the later one is reported */
-} symbol;
-
-typedef struct symbols {
-    symbol *items;
-    size_t len, cap;
-    bool failed;
-} symbols;
-
-/* Records the symbol a ~ b declared at `pos`. */
-static void add_symbol(symbols *t, ddbc_pos pos, const char *a, const char *b)
+/* Scalar element types used by typed lists, each once: the list structs. */
+static tmpl_value *list_types_value(builder *b)
 {
-    if (t->len == t->cap) {
-        size_t cap = t->cap != 0 ? t->cap * 2 : 256;
-        symbol *items = realloc(t->items, cap * sizeof *items);
-        if (items == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->items = items;
-        t->cap = cap;
-    }
-    ddb_buf name = DDB_BUF_INIT;
-    ddb_buf_printf(&name, "%s%s", a, b);
-    char *s = ddb_buf_steal(&name, NULL);
-    if (s == NULL) {
-        t->failed = true;
-        return;
-    }
-    t->items[t->len] = (symbol){s, pos, t->len};
-    t->len++;
-}
-
-static void collect_symbols(symbols *t, const ddbc_schema *s)
-{
-    ddb_buf c = DDB_BUF_INIT;
-    for (size_t mi = 0; mi < s->n_models; mi++) {
-        const ddbc_model *m = &s->models[mi];
-        ddb_buf_reset(&c);
-        ddb_buf_printf(&c, "%s_%s", s->prefix, m->name);
-        const char *mc = ddb_buf_cstr(&c);
-        add_symbol(t, m->pos, mc, "");
-        for (size_t k = 0; k < ddbc_n_model_words; k++) {
-            ddb_buf sym = DDB_BUF_INIT;
-            ddb_buf_printf(&sym, "%s_", mc);
-            add_symbol(t, m->pos, ddb_buf_cstr(&sym), ddbc_model_words[k]);
-            ddb_buf_free(&sym);
-        }
-        for (size_t ai = 0; ai < m->n_attrs; ai++) {
-            const ddbc_attr *a = &m->attrs[ai];
-            ddb_buf sym = DDB_BUF_INIT;
-            ddb_buf_printf(&sym, "%s_%s_", mc, a->name);
-            for (size_t k = 0; k < ddbc_n_attr_ops; k++)
-                add_symbol(t, a->pos, ddb_buf_cstr(&sym), ddbc_attr_ops[k]);
-            for (size_t k = 0; k < ddbc_n_attr_verbs; k++) {
-                ddb_buf_reset(&sym);
-                ddb_buf_printf(&sym, "%s_%s_", mc, ddbc_attr_verbs[k]);
-                add_symbol(t, a->pos, ddb_buf_cstr(&sym), a->name);
-            }
-            ddb_buf_free(&sym);
+    const ddbc_schema *s = b->s;
+    bool used[DDBC_TYPE_COUNT] = {false};
+    for (size_t mi = 0; mi < s->n_models + s->n_maps; mi++) {
+        const ddbc_attr *attrs = mi < s->n_models ? s->models[mi].attrs : s->maps[mi - s->n_models].attrs;
+        size_t n = mi < s->n_models ? s->models[mi].n_attrs : s->maps[mi - s->n_models].n_attrs;
+        for (size_t i = 0; i < n; i++) {
+            if (attrs[i].type == DDBC_T_LIST && attrs[i].elem_map_index < 0 && !is_untyped_list(&attrs[i]))
+                used[attrs[i].elem_type] = true;
         }
     }
-    ddb_buf_free(&c);
-}
-
-static int symbol_cmp(const void *pa, const void *pb)
-{
-    const symbol *a = pa, *b = pb;
-    int r = strcmp(a->name, b->name);
-    return r != 0 ? r : (a->order > b->order) - (a->order < b->order);
-}
-
-/* Reports every generated symbol defined twice; returns how many. */
-static size_t check_symbols(const ddbc_schema *s, ddbc_diag *diag, bool *failed)
-{
-    symbols t = {NULL, 0, 0, false};
-    collect_symbols(&t, s);
-    size_t clashes = 0;
-    if (!t.failed) {
-        qsort(t.items, t.len, sizeof *t.items, symbol_cmp);
-        for (size_t i = 1; i < t.len; i++) {
-            if (strcmp(t.items[i - 1].name, t.items[i].name) != 0)
-                continue;
-            const symbol *first = &t.items[i - 1];
-            ddbc_diag_error(diag, t.items[i].pos,
-                            "generated C symbol '%s' is also generated for the declaration at "
-                            "%d:%d; rename one of them",
-                            t.items[i].name, first->pos.line, first->pos.col);
-            clashes++;
+    tmpl_value *list = tmpl_list();
+    ddb_buf text = DDB_BUF_INIT;
+    for (int t = 0; list != NULL && t < DDBC_TYPE_COUNT; t++) {
+        if (!used[t])
+            continue;
+        tmpl_value *d = tmpl_dict();
+        if (d == NULL) {
+            b->failed = true;
+            break;
         }
+        ddb_buf_printf(&text, "%s_list_%s", s->prefix, ddbc_type_name((ddbc_type)t));
+        put_buf(b, d, "c", &text);
+        put_str(b, d, "elem", type_info_of((ddbc_type)t).c_type);
+        push(b, list, d);
     }
-    *failed = t.failed;
-    for (size_t i = 0; i < t.len; i++)
-        free(t.items[i].name);
-    free(t.items);
-    return clashes;
+    ddb_buf_free(&text);
+    return list;
 }
 
 /* ------------------------------------------------------------ entry point */
 
-static tmpl_value *cmp_enum_dict(void)
+/* The per-model words (names.h) of every model, for the clash check. */
+static void model_word_symbols(builder *b)
 {
-    tmpl_value *d = tmpl_dict();
-    for (size_t i = 0; d != NULL && i < COUNT(cmp_ops_ordered); i++) {
-        if (tmpl_dict_set(d, cmp_ops_ordered[i], tmpl_str(cmp_enums[i])) != 0) {
-            tmpl_value_free(d);
-            return NULL;
+    ddb_buf sym = DDB_BUF_INIT;
+    for (size_t mi = 0; mi < b->s->n_models; mi++) {
+        const ddbc_model *m = &b->s->models[mi];
+        ddb_buf_printf(&sym, "%s_%s", b->s->prefix, m->name);
+        add_symbol(&b->syms, m->pos, ddb_buf_cstr(&sym));
+        size_t stem = sym.len;
+        for (size_t k = 0; k < ddbc_n_model_words; k++) {
+            if (strncmp(ddbc_model_words[k], "range_", 6) == 0)
+                continue; /* key-range builders are recorded as they are emitted */
+            ddb_buf_printf(&sym, "_%s", ddbc_model_words[k]);
+            add_symbol(&b->syms, m->pos, ddb_buf_cstr(&sym));
+            sym.len = stem;
+            sym.data[stem] = '\0';
         }
+        ddb_buf_reset(&sym);
     }
-    return d;
+    ddb_buf_free(&sym);
 }
 
 tmpl_value *ddbc_context_build(const ddbc_schema *schema, const char *base, ddbc_diag *diag)
 {
-    builder b = {diag, false};
-    if (check_symbols(schema, diag, &b.failed) != 0)
-        return NULL;
+    builder b = {schema, diag, false, {NULL, 0, 0, false}, {schema->path, 0, 0}, DDB_BUF_INIT};
+    model_word_symbols(&b);
     tmpl_value *vars = tmpl_dict();
     tmpl_value *models = tmpl_list();
-    if (vars == NULL || models == NULL) {
+    tmpl_value *maps = tmpl_list();
+    if (vars == NULL || models == NULL || maps == NULL) {
         tmpl_value_free(vars);
         tmpl_value_free(models);
+        tmpl_value_free(maps);
+        report_clashes(&b.syms, diag);
+        ddb_buf_free(&b.heading);
         ddbc_diag_error(diag, (ddbc_pos){schema->path, 0, 0}, "out of memory");
         return NULL;
     }
@@ -441,14 +1165,21 @@ tmpl_value *ddbc_context_build(const ddbc_schema *schema, const char *base, ddbc
         ddb_buf_putc(&text, isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_');
     ddb_buf_puts(&text, "_H");
     put_buf(&b, vars, "guard", &text);
-    put(&b, vars, "cmp_enum", cmp_enum_dict());
+    put(&b, vars, "list_types", list_types_value(&b));
+    for (size_t i = 0; i < schema->n_maps; i++)
+        push(&b, maps, map_value(&b, (int)schema->map_order[i]));
+    put(&b, vars, "maps", maps);
     for (size_t i = 0; i < schema->n_models; i++)
-        push(&b, models, model_value(&b, schema, &schema->models[i]));
+        push(&b, models, model_value(&b, &schema->models[i]));
     put(&b, vars, "models", models);
     ddb_buf_free(&text);
-    if (b.failed) {
+    b.failed |= b.syms.failed;
+    ddb_buf_free(&b.heading);
+    size_t clashes = report_clashes(&b.syms, diag);
+    if (b.failed || clashes != 0) {
         tmpl_value_free(vars);
-        ddbc_diag_error(diag, (ddbc_pos){schema->path, 0, 0}, "out of memory building the template context");
+        if (b.failed)
+            ddbc_diag_error(diag, (ddbc_pos){schema->path, 0, 0}, "out of memory building the template context");
         return NULL;
     }
     return vars;

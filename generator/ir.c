@@ -40,6 +40,33 @@ bool ddbc_type_from_name(const char *name, ddbc_type *out)
     return false;
 }
 
+bool ddbc_type_can_be_elem(ddbc_type t)
+{
+    switch (t) {
+    case DDBC_T_STRING:
+    case DDBC_T_INT64:
+    case DDBC_T_DOUBLE:
+    case DDBC_T_BOOL:
+    case DDBC_T_BINARY:
+    case DDBC_T_DECIMAL:
+    case DDBC_T_UTC_DATETIME:
+    case DDBC_T_JSON:
+        return true;
+    case DDBC_T_STRING_SET:
+    case DDBC_T_NUMBER_SET:
+    case DDBC_T_BINARY_SET:
+    case DDBC_T_LIST:
+    case DDBC_T_MAP:
+    case DDBC_T_DOCUMENT:
+    case DDBC_T_NULL:
+    case DDBC_T_TTL:
+    case DDBC_T_VERSION:
+    case DDBC_T_DISCRIMINATOR:
+        return false;
+    }
+    return false;
+}
+
 const char *ddbc_stream_name(ddbc_stream s)
 {
     switch (s) {
@@ -70,12 +97,19 @@ const char *ddbc_projection_name(ddbc_projection p)
     return NULL;
 }
 
-static void attr_free(ddbc_attr *a)
+static void attrs_free(ddbc_attr *attrs, size_t n)
 {
-    free(a->name);
-    free(a->attr_name);
-    free(a->default_text);
-    free(a->doc);
+    for (size_t i = 0; i < n; i++) {
+        ddbc_attr *a = &attrs[i];
+        free(a->name);
+        free(a->attr_name);
+        free(a->default_text);
+        for (size_t k = 0; k < a->n_default_items; k++)
+            free(a->default_items[k]);
+        free(a->default_items);
+        free(a->doc);
+    }
+    free(attrs);
 }
 
 static void index_free(ddbc_index *ix)
@@ -90,12 +124,18 @@ static void model_free(ddbc_model *m)
     free(m->name);
     free(m->table);
     free(m->doc);
-    for (size_t i = 0; i < m->n_attrs; i++)
-        attr_free(&m->attrs[i]);
-    free(m->attrs);
+    attrs_free(m->attrs, m->n_attrs);
     for (size_t i = 0; i < m->n_indexes; i++)
         index_free(&m->indexes[i]);
     free(m->indexes);
+    free(m->discriminator_value);
+}
+
+static void map_free(ddbc_map *m)
+{
+    free(m->name);
+    free(m->doc);
+    attrs_free(m->attrs, m->n_attrs);
 }
 
 void ddbc_schema_free(ddbc_schema *s)
@@ -105,6 +145,10 @@ void ddbc_schema_free(ddbc_schema *s)
     for (size_t i = 0; i < s->n_models; i++)
         model_free(&s->models[i]);
     free(s->models);
+    for (size_t i = 0; i < s->n_maps; i++)
+        map_free(&s->maps[i]);
+    free(s->maps);
+    free(s->map_order);
     free(s->prefix);
     free(s->path);
     free(s);

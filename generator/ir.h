@@ -15,6 +15,11 @@
  * Adding a type: add one row to DDBC_TYPE_TABLE. Type switches in the
  * generator have no `default:`, so -Wswitch (an error here) lists every place
  * that must handle the new type.
+ *
+ * Polymorphism: a model with `extends` (a subclass) is stored like any other
+ * model: its attrs start with copies of the base model's attrs (inherited =
+ * true, same order, so attribute indexes agree) followed by its own, and
+ * its table, keys, billing, stream and indexes are copies of the base's.
  */
 #ifndef DDBC_IR_H
 #define DDBC_IR_H
@@ -26,14 +31,31 @@
 
 /*
  * X(ID, yaml name, DynamoDB attribute-value type, may be a table/index key)
- * Key attributes must be scalar S, N or B (DynamoDB rule).
+ * Key attributes must be scalar S, N or B (DynamoDB rule). "*" is any type.
+ * MAP is the type of an attribute whose schema type names a declared map
+ * (`maps:`); the word "map" itself is not a usable type.
+ * Note: the ID NULL is only safe pasted (DDBC_T_##id) or stringised (#id);
+ * anywhere else the preprocessor would expand it as the NULL macro.
  */
 #define DDBC_TYPE_TABLE(X)                                                                         \
     X(STRING, "string", "S", true)                                                                 \
     X(INT64, "int64", "N", true)                                                                   \
     X(DOUBLE, "double", "N", true)                                                                 \
     X(BOOL, "bool", "BOOL", false)                                                                 \
-    X(BINARY, "binary", "B", true)
+    X(BINARY, "binary", "B", true)                                                                 \
+    X(DECIMAL, "decimal", "N", true)                                                               \
+    X(UTC_DATETIME, "utc_datetime", "S", true)                                                     \
+    X(JSON, "json", "S", false)                                                                    \
+    X(STRING_SET, "string_set", "SS", false)                                                       \
+    X(NUMBER_SET, "number_set", "NS", false)                                                       \
+    X(BINARY_SET, "binary_set", "BS", false)                                                       \
+    X(LIST, "list", "L", false)                                                                    \
+    X(MAP, "map", "M", false)                                                                      \
+    X(DOCUMENT, "document", "*", false)                                                            \
+    X(NULL, "null", "NULL", false)                                                                 \
+    X(TTL, "ttl", "N", false)                                                                      \
+    X(VERSION, "version", "N", false)                                                              \
+    X(DISCRIMINATOR, "discriminator", "S", false)
 
 typedef enum ddbc_type {
 #define DDBC_TYPE_ENUM_(id, name, wire, key) DDBC_T_##id,
@@ -56,26 +78,83 @@ const char *ddbc_type_wire(ddbc_type t);
 bool ddbc_type_can_be_key(ddbc_type t);
 /* Finds the type spelled `name`; returns false when there is none. */
 bool ddbc_type_from_name(const char *name, ddbc_type *out);
+/*
+ * Whether `t` may be the element type of a typed list (`of: <type>`):
+ * string, int64, double, decimal, bool, binary, utc_datetime, json. Lists
+ * of maps use DDBC_T_MAP (see ddbc_attr.elem_map_index), which this
+ * function does not include because "map" alone names no map.
+ */
+bool ddbc_type_can_be_elem(ddbc_type t);
 
+/*
+ * An attribute of a model or of a map. Which options a type allows:
+ *   key role: string, int64, double, binary, decimal, utc_datetime (models only);
+ *   default / default_for_new: every scalar and set type except null, ttl,
+ *     version and discriminator (never list, map or document);
+ *   nullable: every type but version and discriminator;
+ *   ttl, version, discriminator: models only, at most one of each per model
+ *     (discriminator: per hierarchy, declared in the base model).
+ */
 typedef struct ddbc_attr {
     char *name;      /* C field name (YAML key) */
     char *attr_name; /* DynamoDB attribute name (= name unless attr_name) */
     ddbc_type type;
     bool nullable;
-    bool has_default;
+    bool has_default; /* default_text or default_items is set */
     /*
-     * The default, validated and in a form usable as a C literal body:
+     * The default of a scalar type, validated and in a form usable as a C
+     * literal body:
      * string: the text as written (any bytes but NUL; escape it when emitting);
      * int64: canonical decimal ("-12", "0"); double: as written, matching
-     * [-+]?(digits[.digits]|.digits)([eE][-+]?digits)? and finite;
-     * bool: "true" / "false"; binary: canonical base64 (padded) of the bytes.
-     * NULL if none.
+     * [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?, finite and in
+     * DynamoDB's number range; bool: "true" / "false"; binary: canonical
+     * base64 (padded) of the bytes; decimal: the canonical number (below);
+     * utc_datetime: "YYYY-MM-DDTHH:MM:SS.ffffff+0000" (6 fraction digits);
+     * json: the JSON text as written (valid RFC 8259 JSON, any value).
+     * NULL if none, and always NULL for sets (see default_items).
+     *
+     * A canonical number is plain decimal notation without exponent: "-"
+     * only for negatives, no '+', no leading zeros ("0.5", not ".5"), no
+     * trailing fraction zeros and no '.' without a fraction ("1.5e2" ->
+     * "150", "+1.50" -> "1.5", "-0" -> "0", "1E-3" -> "0.001").
      */
     char *default_text;
+    bool default_for_new; /* the default is applied only to new items (default_for_new:) */
+    /*
+     * The default of a set type (has_default): its elements in YAML order,
+     * at least one, no two equal: string_set: the texts; number_set:
+     * canonical numbers (see default_text); binary_set: canonical base64.
+     * NULL / 0 otherwise.
+     */
+    char **default_items;
+    size_t n_default_items;
+    int map_index; /* DDBC_T_MAP: index into schema->maps; else -1 */
+    /*
+     * DDBC_T_LIST: the element type, never LIST: a type for which
+     * ddbc_type_can_be_elem() holds, DDBC_T_MAP for a list of maps (see
+     * elem_map_index), DDBC_T_DOCUMENT for an untyped list (any values).
+     * Sets: the element type (STRING, DECIMAL for number_set, BINARY).
+     * Other types: equal to `type`.
+     */
+    ddbc_type elem_type;
+    int elem_map_index;     /* DDBC_T_LIST of a map: index into schema->maps; else -1 */
+    bool inherited;         /* model attrs: copied from the base model (see above) */
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */
     ddbc_pos attr_name_pos; /* the attr_name value, = pos when not given */
 } ddbc_attr;
+
+/*
+ * A typed map (`maps:` section): a DynamoDB M with declared attributes.
+ * Its attrs never have key roles nor the types ttl, version, discriminator.
+ */
+typedef struct ddbc_map {
+    char *name; /* C identifier, unique among maps and models of the schema */
+    char *doc;  /* NULL if none */
+    ddbc_attr *attrs;
+    size_t n_attrs; /* declaration order, at least one */
+    ddbc_pos pos;   /* the map's name */
+} ddbc_map;
 
 typedef enum ddbc_billing { DDBC_BILLING_PAY_PER_REQUEST, DDBC_BILLING_PROVISIONED } ddbc_billing;
 
@@ -124,9 +203,18 @@ typedef struct ddbc_model {
     int hash_key;   /* index into attrs */
     int range_key;  /* index into attrs, -1 when none */
     ddbc_index *indexes;
-    size_t n_indexes;   /* declaration order */
+    size_t n_indexes;  /* declaration order */
+    bool keep_unknown; /* keep undeclared attributes on read, write them back */
+    int version_attr;  /* index into attrs of the version attribute, -1 when none */
+    int ttl_attr;      /* index into attrs of the ttl attribute, -1 when none */
+    /* index into attrs of the discriminator attribute (inherited in a subclass), -1 when none */
+    int discriminator_attr;
+    int extends; /* index into schema->models of the base model, -1 when none */
+    /* the value of the discriminator attribute for items of this model;
+     * always set for a subclass, optional for a base; NULL when none */
+    char *discriminator_value;
     ddbc_pos pos;       /* the model's name */
-    ddbc_pos table_pos; /* the table value */
+    ddbc_pos table_pos; /* the table value (the base's, for a subclass) */
 } ddbc_model;
 
 typedef struct ddbc_schema {
@@ -135,6 +223,16 @@ typedef struct ddbc_schema {
     char *prefix;
     ddbc_model *models;
     size_t n_models; /* declaration order */
+    ddbc_map *maps;
+    size_t n_maps; /* declaration order (a map may be used before it is declared) */
+    /*
+     * n_maps indexes into maps, in an order fit for C declarations: a map
+     * comes after every map it contains by value (attribute of type MAP),
+     * and after every map it holds in a typed list, except where such list
+     * references form a cycle (a tree: a map with a list of itself); ties
+     * keep declaration order. NULL when n_maps is 0.
+     */
+    size_t *map_order;
     ddbc_pos prefix_pos;
 } ddbc_schema;
 

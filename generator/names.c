@@ -4,22 +4,37 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const ddbc_model_words[] = {
-    "cond",          "action",       "range",          "model",          "slot",
-    "defaults",      "fields",       "init",           "clear",          "to_item",
-    "from_item",     "put",          "get",            "delete",         "update",
-    "query",         "scan",         "next",           "create_table",   "delete_table",
-    "use_client",    "cond_and",     "cond_or",        "cond_not",       "cond_free",
-    "action_join",   "action_free",  "range_eq",       "range_lt",       "range_le",
-    "range_gt",      "range_ge",     "range_between",  "range_begins_with",
+    "cond",          "action",
+    "range",         "model",
+    "slot",          "defaults",
+    "fields",        "init",
+    "clear",         "to_item",
+    "from_item",     "put",
+    "get",           "delete",
+    "update",        "query",
+    "scan",          "next",
+    "create_table",  "delete_table",
+    "use_client",    "cond_and",
+    "cond_or",       "cond_not",
+    "cond_free",     "action_join",
+    "action_free",   "range_eq",
+    "range_lt",      "range_le",
+    "range_gt",      "range_ge",
+    "range_between", "range_begins_with",
 };
 const size_t ddbc_n_model_words = COUNT(ddbc_model_words);
 
 const char *const ddbc_model_families[] = {"cond", "action", "range", "set", "remove"};
 const size_t ddbc_n_model_families = COUNT(ddbc_model_families);
 
-const char *const ddbc_attr_ops[] = {"eq", "ne", "lt", "le", "gt", "ge",
-                                     "between", "begins_with", "exists", "not_exists"};
+const char *const ddbc_attr_ops[] = {"eq", "ne",      "lt",          "le",     "gt",
+                                     "ge", "between", "begins_with", "exists", "not_exists"};
 const size_t ddbc_n_attr_ops = COUNT(ddbc_attr_ops);
 
 const char *const ddbc_attr_verbs[] = {"set", "remove"};
 const size_t ddbc_n_attr_verbs = COUNT(ddbc_attr_verbs);
+
+const char *const ddbc_map_words[] = {"init", "clear", "list"};
+const size_t ddbc_n_map_words = COUNT(ddbc_map_words);
+
+const char ddbc_scalar_list_word[] = "list";

@@ -4,7 +4,10 @@
  * Every model <m> of a schema with prefix <p> generates <p>_<m> (its
  * struct) and <p>_<m>_<word> for each word of ddbc_model_words; every
  * attribute <a> generates <p>_<m>_<a>_<op> for each op of ddbc_attr_ops and
- * <p>_<m>_<verb>_<a> for each verb of ddbc_attr_verbs. context.c emits and
+ * <p>_<m>_<verb>_<a> for each verb of ddbc_attr_verbs. Every map <m> (the
+ * `maps:` section) generates <p>_<m> (its struct) and <p>_<m>_<word> for each
+ * word of ddbc_map_words. A typed list of scalar type <t> is
+ * <p>_<ddbc_scalar_list_word>_<t> (forum_list_string). context.c emits and
  * checks exactly these; check.c reserves them across schema files. Keep
  * templates/ in step when adding a word.
  *
@@ -25,5 +28,9 @@ extern const char *const ddbc_attr_ops[];
 extern const size_t ddbc_n_attr_ops;
 extern const char *const ddbc_attr_verbs[];
 extern const size_t ddbc_n_attr_verbs;
+extern const char *const ddbc_map_words[];
+extern const size_t ddbc_n_map_words;
+/* "list": <p>_list_<type name> is the typed list of that scalar type. */
+extern const char ddbc_scalar_list_word[];
 
 #endif /* DDBC_NAMES_H */

@@ -15,6 +15,7 @@
 #include "ddb/json.h"
 #include "ddb/sigv4.h"
 #include "ddb/version.h"
+#include "hooks_internal.h"
 #include "json_internal.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 2000L
@@ -48,6 +49,7 @@ struct ddb_client {
     bool verify_crc32;
     pthread_mutex_t creds_lock;
     creds_ref *creds; /* NULL until the first call; guarded by creds_lock */
+    _Atomic(ddb_hook_registry *) hooks; /* request hooks (hooks.c); NULL: none yet */
 };
 
 /* ------------------------------------------------------------------ */
@@ -314,6 +316,7 @@ static void client_release_own(ddb_client *c)
         free(c->creds);
     }
     pthread_mutex_destroy(&c->creds_lock);
+    ddb_hook_registry_free(atomic_load(&c->hooks));
     free(c);
 }
 
@@ -592,8 +595,9 @@ static bool is_error_response(int rc, long status)
     return rc != DDB_ECRC && status != 0 && (status < 200 || status >= 300);
 }
 
-int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
-                    size_t body_len, ddb_buf *resp)
+int ddb_client_call_unhooked(ddb_client *c, const char *operation, const char *table,
+                             const char *body, size_t body_len, ddb_buf *resp,
+                             ddb_call_outcome *outcome)
 {
     char target[sizeof TARGET_PREFIX + DDB_ERR_OPERATION_MAX];
     call k;
@@ -615,12 +619,37 @@ int ddb_client_call(ddb_client *c, const char *operation, const char *table, con
             hr.body.data[hr.body.len] = '\0';
         *resp = hr.body;
         creds_release(c, cr, rc == DDB_EAUTH);
+        if (outcome != NULL) {
+            outcome->http_status = hr.status;
+            memcpy(outcome->request_id, hr.request_id, sizeof outcome->request_id);
+        }
     }
+    if (outcome != NULL)
+        outcome->attempts = attempts;
     if (rc != 0) {
         ddb_error_set_context(operation, table != NULL ? table : "");
         ddb_error_set_attempts(attempts);
     }
     return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request hooks (hooks.c): the only coupling is this dispatch and the  */
+/* registry slot. With no hook registered anywhere, a call pays one    */
+/* relaxed atomic load and a branch.                                   */
+/* ------------------------------------------------------------------ */
+
+_Atomic(ddb_hook_registry *) *ddb_client_hook_slot(ddb_client *c)
+{
+    return &c->hooks;
+}
+
+int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
+                    size_t body_len, ddb_buf *resp)
+{
+    if (ddb_hooks_idle())
+        return ddb_client_call_unhooked(c, operation, table, body, body_len, resp, NULL);
+    return ddb_hooks_call(c, operation, table, body, body_len, resp);
 }
 
 /* ------------------------------------------------------------------ */

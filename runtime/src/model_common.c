@@ -34,3 +34,15 @@ int ddb_model_with_context(int rc, const char *operation, const ddb_model *m)
         ddb_error_set_context(operation, m->table);
     return rc;
 }
+
+static _Thread_local double last_consumed;
+
+void ddb_model_note_consumed(double units)
+{
+    last_consumed = units;
+}
+
+double ddb_last_consumed(void)
+{
+    return last_consumed;
+}

@@ -51,4 +51,14 @@ ddb_client *ddb_model_client_for(const ddb_model *m);
 /* Records operation/table context on the current error, returns rc. */
 int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 
+/* Records the capacity units of the current model call for
+ * ddb_last_consumed() (ddb/query.h). */
+void ddb_model_note_consumed(double units);
+
+/* GetItem of `key` on m's table through `c`, with opts' consistency and
+ * projection; fills `out` as ddb_model_get does (DDB_ENOTFOUND: out
+ * unchanged). Notes consumed capacity. (model_read.c) */
+int ddb_model_get_key(const ddb_model *m, ddb_client *c, const ddb_av *key, const ddb_get_opts *opts,
+                      void *out);
+
 #endif /* DDB_MODEL_INTERNAL_H */

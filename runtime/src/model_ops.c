@@ -32,7 +32,9 @@ int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond)
         in.names = r.ctx.names;
         in.values = r.ctx.values;
         ddb_write_item_output out;
+        in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_put_item(client, &in, &out);
+        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         ddb_write_item_output_free(&out);
     }
     if (rc == 0)
@@ -51,19 +53,8 @@ int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *r
     int rc = client != NULL ? 0 : ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_key_of(m, hash, range, &key);
-    if (rc == 0) {
-        ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
-        in.table_name = m->table;
-        in.key = key;
-        in.consistent_read = opts != NULL && opts->consistent_read;
-        ddb_get_item_output res;
-        rc = ddb_get_item(client, &in, &res);
-        if (rc == 0 && res.item == NULL)
-            rc = ddb_error_set(DDB_ENOTFOUND, "%s: no item with that key", m->name);
-        if (rc == 0)
-            rc = ddb_model_load(m, res.item, out);
-        ddb_get_item_output_free(&res);
-    }
+    if (rc == 0)
+        rc = ddb_model_get_key(m, client, key, opts, out); /* model_read.c: projection, capacity */
     ddb_av_free(key);
     return ddb_model_with_context(rc, "GetItem", m);
 }
@@ -89,7 +80,9 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
         in.names = r.ctx.names;
         in.values = r.ctx.values;
         ddb_write_item_output out;
+        in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_delete_item(client, &in, &out);
+        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         ddb_write_item_output_free(&out);
     }
     ddb_av_free(key);
@@ -127,7 +120,9 @@ int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_con
         in.values = r.ctx.values;
         in.return_values = DDB_RETURN_ALL_NEW;
         ddb_write_item_output out;
+        in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_update_item(client, &in, &out);
+        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         if (rc == 0 && out.attributes != NULL)
             rc = ddb_model_load(m, out.attributes, obj);
         ddb_write_item_output_free(&out);

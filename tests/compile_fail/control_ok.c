@@ -13,6 +13,10 @@ void correct_use(void)
     forum_thread_cond c = forum_thread_cond_and(forum_thread_views_gt(n), forum_thread_author_eq("ann"));
     c = forum_thread_cond_or(c, forum_thread_answered_eq(true));
     c = forum_thread_cond_and(c, forum_thread_score_between(1, 4.5));
+    static const char *const authors[] = {"ann", "bob"};
+    const int64_t counts[] = {1, 2, 3};
+    c = forum_thread_cond_and(c, forum_thread_cond_or(forum_thread_author_in(authors, 2),
+                                                      forum_thread_views_in(counts, 3)));
     (void)forum_thread_put(&t, c);
     (void)forum_thread_update(&t, forum_thread_action_join(forum_thread_set_views(3), forum_thread_remove_score()),
                               FORUM_THREAD_NO_COND);

@@ -218,31 +218,334 @@ static void test_schemas_check(void **state)
 static void test_type_table(void **state)
 {
     (void)state;
-    static const char *const wire[] = {"S", "N", "N", "BOOL", "B"};
-    assert_int_equal(DDBC_TYPE_COUNT, 5);
-    for (int t = 0; t < DDBC_TYPE_COUNT; t++) {
-        ddbc_type back;
-        assert_true(ddbc_type_from_name(ddbc_type_name((ddbc_type)t), &back));
+    static const struct {
+        ddbc_type type;
+        const char *name, *wire;
+        bool key, elem;
+    } rows[] = {
+        {DDBC_T_STRING, "string", "S", true, true},
+        {DDBC_T_INT64, "int64", "N", true, true},
+        {DDBC_T_DOUBLE, "double", "N", true, true},
+        {DDBC_T_BOOL, "bool", "BOOL", false, true},
+        {DDBC_T_BINARY, "binary", "B", true, true},
+        {DDBC_T_DECIMAL, "decimal", "N", true, true},
+        {DDBC_T_UTC_DATETIME, "utc_datetime", "S", true, true},
+        {DDBC_T_JSON, "json", "S", false, true},
+        {DDBC_T_STRING_SET, "string_set", "SS", false, false},
+        {DDBC_T_NUMBER_SET, "number_set", "NS", false, false},
+        {DDBC_T_BINARY_SET, "binary_set", "BS", false, false},
+        {DDBC_T_LIST, "list", "L", false, false},
+        {DDBC_T_MAP, "map", "M", false, false},
+        {DDBC_T_DOCUMENT, "document", "*", false, false},
+        {DDBC_T_NULL, "null", "NULL", false, false},
+        {DDBC_T_TTL, "ttl", "N", false, false},
+        {DDBC_T_VERSION, "version", "N", false, false},
+        {DDBC_T_DISCRIMINATOR, "discriminator", "S", false, false},
+    };
+    assert_int_equal(DDBC_TYPE_COUNT, sizeof rows / sizeof rows[0]);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ddbc_type t = rows[i].type, back;
+        assert_int_equal(t, (ddbc_type)i);
+        assert_string_equal(ddbc_type_name(t), rows[i].name);
+        assert_true(ddbc_type_from_name(rows[i].name, &back));
         assert_int_equal(back, t);
-        assert_string_equal(ddbc_type_wire((ddbc_type)t), wire[t]);
-        assert_int_equal(ddbc_type_can_be_key((ddbc_type)t), t != DDBC_T_BOOL);
+        assert_string_equal(ddbc_type_wire(t), rows[i].wire);
+        assert_int_equal(ddbc_type_can_be_key(t), rows[i].key);
+        assert_int_equal(ddbc_type_can_be_elem(t), rows[i].elem);
     }
     ddbc_type unused;
     assert_false(ddbc_type_from_name("strng", &unused));
-    assert_string_equal(ddbc_type_name(DDBC_T_INT64), "int64");
     assert_null(ddbc_stream_name(DDBC_STREAM_NONE));
     assert_string_equal(ddbc_stream_name(DDBC_STREAM_KEYS_ONLY), "keys_only");
     assert_string_equal(ddbc_projection_name(DDBC_PROJECTION_INCLUDE), "include");
     ddbc_schema_free(NULL);
 }
 
+/* ---- the complete model layer ------------------------------------------------ */
+
+static const ddbc_map *map_named(const ddbc_schema *s, const char *name, int *index)
+{
+    for (size_t i = 0; i < s->n_maps; i++) {
+        if (strcmp(s->maps[i].name, name) == 0) {
+            *index = (int)i;
+            return &s->maps[i];
+        }
+    }
+    fail_msg("no map %s", name);
+    return NULL;
+}
+
+static int attr_index(const ddbc_attr *attrs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(attrs[i].name, name) == 0)
+            return (int)i;
+    fail_msg("no attribute %s", name);
+    return -1;
+}
+
+/* Asserts the element type (and map) of a list attribute. */
+static void assert_list(const ddbc_attr *a, ddbc_type elem, int elem_map)
+{
+    assert_int_equal(a->type, DDBC_T_LIST);
+    assert_int_equal(a->elem_type, elem);
+    assert_int_equal(a->elem_map_index, elem_map);
+    assert_int_equal(a->map_index, -1);
+    assert_false(a->has_default);
+}
+
+/* Asserts the default elements of a set attribute. */
+static void assert_items(const ddbc_attr *a, const char *const *items, size_t n)
+{
+    assert_true(a->has_default);
+    assert_null(a->default_text);
+    assert_int_equal(a->n_default_items, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(a->default_items[i], items[i]);
+}
+
+static void test_complete_scalars(void **state)
+{
+    (void)state;
+    ddbc_schema *s = load_ok("complete.yaml");
+    const ddbc_model *m = &s->models[0];
+    assert_true(m->keep_unknown);
+    assert_int_equal(m->extends, -1);
+    assert_null(m->discriminator_value);
+    assert_int_equal(m->discriminator_attr, -1);
+    assert_int_equal(m->version_attr, attr_index(m->attrs, m->n_attrs, "version"));
+    assert_int_equal(m->ttl_attr, attr_index(m->attrs, m->n_attrs, "expires"));
+    assert_int_equal(m->hash_key, 0);
+    assert_int_equal(m->range_key, 1);
+    assert_attr(&m->attrs[1], DDBC_T_UTC_DATETIME, false, NULL);
+    assert_attr(attr_named(m, "price"), DDBC_T_DECIMAL, false, "15");
+    assert_attr(attr_named(m, "since"), DDBC_T_UTC_DATETIME, false,
+                "2024-02-29T03:04:05.500000+0000");
+    assert_attr(attr_named(m, "meta"), DDBC_T_JSON, false,
+                "{\"a\": [1, 2.5e3, true, null, \"\\u00e9\"]}");
+    assert_attr(attr_named(m, "score"), DDBC_T_DOUBLE, false, "-1.5e125");
+    assert_attr(attr_named(m, "raw"), DDBC_T_DOCUMENT, true, NULL);
+    assert_attr(attr_named(m, "nothing"), DDBC_T_NULL, false, NULL);
+    assert_attr(attr_named(m, "expires"), DDBC_T_TTL, true, NULL);
+    assert_attr(attr_named(m, "version"), DDBC_T_VERSION, false, NULL);
+    const ddbc_attr *views = attr_named(m, "views");
+    assert_attr(views, DDBC_T_INT64, false, "0");
+    assert_true(views->default_for_new);
+    assert_false(attr_named(m, "price")->default_for_new);
+    for (size_t i = 0; i < m->n_attrs; i++) {
+        const ddbc_attr *a = &m->attrs[i];
+        assert_false(a->inherited);
+        if (a->type != DDBC_T_MAP)
+            assert_int_equal(a->map_index, -1);
+        if (a->type != DDBC_T_LIST)
+            assert_int_equal(a->elem_map_index, -1);
+        if (a->type != DDBC_T_LIST && a->type != DDBC_T_STRING_SET &&
+            a->type != DDBC_T_NUMBER_SET && a->type != DDBC_T_BINARY_SET)
+            assert_int_equal(a->elem_type, a->type);
+    }
+    ddbc_schema_free(s);
+}
+
+static void test_complete_containers(void **state)
+{
+    (void)state;
+    ddbc_schema *s = load_ok("complete.yaml");
+    const ddbc_model *m = &s->models[0];
+    static const char *const tags[] = {"b", "a", "0", "1"};
+    static const char *const scores[] = {"1", "15", "-0.25"};
+    static const char *const blobs[] = {"AAEC", "AQ=="};
+    const ddbc_attr *a = attr_named(m, "tags");
+    assert_int_equal(a->type, DDBC_T_STRING_SET);
+    assert_int_equal(a->elem_type, DDBC_T_STRING);
+    assert_items(a, tags, 4);
+    a = attr_named(m, "scores");
+    assert_int_equal(a->elem_type, DDBC_T_DECIMAL);
+    assert_items(a, scores, 3);
+    a = attr_named(m, "blobs");
+    assert_int_equal(a->elem_type, DDBC_T_BINARY);
+    assert_true(a->nullable);
+    assert_items(a, blobs, 2);
+    int reply, author;
+    map_named(s, "reply", &reply);
+    map_named(s, "author", &author);
+    assert_list(attr_named(m, "labels"), DDBC_T_STRING, -1);
+    assert_true(attr_named(m, "labels")->nullable);
+    assert_list(attr_named(m, "counts"), DDBC_T_INT64, -1);
+    assert_list(attr_named(m, "amounts"), DDBC_T_DECIMAL, -1);
+    assert_list(attr_named(m, "replies"), DDBC_T_MAP, reply);
+    assert_list(attr_named(m, "extra"), DDBC_T_DOCUMENT, -1);
+    assert_list(attr_named(m, "anything"), DDBC_T_DOCUMENT, -1);
+    a = attr_named(m, "author");
+    assert_attr(a, DDBC_T_MAP, false, NULL);
+    assert_int_equal(a->map_index, author);
+    assert_int_equal(a->elem_type, DDBC_T_MAP);
+    assert_int_equal(m->n_indexes, 2);
+    assert_int_equal(m->indexes[0].range_key, attr_index(m->attrs, m->n_attrs, "price"));
+    assert_int_equal(m->indexes[1].hash_key, attr_index(m->attrs, m->n_attrs, "since"));
+    assert_int_equal(m->indexes[1].n_include, 2);
+    assert_int_equal(m->indexes[1].include[1], attr_index(m->attrs, m->n_attrs, "replies"));
+    ddbc_schema_free(s);
+}
+
+static void test_complete_maps(void **state)
+{
+    (void)state;
+    ddbc_schema *s = load_ok("complete.yaml");
+    assert_int_equal(s->n_maps, 4);
+    static const char *const names[] = {"author", "address", "geo", "reply"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(s->maps[i].name, names[i]);
+        assert_ptr_equal(s->maps[i].pos.file, s->path);
+    }
+    const ddbc_map *mp = &s->maps[0];
+    assert_string_equal(mp->doc, "Who wrote it.");
+    assert_int_equal(mp->pos.line, 35);
+    assert_int_equal(mp->pos.col, 3);
+    assert_int_equal(mp->n_attrs, 3);
+    assert_string_equal(mp->attrs[1].attr_name, "mail");
+    assert_true(mp->attrs[1].nullable);
+    assert_int_equal(mp->attrs[2].type, DDBC_T_MAP);
+    assert_int_equal(mp->attrs[2].map_index, 1); /* author -> address */
+    mp = &s->maps[1];
+    assert_null(mp->doc);
+    assert_attr(&mp->attrs[0], DDBC_T_STRING, false, "Paris");
+    assert_attr(&mp->attrs[1], DDBC_T_MAP, true, NULL);
+    assert_int_equal(mp->attrs[1].map_index, 2); /* address -> geo: three deep */
+    mp = &s->maps[2];
+    assert_attr(&mp->attrs[1], DDBC_T_DOUBLE, false, "0");
+    assert_true(mp->attrs[1].default_for_new);
+    assert_attr(&mp->attrs[2], DDBC_T_UTC_DATETIME, true, NULL);
+    mp = &s->maps[3];
+    assert_list(&mp->attrs[2], DDBC_T_MAP, 3); /* reply holds a list of replies */
+    static const char *const flags[] = {"new"};
+    assert_items(&mp->attrs[3], flags, 1);
+    assert_true(mp->attrs[3].default_for_new);
+    /* geo before address before author; reply's list of itself is no constraint */
+    static const size_t order[] = {2, 1, 0, 3};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(s->map_order[i], order[i]);
+    ddbc_schema_free(s);
+}
+
+static void test_map_order(void **state)
+{
+    (void)state;
+    ddbc_schema *s = load_ok("map_order.yaml");
+    assert_int_equal(s->n_maps, 5);
+    /* b (used by a's list); c before a (a holds c by value; c's list of a closes a cycle);
+     * e before d */
+    static const size_t order[] = {1, 2, 0, 4, 3};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(s->map_order[i], order[i]);
+    assert_int_equal(s->models[0].attrs[1].map_index, 0);
+    ddbc_schema_free(s);
+
+    s = load_ok("forum.yaml");
+    assert_int_equal(s->n_maps, 0);
+    assert_null(s->maps);
+    assert_null(s->map_order);
+    ddbc_schema_free(s);
+}
+
+/* Asserts that subclass `m` starts with copies of the attributes of `base`. */
+static void assert_inherits(const ddbc_model *m, const ddbc_model *base)
+{
+    assert_true(m->n_attrs >= base->n_attrs);
+    for (size_t i = 0; i < base->n_attrs; i++) {
+        const ddbc_attr *a = &m->attrs[i], *b = &base->attrs[i];
+        assert_true(a->inherited);
+        assert_false(b->inherited);
+        assert_string_equal(a->name, b->name);
+        assert_ptr_not_equal(a->name, b->name);
+        assert_string_equal(a->attr_name, b->attr_name);
+        assert_int_equal(a->type, b->type);
+        assert_int_equal(a->nullable, b->nullable);
+        assert_int_equal(a->pos.line, b->pos.line);
+    }
+    for (size_t i = base->n_attrs; i < m->n_attrs; i++)
+        assert_false(m->attrs[i].inherited);
+    assert_string_equal(m->table, base->table);
+    assert_int_equal(m->table_pos.line, base->table_pos.line);
+    assert_int_equal(m->billing, base->billing);
+    assert_int_equal(m->read_capacity, base->read_capacity);
+    assert_int_equal(m->write_capacity, base->write_capacity);
+    assert_int_equal(m->stream, base->stream);
+    assert_int_equal(m->hash_key, base->hash_key);
+    assert_int_equal(m->range_key, base->range_key);
+    assert_int_equal(m->n_indexes, base->n_indexes);
+    for (size_t i = 0; i < base->n_indexes; i++) {
+        assert_string_equal(m->indexes[i].name, base->indexes[i].name);
+        assert_int_equal(m->indexes[i].n_include, base->indexes[i].n_include);
+        assert_ptr_not_equal(m->indexes[i].include, base->indexes[i].include);
+    }
+    assert_int_equal(m->discriminator_attr, base->discriminator_attr);
+    assert_int_equal(m->version_attr, base->version_attr);
+}
+
+static void test_polymorph(void **state)
+{
+    (void)state;
+    ddbc_schema *s = load_ok("polymorph.yaml");
+    assert_int_equal(s->n_models, 5);
+    const ddbc_model *animal = &s->models[0], *dog = &s->models[1], *cat = &s->models[2];
+    const ddbc_model *fish = &s->models[3], *plant = &s->models[4];
+    assert_int_equal(animal->extends, -1);
+    assert_string_equal(animal->discriminator_value, "animal");
+    assert_int_equal(animal->discriminator_attr, 2);
+    assert_int_equal(animal->version_attr, 4);
+    assert_int_equal(animal->ttl_attr, -1);
+    assert_true(animal->keep_unknown);
+    assert_int_equal(animal->n_attrs, 5);
+    assert_int_equal(animal->hash_key, 0);
+    assert_int_equal(animal->range_key, 1);
+    assert_attr(&animal->attrs[1], DDBC_T_DECIMAL, false, NULL);
+    assert_attr(&animal->attrs[2], DDBC_T_DISCRIMINATOR, false, NULL);
+
+    assert_int_equal(dog->extends, 0);
+    assert_string_equal(dog->discriminator_value, "dog");
+    assert_string_equal(dog->doc, "A dog.");
+    assert_inherits(dog, animal);
+    assert_int_equal(dog->n_attrs, 6);
+    assert_attr(&dog->attrs[5], DDBC_T_BOOL, false, "true");
+    assert_true(dog->keep_unknown); /* from the base */
+    assert_int_equal(dog->ttl_attr, -1);
+
+    assert_int_equal(cat->extends, 0);
+    assert_string_equal(cat->discriminator_value, "cat");
+    assert_inherits(cat, animal);
+    assert_false(cat->keep_unknown); /* its own */
+    assert_null(cat->doc);
+    assert_int_equal(cat->ttl_attr, 6);
+    assert_attr(&cat->attrs[5], DDBC_T_INT64, false, "9");
+
+    assert_int_equal(fish->extends, 0);
+    assert_string_equal(fish->discriminator_value, "1");
+    assert_inherits(fish, animal);
+    assert_int_equal(fish->n_attrs, 5);
+
+    assert_int_equal(plant->extends, -1);
+    assert_null(plant->discriminator_value);
+    assert_int_equal(plant->discriminator_attr, 1);
+    assert_int_equal(plant->version_attr, -1);
+    assert_false(plant->keep_unknown);
+    ddbc_schema_free(s);
+}
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_forum_thread),         cmocka_unit_test(test_forum_indexes),
-        cmocka_unit_test(test_forum_reply_defaults), cmocka_unit_test(test_minimal),
-        cmocka_unit_test(test_aliases_and_quoting),  cmocka_unit_test(test_invalid_returns_null),
-        cmocka_unit_test(test_schemas_check),        cmocka_unit_test(test_type_table),
+        cmocka_unit_test(test_forum_thread),
+        cmocka_unit_test(test_forum_indexes),
+        cmocka_unit_test(test_forum_reply_defaults),
+        cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_aliases_and_quoting),
+        cmocka_unit_test(test_invalid_returns_null),
+        cmocka_unit_test(test_schemas_check),
+        cmocka_unit_test(test_type_table),
+        cmocka_unit_test(test_complete_scalars),
+        cmocka_unit_test(test_complete_containers),
+        cmocka_unit_test(test_complete_maps),
+        cmocka_unit_test(test_map_order),
+        cmocka_unit_test(test_polymorph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,11 @@
 #include "ddb/ops.h"
 #include "ddb/expr.h"
 #include "ddb/model.h"
+#include "ddb/batch.h"
+#include "ddb/txn.h"
+#include "ddb/hooks.h"
+#include "ddb/backup.h"
+#include "ddb/simple_json.h"
 #include "ddb/query.h"
 
 #endif /* DDB_DDB_H */

@@ -203,6 +203,10 @@ typedef struct ddb_model {
 /* Options. Zero-initialised structs (or NULL pointers) mean defaults. */
 typedef struct ddb_get_opts {
     bool consistent_read;
+    /* Projection (ddb/query.h): attribute paths, DynamoDB names; the key is
+     * always read; absent attributes keep their defaults. NULL/0: all. */
+    const char *const *attributes;
+    size_t n_attributes;
 } ddb_get_opts;
 
 typedef struct ddb_table_opts {
@@ -281,6 +285,8 @@ const char *ddb_path_at(const char *path, size_t index);
 #define DDB_ARG_NUMSET(v) _Generic((v), ddb_numset: (v))
 #define DDB_ARG_BINSET(v) _Generic((v), ddb_binset: (v))
 #define DDB_ARG_DOCUMENT(v) _Generic((v), ddb_av *: (v), const ddb_av *: (v))
+/* An array of T (const or not), for IN builders. */
+#define DDB_ARG_ARRAY(T, v) _Generic((v), T *: (v), T const *: (v))
 /* A value of exactly type T (generated list and map structs). */
 #define DDB_ARG_IS(T, v) _Generic((v), T: (v))
 #define DDB_ARG_INDEX(v) _Generic((v), size_t: (v), int: (v), unsigned: (v), long: (v))

@@ -1,6 +1,29 @@
 /*
- * ddb/query.h - the reading side of generated models (docs/reading.md).
- * Included by ddb/model.h.
+ * ddb/query.h - the reading side of generated models: Query and Scan as
+ * lazy iterators or as explicit pages with resumable cursors, counts,
+ * existence checks, refresh, projections and consumed capacity
+ * (docs/reading.md). Included by ddb/model.h; compiles on its own.
+ *
+ * Indexes: every function that reads through a query or scan takes a
+ * `const ddb_index *index`: NULL reads the table, otherwise one of the
+ * model's own descriptors (`&m->indexes[i]`; ddb_model_index finds one by
+ * name). A descriptor that is not one of m's is DDB_EINVAL. The index's
+ * hash key replaces the table's as the field `hash` is a value of, and the
+ * `range` condition is expected to be on the index's range key.
+ *
+ * Key values (`hash`, `range`) are pointers to a value of the key field's
+ * C type (char **, int64_t *, double *, ddb_bytes *), as in ddb_model_get.
+ *
+ * Conditions (`range`, `filter`) are consumed (freed) in every case,
+ * success or failure, like everywhere in the model layer.
+ *
+ * Errors: 0 (or the documented positive value) or a negative DDB_E* code
+ * with the detail in ddb_last_error(), whose operation is "Query", "Scan",
+ * "GetItem" or "DescribeTable" and whose table is the model's.
+ *
+ * Thread safety: descriptors are immutable and every function may be
+ * called concurrently; an iterator belongs to one thread at a time.
+ * ddb_last_consumed is per thread.
  */
 #ifndef DDB_QUERY_H
 #define DDB_QUERY_H
@@ -15,32 +38,208 @@
 extern "C" {
 #endif
 
+/*
+ * Options of Query reads (iterators, pages, counts). Zero-initialised (or a
+ * NULL pointer) means defaults; fields are only read during the call that
+ * receives them (the iterator copies what it keeps).
+ */
 typedef struct ddb_query_opts {
-    bool consistent_read;
-    bool descending;      /* ScanIndexForward = false */
-    long long limit;      /* max items the iterator yields; 0: all */
-    long long page_size;  /* Limit sent per request; 0: DynamoDB's */
+    bool consistent_read; /* strongly consistent reads (not on global indexes) */
+    bool descending;      /* ScanIndexForward = false: range key descending */
+    long long limit;      /* iterators and counts: stop after this many items; 0: all */
+    long long page_size;  /* iterators and counts: Limit sent per request; 0: DynamoDB's (1 MB) */
+    /* Projection: attribute paths in ddb/expr.h syntax, written with the
+     * DynamoDB attribute names ("lastPostedBy", "author.name"); NULL or 0:
+     * every attribute. The table's key attributes (and the discriminator of
+     * a polymorphic model) are always added. Attributes left out keep their
+     * defaults in the struct — do not put() such an object back. */
+    const char *const *attributes;
+    size_t n_attributes;
+    /* Read capacity units per second, averaged over the requests of one
+     * iterator, page call or count (a token bucket fed by the consumed
+     * capacity DynamoDB reports; the wait before a request goes through the
+     * client's retry sleep hook). 0: unlimited. */
+    double rate_limit;
+    /* Where to start: a cursor from a page call or ddb_iter_cursor. NULL or
+     * "": the beginning. */
+    const char *cursor;
 } ddb_query_opts;
 
+/* Options of Scan reads; as ddb_query_opts, plus a parallel-scan segment. */
 typedef struct ddb_scan_opts {
     bool consistent_read;
     long long limit;
     long long page_size;
+    const char *const *attributes;
+    size_t n_attributes;
+    double rate_limit;
+    const char *cursor;
+    /* Parallel scan: read segment `segment` of `total_segments` (1..1000000;
+     * 0: the whole table). Segments of one total cover every item exactly
+     * once; read them from different threads, each with its own iterator. */
+    uint32_t segment;
+    uint32_t total_segments;
 } ddb_scan_opts;
+
+/* The secondary index of `m` called `name`, or NULL (DDB_EINVAL recorded)
+ * when m has none by that name. For untyped callers; generated wrappers
+ * pass &m->indexes[i]. Thread-safe. */
+const ddb_index *ddb_model_index(const ddb_model *m, const char *name);
+
+/* ------------------------------------------------------------ iterators */
 
 typedef struct ddb_iter ddb_iter;
 
-/* Query by hash key value `hash` (see above); `range` (may be NULL) is a key
- * condition on the range key; `filter` (may be NULL) a filter; both are
- * consumed. Creates a lazy iterator (owned by the caller, ddb_iter_free);
- * no request is sent until the first ddb_iter_next. */
+/*
+ * Creates a lazy iterator over a Query of the table (index NULL) or of an
+ * index, for the items whose hash key is `hash` (required), whose range key
+ * satisfies `range` (may be NULL) and which pass `filter` (may be NULL).
+ * Nothing is sent until the first ddb_iter_next. On success *out is a new
+ * iterator owned by the caller (ddb_iter_free); on failure *out is NULL.
+ * Errors found before sending: DDB_EINVAL (no hash value, a foreign index,
+ * consistent_read on a global index, a negative or NaN rate limit, an
+ * unusable projection path), a cursor that does not belong to this query
+ * (DDB_EINVAL, see ddb_model_query_page), an error carried by a condition,
+ * DDB_ECONFIG (no client), DDB_ENOMEM.
+ */
+int ddb_model_query_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
+                          const void *hash, ddb_cond *range, ddb_cond *filter,
+                          const ddb_query_opts *opts);
+/* As ddb_model_query_index over a Scan of the table or index. */
+int ddb_model_scan_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
+                         ddb_cond *filter, const ddb_scan_opts *opts);
+/* ddb_model_query_index / ddb_model_scan_index on the table (index NULL). */
 int ddb_model_query(ddb_iter **out, const ddb_model *m, const void *hash, ddb_cond *range,
                     ddb_cond *filter, const ddb_query_opts *opts);
 int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const ddb_scan_opts *opts);
-/* Clears `obj`, applies defaults, fills it with the next item: returns 1,
- * 0 at the end, or a negative DDB_E*. Fetches pages as needed. */
+
+/*
+ * Clears `obj` (a valid struct of the iterator's model), applies defaults
+ * and fills it with the next item: returns 1, 0 at the end (or when the
+ * limit is reached), or a negative DDB_E*. Fetches the next page when the
+ * current one is used up, after waiting for the rate limit. A failed request
+ * makes the iterator fail from then on (the same code, again), but its
+ * cursor still says where it stood; an item that cannot be read (DDB_ETYPE)
+ * is skipped by the next call. `obj` is unchanged unless 1 is returned.
+ */
 int ddb_iter_next(ddb_iter *it, void *obj);
+
+/*
+ * A cursor for where `it` stands: resuming from it (opts.cursor of a new
+ * iterator or page call with the same table, index, kind and, for a query,
+ * hash value) yields exactly the items after the last one ddb_iter_next
+ * returned — not the rest of the page it came from, which is re-read.
+ * Before the first item it is the iterator's starting cursor ("" for the
+ * beginning). *out is a new NUL-terminated string (free()), or NULL when
+ * the iterator has nothing left to read; the limit does not count as the
+ * end. Works after a failure too. Returns 0, DDB_EINVAL (it NULL) or
+ * DDB_ENOMEM (*out NULL).
+ */
+int ddb_iter_cursor(const ddb_iter *it, char **out);
+
+/* Read capacity units consumed by the iterator's requests so far (as
+ * DynamoDB reported them; 0 when it reports none). NULL-safe (0). */
+double ddb_iter_consumed(const ddb_iter *it);
+
+/* Frees the iterator. NULL-safe. */
 void ddb_iter_free(ddb_iter *it);
+
+/* ------------------------------------------------------------ pages */
+
+/* What a page call returns besides the items. Release with ddb_page_free. */
+typedef struct ddb_page {
+    size_t n_items;   /* items stored at the front of the caller's array */
+    /* Cursor of the next page: a malloc'ed, NUL-terminated base64url string
+     * (no padding), or NULL when there is nothing after this page. */
+    char *cursor;
+    double consumed;  /* read capacity units of the request */
+    int64_t scanned;  /* items DynamoDB evaluated (ScannedCount) */
+} ddb_page;
+
+#define DDB_PAGE_INIT {0, NULL, 0, 0}
+
+/*
+ * One request of a Query (table or index) starting at opts->cursor, storing
+ * up to `max_items` items (1..UINT32_MAX; DynamoDB's Limit) into `items`,
+ * an array of `max_items` structs of the model. With a filter a page may
+ * hold fewer items than asked, even none, while page->cursor is not NULL:
+ * keep going until it is. opts->limit and opts->page_size are not used.
+ *
+ * items: every slot must hold a valid (initialised or zeroed) struct before
+ * the call and holds one after, whatever the outcome; slot i < n_items is
+ * cleared and refilled. Clear every slot when done with them.
+ * page: initialised by the call (no set-up needed) and released with
+ * ddb_page_free after every call (on failure it holds nothing).
+ *
+ * Cursors: opaque, URL-safe, version-tagged; they hold the position
+ * (DynamoDB's LastEvaluatedKey) and a hash of the table, index, kind
+ * (query or scan) and scan segment, so they can be stored and resumed by
+ * another process with the same descriptor. They are not encrypted or
+ * signed: they reveal key values, and a client that edits one can only
+ * choose a different starting point of the same read. A cursor that is
+ * malformed, of another version, of another table/index/kind/segment, or
+ * (for a query) of another hash value is DDB_EINVAL with a message saying
+ * which. Other errors: as ddb_model_query_index, DDB_ETYPE (an item does
+ * not fit the struct), service errors.
+ */
+int ddb_model_query_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
+                         const ddb_index *index, const void *hash, ddb_cond *range,
+                         ddb_cond *filter, const ddb_query_opts *opts);
+/* One request of a Scan; as ddb_model_query_page. */
+int ddb_model_scan_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
+                        const ddb_index *index, ddb_cond *filter, const ddb_scan_opts *opts);
+/* Frees page->cursor and zeroes the page. NULL-safe. */
+void ddb_page_free(ddb_page *page);
+
+/* ------------------------------------------------------------ counts */
+
+/*
+ * Exact number of matching items, with Select COUNT over every page (no
+ * items are transferred, but every item evaluated is paid for). With
+ * `hash` it counts a Query (range, filter and index as in
+ * ddb_model_query_index); with `hash` NULL a Scan of the table or index
+ * (`range` must then be NULL). opts: consistent_read, page_size,
+ * rate_limit and limit (stop counting there) apply; cursor, attributes and
+ * descending are ignored. On success *out is the count; on failure it is
+ * unchanged.
+ */
+int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, const void *hash,
+                    ddb_cond *range, ddb_cond *filter, const ddb_query_opts *opts);
+/*
+ * DynamoDB's approximate item count of the table or index (DescribeTable
+ * ItemCount: updated about every six hours; free and instant). On failure
+ * *out is unchanged.
+ */
+int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index);
+
+/* ------------------------------------------------------------ single items */
+
+/*
+ * Whether an item with that key exists: a GetItem projecting only the key
+ * (opts may be NULL; its consistent_read applies, its attributes do not).
+ * *out is set on success only.
+ */
+int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void *range,
+                     const ddb_get_opts *opts);
+/*
+ * Re-reads `obj` by its own key (ddb_get_opts as for ddb_model_get, its
+ * projection included): on success `obj` is cleared and refilled.
+ * DDB_ENOTFOUND when the item is gone (obj unchanged).
+ */
+int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts);
+
+/* ------------------------------------------------------------ consumed capacity */
+
+/*
+ * Capacity units consumed by the most recent model-layer call on the calling
+ * thread that sent requests: a get, put, update, delete, exists, refresh,
+ * page call, count, or ddb_iter_next step that fetched a page (for calls
+ * that send several requests, their sum). Every such call asks DynamoDB for
+ * it (ReturnConsumedCapacity TOTAL, which costs nothing). What the service
+ * reported for the requests it answered: 0 when none was answered or it
+ * reported nothing. Thread-local; never fails.
+ */
+double ddb_last_consumed(void);
 
 #ifdef __cplusplus
 }

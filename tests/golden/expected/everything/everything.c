@@ -58,6 +58,7 @@ static const ddb_field gold_item_fields[] = {
      .has_offset = DDB_NO_PRESENCE},
 };
 
+
 const ddb_model gold_item_model = {
     .name = "gold_item",
     .table = "Gold.Items-v1",
@@ -75,6 +76,8 @@ const ddb_model gold_item_model = {
     .ttl_field = -1,
     .unknown_offset = DDB_NO_PRESENCE,
     .discriminator_field = -1,
+    .discriminator_value = NULL,
+    .stream = 0,
 };
 
 void (gold_item_init)(gold_item *obj)
@@ -181,42 +184,82 @@ void (gold_item_action_free)(gold_item_action a)
 
 gold_item_cond (gold_item_pk_eq)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_EQ, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_ne)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_NE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_NE, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_lt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_LT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_LT, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_le)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_LE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_LE, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_gt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_GT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_GT, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_ge)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_GE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("pk", DDB_CMP_GE, ddb_field_value(&gold_item_fields[0], &v))};
 }
 
 gold_item_cond (gold_item_pk_between)(const char *low, const char *high)
 {
-    return (gold_item_cond){ddb_cond_between("pk", ddb_val_string(low), ddb_val_string(high))};
+    return (gold_item_cond){ddb_cond_between("pk", ddb_field_value(&gold_item_fields[0], &low), ddb_field_value(&gold_item_fields[0], &high))};
 }
 
 gold_item_cond (gold_item_pk_begins_with)(const char *prefix)
 {
-    return (gold_item_cond){ddb_cond_begins_with("pk", ddb_val_string(prefix))};
+    return (gold_item_cond){ddb_cond_begins_with("pk", ddb_field_value(&gold_item_fields[0], &prefix))};
+}
+
+gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("pk", &gold_item_fields[0], values, n)};
+}
+
+gold_item_cond (gold_item_pk_contains)(const char *v)
+{
+    return (gold_item_cond){ddb_cond_contains("pk", ddb_val_string(v))};
+}
+
+gold_item_cond (gold_item_pk_size_eq)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_pk_size_ne)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_pk_size_lt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_pk_size_le)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_pk_size_gt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_pk_size_ge)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("pk", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_item_cond (gold_item_pk_exists)(void)
@@ -231,37 +274,42 @@ gold_item_cond (gold_item_pk_not_exists)(void)
 
 gold_item_cond (gold_item_sk_eq)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_ne)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_NE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_NE, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_lt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_LT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_LT, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_le)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_LE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_LE, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_gt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_GT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_GT, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_ge)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_GE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("sk", DDB_CMP_GE, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high)
 {
-    return (gold_item_cond){ddb_cond_between("sk", ddb_val_int64(low), ddb_val_int64(high))};
+    return (gold_item_cond){ddb_cond_between("sk", ddb_field_value(&gold_item_fields[1], &low), ddb_field_value(&gold_item_fields[1], &high))};
+}
+
+gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("sk", &gold_item_fields[1], values, n)};
 }
 
 gold_item_cond (gold_item_sk_exists)(void)
@@ -276,42 +324,82 @@ gold_item_cond (gold_item_sk_not_exists)(void)
 
 gold_item_cond (gold_item_name_eq)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_EQ, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_ne)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_NE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_NE, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_lt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_LT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_LT, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_le)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_LE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_LE, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_gt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_GT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_GT, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_ge)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_GE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("name", DDB_CMP_GE, ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_name_between)(const char *low, const char *high)
 {
-    return (gold_item_cond){ddb_cond_between("name", ddb_val_string(low), ddb_val_string(high))};
+    return (gold_item_cond){ddb_cond_between("name", ddb_field_value(&gold_item_fields[2], &low), ddb_field_value(&gold_item_fields[2], &high))};
 }
 
 gold_item_cond (gold_item_name_begins_with)(const char *prefix)
 {
-    return (gold_item_cond){ddb_cond_begins_with("name", ddb_val_string(prefix))};
+    return (gold_item_cond){ddb_cond_begins_with("name", ddb_field_value(&gold_item_fields[2], &prefix))};
+}
+
+gold_item_cond (gold_item_name_in)(const char *const *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("name", &gold_item_fields[2], values, n)};
+}
+
+gold_item_cond (gold_item_name_contains)(const char *v)
+{
+    return (gold_item_cond){ddb_cond_contains("name", ddb_val_string(v))};
+}
+
+gold_item_cond (gold_item_name_size_eq)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_name_size_ne)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_name_size_lt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_name_size_le)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_name_size_gt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_name_size_ge)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("name", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_item_cond (gold_item_name_exists)(void)
@@ -326,42 +414,52 @@ gold_item_cond (gold_item_name_not_exists)(void)
 
 gold_item_action (gold_item_set_name)(const char *v)
 {
-    return (gold_item_action){ddb_update_set("name", ddb_val_string(v))};
+    return (gold_item_action){ddb_update_set("name", ddb_field_value(&gold_item_fields[2], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_name)(const char *v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("name", ddb_field_value(&gold_item_fields[2], &v))};
 }
 
 gold_item_cond (gold_item_count_eq)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_ne)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_NE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_NE, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_lt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_LT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_LT, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_le)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_LE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_LE, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_gt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_GT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_GT, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_ge)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_GE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("count", DDB_CMP_GE, ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_count_between)(int64_t low, int64_t high)
 {
-    return (gold_item_cond){ddb_cond_between("count", ddb_val_int64(low), ddb_val_int64(high))};
+    return (gold_item_cond){ddb_cond_between("count", ddb_field_value(&gold_item_fields[3], &low), ddb_field_value(&gold_item_fields[3], &high))};
+}
+
+gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("count", &gold_item_fields[3], values, n)};
 }
 
 gold_item_cond (gold_item_count_exists)(void)
@@ -376,42 +474,67 @@ gold_item_cond (gold_item_count_not_exists)(void)
 
 gold_item_action (gold_item_set_count)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set("count", ddb_val_int64(v))};
+    return (gold_item_action){ddb_update_set("count", ddb_field_value(&gold_item_fields[3], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_count)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("count", ddb_field_value(&gold_item_fields[3], &v))};
+}
+
+gold_item_action (gold_item_add_count)(int64_t v)
+{
+    return (gold_item_action){ddb_update_add("count", ddb_field_value(&gold_item_fields[3], &v))};
+}
+
+gold_item_action (gold_item_incr_count)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_plus("count", ddb_field_value(&gold_item_fields[3], &v))};
+}
+
+gold_item_action (gold_item_decr_count)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_minus("count", ddb_field_value(&gold_item_fields[3], &v))};
 }
 
 gold_item_cond (gold_item_big_eq)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_ne)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_NE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_NE, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_lt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_LT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_LT, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_le)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_LE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_LE, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_gt)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_GT, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_GT, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_ge)(int64_t v)
 {
-    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_GE, ddb_val_int64(v))};
+    return (gold_item_cond){ddb_cond_cmp("big", DDB_CMP_GE, ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_cond (gold_item_big_between)(int64_t low, int64_t high)
 {
-    return (gold_item_cond){ddb_cond_between("big", ddb_val_int64(low), ddb_val_int64(high))};
+    return (gold_item_cond){ddb_cond_between("big", ddb_field_value(&gold_item_fields[4], &low), ddb_field_value(&gold_item_fields[4], &high))};
+}
+
+gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("big", &gold_item_fields[4], values, n)};
 }
 
 gold_item_cond (gold_item_big_exists)(void)
@@ -426,7 +549,27 @@ gold_item_cond (gold_item_big_not_exists)(void)
 
 gold_item_action (gold_item_set_big)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set("big", ddb_val_int64(v))};
+    return (gold_item_action){ddb_update_set("big", ddb_field_value(&gold_item_fields[4], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_big)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("big", ddb_field_value(&gold_item_fields[4], &v))};
+}
+
+gold_item_action (gold_item_add_big)(int64_t v)
+{
+    return (gold_item_action){ddb_update_add("big", ddb_field_value(&gold_item_fields[4], &v))};
+}
+
+gold_item_action (gold_item_incr_big)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_plus("big", ddb_field_value(&gold_item_fields[4], &v))};
+}
+
+gold_item_action (gold_item_decr_big)(int64_t v)
+{
+    return (gold_item_action){ddb_update_set_minus("big", ddb_field_value(&gold_item_fields[4], &v))};
 }
 
 gold_item_action (gold_item_remove_big)(void)
@@ -436,37 +579,42 @@ gold_item_action (gold_item_remove_big)(void)
 
 gold_item_cond (gold_item_ratio_eq)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_EQ, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_ne)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_NE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_NE, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_lt)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_LT, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_LT, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_le)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_LE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_LE, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_gt)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_GT, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_GT, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_ge)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_GE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("ratio", DDB_CMP_GE, ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_ratio_between)(double low, double high)
 {
-    return (gold_item_cond){ddb_cond_between("ratio", ddb_val_double(low), ddb_val_double(high))};
+    return (gold_item_cond){ddb_cond_between("ratio", ddb_field_value(&gold_item_fields[5], &low), ddb_field_value(&gold_item_fields[5], &high))};
+}
+
+gold_item_cond (gold_item_ratio_in)(const double *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("ratio", &gold_item_fields[5], values, n)};
 }
 
 gold_item_cond (gold_item_ratio_exists)(void)
@@ -481,42 +629,67 @@ gold_item_cond (gold_item_ratio_not_exists)(void)
 
 gold_item_action (gold_item_set_ratio)(double v)
 {
-    return (gold_item_action){ddb_update_set("ratio", ddb_val_double(v))};
+    return (gold_item_action){ddb_update_set("ratio", ddb_field_value(&gold_item_fields[5], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_ratio)(double v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("ratio", ddb_field_value(&gold_item_fields[5], &v))};
+}
+
+gold_item_action (gold_item_add_ratio)(double v)
+{
+    return (gold_item_action){ddb_update_add("ratio", ddb_field_value(&gold_item_fields[5], &v))};
+}
+
+gold_item_action (gold_item_incr_ratio)(double v)
+{
+    return (gold_item_action){ddb_update_set_plus("ratio", ddb_field_value(&gold_item_fields[5], &v))};
+}
+
+gold_item_action (gold_item_decr_ratio)(double v)
+{
+    return (gold_item_action){ddb_update_set_minus("ratio", ddb_field_value(&gold_item_fields[5], &v))};
 }
 
 gold_item_cond (gold_item_maybe_eq)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_EQ, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_ne)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_NE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_NE, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_lt)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_LT, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_LT, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_le)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_LE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_LE, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_gt)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_GT, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_GT, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_ge)(double v)
 {
-    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_GE, ddb_val_double(v))};
+    return (gold_item_cond){ddb_cond_cmp("maybe", DDB_CMP_GE, ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_cond (gold_item_maybe_between)(double low, double high)
 {
-    return (gold_item_cond){ddb_cond_between("maybe", ddb_val_double(low), ddb_val_double(high))};
+    return (gold_item_cond){ddb_cond_between("maybe", ddb_field_value(&gold_item_fields[6], &low), ddb_field_value(&gold_item_fields[6], &high))};
+}
+
+gold_item_cond (gold_item_maybe_in)(const double *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("maybe", &gold_item_fields[6], values, n)};
 }
 
 gold_item_cond (gold_item_maybe_exists)(void)
@@ -531,7 +704,27 @@ gold_item_cond (gold_item_maybe_not_exists)(void)
 
 gold_item_action (gold_item_set_maybe)(double v)
 {
-    return (gold_item_action){ddb_update_set("maybe", ddb_val_double(v))};
+    return (gold_item_action){ddb_update_set("maybe", ddb_field_value(&gold_item_fields[6], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_maybe)(double v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("maybe", ddb_field_value(&gold_item_fields[6], &v))};
+}
+
+gold_item_action (gold_item_add_maybe)(double v)
+{
+    return (gold_item_action){ddb_update_add("maybe", ddb_field_value(&gold_item_fields[6], &v))};
+}
+
+gold_item_action (gold_item_incr_maybe)(double v)
+{
+    return (gold_item_action){ddb_update_set_plus("maybe", ddb_field_value(&gold_item_fields[6], &v))};
+}
+
+gold_item_action (gold_item_decr_maybe)(double v)
+{
+    return (gold_item_action){ddb_update_set_minus("maybe", ddb_field_value(&gold_item_fields[6], &v))};
 }
 
 gold_item_action (gold_item_remove_maybe)(void)
@@ -541,12 +734,12 @@ gold_item_action (gold_item_remove_maybe)(void)
 
 gold_item_cond (gold_item_flag_eq)(bool v)
 {
-    return (gold_item_cond){ddb_cond_cmp("flag", DDB_CMP_EQ, ddb_val_bool(v))};
+    return (gold_item_cond){ddb_cond_cmp("flag", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[7], &v))};
 }
 
 gold_item_cond (gold_item_flag_ne)(bool v)
 {
-    return (gold_item_cond){ddb_cond_cmp("flag", DDB_CMP_NE, ddb_val_bool(v))};
+    return (gold_item_cond){ddb_cond_cmp("flag", DDB_CMP_NE, ddb_field_value(&gold_item_fields[7], &v))};
 }
 
 gold_item_cond (gold_item_flag_exists)(void)
@@ -561,17 +754,22 @@ gold_item_cond (gold_item_flag_not_exists)(void)
 
 gold_item_action (gold_item_set_flag)(bool v)
 {
-    return (gold_item_action){ddb_update_set("flag", ddb_val_bool(v))};
+    return (gold_item_action){ddb_update_set("flag", ddb_field_value(&gold_item_fields[7], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_flag)(bool v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("flag", ddb_field_value(&gold_item_fields[7], &v))};
 }
 
 gold_item_cond (gold_item_opt_flag_eq)(bool v)
 {
-    return (gold_item_cond){ddb_cond_cmp("opt_flag", DDB_CMP_EQ, ddb_val_bool(v))};
+    return (gold_item_cond){ddb_cond_cmp("opt_flag", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[8], &v))};
 }
 
 gold_item_cond (gold_item_opt_flag_ne)(bool v)
 {
-    return (gold_item_cond){ddb_cond_cmp("opt_flag", DDB_CMP_NE, ddb_val_bool(v))};
+    return (gold_item_cond){ddb_cond_cmp("opt_flag", DDB_CMP_NE, ddb_field_value(&gold_item_fields[8], &v))};
 }
 
 gold_item_cond (gold_item_opt_flag_exists)(void)
@@ -586,7 +784,12 @@ gold_item_cond (gold_item_opt_flag_not_exists)(void)
 
 gold_item_action (gold_item_set_opt_flag)(bool v)
 {
-    return (gold_item_action){ddb_update_set("opt_flag", ddb_val_bool(v))};
+    return (gold_item_action){ddb_update_set("opt_flag", ddb_field_value(&gold_item_fields[8], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_opt_flag)(bool v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("opt_flag", ddb_field_value(&gold_item_fields[8], &v))};
 }
 
 gold_item_action (gold_item_remove_opt_flag)(void)
@@ -596,42 +799,77 @@ gold_item_action (gold_item_remove_opt_flag)(void)
 
 gold_item_cond (gold_item_blob_eq)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_EQ, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_ne)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_NE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_NE, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_lt)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_LT, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_LT, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_le)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_LE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_LE, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_gt)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_GT, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_GT, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_ge)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_GE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("blob", DDB_CMP_GE, ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high)
 {
-    return (gold_item_cond){ddb_cond_between("blob", ddb_val_bytes(low), ddb_val_bytes(high))};
+    return (gold_item_cond){ddb_cond_between("blob", ddb_field_value(&gold_item_fields[9], &low), ddb_field_value(&gold_item_fields[9], &high))};
 }
 
 gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix)
 {
-    return (gold_item_cond){ddb_cond_begins_with("blob", ddb_val_bytes(prefix))};
+    return (gold_item_cond){ddb_cond_begins_with("blob", ddb_field_value(&gold_item_fields[9], &prefix))};
+}
+
+gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("blob", &gold_item_fields[9], values, n)};
+}
+
+gold_item_cond (gold_item_blob_size_eq)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_blob_size_ne)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_blob_size_lt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_blob_size_le)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_blob_size_gt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_blob_size_ge)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("blob", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_item_cond (gold_item_blob_exists)(void)
@@ -646,7 +884,12 @@ gold_item_cond (gold_item_blob_not_exists)(void)
 
 gold_item_action (gold_item_set_blob)(ddb_bytes v)
 {
-    return (gold_item_action){ddb_update_set("blob", ddb_val_bytes(v))};
+    return (gold_item_action){ddb_update_set("blob", ddb_field_value(&gold_item_fields[9], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("blob", ddb_field_value(&gold_item_fields[9], &v))};
 }
 
 gold_item_action (gold_item_remove_blob)(void)
@@ -656,42 +899,77 @@ gold_item_action (gold_item_remove_blob)(void)
 
 gold_item_cond (gold_item_seed_eq)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_EQ, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_ne)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_NE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_NE, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_lt)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_LT, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_LT, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_le)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_LE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_LE, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_gt)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_GT, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_GT, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_ge)(ddb_bytes v)
 {
-    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_GE, ddb_val_bytes(v))};
+    return (gold_item_cond){ddb_cond_cmp("seed", DDB_CMP_GE, ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high)
 {
-    return (gold_item_cond){ddb_cond_between("seed", ddb_val_bytes(low), ddb_val_bytes(high))};
+    return (gold_item_cond){ddb_cond_between("seed", ddb_field_value(&gold_item_fields[10], &low), ddb_field_value(&gold_item_fields[10], &high))};
 }
 
 gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix)
 {
-    return (gold_item_cond){ddb_cond_begins_with("seed", ddb_val_bytes(prefix))};
+    return (gold_item_cond){ddb_cond_begins_with("seed", ddb_field_value(&gold_item_fields[10], &prefix))};
+}
+
+gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("seed", &gold_item_fields[10], values, n)};
+}
+
+gold_item_cond (gold_item_seed_size_eq)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_seed_size_ne)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_seed_size_lt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_seed_size_le)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_seed_size_gt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_seed_size_ge)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("seed", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_item_cond (gold_item_seed_exists)(void)
@@ -706,47 +984,92 @@ gold_item_cond (gold_item_seed_not_exists)(void)
 
 gold_item_action (gold_item_set_seed)(ddb_bytes v)
 {
-    return (gold_item_action){ddb_update_set("seed", ddb_val_bytes(v))};
+    return (gold_item_action){ddb_update_set("seed", ddb_field_value(&gold_item_fields[10], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("seed", ddb_field_value(&gold_item_fields[10], &v))};
 }
 
 gold_item_cond (gold_item_dotted_eq)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_EQ, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_ne)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_NE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_NE, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_lt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LT, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_le)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LE, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_gt)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GT, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GT, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_ge)(const char *v)
 {
-    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GE, ddb_val_string(v))};
+    return (gold_item_cond){ddb_cond_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GE, ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_cond (gold_item_dotted_between)(const char *low, const char *high)
 {
-    return (gold_item_cond){ddb_cond_between("a\\.b\\[c\\]\\\\d", ddb_val_string(low), ddb_val_string(high))};
+    return (gold_item_cond){ddb_cond_between("a\\.b\\[c\\]\\\\d", ddb_field_value(&gold_item_fields[11], &low), ddb_field_value(&gold_item_fields[11], &high))};
 }
 
 gold_item_cond (gold_item_dotted_begins_with)(const char *prefix)
 {
-    return (gold_item_cond){ddb_cond_begins_with("a\\.b\\[c\\]\\\\d", ddb_val_string(prefix))};
+    return (gold_item_cond){ddb_cond_begins_with("a\\.b\\[c\\]\\\\d", ddb_field_value(&gold_item_fields[11], &prefix))};
+}
+
+gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n)
+{
+    return (gold_item_cond){ddb_cond_in_field("a\\.b\\[c\\]\\\\d", &gold_item_fields[11], values, n)};
+}
+
+gold_item_cond (gold_item_dotted_contains)(const char *v)
+{
+    return (gold_item_cond){ddb_cond_contains("a\\.b\\[c\\]\\\\d", ddb_val_string(v))};
+}
+
+gold_item_cond (gold_item_dotted_size_eq)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_dotted_size_ne)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_dotted_size_lt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_dotted_size_le)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_dotted_size_gt)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_item_cond (gold_item_dotted_size_ge)(int64_t n)
+{
+    return (gold_item_cond){ddb_cond_size_cmp("a\\.b\\[c\\]\\\\d", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_item_cond (gold_item_dotted_exists)(void)
@@ -761,7 +1084,12 @@ gold_item_cond (gold_item_dotted_not_exists)(void)
 
 gold_item_action (gold_item_set_dotted)(const char *v)
 {
-    return (gold_item_action){ddb_update_set("a\\.b\\[c\\]\\\\d", ddb_val_string(v))};
+    return (gold_item_action){ddb_update_set("a\\.b\\[c\\]\\\\d", ddb_field_value(&gold_item_fields[11], &v))};
+}
+
+gold_item_action (gold_item_set_if_absent_dotted)(const char *v)
+{
+    return (gold_item_action){ddb_update_set_if_not_exists("a\\.b\\[c\\]\\\\d", ddb_field_value(&gold_item_fields[11], &v))};
 }
 
 gold_item_action (gold_item_remove_dotted)(void)
@@ -771,32 +1099,32 @@ gold_item_action (gold_item_remove_dotted)(void)
 
 gold_item_range (gold_item_range_eq)(int64_t v)
 {
-    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_EQ, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_range (gold_item_range_lt)(int64_t v)
 {
-    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_LT, ddb_val_int64(v))};
+    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_LT, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_range (gold_item_range_le)(int64_t v)
 {
-    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_LE, ddb_val_int64(v))};
+    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_LE, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_range (gold_item_range_gt)(int64_t v)
 {
-    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_GT, ddb_val_int64(v))};
+    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_GT, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_range (gold_item_range_ge)(int64_t v)
 {
-    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_GE, ddb_val_int64(v))};
+    return (gold_item_range){ddb_cond_cmp("sk", DDB_CMP_GE, ddb_field_value(&gold_item_fields[1], &v))};
 }
 
 gold_item_range (gold_item_range_between)(int64_t low, int64_t high)
 {
-    return (gold_item_range){ddb_cond_between("sk", ddb_val_int64(low), ddb_val_int64(high))};
+    return (gold_item_range){ddb_cond_between("sk", ddb_field_value(&gold_item_fields[1], &low), ddb_field_value(&gold_item_fields[1], &high))};
 }
 
 /* ---- counter ---- */
@@ -818,6 +1146,7 @@ static const ddb_field gold_counter_fields[] = {
      .has_offset = DDB_NO_PRESENCE},
 };
 
+
 const ddb_model gold_counter_model = {
     .name = "gold_counter",
     .table = "Counters",
@@ -835,6 +1164,8 @@ const ddb_model gold_counter_model = {
     .ttl_field = -1,
     .unknown_offset = DDB_NO_PRESENCE,
     .discriminator_field = -1,
+    .discriminator_value = NULL,
+    .stream = 0,
 };
 
 void (gold_counter_init)(gold_counter *obj)
@@ -941,42 +1272,77 @@ void (gold_counter_action_free)(gold_counter_action a)
 
 gold_counter_cond (gold_counter_id_eq)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_EQ, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_EQ, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_ne)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_NE, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_NE, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_lt)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_LT, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_LT, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_le)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_LE, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_LE, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_gt)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_GT, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_GT, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_ge)(ddb_bytes v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_GE, ddb_val_bytes(v))};
+    return (gold_counter_cond){ddb_cond_cmp("id", DDB_CMP_GE, ddb_field_value(&gold_counter_fields[0], &v))};
 }
 
 gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high)
 {
-    return (gold_counter_cond){ddb_cond_between("id", ddb_val_bytes(low), ddb_val_bytes(high))};
+    return (gold_counter_cond){ddb_cond_between("id", ddb_field_value(&gold_counter_fields[0], &low), ddb_field_value(&gold_counter_fields[0], &high))};
 }
 
 gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix)
 {
-    return (gold_counter_cond){ddb_cond_begins_with("id", ddb_val_bytes(prefix))};
+    return (gold_counter_cond){ddb_cond_begins_with("id", ddb_field_value(&gold_counter_fields[0], &prefix))};
+}
+
+gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n)
+{
+    return (gold_counter_cond){ddb_cond_in_field("id", &gold_counter_fields[0], values, n)};
+}
+
+gold_counter_cond (gold_counter_id_size_eq)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+gold_counter_cond (gold_counter_id_size_ne)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+gold_counter_cond (gold_counter_id_size_lt)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+gold_counter_cond (gold_counter_id_size_le)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+gold_counter_cond (gold_counter_id_size_gt)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+gold_counter_cond (gold_counter_id_size_ge)(int64_t n)
+{
+    return (gold_counter_cond){ddb_cond_size_cmp("id", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 gold_counter_cond (gold_counter_id_exists)(void)
@@ -991,37 +1357,42 @@ gold_counter_cond (gold_counter_id_not_exists)(void)
 
 gold_counter_cond (gold_counter_n_eq)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_EQ, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_ne)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_NE, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_NE, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_lt)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_LT, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_LT, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_le)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_LE, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_LE, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_gt)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_GT, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_GT, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_ge)(int64_t v)
 {
-    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_GE, ddb_val_int64(v))};
+    return (gold_counter_cond){ddb_cond_cmp("n", DDB_CMP_GE, ddb_field_value(&gold_counter_fields[1], &v))};
 }
 
 gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high)
 {
-    return (gold_counter_cond){ddb_cond_between("n", ddb_val_int64(low), ddb_val_int64(high))};
+    return (gold_counter_cond){ddb_cond_between("n", ddb_field_value(&gold_counter_fields[1], &low), ddb_field_value(&gold_counter_fields[1], &high))};
+}
+
+gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n)
+{
+    return (gold_counter_cond){ddb_cond_in_field("n", &gold_counter_fields[1], values, n)};
 }
 
 gold_counter_cond (gold_counter_n_exists)(void)
@@ -1036,5 +1407,25 @@ gold_counter_cond (gold_counter_n_not_exists)(void)
 
 gold_counter_action (gold_counter_set_n)(int64_t v)
 {
-    return (gold_counter_action){ddb_update_set("n", ddb_val_int64(v))};
+    return (gold_counter_action){ddb_update_set("n", ddb_field_value(&gold_counter_fields[1], &v))};
+}
+
+gold_counter_action (gold_counter_set_if_absent_n)(int64_t v)
+{
+    return (gold_counter_action){ddb_update_set_if_not_exists("n", ddb_field_value(&gold_counter_fields[1], &v))};
+}
+
+gold_counter_action (gold_counter_add_n)(int64_t v)
+{
+    return (gold_counter_action){ddb_update_add("n", ddb_field_value(&gold_counter_fields[1], &v))};
+}
+
+gold_counter_action (gold_counter_incr_n)(int64_t v)
+{
+    return (gold_counter_action){ddb_update_set_plus("n", ddb_field_value(&gold_counter_fields[1], &v))};
+}
+
+gold_counter_action (gold_counter_decr_n)(int64_t v)
+{
+    return (gold_counter_action){ddb_update_set_minus("n", ddb_field_value(&gold_counter_fields[1], &v))};
 }

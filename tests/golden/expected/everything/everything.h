@@ -48,9 +48,9 @@ typedef struct gold_item {
     bool flag;
     bool has_opt_flag;
     bool opt_flag;
-    ddb_bytes blob; /* data NULL: absent */
+    ddb_bytes blob; /* absent when data is NULL */
     ddb_bytes seed;
-    char *dotted; /* NULL: absent; Attribute name needing escapes. */
+    char *dotted; /* absent when NULL; Attribute name needing escapes. */
 } gold_item;
 
 typedef struct gold_item_cond { ddb_cond *p; } gold_item_cond;
@@ -100,6 +100,9 @@ void (gold_item_cond_free)(gold_item_cond c);
 gold_item_action (gold_item_action_join)(gold_item_action a, gold_item_action b);
 void (gold_item_action_free)(gold_item_action a);
 
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md). */
+
 /* pk (string) */
 gold_item_cond (gold_item_pk_eq)(const char *v);
 gold_item_cond (gold_item_pk_ne)(const char *v);
@@ -109,6 +112,14 @@ gold_item_cond (gold_item_pk_gt)(const char *v);
 gold_item_cond (gold_item_pk_ge)(const char *v);
 gold_item_cond (gold_item_pk_between)(const char *low, const char *high);
 gold_item_cond (gold_item_pk_begins_with)(const char *prefix);
+gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n);
+gold_item_cond (gold_item_pk_contains)(const char *v);
+gold_item_cond (gold_item_pk_size_eq)(int64_t n);
+gold_item_cond (gold_item_pk_size_ne)(int64_t n);
+gold_item_cond (gold_item_pk_size_lt)(int64_t n);
+gold_item_cond (gold_item_pk_size_le)(int64_t n);
+gold_item_cond (gold_item_pk_size_gt)(int64_t n);
+gold_item_cond (gold_item_pk_size_ge)(int64_t n);
 gold_item_cond (gold_item_pk_exists)(void);
 gold_item_cond (gold_item_pk_not_exists)(void);
 
@@ -120,6 +131,7 @@ gold_item_cond (gold_item_sk_le)(int64_t v);
 gold_item_cond (gold_item_sk_gt)(int64_t v);
 gold_item_cond (gold_item_sk_ge)(int64_t v);
 gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high);
+gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n);
 gold_item_cond (gold_item_sk_exists)(void);
 gold_item_cond (gold_item_sk_not_exists)(void);
 
@@ -132,9 +144,18 @@ gold_item_cond (gold_item_name_gt)(const char *v);
 gold_item_cond (gold_item_name_ge)(const char *v);
 gold_item_cond (gold_item_name_between)(const char *low, const char *high);
 gold_item_cond (gold_item_name_begins_with)(const char *prefix);
+gold_item_cond (gold_item_name_in)(const char *const *values, size_t n);
+gold_item_cond (gold_item_name_contains)(const char *v);
+gold_item_cond (gold_item_name_size_eq)(int64_t n);
+gold_item_cond (gold_item_name_size_ne)(int64_t n);
+gold_item_cond (gold_item_name_size_lt)(int64_t n);
+gold_item_cond (gold_item_name_size_le)(int64_t n);
+gold_item_cond (gold_item_name_size_gt)(int64_t n);
+gold_item_cond (gold_item_name_size_ge)(int64_t n);
 gold_item_cond (gold_item_name_exists)(void);
 gold_item_cond (gold_item_name_not_exists)(void);
 gold_item_action (gold_item_set_name)(const char *v);
+gold_item_action (gold_item_set_if_absent_name)(const char *v);
 
 /* count (int64) */
 gold_item_cond (gold_item_count_eq)(int64_t v);
@@ -144,9 +165,14 @@ gold_item_cond (gold_item_count_le)(int64_t v);
 gold_item_cond (gold_item_count_gt)(int64_t v);
 gold_item_cond (gold_item_count_ge)(int64_t v);
 gold_item_cond (gold_item_count_between)(int64_t low, int64_t high);
+gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n);
 gold_item_cond (gold_item_count_exists)(void);
 gold_item_cond (gold_item_count_not_exists)(void);
 gold_item_action (gold_item_set_count)(int64_t v);
+gold_item_action (gold_item_set_if_absent_count)(int64_t v);
+gold_item_action (gold_item_add_count)(int64_t v);
+gold_item_action (gold_item_incr_count)(int64_t v);
+gold_item_action (gold_item_decr_count)(int64_t v);
 
 /* big (int64) */
 gold_item_cond (gold_item_big_eq)(int64_t v);
@@ -156,9 +182,14 @@ gold_item_cond (gold_item_big_le)(int64_t v);
 gold_item_cond (gold_item_big_gt)(int64_t v);
 gold_item_cond (gold_item_big_ge)(int64_t v);
 gold_item_cond (gold_item_big_between)(int64_t low, int64_t high);
+gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n);
 gold_item_cond (gold_item_big_exists)(void);
 gold_item_cond (gold_item_big_not_exists)(void);
 gold_item_action (gold_item_set_big)(int64_t v);
+gold_item_action (gold_item_set_if_absent_big)(int64_t v);
+gold_item_action (gold_item_add_big)(int64_t v);
+gold_item_action (gold_item_incr_big)(int64_t v);
+gold_item_action (gold_item_decr_big)(int64_t v);
 gold_item_action (gold_item_remove_big)(void);
 
 /* ratio (double) */
@@ -169,9 +200,14 @@ gold_item_cond (gold_item_ratio_le)(double v);
 gold_item_cond (gold_item_ratio_gt)(double v);
 gold_item_cond (gold_item_ratio_ge)(double v);
 gold_item_cond (gold_item_ratio_between)(double low, double high);
+gold_item_cond (gold_item_ratio_in)(const double *values, size_t n);
 gold_item_cond (gold_item_ratio_exists)(void);
 gold_item_cond (gold_item_ratio_not_exists)(void);
 gold_item_action (gold_item_set_ratio)(double v);
+gold_item_action (gold_item_set_if_absent_ratio)(double v);
+gold_item_action (gold_item_add_ratio)(double v);
+gold_item_action (gold_item_incr_ratio)(double v);
+gold_item_action (gold_item_decr_ratio)(double v);
 
 /* maybe (double) */
 gold_item_cond (gold_item_maybe_eq)(double v);
@@ -181,9 +217,14 @@ gold_item_cond (gold_item_maybe_le)(double v);
 gold_item_cond (gold_item_maybe_gt)(double v);
 gold_item_cond (gold_item_maybe_ge)(double v);
 gold_item_cond (gold_item_maybe_between)(double low, double high);
+gold_item_cond (gold_item_maybe_in)(const double *values, size_t n);
 gold_item_cond (gold_item_maybe_exists)(void);
 gold_item_cond (gold_item_maybe_not_exists)(void);
 gold_item_action (gold_item_set_maybe)(double v);
+gold_item_action (gold_item_set_if_absent_maybe)(double v);
+gold_item_action (gold_item_add_maybe)(double v);
+gold_item_action (gold_item_incr_maybe)(double v);
+gold_item_action (gold_item_decr_maybe)(double v);
 gold_item_action (gold_item_remove_maybe)(void);
 
 /* flag (bool) */
@@ -192,6 +233,7 @@ gold_item_cond (gold_item_flag_ne)(bool v);
 gold_item_cond (gold_item_flag_exists)(void);
 gold_item_cond (gold_item_flag_not_exists)(void);
 gold_item_action (gold_item_set_flag)(bool v);
+gold_item_action (gold_item_set_if_absent_flag)(bool v);
 
 /* opt_flag (bool) */
 gold_item_cond (gold_item_opt_flag_eq)(bool v);
@@ -199,6 +241,7 @@ gold_item_cond (gold_item_opt_flag_ne)(bool v);
 gold_item_cond (gold_item_opt_flag_exists)(void);
 gold_item_cond (gold_item_opt_flag_not_exists)(void);
 gold_item_action (gold_item_set_opt_flag)(bool v);
+gold_item_action (gold_item_set_if_absent_opt_flag)(bool v);
 gold_item_action (gold_item_remove_opt_flag)(void);
 
 /* blob (binary) */
@@ -210,9 +253,17 @@ gold_item_cond (gold_item_blob_gt)(ddb_bytes v);
 gold_item_cond (gold_item_blob_ge)(ddb_bytes v);
 gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high);
 gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix);
+gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n);
+gold_item_cond (gold_item_blob_size_eq)(int64_t n);
+gold_item_cond (gold_item_blob_size_ne)(int64_t n);
+gold_item_cond (gold_item_blob_size_lt)(int64_t n);
+gold_item_cond (gold_item_blob_size_le)(int64_t n);
+gold_item_cond (gold_item_blob_size_gt)(int64_t n);
+gold_item_cond (gold_item_blob_size_ge)(int64_t n);
 gold_item_cond (gold_item_blob_exists)(void);
 gold_item_cond (gold_item_blob_not_exists)(void);
 gold_item_action (gold_item_set_blob)(ddb_bytes v);
+gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v);
 gold_item_action (gold_item_remove_blob)(void);
 
 /* seed (binary) */
@@ -224,11 +275,19 @@ gold_item_cond (gold_item_seed_gt)(ddb_bytes v);
 gold_item_cond (gold_item_seed_ge)(ddb_bytes v);
 gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high);
 gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix);
+gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n);
+gold_item_cond (gold_item_seed_size_eq)(int64_t n);
+gold_item_cond (gold_item_seed_size_ne)(int64_t n);
+gold_item_cond (gold_item_seed_size_lt)(int64_t n);
+gold_item_cond (gold_item_seed_size_le)(int64_t n);
+gold_item_cond (gold_item_seed_size_gt)(int64_t n);
+gold_item_cond (gold_item_seed_size_ge)(int64_t n);
 gold_item_cond (gold_item_seed_exists)(void);
 gold_item_cond (gold_item_seed_not_exists)(void);
 gold_item_action (gold_item_set_seed)(ddb_bytes v);
+gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v);
 
-/* dotted (string, stored as "a.b[c]\d") */
+/* dotted (string, stored as a.b[c]\d) */
 gold_item_cond (gold_item_dotted_eq)(const char *v);
 gold_item_cond (gold_item_dotted_ne)(const char *v);
 gold_item_cond (gold_item_dotted_lt)(const char *v);
@@ -237,12 +296,19 @@ gold_item_cond (gold_item_dotted_gt)(const char *v);
 gold_item_cond (gold_item_dotted_ge)(const char *v);
 gold_item_cond (gold_item_dotted_between)(const char *low, const char *high);
 gold_item_cond (gold_item_dotted_begins_with)(const char *prefix);
+gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n);
+gold_item_cond (gold_item_dotted_contains)(const char *v);
+gold_item_cond (gold_item_dotted_size_eq)(int64_t n);
+gold_item_cond (gold_item_dotted_size_ne)(int64_t n);
+gold_item_cond (gold_item_dotted_size_lt)(int64_t n);
+gold_item_cond (gold_item_dotted_size_le)(int64_t n);
+gold_item_cond (gold_item_dotted_size_gt)(int64_t n);
+gold_item_cond (gold_item_dotted_size_ge)(int64_t n);
 gold_item_cond (gold_item_dotted_exists)(void);
 gold_item_cond (gold_item_dotted_not_exists)(void);
 gold_item_action (gold_item_set_dotted)(const char *v);
+gold_item_action (gold_item_set_if_absent_dotted)(const char *v);
 gold_item_action (gold_item_remove_dotted)(void);
-
-/* key conditions on the range key sk, for gold_item_query */
 gold_item_range (gold_item_range_eq)(int64_t v);
 gold_item_range (gold_item_range_lt)(int64_t v);
 gold_item_range (gold_item_range_le)(int64_t v);
@@ -270,106 +336,160 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_pk_le(v_) (gold_item_pk_le)(DDB_ARG_STRING(v_))
 #define gold_item_pk_gt(v_) (gold_item_pk_gt)(DDB_ARG_STRING(v_))
 #define gold_item_pk_ge(v_) (gold_item_pk_ge)(DDB_ARG_STRING(v_))
-#define gold_item_pk_between(low_, high_) \
-    (gold_item_pk_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define gold_item_pk_begins_with(v_) (gold_item_pk_begins_with)(DDB_ARG_STRING(v_))
+#define gold_item_pk_between(low_, high_) (gold_item_pk_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define gold_item_pk_begins_with(prefix_) (gold_item_pk_begins_with)(DDB_ARG_STRING(prefix_))
+#define gold_item_pk_in(values_, n_) (gold_item_pk_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define gold_item_pk_contains(v_) (gold_item_pk_contains)(DDB_ARG_STRING(v_))
+#define gold_item_pk_size_eq(n_) (gold_item_pk_size_eq)(DDB_ARG_INT64(n_))
+#define gold_item_pk_size_ne(n_) (gold_item_pk_size_ne)(DDB_ARG_INT64(n_))
+#define gold_item_pk_size_lt(n_) (gold_item_pk_size_lt)(DDB_ARG_INT64(n_))
+#define gold_item_pk_size_le(n_) (gold_item_pk_size_le)(DDB_ARG_INT64(n_))
+#define gold_item_pk_size_gt(n_) (gold_item_pk_size_gt)(DDB_ARG_INT64(n_))
+#define gold_item_pk_size_ge(n_) (gold_item_pk_size_ge)(DDB_ARG_INT64(n_))
 #define gold_item_sk_eq(v_) (gold_item_sk_eq)(DDB_ARG_INT64(v_))
 #define gold_item_sk_ne(v_) (gold_item_sk_ne)(DDB_ARG_INT64(v_))
 #define gold_item_sk_lt(v_) (gold_item_sk_lt)(DDB_ARG_INT64(v_))
 #define gold_item_sk_le(v_) (gold_item_sk_le)(DDB_ARG_INT64(v_))
 #define gold_item_sk_gt(v_) (gold_item_sk_gt)(DDB_ARG_INT64(v_))
 #define gold_item_sk_ge(v_) (gold_item_sk_ge)(DDB_ARG_INT64(v_))
-#define gold_item_sk_between(low_, high_) \
-    (gold_item_sk_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_sk_between(low_, high_) (gold_item_sk_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_sk_in(values_, n_) (gold_item_sk_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define gold_item_name_eq(v_) (gold_item_name_eq)(DDB_ARG_STRING(v_))
 #define gold_item_name_ne(v_) (gold_item_name_ne)(DDB_ARG_STRING(v_))
 #define gold_item_name_lt(v_) (gold_item_name_lt)(DDB_ARG_STRING(v_))
 #define gold_item_name_le(v_) (gold_item_name_le)(DDB_ARG_STRING(v_))
 #define gold_item_name_gt(v_) (gold_item_name_gt)(DDB_ARG_STRING(v_))
 #define gold_item_name_ge(v_) (gold_item_name_ge)(DDB_ARG_STRING(v_))
-#define gold_item_name_between(low_, high_) \
-    (gold_item_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define gold_item_name_begins_with(v_) (gold_item_name_begins_with)(DDB_ARG_STRING(v_))
+#define gold_item_name_between(low_, high_) (gold_item_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define gold_item_name_begins_with(prefix_) (gold_item_name_begins_with)(DDB_ARG_STRING(prefix_))
+#define gold_item_name_in(values_, n_) (gold_item_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define gold_item_name_contains(v_) (gold_item_name_contains)(DDB_ARG_STRING(v_))
+#define gold_item_name_size_eq(n_) (gold_item_name_size_eq)(DDB_ARG_INT64(n_))
+#define gold_item_name_size_ne(n_) (gold_item_name_size_ne)(DDB_ARG_INT64(n_))
+#define gold_item_name_size_lt(n_) (gold_item_name_size_lt)(DDB_ARG_INT64(n_))
+#define gold_item_name_size_le(n_) (gold_item_name_size_le)(DDB_ARG_INT64(n_))
+#define gold_item_name_size_gt(n_) (gold_item_name_size_gt)(DDB_ARG_INT64(n_))
+#define gold_item_name_size_ge(n_) (gold_item_name_size_ge)(DDB_ARG_INT64(n_))
 #define gold_item_set_name(v_) (gold_item_set_name)(DDB_ARG_STRING(v_))
+#define gold_item_set_if_absent_name(v_) (gold_item_set_if_absent_name)(DDB_ARG_STRING(v_))
 #define gold_item_count_eq(v_) (gold_item_count_eq)(DDB_ARG_INT64(v_))
 #define gold_item_count_ne(v_) (gold_item_count_ne)(DDB_ARG_INT64(v_))
 #define gold_item_count_lt(v_) (gold_item_count_lt)(DDB_ARG_INT64(v_))
 #define gold_item_count_le(v_) (gold_item_count_le)(DDB_ARG_INT64(v_))
 #define gold_item_count_gt(v_) (gold_item_count_gt)(DDB_ARG_INT64(v_))
 #define gold_item_count_ge(v_) (gold_item_count_ge)(DDB_ARG_INT64(v_))
-#define gold_item_count_between(low_, high_) \
-    (gold_item_count_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_count_between(low_, high_) (gold_item_count_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_count_in(values_, n_) (gold_item_count_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define gold_item_set_count(v_) (gold_item_set_count)(DDB_ARG_INT64(v_))
+#define gold_item_set_if_absent_count(v_) (gold_item_set_if_absent_count)(DDB_ARG_INT64(v_))
+#define gold_item_add_count(v_) (gold_item_add_count)(DDB_ARG_INT64(v_))
+#define gold_item_incr_count(v_) (gold_item_incr_count)(DDB_ARG_INT64(v_))
+#define gold_item_decr_count(v_) (gold_item_decr_count)(DDB_ARG_INT64(v_))
 #define gold_item_big_eq(v_) (gold_item_big_eq)(DDB_ARG_INT64(v_))
 #define gold_item_big_ne(v_) (gold_item_big_ne)(DDB_ARG_INT64(v_))
 #define gold_item_big_lt(v_) (gold_item_big_lt)(DDB_ARG_INT64(v_))
 #define gold_item_big_le(v_) (gold_item_big_le)(DDB_ARG_INT64(v_))
 #define gold_item_big_gt(v_) (gold_item_big_gt)(DDB_ARG_INT64(v_))
 #define gold_item_big_ge(v_) (gold_item_big_ge)(DDB_ARG_INT64(v_))
-#define gold_item_big_between(low_, high_) \
-    (gold_item_big_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_big_between(low_, high_) (gold_item_big_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_big_in(values_, n_) (gold_item_big_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define gold_item_set_big(v_) (gold_item_set_big)(DDB_ARG_INT64(v_))
+#define gold_item_set_if_absent_big(v_) (gold_item_set_if_absent_big)(DDB_ARG_INT64(v_))
+#define gold_item_add_big(v_) (gold_item_add_big)(DDB_ARG_INT64(v_))
+#define gold_item_incr_big(v_) (gold_item_incr_big)(DDB_ARG_INT64(v_))
+#define gold_item_decr_big(v_) (gold_item_decr_big)(DDB_ARG_INT64(v_))
 #define gold_item_ratio_eq(v_) (gold_item_ratio_eq)(DDB_ARG_DOUBLE(v_))
 #define gold_item_ratio_ne(v_) (gold_item_ratio_ne)(DDB_ARG_DOUBLE(v_))
 #define gold_item_ratio_lt(v_) (gold_item_ratio_lt)(DDB_ARG_DOUBLE(v_))
 #define gold_item_ratio_le(v_) (gold_item_ratio_le)(DDB_ARG_DOUBLE(v_))
 #define gold_item_ratio_gt(v_) (gold_item_ratio_gt)(DDB_ARG_DOUBLE(v_))
 #define gold_item_ratio_ge(v_) (gold_item_ratio_ge)(DDB_ARG_DOUBLE(v_))
-#define gold_item_ratio_between(low_, high_) \
-    (gold_item_ratio_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define gold_item_ratio_between(low_, high_) (gold_item_ratio_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define gold_item_ratio_in(values_, n_) (gold_item_ratio_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
 #define gold_item_set_ratio(v_) (gold_item_set_ratio)(DDB_ARG_DOUBLE(v_))
+#define gold_item_set_if_absent_ratio(v_) (gold_item_set_if_absent_ratio)(DDB_ARG_DOUBLE(v_))
+#define gold_item_add_ratio(v_) (gold_item_add_ratio)(DDB_ARG_DOUBLE(v_))
+#define gold_item_incr_ratio(v_) (gold_item_incr_ratio)(DDB_ARG_DOUBLE(v_))
+#define gold_item_decr_ratio(v_) (gold_item_decr_ratio)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_eq(v_) (gold_item_maybe_eq)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_ne(v_) (gold_item_maybe_ne)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_lt(v_) (gold_item_maybe_lt)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_le(v_) (gold_item_maybe_le)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_gt(v_) (gold_item_maybe_gt)(DDB_ARG_DOUBLE(v_))
 #define gold_item_maybe_ge(v_) (gold_item_maybe_ge)(DDB_ARG_DOUBLE(v_))
-#define gold_item_maybe_between(low_, high_) \
-    (gold_item_maybe_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define gold_item_maybe_between(low_, high_) (gold_item_maybe_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define gold_item_maybe_in(values_, n_) (gold_item_maybe_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
 #define gold_item_set_maybe(v_) (gold_item_set_maybe)(DDB_ARG_DOUBLE(v_))
+#define gold_item_set_if_absent_maybe(v_) (gold_item_set_if_absent_maybe)(DDB_ARG_DOUBLE(v_))
+#define gold_item_add_maybe(v_) (gold_item_add_maybe)(DDB_ARG_DOUBLE(v_))
+#define gold_item_incr_maybe(v_) (gold_item_incr_maybe)(DDB_ARG_DOUBLE(v_))
+#define gold_item_decr_maybe(v_) (gold_item_decr_maybe)(DDB_ARG_DOUBLE(v_))
 #define gold_item_flag_eq(v_) (gold_item_flag_eq)(DDB_ARG_BOOL(v_))
 #define gold_item_flag_ne(v_) (gold_item_flag_ne)(DDB_ARG_BOOL(v_))
 #define gold_item_set_flag(v_) (gold_item_set_flag)(DDB_ARG_BOOL(v_))
+#define gold_item_set_if_absent_flag(v_) (gold_item_set_if_absent_flag)(DDB_ARG_BOOL(v_))
 #define gold_item_opt_flag_eq(v_) (gold_item_opt_flag_eq)(DDB_ARG_BOOL(v_))
 #define gold_item_opt_flag_ne(v_) (gold_item_opt_flag_ne)(DDB_ARG_BOOL(v_))
 #define gold_item_set_opt_flag(v_) (gold_item_set_opt_flag)(DDB_ARG_BOOL(v_))
+#define gold_item_set_if_absent_opt_flag(v_) (gold_item_set_if_absent_opt_flag)(DDB_ARG_BOOL(v_))
 #define gold_item_blob_eq(v_) (gold_item_blob_eq)(DDB_ARG_BYTES(v_))
 #define gold_item_blob_ne(v_) (gold_item_blob_ne)(DDB_ARG_BYTES(v_))
 #define gold_item_blob_lt(v_) (gold_item_blob_lt)(DDB_ARG_BYTES(v_))
 #define gold_item_blob_le(v_) (gold_item_blob_le)(DDB_ARG_BYTES(v_))
 #define gold_item_blob_gt(v_) (gold_item_blob_gt)(DDB_ARG_BYTES(v_))
 #define gold_item_blob_ge(v_) (gold_item_blob_ge)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_between(low_, high_) \
-    (gold_item_blob_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_item_blob_begins_with(v_) (gold_item_blob_begins_with)(DDB_ARG_BYTES(v_))
+#define gold_item_blob_between(low_, high_) (gold_item_blob_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
+#define gold_item_blob_begins_with(prefix_) (gold_item_blob_begins_with)(DDB_ARG_BYTES(prefix_))
+#define gold_item_blob_in(values_, n_) (gold_item_blob_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
+#define gold_item_blob_size_eq(n_) (gold_item_blob_size_eq)(DDB_ARG_INT64(n_))
+#define gold_item_blob_size_ne(n_) (gold_item_blob_size_ne)(DDB_ARG_INT64(n_))
+#define gold_item_blob_size_lt(n_) (gold_item_blob_size_lt)(DDB_ARG_INT64(n_))
+#define gold_item_blob_size_le(n_) (gold_item_blob_size_le)(DDB_ARG_INT64(n_))
+#define gold_item_blob_size_gt(n_) (gold_item_blob_size_gt)(DDB_ARG_INT64(n_))
+#define gold_item_blob_size_ge(n_) (gold_item_blob_size_ge)(DDB_ARG_INT64(n_))
 #define gold_item_set_blob(v_) (gold_item_set_blob)(DDB_ARG_BYTES(v_))
+#define gold_item_set_if_absent_blob(v_) (gold_item_set_if_absent_blob)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_eq(v_) (gold_item_seed_eq)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_ne(v_) (gold_item_seed_ne)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_lt(v_) (gold_item_seed_lt)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_le(v_) (gold_item_seed_le)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_gt(v_) (gold_item_seed_gt)(DDB_ARG_BYTES(v_))
 #define gold_item_seed_ge(v_) (gold_item_seed_ge)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_between(low_, high_) \
-    (gold_item_seed_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_item_seed_begins_with(v_) (gold_item_seed_begins_with)(DDB_ARG_BYTES(v_))
+#define gold_item_seed_between(low_, high_) (gold_item_seed_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
+#define gold_item_seed_begins_with(prefix_) (gold_item_seed_begins_with)(DDB_ARG_BYTES(prefix_))
+#define gold_item_seed_in(values_, n_) (gold_item_seed_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
+#define gold_item_seed_size_eq(n_) (gold_item_seed_size_eq)(DDB_ARG_INT64(n_))
+#define gold_item_seed_size_ne(n_) (gold_item_seed_size_ne)(DDB_ARG_INT64(n_))
+#define gold_item_seed_size_lt(n_) (gold_item_seed_size_lt)(DDB_ARG_INT64(n_))
+#define gold_item_seed_size_le(n_) (gold_item_seed_size_le)(DDB_ARG_INT64(n_))
+#define gold_item_seed_size_gt(n_) (gold_item_seed_size_gt)(DDB_ARG_INT64(n_))
+#define gold_item_seed_size_ge(n_) (gold_item_seed_size_ge)(DDB_ARG_INT64(n_))
 #define gold_item_set_seed(v_) (gold_item_set_seed)(DDB_ARG_BYTES(v_))
+#define gold_item_set_if_absent_seed(v_) (gold_item_set_if_absent_seed)(DDB_ARG_BYTES(v_))
 #define gold_item_dotted_eq(v_) (gold_item_dotted_eq)(DDB_ARG_STRING(v_))
 #define gold_item_dotted_ne(v_) (gold_item_dotted_ne)(DDB_ARG_STRING(v_))
 #define gold_item_dotted_lt(v_) (gold_item_dotted_lt)(DDB_ARG_STRING(v_))
 #define gold_item_dotted_le(v_) (gold_item_dotted_le)(DDB_ARG_STRING(v_))
 #define gold_item_dotted_gt(v_) (gold_item_dotted_gt)(DDB_ARG_STRING(v_))
 #define gold_item_dotted_ge(v_) (gold_item_dotted_ge)(DDB_ARG_STRING(v_))
-#define gold_item_dotted_between(low_, high_) \
-    (gold_item_dotted_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define gold_item_dotted_begins_with(v_) (gold_item_dotted_begins_with)(DDB_ARG_STRING(v_))
+#define gold_item_dotted_between(low_, high_) (gold_item_dotted_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define gold_item_dotted_begins_with(prefix_) (gold_item_dotted_begins_with)(DDB_ARG_STRING(prefix_))
+#define gold_item_dotted_in(values_, n_) (gold_item_dotted_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define gold_item_dotted_contains(v_) (gold_item_dotted_contains)(DDB_ARG_STRING(v_))
+#define gold_item_dotted_size_eq(n_) (gold_item_dotted_size_eq)(DDB_ARG_INT64(n_))
+#define gold_item_dotted_size_ne(n_) (gold_item_dotted_size_ne)(DDB_ARG_INT64(n_))
+#define gold_item_dotted_size_lt(n_) (gold_item_dotted_size_lt)(DDB_ARG_INT64(n_))
+#define gold_item_dotted_size_le(n_) (gold_item_dotted_size_le)(DDB_ARG_INT64(n_))
+#define gold_item_dotted_size_gt(n_) (gold_item_dotted_size_gt)(DDB_ARG_INT64(n_))
+#define gold_item_dotted_size_ge(n_) (gold_item_dotted_size_ge)(DDB_ARG_INT64(n_))
 #define gold_item_set_dotted(v_) (gold_item_set_dotted)(DDB_ARG_STRING(v_))
+#define gold_item_set_if_absent_dotted(v_) (gold_item_set_if_absent_dotted)(DDB_ARG_STRING(v_))
 #define gold_item_range_eq(v_) (gold_item_range_eq)(DDB_ARG_INT64(v_))
 #define gold_item_range_lt(v_) (gold_item_range_lt)(DDB_ARG_INT64(v_))
 #define gold_item_range_le(v_) (gold_item_range_le)(DDB_ARG_INT64(v_))
 #define gold_item_range_gt(v_) (gold_item_range_gt)(DDB_ARG_INT64(v_))
 #define gold_item_range_ge(v_) (gold_item_range_ge)(DDB_ARG_INT64(v_))
-#define gold_item_range_between(low_, high_) \
-    (gold_item_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_item_range_between(low_, high_) (gold_item_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 /* ------------------------------------------------------------------------
  * counter: table "Counters", hash key id
@@ -426,6 +546,9 @@ void (gold_counter_cond_free)(gold_counter_cond c);
 gold_counter_action (gold_counter_action_join)(gold_counter_action a, gold_counter_action b);
 void (gold_counter_action_free)(gold_counter_action a);
 
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md). */
+
 /* id (binary) */
 gold_counter_cond (gold_counter_id_eq)(ddb_bytes v);
 gold_counter_cond (gold_counter_id_ne)(ddb_bytes v);
@@ -435,6 +558,13 @@ gold_counter_cond (gold_counter_id_gt)(ddb_bytes v);
 gold_counter_cond (gold_counter_id_ge)(ddb_bytes v);
 gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high);
 gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix);
+gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n);
+gold_counter_cond (gold_counter_id_size_eq)(int64_t n);
+gold_counter_cond (gold_counter_id_size_ne)(int64_t n);
+gold_counter_cond (gold_counter_id_size_lt)(int64_t n);
+gold_counter_cond (gold_counter_id_size_le)(int64_t n);
+gold_counter_cond (gold_counter_id_size_gt)(int64_t n);
+gold_counter_cond (gold_counter_id_size_ge)(int64_t n);
 gold_counter_cond (gold_counter_id_exists)(void);
 gold_counter_cond (gold_counter_id_not_exists)(void);
 
@@ -446,9 +576,14 @@ gold_counter_cond (gold_counter_n_le)(int64_t v);
 gold_counter_cond (gold_counter_n_gt)(int64_t v);
 gold_counter_cond (gold_counter_n_ge)(int64_t v);
 gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high);
+gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n);
 gold_counter_cond (gold_counter_n_exists)(void);
 gold_counter_cond (gold_counter_n_not_exists)(void);
 gold_counter_action (gold_counter_set_n)(int64_t v);
+gold_counter_action (gold_counter_set_if_absent_n)(int64_t v);
+gold_counter_action (gold_counter_add_n)(int64_t v);
+gold_counter_action (gold_counter_incr_n)(int64_t v);
+gold_counter_action (gold_counter_decr_n)(int64_t v);
 
 /* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
 #define gold_counter_init(obj_) (gold_counter_init)(DDB_ARG_PTR(gold_counter, obj_))
@@ -470,18 +605,28 @@ gold_counter_action (gold_counter_set_n)(int64_t v);
 #define gold_counter_id_le(v_) (gold_counter_id_le)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_gt(v_) (gold_counter_id_gt)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_ge(v_) (gold_counter_id_ge)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_between(low_, high_) \
-    (gold_counter_id_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_counter_id_begins_with(v_) (gold_counter_id_begins_with)(DDB_ARG_BYTES(v_))
+#define gold_counter_id_between(low_, high_) (gold_counter_id_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
+#define gold_counter_id_begins_with(prefix_) (gold_counter_id_begins_with)(DDB_ARG_BYTES(prefix_))
+#define gold_counter_id_in(values_, n_) (gold_counter_id_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
+#define gold_counter_id_size_eq(n_) (gold_counter_id_size_eq)(DDB_ARG_INT64(n_))
+#define gold_counter_id_size_ne(n_) (gold_counter_id_size_ne)(DDB_ARG_INT64(n_))
+#define gold_counter_id_size_lt(n_) (gold_counter_id_size_lt)(DDB_ARG_INT64(n_))
+#define gold_counter_id_size_le(n_) (gold_counter_id_size_le)(DDB_ARG_INT64(n_))
+#define gold_counter_id_size_gt(n_) (gold_counter_id_size_gt)(DDB_ARG_INT64(n_))
+#define gold_counter_id_size_ge(n_) (gold_counter_id_size_ge)(DDB_ARG_INT64(n_))
 #define gold_counter_n_eq(v_) (gold_counter_n_eq)(DDB_ARG_INT64(v_))
 #define gold_counter_n_ne(v_) (gold_counter_n_ne)(DDB_ARG_INT64(v_))
 #define gold_counter_n_lt(v_) (gold_counter_n_lt)(DDB_ARG_INT64(v_))
 #define gold_counter_n_le(v_) (gold_counter_n_le)(DDB_ARG_INT64(v_))
 #define gold_counter_n_gt(v_) (gold_counter_n_gt)(DDB_ARG_INT64(v_))
 #define gold_counter_n_ge(v_) (gold_counter_n_ge)(DDB_ARG_INT64(v_))
-#define gold_counter_n_between(low_, high_) \
-    (gold_counter_n_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_counter_n_between(low_, high_) (gold_counter_n_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define gold_counter_n_in(values_, n_) (gold_counter_n_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define gold_counter_set_n(v_) (gold_counter_set_n)(DDB_ARG_INT64(v_))
+#define gold_counter_set_if_absent_n(v_) (gold_counter_set_if_absent_n)(DDB_ARG_INT64(v_))
+#define gold_counter_add_n(v_) (gold_counter_add_n)(DDB_ARG_INT64(v_))
+#define gold_counter_incr_n(v_) (gold_counter_incr_n)(DDB_ARG_INT64(v_))
+#define gold_counter_decr_n(v_) (gold_counter_decr_n)(DDB_ARG_INT64(v_))
 
 #ifdef __cplusplus
 }

@@ -44,6 +44,7 @@ static const ddb_field forum_thread_fields[] = {
      .has_offset = DDB_NO_PRESENCE},
 };
 
+
 const ddb_model forum_thread_model = {
     .name = "forum_thread",
     .table = "Thread",
@@ -61,6 +62,8 @@ const ddb_model forum_thread_model = {
     .ttl_field = -1,
     .unknown_offset = DDB_NO_PRESENCE,
     .discriminator_field = -1,
+    .discriminator_value = NULL,
+    .stream = 0,
 };
 
 void (forum_thread_init)(forum_thread *obj)
@@ -167,42 +170,82 @@ void (forum_thread_action_free)(forum_thread_action a)
 
 forum_thread_cond (forum_thread_forum_eq)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_ne)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_lt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_le)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_gt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_ge)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("forum", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[0], &v))};
 }
 
 forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high)
 {
-    return (forum_thread_cond){ddb_cond_between("forum", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_cond){ddb_cond_between("forum", ddb_field_value(&forum_thread_fields[0], &low), ddb_field_value(&forum_thread_fields[0], &high))};
 }
 
 forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("forum", ddb_val_string(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("forum", ddb_field_value(&forum_thread_fields[0], &prefix))};
+}
+
+forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("forum", &forum_thread_fields[0], values, n)};
+}
+
+forum_thread_cond (forum_thread_forum_contains)(const char *v)
+{
+    return (forum_thread_cond){ddb_cond_contains("forum", ddb_val_string(v))};
+}
+
+forum_thread_cond (forum_thread_forum_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_forum_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_forum_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_forum_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_forum_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_forum_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("forum", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_forum_exists)(void)
@@ -217,42 +260,82 @@ forum_thread_cond (forum_thread_forum_not_exists)(void)
 
 forum_thread_cond (forum_thread_subject_eq)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_ne)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_lt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_le)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_gt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_ge)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("subject", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high)
 {
-    return (forum_thread_cond){ddb_cond_between("subject", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_cond){ddb_cond_between("subject", ddb_field_value(&forum_thread_fields[1], &low), ddb_field_value(&forum_thread_fields[1], &high))};
 }
 
 forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("subject", ddb_val_string(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("subject", ddb_field_value(&forum_thread_fields[1], &prefix))};
+}
+
+forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("subject", &forum_thread_fields[1], values, n)};
+}
+
+forum_thread_cond (forum_thread_subject_contains)(const char *v)
+{
+    return (forum_thread_cond){ddb_cond_contains("subject", ddb_val_string(v))};
+}
+
+forum_thread_cond (forum_thread_subject_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_subject_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_subject_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_subject_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_subject_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_subject_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("subject", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_subject_exists)(void)
@@ -267,42 +350,82 @@ forum_thread_cond (forum_thread_subject_not_exists)(void)
 
 forum_thread_cond (forum_thread_author_eq)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_ne)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_lt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_le)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_gt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_ge)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("author", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_author_between)(const char *low, const char *high)
 {
-    return (forum_thread_cond){ddb_cond_between("author", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_cond){ddb_cond_between("author", ddb_field_value(&forum_thread_fields[2], &low), ddb_field_value(&forum_thread_fields[2], &high))};
 }
 
 forum_thread_cond (forum_thread_author_begins_with)(const char *prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("author", ddb_val_string(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("author", ddb_field_value(&forum_thread_fields[2], &prefix))};
+}
+
+forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("author", &forum_thread_fields[2], values, n)};
+}
+
+forum_thread_cond (forum_thread_author_contains)(const char *v)
+{
+    return (forum_thread_cond){ddb_cond_contains("author", ddb_val_string(v))};
+}
+
+forum_thread_cond (forum_thread_author_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_author_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_author_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_author_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_author_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_author_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("author", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_author_exists)(void)
@@ -317,42 +440,52 @@ forum_thread_cond (forum_thread_author_not_exists)(void)
 
 forum_thread_action (forum_thread_set_author)(const char *v)
 {
-    return (forum_thread_action){ddb_update_set("author", ddb_val_string(v))};
+    return (forum_thread_action){ddb_update_set("author", ddb_field_value(&forum_thread_fields[2], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_author)(const char *v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("author", ddb_field_value(&forum_thread_fields[2], &v))};
 }
 
 forum_thread_cond (forum_thread_views_eq)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_ne)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_NE, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_lt)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_LT, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_le)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_LE, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_gt)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_GT, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_ge)(int64_t v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_GE, ddb_val_int64(v))};
+    return (forum_thread_cond){ddb_cond_cmp("views", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high)
 {
-    return (forum_thread_cond){ddb_cond_between("views", ddb_val_int64(low), ddb_val_int64(high))};
+    return (forum_thread_cond){ddb_cond_between("views", ddb_field_value(&forum_thread_fields[3], &low), ddb_field_value(&forum_thread_fields[3], &high))};
+}
+
+forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("views", &forum_thread_fields[3], values, n)};
 }
 
 forum_thread_cond (forum_thread_views_exists)(void)
@@ -367,42 +500,67 @@ forum_thread_cond (forum_thread_views_not_exists)(void)
 
 forum_thread_action (forum_thread_set_views)(int64_t v)
 {
-    return (forum_thread_action){ddb_update_set("views", ddb_val_int64(v))};
+    return (forum_thread_action){ddb_update_set("views", ddb_field_value(&forum_thread_fields[3], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_views)(int64_t v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("views", ddb_field_value(&forum_thread_fields[3], &v))};
+}
+
+forum_thread_action (forum_thread_add_views)(int64_t v)
+{
+    return (forum_thread_action){ddb_update_add("views", ddb_field_value(&forum_thread_fields[3], &v))};
+}
+
+forum_thread_action (forum_thread_incr_views)(int64_t v)
+{
+    return (forum_thread_action){ddb_update_set_plus("views", ddb_field_value(&forum_thread_fields[3], &v))};
+}
+
+forum_thread_action (forum_thread_decr_views)(int64_t v)
+{
+    return (forum_thread_action){ddb_update_set_minus("views", ddb_field_value(&forum_thread_fields[3], &v))};
 }
 
 forum_thread_cond (forum_thread_score_eq)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_EQ, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_ne)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_NE, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_lt)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_LT, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_le)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_LE, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_gt)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_GT, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_ge)(double v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_GE, ddb_val_double(v))};
+    return (forum_thread_cond){ddb_cond_cmp("score", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_cond (forum_thread_score_between)(double low, double high)
 {
-    return (forum_thread_cond){ddb_cond_between("score", ddb_val_double(low), ddb_val_double(high))};
+    return (forum_thread_cond){ddb_cond_between("score", ddb_field_value(&forum_thread_fields[4], &low), ddb_field_value(&forum_thread_fields[4], &high))};
+}
+
+forum_thread_cond (forum_thread_score_in)(const double *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("score", &forum_thread_fields[4], values, n)};
 }
 
 forum_thread_cond (forum_thread_score_exists)(void)
@@ -417,7 +575,27 @@ forum_thread_cond (forum_thread_score_not_exists)(void)
 
 forum_thread_action (forum_thread_set_score)(double v)
 {
-    return (forum_thread_action){ddb_update_set("score", ddb_val_double(v))};
+    return (forum_thread_action){ddb_update_set("score", ddb_field_value(&forum_thread_fields[4], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_score)(double v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("score", ddb_field_value(&forum_thread_fields[4], &v))};
+}
+
+forum_thread_action (forum_thread_add_score)(double v)
+{
+    return (forum_thread_action){ddb_update_add("score", ddb_field_value(&forum_thread_fields[4], &v))};
+}
+
+forum_thread_action (forum_thread_incr_score)(double v)
+{
+    return (forum_thread_action){ddb_update_set_plus("score", ddb_field_value(&forum_thread_fields[4], &v))};
+}
+
+forum_thread_action (forum_thread_decr_score)(double v)
+{
+    return (forum_thread_action){ddb_update_set_minus("score", ddb_field_value(&forum_thread_fields[4], &v))};
 }
 
 forum_thread_action (forum_thread_remove_score)(void)
@@ -427,12 +605,12 @@ forum_thread_action (forum_thread_remove_score)(void)
 
 forum_thread_cond (forum_thread_answered_eq)(bool v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("answered", DDB_CMP_EQ, ddb_val_bool(v))};
+    return (forum_thread_cond){ddb_cond_cmp("answered", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[5], &v))};
 }
 
 forum_thread_cond (forum_thread_answered_ne)(bool v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("answered", DDB_CMP_NE, ddb_val_bool(v))};
+    return (forum_thread_cond){ddb_cond_cmp("answered", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[5], &v))};
 }
 
 forum_thread_cond (forum_thread_answered_exists)(void)
@@ -447,47 +625,92 @@ forum_thread_cond (forum_thread_answered_not_exists)(void)
 
 forum_thread_action (forum_thread_set_answered)(bool v)
 {
-    return (forum_thread_action){ddb_update_set("answered", ddb_val_bool(v))};
+    return (forum_thread_action){ddb_update_set("answered", ddb_field_value(&forum_thread_fields[5], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_answered)(bool v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("answered", ddb_field_value(&forum_thread_fields[5], &v))};
 }
 
 forum_thread_cond (forum_thread_body_eq)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_ne)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_lt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_le)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_gt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_ge)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("body", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_cond (forum_thread_body_between)(const char *low, const char *high)
 {
-    return (forum_thread_cond){ddb_cond_between("body", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_cond){ddb_cond_between("body", ddb_field_value(&forum_thread_fields[6], &low), ddb_field_value(&forum_thread_fields[6], &high))};
 }
 
 forum_thread_cond (forum_thread_body_begins_with)(const char *prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("body", ddb_val_string(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("body", ddb_field_value(&forum_thread_fields[6], &prefix))};
+}
+
+forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("body", &forum_thread_fields[6], values, n)};
+}
+
+forum_thread_cond (forum_thread_body_contains)(const char *v)
+{
+    return (forum_thread_cond){ddb_cond_contains("body", ddb_val_string(v))};
+}
+
+forum_thread_cond (forum_thread_body_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_body_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_body_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_body_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_body_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_body_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("body", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_body_exists)(void)
@@ -502,7 +725,12 @@ forum_thread_cond (forum_thread_body_not_exists)(void)
 
 forum_thread_action (forum_thread_set_body)(const char *v)
 {
-    return (forum_thread_action){ddb_update_set("body", ddb_val_string(v))};
+    return (forum_thread_action){ddb_update_set("body", ddb_field_value(&forum_thread_fields[6], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_body)(const char *v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("body", ddb_field_value(&forum_thread_fields[6], &v))};
 }
 
 forum_thread_action (forum_thread_remove_body)(void)
@@ -512,42 +740,77 @@ forum_thread_action (forum_thread_remove_body)(void)
 
 forum_thread_cond (forum_thread_digest_eq)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_EQ, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_ne)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_NE, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_lt)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_LT, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_le)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_LE, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_GT, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_GE, ddb_val_bytes(v))};
+    return (forum_thread_cond){ddb_cond_cmp("digest", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high)
 {
-    return (forum_thread_cond){ddb_cond_between("digest", ddb_val_bytes(low), ddb_val_bytes(high))};
+    return (forum_thread_cond){ddb_cond_between("digest", ddb_field_value(&forum_thread_fields[7], &low), ddb_field_value(&forum_thread_fields[7], &high))};
 }
 
 forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("digest", ddb_val_bytes(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("digest", ddb_field_value(&forum_thread_fields[7], &prefix))};
+}
+
+forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("digest", &forum_thread_fields[7], values, n)};
+}
+
+forum_thread_cond (forum_thread_digest_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_digest_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_digest_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_digest_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_digest_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_digest_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("digest", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_digest_exists)(void)
@@ -562,7 +825,12 @@ forum_thread_cond (forum_thread_digest_not_exists)(void)
 
 forum_thread_action (forum_thread_set_digest)(ddb_bytes v)
 {
-    return (forum_thread_action){ddb_update_set("digest", ddb_val_bytes(v))};
+    return (forum_thread_action){ddb_update_set("digest", ddb_field_value(&forum_thread_fields[7], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("digest", ddb_field_value(&forum_thread_fields[7], &v))};
 }
 
 forum_thread_action (forum_thread_remove_digest)(void)
@@ -572,42 +840,82 @@ forum_thread_action (forum_thread_remove_digest)(void)
 
 forum_thread_cond (forum_thread_last_by_eq)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_ne)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_NE, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_lt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_le)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_gt)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_ge)(const char *v)
 {
-    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_cond){ddb_cond_cmp("lastPostedBy", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high)
 {
-    return (forum_thread_cond){ddb_cond_between("lastPostedBy", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_cond){ddb_cond_between("lastPostedBy", ddb_field_value(&forum_thread_fields[8], &low), ddb_field_value(&forum_thread_fields[8], &high))};
 }
 
 forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix)
 {
-    return (forum_thread_cond){ddb_cond_begins_with("lastPostedBy", ddb_val_string(prefix))};
+    return (forum_thread_cond){ddb_cond_begins_with("lastPostedBy", ddb_field_value(&forum_thread_fields[8], &prefix))};
+}
+
+forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n)
+{
+    return (forum_thread_cond){ddb_cond_in_field("lastPostedBy", &forum_thread_fields[8], values, n)};
+}
+
+forum_thread_cond (forum_thread_last_by_contains)(const char *v)
+{
+    return (forum_thread_cond){ddb_cond_contains("lastPostedBy", ddb_val_string(v))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_eq)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_ne)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_lt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_le)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_gt)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_thread_cond (forum_thread_last_by_size_ge)(int64_t n)
+{
+    return (forum_thread_cond){ddb_cond_size_cmp("lastPostedBy", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_thread_cond (forum_thread_last_by_exists)(void)
@@ -622,7 +930,12 @@ forum_thread_cond (forum_thread_last_by_not_exists)(void)
 
 forum_thread_action (forum_thread_set_last_by)(const char *v)
 {
-    return (forum_thread_action){ddb_update_set("lastPostedBy", ddb_val_string(v))};
+    return (forum_thread_action){ddb_update_set("lastPostedBy", ddb_field_value(&forum_thread_fields[8], &v))};
+}
+
+forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v)
+{
+    return (forum_thread_action){ddb_update_set_if_not_exists("lastPostedBy", ddb_field_value(&forum_thread_fields[8], &v))};
 }
 
 forum_thread_action (forum_thread_remove_last_by)(void)
@@ -632,37 +945,37 @@ forum_thread_action (forum_thread_remove_last_by)(void)
 
 forum_thread_range (forum_thread_range_eq)(const char *v)
 {
-    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_EQ, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_range (forum_thread_range_lt)(const char *v)
 {
-    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_LT, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_range (forum_thread_range_le)(const char *v)
 {
-    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_LE, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_range (forum_thread_range_gt)(const char *v)
 {
-    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_GT, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_range (forum_thread_range_ge)(const char *v)
 {
-    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_thread_range){ddb_cond_cmp("subject", DDB_CMP_GE, ddb_field_value(&forum_thread_fields[1], &v))};
 }
 
 forum_thread_range (forum_thread_range_between)(const char *low, const char *high)
 {
-    return (forum_thread_range){ddb_cond_between("subject", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_thread_range){ddb_cond_between("subject", ddb_field_value(&forum_thread_fields[1], &low), ddb_field_value(&forum_thread_fields[1], &high))};
 }
 
 forum_thread_range (forum_thread_range_begins_with)(const char *prefix)
 {
-    return (forum_thread_range){ddb_cond_begins_with("subject", ddb_val_string(prefix))};
+    return (forum_thread_range){ddb_cond_begins_with("subject", ddb_field_value(&forum_thread_fields[1], &prefix))};
 }
 
 /* ---- post ---- */
@@ -689,6 +1002,7 @@ static const ddb_field forum_post_fields[] = {
      .has_offset = DDB_NO_PRESENCE},
 };
 
+
 const ddb_model forum_post_model = {
     .name = "forum_post",
     .table = "Post",
@@ -706,6 +1020,8 @@ const ddb_model forum_post_model = {
     .ttl_field = -1,
     .unknown_offset = DDB_NO_PRESENCE,
     .discriminator_field = -1,
+    .discriminator_value = NULL,
+    .stream = 0,
 };
 
 void (forum_post_init)(forum_post *obj)
@@ -812,42 +1128,82 @@ void (forum_post_action_free)(forum_post_action a)
 
 forum_post_cond (forum_post_thread_id_eq)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_EQ, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_ne)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_NE, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_lt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_LT, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_le)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_LE, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_gt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_GT, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_ge)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("thread_id", DDB_CMP_GE, ddb_field_value(&forum_post_fields[0], &v))};
 }
 
 forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high)
 {
-    return (forum_post_cond){ddb_cond_between("thread_id", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_post_cond){ddb_cond_between("thread_id", ddb_field_value(&forum_post_fields[0], &low), ddb_field_value(&forum_post_fields[0], &high))};
 }
 
 forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix)
 {
-    return (forum_post_cond){ddb_cond_begins_with("thread_id", ddb_val_string(prefix))};
+    return (forum_post_cond){ddb_cond_begins_with("thread_id", ddb_field_value(&forum_post_fields[0], &prefix))};
+}
+
+forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n)
+{
+    return (forum_post_cond){ddb_cond_in_field("thread_id", &forum_post_fields[0], values, n)};
+}
+
+forum_post_cond (forum_post_thread_id_contains)(const char *v)
+{
+    return (forum_post_cond){ddb_cond_contains("thread_id", ddb_val_string(v))};
+}
+
+forum_post_cond (forum_post_thread_id_size_eq)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_thread_id_size_ne)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_thread_id_size_lt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_thread_id_size_le)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_thread_id_size_gt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_thread_id_size_ge)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("thread_id", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_post_cond (forum_post_thread_id_exists)(void)
@@ -862,37 +1218,42 @@ forum_post_cond (forum_post_thread_id_not_exists)(void)
 
 forum_post_cond (forum_post_posted_at_eq)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_EQ, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_ne)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_NE, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_NE, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_lt)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_LT, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_LT, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_le)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_LE, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_LE, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_gt)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_GT, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_GT, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_ge)(int64_t v)
 {
-    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_GE, ddb_val_int64(v))};
+    return (forum_post_cond){ddb_cond_cmp("posted_at", DDB_CMP_GE, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high)
 {
-    return (forum_post_cond){ddb_cond_between("posted_at", ddb_val_int64(low), ddb_val_int64(high))};
+    return (forum_post_cond){ddb_cond_between("posted_at", ddb_field_value(&forum_post_fields[1], &low), ddb_field_value(&forum_post_fields[1], &high))};
+}
+
+forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n)
+{
+    return (forum_post_cond){ddb_cond_in_field("posted_at", &forum_post_fields[1], values, n)};
 }
 
 forum_post_cond (forum_post_posted_at_exists)(void)
@@ -907,42 +1268,82 @@ forum_post_cond (forum_post_posted_at_not_exists)(void)
 
 forum_post_cond (forum_post_by_eq)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_EQ, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_ne)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_NE, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_lt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_LT, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_le)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_LE, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_gt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_GT, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_ge)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("by", DDB_CMP_GE, ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_by_between)(const char *low, const char *high)
 {
-    return (forum_post_cond){ddb_cond_between("by", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_post_cond){ddb_cond_between("by", ddb_field_value(&forum_post_fields[2], &low), ddb_field_value(&forum_post_fields[2], &high))};
 }
 
 forum_post_cond (forum_post_by_begins_with)(const char *prefix)
 {
-    return (forum_post_cond){ddb_cond_begins_with("by", ddb_val_string(prefix))};
+    return (forum_post_cond){ddb_cond_begins_with("by", ddb_field_value(&forum_post_fields[2], &prefix))};
+}
+
+forum_post_cond (forum_post_by_in)(const char *const *values, size_t n)
+{
+    return (forum_post_cond){ddb_cond_in_field("by", &forum_post_fields[2], values, n)};
+}
+
+forum_post_cond (forum_post_by_contains)(const char *v)
+{
+    return (forum_post_cond){ddb_cond_contains("by", ddb_val_string(v))};
+}
+
+forum_post_cond (forum_post_by_size_eq)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_by_size_ne)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_by_size_lt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_by_size_le)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_by_size_gt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_by_size_ge)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("by", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_post_cond (forum_post_by_exists)(void)
@@ -957,47 +1358,92 @@ forum_post_cond (forum_post_by_not_exists)(void)
 
 forum_post_action (forum_post_set_by)(const char *v)
 {
-    return (forum_post_action){ddb_update_set("by", ddb_val_string(v))};
+    return (forum_post_action){ddb_update_set("by", ddb_field_value(&forum_post_fields[2], &v))};
+}
+
+forum_post_action (forum_post_set_if_absent_by)(const char *v)
+{
+    return (forum_post_action){ddb_update_set_if_not_exists("by", ddb_field_value(&forum_post_fields[2], &v))};
 }
 
 forum_post_cond (forum_post_text_eq)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_EQ, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_EQ, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_ne)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_NE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_NE, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_lt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_LT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_LT, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_le)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_LE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_LE, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_gt)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_GT, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_GT, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_ge)(const char *v)
 {
-    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_GE, ddb_val_string(v))};
+    return (forum_post_cond){ddb_cond_cmp("text", DDB_CMP_GE, ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_cond (forum_post_text_between)(const char *low, const char *high)
 {
-    return (forum_post_cond){ddb_cond_between("text", ddb_val_string(low), ddb_val_string(high))};
+    return (forum_post_cond){ddb_cond_between("text", ddb_field_value(&forum_post_fields[3], &low), ddb_field_value(&forum_post_fields[3], &high))};
 }
 
 forum_post_cond (forum_post_text_begins_with)(const char *prefix)
 {
-    return (forum_post_cond){ddb_cond_begins_with("text", ddb_val_string(prefix))};
+    return (forum_post_cond){ddb_cond_begins_with("text", ddb_field_value(&forum_post_fields[3], &prefix))};
+}
+
+forum_post_cond (forum_post_text_in)(const char *const *values, size_t n)
+{
+    return (forum_post_cond){ddb_cond_in_field("text", &forum_post_fields[3], values, n)};
+}
+
+forum_post_cond (forum_post_text_contains)(const char *v)
+{
+    return (forum_post_cond){ddb_cond_contains("text", ddb_val_string(v))};
+}
+
+forum_post_cond (forum_post_text_size_eq)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_EQ, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_text_size_ne)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_NE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_text_size_lt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_LT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_text_size_le)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_LE, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_text_size_gt)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_GT, ddb_av_n_i64(n))};
+}
+
+forum_post_cond (forum_post_text_size_ge)(int64_t n)
+{
+    return (forum_post_cond){ddb_cond_size_cmp("text", DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 forum_post_cond (forum_post_text_exists)(void)
@@ -1012,35 +1458,40 @@ forum_post_cond (forum_post_text_not_exists)(void)
 
 forum_post_action (forum_post_set_text)(const char *v)
 {
-    return (forum_post_action){ddb_update_set("text", ddb_val_string(v))};
+    return (forum_post_action){ddb_update_set("text", ddb_field_value(&forum_post_fields[3], &v))};
+}
+
+forum_post_action (forum_post_set_if_absent_text)(const char *v)
+{
+    return (forum_post_action){ddb_update_set_if_not_exists("text", ddb_field_value(&forum_post_fields[3], &v))};
 }
 
 forum_post_range (forum_post_range_eq)(int64_t v)
 {
-    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_EQ, ddb_val_int64(v))};
+    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_EQ, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_range (forum_post_range_lt)(int64_t v)
 {
-    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_LT, ddb_val_int64(v))};
+    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_LT, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_range (forum_post_range_le)(int64_t v)
 {
-    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_LE, ddb_val_int64(v))};
+    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_LE, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_range (forum_post_range_gt)(int64_t v)
 {
-    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_GT, ddb_val_int64(v))};
+    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_GT, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_range (forum_post_range_ge)(int64_t v)
 {
-    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_GE, ddb_val_int64(v))};
+    return (forum_post_range){ddb_cond_cmp("posted_at", DDB_CMP_GE, ddb_field_value(&forum_post_fields[1], &v))};
 }
 
 forum_post_range (forum_post_range_between)(int64_t low, int64_t high)
 {
-    return (forum_post_range){ddb_cond_between("posted_at", ddb_val_int64(low), ddb_val_int64(high))};
+    return (forum_post_range){ddb_cond_between("posted_at", ddb_field_value(&forum_post_fields[1], &low), ddb_field_value(&forum_post_fields[1], &high))};
 }

@@ -44,9 +44,9 @@ typedef struct forum_thread {
     bool has_score;
     double score; /* Average rating; absent until rated. */
     bool answered;
-    char *body; /* NULL: absent */
-    ddb_bytes digest; /* data NULL: absent; SHA-256 of the body. */
-    char *last_by; /* NULL: absent */
+    char *body; /* absent when NULL */
+    ddb_bytes digest; /* absent when data is NULL; SHA-256 of the body. */
+    char *last_by; /* absent when NULL */
 } forum_thread;
 
 typedef struct forum_thread_cond { ddb_cond *p; } forum_thread_cond;
@@ -96,6 +96,9 @@ void (forum_thread_cond_free)(forum_thread_cond c);
 forum_thread_action (forum_thread_action_join)(forum_thread_action a, forum_thread_action b);
 void (forum_thread_action_free)(forum_thread_action a);
 
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md). */
+
 /* forum (string) */
 forum_thread_cond (forum_thread_forum_eq)(const char *v);
 forum_thread_cond (forum_thread_forum_ne)(const char *v);
@@ -105,6 +108,14 @@ forum_thread_cond (forum_thread_forum_gt)(const char *v);
 forum_thread_cond (forum_thread_forum_ge)(const char *v);
 forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high);
 forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix);
+forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n);
+forum_thread_cond (forum_thread_forum_contains)(const char *v);
+forum_thread_cond (forum_thread_forum_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_forum_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_forum_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_forum_size_le)(int64_t n);
+forum_thread_cond (forum_thread_forum_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_forum_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_forum_exists)(void);
 forum_thread_cond (forum_thread_forum_not_exists)(void);
 
@@ -117,6 +128,14 @@ forum_thread_cond (forum_thread_subject_gt)(const char *v);
 forum_thread_cond (forum_thread_subject_ge)(const char *v);
 forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high);
 forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix);
+forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n);
+forum_thread_cond (forum_thread_subject_contains)(const char *v);
+forum_thread_cond (forum_thread_subject_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_subject_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_subject_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_subject_size_le)(int64_t n);
+forum_thread_cond (forum_thread_subject_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_subject_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_subject_exists)(void);
 forum_thread_cond (forum_thread_subject_not_exists)(void);
 
@@ -129,9 +148,18 @@ forum_thread_cond (forum_thread_author_gt)(const char *v);
 forum_thread_cond (forum_thread_author_ge)(const char *v);
 forum_thread_cond (forum_thread_author_between)(const char *low, const char *high);
 forum_thread_cond (forum_thread_author_begins_with)(const char *prefix);
+forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n);
+forum_thread_cond (forum_thread_author_contains)(const char *v);
+forum_thread_cond (forum_thread_author_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_author_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_author_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_author_size_le)(int64_t n);
+forum_thread_cond (forum_thread_author_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_author_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_author_exists)(void);
 forum_thread_cond (forum_thread_author_not_exists)(void);
 forum_thread_action (forum_thread_set_author)(const char *v);
+forum_thread_action (forum_thread_set_if_absent_author)(const char *v);
 
 /* views (int64) */
 forum_thread_cond (forum_thread_views_eq)(int64_t v);
@@ -141,9 +169,14 @@ forum_thread_cond (forum_thread_views_le)(int64_t v);
 forum_thread_cond (forum_thread_views_gt)(int64_t v);
 forum_thread_cond (forum_thread_views_ge)(int64_t v);
 forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high);
+forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n);
 forum_thread_cond (forum_thread_views_exists)(void);
 forum_thread_cond (forum_thread_views_not_exists)(void);
 forum_thread_action (forum_thread_set_views)(int64_t v);
+forum_thread_action (forum_thread_set_if_absent_views)(int64_t v);
+forum_thread_action (forum_thread_add_views)(int64_t v);
+forum_thread_action (forum_thread_incr_views)(int64_t v);
+forum_thread_action (forum_thread_decr_views)(int64_t v);
 
 /* score (double) */
 forum_thread_cond (forum_thread_score_eq)(double v);
@@ -153,9 +186,14 @@ forum_thread_cond (forum_thread_score_le)(double v);
 forum_thread_cond (forum_thread_score_gt)(double v);
 forum_thread_cond (forum_thread_score_ge)(double v);
 forum_thread_cond (forum_thread_score_between)(double low, double high);
+forum_thread_cond (forum_thread_score_in)(const double *values, size_t n);
 forum_thread_cond (forum_thread_score_exists)(void);
 forum_thread_cond (forum_thread_score_not_exists)(void);
 forum_thread_action (forum_thread_set_score)(double v);
+forum_thread_action (forum_thread_set_if_absent_score)(double v);
+forum_thread_action (forum_thread_add_score)(double v);
+forum_thread_action (forum_thread_incr_score)(double v);
+forum_thread_action (forum_thread_decr_score)(double v);
 forum_thread_action (forum_thread_remove_score)(void);
 
 /* answered (bool) */
@@ -164,6 +202,7 @@ forum_thread_cond (forum_thread_answered_ne)(bool v);
 forum_thread_cond (forum_thread_answered_exists)(void);
 forum_thread_cond (forum_thread_answered_not_exists)(void);
 forum_thread_action (forum_thread_set_answered)(bool v);
+forum_thread_action (forum_thread_set_if_absent_answered)(bool v);
 
 /* body (string) */
 forum_thread_cond (forum_thread_body_eq)(const char *v);
@@ -174,9 +213,18 @@ forum_thread_cond (forum_thread_body_gt)(const char *v);
 forum_thread_cond (forum_thread_body_ge)(const char *v);
 forum_thread_cond (forum_thread_body_between)(const char *low, const char *high);
 forum_thread_cond (forum_thread_body_begins_with)(const char *prefix);
+forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n);
+forum_thread_cond (forum_thread_body_contains)(const char *v);
+forum_thread_cond (forum_thread_body_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_body_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_body_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_body_size_le)(int64_t n);
+forum_thread_cond (forum_thread_body_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_body_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_body_exists)(void);
 forum_thread_cond (forum_thread_body_not_exists)(void);
 forum_thread_action (forum_thread_set_body)(const char *v);
+forum_thread_action (forum_thread_set_if_absent_body)(const char *v);
 forum_thread_action (forum_thread_remove_body)(void);
 
 /* digest (binary) */
@@ -188,12 +236,20 @@ forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v);
 forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v);
 forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high);
 forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix);
+forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n);
+forum_thread_cond (forum_thread_digest_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_digest_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_digest_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_digest_size_le)(int64_t n);
+forum_thread_cond (forum_thread_digest_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_digest_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_digest_exists)(void);
 forum_thread_cond (forum_thread_digest_not_exists)(void);
 forum_thread_action (forum_thread_set_digest)(ddb_bytes v);
+forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v);
 forum_thread_action (forum_thread_remove_digest)(void);
 
-/* last_by (string, stored as "lastPostedBy") */
+/* last_by (string, stored as lastPostedBy) */
 forum_thread_cond (forum_thread_last_by_eq)(const char *v);
 forum_thread_cond (forum_thread_last_by_ne)(const char *v);
 forum_thread_cond (forum_thread_last_by_lt)(const char *v);
@@ -202,12 +258,19 @@ forum_thread_cond (forum_thread_last_by_gt)(const char *v);
 forum_thread_cond (forum_thread_last_by_ge)(const char *v);
 forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high);
 forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix);
+forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n);
+forum_thread_cond (forum_thread_last_by_contains)(const char *v);
+forum_thread_cond (forum_thread_last_by_size_eq)(int64_t n);
+forum_thread_cond (forum_thread_last_by_size_ne)(int64_t n);
+forum_thread_cond (forum_thread_last_by_size_lt)(int64_t n);
+forum_thread_cond (forum_thread_last_by_size_le)(int64_t n);
+forum_thread_cond (forum_thread_last_by_size_gt)(int64_t n);
+forum_thread_cond (forum_thread_last_by_size_ge)(int64_t n);
 forum_thread_cond (forum_thread_last_by_exists)(void);
 forum_thread_cond (forum_thread_last_by_not_exists)(void);
 forum_thread_action (forum_thread_set_last_by)(const char *v);
+forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v);
 forum_thread_action (forum_thread_remove_last_by)(void);
-
-/* key conditions on the range key subject, for forum_thread_query */
 forum_thread_range (forum_thread_range_eq)(const char *v);
 forum_thread_range (forum_thread_range_lt)(const char *v);
 forum_thread_range (forum_thread_range_le)(const char *v);
@@ -236,87 +299,140 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_forum_le(v_) (forum_thread_forum_le)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_gt(v_) (forum_thread_forum_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_ge(v_) (forum_thread_forum_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_forum_between(low_, high_) \
-    (forum_thread_forum_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_forum_begins_with(v_) (forum_thread_forum_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_forum_between(low_, high_) (forum_thread_forum_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_forum_begins_with(prefix_) (forum_thread_forum_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_thread_forum_in(values_, n_) (forum_thread_forum_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_forum_contains(v_) (forum_thread_forum_contains)(DDB_ARG_STRING(v_))
+#define forum_thread_forum_size_eq(n_) (forum_thread_forum_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_forum_size_ne(n_) (forum_thread_forum_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_forum_size_lt(n_) (forum_thread_forum_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_forum_size_le(n_) (forum_thread_forum_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_forum_size_gt(n_) (forum_thread_forum_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_forum_size_ge(n_) (forum_thread_forum_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_subject_eq(v_) (forum_thread_subject_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_subject_ne(v_) (forum_thread_subject_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_subject_lt(v_) (forum_thread_subject_lt)(DDB_ARG_STRING(v_))
 #define forum_thread_subject_le(v_) (forum_thread_subject_le)(DDB_ARG_STRING(v_))
 #define forum_thread_subject_gt(v_) (forum_thread_subject_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_subject_ge(v_) (forum_thread_subject_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_subject_between(low_, high_) \
-    (forum_thread_subject_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_subject_begins_with(v_) (forum_thread_subject_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_subject_between(low_, high_) (forum_thread_subject_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_subject_begins_with(prefix_) (forum_thread_subject_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_thread_subject_in(values_, n_) (forum_thread_subject_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_subject_contains(v_) (forum_thread_subject_contains)(DDB_ARG_STRING(v_))
+#define forum_thread_subject_size_eq(n_) (forum_thread_subject_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_subject_size_ne(n_) (forum_thread_subject_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_subject_size_lt(n_) (forum_thread_subject_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_subject_size_le(n_) (forum_thread_subject_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_subject_size_gt(n_) (forum_thread_subject_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_subject_size_ge(n_) (forum_thread_subject_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_author_eq(v_) (forum_thread_author_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_author_ne(v_) (forum_thread_author_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_author_lt(v_) (forum_thread_author_lt)(DDB_ARG_STRING(v_))
 #define forum_thread_author_le(v_) (forum_thread_author_le)(DDB_ARG_STRING(v_))
 #define forum_thread_author_gt(v_) (forum_thread_author_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_author_ge(v_) (forum_thread_author_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_author_between(low_, high_) \
-    (forum_thread_author_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_author_begins_with(v_) (forum_thread_author_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_author_between(low_, high_) (forum_thread_author_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_author_begins_with(prefix_) (forum_thread_author_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_thread_author_in(values_, n_) (forum_thread_author_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_author_contains(v_) (forum_thread_author_contains)(DDB_ARG_STRING(v_))
+#define forum_thread_author_size_eq(n_) (forum_thread_author_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_author_size_ne(n_) (forum_thread_author_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_author_size_lt(n_) (forum_thread_author_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_author_size_le(n_) (forum_thread_author_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_author_size_gt(n_) (forum_thread_author_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_author_size_ge(n_) (forum_thread_author_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_set_author(v_) (forum_thread_set_author)(DDB_ARG_STRING(v_))
+#define forum_thread_set_if_absent_author(v_) (forum_thread_set_if_absent_author)(DDB_ARG_STRING(v_))
 #define forum_thread_views_eq(v_) (forum_thread_views_eq)(DDB_ARG_INT64(v_))
 #define forum_thread_views_ne(v_) (forum_thread_views_ne)(DDB_ARG_INT64(v_))
 #define forum_thread_views_lt(v_) (forum_thread_views_lt)(DDB_ARG_INT64(v_))
 #define forum_thread_views_le(v_) (forum_thread_views_le)(DDB_ARG_INT64(v_))
 #define forum_thread_views_gt(v_) (forum_thread_views_gt)(DDB_ARG_INT64(v_))
 #define forum_thread_views_ge(v_) (forum_thread_views_ge)(DDB_ARG_INT64(v_))
-#define forum_thread_views_between(low_, high_) \
-    (forum_thread_views_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define forum_thread_views_between(low_, high_) (forum_thread_views_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define forum_thread_views_in(values_, n_) (forum_thread_views_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define forum_thread_set_views(v_) (forum_thread_set_views)(DDB_ARG_INT64(v_))
+#define forum_thread_set_if_absent_views(v_) (forum_thread_set_if_absent_views)(DDB_ARG_INT64(v_))
+#define forum_thread_add_views(v_) (forum_thread_add_views)(DDB_ARG_INT64(v_))
+#define forum_thread_incr_views(v_) (forum_thread_incr_views)(DDB_ARG_INT64(v_))
+#define forum_thread_decr_views(v_) (forum_thread_decr_views)(DDB_ARG_INT64(v_))
 #define forum_thread_score_eq(v_) (forum_thread_score_eq)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_score_ne(v_) (forum_thread_score_ne)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_score_lt(v_) (forum_thread_score_lt)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_score_le(v_) (forum_thread_score_le)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_score_gt(v_) (forum_thread_score_gt)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_score_ge(v_) (forum_thread_score_ge)(DDB_ARG_DOUBLE(v_))
-#define forum_thread_score_between(low_, high_) \
-    (forum_thread_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define forum_thread_score_between(low_, high_) (forum_thread_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
+#define forum_thread_score_in(values_, n_) (forum_thread_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
 #define forum_thread_set_score(v_) (forum_thread_set_score)(DDB_ARG_DOUBLE(v_))
+#define forum_thread_set_if_absent_score(v_) (forum_thread_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
+#define forum_thread_add_score(v_) (forum_thread_add_score)(DDB_ARG_DOUBLE(v_))
+#define forum_thread_incr_score(v_) (forum_thread_incr_score)(DDB_ARG_DOUBLE(v_))
+#define forum_thread_decr_score(v_) (forum_thread_decr_score)(DDB_ARG_DOUBLE(v_))
 #define forum_thread_answered_eq(v_) (forum_thread_answered_eq)(DDB_ARG_BOOL(v_))
 #define forum_thread_answered_ne(v_) (forum_thread_answered_ne)(DDB_ARG_BOOL(v_))
 #define forum_thread_set_answered(v_) (forum_thread_set_answered)(DDB_ARG_BOOL(v_))
+#define forum_thread_set_if_absent_answered(v_) (forum_thread_set_if_absent_answered)(DDB_ARG_BOOL(v_))
 #define forum_thread_body_eq(v_) (forum_thread_body_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_body_ne(v_) (forum_thread_body_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_body_lt(v_) (forum_thread_body_lt)(DDB_ARG_STRING(v_))
 #define forum_thread_body_le(v_) (forum_thread_body_le)(DDB_ARG_STRING(v_))
 #define forum_thread_body_gt(v_) (forum_thread_body_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_body_ge(v_) (forum_thread_body_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_body_between(low_, high_) \
-    (forum_thread_body_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_body_begins_with(v_) (forum_thread_body_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_body_between(low_, high_) (forum_thread_body_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_body_begins_with(prefix_) (forum_thread_body_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_thread_body_in(values_, n_) (forum_thread_body_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_body_contains(v_) (forum_thread_body_contains)(DDB_ARG_STRING(v_))
+#define forum_thread_body_size_eq(n_) (forum_thread_body_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_body_size_ne(n_) (forum_thread_body_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_body_size_lt(n_) (forum_thread_body_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_body_size_le(n_) (forum_thread_body_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_body_size_gt(n_) (forum_thread_body_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_body_size_ge(n_) (forum_thread_body_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_set_body(v_) (forum_thread_set_body)(DDB_ARG_STRING(v_))
+#define forum_thread_set_if_absent_body(v_) (forum_thread_set_if_absent_body)(DDB_ARG_STRING(v_))
 #define forum_thread_digest_eq(v_) (forum_thread_digest_eq)(DDB_ARG_BYTES(v_))
 #define forum_thread_digest_ne(v_) (forum_thread_digest_ne)(DDB_ARG_BYTES(v_))
 #define forum_thread_digest_lt(v_) (forum_thread_digest_lt)(DDB_ARG_BYTES(v_))
 #define forum_thread_digest_le(v_) (forum_thread_digest_le)(DDB_ARG_BYTES(v_))
 #define forum_thread_digest_gt(v_) (forum_thread_digest_gt)(DDB_ARG_BYTES(v_))
 #define forum_thread_digest_ge(v_) (forum_thread_digest_ge)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_between(low_, high_) \
-    (forum_thread_digest_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define forum_thread_digest_begins_with(v_) (forum_thread_digest_begins_with)(DDB_ARG_BYTES(v_))
+#define forum_thread_digest_between(low_, high_) (forum_thread_digest_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
+#define forum_thread_digest_begins_with(prefix_) (forum_thread_digest_begins_with)(DDB_ARG_BYTES(prefix_))
+#define forum_thread_digest_in(values_, n_) (forum_thread_digest_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_digest_size_eq(n_) (forum_thread_digest_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_digest_size_ne(n_) (forum_thread_digest_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_digest_size_lt(n_) (forum_thread_digest_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_digest_size_le(n_) (forum_thread_digest_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_digest_size_gt(n_) (forum_thread_digest_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_digest_size_ge(n_) (forum_thread_digest_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_set_digest(v_) (forum_thread_set_digest)(DDB_ARG_BYTES(v_))
+#define forum_thread_set_if_absent_digest(v_) (forum_thread_set_if_absent_digest)(DDB_ARG_BYTES(v_))
 #define forum_thread_last_by_eq(v_) (forum_thread_last_by_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_last_by_ne(v_) (forum_thread_last_by_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_last_by_lt(v_) (forum_thread_last_by_lt)(DDB_ARG_STRING(v_))
 #define forum_thread_last_by_le(v_) (forum_thread_last_by_le)(DDB_ARG_STRING(v_))
 #define forum_thread_last_by_gt(v_) (forum_thread_last_by_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_last_by_ge(v_) (forum_thread_last_by_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_last_by_between(low_, high_) \
-    (forum_thread_last_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_last_by_begins_with(v_) (forum_thread_last_by_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_last_by_between(low_, high_) (forum_thread_last_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_last_by_begins_with(prefix_) (forum_thread_last_by_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_thread_last_by_in(values_, n_) (forum_thread_last_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_thread_last_by_contains(v_) (forum_thread_last_by_contains)(DDB_ARG_STRING(v_))
+#define forum_thread_last_by_size_eq(n_) (forum_thread_last_by_size_eq)(DDB_ARG_INT64(n_))
+#define forum_thread_last_by_size_ne(n_) (forum_thread_last_by_size_ne)(DDB_ARG_INT64(n_))
+#define forum_thread_last_by_size_lt(n_) (forum_thread_last_by_size_lt)(DDB_ARG_INT64(n_))
+#define forum_thread_last_by_size_le(n_) (forum_thread_last_by_size_le)(DDB_ARG_INT64(n_))
+#define forum_thread_last_by_size_gt(n_) (forum_thread_last_by_size_gt)(DDB_ARG_INT64(n_))
+#define forum_thread_last_by_size_ge(n_) (forum_thread_last_by_size_ge)(DDB_ARG_INT64(n_))
 #define forum_thread_set_last_by(v_) (forum_thread_set_last_by)(DDB_ARG_STRING(v_))
+#define forum_thread_set_if_absent_last_by(v_) (forum_thread_set_if_absent_last_by)(DDB_ARG_STRING(v_))
 #define forum_thread_range_eq(v_) (forum_thread_range_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_range_lt(v_) (forum_thread_range_lt)(DDB_ARG_STRING(v_))
 #define forum_thread_range_le(v_) (forum_thread_range_le)(DDB_ARG_STRING(v_))
 #define forum_thread_range_gt(v_) (forum_thread_range_gt)(DDB_ARG_STRING(v_))
 #define forum_thread_range_ge(v_) (forum_thread_range_ge)(DDB_ARG_STRING(v_))
-#define forum_thread_range_between(low_, high_) \
-    (forum_thread_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_thread_range_begins_with(v_) (forum_thread_range_begins_with)(DDB_ARG_STRING(v_))
+#define forum_thread_range_between(low_, high_) (forum_thread_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_thread_range_begins_with(prefix_) (forum_thread_range_begins_with)(DDB_ARG_STRING(prefix_))
 
 /* ------------------------------------------------------------------------
  * post: table "Post", hash key thread_id, range key posted_at
@@ -376,6 +492,9 @@ void (forum_post_cond_free)(forum_post_cond c);
 forum_post_action (forum_post_action_join)(forum_post_action a, forum_post_action b);
 void (forum_post_action_free)(forum_post_action a);
 
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md). */
+
 /* thread_id (string) */
 forum_post_cond (forum_post_thread_id_eq)(const char *v);
 forum_post_cond (forum_post_thread_id_ne)(const char *v);
@@ -385,6 +504,14 @@ forum_post_cond (forum_post_thread_id_gt)(const char *v);
 forum_post_cond (forum_post_thread_id_ge)(const char *v);
 forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high);
 forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix);
+forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n);
+forum_post_cond (forum_post_thread_id_contains)(const char *v);
+forum_post_cond (forum_post_thread_id_size_eq)(int64_t n);
+forum_post_cond (forum_post_thread_id_size_ne)(int64_t n);
+forum_post_cond (forum_post_thread_id_size_lt)(int64_t n);
+forum_post_cond (forum_post_thread_id_size_le)(int64_t n);
+forum_post_cond (forum_post_thread_id_size_gt)(int64_t n);
+forum_post_cond (forum_post_thread_id_size_ge)(int64_t n);
 forum_post_cond (forum_post_thread_id_exists)(void);
 forum_post_cond (forum_post_thread_id_not_exists)(void);
 
@@ -396,6 +523,7 @@ forum_post_cond (forum_post_posted_at_le)(int64_t v);
 forum_post_cond (forum_post_posted_at_gt)(int64_t v);
 forum_post_cond (forum_post_posted_at_ge)(int64_t v);
 forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high);
+forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n);
 forum_post_cond (forum_post_posted_at_exists)(void);
 forum_post_cond (forum_post_posted_at_not_exists)(void);
 
@@ -408,9 +536,18 @@ forum_post_cond (forum_post_by_gt)(const char *v);
 forum_post_cond (forum_post_by_ge)(const char *v);
 forum_post_cond (forum_post_by_between)(const char *low, const char *high);
 forum_post_cond (forum_post_by_begins_with)(const char *prefix);
+forum_post_cond (forum_post_by_in)(const char *const *values, size_t n);
+forum_post_cond (forum_post_by_contains)(const char *v);
+forum_post_cond (forum_post_by_size_eq)(int64_t n);
+forum_post_cond (forum_post_by_size_ne)(int64_t n);
+forum_post_cond (forum_post_by_size_lt)(int64_t n);
+forum_post_cond (forum_post_by_size_le)(int64_t n);
+forum_post_cond (forum_post_by_size_gt)(int64_t n);
+forum_post_cond (forum_post_by_size_ge)(int64_t n);
 forum_post_cond (forum_post_by_exists)(void);
 forum_post_cond (forum_post_by_not_exists)(void);
 forum_post_action (forum_post_set_by)(const char *v);
+forum_post_action (forum_post_set_if_absent_by)(const char *v);
 
 /* text (string) */
 forum_post_cond (forum_post_text_eq)(const char *v);
@@ -421,11 +558,18 @@ forum_post_cond (forum_post_text_gt)(const char *v);
 forum_post_cond (forum_post_text_ge)(const char *v);
 forum_post_cond (forum_post_text_between)(const char *low, const char *high);
 forum_post_cond (forum_post_text_begins_with)(const char *prefix);
+forum_post_cond (forum_post_text_in)(const char *const *values, size_t n);
+forum_post_cond (forum_post_text_contains)(const char *v);
+forum_post_cond (forum_post_text_size_eq)(int64_t n);
+forum_post_cond (forum_post_text_size_ne)(int64_t n);
+forum_post_cond (forum_post_text_size_lt)(int64_t n);
+forum_post_cond (forum_post_text_size_le)(int64_t n);
+forum_post_cond (forum_post_text_size_gt)(int64_t n);
+forum_post_cond (forum_post_text_size_ge)(int64_t n);
 forum_post_cond (forum_post_text_exists)(void);
 forum_post_cond (forum_post_text_not_exists)(void);
 forum_post_action (forum_post_set_text)(const char *v);
-
-/* key conditions on the range key posted_at, for forum_post_query */
+forum_post_action (forum_post_set_if_absent_text)(const char *v);
 forum_post_range (forum_post_range_eq)(int64_t v);
 forum_post_range (forum_post_range_lt)(int64_t v);
 forum_post_range (forum_post_range_le)(int64_t v);
@@ -453,44 +597,66 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_thread_id_le(v_) (forum_post_thread_id_le)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_gt(v_) (forum_post_thread_id_gt)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_ge(v_) (forum_post_thread_id_ge)(DDB_ARG_STRING(v_))
-#define forum_post_thread_id_between(low_, high_) \
-    (forum_post_thread_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_post_thread_id_begins_with(v_) (forum_post_thread_id_begins_with)(DDB_ARG_STRING(v_))
+#define forum_post_thread_id_between(low_, high_) (forum_post_thread_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_post_thread_id_begins_with(prefix_) (forum_post_thread_id_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_post_thread_id_in(values_, n_) (forum_post_thread_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_post_thread_id_contains(v_) (forum_post_thread_id_contains)(DDB_ARG_STRING(v_))
+#define forum_post_thread_id_size_eq(n_) (forum_post_thread_id_size_eq)(DDB_ARG_INT64(n_))
+#define forum_post_thread_id_size_ne(n_) (forum_post_thread_id_size_ne)(DDB_ARG_INT64(n_))
+#define forum_post_thread_id_size_lt(n_) (forum_post_thread_id_size_lt)(DDB_ARG_INT64(n_))
+#define forum_post_thread_id_size_le(n_) (forum_post_thread_id_size_le)(DDB_ARG_INT64(n_))
+#define forum_post_thread_id_size_gt(n_) (forum_post_thread_id_size_gt)(DDB_ARG_INT64(n_))
+#define forum_post_thread_id_size_ge(n_) (forum_post_thread_id_size_ge)(DDB_ARG_INT64(n_))
 #define forum_post_posted_at_eq(v_) (forum_post_posted_at_eq)(DDB_ARG_INT64(v_))
 #define forum_post_posted_at_ne(v_) (forum_post_posted_at_ne)(DDB_ARG_INT64(v_))
 #define forum_post_posted_at_lt(v_) (forum_post_posted_at_lt)(DDB_ARG_INT64(v_))
 #define forum_post_posted_at_le(v_) (forum_post_posted_at_le)(DDB_ARG_INT64(v_))
 #define forum_post_posted_at_gt(v_) (forum_post_posted_at_gt)(DDB_ARG_INT64(v_))
 #define forum_post_posted_at_ge(v_) (forum_post_posted_at_ge)(DDB_ARG_INT64(v_))
-#define forum_post_posted_at_between(low_, high_) \
-    (forum_post_posted_at_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define forum_post_posted_at_between(low_, high_) (forum_post_posted_at_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define forum_post_posted_at_in(values_, n_) (forum_post_posted_at_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
 #define forum_post_by_eq(v_) (forum_post_by_eq)(DDB_ARG_STRING(v_))
 #define forum_post_by_ne(v_) (forum_post_by_ne)(DDB_ARG_STRING(v_))
 #define forum_post_by_lt(v_) (forum_post_by_lt)(DDB_ARG_STRING(v_))
 #define forum_post_by_le(v_) (forum_post_by_le)(DDB_ARG_STRING(v_))
 #define forum_post_by_gt(v_) (forum_post_by_gt)(DDB_ARG_STRING(v_))
 #define forum_post_by_ge(v_) (forum_post_by_ge)(DDB_ARG_STRING(v_))
-#define forum_post_by_between(low_, high_) \
-    (forum_post_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_post_by_begins_with(v_) (forum_post_by_begins_with)(DDB_ARG_STRING(v_))
+#define forum_post_by_between(low_, high_) (forum_post_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_post_by_begins_with(prefix_) (forum_post_by_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_post_by_in(values_, n_) (forum_post_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_post_by_contains(v_) (forum_post_by_contains)(DDB_ARG_STRING(v_))
+#define forum_post_by_size_eq(n_) (forum_post_by_size_eq)(DDB_ARG_INT64(n_))
+#define forum_post_by_size_ne(n_) (forum_post_by_size_ne)(DDB_ARG_INT64(n_))
+#define forum_post_by_size_lt(n_) (forum_post_by_size_lt)(DDB_ARG_INT64(n_))
+#define forum_post_by_size_le(n_) (forum_post_by_size_le)(DDB_ARG_INT64(n_))
+#define forum_post_by_size_gt(n_) (forum_post_by_size_gt)(DDB_ARG_INT64(n_))
+#define forum_post_by_size_ge(n_) (forum_post_by_size_ge)(DDB_ARG_INT64(n_))
 #define forum_post_set_by(v_) (forum_post_set_by)(DDB_ARG_STRING(v_))
+#define forum_post_set_if_absent_by(v_) (forum_post_set_if_absent_by)(DDB_ARG_STRING(v_))
 #define forum_post_text_eq(v_) (forum_post_text_eq)(DDB_ARG_STRING(v_))
 #define forum_post_text_ne(v_) (forum_post_text_ne)(DDB_ARG_STRING(v_))
 #define forum_post_text_lt(v_) (forum_post_text_lt)(DDB_ARG_STRING(v_))
 #define forum_post_text_le(v_) (forum_post_text_le)(DDB_ARG_STRING(v_))
 #define forum_post_text_gt(v_) (forum_post_text_gt)(DDB_ARG_STRING(v_))
 #define forum_post_text_ge(v_) (forum_post_text_ge)(DDB_ARG_STRING(v_))
-#define forum_post_text_between(low_, high_) \
-    (forum_post_text_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define forum_post_text_begins_with(v_) (forum_post_text_begins_with)(DDB_ARG_STRING(v_))
+#define forum_post_text_between(low_, high_) (forum_post_text_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+#define forum_post_text_begins_with(prefix_) (forum_post_text_begins_with)(DDB_ARG_STRING(prefix_))
+#define forum_post_text_in(values_, n_) (forum_post_text_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+#define forum_post_text_contains(v_) (forum_post_text_contains)(DDB_ARG_STRING(v_))
+#define forum_post_text_size_eq(n_) (forum_post_text_size_eq)(DDB_ARG_INT64(n_))
+#define forum_post_text_size_ne(n_) (forum_post_text_size_ne)(DDB_ARG_INT64(n_))
+#define forum_post_text_size_lt(n_) (forum_post_text_size_lt)(DDB_ARG_INT64(n_))
+#define forum_post_text_size_le(n_) (forum_post_text_size_le)(DDB_ARG_INT64(n_))
+#define forum_post_text_size_gt(n_) (forum_post_text_size_gt)(DDB_ARG_INT64(n_))
+#define forum_post_text_size_ge(n_) (forum_post_text_size_ge)(DDB_ARG_INT64(n_))
 #define forum_post_set_text(v_) (forum_post_set_text)(DDB_ARG_STRING(v_))
+#define forum_post_set_if_absent_text(v_) (forum_post_set_if_absent_text)(DDB_ARG_STRING(v_))
 #define forum_post_range_eq(v_) (forum_post_range_eq)(DDB_ARG_INT64(v_))
 #define forum_post_range_lt(v_) (forum_post_range_lt)(DDB_ARG_INT64(v_))
 #define forum_post_range_le(v_) (forum_post_range_le)(DDB_ARG_INT64(v_))
 #define forum_post_range_gt(v_) (forum_post_range_gt)(DDB_ARG_INT64(v_))
 #define forum_post_range_ge(v_) (forum_post_range_ge)(DDB_ARG_INT64(v_))
-#define forum_post_range_between(low_, high_) \
-    (forum_post_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+#define forum_post_range_between(low_, high_) (forum_post_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,612 @@
+/* build_attr.c - attributes of models and maps: types, `of`, options, defaults. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_int.h"
+#include "values.h"
+
+/* ---- types ------------------------------------------------------------------ */
+
+/* The element type of a set; for a list, DOCUMENT until `of` says otherwise; else `t`. */
+static ddbc_type natural_elem_type(ddbc_type t)
+{
+    switch (t) {
+    case DDBC_T_STRING_SET:
+        return DDBC_T_STRING;
+    case DDBC_T_NUMBER_SET:
+        return DDBC_T_DECIMAL;
+    case DDBC_T_BINARY_SET:
+        return DDBC_T_BINARY;
+    case DDBC_T_LIST:
+        return DDBC_T_DOCUMENT;
+    case DDBC_T_STRING:
+    case DDBC_T_INT64:
+    case DDBC_T_DOUBLE:
+    case DDBC_T_BOOL:
+    case DDBC_T_BINARY:
+    case DDBC_T_DECIMAL:
+    case DDBC_T_UTC_DATETIME:
+    case DDBC_T_JSON:
+    case DDBC_T_MAP:
+    case DDBC_T_DOCUMENT:
+    case DDBC_T_NULL:
+    case DDBC_T_TTL:
+    case DDBC_T_VERSION:
+    case DDBC_T_DISCRIMINATOR:
+        break;
+    }
+    return t;
+}
+
+static bool is_set(ddbc_type t)
+{
+    return natural_elem_type(t) != t && t != DDBC_T_LIST;
+}
+
+/* Types that only a model's attribute may have. */
+static bool model_only(ddbc_type t)
+{
+    return t == DDBC_T_TTL || t == DDBC_T_VERSION || t == DDBC_T_DISCRIMINATOR;
+}
+
+/* How the type of `a` is spelled in the schema: the map's name for a map. */
+static const char *type_label(const builder *b, const ddbc_attr *a)
+{
+    if (a->type == DDBC_T_MAP && a->map_index >= 0 && b->maps[a->map_index].name != NULL)
+        return b->maps[a->map_index].name;
+    return ddbc_type_name(a->type);
+}
+
+/* The index of the declared map called `name`, or -1. */
+static int find_map(const builder *b, const char *name)
+{
+    for (size_t i = 0; i < b->n_maps; i++)
+        if (b->maps[i].name != NULL && strcmp(b->maps[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * Resolves a type name: a type of the table (*map = -1), or a declared map
+ * (DDBC_T_MAP, *map = its index). The bare word "map" gives DDBC_T_MAP with
+ * *map = -1. Returns false when `name` is neither.
+ */
+static bool resolve_type_name(const builder *b, const char *name, ddbc_type *t, int *map)
+{
+    *map = -1;
+    if (ddbc_type_from_name(name, t))
+        return true;
+    *t = DDBC_T_MAP;
+    *map = find_map(b, name);
+    return *map >= 0;
+}
+
+/*
+ * Reports `msg` about the type name `got` at `n`, followed by the names a
+ * `type:` (or an `of:` when `elem`) may give: usable types, then the
+ * declared maps, with the closest one when `got` is not empty.
+ */
+static void report_type(builder *b, const ddbc_node *n, bool elem, const char *msg, const char *got)
+{
+    const char **names = calloc(DDBC_TYPE_COUNT + b->n_maps + 1, sizeof *names);
+    if (names == NULL) {
+        bld_out_of_memory(b, n->pos);
+        return;
+    }
+    size_t count = 0;
+    for (int i = 0; i < DDBC_TYPE_COUNT; i++) {
+        ddbc_type t = (ddbc_type)i;
+        if (elem ? ddbc_type_can_be_elem(t) || t == DDBC_T_DOCUMENT : t != DDBC_T_MAP)
+            names[count++] = ddbc_type_name(t);
+    }
+    for (size_t i = 0; i < b->n_maps; i++)
+        names[count++] = b->maps[i].name; /* NULL (out of memory) is skipped */
+    ddb_buf text = DDB_BUF_INIT;
+    ddb_buf_puts(&text, msg);
+    bld_append_choices(&text, got, "valid", bld_string_at, names, count);
+    ddbc_diag_error(b->diag, n->pos, "%s", ddb_buf_cstr(&text));
+    ddb_buf_free(&text);
+    free(names);
+}
+
+/* Reports the bare word "map" used as a type: `what` is "type 'map' of attribute 'x'". */
+static void report_bare_map(builder *b, const ddbc_node *n, const char *what)
+{
+    ddb_buf msg = DDB_BUF_INIT;
+    bld_say(&msg,
+            "%s names no map: declare the map under 'maps' and use its name as the type, or use "
+            "'document' for an untyped map",
+            what);
+    const char *sep = " (declared maps: ";
+    for (size_t i = 0; i < b->n_maps; i++) {
+        if (b->maps[i].name != NULL) {
+            ddb_buf_printf(&msg, "%s%s", sep, b->maps[i].name);
+            sep = ", ";
+        }
+    }
+    if (b->n_maps != 0)
+        ddb_buf_putc(&msg, ')');
+    ddbc_diag_error(b->diag, n->pos, "%s", ddb_buf_cstr(&msg));
+    ddb_buf_free(&msg);
+}
+
+/* Whether `name`, the type of `a`, is usable there; reports why not. Sets a->type. */
+static bool type_usable(builder *b, ddbc_attr *a, const ddbc_node *n, const char *name,
+                        const char *in_map)
+{
+    ddb_buf msg = DDB_BUF_INIT;
+    bool ok = false;
+    if (!resolve_type_name(b, name, &a->type, &a->map_index))
+        report_type(b, n, false,
+                    bld_say(&msg, "unknown type '%s' for attribute '%s'", name, a->name), name);
+    else if (a->type == DDBC_T_MAP && a->map_index < 0)
+        report_bare_map(b, n, bld_say(&msg, "type 'map' of attribute '%s'", a->name));
+    else if (in_map != NULL && model_only(a->type))
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' of map '%s' has type %s; ttl, version and discriminator "
+                        "attributes belong to models, not maps",
+                        a->name, in_map, name);
+    else
+        ok = true;
+    ddb_buf_free(&msg);
+    return ok;
+}
+
+/* `type:` of `a`, in map `in_map` (NULL: in a model). Returns whether it is usable. */
+static bool build_type(builder *b, ddbc_attr *a, const ddbc_node *n, const char *in_map)
+{
+    ddb_buf what = DDB_BUF_INIT;
+    /* `type: null` names the type null, although YAML reads the plain word as a null */
+    const char *name = n->kind == DDBC_NODE_SCALAR && strcmp(n->text, "null") == 0
+                           ? n->text
+                           : bld_get_text(b, n, bld_say(&what, "type of attribute '%s'", a->name));
+    bool ok = name != NULL && type_usable(b, a, n, name, in_map);
+    ddb_buf_free(&what);
+    if (ok)
+        a->elem_type = natural_elem_type(a->type);
+    return ok;
+}
+
+/* Whether `name` (of node `n`) may be the element type of list `a`; reports why not. */
+static bool elem_usable(builder *b, const ddbc_attr *a, const ddbc_node *n, const char *name,
+                        ddbc_type *t, int *map)
+{
+    ddb_buf msg = DDB_BUF_INIT;
+    bool ok = false;
+    if (!resolve_type_name(b, name, t, map))
+        report_type(
+            b, n, true,
+            bld_say(&msg, "unknown element type '%s' for list attribute '%s'", name, a->name),
+            name);
+    else if (*t == DDBC_T_MAP && *map < 0)
+        report_bare_map(b, n, bld_say(&msg, "element type 'map' of list attribute '%s'", a->name));
+    else if (*t == DDBC_T_LIST)
+        ddbc_diag_error(b->diag, n->pos,
+                        "list attribute '%s' cannot be a list of lists (nested typed lists are "
+                        "not supported); use an untyped list ({type: list}), whose elements may "
+                        "be lists",
+                        a->name);
+    else if (*t != DDBC_T_MAP && *t != DDBC_T_DOCUMENT && !ddbc_type_can_be_elem(*t))
+        report_type(b, n, true,
+                    bld_say(&msg, "type '%s' cannot be the element type of list attribute '%s'",
+                            name, a->name),
+                    "");
+    else
+        ok = true;
+    ddb_buf_free(&msg);
+    return ok;
+}
+
+/* `of:` of a typed list: the element type, a scalar type or a map. */
+static void build_of(builder *b, ddbc_attr *a, const ddbc_node *n)
+{
+    if (a->type != DDBC_T_LIST) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "'of' is only for lists, and attribute '%s' has type %s; remove 'of' or "
+                        "write {type: list, of: ...}",
+                        a->name, type_label(b, a));
+        return;
+    }
+    ddb_buf what = DDB_BUF_INIT;
+    const char *name = bld_get_text(b, n, bld_say(&what, "'of' of attribute '%s'", a->name));
+    ddbc_type t;
+    int map;
+    if (name != NULL && elem_usable(b, a, n, name, &t, &map)) {
+        a->elem_type = t;
+        a->elem_map_index = map;
+    }
+    ddb_buf_free(&what);
+}
+
+/* ---- defaults ------------------------------------------------------------- */
+
+/* Why an attribute of type `t` cannot have a default; NULL when it can. */
+static const char *no_default_reason(ddbc_type t)
+{
+    switch (t) {
+    case DDBC_T_STRING:
+    case DDBC_T_INT64:
+    case DDBC_T_DOUBLE:
+    case DDBC_T_BOOL:
+    case DDBC_T_BINARY:
+    case DDBC_T_DECIMAL:
+    case DDBC_T_UTC_DATETIME:
+    case DDBC_T_JSON:
+    case DDBC_T_STRING_SET:
+    case DDBC_T_NUMBER_SET:
+    case DDBC_T_BINARY_SET:
+        return NULL;
+    case DDBC_T_LIST:
+    case DDBC_T_MAP:
+    case DDBC_T_DOCUMENT:
+        return "defaults of lists, maps and documents are not supported";
+    case DDBC_T_NULL:
+        return "its value is always NULL";
+    case DDBC_T_TTL:
+        return "give each item its own expiry time";
+    case DDBC_T_VERSION:
+        return "ddbc manages it (absent until the first write, then incremented)";
+    case DDBC_T_DISCRIMINATOR:
+        return "ddbc sets it from the model's 'discriminator' value";
+    }
+    return NULL;
+}
+
+/* 1-based character number of byte `offset` of UTF-8 `text`. */
+static size_t char_number(const char *text, size_t offset)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < offset; i++)
+        n += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* A DynamoDB number (decimal) in canonical form; reports what is wrong. */
+static bool number_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
+{
+    ddbc_number_check rc =
+        n->plain ? ddbc_number_canonical(n->text, false, out) : DDBC_NUMBER_SYNTAX;
+    switch (rc) {
+    case DDBC_NUMBER_OK:
+        return true;
+    case DDBC_NUMBER_SYNTAX:
+        bld_must_be(b, n, what, "an unquoted decimal number such as 0, -1.5 or 1.25e3");
+        return false;
+    case DDBC_NUMBER_DIGITS:
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s has more than %d significant digits, more than DynamoDB stores", what,
+                        DDBC_NUMBER_MAX_DIGITS);
+        return false;
+    case DDBC_NUMBER_RANGE:
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s is out of DynamoDB's number range (0, or a magnitude from 1E-130 to "
+                        "9.9999999999999999999999999999999999999E+125)",
+                        what);
+        return false;
+    }
+    return false;
+}
+
+/* A utc_datetime in canonical form; reports what is wrong. */
+static bool datetime_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
+{
+    const char *why = ddbc_utc_datetime_canonical(n->text, out);
+    if (why == NULL)
+        return true;
+    ddb_buf shown = DDB_BUF_INIT;
+    ddbc_diag_error(b->diag, n->pos,
+                    "%s must be a UTC date and time such as 2024-01-02T03:04:05.000006+0000, not "
+                    "%s: %s",
+                    what, bld_describe(&shown, n), why);
+    ddb_buf_free(&shown);
+    return false;
+}
+
+/* JSON text, kept as written; reports where it is not valid JSON. */
+static bool json_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
+{
+    size_t at;
+    const char *why = ddbc_json_check(n->text, n->len, &at);
+    if (why == NULL) {
+        ddb_buf_puts(out, n->text);
+        return true;
+    }
+    ddbc_diag_error(b->diag, n->pos,
+                    "%s must be JSON text (quote it in YAML, e.g. '{\"a\": [1, 2]}'), but at "
+                    "character %zu: %s",
+                    what, char_number(n->text, at), why);
+    return false;
+}
+
+/*
+ * Validates scalar `n` (not null) as a value of type `t` and appends its
+ * canonical text (see ddbc_attr.default_text) to `out`. Reports
+ * "<what> must be ..." and returns false when invalid.
+ */
+static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char *what,
+                         ddb_buf *out)
+{
+    ddb_buf raw = DDB_BUF_INIT;
+    const char *valid = NULL;
+    long long i;
+    bool flag;
+    switch (t) {
+    case DDBC_T_STRING:
+        ddb_buf_puts(out, n->text);
+        break;
+    case DDBC_T_INT64:
+        if (bld_parse_int64(n, &i))
+            ddb_buf_printf(out, "%lld", i);
+        else
+            valid = "a decimal integer from -9223372036854775808 to 9223372036854775807";
+        break;
+    case DDBC_T_DOUBLE:
+        if (n->plain && ddbc_number_canonical(n->text, true, NULL) == DDBC_NUMBER_OK)
+            ddb_buf_puts(out, n->text + (n->text[0] == '+'));
+        else
+            valid = "a finite decimal number in DynamoDB's range (0, or a magnitude from 1e-130 "
+                    "to below 1e126), such as 0, -1.5 or 2e10";
+        break;
+    case DDBC_T_BOOL:
+        if (bld_parse_bool(n, &flag))
+            ddb_buf_puts(out, flag ? "true" : "false");
+        else
+            valid = "true or false";
+        break;
+    case DDBC_T_BINARY:
+        if (ddb_base64_decode(&raw, n->text, n->len) == 0)
+            ddb_base64_encode(out, (const unsigned char *)ddb_buf_cstr(&raw), raw.len);
+        else
+            valid = "base64 (standard alphabet, '=' padding, no spaces) such as \"AAEC\"";
+        break;
+    case DDBC_T_DECIMAL:
+        ddb_buf_free(&raw);
+        return number_value(b, n, what, out);
+    case DDBC_T_UTC_DATETIME:
+        ddb_buf_free(&raw);
+        return datetime_value(b, n, what, out);
+    case DDBC_T_JSON:
+        ddb_buf_free(&raw);
+        return json_value(b, n, what, out);
+    case DDBC_T_STRING_SET: /* not scalars: callers never get here */
+    case DDBC_T_NUMBER_SET:
+    case DDBC_T_BINARY_SET:
+    case DDBC_T_LIST:
+    case DDBC_T_MAP:
+    case DDBC_T_DOCUMENT:
+    case DDBC_T_NULL:
+    case DDBC_T_TTL:
+    case DDBC_T_VERSION:
+    case DDBC_T_DISCRIMINATOR:
+        valid = "a value of a scalar type";
+        break;
+    }
+    if (valid != NULL)
+        bld_must_be(b, n, what, valid);
+    ddb_buf_free(&raw);
+    return valid == NULL;
+}
+
+/*
+ * Checks that `n` is a scalar with a value; otherwise reports, for `what`
+ * (e.g. "default of attribute 'x'"), that it is null or not a scalar.
+ */
+static bool scalar_given(builder *b, const ddbc_node *n, const char *what, const char *null_hint)
+{
+    if (n->kind == DDBC_NODE_SCALAR && ddbc_node_is_null(n)) {
+        ddbc_diag_error(b->diag, n->pos, "%s is null; %s", what, null_hint);
+        return false;
+    }
+    if (n->kind != DDBC_NODE_SCALAR) {
+        bld_must_be(b, n, what, "a scalar");
+        return false;
+    }
+    return true;
+}
+
+/* Stores the canonical text of set element `k` in items[k] unless it repeats an earlier one. */
+static bool set_element(builder *b, ddbc_type elem, const ddbc_node *set, size_t k,
+                        const char *what, char **items)
+{
+    ddb_buf ewhat = DDB_BUF_INIT, text = DDB_BUF_INIT;
+    const ddbc_node *n = set->items[k];
+    bld_say(&ewhat, "element %zu of the %s", k + 1, what);
+    bool ok = scalar_given(b, n, ddb_buf_cstr(&ewhat), "a set cannot hold null") &&
+              scalar_value(b, elem, n, ddb_buf_cstr(&ewhat), &text);
+    for (size_t i = 0; ok && i < k; i++) {
+        if (items[i] != NULL && strcmp(items[i], ddb_buf_cstr(&text)) == 0) {
+            ddbc_pos was = set->items[i]->pos;
+            ddbc_diag_error(b->diag, n->pos,
+                            "%s equals element %zu (%d:%d); the elements of a set are unique",
+                            ddb_buf_cstr(&ewhat), i + 1, was.line, was.col);
+            ok = false;
+        }
+    }
+    if (ok && (items[k] = ddb_buf_steal(&text, NULL)) == NULL)
+        bld_out_of_memory(b, n->pos);
+    ddb_buf_free(&ewhat);
+    ddb_buf_free(&text);
+    return ok && items[k] != NULL;
+}
+
+/* The default of a set: a non-empty sequence of distinct valid elements. */
+static void build_set_default(builder *b, ddbc_attr *a, const ddbc_node *n, const char *what)
+{
+    if (!bld_expect_kind(b, n, DDBC_NODE_SEQUENCE, what, "[a, b]"))
+        return;
+    if (n->n_items == 0) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s is an empty set, which DynamoDB cannot store; remove the default (an "
+                        "absent set reads as empty)",
+                        what);
+        return;
+    }
+    char **items = calloc(n->n_items, sizeof *items);
+    if (items == NULL) {
+        bld_out_of_memory(b, n->pos);
+        return;
+    }
+    bool ok = true;
+    for (size_t k = 0; k < n->n_items; k++)
+        ok = set_element(b, a->elem_type, n, k, what, items) && ok;
+    if (ok) {
+        a->default_items = items;
+        a->n_default_items = n->n_items;
+        a->has_default = true;
+        return;
+    }
+    for (size_t k = 0; k < n->n_items; k++)
+        free(items[k]);
+    free(items);
+}
+
+/* `default` or `default_for_new` (`key`) of `a`, given as `n`. */
+static void build_default(builder *b, ddbc_attr *a, const ddbc_node *n, const char *key)
+{
+    ddb_buf what = DDB_BUF_INIT, text = DDB_BUF_INIT;
+    const char *why = no_default_reason(a->type);
+    if (why != NULL) {
+        ddbc_diag_error(b->diag, n->pos, "%s attribute '%s' cannot have a %s: %s", type_label(b, a),
+                        a->name, key, why);
+    } else if (is_set(a->type)) {
+        build_set_default(
+            b, a, n, bld_say(&what, "%s of %s attribute '%s'", key, type_label(b, a), a->name));
+    } else if (scalar_given(b, n, bld_say(&what, "%s of attribute '%s'", key, a->name),
+                            "to allow a missing value, remove the default and set null: true") &&
+               scalar_value(
+                   b, a->type, n,
+                   bld_say(&what, "%s of %s attribute '%s'", key, type_label(b, a), a->name),
+                   &text)) {
+        a->default_text = ddb_buf_steal(&text, NULL);
+        a->has_default = a->default_text != NULL;
+        if (a->default_text == NULL)
+            bld_out_of_memory(b, n->pos);
+    }
+    ddb_buf_free(&what);
+    ddb_buf_free(&text);
+}
+
+/* ---- attributes ------------------------------------------------------------- */
+
+/* Reports `null: true` (at `n`) on a type that is always present. */
+static void check_nullable(builder *b, const ddbc_attr *a, const ddbc_node *n)
+{
+    if (a->type == DDBC_T_VERSION)
+        ddbc_diag_error(b->diag, n->pos,
+                        "version attribute '%s' cannot be nullable: ddbc writes it with every "
+                        "item (remove 'null: true')",
+                        a->name);
+    else if (a->type == DDBC_T_DISCRIMINATOR)
+        ddbc_diag_error(b->diag, n->pos,
+                        "discriminator attribute '%s' cannot be nullable: every item stores the "
+                        "discriminator value of its model (remove 'null: true')",
+                        a->name);
+}
+
+enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF };
+static const field attr_fields[] = {
+    [A_TYPE] = {"type", FIELD_REQUIRED},
+    [A_NULL] = {"null", FIELD_OPTIONAL},
+    [A_DEFAULT] = {"default", FIELD_OPTIONAL},
+    [A_DEFAULT_FOR_NEW] = {"default_for_new", FIELD_OPTIONAL},
+    [A_ATTR_NAME] = {"attr_name", FIELD_OPTIONAL},
+    [A_DOC] = {"doc", FIELD_OPTIONAL},
+    [A_OF] = {"of", FIELD_OPTIONAL},
+    {"s3", FIELD_LATER},
+    {"encrypt", FIELD_LATER},
+    {"compress", FIELD_LATER},
+};
+
+/* Both defaults, which exclude each other. */
+static void build_defaults(builder *b, ddbc_attr *a, const ddbc_node *const *v)
+{
+    if (v[A_DEFAULT] != NULL && v[A_DEFAULT_FOR_NEW] != NULL)
+        ddbc_diag_error(b->diag, v[A_DEFAULT_FOR_NEW]->pos,
+                        "attribute '%s' has both 'default' and 'default_for_new'; keep one "
+                        "(default_for_new applies only when an item is created)",
+                        a->name);
+    else if (v[A_DEFAULT] != NULL)
+        build_default(b, a, v[A_DEFAULT], "default");
+    else if (v[A_DEFAULT_FOR_NEW] != NULL) {
+        build_default(b, a, v[A_DEFAULT_FOR_NEW], "default_for_new");
+        a->default_for_new = a->has_default;
+    }
+}
+
+static void build_attr(builder *b, ddbc_attr *a, const ddbc_pair *decl, const char *in_map)
+{
+    a->name = bld_own(b, decl->key->text, decl->key->pos);
+    a->pos = a->attr_name_pos = decl->key->pos;
+    a->map_index = a->elem_map_index = -1;
+    ddb_buf owner = DDB_BUF_INIT, what = DDB_BUF_INIT;
+    bld_say(&owner, "attribute '%s'", decl->key->text);
+    if (a->name == NULL ||
+        !bld_expect_kind(b, decl->value, DDBC_NODE_MAPPING, ddb_buf_cstr(&owner), "{type: string}"))
+        goto done;
+    const ddbc_node *v[BLD_LEN(attr_fields)] = {0};
+    bld_match_fields(b, decl->value, attr_fields, BLD_LEN(attr_fields), ddb_buf_cstr(&owner),
+                     a->pos, v);
+    bool typed = v[A_TYPE] != NULL && build_type(b, a, v[A_TYPE], in_map);
+    if (v[A_OF] != NULL && typed)
+        build_of(b, a, v[A_OF]);
+    if (v[A_NULL] != NULL)
+        bld_get_bool(b, v[A_NULL], bld_say(&what, "'null' of attribute '%s'", a->name),
+                     &a->nullable);
+    if (typed && a->nullable)
+        check_nullable(b, a, v[A_NULL]);
+    if (typed)
+        build_defaults(b, a, v);
+    if (v[A_ATTR_NAME] != NULL) {
+        a->attr_name_pos = v[A_ATTR_NAME]->pos;
+        a->attr_name = bld_get_string(b, v[A_ATTR_NAME],
+                                      bld_say(&what, "'attr_name' of attribute '%s'", a->name));
+    } else {
+        a->attr_name = bld_own(b, a->name, a->pos);
+    }
+    if (v[A_DOC] != NULL)
+        a->doc = bld_get_string(b, v[A_DOC], bld_say(&what, "'doc' of attribute '%s'", a->name));
+done:
+    ddb_buf_free(&owner);
+    ddb_buf_free(&what);
+}
+
+void bld_attrs(builder *b, const ddbc_node *n, const char *map, const char *what, bool may_be_empty,
+               ddbc_attr **attrs, size_t *n_attrs)
+{
+    if (!bld_expect_kind(b, n, DDBC_NODE_MAPPING, what, "{forum: {type: string}}"))
+        return;
+    if (n->n_pairs == 0) {
+        if (!may_be_empty)
+            ddbc_diag_error(b->diag, n->pos, "%s is empty; declare at least %s", what,
+                            map != NULL ? "one attribute" : "the key attributes");
+        return;
+    }
+    *attrs = calloc(n->n_pairs, sizeof **attrs);
+    if (*attrs == NULL) {
+        bld_out_of_memory(b, n->pos);
+        return;
+    }
+    for (size_t i = 0; i < n->n_pairs; i++)
+        build_attr(b, &(*attrs)[(*n_attrs)++], &n->pairs[i], map);
+}
+
+void bld_copy_attr(builder *b, ddbc_attr *dst, const ddbc_attr *src)
+{
+    *dst = *src;
+    dst->name = bld_own_opt(b, src->name, src->pos);
+    dst->attr_name = bld_own_opt(b, src->attr_name, src->pos);
+    dst->default_text = bld_own_opt(b, src->default_text, src->pos);
+    dst->doc = bld_own_opt(b, src->doc, src->pos);
+    dst->default_items = NULL;
+    dst->n_default_items = 0;
+    if (src->n_default_items == 0)
+        return;
+    dst->default_items = calloc(src->n_default_items, sizeof *dst->default_items);
+    if (dst->default_items == NULL) {
+        bld_out_of_memory(b, src->pos);
+        return;
+    }
+    dst->n_default_items = src->n_default_items;
+    for (size_t k = 0; k < src->n_default_items; k++)
+        dst->default_items[k] = bld_own(b, src->default_items[k], src->pos);
+}

@@ -1,0 +1,11 @@
+/* compile-fail: IN over an array of the wrong element type */
+#include "forum.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    const double values[] = {1.5, 2.5};
+    forum_thread_cond c = forum_thread_views_in(values, 2);
+    forum_thread_cond_free(c);
+}
