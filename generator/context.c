@@ -977,7 +977,40 @@ static const char *projection_enum(ddbc_projection p)
     return "DDB_INDEX_ALL";
 }
 
-static tmpl_value *indexes_value(builder *b, const ddbc_model *m)
+/* Typed access to one index: functions `<model>_<index>_<verb>` and key-range
+ * builders of type `<model>_<index>_range`. */
+static void index_access(builder *b, tmpl_value *d, const ddbc_model *m, const ddbc_index *ix,
+                         const walk *model_walk)
+{
+    const ddbc_attr *h = &m->attrs[ix->hash_key];
+    ddb_buf c = DDB_BUF_INIT, text = DDB_BUF_INIT;
+    ddb_buf_printf(&c, "%s_%s", model_walk->owner, ix->name);
+    put_str(b, d, "c", ddb_buf_cstr(&c));
+    upper_into(&text, ddb_buf_cstr(&c));
+    put_buf(b, d, "C", &text);
+    ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
+    put_buf(b, d, "hash_param", &text);
+    put_str(b, d, "hash_name", h->name);
+    put_str(b, d, "hash_gate", type_info_of(h->type).gate);
+    static const char *const verbs[] = {"range", "query", "scan", "query_page", "scan_page", "count"};
+    for (size_t i = 0; i < COUNT(verbs); i++) {
+        ddb_buf_printf(&text, "%s_%s", ddb_buf_cstr(&c), verbs[i]);
+        add_symbol(&b->syms, ix->pos, ddb_buf_cstr(&text));
+        ddb_buf_reset(&text);
+    }
+    if (ix->range_key >= 0) {
+        walk w = *model_walk;
+        w.owner = ddb_buf_cstr(&c);
+        ddbc_pos saved = b->pos;
+        b->pos = ix->pos;
+        range_builders(&w, &m->attrs[ix->range_key], ix->range_key);
+        b->pos = saved;
+    }
+    ddb_buf_free(&c);
+    ddb_buf_free(&text);
+}
+
+static tmpl_value *indexes_value(builder *b, const ddbc_model *m, const walk *model_walk)
 {
     tmpl_value *list = tmpl_list();
     ddb_buf text = DDB_BUF_INIT;
@@ -999,6 +1032,8 @@ static tmpl_value *indexes_value(builder *b, const ddbc_model *m)
         }
         put_buf(b, d, "include", &text);
         put(b, d, "n_include", tmpl_int((long long)ix->n_include));
+        put(b, d, "position", tmpl_int((long long)i));
+        index_access(b, d, m, ix, model_walk);
         push(b, list, d);
     }
     ddb_buf_free(&text);
@@ -1046,7 +1081,7 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
     }
     put(b, md, "keep_unknown", tmpl_bool(m->keep_unknown));
     put_str(b, md, "stream", stream_enum(m->stream));
-    put(b, md, "indexes", indexes_value(b, m));
+
     put(b, md, "fields", fields_value(b, m->attrs, m->n_attrs, m->hash_key, m->range_key));
     put(b, md, "defaults", default_lines(b, m->attrs, m->n_attrs, m->discriminator_value));
     ddb_buf_printf(&fields, "%s_fields", ddb_buf_cstr(&c));
@@ -1054,6 +1089,7 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
     walk_attrs(&w, m->attrs, m->n_attrs, m->hash_key, m->range_key);
     if (m->range_key >= 0)
         range_builders(&w, &m->attrs[m->range_key], m->range_key);
+    put(b, md, "indexes", indexes_value(b, m, &w));
     put(b, md, "builders", builders);
     key_strings(b, md, m);
     ddb_buf_free(&text);

@@ -618,6 +618,7 @@ static int set_from_av(ddb_ftype type, const ddb_av *av, void *dst)
             return rc;
         }
     }
+    value_clear(NULL, type, dst); /* e.g. a default set */
     if (binary)
         *(ddb_binset *)dst = (ddb_binset){items, n};
     else
@@ -649,6 +650,7 @@ static int list_from_av(const ddb_field *f, const ddb_av *av, void *dst)
             return rc;
         }
     }
+    value_clear(f, DDB_FT_LIST, dst);
     ddb_list list = {items, n};
     memcpy(dst, &list, sizeof list);
     return 0;

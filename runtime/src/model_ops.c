@@ -136,22 +136,84 @@ int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_con
 
 /* ------------------------------------------------------------ tables */
 
+/* Adds the attribute definition of field `fi` unless it is there already. */
+static void add_definition(const ddb_model *m, int fi, ddb_attribute_definition *defs, size_t *n)
+{
+    const ddb_field *f = &m->fields[fi];
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp(defs[i].name, f->attr) == 0)
+            return;
+    }
+    defs[(*n)++] = (ddb_attribute_definition){f->attr, ddb_field_av_type(f)};
+}
+
+/* The CreateTable description of index `ix`. */
+static ddb_secondary_index secondary_index(const ddb_model *m, const ddb_index *ix)
+{
+    ddb_secondary_index si = {0};
+    si.name = ix->name;
+    si.key.hash_key = m->fields[ix->hash_key].attr;
+    si.key.range_key = ix->range_key >= 0 ? m->fields[ix->range_key].attr : NULL;
+    si.projection.type = ix->projection == DDB_INDEX_KEYS_ONLY ? DDB_PROJECTION_KEYS_ONLY
+                         : ix->projection == DDB_INDEX_INCLUDE ? DDB_PROJECTION_INCLUDE
+                                                               : DDB_PROJECTION_ALL;
+    si.projection.non_key_attributes = ix->include;
+    si.projection.n_non_key_attributes = ix->n_include;
+    if (ix->global && m->billing == DDB_BILLING_PROVISIONED) {
+        si.throughput.read_capacity_units = ix->read_capacity != 0 ? ix->read_capacity : m->read_capacity;
+        si.throughput.write_capacity_units = ix->write_capacity != 0 ? ix->write_capacity : m->write_capacity;
+    }
+    return si;
+}
+
+/* Enables TTL on the model's ttl field (after the table is ACTIVE). */
+static int enable_ttl(ddb_client *client, const ddb_model *m)
+{
+    ddb_update_ttl_input in = DDB_UPDATE_TTL_INPUT_INIT;
+    in.table_name = m->table;
+    in.attribute_name = m->fields[m->ttl_field].attr;
+    in.enabled = true;
+    ddb_ttl_output out;
+    int rc = ddb_update_time_to_live(client, &in, &out);
+    ddb_ttl_output_free(&out);
+    return rc;
+}
+
 int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
 {
     ddb_client *client = ddb_model_client_for(m);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "CreateTable", m);
-    const ddb_field *h = &m->fields[m->hash_key];
-    const ddb_field *r = m->range_key >= 0 ? &m->fields[m->range_key] : NULL;
-    ddb_attribute_definition defs[2] = {{h->attr, ddb_field_av_type(h)}, {NULL, DDB_AV_NULL}};
-    if (r != NULL)
-        defs[1] = (ddb_attribute_definition){r->attr, ddb_field_av_type(r)};
+    size_t n_ix = m->n_indexes;
+    ddb_attribute_definition *defs = calloc(2 + 2 * n_ix, sizeof *defs);
+    ddb_secondary_index *gsis = calloc(n_ix + 1, sizeof *gsis), *lsis = calloc(n_ix + 1, sizeof *lsis);
+    if (defs == NULL || gsis == NULL || lsis == NULL) {
+        free(defs);
+        free(gsis);
+        free(lsis);
+        return ddb_model_with_context(ddb_error_set(DDB_ENOMEM, "out of memory"), "CreateTable", m);
+    }
     ddb_create_table_input in = DDB_CREATE_TABLE_INPUT_INIT;
+    add_definition(m, m->hash_key, defs, &in.n_attribute_definitions);
+    if (m->range_key >= 0)
+        add_definition(m, m->range_key, defs, &in.n_attribute_definitions);
+    for (size_t i = 0; i < n_ix; i++) {
+        const ddb_index *ix = &m->indexes[i];
+        add_definition(m, ix->hash_key, defs, &in.n_attribute_definitions);
+        if (ix->range_key >= 0)
+            add_definition(m, ix->range_key, defs, &in.n_attribute_definitions);
+        if (ix->global)
+            gsis[in.n_global_indexes++] = secondary_index(m, ix);
+        else
+            lsis[in.n_local_indexes++] = secondary_index(m, ix);
+    }
     in.table_name = m->table;
     in.attribute_definitions = defs;
-    in.n_attribute_definitions = r != NULL ? 2 : 1;
-    in.key_schema.hash_key = h->attr;
-    in.key_schema.range_key = r != NULL ? r->attr : NULL;
+    in.key_schema.hash_key = m->fields[m->hash_key].attr;
+    in.key_schema.range_key = m->range_key >= 0 ? m->fields[m->range_key].attr : NULL;
+    in.global_indexes = gsis;
+    in.local_indexes = lsis;
+    in.stream = (ddb_stream_view)m->stream;
     if (m->billing == DDB_BILLING_PROVISIONED) {
         in.billing_mode = DDB_BILLING_MODE_PROVISIONED;
         in.throughput.read_capacity_units = m->read_capacity;
@@ -162,8 +224,15 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
     ddb_table_output out;
     int rc = ddb_create_table(client, &in, &out);
     ddb_table_output_free(&out);
-    if (rc == 0 && opts != NULL && opts->wait)
-        rc = ddb_wait_table_active(client, m->table, opts->timeout_ms != 0 ? opts->timeout_ms : 60000);
+    free(defs);
+    free(gsis);
+    free(lsis);
+    bool wait = (opts != NULL && opts->wait) || m->ttl_field >= 0; /* TTL needs an ACTIVE table */
+    long timeout = opts != NULL && opts->timeout_ms != 0 ? opts->timeout_ms : 60000;
+    if (rc == 0 && wait)
+        rc = ddb_wait_table_active(client, m->table, timeout);
+    if (rc == 0 && m->ttl_field >= 0)
+        rc = enable_ttl(client, m);
     return ddb_model_with_context(rc, "CreateTable", m);
 }
 

@@ -484,8 +484,9 @@ static int read_embedded_json(walk *w, const ddb_jnode *n, ddb_av **out)
     return rc;
 }
 
-/* A scalar stored as `want` (S, N, B, BOOL, NULL), checked for `type`. */
-static int read_scalar(walk *w, ddb_ftype type, ddb_av_type want, const ddb_jnode *n, ddb_av **out)
+/* read_scalar without the clean-up. */
+static int read_scalar_checked(walk *w, ddb_ftype type, ddb_av_type want, const ddb_jnode *n,
+                               ddb_av **out)
 {
     int rc;
     bool b = false;
@@ -533,6 +534,18 @@ static int read_scalar(walk *w, ddb_ftype type, ddb_av_type want, const ddb_jnod
         break;
     }
     return path_error(w, DDB_EINVAL, "field type %d is not a scalar", (int)type);
+}
+
+/* A scalar stored as `want` (S, N, B, BOOL, NULL), checked for `type`;
+ * *out is NULL on failure. */
+static int read_scalar(walk *w, ddb_ftype type, ddb_av_type want, const ddb_jnode *n, ddb_av **out)
+{
+    int rc = read_scalar_checked(w, type, want, n, out);
+    if (rc != 0) {
+        ddb_av_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* The set element type stored in a set of `want`. */
@@ -589,9 +602,11 @@ static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av *
         ddb_av *v = NULL;
         rc = f != NULL ? read_value(w, f, f->type, k, &v) : read_untyped(w, k, &v);
         size_t before = ddb_av_len(map);
-        if (rc == 0 && (rc = ddb_av_map_set_len(map, name, len, v)) != 0)
+        if (rc != 0)
+            ddb_av_free(v);
+        else if ((rc = ddb_av_map_set_len(map, name, len, v)) != 0)
             rc = path_wrap(w, rc);
-        else if (rc == 0 && ddb_av_len(map) == before)
+        else if (ddb_av_len(map) == before)
             rc = path_error(w, DDB_EINVAL, "the member appears twice");
         path_restore(w, mark);
     }

@@ -12,7 +12,7 @@ static const struct {
 } key_schemas[] = {
     {"BatchItem", {"sku", NULL}},
     {"BatchOrder", {"customer", "line"}},
-    {"VDoc", {"id", NULL}},
+    {"BatchDoc", {"id", NULL}},
 };
 
 static const char *const *table_keys(const char *table)

@@ -1,11 +1,10 @@
 /*
  * test_batch.c - batch writer/getter and transactions without a network.
  *
- * Models come from tests/batch/shop.yaml (generated at build time) plus a
- * hand-written descriptor with a version field (test_vdoc) for optimistic
- * locking. Requests go to fake_ddb (an in-memory DynamoDB behind the
- * transport seam); backoff sleeps go through the client's retry hooks and
- * are recorded, not slept.
+ * Models come from tests/batch/shop.yaml, generated at build time
+ * (shop_doc has a version attribute: optimistic locking). Requests go to
+ * fake_ddb, an in-memory DynamoDB behind the transport seam; backoff
+ * sleeps go through the client's retry hooks and are recorded, not slept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,29 +40,6 @@ static void record_sleep(void *ctx, uint32_t ms)
     n_sleeps++;
 }
 
-/* A model with a version field, written by hand (the generator does not
- * emit `version` yet). */
-typedef struct vdoc {
-    char *id;
-    char *body;
-    int64_t version;
-} vdoc;
-
-static ddb_conn_slot vdoc_slot;
-static const ddb_field vdoc_fields[] = {
-    {.name = "id", .attr = "id", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
-     .offset = offsetof(vdoc, id), .has_offset = DDB_NO_PRESENCE},
-    {.name = "body", .attr = "body", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
-     .offset = offsetof(vdoc, body), .has_offset = DDB_NO_PRESENCE},
-    {.name = "version", .attr = "version", .type = DDB_FT_VERSION, .offset = offsetof(vdoc, version),
-     .has_offset = DDB_NO_PRESENCE},
-};
-static const ddb_model vdoc_model = {
-    .name = "test_vdoc", .table = "VDoc", .size = sizeof(vdoc), .fields = vdoc_fields,
-    .n_fields = 3, .hash_key = 0, .range_key = -1, .slot = &vdoc_slot, .version_field = 2,
-    .ttl_field = -1, .unknown_offset = DDB_NO_PRESENCE, .discriminator_field = -1,
-};
-
 static int setup(void **state)
 {
     (void)state;
@@ -83,7 +59,7 @@ static int setup(void **state)
         return -1;
     shop_item_use_client(client);
     shop_order_use_client(client);
-    ddb_model_use_client(&vdoc_model, client);
+    shop_doc_use_client(client);
     return 0;
 }
 
@@ -92,7 +68,7 @@ static int teardown(void **state)
     (void)state;
     shop_item_use_client(NULL);
     shop_order_use_client(NULL);
-    ddb_model_use_client(&vdoc_model, NULL);
+    shop_doc_use_client(NULL);
     ddb_client_free(client);
     fake_free(&fake);
     ddb_ops_thread_cleanup();
@@ -474,18 +450,18 @@ static void test_writer_and_versions(void **state)
     (void)state;
     ddb_batch_writer *w;
     ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
-    vdoc d = {.id = "v1", .body = NULL, .version = 3};
-    assert_int_equal(ddb_batch_put(w, &vdoc_model, &d), DDB_EINVAL);
+    shop_doc d = {.id = "v1", .body = NULL, .version = 3};
+    assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("version attribute");
-    assert_int_equal(ddb_batch_delete(w, &vdoc_model, &d), DDB_EINVAL);
+    assert_int_equal(ddb_batch_delete(w, &shop_doc_model, &d), DDB_EINVAL);
     ddb_batch_writer_free(w);
 
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.ignore_versions = true;
     ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
-    ASSERT_OK(ddb_batch_put(w, &vdoc_model, &d));
+    ASSERT_OK(ddb_batch_put(w, &shop_doc_model, &d));
     ASSERT_OK(ddb_batch_flush(w));
-    json_t *stored = fake_get(&fake, "VDoc", "{\"id\":{\"S\":\"v1\"}}");
+    json_t *stored = fake_get(&fake, "BatchDoc", "{\"id\":{\"S\":\"v1\"}}");
     assert_string_equal(json_string_value(json_object_get(json_object_get(stored, "version"), "N")), "3");
     assert_int_equal(d.version, 3); /* written as is, not bumped */
     ddb_batch_writer_free(w);
@@ -941,13 +917,13 @@ static void test_txn_versions(void **state)
     (void)state;
     ddb_txn *t;
     ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    vdoc fresh = {.id = "new", .body = "b", .version = 0};
-    vdoc seen = {.id = "old", .body = "b", .version = 3};
-    vdoc doomed = {.id = "bye", .body = NULL, .version = 7};
-    ASSERT_OK(ddb_txn_put(t, &vdoc_model, &fresh, NULL));
-    ASSERT_OK(ddb_txn_update(t, &vdoc_model, &seen, ddb_update_set("body", ddb_av_s("c")), NULL));
-    ASSERT_OK(ddb_txn_delete(t, &vdoc_model, &doomed, NULL));
-    ASSERT_OK(ddb_txn_check(t, &vdoc_model, &(vdoc){.id = "chk", .version = 5}, ddb_cond_exists("id")));
+    shop_doc fresh = {.id = "new", .body = "b", .version = 0};
+    shop_doc seen = {.id = "old", .body = "b", .version = 3};
+    shop_doc doomed = {.id = "bye", .body = NULL, .version = 7};
+    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &fresh, NULL));
+    ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &seen, ddb_update_set("body", ddb_av_s("c")), NULL));
+    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &doomed, NULL));
+    ASSERT_OK(ddb_txn_check(t, &shop_doc_model, &(shop_doc){.id = "chk", .version = 5}, ddb_cond_exists("id")));
 
     fake.cancel_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#TransactionCanceledException\","
                        "\"message\":\"cancelled\",\"CancellationReasons\":[{\"Code\":\"None\"},"

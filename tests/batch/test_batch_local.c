@@ -45,8 +45,10 @@ static int setup(void **state)
     }
     shop_item_use_client(client);
     shop_order_use_client(client);
+    shop_doc_use_client(client);
     ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
-    if (shop_item_create_table(&wait) != 0 || shop_order_create_table(&wait) != 0) {
+    if (shop_item_create_table(&wait) != 0 || shop_order_create_table(&wait) != 0 ||
+        shop_doc_create_table(&wait) != 0) {
         char line[2048];
         fprintf(stderr, "create_table: %s\n", ddb_error_format(ddb_last_error(), line, sizeof line));
         return -1;
@@ -60,8 +62,10 @@ static int teardown(void **state)
     ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
     int rc = shop_item_delete_table(&wait);
     rc |= shop_order_delete_table(&wait);
+    rc |= shop_doc_delete_table(&wait);
     shop_item_use_client(NULL);
     shop_order_use_client(NULL);
+    shop_doc_use_client(NULL);
     ddb_client_free(client);
     ddb_ops_thread_cleanup();
     return rc;
@@ -470,6 +474,67 @@ static void test_txn_100_actions_and_transact_get(void **state)
     ddb_txn_getter_free(g);
 }
 
+/* Optimistic locking inside transactions, against the real conditions. */
+static void test_txn_versions(void **state)
+{
+    (void)state;
+    shop_doc d;
+    shop_doc_init(&d);
+    d.id = ddb_strdup("vd");
+    d.body = ddb_strdup("first");
+    ddb_txn *t;
+    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &d, NULL));
+    ASSERT_OK(ddb_txn_commit(t));
+    ddb_txn_free(t);
+    assert_true(d.version == 1);
+
+    /* a stale copy (never saved: version 0) cannot overwrite it */
+    shop_doc stale;
+    shop_doc_init(&stale);
+    stale.id = ddb_strdup("vd");
+    stale.body = ddb_strdup("stale");
+    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &stale, NULL));
+    assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
+    assert_int_equal(ddb_txn_reason(t, 0)->code, DDB_ECONDITION);
+    assert_true(stale.version == 0);
+    ddb_txn_free(t);
+
+    /* the current copy updates it: version 2, in the table and in d */
+    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &d, shop_doc_set_body("second").p, NULL));
+    ASSERT_OK(ddb_txn_commit(t));
+    ddb_txn_free(t);
+    assert_true(d.version == 2);
+    shop_doc got;
+    shop_doc_init(&got);
+    ASSERT_OK(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}));
+    assert_true(got.version == 2);
+    assert_string_equal(got.body, "second");
+
+    /* delete: the stale version is refused, the current one deletes */
+    stale.version = 1;
+    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &stale, NULL));
+    assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
+    ddb_txn_free(t);
+    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &got, NULL));
+    ASSERT_OK(ddb_txn_commit(t));
+    ddb_txn_free(t);
+    assert_int_equal(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}), DDB_ENOTFOUND);
+
+    /* batch writes cannot check versions: refused unless asked for */
+    ddb_batch_writer *w;
+    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
+    ddb_batch_writer_free(w);
+    shop_doc_clear(&got);
+    shop_doc_clear(&stale);
+    shop_doc_clear(&d);
+}
+
 /* Writers in parallel threads sharing one client. */
 typedef struct job {
     size_t first;
@@ -535,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_txn_cancelled_third_of_four),
         cmocka_unit_test(test_txn_idempotency_token),
         cmocka_unit_test(test_txn_100_actions_and_transact_get),
+        cmocka_unit_test(test_txn_versions),
         cmocka_unit_test(test_parallel_writers_share_a_client),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

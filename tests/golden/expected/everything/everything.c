@@ -137,6 +137,40 @@ int (gold_item_next)(ddb_iter *it, gold_item *out)
     return ddb_iter_next(it, out);
 }
 
+int (gold_item_query_page)(gold_item *items, size_t max_items, ddb_page *page, const char *pk,
+    gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts)
+{
+    return ddb_model_query_page(items, max_items, page, &gold_item_model, NULL, &pk, range.p,
+                                filter.p, opts);
+}
+
+int (gold_item_scan_page)(gold_item *items, size_t max_items, ddb_page *page, gold_item_cond filter,
+    const ddb_scan_opts *opts)
+{
+    return ddb_model_scan_page(items, max_items, page, &gold_item_model, NULL, filter.p, opts);
+}
+
+int (gold_item_count)(int64_t *out, const char *pk, gold_item_range range, gold_item_cond filter,
+    const ddb_query_opts *opts)
+{
+    return ddb_model_count(out, &gold_item_model, NULL, &pk, range.p, filter.p, opts);
+}
+
+int (gold_item_count_estimate)(int64_t *out)
+{
+    return ddb_model_count_estimate(out, &gold_item_model, NULL);
+}
+
+int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts *opts)
+{
+    return ddb_model_exists(out, &gold_item_model, &pk, &sk, opts);
+}
+
+int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts)
+{
+    return ddb_model_refresh(&gold_item_model, obj, opts);
+}
+
 int (gold_item_create_table)(const ddb_table_opts *opts)
 {
     return ddb_model_create_table(&gold_item_model, opts);
@@ -1223,6 +1257,40 @@ int (gold_counter_scan)(ddb_iter **it, gold_counter_cond filter, const ddb_scan_
 int (gold_counter_next)(ddb_iter *it, gold_counter *out)
 {
     return ddb_iter_next(it, out);
+}
+
+int (gold_counter_query_page)(gold_counter *items, size_t max_items, ddb_page *page, ddb_bytes id,
+    gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts)
+{
+    return ddb_model_query_page(items, max_items, page, &gold_counter_model, NULL, &id, range.p,
+                                filter.p, opts);
+}
+
+int (gold_counter_scan_page)(gold_counter *items, size_t max_items, ddb_page *page, gold_counter_cond filter,
+    const ddb_scan_opts *opts)
+{
+    return ddb_model_scan_page(items, max_items, page, &gold_counter_model, NULL, filter.p, opts);
+}
+
+int (gold_counter_count)(int64_t *out, ddb_bytes id, gold_counter_range range, gold_counter_cond filter,
+    const ddb_query_opts *opts)
+{
+    return ddb_model_count(out, &gold_counter_model, NULL, &id, range.p, filter.p, opts);
+}
+
+int (gold_counter_count_estimate)(int64_t *out)
+{
+    return ddb_model_count_estimate(out, &gold_counter_model, NULL);
+}
+
+int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts)
+{
+    return ddb_model_exists(out, &gold_counter_model, &id, NULL, opts);
+}
+
+int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts)
+{
+    return ddb_model_refresh(&gold_counter_model, obj, opts);
 }
 
 int (gold_counter_create_table)(const ddb_table_opts *opts)

@@ -88,6 +88,21 @@ int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range,
 int (gold_item_scan)(ddb_iter **it, gold_item_cond filter, const ddb_scan_opts *opts);
 /* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
 int (gold_item_next)(ddb_iter *it, gold_item *out);
+/* One request: up to max_items into items[] (initialised structs); page->cursor
+ * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
+int (gold_item_query_page)(gold_item *items, size_t max_items, ddb_page *page, const char *pk,
+    gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts);
+int (gold_item_scan_page)(gold_item *items, size_t max_items, ddb_page *page, gold_item_cond filter,
+    const ddb_scan_opts *opts);
+/* Exact count of a query (Select COUNT over every page); the estimate is
+ * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
+int (gold_item_count)(int64_t *out, const char *pk, gold_item_range range, gold_item_cond filter,
+    const ddb_query_opts *opts);
+int (gold_item_count_estimate)(int64_t *out);
+/* Whether an item with this key exists (reads the key only). */
+int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts *opts);
+/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
+int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts);
 int (gold_item_create_table)(const ddb_table_opts *opts);
 int (gold_item_delete_table)(const ddb_table_opts *opts);
 /* Binds a client (borrowed; NULL: back to the process default). */
@@ -330,6 +345,16 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_query(it_, hash_, range_, filter_, opts_) \
     (gold_item_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define gold_item_next(it_, out_) (gold_item_next)((it_), DDB_ARG_PTR(gold_item, out_))
+#define gold_item_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
+    (gold_item_query_page)(DDB_ARG_PTR(gold_item, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
+                           (filter_), (opts_))
+#define gold_item_scan_page(items_, max_, page_, filter_, opts_) \
+    (gold_item_scan_page)(DDB_ARG_PTR(gold_item, items_), (max_), (page_), (filter_), (opts_))
+#define gold_item_count(out_, hash_, range_, filter_, opts_) \
+    (gold_item_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define gold_item_exists(out_, hash_, range_, opts_) \
+    (gold_item_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define gold_item_refresh(obj_, opts_) (gold_item_refresh)(DDB_ARG_PTR(gold_item, obj_), (opts_))
 #define gold_item_pk_eq(v_) (gold_item_pk_eq)(DDB_ARG_STRING(v_))
 #define gold_item_pk_ne(v_) (gold_item_pk_ne)(DDB_ARG_STRING(v_))
 #define gold_item_pk_lt(v_) (gold_item_pk_lt)(DDB_ARG_STRING(v_))
@@ -534,6 +559,21 @@ int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range,
 int (gold_counter_scan)(ddb_iter **it, gold_counter_cond filter, const ddb_scan_opts *opts);
 /* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
 int (gold_counter_next)(ddb_iter *it, gold_counter *out);
+/* One request: up to max_items into items[] (initialised structs); page->cursor
+ * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
+int (gold_counter_query_page)(gold_counter *items, size_t max_items, ddb_page *page, ddb_bytes id,
+    gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts);
+int (gold_counter_scan_page)(gold_counter *items, size_t max_items, ddb_page *page, gold_counter_cond filter,
+    const ddb_scan_opts *opts);
+/* Exact count of a query (Select COUNT over every page); the estimate is
+ * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
+int (gold_counter_count)(int64_t *out, ddb_bytes id, gold_counter_range range, gold_counter_cond filter,
+    const ddb_query_opts *opts);
+int (gold_counter_count_estimate)(int64_t *out);
+/* Whether an item with this key exists (reads the key only). */
+int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts);
+/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
+int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts);
 int (gold_counter_create_table)(const ddb_table_opts *opts);
 int (gold_counter_delete_table)(const ddb_table_opts *opts);
 /* Binds a client (borrowed; NULL: back to the process default). */
@@ -599,6 +639,16 @@ gold_counter_action (gold_counter_decr_n)(int64_t v);
 #define gold_counter_query(it_, hash_, range_, filter_, opts_) \
     (gold_counter_query)((it_), DDB_ARG_BYTES(hash_), (range_), (filter_), (opts_))
 #define gold_counter_next(it_, out_) (gold_counter_next)((it_), DDB_ARG_PTR(gold_counter, out_))
+#define gold_counter_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
+    (gold_counter_query_page)(DDB_ARG_PTR(gold_counter, items_), (max_), (page_), DDB_ARG_BYTES(hash_), (range_), \
+                           (filter_), (opts_))
+#define gold_counter_scan_page(items_, max_, page_, filter_, opts_) \
+    (gold_counter_scan_page)(DDB_ARG_PTR(gold_counter, items_), (max_), (page_), (filter_), (opts_))
+#define gold_counter_count(out_, hash_, range_, filter_, opts_) \
+    (gold_counter_count)((out_), DDB_ARG_BYTES(hash_), (range_), (filter_), (opts_))
+#define gold_counter_exists(out_, hash_, opts_) \
+    (gold_counter_exists)((out_), DDB_ARG_BYTES(hash_), (opts_))
+#define gold_counter_refresh(obj_, opts_) (gold_counter_refresh)(DDB_ARG_PTR(gold_counter, obj_), (opts_))
 #define gold_counter_id_eq(v_) (gold_counter_id_eq)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_ne(v_) (gold_counter_id_ne)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_lt(v_) (gold_counter_id_lt)(DDB_ARG_BYTES(v_))

@@ -123,6 +123,40 @@ int (forum_thread_next)(ddb_iter *it, forum_thread *out)
     return ddb_iter_next(it, out);
 }
 
+int (forum_thread_query_page)(forum_thread *items, size_t max_items, ddb_page *page, const char *forum,
+    forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts)
+{
+    return ddb_model_query_page(items, max_items, page, &forum_thread_model, NULL, &forum, range.p,
+                                filter.p, opts);
+}
+
+int (forum_thread_scan_page)(forum_thread *items, size_t max_items, ddb_page *page, forum_thread_cond filter,
+    const ddb_scan_opts *opts)
+{
+    return ddb_model_scan_page(items, max_items, page, &forum_thread_model, NULL, filter.p, opts);
+}
+
+int (forum_thread_count)(int64_t *out, const char *forum, forum_thread_range range, forum_thread_cond filter,
+    const ddb_query_opts *opts)
+{
+    return ddb_model_count(out, &forum_thread_model, NULL, &forum, range.p, filter.p, opts);
+}
+
+int (forum_thread_count_estimate)(int64_t *out)
+{
+    return ddb_model_count_estimate(out, &forum_thread_model, NULL);
+}
+
+int (forum_thread_exists)(bool *out, const char *forum, const char *subject, const ddb_get_opts *opts)
+{
+    return ddb_model_exists(out, &forum_thread_model, &forum, &subject, opts);
+}
+
+int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts)
+{
+    return ddb_model_refresh(&forum_thread_model, obj, opts);
+}
+
 int (forum_thread_create_table)(const ddb_table_opts *opts)
 {
     return ddb_model_create_table(&forum_thread_model, opts);
@@ -1079,6 +1113,40 @@ int (forum_post_scan)(ddb_iter **it, forum_post_cond filter, const ddb_scan_opts
 int (forum_post_next)(ddb_iter *it, forum_post *out)
 {
     return ddb_iter_next(it, out);
+}
+
+int (forum_post_query_page)(forum_post *items, size_t max_items, ddb_page *page, const char *thread_id,
+    forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts)
+{
+    return ddb_model_query_page(items, max_items, page, &forum_post_model, NULL, &thread_id, range.p,
+                                filter.p, opts);
+}
+
+int (forum_post_scan_page)(forum_post *items, size_t max_items, ddb_page *page, forum_post_cond filter,
+    const ddb_scan_opts *opts)
+{
+    return ddb_model_scan_page(items, max_items, page, &forum_post_model, NULL, filter.p, opts);
+}
+
+int (forum_post_count)(int64_t *out, const char *thread_id, forum_post_range range, forum_post_cond filter,
+    const ddb_query_opts *opts)
+{
+    return ddb_model_count(out, &forum_post_model, NULL, &thread_id, range.p, filter.p, opts);
+}
+
+int (forum_post_count_estimate)(int64_t *out)
+{
+    return ddb_model_count_estimate(out, &forum_post_model, NULL);
+}
+
+int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts)
+{
+    return ddb_model_exists(out, &forum_post_model, &thread_id, &posted_at, opts);
+}
+
+int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts)
+{
+    return ddb_model_refresh(&forum_post_model, obj, opts);
 }
 
 int (forum_post_create_table)(const ddb_table_opts *opts)

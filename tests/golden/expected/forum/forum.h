@@ -84,6 +84,21 @@ int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range ra
 int (forum_thread_scan)(ddb_iter **it, forum_thread_cond filter, const ddb_scan_opts *opts);
 /* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
 int (forum_thread_next)(ddb_iter *it, forum_thread *out);
+/* One request: up to max_items into items[] (initialised structs); page->cursor
+ * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
+int (forum_thread_query_page)(forum_thread *items, size_t max_items, ddb_page *page, const char *forum,
+    forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts);
+int (forum_thread_scan_page)(forum_thread *items, size_t max_items, ddb_page *page, forum_thread_cond filter,
+    const ddb_scan_opts *opts);
+/* Exact count of a query (Select COUNT over every page); the estimate is
+ * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
+int (forum_thread_count)(int64_t *out, const char *forum, forum_thread_range range, forum_thread_cond filter,
+    const ddb_query_opts *opts);
+int (forum_thread_count_estimate)(int64_t *out);
+/* Whether an item with this key exists (reads the key only). */
+int (forum_thread_exists)(bool *out, const char *forum, const char *subject, const ddb_get_opts *opts);
+/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
+int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts);
 int (forum_thread_create_table)(const ddb_table_opts *opts);
 int (forum_thread_delete_table)(const ddb_table_opts *opts);
 /* Binds a client (borrowed; NULL: back to the process default). */
@@ -293,6 +308,16 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_query(it_, hash_, range_, filter_, opts_) \
     (forum_thread_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define forum_thread_next(it_, out_) (forum_thread_next)((it_), DDB_ARG_PTR(forum_thread, out_))
+#define forum_thread_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
+    (forum_thread_query_page)(DDB_ARG_PTR(forum_thread, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
+                           (filter_), (opts_))
+#define forum_thread_scan_page(items_, max_, page_, filter_, opts_) \
+    (forum_thread_scan_page)(DDB_ARG_PTR(forum_thread, items_), (max_), (page_), (filter_), (opts_))
+#define forum_thread_count(out_, hash_, range_, filter_, opts_) \
+    (forum_thread_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_thread_exists(out_, hash_, range_, opts_) \
+    (forum_thread_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
+#define forum_thread_refresh(obj_, opts_) (forum_thread_refresh)(DDB_ARG_PTR(forum_thread, obj_), (opts_))
 #define forum_thread_forum_eq(v_) (forum_thread_forum_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_ne(v_) (forum_thread_forum_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_lt(v_) (forum_thread_forum_lt)(DDB_ARG_STRING(v_))
@@ -480,6 +505,21 @@ int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range ra
 int (forum_post_scan)(ddb_iter **it, forum_post_cond filter, const ddb_scan_opts *opts);
 /* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
 int (forum_post_next)(ddb_iter *it, forum_post *out);
+/* One request: up to max_items into items[] (initialised structs); page->cursor
+ * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
+int (forum_post_query_page)(forum_post *items, size_t max_items, ddb_page *page, const char *thread_id,
+    forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts);
+int (forum_post_scan_page)(forum_post *items, size_t max_items, ddb_page *page, forum_post_cond filter,
+    const ddb_scan_opts *opts);
+/* Exact count of a query (Select COUNT over every page); the estimate is
+ * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
+int (forum_post_count)(int64_t *out, const char *thread_id, forum_post_range range, forum_post_cond filter,
+    const ddb_query_opts *opts);
+int (forum_post_count_estimate)(int64_t *out);
+/* Whether an item with this key exists (reads the key only). */
+int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts);
+/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
+int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts);
 int (forum_post_create_table)(const ddb_table_opts *opts);
 int (forum_post_delete_table)(const ddb_table_opts *opts);
 /* Binds a client (borrowed; NULL: back to the process default). */
@@ -591,6 +631,16 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_query(it_, hash_, range_, filter_, opts_) \
     (forum_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define forum_post_next(it_, out_) (forum_post_next)((it_), DDB_ARG_PTR(forum_post, out_))
+#define forum_post_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
+    (forum_post_query_page)(DDB_ARG_PTR(forum_post, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
+                           (filter_), (opts_))
+#define forum_post_scan_page(items_, max_, page_, filter_, opts_) \
+    (forum_post_scan_page)(DDB_ARG_PTR(forum_post, items_), (max_), (page_), (filter_), (opts_))
+#define forum_post_count(out_, hash_, range_, filter_, opts_) \
+    (forum_post_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_post_exists(out_, hash_, range_, opts_) \
+    (forum_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define forum_post_refresh(obj_, opts_) (forum_post_refresh)(DDB_ARG_PTR(forum_post, obj_), (opts_))
 #define forum_post_thread_id_eq(v_) (forum_post_thread_id_eq)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_ne(v_) (forum_post_thread_id_ne)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_lt(v_) (forum_post_thread_id_lt)(DDB_ARG_STRING(v_))
