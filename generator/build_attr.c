@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "build_int.h"
+#include "ddb/error.h"
 #include "values.h"
 
 /* ---- types ------------------------------------------------------------------ */
@@ -318,6 +319,9 @@ static bool json_value(builder *b, const ddbc_node *n, const char *what, ddb_buf
     return false;
 }
 
+/* More than the longest growth of a canonical form over its text: "0." and 129 zeros. */
+enum { CANONICAL_SLACK = 160 };
+
 /*
  * Validates scalar `n` (not null) as a value of type `t` and appends its
  * canonical text (see ddbc_attr.default_text) to `out`. Reports
@@ -330,6 +334,12 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
     const char *valid = NULL;
     long long i;
     bool flag;
+    int rc;
+    /* room for any canonical form (the longest: a number's zeros), so appends cannot fail */
+    if (ddb_buf_reserve(out, n->len + CANONICAL_SLACK) != 0) {
+        bld_out_of_memory(b, n->pos);
+        return false;
+    }
     switch (t) {
     case DDBC_T_STRING:
         ddb_buf_puts(out, n->text);
@@ -354,8 +364,11 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
             valid = "true or false";
         break;
     case DDBC_T_BINARY:
-        if (ddb_base64_decode(&raw, n->text, n->len) == 0)
+        rc = ddb_base64_decode(&raw, n->text, n->len);
+        if (rc == 0)
             ddb_base64_encode(out, (const unsigned char *)ddb_buf_cstr(&raw), raw.len);
+        else if (rc == DDB_ENOMEM)
+            valid = ""; /* not the text's fault: reported below */
         else
             valid = "base64 (standard alphabet, '=' padding, no spaces) such as \"AAEC\"";
         break;
@@ -381,7 +394,9 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
         valid = "a value of a scalar type";
         break;
     }
-    if (valid != NULL)
+    if (valid != NULL && valid[0] == '\0')
+        bld_out_of_memory(b, n->pos);
+    else if (valid != NULL)
         bld_must_be(b, n, what, valid);
     ddb_buf_free(&raw);
     return valid == NULL;

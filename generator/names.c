@@ -21,6 +21,9 @@ const char *const ddbc_model_words[] = {
     "range_lt",      "range_le",
     "range_gt",      "range_ge",
     "range_between", "range_begins_with",
+    /* reading, backups, plain JSON */
+    "query_page",    "scan_page",    "count",          "count_estimate", "exists",
+    "refresh",       "dump",         "load",           "to_simple_json", "from_simple_json",
 };
 const size_t ddbc_n_model_words = COUNT(ddbc_model_words);
 

@@ -595,3 +595,15 @@ int ddb_load_table(ddb_client *c, const char *table, FILE *in, const ddb_load_op
     }
     return ddb_load_table_from(c, table, file_read, in, opts, stats);
 }
+
+int ddb_model_dump(const ddb_model *m, FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+{
+    ddb_client *c = ddb_model_client(m);
+    return c != NULL ? ddb_dump_table(c, m->table, out, opts, stats) : ddb_last_error()->code;
+}
+
+int ddb_model_load_items(const ddb_model *m, FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+{
+    ddb_client *c = ddb_model_client(m);
+    return c != NULL ? ddb_load_table(c, m->table, in, opts, stats) : ddb_last_error()->code;
+}

@@ -50,6 +50,7 @@
 #include <stdio.h>
 
 #include "ddb/client.h"
+#include "ddb/model.h"
 #include "ddb/error.h"
 
 #ifdef __cplusplus
@@ -153,6 +154,14 @@ int ddb_load_table(ddb_client *c, const char *table, FILE *in, const ddb_load_op
                    ddb_load_stats *stats);
 int ddb_load_table_from(ddb_client *c, const char *table, ddb_read_fn read, void *payload,
                         const ddb_load_opts *opts, ddb_load_stats *stats);
+
+/*
+ * The same for a generated model's table, through the model's client
+ * (ddb_model_client): what <model>_dump and <model>_load call. Errors as
+ * above, or the client lookup's error (e.g. DDB_ECONFIG).
+ */
+int ddb_model_dump(const ddb_model *m, FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int ddb_model_load_items(const ddb_model *m, FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
 
 #ifdef __cplusplus
 }

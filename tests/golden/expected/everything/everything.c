@@ -181,6 +181,26 @@ int (gold_item_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&gold_item_model, opts);
 }
 
+int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+{
+    return ddb_model_dump(&gold_item_model, out, opts, stats);
+}
+
+int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+{
+    return ddb_model_load_items(&gold_item_model, in, opts, stats);
+}
+
+int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out)
+{
+    return ddb_model_to_simple_json(&gold_item_model, obj, out);
+}
+
+int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len)
+{
+    return ddb_model_from_simple_json(&gold_item_model, json, len, obj);
+}
+
 void (gold_item_use_client)(ddb_client *client)
 {
     ddb_model_use_client(&gold_item_model, client);
@@ -1301,6 +1321,26 @@ int (gold_counter_create_table)(const ddb_table_opts *opts)
 int (gold_counter_delete_table)(const ddb_table_opts *opts)
 {
     return ddb_model_delete_table(&gold_counter_model, opts);
+}
+
+int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+{
+    return ddb_model_dump(&gold_counter_model, out, opts, stats);
+}
+
+int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+{
+    return ddb_model_load_items(&gold_counter_model, in, opts, stats);
+}
+
+int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out)
+{
+    return ddb_model_to_simple_json(&gold_counter_model, obj, out);
+}
+
+int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len)
+{
+    return ddb_model_from_simple_json(&gold_counter_model, json, len, obj);
 }
 
 void (gold_counter_use_client)(ddb_client *client)

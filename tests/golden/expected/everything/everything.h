@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <ddb/ddb.h>
 
@@ -105,6 +106,13 @@ int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts
 int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts);
 int (gold_item_create_table)(const ddb_table_opts *opts);
 int (gold_item_delete_table)(const ddb_table_opts *opts);
+/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
+ * of DynamoDB's export to S3), streaming (ddb/backup.h). */
+int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
+int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out);
+int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len);
 /* Binds a client (borrowed; NULL: back to the process default). */
 void (gold_item_use_client)(ddb_client *client);
 
@@ -355,6 +363,9 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_exists(out_, hash_, range_, opts_) \
     (gold_item_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define gold_item_refresh(obj_, opts_) (gold_item_refresh)(DDB_ARG_PTR(gold_item, obj_), (opts_))
+#define gold_item_to_simple_json(obj_, out_) (gold_item_to_simple_json)(DDB_ARG_CPTR(gold_item, obj_), (out_))
+#define gold_item_from_simple_json(obj_, json_, len_) \
+    (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), (len_))
 #define gold_item_pk_eq(v_) (gold_item_pk_eq)(DDB_ARG_STRING(v_))
 #define gold_item_pk_ne(v_) (gold_item_pk_ne)(DDB_ARG_STRING(v_))
 #define gold_item_pk_lt(v_) (gold_item_pk_lt)(DDB_ARG_STRING(v_))
@@ -576,6 +587,13 @@ int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts);
 int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts);
 int (gold_counter_create_table)(const ddb_table_opts *opts);
 int (gold_counter_delete_table)(const ddb_table_opts *opts);
+/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
+ * of DynamoDB's export to S3), streaming (ddb/backup.h). */
+int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
+int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out);
+int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len);
 /* Binds a client (borrowed; NULL: back to the process default). */
 void (gold_counter_use_client)(ddb_client *client);
 
@@ -649,6 +667,9 @@ gold_counter_action (gold_counter_decr_n)(int64_t v);
 #define gold_counter_exists(out_, hash_, opts_) \
     (gold_counter_exists)((out_), DDB_ARG_BYTES(hash_), (opts_))
 #define gold_counter_refresh(obj_, opts_) (gold_counter_refresh)(DDB_ARG_PTR(gold_counter, obj_), (opts_))
+#define gold_counter_to_simple_json(obj_, out_) (gold_counter_to_simple_json)(DDB_ARG_CPTR(gold_counter, obj_), (out_))
+#define gold_counter_from_simple_json(obj_, json_, len_) \
+    (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), (len_))
 #define gold_counter_id_eq(v_) (gold_counter_id_eq)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_ne(v_) (gold_counter_id_ne)(DDB_ARG_BYTES(v_))
 #define gold_counter_id_lt(v_) (gold_counter_id_lt)(DDB_ARG_BYTES(v_))

@@ -167,6 +167,26 @@ int (forum_thread_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&forum_thread_model, opts);
 }
 
+int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+{
+    return ddb_model_dump(&forum_thread_model, out, opts, stats);
+}
+
+int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+{
+    return ddb_model_load_items(&forum_thread_model, in, opts, stats);
+}
+
+int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out)
+{
+    return ddb_model_to_simple_json(&forum_thread_model, obj, out);
+}
+
+int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len)
+{
+    return ddb_model_from_simple_json(&forum_thread_model, json, len, obj);
+}
+
 void (forum_thread_use_client)(ddb_client *client)
 {
     ddb_model_use_client(&forum_thread_model, client);
@@ -1157,6 +1177,26 @@ int (forum_post_create_table)(const ddb_table_opts *opts)
 int (forum_post_delete_table)(const ddb_table_opts *opts)
 {
     return ddb_model_delete_table(&forum_post_model, opts);
+}
+
+int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+{
+    return ddb_model_dump(&forum_post_model, out, opts, stats);
+}
+
+int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+{
+    return ddb_model_load_items(&forum_post_model, in, opts, stats);
+}
+
+int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out)
+{
+    return ddb_model_to_simple_json(&forum_post_model, obj, out);
+}
+
+int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len)
+{
+    return ddb_model_from_simple_json(&forum_post_model, json, len, obj);
 }
 
 void (forum_post_use_client)(ddb_client *client)

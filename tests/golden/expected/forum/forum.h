@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <ddb/ddb.h>
 
@@ -101,6 +102,13 @@ int (forum_thread_exists)(bool *out, const char *forum, const char *subject, con
 int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts);
 int (forum_thread_create_table)(const ddb_table_opts *opts);
 int (forum_thread_delete_table)(const ddb_table_opts *opts);
+/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
+ * of DynamoDB's export to S3), streaming (ddb/backup.h). */
+int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
+int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out);
+int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len);
 /* Binds a client (borrowed; NULL: back to the process default). */
 void (forum_thread_use_client)(ddb_client *client);
 
@@ -318,6 +326,9 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_exists(out_, hash_, range_, opts_) \
     (forum_thread_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
 #define forum_thread_refresh(obj_, opts_) (forum_thread_refresh)(DDB_ARG_PTR(forum_thread, obj_), (opts_))
+#define forum_thread_to_simple_json(obj_, out_) (forum_thread_to_simple_json)(DDB_ARG_CPTR(forum_thread, obj_), (out_))
+#define forum_thread_from_simple_json(obj_, json_, len_) \
+    (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), (len_))
 #define forum_thread_forum_eq(v_) (forum_thread_forum_eq)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_ne(v_) (forum_thread_forum_ne)(DDB_ARG_STRING(v_))
 #define forum_thread_forum_lt(v_) (forum_thread_forum_lt)(DDB_ARG_STRING(v_))
@@ -522,6 +533,13 @@ int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, con
 int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts);
 int (forum_post_create_table)(const ddb_table_opts *opts);
 int (forum_post_delete_table)(const ddb_table_opts *opts);
+/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
+ * of DynamoDB's export to S3), streaming (ddb/backup.h). */
+int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
+int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out);
+int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len);
 /* Binds a client (borrowed; NULL: back to the process default). */
 void (forum_post_use_client)(ddb_client *client);
 
@@ -641,6 +659,9 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_exists(out_, hash_, range_, opts_) \
     (forum_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define forum_post_refresh(obj_, opts_) (forum_post_refresh)(DDB_ARG_PTR(forum_post, obj_), (opts_))
+#define forum_post_to_simple_json(obj_, out_) (forum_post_to_simple_json)(DDB_ARG_CPTR(forum_post, obj_), (out_))
+#define forum_post_from_simple_json(obj_, json_, len_) \
+    (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), (len_))
 #define forum_post_thread_id_eq(v_) (forum_post_thread_id_eq)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_ne(v_) (forum_post_thread_id_ne)(DDB_ARG_STRING(v_))
 #define forum_post_thread_id_lt(v_) (forum_post_thread_id_lt)(DDB_ARG_STRING(v_))
