@@ -288,6 +288,22 @@ static bool number_value(builder *b, const ddbc_node *n, const char *what, ddb_b
     return false;
 }
 
+/* Base64 in canonical form (re-encoded); reports what is wrong. */
+static bool binary_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
+{
+    ddb_buf raw = DDB_BUF_INIT;
+    int rc = ddb_base64_decode(&raw, n->text, n->len);
+    if (rc == 0)
+        ddb_base64_encode(out, (const unsigned char *)ddb_buf_cstr(&raw), raw.len);
+    else if (rc == DDB_ENOMEM)
+        bld_out_of_memory(b, n->pos);
+    else
+        bld_must_be(b, n, what,
+                    "base64 (standard alphabet, '=' padding, no spaces) such as \"AAEC\"");
+    ddb_buf_free(&raw);
+    return rc == 0;
+}
+
 /* A utc_datetime in canonical form; reports what is wrong. */
 static bool datetime_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
 {
@@ -330,11 +346,9 @@ enum { CANONICAL_SLACK = 160 };
 static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char *what,
                          ddb_buf *out)
 {
-    ddb_buf raw = DDB_BUF_INIT;
     const char *valid = NULL;
     long long i;
     bool flag;
-    int rc;
     /* room for any canonical form (the longest: a number's zeros), so appends cannot fail */
     if (ddb_buf_reserve(out, n->len + CANONICAL_SLACK) != 0) {
         bld_out_of_memory(b, n->pos);
@@ -364,22 +378,12 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
             valid = "true or false";
         break;
     case DDBC_T_BINARY:
-        rc = ddb_base64_decode(&raw, n->text, n->len);
-        if (rc == 0)
-            ddb_base64_encode(out, (const unsigned char *)ddb_buf_cstr(&raw), raw.len);
-        else if (rc == DDB_ENOMEM)
-            valid = ""; /* not the text's fault: reported below */
-        else
-            valid = "base64 (standard alphabet, '=' padding, no spaces) such as \"AAEC\"";
-        break;
+        return binary_value(b, n, what, out);
     case DDBC_T_DECIMAL:
-        ddb_buf_free(&raw);
         return number_value(b, n, what, out);
     case DDBC_T_UTC_DATETIME:
-        ddb_buf_free(&raw);
         return datetime_value(b, n, what, out);
     case DDBC_T_JSON:
-        ddb_buf_free(&raw);
         return json_value(b, n, what, out);
     case DDBC_T_STRING_SET: /* not scalars: callers never get here */
     case DDBC_T_NUMBER_SET:
@@ -394,11 +398,8 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
         valid = "a value of a scalar type";
         break;
     }
-    if (valid != NULL && valid[0] == '\0')
-        bld_out_of_memory(b, n->pos);
-    else if (valid != NULL)
+    if (valid != NULL)
         bld_must_be(b, n, what, valid);
-    ddb_buf_free(&raw);
     return valid == NULL;
 }
 

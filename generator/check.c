@@ -354,11 +354,13 @@ static int cmp_decl_pos(const void *pa, const void *pb)
     return (a->pos.col > b->pos.col) - (a->pos.col < b->pos.col);
 }
 
-/* Writes <prefix>_<name> into `out` and returns it. */
+/* Writes <prefix>_<name> into `out`; returns it, or NULL when out of memory. */
 static const char *base_name(ddb_buf *out, const decl *r)
 {
     ddb_buf_reset(out);
-    ddb_buf_printf(out, "%s_%s", r->schema->prefix != NULL ? r->schema->prefix : "", r->name);
+    if (ddb_buf_printf(out, "%s_%s", r->schema->prefix != NULL ? r->schema->prefix : "", r->name) !=
+        0)
+        return NULL;
     return ddb_buf_cstr(out);
 }
 
@@ -405,7 +407,9 @@ static void check_decl_pair(ddbc_diag *d, const decl *first, const decl *second)
     const char *base_a = base_name(&a, first), *base_b = base_name(&b, second);
     ddbc_pos at = first->pos;
     bool same_kind = strcmp(first->kind, second->kind) == 0;
-    if (strcmp(base_a, base_b) == 0)
+    if (base_a == NULL || base_b == NULL)
+        ddbc_diag_error(d, second->pos, "out of memory");
+    else if (strcmp(base_a, base_b) == 0)
         ddbc_diag_error(d, second->pos,
                         "%s '%s' with prefix '%s' is also declared%s%s at %s:%d:%d; both would "
                         "generate %s",

@@ -24,6 +24,9 @@ const char *const ddbc_model_words[] = {
     /* reading, backups, plain JSON */
     "query_page",    "scan_page",    "count",          "count_estimate", "exists",
     "refresh",       "dump",         "load",           "to_simple_json", "from_simple_json",
+    /* batches and transactions */
+    "batch_put",     "batch_delete", "batch_get",      "txn_put",        "txn_update",
+    "txn_delete",    "txn_check",    "txn_get",
 };
 const size_t ddbc_n_model_words = COUNT(ddbc_model_words);
 

@@ -380,6 +380,82 @@ static void test_polymorphic_models(void **state)
     rich_dog_clear(&d);
 }
 
+static void test_typed_batch_and_transaction(void **state)
+{
+    (void)state;
+    /* batch: 30 dogs (two requests of 25 + 5), then read them back in one getter */
+    ddb_batch_writer *w = NULL;
+    ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
+    rich_dog dogs[30];
+    char ids[30][16];
+    for (int i = 0; i < 30; i++) {
+        rich_dog_init(&dogs[i]);
+        snprintf(ids[i], sizeof ids[i], "d%02d", i);
+        dogs[i].id = ddb_strdup(ids[i]);
+        dogs[i].name = ddb_strdup("Dog");
+        ASSERT_OK(rich_dog_batch_put(w, &dogs[i]));
+    }
+    ASSERT_OK(ddb_batch_flush(w));
+    ddb_batch_writer_free(w);
+    ddb_batch_getter *g = NULL;
+    ASSERT_OK(ddb_batch_getter_new(&g, client, NULL));
+    rich_dog got[31];
+    bool found[31];
+    for (int i = 0; i < 31; i++) {
+        rich_dog_init(&got[i]);
+        ASSERT_OK(rich_dog_batch_get(g, i < 30 ? ids[i] : "missing", &got[i], &found[i]));
+    }
+    ASSERT_OK(ddb_batch_get_run(g));
+    for (int i = 0; i < 30; i++) {
+        assert_true(found[i]);
+        assert_string_equal(got[i].id, ids[i]);
+    }
+    assert_false(found[30]);
+    ddb_batch_getter_free(g);
+
+    /* transaction: the 3rd of 4 actions fails its condition; reasons in the caller's order */
+    rich_post p;
+    make_post(&p, "txn");
+    ddb_txn *t = NULL;
+    ASSERT_OK(ddb_txn_new(&t, client, NULL));
+    ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
+    ASSERT_OK(rich_dog_txn_update(t, &dogs[0], rich_dog_set_name("Renamed"), RICH_DOG_NO_COND));
+    ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(false)));
+    ASSERT_OK(rich_dog_txn_delete(t, &dogs[2], RICH_DOG_NO_COND));
+    assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
+    assert_int_equal(ddb_txn_reason(t, 0)->code, 0);
+    assert_int_equal(ddb_txn_reason(t, 2)->code, DDB_ECONDITION);
+    assert_string_equal(ddb_txn_reason(t, 2)->reason, "ConditionalCheckFailed");
+    assert_true(ddb_txn_reason(t, 2)->model == &rich_dog_model);
+    ddb_txn_free(t);
+    assert_true(p.version == 0); /* nothing committed, nothing bumped */
+    bool exists = true;
+    ASSERT_OK(rich_post_exists(&exists, "txn", AT, NULL));
+    assert_false(exists);
+    /* the same without the failing check commits, versions included */
+    ASSERT_OK(ddb_txn_new(&t, client, NULL));
+    ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
+    ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(true)));
+    ASSERT_OK(ddb_txn_commit(t));
+    ddb_txn_free(t);
+    assert_true(p.version == 1);
+    ddb_txn_getter *tg = NULL;
+    ASSERT_OK(ddb_txn_getter_new(&tg, client));
+    rich_post back;
+    rich_post_init(&back);
+    bool back_found = false;
+    ASSERT_OK(rich_post_txn_get(tg, "txn", AT, &back, &back_found));
+    ASSERT_OK(ddb_txn_get_run(tg));
+    assert_true(back_found && back.version == 1);
+    ddb_txn_getter_free(tg);
+    rich_post_clear(&back);
+    rich_post_clear(&p);
+    for (int i = 0; i < 31; i++)
+        rich_dog_clear(&got[i]);
+    for (int i = 0; i < 30; i++)
+        rich_dog_clear(&dogs[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_keep_unknown_and_default_for_new),
         cmocka_unit_test(test_index_query_and_count),
         cmocka_unit_test(test_polymorphic_models),
+        cmocka_unit_test(test_typed_batch_and_transaction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

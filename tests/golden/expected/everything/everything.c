@@ -191,6 +191,46 @@ int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
     return ddb_model_load_items(&gold_item_model, in, opts, stats);
 }
 
+int (gold_item_batch_put)(ddb_batch_writer *w, const gold_item *obj)
+{
+    return ddb_batch_put(w, &gold_item_model, obj);
+}
+
+int (gold_item_batch_delete)(ddb_batch_writer *w, const gold_item *obj)
+{
+    return ddb_batch_delete(w, &gold_item_model, obj);
+}
+
+int (gold_item_batch_get)(ddb_batch_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found)
+{
+    return ddb_batch_get_add(g, &gold_item_model, &pk, &sk, out, found);
+}
+
+int (gold_item_txn_put)(ddb_txn *t, gold_item *obj, gold_item_cond cond)
+{
+    return ddb_txn_put(t, &gold_item_model, obj, cond.p);
+}
+
+int (gold_item_txn_update)(ddb_txn *t, gold_item *obj, gold_item_action actions, gold_item_cond cond)
+{
+    return ddb_txn_update(t, &gold_item_model, obj, actions.p, cond.p);
+}
+
+int (gold_item_txn_delete)(ddb_txn *t, const gold_item *obj, gold_item_cond cond)
+{
+    return ddb_txn_delete(t, &gold_item_model, obj, cond.p);
+}
+
+int (gold_item_txn_check)(ddb_txn *t, const char *pk, int64_t sk, gold_item_cond cond)
+{
+    return ddb_txn_check_key(t, &gold_item_model, &pk, &sk, cond.p);
+}
+
+int (gold_item_txn_get)(ddb_txn_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found)
+{
+    return ddb_txn_get_add(g, &gold_item_model, &pk, &sk, out, found);
+}
+
 int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out)
 {
     return ddb_model_to_simple_json(&gold_item_model, obj, out);
@@ -1331,6 +1371,46 @@ int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *st
 int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
     return ddb_model_load_items(&gold_counter_model, in, opts, stats);
+}
+
+int (gold_counter_batch_put)(ddb_batch_writer *w, const gold_counter *obj)
+{
+    return ddb_batch_put(w, &gold_counter_model, obj);
+}
+
+int (gold_counter_batch_delete)(ddb_batch_writer *w, const gold_counter *obj)
+{
+    return ddb_batch_delete(w, &gold_counter_model, obj);
+}
+
+int (gold_counter_batch_get)(ddb_batch_getter *g, ddb_bytes id, gold_counter *out, bool *found)
+{
+    return ddb_batch_get_add(g, &gold_counter_model, &id, NULL, out, found);
+}
+
+int (gold_counter_txn_put)(ddb_txn *t, gold_counter *obj, gold_counter_cond cond)
+{
+    return ddb_txn_put(t, &gold_counter_model, obj, cond.p);
+}
+
+int (gold_counter_txn_update)(ddb_txn *t, gold_counter *obj, gold_counter_action actions, gold_counter_cond cond)
+{
+    return ddb_txn_update(t, &gold_counter_model, obj, actions.p, cond.p);
+}
+
+int (gold_counter_txn_delete)(ddb_txn *t, const gold_counter *obj, gold_counter_cond cond)
+{
+    return ddb_txn_delete(t, &gold_counter_model, obj, cond.p);
+}
+
+int (gold_counter_txn_check)(ddb_txn *t, ddb_bytes id, gold_counter_cond cond)
+{
+    return ddb_txn_check_key(t, &gold_counter_model, &id, NULL, cond.p);
+}
+
+int (gold_counter_txn_get)(ddb_txn_getter *g, ddb_bytes id, gold_counter *out, bool *found)
+{
+    return ddb_txn_get_add(g, &gold_counter_model, &id, NULL, out, found);
 }
 
 int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out)

@@ -110,6 +110,17 @@ int (gold_item_delete_table)(const ddb_table_opts *opts);
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
 int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes/reads on a writer, getter or transaction shared with other models.
+ * Conditions and actions are consumed; outs are filled by the run. */
+int (gold_item_batch_put)(ddb_batch_writer *w, const gold_item *obj);
+int (gold_item_batch_delete)(ddb_batch_writer *w, const gold_item *obj);
+int (gold_item_batch_get)(ddb_batch_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found);
+int (gold_item_txn_put)(ddb_txn *t, gold_item *obj, gold_item_cond cond);
+int (gold_item_txn_update)(ddb_txn *t, gold_item *obj, gold_item_action actions, gold_item_cond cond);
+int (gold_item_txn_delete)(ddb_txn *t, const gold_item *obj, gold_item_cond cond);
+int (gold_item_txn_check)(ddb_txn *t, const char *pk, int64_t sk, gold_item_cond cond);
+int (gold_item_txn_get)(ddb_txn_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found);
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
 int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out);
 int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len);
@@ -363,6 +374,18 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_exists(out_, hash_, range_, opts_) \
     (gold_item_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define gold_item_refresh(obj_, opts_) (gold_item_refresh)(DDB_ARG_PTR(gold_item, obj_), (opts_))
+#define gold_item_batch_put(w_, obj_) (gold_item_batch_put)((w_), DDB_ARG_CPTR(gold_item, obj_))
+#define gold_item_batch_delete(w_, obj_) (gold_item_batch_delete)((w_), DDB_ARG_CPTR(gold_item, obj_))
+#define gold_item_batch_get(g_, hash_, range_, out_, found_) \
+    (gold_item_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(gold_item, out_), (found_))
+#define gold_item_txn_put(t_, obj_, cond_) (gold_item_txn_put)((t_), DDB_ARG_PTR(gold_item, obj_), (cond_))
+#define gold_item_txn_update(t_, obj_, actions_, cond_) \
+    (gold_item_txn_update)((t_), DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
+#define gold_item_txn_delete(t_, obj_, cond_) (gold_item_txn_delete)((t_), DDB_ARG_CPTR(gold_item, obj_), (cond_))
+#define gold_item_txn_check(t_, hash_, range_, cond_) \
+    (gold_item_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
+#define gold_item_txn_get(g_, hash_, range_, out_, found_) \
+    (gold_item_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(gold_item, out_), (found_))
 #define gold_item_to_simple_json(obj_, out_) (gold_item_to_simple_json)(DDB_ARG_CPTR(gold_item, obj_), (out_))
 #define gold_item_from_simple_json(obj_, json_, len_) \
     (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), (len_))
@@ -591,6 +614,17 @@ int (gold_counter_delete_table)(const ddb_table_opts *opts);
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
 int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes/reads on a writer, getter or transaction shared with other models.
+ * Conditions and actions are consumed; outs are filled by the run. */
+int (gold_counter_batch_put)(ddb_batch_writer *w, const gold_counter *obj);
+int (gold_counter_batch_delete)(ddb_batch_writer *w, const gold_counter *obj);
+int (gold_counter_batch_get)(ddb_batch_getter *g, ddb_bytes id, gold_counter *out, bool *found);
+int (gold_counter_txn_put)(ddb_txn *t, gold_counter *obj, gold_counter_cond cond);
+int (gold_counter_txn_update)(ddb_txn *t, gold_counter *obj, gold_counter_action actions, gold_counter_cond cond);
+int (gold_counter_txn_delete)(ddb_txn *t, const gold_counter *obj, gold_counter_cond cond);
+int (gold_counter_txn_check)(ddb_txn *t, ddb_bytes id, gold_counter_cond cond);
+int (gold_counter_txn_get)(ddb_txn_getter *g, ddb_bytes id, gold_counter *out, bool *found);
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
 int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out);
 int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len);
@@ -667,6 +701,18 @@ gold_counter_action (gold_counter_decr_n)(int64_t v);
 #define gold_counter_exists(out_, hash_, opts_) \
     (gold_counter_exists)((out_), DDB_ARG_BYTES(hash_), (opts_))
 #define gold_counter_refresh(obj_, opts_) (gold_counter_refresh)(DDB_ARG_PTR(gold_counter, obj_), (opts_))
+#define gold_counter_batch_put(w_, obj_) (gold_counter_batch_put)((w_), DDB_ARG_CPTR(gold_counter, obj_))
+#define gold_counter_batch_delete(w_, obj_) (gold_counter_batch_delete)((w_), DDB_ARG_CPTR(gold_counter, obj_))
+#define gold_counter_batch_get(g_, hash_, out_, found_) \
+    (gold_counter_batch_get)((g_), DDB_ARG_BYTES(hash_), DDB_ARG_PTR(gold_counter, out_), (found_))
+#define gold_counter_txn_put(t_, obj_, cond_) (gold_counter_txn_put)((t_), DDB_ARG_PTR(gold_counter, obj_), (cond_))
+#define gold_counter_txn_update(t_, obj_, actions_, cond_) \
+    (gold_counter_txn_update)((t_), DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
+#define gold_counter_txn_delete(t_, obj_, cond_) (gold_counter_txn_delete)((t_), DDB_ARG_CPTR(gold_counter, obj_), (cond_))
+#define gold_counter_txn_check(t_, hash_, cond_) \
+    (gold_counter_txn_check)((t_), DDB_ARG_BYTES(hash_), (cond_))
+#define gold_counter_txn_get(g_, hash_, out_, found_) \
+    (gold_counter_txn_get)((g_), DDB_ARG_BYTES(hash_), DDB_ARG_PTR(gold_counter, out_), (found_))
 #define gold_counter_to_simple_json(obj_, out_) (gold_counter_to_simple_json)(DDB_ARG_CPTR(gold_counter, obj_), (out_))
 #define gold_counter_from_simple_json(obj_, json_, len_) \
     (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), (len_))

@@ -177,6 +177,46 @@ int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *sta
     return ddb_model_load_items(&forum_thread_model, in, opts, stats);
 }
 
+int (forum_thread_batch_put)(ddb_batch_writer *w, const forum_thread *obj)
+{
+    return ddb_batch_put(w, &forum_thread_model, obj);
+}
+
+int (forum_thread_batch_delete)(ddb_batch_writer *w, const forum_thread *obj)
+{
+    return ddb_batch_delete(w, &forum_thread_model, obj);
+}
+
+int (forum_thread_batch_get)(ddb_batch_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found)
+{
+    return ddb_batch_get_add(g, &forum_thread_model, &forum, &subject, out, found);
+}
+
+int (forum_thread_txn_put)(ddb_txn *t, forum_thread *obj, forum_thread_cond cond)
+{
+    return ddb_txn_put(t, &forum_thread_model, obj, cond.p);
+}
+
+int (forum_thread_txn_update)(ddb_txn *t, forum_thread *obj, forum_thread_action actions, forum_thread_cond cond)
+{
+    return ddb_txn_update(t, &forum_thread_model, obj, actions.p, cond.p);
+}
+
+int (forum_thread_txn_delete)(ddb_txn *t, const forum_thread *obj, forum_thread_cond cond)
+{
+    return ddb_txn_delete(t, &forum_thread_model, obj, cond.p);
+}
+
+int (forum_thread_txn_check)(ddb_txn *t, const char *forum, const char *subject, forum_thread_cond cond)
+{
+    return ddb_txn_check_key(t, &forum_thread_model, &forum, &subject, cond.p);
+}
+
+int (forum_thread_txn_get)(ddb_txn_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found)
+{
+    return ddb_txn_get_add(g, &forum_thread_model, &forum, &subject, out, found);
+}
+
 int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out)
 {
     return ddb_model_to_simple_json(&forum_thread_model, obj, out);
@@ -1187,6 +1227,46 @@ int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stat
 int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
     return ddb_model_load_items(&forum_post_model, in, opts, stats);
+}
+
+int (forum_post_batch_put)(ddb_batch_writer *w, const forum_post *obj)
+{
+    return ddb_batch_put(w, &forum_post_model, obj);
+}
+
+int (forum_post_batch_delete)(ddb_batch_writer *w, const forum_post *obj)
+{
+    return ddb_batch_delete(w, &forum_post_model, obj);
+}
+
+int (forum_post_batch_get)(ddb_batch_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found)
+{
+    return ddb_batch_get_add(g, &forum_post_model, &thread_id, &posted_at, out, found);
+}
+
+int (forum_post_txn_put)(ddb_txn *t, forum_post *obj, forum_post_cond cond)
+{
+    return ddb_txn_put(t, &forum_post_model, obj, cond.p);
+}
+
+int (forum_post_txn_update)(ddb_txn *t, forum_post *obj, forum_post_action actions, forum_post_cond cond)
+{
+    return ddb_txn_update(t, &forum_post_model, obj, actions.p, cond.p);
+}
+
+int (forum_post_txn_delete)(ddb_txn *t, const forum_post *obj, forum_post_cond cond)
+{
+    return ddb_txn_delete(t, &forum_post_model, obj, cond.p);
+}
+
+int (forum_post_txn_check)(ddb_txn *t, const char *thread_id, int64_t posted_at, forum_post_cond cond)
+{
+    return ddb_txn_check_key(t, &forum_post_model, &thread_id, &posted_at, cond.p);
+}
+
+int (forum_post_txn_get)(ddb_txn_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found)
+{
+    return ddb_txn_get_add(g, &forum_post_model, &thread_id, &posted_at, out, found);
 }
 
 int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out)

@@ -106,6 +106,17 @@ int (forum_thread_delete_table)(const ddb_table_opts *opts);
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
 int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes/reads on a writer, getter or transaction shared with other models.
+ * Conditions and actions are consumed; outs are filled by the run. */
+int (forum_thread_batch_put)(ddb_batch_writer *w, const forum_thread *obj);
+int (forum_thread_batch_delete)(ddb_batch_writer *w, const forum_thread *obj);
+int (forum_thread_batch_get)(ddb_batch_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found);
+int (forum_thread_txn_put)(ddb_txn *t, forum_thread *obj, forum_thread_cond cond);
+int (forum_thread_txn_update)(ddb_txn *t, forum_thread *obj, forum_thread_action actions, forum_thread_cond cond);
+int (forum_thread_txn_delete)(ddb_txn *t, const forum_thread *obj, forum_thread_cond cond);
+int (forum_thread_txn_check)(ddb_txn *t, const char *forum, const char *subject, forum_thread_cond cond);
+int (forum_thread_txn_get)(ddb_txn_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found);
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
 int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out);
 int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len);
@@ -326,6 +337,18 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_exists(out_, hash_, range_, opts_) \
     (forum_thread_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
 #define forum_thread_refresh(obj_, opts_) (forum_thread_refresh)(DDB_ARG_PTR(forum_thread, obj_), (opts_))
+#define forum_thread_batch_put(w_, obj_) (forum_thread_batch_put)((w_), DDB_ARG_CPTR(forum_thread, obj_))
+#define forum_thread_batch_delete(w_, obj_) (forum_thread_batch_delete)((w_), DDB_ARG_CPTR(forum_thread, obj_))
+#define forum_thread_batch_get(g_, hash_, range_, out_, found_) \
+    (forum_thread_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), DDB_ARG_PTR(forum_thread, out_), (found_))
+#define forum_thread_txn_put(t_, obj_, cond_) (forum_thread_txn_put)((t_), DDB_ARG_PTR(forum_thread, obj_), (cond_))
+#define forum_thread_txn_update(t_, obj_, actions_, cond_) \
+    (forum_thread_txn_update)((t_), DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
+#define forum_thread_txn_delete(t_, obj_, cond_) (forum_thread_txn_delete)((t_), DDB_ARG_CPTR(forum_thread, obj_), (cond_))
+#define forum_thread_txn_check(t_, hash_, range_, cond_) \
+    (forum_thread_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (cond_))
+#define forum_thread_txn_get(g_, hash_, range_, out_, found_) \
+    (forum_thread_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), DDB_ARG_PTR(forum_thread, out_), (found_))
 #define forum_thread_to_simple_json(obj_, out_) (forum_thread_to_simple_json)(DDB_ARG_CPTR(forum_thread, obj_), (out_))
 #define forum_thread_from_simple_json(obj_, json_, len_) \
     (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), (len_))
@@ -537,6 +560,17 @@ int (forum_post_delete_table)(const ddb_table_opts *opts);
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
 int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes/reads on a writer, getter or transaction shared with other models.
+ * Conditions and actions are consumed; outs are filled by the run. */
+int (forum_post_batch_put)(ddb_batch_writer *w, const forum_post *obj);
+int (forum_post_batch_delete)(ddb_batch_writer *w, const forum_post *obj);
+int (forum_post_batch_get)(ddb_batch_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found);
+int (forum_post_txn_put)(ddb_txn *t, forum_post *obj, forum_post_cond cond);
+int (forum_post_txn_update)(ddb_txn *t, forum_post *obj, forum_post_action actions, forum_post_cond cond);
+int (forum_post_txn_delete)(ddb_txn *t, const forum_post *obj, forum_post_cond cond);
+int (forum_post_txn_check)(ddb_txn *t, const char *thread_id, int64_t posted_at, forum_post_cond cond);
+int (forum_post_txn_get)(ddb_txn_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found);
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
 int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out);
 int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len);
@@ -659,6 +693,18 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_exists(out_, hash_, range_, opts_) \
     (forum_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define forum_post_refresh(obj_, opts_) (forum_post_refresh)(DDB_ARG_PTR(forum_post, obj_), (opts_))
+#define forum_post_batch_put(w_, obj_) (forum_post_batch_put)((w_), DDB_ARG_CPTR(forum_post, obj_))
+#define forum_post_batch_delete(w_, obj_) (forum_post_batch_delete)((w_), DDB_ARG_CPTR(forum_post, obj_))
+#define forum_post_batch_get(g_, hash_, range_, out_, found_) \
+    (forum_post_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(forum_post, out_), (found_))
+#define forum_post_txn_put(t_, obj_, cond_) (forum_post_txn_put)((t_), DDB_ARG_PTR(forum_post, obj_), (cond_))
+#define forum_post_txn_update(t_, obj_, actions_, cond_) \
+    (forum_post_txn_update)((t_), DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
+#define forum_post_txn_delete(t_, obj_, cond_) (forum_post_txn_delete)((t_), DDB_ARG_CPTR(forum_post, obj_), (cond_))
+#define forum_post_txn_check(t_, hash_, range_, cond_) \
+    (forum_post_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
+#define forum_post_txn_get(g_, hash_, range_, out_, found_) \
+    (forum_post_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(forum_post, out_), (found_))
 #define forum_post_to_simple_json(obj_, out_) (forum_post_to_simple_json)(DDB_ARG_CPTR(forum_post, obj_), (out_))
 #define forum_post_from_simple_json(obj_, json_, len_) \
     (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), (len_))
