@@ -1,0 +1,10 @@
+/* compile-fail: a string where a list element index is expected */
+#include "rich.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    rich_post_cond c = rich_post_replies_by_eq("0", "ann");
+    rich_post_cond_free(c);
+}

@@ -1,0 +1,10 @@
+/* compile-fail: a number where a nested map string field is expected */
+#include "rich.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    rich_post_cond c = rich_post_author_address_city_eq(7);
+    rich_post_cond_free(c);
+}

@@ -1,0 +1,11 @@
+/* compile-fail: a string set where a number set is expected */
+#include "rich.h"
+
+// expect-error: (_Generic|generic association)
+void misuse(void);
+void misuse(void)
+{
+    ddb_strset s = {0};
+    rich_post_action a = rich_post_add_nums(s);
+    rich_post_action_free(a);
+}
