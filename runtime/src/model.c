@@ -936,19 +936,20 @@ static int keep_unknown(const ddb_model *m, const ddb_av *item, void *obj)
     return 0;
 }
 
-/* A subclass reads only items of its kind. */
+/* A subclass reads only items of its kind. An item without the attribute
+ * (a partial view: UPDATED_* return values, a projection) is accepted. */
 static int check_discriminator(const ddb_model *m, const ddb_av *item)
 {
     if (m->discriminator_value == NULL || m->discriminator_field < 0)
         return 0;
     const ddb_field *f = &m->fields[m->discriminator_field];
     const ddb_av *v = ddb_av_map_get(item, f->attr);
-    if (v != NULL && v->type == DDB_AV_S && strcmp(v->u.str.ptr, m->discriminator_value) == 0)
+    if (v == NULL || (v->type == DDB_AV_S && strcmp(v->u.str.ptr, m->discriminator_value) == 0))
         return 0;
     return ddb_error_set(DDB_ETYPE, "%s: the item is not a \"%s\" (attribute \"%s\" is %s%s%s)", m->name,
-                         m->discriminator_value, f->attr, v != NULL && v->type == DDB_AV_S ? "\"" : "",
-                         v == NULL ? "absent" : v->type == DDB_AV_S ? v->u.str.ptr : ddb_av_type_tag(v->type),
-                         v != NULL && v->type == DDB_AV_S ? "\"" : "");
+                         m->discriminator_value, f->attr, v->type == DDB_AV_S ? "\"" : "",
+                         v->type == DDB_AV_S ? v->u.str.ptr : ddb_av_type_tag(v->type),
+                         v->type == DDB_AV_S ? "\"" : "");
 }
 
 int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj)

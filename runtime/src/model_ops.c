@@ -9,7 +9,44 @@
 
 /* ------------------------------------------------------------ items */
 
+/*
+ * Decodes the attributes DynamoDB returned (ReturnValues, or the old item
+ * after a failed condition) into `returned`, keeping the call's own error.
+ */
+static int deliver_returned(const ddb_model *m, int rc, const ddb_write_item_output *out, void *returned,
+                            bool *has_returned)
+{
+    if (has_returned != NULL)
+        *has_returned = false;
+    if (returned == NULL || out->attributes == NULL || (rc != 0 && rc != DDB_ECONDITION))
+        return rc;
+    ddb_error saved = *ddb_last_error();
+    int lrc = ddb_model_load(m, out->attributes, returned);
+    if (lrc == 0 && has_returned != NULL)
+        *has_returned = true;
+    if (rc != 0)
+        ddb_error_restore(&saved);
+    return rc != 0 ? rc : lrc;
+}
+
+static ddb_return_values opt_return_values(const ddb_write_opts *opts)
+{
+    return opts != NULL ? opts->return_values : DDB_RETURN_NONE;
+}
+
+static ddb_return_on_failure opt_on_failure(const ddb_write_opts *opts)
+{
+    return opts != NULL && opts->return_old_on_failure ? DDB_RETURN_ON_FAILURE_ALL_OLD
+                                                       : DDB_RETURN_ON_FAILURE_NONE;
+}
+
 int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond)
+{
+    return ddb_model_put_ex(m, obj, cond, NULL, NULL, NULL);
+}
+
+int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_write_opts *opts,
+                     void *returned, bool *has_returned)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *item = NULL;
@@ -31,10 +68,13 @@ int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond)
         in.condition_expression = ddb_expr_or_null(&r.condition);
         in.names = r.ctx.names;
         in.values = r.ctx.values;
+        in.return_values = opt_return_values(opts);
+        in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_put_item(client, &in, &out);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
+        rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
     }
     if (rc == 0)
@@ -61,6 +101,12 @@ int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *r
 
 int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
 {
+    return ddb_model_delete_ex(m, obj, cond, NULL, NULL, NULL);
+}
+
+int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, const ddb_write_opts *opts,
+                        void *returned, bool *has_returned)
+{
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
     ddb_client *client = ddb_model_client_for(m);
@@ -79,10 +125,13 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
         in.condition_expression = ddb_expr_or_null(&r.condition);
         in.names = r.ctx.names;
         in.values = r.ctx.values;
+        in.return_values = opt_return_values(opts);
+        in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_delete_item(client, &in, &out);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
+        rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
     }
     ddb_av_free(key);
@@ -92,6 +141,12 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
 }
 
 int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond)
+{
+    return ddb_model_update_ex(m, obj, actions, cond, NULL, NULL, NULL);
+}
+
+int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond,
+                        const ddb_write_opts *opts, void *returned, bool *has_returned)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
@@ -118,13 +173,21 @@ int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_con
         in.condition_expression = ddb_expr_or_null(&r.condition);
         in.names = r.ctx.names;
         in.values = r.ctx.values;
-        in.return_values = DDB_RETURN_ALL_NEW;
+        /* obj is refreshed from ALL_NEW unless the caller asked for another view */
+        ddb_return_values want = opt_return_values(opts);
+        bool refresh = want == DDB_RETURN_NONE || want == DDB_RETURN_ALL_NEW;
+        in.return_values = refresh ? DDB_RETURN_ALL_NEW : want;
+        in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_update_item(client, &in, &out);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
-        if (rc == 0 && out.attributes != NULL)
+        if (rc == 0 && refresh && out.attributes != NULL)
             rc = ddb_model_load(m, out.attributes, obj);
+        if (want != DDB_RETURN_NONE || rc == DDB_ECONDITION)
+            rc = deliver_returned(m, rc, &out, returned, has_returned);
+        else if (has_returned != NULL)
+            *has_returned = false;
         ddb_write_item_output_free(&out);
     }
     ddb_av_free(key);

@@ -456,6 +456,41 @@ static void test_typed_batch_and_transaction(void **state)
         rich_dog_clear(&dogs[i]);
 }
 
+static void test_return_values(void **state)
+{
+    (void)state;
+    rich_dog d, old;
+    rich_dog_init(&d);
+    rich_dog_init(&old);
+    d.id = ddb_strdup("rv");
+    d.name = ddb_strdup("First");
+    bool has = true;
+    ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    assert_false(has); /* a new item has no old image */
+    free(d.name);
+    d.name = ddb_strdup("Second");
+    ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    assert_true(has);
+    assert_string_equal(old.name, "First");
+    /* UPDATED_OLD: only the changed attribute, obj not refreshed from it */
+    ASSERT_OK(rich_dog_update_returning(&d, rich_dog_set_name("Third"), RICH_DOG_NO_COND,
+                                        &(ddb_write_opts){.return_values = DDB_RETURN_UPDATED_NEW}, &old, &has));
+    assert_true(has);
+    assert_string_equal(old.name, "Third");
+    /* the old item after a failed condition, without another read */
+    int rc = rich_dog_put_returning(&d, rich_dog_name_eq("nope"), &(ddb_write_opts){.return_old_on_failure = true},
+                                    &old, &has);
+    assert_int_equal(rc, DDB_ECONDITION);
+    assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
+    assert_true(has);
+    assert_string_equal(old.name, "Third");
+    ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    assert_true(has);
+    assert_string_equal(old.id, "rv");
+    rich_dog_clear(&old);
+    rich_dog_clear(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_index_query_and_count),
         cmocka_unit_test(test_polymorphic_models),
         cmocka_unit_test(test_typed_batch_and_transaction),
+        cmocka_unit_test(test_return_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,6 +37,7 @@
 #include "ddb/av.h"
 #include "ddb/client.h"
 #include "ddb/expr.h"
+#include "ddb/ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -336,6 +337,32 @@ int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
 int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *range,
                   const ddb_get_opts *opts);
 int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
+
+/* What a write returns (ReturnValues, ReturnValuesOnConditionCheckFailure). */
+typedef struct ddb_write_opts {
+    /* DDB_RETURN_NONE (default), ALL_OLD (put, update, delete), UPDATED_OLD,
+     * ALL_NEW, UPDATED_NEW (update only). */
+    ddb_return_values return_values;
+    /* After DDB_ECONDITION, return the item as it was (no extra read). */
+    bool return_old_on_failure;
+} ddb_write_opts;
+
+/*
+ * put/update/delete returning attributes: what DynamoDB returns is decoded
+ * into `returned` (an initialised struct of the same model; may be NULL)
+ * and *has_returned (may be NULL) says whether there was anything (an
+ * ALL_OLD of a new item returns nothing). UPDATED_* views hold only the
+ * updated attributes (others keep their defaults). update refreshes `obj`
+ * only for NONE and ALL_NEW. After DDB_ECONDITION with
+ * return_old_on_failure, `returned` holds the stored item and the call
+ * still returns DDB_ECONDITION.
+ */
+int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_write_opts *opts,
+                     void *returned, bool *has_returned);
+int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond,
+                        const ddb_write_opts *opts, void *returned, bool *has_returned);
+int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, const ddb_write_opts *opts,
+                        void *returned, bool *has_returned);
 /* Applies `actions` to the item with the key of `obj` (created if absent,
  * as DynamoDB does), then refreshes `obj` from the new item (ALL_NEW). */
 int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);

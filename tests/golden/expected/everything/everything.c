@@ -121,6 +121,24 @@ int (gold_item_update)(gold_item *obj, gold_item_action actions, gold_item_cond 
     return ddb_model_update(&gold_item_model, obj, actions.p, cond.p);
 }
 
+int (gold_item_put_returning)(gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
+    gold_item *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&gold_item_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (gold_item_update_returning)(gold_item *obj, gold_item_action actions, gold_item_cond cond,
+    const ddb_write_opts *opts, gold_item *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&gold_item_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (gold_item_delete_returning)(const gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
+    gold_item *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&gold_item_model, obj, cond.p, opts, returned, has_returned);
+}
+
 int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range,
     gold_item_cond filter, const ddb_query_opts *opts)
 {
@@ -1301,6 +1319,24 @@ int (gold_counter_delete)(const gold_counter *obj, gold_counter_cond cond)
 int (gold_counter_update)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond)
 {
     return ddb_model_update(&gold_counter_model, obj, actions.p, cond.p);
+}
+
+int (gold_counter_put_returning)(gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
+    gold_counter *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&gold_counter_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (gold_counter_update_returning)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond,
+    const ddb_write_opts *opts, gold_counter *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&gold_counter_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (gold_counter_delete_returning)(const gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
+    gold_counter *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&gold_counter_model, obj, cond.p, opts, returned, has_returned);
 }
 
 int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range,

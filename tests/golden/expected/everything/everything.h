@@ -81,6 +81,14 @@ int (gold_item_get)(gold_item *out, const char *pk, int64_t sk, const ddb_get_op
 int (gold_item_delete)(const gold_item *obj, gold_item_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (gold_item_update)(gold_item *obj, gold_item_action actions, gold_item_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (gold_item_put_returning)(gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
+    gold_item *returned, bool *has_returned);
+int (gold_item_update_returning)(gold_item *obj, gold_item_action actions, gold_item_cond cond,
+    const ddb_write_opts *opts, gold_item *returned, bool *has_returned);
+int (gold_item_delete_returning)(const gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
+    gold_item *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * gold_item_next, free with ddb_iter_free. */
 int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range,
@@ -361,6 +369,13 @@ gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
 #define gold_item_delete(obj_, cond_) (gold_item_delete)(DDB_ARG_CPTR(gold_item, obj_), (cond_))
 #define gold_item_update(obj_, actions_, cond_) \
     (gold_item_update)(DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
+#define gold_item_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (gold_item_put_returning)(DDB_ARG_PTR(gold_item, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_item, ret_), (has_))
+#define gold_item_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (gold_item_update_returning)(DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(gold_item, ret_), (has_))
+#define gold_item_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (gold_item_delete_returning)(DDB_ARG_CPTR(gold_item, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_item, ret_), (has_))
 #define gold_item_query(it_, hash_, range_, filter_, opts_) \
     (gold_item_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define gold_item_next(it_, out_) (gold_item_next)((it_), DDB_ARG_PTR(gold_item, out_))
@@ -585,6 +600,14 @@ int (gold_counter_get)(gold_counter *out, ddb_bytes id, const ddb_get_opts *opts
 int (gold_counter_delete)(const gold_counter *obj, gold_counter_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (gold_counter_update)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (gold_counter_put_returning)(gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
+    gold_counter *returned, bool *has_returned);
+int (gold_counter_update_returning)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond,
+    const ddb_write_opts *opts, gold_counter *returned, bool *has_returned);
+int (gold_counter_delete_returning)(const gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
+    gold_counter *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * gold_counter_next, free with ddb_iter_free. */
 int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range,
@@ -688,6 +711,13 @@ gold_counter_action (gold_counter_decr_n)(int64_t v);
 #define gold_counter_delete(obj_, cond_) (gold_counter_delete)(DDB_ARG_CPTR(gold_counter, obj_), (cond_))
 #define gold_counter_update(obj_, actions_, cond_) \
     (gold_counter_update)(DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
+#define gold_counter_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (gold_counter_put_returning)(DDB_ARG_PTR(gold_counter, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_counter, ret_), (has_))
+#define gold_counter_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (gold_counter_update_returning)(DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(gold_counter, ret_), (has_))
+#define gold_counter_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (gold_counter_delete_returning)(DDB_ARG_CPTR(gold_counter, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_counter, ret_), (has_))
 #define gold_counter_query(it_, hash_, range_, filter_, opts_) \
     (gold_counter_query)((it_), DDB_ARG_BYTES(hash_), (range_), (filter_), (opts_))
 #define gold_counter_next(it_, out_) (gold_counter_next)((it_), DDB_ARG_PTR(gold_counter, out_))

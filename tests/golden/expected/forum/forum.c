@@ -107,6 +107,24 @@ int (forum_thread_update)(forum_thread *obj, forum_thread_action actions, forum_
     return ddb_model_update(&forum_thread_model, obj, actions.p, cond.p);
 }
 
+int (forum_thread_put_returning)(forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
+    forum_thread *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&forum_thread_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (forum_thread_update_returning)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond,
+    const ddb_write_opts *opts, forum_thread *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&forum_thread_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (forum_thread_delete_returning)(const forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
+    forum_thread *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&forum_thread_model, obj, cond.p, opts, returned, has_returned);
+}
+
 int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range range,
     forum_thread_cond filter, const ddb_query_opts *opts)
 {
@@ -1157,6 +1175,24 @@ int (forum_post_delete)(const forum_post *obj, forum_post_cond cond)
 int (forum_post_update)(forum_post *obj, forum_post_action actions, forum_post_cond cond)
 {
     return ddb_model_update(&forum_post_model, obj, actions.p, cond.p);
+}
+
+int (forum_post_put_returning)(forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
+    forum_post *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&forum_post_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (forum_post_update_returning)(forum_post *obj, forum_post_action actions, forum_post_cond cond,
+    const ddb_write_opts *opts, forum_post *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&forum_post_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (forum_post_delete_returning)(const forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
+    forum_post *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&forum_post_model, obj, cond.p, opts, returned, has_returned);
 }
 
 int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range range,

@@ -77,6 +77,14 @@ int (forum_thread_get)(forum_thread *out, const char *forum, const char *subject
 int (forum_thread_delete)(const forum_thread *obj, forum_thread_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (forum_thread_update)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (forum_thread_put_returning)(forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
+    forum_thread *returned, bool *has_returned);
+int (forum_thread_update_returning)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond,
+    const ddb_write_opts *opts, forum_thread *returned, bool *has_returned);
+int (forum_thread_delete_returning)(const forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
+    forum_thread *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * forum_thread_next, free with ddb_iter_free. */
 int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range range,
@@ -324,6 +332,13 @@ forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
 #define forum_thread_delete(obj_, cond_) (forum_thread_delete)(DDB_ARG_CPTR(forum_thread, obj_), (cond_))
 #define forum_thread_update(obj_, actions_, cond_) \
     (forum_thread_update)(DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
+#define forum_thread_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (forum_thread_put_returning)(DDB_ARG_PTR(forum_thread, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_thread, ret_), (has_))
+#define forum_thread_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (forum_thread_update_returning)(DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(forum_thread, ret_), (has_))
+#define forum_thread_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (forum_thread_delete_returning)(DDB_ARG_CPTR(forum_thread, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_thread, ret_), (has_))
 #define forum_thread_query(it_, hash_, range_, filter_, opts_) \
     (forum_thread_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define forum_thread_next(it_, out_) (forum_thread_next)((it_), DDB_ARG_PTR(forum_thread, out_))
@@ -531,6 +546,14 @@ int (forum_post_get)(forum_post *out, const char *thread_id, int64_t posted_at, 
 int (forum_post_delete)(const forum_post *obj, forum_post_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (forum_post_update)(forum_post *obj, forum_post_action actions, forum_post_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (forum_post_put_returning)(forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
+    forum_post *returned, bool *has_returned);
+int (forum_post_update_returning)(forum_post *obj, forum_post_action actions, forum_post_cond cond,
+    const ddb_write_opts *opts, forum_post *returned, bool *has_returned);
+int (forum_post_delete_returning)(const forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
+    forum_post *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * forum_post_next, free with ddb_iter_free. */
 int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range range,
@@ -680,6 +703,13 @@ forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
 #define forum_post_delete(obj_, cond_) (forum_post_delete)(DDB_ARG_CPTR(forum_post, obj_), (cond_))
 #define forum_post_update(obj_, actions_, cond_) \
     (forum_post_update)(DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
+#define forum_post_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (forum_post_put_returning)(DDB_ARG_PTR(forum_post, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_post, ret_), (has_))
+#define forum_post_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (forum_post_update_returning)(DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(forum_post, ret_), (has_))
+#define forum_post_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (forum_post_delete_returning)(DDB_ARG_CPTR(forum_post, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_post, ret_), (has_))
 #define forum_post_query(it_, hash_, range_, filter_, opts_) \
     (forum_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define forum_post_next(it_, out_) (forum_post_next)((it_), DDB_ARG_PTR(forum_post, out_))

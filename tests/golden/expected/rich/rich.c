@@ -291,6 +291,24 @@ int (rich_post_update)(rich_post *obj, rich_post_action actions, rich_post_cond 
     return ddb_model_update(&rich_post_model, obj, actions.p, cond.p);
 }
 
+int (rich_post_put_returning)(rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
+    rich_post *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&rich_post_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (rich_post_update_returning)(rich_post *obj, rich_post_action actions, rich_post_cond cond,
+    const ddb_write_opts *opts, rich_post *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&rich_post_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (rich_post_delete_returning)(const rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
+    rich_post *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&rich_post_model, obj, cond.p, opts, returned, has_returned);
+}
+
 int (rich_post_query)(ddb_iter **it, const char *id, rich_post_range range,
     rich_post_cond filter, const ddb_query_opts *opts)
 {
@@ -2658,6 +2676,24 @@ int (rich_animal_update)(rich_animal *obj, rich_animal_action actions, rich_anim
     return ddb_model_update(&rich_animal_model, obj, actions.p, cond.p);
 }
 
+int (rich_animal_put_returning)(rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
+    rich_animal *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&rich_animal_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (rich_animal_update_returning)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond,
+    const ddb_write_opts *opts, rich_animal *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&rich_animal_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (rich_animal_delete_returning)(const rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
+    rich_animal *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&rich_animal_model, obj, cond.p, opts, returned, has_returned);
+}
+
 int (rich_animal_query)(ddb_iter **it, const char *id, rich_animal_range range,
     rich_animal_cond filter, const ddb_query_opts *opts)
 {
@@ -3115,6 +3151,24 @@ int (rich_dog_delete)(const rich_dog *obj, rich_dog_cond cond)
 int (rich_dog_update)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond)
 {
     return ddb_model_update(&rich_dog_model, obj, actions.p, cond.p);
+}
+
+int (rich_dog_put_returning)(rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
+    rich_dog *returned, bool *has_returned)
+{
+    return ddb_model_put_ex(&rich_dog_model, obj, cond.p, opts, returned, has_returned);
+}
+
+int (rich_dog_update_returning)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond,
+    const ddb_write_opts *opts, rich_dog *returned, bool *has_returned)
+{
+    return ddb_model_update_ex(&rich_dog_model, obj, actions.p, cond.p, opts, returned, has_returned);
+}
+
+int (rich_dog_delete_returning)(const rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
+    rich_dog *returned, bool *has_returned)
+{
+    return ddb_model_delete_ex(&rich_dog_model, obj, cond.p, opts, returned, has_returned);
 }
 
 int (rich_dog_query)(ddb_iter **it, const char *id, rich_dog_range range,

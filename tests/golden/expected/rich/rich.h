@@ -155,6 +155,14 @@ int (rich_post_get)(rich_post *out, const char *id, ddb_time at, const ddb_get_o
 int (rich_post_delete)(const rich_post *obj, rich_post_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (rich_post_update)(rich_post *obj, rich_post_action actions, rich_post_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (rich_post_put_returning)(rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
+    rich_post *returned, bool *has_returned);
+int (rich_post_update_returning)(rich_post *obj, rich_post_action actions, rich_post_cond cond,
+    const ddb_write_opts *opts, rich_post *returned, bool *has_returned);
+int (rich_post_delete_returning)(const rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
+    rich_post *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * rich_post_next, free with ddb_iter_free. */
 int (rich_post_query)(ddb_iter **it, const char *id, rich_post_range range,
@@ -705,6 +713,13 @@ rich_post_by_score_range (rich_post_by_score_range_between)(double low, double h
 #define rich_post_delete(obj_, cond_) (rich_post_delete)(DDB_ARG_CPTR(rich_post, obj_), (cond_))
 #define rich_post_update(obj_, actions_, cond_) \
     (rich_post_update)(DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_))
+#define rich_post_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_post_put_returning)(DDB_ARG_PTR(rich_post, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_post, ret_), (has_))
+#define rich_post_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (rich_post_update_returning)(DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(rich_post, ret_), (has_))
+#define rich_post_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_post_delete_returning)(DDB_ARG_CPTR(rich_post, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_post, ret_), (has_))
 #define rich_post_query(it_, hash_, range_, filter_, opts_) \
     (rich_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define rich_post_next(it_, out_) (rich_post_next)((it_), DDB_ARG_PTR(rich_post, out_))
@@ -1133,6 +1148,14 @@ int (rich_animal_get)(rich_animal *out, const char *id, const ddb_get_opts *opts
 int (rich_animal_delete)(const rich_animal *obj, rich_animal_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (rich_animal_update)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (rich_animal_put_returning)(rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
+    rich_animal *returned, bool *has_returned);
+int (rich_animal_update_returning)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond,
+    const ddb_write_opts *opts, rich_animal *returned, bool *has_returned);
+int (rich_animal_delete_returning)(const rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
+    rich_animal *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * rich_animal_next, free with ddb_iter_free. */
 int (rich_animal_query)(ddb_iter **it, const char *id, rich_animal_range range,
@@ -1249,6 +1272,13 @@ rich_animal_action (rich_animal_set_if_absent_name)(const char *v);
 #define rich_animal_delete(obj_, cond_) (rich_animal_delete)(DDB_ARG_CPTR(rich_animal, obj_), (cond_))
 #define rich_animal_update(obj_, actions_, cond_) \
     (rich_animal_update)(DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_))
+#define rich_animal_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_animal_put_returning)(DDB_ARG_PTR(rich_animal, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_animal, ret_), (has_))
+#define rich_animal_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (rich_animal_update_returning)(DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(rich_animal, ret_), (has_))
+#define rich_animal_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_animal_delete_returning)(DDB_ARG_CPTR(rich_animal, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_animal, ret_), (has_))
 #define rich_animal_query(it_, hash_, range_, filter_, opts_) \
     (rich_animal_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define rich_animal_next(it_, out_) (rich_animal_next)((it_), DDB_ARG_PTR(rich_animal, out_))
@@ -1352,6 +1382,14 @@ int (rich_dog_get)(rich_dog *out, const char *id, const ddb_get_opts *opts);
 int (rich_dog_delete)(const rich_dog *obj, rich_dog_cond cond);
 /* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
 int (rich_dog_update)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond);
+/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
+ * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
+int (rich_dog_put_returning)(rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
+    rich_dog *returned, bool *has_returned);
+int (rich_dog_update_returning)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond,
+    const ddb_write_opts *opts, rich_dog *returned, bool *has_returned);
+int (rich_dog_delete_returning)(const rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
+    rich_dog *returned, bool *has_returned);
 /* Query one partition; range and filter are consumed. Iterate with
  * rich_dog_next, free with ddb_iter_free. */
 int (rich_dog_query)(ddb_iter **it, const char *id, rich_dog_range range,
@@ -1476,6 +1514,13 @@ rich_dog_action (rich_dog_set_if_absent_barks)(bool v);
 #define rich_dog_delete(obj_, cond_) (rich_dog_delete)(DDB_ARG_CPTR(rich_dog, obj_), (cond_))
 #define rich_dog_update(obj_, actions_, cond_) \
     (rich_dog_update)(DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_))
+#define rich_dog_put_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_dog_put_returning)(DDB_ARG_PTR(rich_dog, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_dog, ret_), (has_))
+#define rich_dog_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
+    (rich_dog_update_returning)(DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_), (opts_), \
+                                 DDB_ARG_PTR(rich_dog, ret_), (has_))
+#define rich_dog_delete_returning(obj_, cond_, opts_, ret_, has_) \
+    (rich_dog_delete_returning)(DDB_ARG_CPTR(rich_dog, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_dog, ret_), (has_))
 #define rich_dog_query(it_, hash_, range_, filter_, opts_) \
     (rich_dog_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
 #define rich_dog_next(it_, out_) (rich_dog_next)((it_), DDB_ARG_PTR(rich_dog, out_))
