@@ -39,6 +39,7 @@ static ddbc_type natural_elem_type(ddbc_type t)
     return t;
 }
 
+/* string_set, number_set, binary_set. */
 static bool is_set(ddbc_type t)
 {
     return natural_elem_type(t) != t && t != DDBC_T_LIST;

@@ -138,7 +138,7 @@ typedef struct ddbc_attr {
      */
     ddbc_type elem_type;
     int elem_map_index;     /* DDBC_T_LIST of a map: index into schema->maps; else -1 */
-    bool inherited;         /* model attrs: copied from the base model (see above) */
+    bool inherited;         /* model attrs: copied from the base, positions too (see above) */
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */
     ddbc_pos attr_name_pos; /* the attr_name value, = pos when not given */

@@ -229,13 +229,15 @@ static ddb_secondary_index secondary_index(const ddb_model *m, const ddb_index *
     return si;
 }
 
-/* Enables TTL on the model's ttl field (after the table is ACTIVE). */
-static int enable_ttl(ddb_client *client, const ddb_model *m)
+/* Turns TTL on/off on the model's ttl field (the table must be ACTIVE). */
+static int set_ttl(ddb_client *client, const ddb_model *m, bool enabled)
 {
+    if (m->ttl_field < 0)
+        return ddb_error_set(DDB_EINVAL, "%s: the model has no ttl attribute", m->name);
     ddb_update_ttl_input in = DDB_UPDATE_TTL_INPUT_INIT;
     in.table_name = m->table;
     in.attribute_name = m->fields[m->ttl_field].attr;
-    in.enabled = true;
+    in.enabled = enabled;
     ddb_ttl_output out;
     int rc = ddb_update_time_to_live(client, &in, &out);
     ddb_ttl_output_free(&out);
@@ -277,6 +279,10 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
     in.global_indexes = gsis;
     in.local_indexes = lsis;
     in.stream = (ddb_stream_view)m->stream;
+    if (opts != NULL) {
+        in.tags = opts->tags;
+        in.n_tags = opts->n_tags;
+    }
     if (m->billing == DDB_BILLING_PROVISIONED) {
         in.billing_mode = DDB_BILLING_MODE_PROVISIONED;
         in.throughput.read_capacity_units = m->read_capacity;
@@ -295,7 +301,7 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
     if (rc == 0 && wait)
         rc = ddb_wait_table_active(client, m->table, timeout);
     if (rc == 0 && m->ttl_field >= 0)
-        rc = enable_ttl(client, m);
+        rc = set_ttl(client, m, true);
     return ddb_model_with_context(rc, "CreateTable", m);
 }
 
@@ -312,4 +318,50 @@ int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts)
     if (rc == 0 && opts != NULL && opts->wait)
         rc = ddb_wait_table_deleted(client, m->table, opts->timeout_ms != 0 ? opts->timeout_ms : 60000);
     return ddb_model_with_context(rc, "DeleteTable", m);
+}
+
+int ddb_model_describe_table(const ddb_model *m, ddb_table_output *out)
+{
+    memset(out, 0, sizeof *out);
+    ddb_client *client = ddb_model_client_for(m);
+    if (client == NULL)
+        return ddb_model_with_context(ddb_last_error()->code, "DescribeTable", m);
+    ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
+    in.table_name = m->table;
+    return ddb_model_with_context(ddb_describe_table(client, &in, out), "DescribeTable", m);
+}
+
+int ddb_model_table_exists(const ddb_model *m, bool *out)
+{
+    ddb_table_output desc;
+    int rc = ddb_model_describe_table(m, &desc);
+    ddb_table_output_free(&desc);
+    *out = rc == 0;
+    return rc == DDB_ERESOURCE ? 0 : rc;
+}
+
+int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    ddb_client *client = ddb_model_client_for(m);
+    if (client == NULL)
+        return ddb_model_with_context(ddb_last_error()->code, "UpdateTable", m);
+    ddb_update_table_input in = DDB_UPDATE_TABLE_INPUT_INIT;
+    in.table_name = m->table;
+    in.billing_mode = DDB_BILLING_MODE_PROVISIONED;
+    in.throughput.read_capacity_units = read;
+    in.throughput.write_capacity_units = write;
+    ddb_table_output out;
+    int rc = ddb_update_table(client, &in, &out);
+    ddb_table_output_free(&out);
+    if (rc == 0 && opts != NULL && opts->wait)
+        rc = ddb_wait_table_active(client, m->table, opts->timeout_ms != 0 ? opts->timeout_ms : 60000);
+    return ddb_model_with_context(rc, "UpdateTable", m);
+}
+
+int ddb_model_update_ttl(const ddb_model *m, bool enabled)
+{
+    ddb_client *client = ddb_model_client_for(m);
+    if (client == NULL)
+        return ddb_model_with_context(ddb_last_error()->code, "UpdateTimeToLive", m);
+    return ddb_model_with_context(set_ttl(client, m, enabled), "UpdateTimeToLive", m);
 }

@@ -491,6 +491,33 @@ static void test_return_values(void **state)
     rich_dog_clear(&d);
 }
 
+static void test_table_management(void **state)
+{
+    (void)state;
+    bool exists = false;
+    ASSERT_OK(rich_post_table_exists(&exists));
+    assert_true(exists);
+    ddb_table_output desc;
+    ASSERT_OK(rich_post_describe_table(&desc));
+    assert_string_equal(desc.table.name, "Posts");
+    assert_int_equal(desc.table.status, DDB_TABLE_STATUS_ACTIVE);
+    assert_int_equal(desc.table.n_global_indexes, 1);
+    assert_string_equal(desc.table.global_indexes[0].name, "by_score");
+    ddb_table_output_free(&desc);
+    ddb_ttl_output ttl;
+    ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
+    in.table_name = "Posts";
+    ASSERT_OK(ddb_describe_time_to_live(client, &in, &ttl));
+    assert_string_equal(ttl.attribute_name, "expires"); /* enabled by create_table */
+    ddb_ttl_output_free(&ttl);
+    ASSERT_OK(rich_animal_update_throughput(3, 4, &(ddb_table_opts){.wait = true, .timeout_ms = 30000}));
+    ASSERT_OK(rich_animal_describe_table(&desc));
+    assert_true(desc.table.billing_mode == DDB_BILLING_MODE_PROVISIONED);
+    assert_true(desc.table.throughput.read_capacity_units == 3 && desc.table.throughput.write_capacity_units == 4);
+    ddb_table_output_free(&desc);
+    assert_int_equal(rich_animal_update_ttl(true), DDB_EINVAL); /* no ttl attribute */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_polymorphic_models),
         cmocka_unit_test(test_typed_batch_and_transaction),
         cmocka_unit_test(test_return_values),
+        cmocka_unit_test(test_table_management),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -211,8 +211,10 @@ typedef struct ddb_get_opts {
 } ddb_get_opts;
 
 typedef struct ddb_table_opts {
-    bool wait;            /* wait until ACTIVE (create) or gone (delete) */
+    bool wait;            /* wait until ACTIVE (create, update) or gone (delete) */
     long timeout_ms;      /* for wait; 0: 60000 */
+    const ddb_tag *tags;  /* create: tags of the new table (ddb/ops.h) */
+    size_t n_tags;
 } ddb_table_opts;
 
 /*
@@ -370,6 +372,15 @@ int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_con
 /* --- tables --- */
 int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts);
 int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
+/* DescribeTable of the model's table; `out` as ddb_describe_table (free it
+ * with ddb_table_output_free after every call). */
+int ddb_model_describe_table(const ddb_model *m, ddb_table_output *out);
+/* Whether the table exists (DescribeTable; ResourceNotFound is "no"). */
+int ddb_model_table_exists(const ddb_model *m, bool *out);
+/* Provisioned throughput of the table (switches it to PROVISIONED). */
+int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts);
+/* Turns TTL on or off for the model's ttl attribute (DDB_EINVAL without one). */
+int ddb_model_update_ttl(const ddb_model *m, bool enabled);
 
 #ifdef __cplusplus
 }

@@ -199,6 +199,26 @@ int (gold_item_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&gold_item_model, opts);
 }
 
+int (gold_item_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&gold_item_model, out);
+}
+
+int (gold_item_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&gold_item_model, out);
+}
+
+int (gold_item_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&gold_item_model, read, write, opts);
+}
+
+int (gold_item_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&gold_item_model, enabled);
+}
+
 int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
     return ddb_model_dump(&gold_item_model, out, opts, stats);
@@ -1397,6 +1417,26 @@ int (gold_counter_create_table)(const ddb_table_opts *opts)
 int (gold_counter_delete_table)(const ddb_table_opts *opts)
 {
     return ddb_model_delete_table(&gold_counter_model, opts);
+}
+
+int (gold_counter_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&gold_counter_model, out);
+}
+
+int (gold_counter_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&gold_counter_model, out);
+}
+
+int (gold_counter_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&gold_counter_model, read, write, opts);
+}
+
+int (gold_counter_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&gold_counter_model, enabled);
 }
 
 int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)

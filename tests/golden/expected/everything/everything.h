@@ -114,6 +114,11 @@ int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts
 int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts);
 int (gold_item_create_table)(const ddb_table_opts *opts);
 int (gold_item_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (gold_item_describe_table)(ddb_table_output *out);
+int (gold_item_table_exists)(bool *out);
+int (gold_item_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (gold_item_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
@@ -633,6 +638,11 @@ int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts);
 int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts);
 int (gold_counter_create_table)(const ddb_table_opts *opts);
 int (gold_counter_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (gold_counter_describe_table)(ddb_table_output *out);
+int (gold_counter_table_exists)(bool *out);
+int (gold_counter_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (gold_counter_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);

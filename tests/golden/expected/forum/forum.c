@@ -185,6 +185,26 @@ int (forum_thread_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&forum_thread_model, opts);
 }
 
+int (forum_thread_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&forum_thread_model, out);
+}
+
+int (forum_thread_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&forum_thread_model, out);
+}
+
+int (forum_thread_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&forum_thread_model, read, write, opts);
+}
+
+int (forum_thread_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&forum_thread_model, enabled);
+}
+
 int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
     return ddb_model_dump(&forum_thread_model, out, opts, stats);
@@ -1253,6 +1273,26 @@ int (forum_post_create_table)(const ddb_table_opts *opts)
 int (forum_post_delete_table)(const ddb_table_opts *opts)
 {
     return ddb_model_delete_table(&forum_post_model, opts);
+}
+
+int (forum_post_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&forum_post_model, out);
+}
+
+int (forum_post_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&forum_post_model, out);
+}
+
+int (forum_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&forum_post_model, read, write, opts);
+}
+
+int (forum_post_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&forum_post_model, enabled);
 }
 
 int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)

@@ -110,6 +110,11 @@ int (forum_thread_exists)(bool *out, const char *forum, const char *subject, con
 int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts);
 int (forum_thread_create_table)(const ddb_table_opts *opts);
 int (forum_thread_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (forum_thread_describe_table)(ddb_table_output *out);
+int (forum_thread_table_exists)(bool *out);
+int (forum_thread_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (forum_thread_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
@@ -579,6 +584,11 @@ int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, con
 int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts);
 int (forum_post_create_table)(const ddb_table_opts *opts);
 int (forum_post_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (forum_post_describe_table)(ddb_table_output *out);
+int (forum_post_table_exists)(bool *out);
+int (forum_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (forum_post_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);

@@ -402,6 +402,26 @@ int (rich_post_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&rich_post_model, opts);
 }
 
+int (rich_post_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&rich_post_model, out);
+}
+
+int (rich_post_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&rich_post_model, out);
+}
+
+int (rich_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&rich_post_model, read, write, opts);
+}
+
+int (rich_post_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&rich_post_model, enabled);
+}
+
 int (rich_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
     return ddb_model_dump(&rich_post_model, out, opts, stats);
@@ -2754,6 +2774,26 @@ int (rich_animal_delete_table)(const ddb_table_opts *opts)
     return ddb_model_delete_table(&rich_animal_model, opts);
 }
 
+int (rich_animal_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&rich_animal_model, out);
+}
+
+int (rich_animal_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&rich_animal_model, out);
+}
+
+int (rich_animal_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&rich_animal_model, read, write, opts);
+}
+
+int (rich_animal_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&rich_animal_model, enabled);
+}
+
 int (rich_animal_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
     return ddb_model_dump(&rich_animal_model, out, opts, stats);
@@ -3229,6 +3269,26 @@ int (rich_dog_create_table)(const ddb_table_opts *opts)
 int (rich_dog_delete_table)(const ddb_table_opts *opts)
 {
     return ddb_model_delete_table(&rich_dog_model, opts);
+}
+
+int (rich_dog_describe_table)(ddb_table_output *out)
+{
+    return ddb_model_describe_table(&rich_dog_model, out);
+}
+
+int (rich_dog_table_exists)(bool *out)
+{
+    return ddb_model_table_exists(&rich_dog_model, out);
+}
+
+int (rich_dog_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
+{
+    return ddb_model_update_throughput(&rich_dog_model, read, write, opts);
+}
+
+int (rich_dog_update_ttl)(bool enabled)
+{
+    return ddb_model_update_ttl(&rich_dog_model, enabled);
 }
 
 int (rich_dog_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)

@@ -198,6 +198,11 @@ int (rich_post_by_score_count)(int64_t *out, const char *kind_hint, rich_post_by
     const ddb_query_opts *opts);
 int (rich_post_create_table)(const ddb_table_opts *opts);
 int (rich_post_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (rich_post_describe_table)(ddb_table_output *out);
+int (rich_post_table_exists)(bool *out);
+int (rich_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (rich_post_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (rich_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
@@ -1181,6 +1186,11 @@ int (rich_animal_exists)(bool *out, const char *id, const ddb_get_opts *opts);
 int (rich_animal_refresh)(rich_animal *obj, const ddb_get_opts *opts);
 int (rich_animal_create_table)(const ddb_table_opts *opts);
 int (rich_animal_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (rich_animal_describe_table)(ddb_table_output *out);
+int (rich_animal_table_exists)(bool *out);
+int (rich_animal_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (rich_animal_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (rich_animal_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
@@ -1415,6 +1425,11 @@ int (rich_dog_exists)(bool *out, const char *id, const ddb_get_opts *opts);
 int (rich_dog_refresh)(rich_dog *obj, const ddb_get_opts *opts);
 int (rich_dog_create_table)(const ddb_table_opts *opts);
 int (rich_dog_delete_table)(const ddb_table_opts *opts);
+/* Table state and settings (free `out` with ddb_table_output_free). */
+int (rich_dog_describe_table)(ddb_table_output *out);
+int (rich_dog_table_exists)(bool *out);
+int (rich_dog_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
+int (rich_dog_update_ttl)(bool enabled);
 /* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
  * of DynamoDB's export to S3), streaming (ddb/backup.h). */
 int (rich_dog_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
