@@ -575,6 +575,22 @@ static int check_opts(const read_req *r, const read_opts *o)
 }
 
 /*
+ * A subclass of a polymorphic model reads only its own kind: ANDs
+ * `<discriminator> = <value>` into the filter (which may be NULL; taken).
+ */
+static ddb_cond *kind_filter(const ddb_model *m, ddb_cond *filter)
+{
+    if (m->discriminator_value == NULL || m->discriminator_field < 0)
+        return filter;
+    ddb_buf path = DDB_BUF_INIT;
+    ddb_cond *kind = ddb_attr_path(m->fields[m->discriminator_field].attr, &path) == 0
+                         ? ddb_cond_cmp(ddb_buf_cstr(&path), DDB_CMP_EQ, ddb_av_s(m->discriminator_value))
+                         : ddb_cond_error(DDB_ENOMEM);
+    ddb_buf_free(&path);
+    return filter != NULL ? ddb_cond_and(filter, kind) : kind;
+}
+
+/*
  * Prepares a read of m/ix: checks, client, expressions, projection, tag.
  * Takes `range` and `filter` in every case. A scan has no `range`.
  */
@@ -609,6 +625,7 @@ static int read_setup(read_req *r, const ddb_model *m, const ddb_index *ix, bool
         rc = ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_render_cond(&r->exprs, key, &r->exprs.condition);
+    filter = kind_filter(m, filter);
     if (rc == 0)
         rc = ddb_render_cond(&r->exprs, filter, &r->exprs.filter);
     if (rc == 0 && o->n_attributes != 0)

@@ -375,6 +375,22 @@ static void test_polymorphic_models(void **state)
     assert_int_equal(rich_dog_get(&other, "generic", NULL), DDB_ETYPE);
     ASSERT_OK(rich_dog_get(&other, "rex", NULL));
     assert_true(other.barks);
+    /* a subclass scan filters on its kind; the base scan sees every kind */
+    ddb_iter *it = NULL;
+    ASSERT_OK(rich_dog_scan(&it, RICH_DOG_NO_COND, NULL));
+    int dogs = 0, rc;
+    while ((rc = rich_dog_next(it, &other)) == 1) {
+        assert_string_equal(other.kind, "dog");
+        dogs++;
+    }
+    assert_int_equal(rc, 0);
+    ddb_iter_free(it);
+    int64_t all = 0, only_dogs = 0;
+    ASSERT_OK(rich_animal_count(&all, "generic", RICH_ANIMAL_NO_RANGE, RICH_ANIMAL_NO_COND, NULL));
+    assert_true(all == 1);
+    ASSERT_OK(rich_dog_count(&only_dogs, "generic", RICH_DOG_NO_RANGE, RICH_DOG_NO_COND, NULL));
+    assert_true(only_dogs == 0); /* "generic" is a fish */
+    assert_true(dogs >= 1);
     rich_dog_clear(&other);
     rich_animal_clear(&a);
     rich_dog_clear(&d);
