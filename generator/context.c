@@ -1040,8 +1040,20 @@ static tmpl_value *indexes_value(builder *b, const ddbc_model *m, const walk *mo
     return list;
 }
 
+/* keep_unknown adds the member `unknown_attrs`: no attribute may use it. */
+static void check_unknown_member(builder *b, const ddbc_model *m)
+{
+    for (size_t i = 0; m->keep_unknown && i < m->n_attrs; i++) {
+        if (strcmp(m->attrs[i].name, "unknown_attrs") == 0)
+            ddbc_diag_error(b->diag, m->attrs[i].pos,
+                            "attribute name 'unknown_attrs' is taken by keep_unknown in model '%s'; "
+                            "rename the attribute (attr_name keeps its stored name)", m->name);
+    }
+}
+
 static tmpl_value *model_value(builder *b, const ddbc_model *m)
 {
+    check_unknown_member(b, m);
     const ddbc_schema *s = b->s;
     tmpl_value *md = tmpl_dict();
     tmpl_value *builders = tmpl_list();
@@ -1211,7 +1223,7 @@ tmpl_value *ddbc_context_build(const ddbc_schema *schema, const char *base, ddbc
     ddb_buf_free(&text);
     b.failed |= b.syms.failed;
     ddb_buf_free(&b.heading);
-    size_t clashes = report_clashes(&b.syms, diag);
+    size_t clashes = report_clashes(&b.syms, diag) + (ddbc_diag_count(diag) != 0);
     if (b.failed || clashes != 0) {
         tmpl_value_free(vars);
         if (b.failed)

@@ -33,14 +33,20 @@ extern "C" {
  */
 
 /* ---- typed lists: {items, n}; the struct owns items and their contents ---- */
+#ifndef DDBC_RICH_LIST_STRING_DEFINED /* shared by the headers of one prefix */
+#define DDBC_RICH_LIST_STRING_DEFINED
 typedef struct rich_list_string {
     char **items;
     size_t n;
 } rich_list_string;
+#endif
+#ifndef DDBC_RICH_LIST_INT64_DEFINED /* shared by the headers of one prefix */
+#define DDBC_RICH_LIST_INT64_DEFINED
 typedef struct rich_list_int64 {
     int64_t *items;
     size_t n;
 } rich_list_int64;
+#endif
 typedef struct rich_address rich_address;
 typedef struct rich_address_list {
     struct rich_address *items;
