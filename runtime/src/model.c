@@ -251,7 +251,12 @@ static bool expect_char(const char **p, const char *end, char c)
 int ddb_time_parse(const char *text, size_t len, ddb_time *out)
 {
     const char *p = text, *end = text + len;
-    int64_t y = digits(&p, end, 4), mo, d, h, mi, sec;
+    /* Older PynamoDB wrote years before 1000 unpadded ("999-12-31T..."),
+     * and PynamoDB still reads them: so do we (1 to 4 year digits). */
+    int year_digits = 0;
+    while (year_digits < 4 && p + year_digits < end && p[year_digits] >= '0' && p[year_digits] <= '9')
+        year_digits++;
+    int64_t y = digits(&p, end, year_digits > 0 ? year_digits : 4), mo, d, h, mi, sec;
     bool ok = y >= 1 && expect_char(&p, end, '-') && (mo = digits(&p, end, 2)) >= 1 && mo <= 12 &&
               expect_char(&p, end, '-') && (d = digits(&p, end, 2)) >= 1 && expect_char(&p, end, 'T') &&
               (h = digits(&p, end, 2)) >= 0 && h <= 23 && expect_char(&p, end, ':') &&
@@ -343,6 +348,10 @@ static bool field_present(const void *obj, const ddb_field *f)
 {
     if (f->has_offset != DDB_NO_PRESENCE)
         return *(const bool *)((const char *)obj + f->has_offset);
+    /* a nullable untyped list is absent when NULL (a non-nullable one is
+     * written as [] like an empty typed list) */
+    if (f->type == DDB_FT_LIST && f->elem_size == 0 && (f->flags & DDB_FIELD_NULLABLE))
+        return *(ddb_av *const *)field_cptr(obj, f) != NULL;
     return value_present(f->type, field_cptr(obj, f));
 }
 

@@ -278,6 +278,11 @@ static void test_datetime_format_and_lenient_parse(void **state)
     assert_int_equal(t.usec, 500000);
     assert_int_equal(ddb_time_parse("2024-01-02T03:04:05Z", 20, &t), 0);
     assert_int_equal(t.usec, 0);
+    /* years before 1000 as older PynamoDB versions wrote them, unpadded */
+    assert_int_equal(ddb_time_parse("999-12-31T23:59:59.000001+0000", 30, &t), 0);
+    assert_true(t.sec == -30610224001 && t.usec == 1);
+    assert_int_equal(ddb_time_parse("1-01-01T00:00:00.000000+0000", 28, &t), 0);
+    assert_true(t.sec == -62135596800);
     assert_int_equal(ddb_time_parse("2023-02-29T00:00:00.000000+0000", 31, &t), DDB_EINVAL);
     assert_int_equal(ddb_time_parse("2024-01-02 03:04:05.000000+0000", 31, &t), DDB_EINVAL);
     assert_int_equal(ddb_time_parse("2024-01-02T03:04:05.000000+0100", 31, &t), DDB_EINVAL);
