@@ -1085,7 +1085,10 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
     put(b, md, "version_field", tmpl_int(find_attr(m, DDBC_T_VERSION)));
     put(b, md, "ttl_field", tmpl_int(find_attr(m, DDBC_T_TTL)));
     put(b, md, "discriminator_field", tmpl_int(find_attr(m, DDBC_T_DISCRIMINATOR)));
-    if (m->discriminator_value != NULL) {
+    /* Only a subclass reads and scans just its kind; a base model reads every
+     * kind of its hierarchy (as PynamoDB's base class does) and its own value,
+     * if any, is the default its init writes. */
+    if (m->discriminator_value != NULL && m->extends >= 0) {
         put_c_literal(&text, m->discriminator_value);
         put_buf(b, md, "discriminator_value", &text);
     } else {

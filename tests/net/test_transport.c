@@ -330,7 +330,8 @@ static void test_curl_timeout(void **state)
 static void test_curl_connection_refused(void **state)
 {
     (void)state;
-    /* a port that was just free: bind, read it, close */
+    /* a port held by a socket that is bound but never listens: connections
+     * are refused, and no other process can take the port meanwhile */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
@@ -338,7 +339,6 @@ static void test_curl_connection_refused(void **state)
     socklen_t alen = sizeof a;
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
     char u[64];
     snprintf(u, sizeof u, "http://127.0.0.1:%d/", ntohs(a.sin_port));
     ddb_transport *t = NULL;
@@ -351,6 +351,7 @@ static void test_curl_connection_refused(void **state)
     assert_non_null(strstr(ddb_last_error()->message, "curl error"));
     ddb_http_response_free(&r);
     ddb_transport_free(t);
+    close(fd);
 }
 
 static void test_curl_options(void **state)
