@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "fake_ddb.h"
 #include "shop.h"
 
@@ -82,17 +84,6 @@ static int each(void **state)
     n_sleeps = 0;
     return 0;
 }
-
-/* Asserts rc == 0, printing the last error otherwise. */
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0) {                                                                            \
-            char line_[2048];                                                                      \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
-                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
-        }                                                                                          \
-    } while (0)
 
 #define ASSERT_MESSAGE_HAS(text)                                                                   \
     do {                                                                                           \
@@ -196,11 +187,11 @@ static void test_more_than_25_puts_split_into_groups(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     for (size_t i = 0; i < 60; i++) {
         shop_item it;
         make_item(&it, sku_of(i), (int64_t)i);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it); /* the writer copied it */
     }
     /* two full groups went out on their own */
@@ -208,10 +199,10 @@ static void test_more_than_25_puts_split_into_groups(void **state)
     assert_int_equal(ddb_batch_pending(w), 10);
     shop_order o;
     make_order(&o, "ann", 1);
-    ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o)); /* another table, same group */
-    ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &(const char *){"sku-000"}, NULL));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o)); /* another table, same group */
+    DDBT_ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &(const char *){"sku-000"}, NULL));
     shop_order_clear(&o);
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake_count(&fake, "BatchWriteItem"), 3);
     assert_int_equal(writes_in(0), 25);
     assert_int_equal(writes_in(1), 25);
@@ -234,14 +225,14 @@ static void test_unprocessed_items_retried_until_written(void **state)
     fake.write_unprocessed_calls = 2;
     fake.write_unprocessed = 5;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
     for (size_t i = 0; i < 20; i++) {
         shop_item it;
         make_item(&it, sku_of(i), 1);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(writes_in(0), 20);
     assert_int_equal(writes_in(1), 5); /* only what was left */
@@ -262,16 +253,16 @@ static void test_persistent_unprocessed_returned_to_caller(void **state)
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.max_attempts = 4;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
     for (size_t i = 0; i < 10; i++) {
         shop_item it;
         make_item(&it, sku_of(i), (int64_t)i * 10);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
     shop_order o;
     make_order(&o, "bob", 2);
-    ASSERT_OK(ddb_batch_delete(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_delete(w, &shop_order_model, &o));
     shop_order_clear(&o);
     assert_int_equal(ddb_batch_flush(w), DDB_ETHROTTLED);
     ASSERT_MESSAGE_HAS("3 writes failed");
@@ -301,10 +292,10 @@ static void test_persistent_unprocessed_returned_to_caller(void **state)
 
     /* the caller retries them once the table has capacity again */
     fake.write_unprocessed_calls = 0;
-    ASSERT_OK(ddb_batch_retry_failed(w));
+    DDBT_ASSERT_OK(ddb_batch_retry_failed(w));
     assert_null(ddb_batch_failed(w, &n));
     assert_int_equal(ddb_batch_pending(w), 3);
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake_size(&fake, "BatchItem"), 10);
     assert_int_equal(writes_in(fake.n_requests - 1), 3);
     ddb_batch_writer_free(w);
@@ -314,7 +305,7 @@ static void test_whole_request_errors(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     /* throttled request: retried with backoff, then written */
     fake.errors = 2;
     fake.error_status = 400;
@@ -322,10 +313,10 @@ static void test_whole_request_errors(void **state)
     for (size_t i = 0; i < 3; i++) {
         shop_item it;
         make_item(&it, sku_of(i), 1);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(n_sleeps, 2);
     assert_int_equal(fake_size(&fake, "BatchItem"), 3);
@@ -336,7 +327,7 @@ static void test_whole_request_errors(void **state)
     for (size_t i = 0; i < 25; i++) {
         shop_item it;
         make_item(&it, sku_of(100 + i), 1);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it)); /* the 25th sends the group */
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it)); /* the 25th sends the group */
         shop_item_clear(&it);
     }
     assert_int_equal(fake.n_requests, 4);
@@ -349,7 +340,7 @@ static void test_whole_request_errors(void **state)
     assert_non_null(strstr(f[0].message, "ValidationException"));
     assert_int_equal(ddb_batch_flush(w), DDB_EVALIDATION);
     ddb_batch_clear_failed(w);
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     ddb_batch_writer_free(w);
 }
 
@@ -357,10 +348,10 @@ static void test_writer_refuses_duplicate_keys(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_item(&it, "dup", 1);
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
     assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item key {sku: \"dup\"}");
     ASSERT_MESSAGE_HAS("already written by batch write 0");
@@ -368,14 +359,14 @@ static void test_writer_refuses_duplicate_keys(void **state)
     /* same key values in another table are another item */
     shop_order o;
     make_order(&o, "dup", 1);
-    ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
-    ASSERT_OK(ddb_batch_put(w, &shop_order_model, &(shop_order){.customer = "dup", .line = 2, .sku = "s"}));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &(shop_order){.customer = "dup", .line = 2, .sku = "s"}));
     assert_int_equal(ddb_batch_pending(w), 3);
     /* after a flush the key may be written again: a new request */
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     it.qty = 2;
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake.n_requests, 2);
     assert_string_equal(
         json_string_value(json_object_get(
@@ -391,7 +382,7 @@ static void make_sized_item(shop_item *it, size_t size)
 {
     make_item(it, "big", 0);
     ddb_av *item = NULL;
-    ASSERT_OK(shop_item_to_item(it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(it, &item));
     size_t fixed = ddb_item_size(item) + strlen("note");
     ddb_av_free(item);
     it->note = malloc(size - fixed + 1);
@@ -403,7 +394,7 @@ static void test_item_and_key_limits(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_sized_item(&it, DDB_ITEM_SIZE_MAX + 1);
     assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_ELIMIT);
@@ -412,10 +403,10 @@ static void test_item_and_key_limits(void **state)
     shop_item_clear(&it);
     make_sized_item(&it, DDB_ITEM_SIZE_MAX);
     ddb_av *item = NULL;
-    ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
     shop_item_clear(&it);
 
     /* keys: 2048 bytes of partition key, not one more; never empty */
@@ -430,7 +421,7 @@ static void test_item_and_key_limits(void **state)
     assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_ELIMIT);
     ASSERT_MESSAGE_HAS("2049 bytes; a partition key holds at most 2048");
     long_sku[2048] = '\0';
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
     shop_item_clear(&it);
 
     /* text DynamoDB JSON cannot carry is refused before it can spoil a group */
@@ -441,7 +432,7 @@ static void test_item_and_key_limits(void **state)
     shop_item_clear(&it);
     assert_int_equal(ddb_batch_pending(w), 2);
     assert_int_equal(fake.n_requests, 0);
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     ddb_batch_writer_free(w);
 }
 
@@ -449,7 +440,7 @@ static void test_writer_and_versions(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_doc d = {.id = "v1", .body = NULL, .version = 3};
     assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("version attribute");
@@ -458,9 +449,9 @@ static void test_writer_and_versions(void **state)
 
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.ignore_versions = true;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
-    ASSERT_OK(ddb_batch_put(w, &shop_doc_model, &d));
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_doc_model, &d));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     json_t *stored = fake_get(&fake, "BatchDoc", "{\"id\":{\"S\":\"v1\"}}");
     assert_string_equal(json_string_value(json_object_get(json_object_get(stored, "version"), "N")), "3");
     assert_int_equal(d.version, 3); /* written as is, not bumped */
@@ -475,7 +466,7 @@ static void test_writer_argument_errors(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     shop_item_init(&it);
     it.sku = ddb_strdup("noname"); /* name is required */
@@ -489,7 +480,7 @@ static void test_writer_argument_errors(void **state)
                      DDB_EINVAL); /* range key value missing */
     assert_int_equal(ddb_batch_pending(w), 0);
     assert_int_equal(ddb_batch_flush(NULL), DDB_EINVAL);
-    ASSERT_OK(ddb_batch_flush(w)); /* nothing to send */
+    DDBT_ASSERT_OK(ddb_batch_flush(w)); /* nothing to send */
     assert_int_equal(fake.n_requests, 0);
     shop_item_clear(&it);
     ddb_batch_writer_free(w);
@@ -518,17 +509,17 @@ static void test_batch_get_250_keys_with_missing(void **state)
     static shop_item out[N];
     static bool found[N];
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
     for (size_t i = 0; i < N; i++) {
         shop_item_init(&out[i]);
         const char *sku = sku_of(i);
-        ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
         assert_false(found[i]);
         assert_int_equal(ddb_batch_get_status(g, i), DDB_BATCH_GET_PENDING);
     }
     assert_int_equal(ddb_batch_get_count(g), N);
     assert_int_equal(fake.n_requests, 0); /* nothing sent before run */
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     assert_int_equal(fake_count(&fake, "BatchGetItem"), 3);
     assert_int_equal(keys_in(0), 100);
     assert_int_equal(keys_in(1), 100);
@@ -548,7 +539,7 @@ static void test_batch_get_250_keys_with_missing(void **state)
     assert_null(ddb_batch_get_failed(g, &n));
     assert_int_equal(ddb_batch_get_status(g, N), DDB_EINVAL);
     /* running again sends nothing: every slot is resolved */
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     assert_int_equal(fake.n_requests, 3);
     ddb_batch_getter_free(g);
 }
@@ -562,20 +553,20 @@ static void test_batch_get_unprocessed_keys_retried(void **state)
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.consistent_read = true;
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, client, &opts));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, client, &opts));
     bool found[40];
     for (size_t i = 0; i < 40; i++) {
         const char *sku = sku_of(i);
-        ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, &found[i]));
     }
     shop_order o;
     shop_order_init(&o);
     o.customer = ddb_strdup("zed");
     o.line = 9;
     bool order_found = true;
-    ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, &o, &order_found));
+    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, &o, &order_found));
     assert_false(order_found);
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(keys_in(0), 41);
     assert_int_equal(keys_in(1), 26);
@@ -603,13 +594,13 @@ static void test_batch_get_persistent_unprocessed_and_failures(void **state)
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.max_attempts = 2;
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, &opts));
     shop_item out[11];
     bool found[11];
     for (size_t i = 0; i < 11; i++) {
         shop_item_init(&out[i]);
         const char *sku = i < 10 ? sku_of(i) : "bad";
-        ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
     }
     /* duplicates are refused */
     const char *again = "sku-003";
@@ -659,10 +650,10 @@ static void test_batch_get_projection_and_whole_request_failure(void **state)
     opts.projection = attrs;
     opts.n_projection = 4;
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, &opts));
     const char *sku = "p";
-    ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, NULL));
-    ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"c"}, &(int64_t){4}, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"c"}, &(int64_t){4}, NULL, NULL));
     fake.errors = 1;
     fake.error_status = 400;
     fake.error_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\",\"message\":\"no table\"}";
@@ -679,7 +670,7 @@ static void test_batch_get_projection_and_whole_request_failure(void **state)
     assert_string_equal(json_string_value(json_object_get(bo, "ProjectionExpression")), "#n0, #n1, #n2, #n3, #n4");
     assert_string_equal(json_string_value(json_object_get(json_object_get(bo, "ExpressionAttributeNames"), "#n1")), "line");
     json_decref(req);
-    ASSERT_OK(ddb_batch_get_run(g)); /* retry of both: not found now */
+    DDBT_ASSERT_OK(ddb_batch_get_run(g)); /* retry of both: not found now */
     assert_int_equal(ddb_batch_get_status(g, 0), 0);
     ddb_batch_getter_free(g);
 }
@@ -696,7 +687,7 @@ static void test_txn_success_renders_each_action(void **state)
 {
     (void)state;
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     const char *token = ddb_txn_token(t);
     assert_int_equal(strlen(token), 36);
     assert_int_equal(token[14], '4'); /* UUID v4 */
@@ -704,18 +695,18 @@ static void test_txn_success_renders_each_action(void **state)
 
     shop_item it;
     make_item(&it, "t1", 5);
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, shop_item_qty_lt(10).p));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, shop_item_qty_lt(10).p));
     shop_order o;
     make_order(&o, "cus", 3);
-    ASSERT_OK(ddb_txn_update(t, &shop_order_model, &o, shop_order_set_total(9.5).p,
+    DDBT_ASSERT_OK(ddb_txn_update(t, &shop_order_model, &o, shop_order_set_total(9.5).p,
                              shop_order_sku_eq("s").p));
     shop_item gone;
     make_item(&gone, "t2", 0);
-    ASSERT_OK(ddb_txn_delete(t, &shop_item_model, &gone, NULL));
-    ASSERT_OK(ddb_txn_check_key(t, &shop_order_model, &(const char *){"cus"}, &(int64_t){4},
+    DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_item_model, &gone, NULL));
+    DDBT_ASSERT_OK(ddb_txn_check_key(t, &shop_order_model, &(const char *){"cus"}, &(int64_t){4},
                                 shop_order_total_gt(1.0).p));
     assert_int_equal(ddb_txn_count(t), 4);
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
 
     assert_int_equal(fake.n_requests, 1);
     json_t *req = fake_request(&fake, 0);
@@ -767,13 +758,13 @@ static void test_txn_cancellation_reasons_in_callers_order(void **state)
     ddb_txn_opts opts = DDB_TXN_OPTS_INIT;
     opts.return_old_on_failure = true;
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, client, &opts));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, client, &opts));
     shop_item items[4];
     for (size_t i = 0; i < 4; i++) {
         char sku[8];
         snprintf(sku, sizeof sku, "c%zu", i + 1);
         make_item(&items[i], sku, 1);
-        ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[i], shop_item_qty_not_exists().p));
+        DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[i], shop_item_qty_not_exists().p));
     }
     fake.cancel_body = cancel_third;
     assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
@@ -791,7 +782,7 @@ static void test_txn_cancellation_reasons_in_callers_order(void **state)
     assert_string_equal(third->message, "The conditional request failed");
     shop_item old;
     shop_item_init(&old);
-    ASSERT_OK(shop_item_from_item(&old, third->item));
+    DDBT_ASSERT_OK(shop_item_from_item(&old, third->item));
     assert_true(old.qty == 99);
     shop_item_clear(&old);
     json_t *req = fake_request(&fake, 0);
@@ -807,7 +798,7 @@ static void test_txn_cancellation_reasons_in_callers_order(void **state)
 
     /* committing again (same token) after the conflict is resolved */
     fake.cancel_body = NULL;
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     assert_null(ddb_txn_reason(t, 2)->reason);
     json_t *a = fake_request(&fake, 0), *b = fake_request(&fake, 1);
     assert_string_equal(json_string_value(json_object_get(a, "ClientRequestToken")),
@@ -825,15 +816,15 @@ static void test_txn_token_reuse_and_validation(void **state)
     ddb_txn_opts opts = DDB_TXN_OPTS_INIT;
     opts.client_request_token = "order-42-attempt";
     ddb_txn *t1, *t2;
-    ASSERT_OK(ddb_txn_new(&t1, NULL, &opts));
-    ASSERT_OK(ddb_txn_new(&t2, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_txn_new(&t1, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_txn_new(&t2, NULL, &opts));
     assert_string_equal(ddb_txn_token(t1), "order-42-attempt");
     shop_item it;
     make_item(&it, "tok", 1);
-    ASSERT_OK(ddb_txn_put(t1, &shop_item_model, &it, NULL));
-    ASSERT_OK(ddb_txn_put(t2, &shop_item_model, &it, NULL));
-    ASSERT_OK(ddb_txn_commit(t1));
-    ASSERT_OK(ddb_txn_commit(t2));
+    DDBT_ASSERT_OK(ddb_txn_put(t1, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t2, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_commit(t1));
+    DDBT_ASSERT_OK(ddb_txn_commit(t2));
     for (size_t i = 0; i < 2; i++) {
         json_t *req = fake_request(&fake, i);
         assert_string_equal(json_string_value(json_object_get(req, "ClientRequestToken")),
@@ -844,8 +835,8 @@ static void test_txn_token_reuse_and_validation(void **state)
     ddb_txn_free(t2);
 
     /* generated tokens differ between transactions */
-    ASSERT_OK(ddb_txn_new(&t1, NULL, NULL));
-    ASSERT_OK(ddb_txn_new(&t2, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t1, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t2, NULL, NULL));
     assert_string_not_equal(ddb_txn_token(t1), ddb_txn_token(t2));
     ddb_txn_free(t1);
     ddb_txn_free(t2);
@@ -862,10 +853,10 @@ static void test_txn_limits_duplicates_and_ownership(void **state)
 {
     (void)state;
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     for (int64_t i = 0; i < DDB_TXN_MAX; i++) {
         const char *c = "lim";
-        ASSERT_OK(ddb_txn_check_key(t, &shop_order_model, &c, &i, shop_order_total_ge(0.0).p));
+        DDBT_ASSERT_OK(ddb_txn_check_key(t, &shop_order_model, &c, &i, shop_order_total_ge(0.0).p));
     }
     const char *c = "lim";
     int64_t line = 100;
@@ -874,16 +865,16 @@ static void test_txn_limits_duplicates_and_ownership(void **state)
                      DDB_ELIMIT);
     ASSERT_MESSAGE_HAS("at most 100 actions");
     assert_int_equal(ddb_txn_count(t), 100);
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     json_t *req = fake_request(&fake, 0);
     assert_int_equal(json_array_size(json_object_get(req, "TransactItems")), 100);
     json_decref(req);
     ddb_txn_free(t);
 
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     shop_item it;
     make_item(&it, "d", 1);
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
     assert_int_equal(ddb_txn_delete(t, &shop_item_model, &it, shop_item_qty_gt(0).p), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item key {sku: \"d\"}: already in this transaction as action 0");
     /* update without actions; check without condition; an error node */
@@ -906,7 +897,7 @@ static void test_txn_limits_duplicates_and_ownership(void **state)
     shop_item_clear(&it);
     ddb_txn_free(t);
 
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     assert_int_equal(ddb_txn_commit(t), DDB_EINVAL); /* empty */
     ddb_txn_free(t);
     ddb_txn_free(NULL);
@@ -916,14 +907,14 @@ static void test_txn_versions(void **state)
 {
     (void)state;
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     shop_doc fresh = {.id = "new", .body = "b", .version = 0};
     shop_doc seen = {.id = "old", .body = "b", .version = 3};
     shop_doc doomed = {.id = "bye", .body = NULL, .version = 7};
-    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &fresh, NULL));
-    ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &seen, ddb_update_set("body", ddb_av_s("c")), NULL));
-    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &doomed, NULL));
-    ASSERT_OK(ddb_txn_check(t, &shop_doc_model, &(shop_doc){.id = "chk", .version = 5}, ddb_cond_exists("id")));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &fresh, NULL));
+    DDBT_ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &seen, ddb_update_set("body", ddb_av_s("c")), NULL));
+    DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &doomed, NULL));
+    DDBT_ASSERT_OK(ddb_txn_check(t, &shop_doc_model, &(shop_doc){.id = "chk", .version = 5}, ddb_cond_exists("id")));
 
     fake.cancel_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#TransactionCanceledException\","
                        "\"message\":\"cancelled\",\"CancellationReasons\":[{\"Code\":\"None\"},"
@@ -958,7 +949,7 @@ static void test_txn_versions(void **state)
     json_decref(req);
 
     fake.cancel_body = NULL;
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     assert_int_equal(fresh.version, 1);
     assert_int_equal(seen.version, 4);
     assert_int_equal(doomed.version, 7);
@@ -971,7 +962,7 @@ static void test_txn_get(void **state)
     store_even_items(4);
     fake_put_json(&fake, "BatchOrder", "{\"customer\":{\"S\":\"g\"},\"line\":{\"N\":\"1\"},\"sku\":{\"S\":\"sku-000\"},\"total\":{\"N\":\"2.5\"}}");
     ddb_txn_getter *g;
-    ASSERT_OK(ddb_txn_getter_new(&g, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
     shop_item a, b;
     shop_order o;
     shop_item_init(&a);
@@ -979,11 +970,11 @@ static void test_txn_get(void **state)
     shop_order_init(&o);
     bool fa, fb, fo;
     const char *s0 = "sku-000", *s1 = "sku-001";
-    ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
-    ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s1, NULL, &b, &fb));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s1, NULL, &b, &fb));
     o.customer = ddb_strdup("g");
     o.line = 1;
-    ASSERT_OK(ddb_txn_get_add_obj(g, &shop_order_model, &o, &o, &fo));
+    DDBT_ASSERT_OK(ddb_txn_get_add_obj(g, &shop_order_model, &o, &o, &fo));
     assert_int_equal(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, NULL, NULL), DDB_EINVAL);
     assert_int_equal(ddb_txn_get_count(g), 3);
 
@@ -1000,7 +991,7 @@ static void test_txn_get(void **state)
     assert_null(ddb_txn_get_reason(g, 3));
 
     fake.cancel_body = NULL;
-    ASSERT_OK(ddb_txn_get_run(g));
+    DDBT_ASSERT_OK(ddb_txn_get_run(g));
     assert_true(fa);
     assert_false(fb);
     assert_true(fo);
@@ -1017,22 +1008,22 @@ static void test_txn_get(void **state)
     ddb_txn_getter_free(g);
 
     /* 100 at most; an item that cannot be loaded fails the whole read */
-    ASSERT_OK(ddb_txn_getter_new(&g, client));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&g, client));
     for (int64_t i = 0; i < DDB_TXN_MAX; i++) {
         const char *c = "many";
-        ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &c, &i, NULL, NULL));
+        DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &c, &i, NULL, NULL));
     }
     int64_t line = 100;
     assert_int_equal(ddb_txn_get_add(g, &shop_order_model, &(const char *){"many"}, &line, NULL, NULL),
                      DDB_ELIMIT);
     ddb_txn_getter_free(g);
     fake_put_json(&fake, "BatchItem", "{\"sku\":{\"S\":\"bad\"},\"name\":{\"BOOL\":true}}");
-    ASSERT_OK(ddb_txn_getter_new(&g, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
     shop_item_init(&a);
     shop_item_init(&b);
     const char *bad = "bad";
-    ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
-    ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &bad, NULL, &b, &fb));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &bad, NULL, &b, &fb));
     assert_int_equal(ddb_txn_get_run(g), DDB_ETYPE);
     ASSERT_MESSAGE_HAS("TransactGetItems item 1");
     assert_false(fa);
@@ -1040,7 +1031,7 @@ static void test_txn_get(void **state)
     shop_item_clear(&a);
     shop_item_clear(&b);
     ddb_txn_getter_free(g);
-    ASSERT_OK(ddb_txn_getter_new(&g, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
     assert_int_equal(ddb_txn_get_run(g), DDB_EINVAL);
     ddb_txn_getter_free(g);
 }
@@ -1050,22 +1041,22 @@ static void test_per_model_clients_must_agree(void **state)
     (void)state;
     ddb_client *other;
     ddb_credentials_provider *creds;
-    ASSERT_OK(ddb_creds_static_new(&creds, "AKID2", "secret", NULL));
+    DDBT_ASSERT_OK(ddb_creds_static_new(&creds, "AKID2", "secret", NULL));
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
     cfg.endpoint = "http://127.0.0.1:1";
     cfg.region = "us-east-1";
     cfg.credentials = creds;
     cfg.transport = &fake.base;
     cfg.retry.max_attempts = 1;
-    ASSERT_OK(ddb_client_new(&other, &cfg));
+    DDBT_ASSERT_OK(ddb_client_new(&other, &cfg));
     shop_order_use_client(other);
 
     /* transactions: one client */
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     shop_item it;
     make_item(&it, "m1", 1);
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
     shop_order o;
     make_order(&o, "m", 1);
     assert_int_equal(ddb_txn_put(t, &shop_order_model, &o, shop_order_total_gt(0.0).p), DDB_EINVAL);
@@ -1074,22 +1065,22 @@ static void test_per_model_clients_must_agree(void **state)
 
     /* batch writer: a write for another client sends the queued group first */
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
     assert_int_equal(fake.n_requests, 1);
     assert_int_equal(ddb_batch_pending(w), 1);
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     assert_int_equal(fake.n_requests, 2);
     ddb_batch_writer_free(w);
 
     /* batch getter: one request per client */
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
-    ASSERT_OK(ddb_batch_get_add_obj(g, &shop_item_model, &it, NULL, NULL));
-    ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, NULL, NULL));
-    ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &(const char *){"m2"}, NULL, NULL, NULL));
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_item_model, &it, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &(const char *){"m2"}, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     assert_int_equal(fake.n_requests, 4);
     assert_int_equal(keys_in(2), 2);
     assert_int_equal(keys_in(3), 1);

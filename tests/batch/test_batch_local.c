@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "shop.h"
 
 static ddb_client *client;
@@ -25,24 +27,8 @@ static ddb_client *client;
 static int setup(void **state)
 {
     (void)state;
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
+    if (ddbt_local_client(&client, "batch", NULL, NULL) != 0)
         return -1;
-    }
-    char key_id[64];
-    snprintf(key_id, sizeof key_id, "batch%ld", (long)getpid());
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, key_id, "secret", NULL) != 0)
-        return -1;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    if (ddb_client_new(&client, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return -1;
-    }
     shop_item_use_client(client);
     shop_order_use_client(client);
     shop_doc_use_client(client);
@@ -71,16 +57,6 @@ static int teardown(void **state)
     return rc;
 }
 
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0) {                                                                            \
-            char line_[2048];                                                                      \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
-                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
-        }                                                                                          \
-    } while (0)
-
 static void make_item(shop_item *it, const char *sku, int64_t qty)
 {
     shop_item_init(it);
@@ -106,7 +82,7 @@ static int exists(const char *sku, shop_item *out)
     shop_item_clear(&tmp);
     if (rc == DDB_ENOTFOUND)
         return 0;
-    ASSERT_OK(rc);
+    DDBT_ASSERT_OK(rc);
     return 1;
 }
 
@@ -114,11 +90,11 @@ static void test_batch_write_then_get_250(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     for (size_t i = 0; i < 250; i += 2) { /* 125 items, the even numbers */
         shop_item it;
         make_item(&it, sku_of("bw", i), (int64_t)i);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
     for (int64_t line = 0; line < 30; line++) {
@@ -128,10 +104,10 @@ static void test_batch_write_then_get_250(void **state)
         o.line = line;
         o.sku = ddb_strdup(sku_of("bw", (size_t)line * 2));
         o.total = 1.5 * (double)line;
-        ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
         shop_order_clear(&o);
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     size_t n;
     assert_null(ddb_batch_failed(w, &n));
     ddb_batch_writer_free(w);
@@ -142,18 +118,18 @@ static void test_batch_write_then_get_250(void **state)
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.consistent_read = true;
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, client, &opts));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, client, &opts));
     for (size_t i = 0; i < N; i++) {
         shop_item_init(&out[i]);
         const char *sku = sku_of("bw", i);
-        ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
     }
     shop_order o;
     shop_order_init(&o);
     bool o_found;
-    ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"carol"}, &(int64_t){29}, &o,
+    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"carol"}, &(int64_t){29}, &o,
                                 &o_found));
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     for (size_t i = 0; i < N; i++) {
         assert_int_equal(found[i], i % 2 == 0);
         if (found[i]) {
@@ -177,23 +153,23 @@ static void test_batch_delete(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
     for (size_t i = 0; i < 30; i++) {
         shop_item it;
         make_item(&it, sku_of("del", i), 1);
-        ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     for (size_t i = 0; i < 30; i += 3) {
         shop_item it;
         make_item(&it, sku_of("del", i), 1);
-        ASSERT_OK(ddb_batch_delete(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_delete(w, &shop_item_model, &it));
         shop_item_clear(&it);
         const char *sku = sku_of("del", i + 1);
-        ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &sku, NULL));
+        DDBT_ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &sku, NULL));
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     ddb_batch_writer_free(w);
     for (size_t i = 0; i < 30; i++)
         assert_int_equal(exists(sku_of("del", i), NULL), i % 3 == 2);
@@ -203,14 +179,14 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
 {
     (void)state;
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_item(&it, "dup", 1);
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
     assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "{sku: \"dup\"}"));
     assert_int_equal(ddb_batch_delete(w, &shop_item_model, &it), DDB_EINVAL);
-    ASSERT_OK(ddb_batch_flush(w)); /* the first put went through */
+    DDBT_ASSERT_OK(ddb_batch_flush(w)); /* the first put went through */
     assert_int_equal(exists("dup", NULL), 1);
 
     /* exactly 400 KB by the size rule: DynamoDB Local takes it */
@@ -218,18 +194,18 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
     make_item(&it, "big", 0);
     it.name = (free(it.name), ddb_strdup("n"));
     ddb_av *item = NULL;
-    ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
     size_t fixed = ddb_item_size(item) + 4; /* + "note" */
     ddb_av_free(item);
     size_t len = DDB_ITEM_SIZE_MAX - fixed;
     it.note = malloc(len + 1);
     memset(it.note, 'x', len);
     it.note[len] = '\0';
-    ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
-    ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     shop_item got;
     shop_item_init(&got);
     assert_int_equal(exists("big", &got), 1);
@@ -306,26 +282,26 @@ static void test_txn_commit(void **state)
     (void)state;
     shop_item seed, other;
     make_item(&seed, "tx-seed", 10);
-    ASSERT_OK(shop_item_put(&seed, SHOP_ITEM_NO_COND));
+    DDBT_ASSERT_OK(shop_item_put(&seed, SHOP_ITEM_NO_COND));
     make_item(&other, "tx-other", 3);
-    ASSERT_OK(shop_item_put(&other, SHOP_ITEM_NO_COND));
+    DDBT_ASSERT_OK(shop_item_put(&other, SHOP_ITEM_NO_COND));
 
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
     shop_item a;
     make_item(&a, "tx-a", 1);
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &a, shop_item_sku_not_exists().p));
-    ASSERT_OK(ddb_txn_update(t, &shop_item_model, &seed, shop_item_set_qty(11).p,
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &a, shop_item_sku_not_exists().p));
+    DDBT_ASSERT_OK(ddb_txn_update(t, &shop_item_model, &seed, shop_item_set_qty(11).p,
                              shop_item_qty_eq(10).p));
     shop_order o;
     shop_order_init(&o);
     o.customer = ddb_strdup("dave");
     o.line = 1;
     o.sku = ddb_strdup("tx-a");
-    ASSERT_OK(ddb_txn_put(t, &shop_order_model, &o, NULL));
-    ASSERT_OK(ddb_txn_check_key(t, &shop_item_model, &(const char *){"tx-other"}, NULL,
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_order_model, &o, NULL));
+    DDBT_ASSERT_OK(ddb_txn_check_key(t, &shop_item_model, &(const char *){"tx-other"}, NULL,
                                 shop_item_name_begins_with("widget").p));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
 
     shop_item got;
@@ -335,7 +311,7 @@ static void test_txn_commit(void **state)
     assert_int_equal(exists("tx-a", NULL), 1);
     shop_order go;
     shop_order_init(&go);
-    ASSERT_OK(shop_order_get(&go, "dave", 1, NULL));
+    DDBT_ASSERT_OK(shop_order_get(&go, "dave", 1, NULL));
     assert_string_equal(go.sku, "tx-a");
     shop_order_clear(&go);
     shop_item_clear(&got);
@@ -350,9 +326,9 @@ static void test_txn_cancelled_third_of_four(void **state)
     (void)state;
     shop_item c;
     make_item(&c, "cx-3", 5);
-    ASSERT_OK(shop_item_put(&c, SHOP_ITEM_NO_COND));
+    DDBT_ASSERT_OK(shop_item_put(&c, SHOP_ITEM_NO_COND));
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, &(ddb_txn_opts){.version = DDB_TXN_OPTS_VERSION,
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, &(ddb_txn_opts){.version = DDB_TXN_OPTS_VERSION,
                                                     .return_old_on_failure = true}));
     shop_item items[4];
     for (size_t i = 0; i < 4; i++) {
@@ -360,11 +336,11 @@ static void test_txn_cancelled_third_of_four(void **state)
         snprintf(sku, sizeof sku, "cx-%zu", i + 1);
         make_item(&items[i], sku, 1);
     }
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[0], NULL));
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[1], NULL));
-    ASSERT_OK(ddb_txn_update(t, &shop_item_model, &items[2], shop_item_set_qty(6).p,
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[0], NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &items[1], NULL));
+    DDBT_ASSERT_OK(ddb_txn_update(t, &shop_item_model, &items[2], shop_item_set_qty(6).p,
                              shop_item_qty_eq(999).p)); /* stored qty is 5: fails */
-    ASSERT_OK(ddb_txn_delete(t, &shop_item_model, &items[3], NULL));
+    DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_item_model, &items[3], NULL));
     assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
     for (size_t i = 0; i < 4; i++) {
         const ddb_txn_outcome *oc = ddb_txn_reason(t, i);
@@ -404,15 +380,15 @@ static void test_txn_idempotency_token(void **state)
     make_item(&it, "idem", 1);
 
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, &opts));
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     /* someone else changes the item */
     shop_item other;
     make_item(&other, "idem", 5);
-    ASSERT_OK(shop_item_put(&other, SHOP_ITEM_NO_COND));
+    DDBT_ASSERT_OK(shop_item_put(&other, SHOP_ITEM_NO_COND));
     /* the same transaction again (a retry after an unknown outcome): not applied twice */
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     shop_item got;
     shop_item_init(&got);
     assert_int_equal(exists("idem", &got), 1);
@@ -420,9 +396,9 @@ static void test_txn_idempotency_token(void **state)
     ddb_txn_free(t);
 
     /* the same token with other actions is refused */
-    ASSERT_OK(ddb_txn_new(&t, NULL, &opts));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, &opts));
     it.qty = 2;
-    ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_item_model, &it, NULL));
     assert_int_equal(ddb_txn_commit(t), DDB_EVALIDATION);
     assert_string_equal(ddb_last_error()->aws_type, "IdempotentParameterMismatchException");
     ddb_txn_free(t);
@@ -435,7 +411,7 @@ static void test_txn_100_actions_and_transact_get(void **state)
 {
     (void)state;
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, client, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, client, NULL));
     for (int64_t line = 0; line < 100; line++) {
         shop_order o;
         shop_order_init(&o);
@@ -443,7 +419,7 @@ static void test_txn_100_actions_and_transact_get(void **state)
         o.line = line;
         o.sku = ddb_strdup("s");
         o.total = (double)line;
-        ASSERT_OK(ddb_txn_put(t, &shop_order_model, &o, NULL));
+        DDBT_ASSERT_OK(ddb_txn_put(t, &shop_order_model, &o, NULL));
         shop_order_clear(&o);
     }
     shop_order extra;
@@ -453,18 +429,18 @@ static void test_txn_100_actions_and_transact_get(void **state)
     extra.sku = ddb_strdup("s");
     assert_int_equal(ddb_txn_put(t, &shop_order_model, &extra, NULL), DDB_ELIMIT);
     shop_order_clear(&extra);
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
 
     ddb_txn_getter *g;
-    ASSERT_OK(ddb_txn_getter_new(&g, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
     shop_order a, b;
     shop_order_init(&a);
     shop_order_init(&b);
     bool fa, fb;
-    ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){42}, &a, &fa));
-    ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){420}, &b, &fb));
-    ASSERT_OK(ddb_txn_get_run(g));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){42}, &a, &fa));
+    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){420}, &b, &fb));
+    DDBT_ASSERT_OK(ddb_txn_get_run(g));
     assert_true(fa);
     assert_false(fb);
     assert_true(a.total == 42.0);
@@ -483,9 +459,9 @@ static void test_txn_versions(void **state)
     d.id = ddb_strdup("vd");
     d.body = ddb_strdup("first");
     ddb_txn *t;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &d, NULL));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &d, NULL));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
     assert_true(d.version == 1);
 
@@ -494,40 +470,40 @@ static void test_txn_versions(void **state)
     shop_doc_init(&stale);
     stale.id = ddb_strdup("vd");
     stale.body = ddb_strdup("stale");
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &stale, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_put(t, &shop_doc_model, &stale, NULL));
     assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
     assert_int_equal(ddb_txn_reason(t, 0)->code, DDB_ECONDITION);
     assert_true(stale.version == 0);
     ddb_txn_free(t);
 
     /* the current copy updates it: version 2, in the table and in d */
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &d, shop_doc_set_body("second").p, NULL));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_update(t, &shop_doc_model, &d, shop_doc_set_body("second").p, NULL));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
     assert_true(d.version == 2);
     shop_doc got;
     shop_doc_init(&got);
-    ASSERT_OK(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}));
     assert_true(got.version == 2);
     assert_string_equal(got.body, "second");
 
     /* delete: the stale version is refused, the current one deletes */
     stale.version = 1;
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &stale, NULL));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &stale, NULL));
     assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
     ddb_txn_free(t);
-    ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
-    ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &got, NULL));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &got, NULL));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
     assert_int_equal(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}), DDB_ENOTFOUND);
 
     /* batch writes cannot check versions: refused unless asked for */
     ddb_batch_writer *w;
-    ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
     ddb_batch_writer_free(w);
     shop_doc_clear(&got);
@@ -575,15 +551,15 @@ static void test_parallel_writers_share_a_client(void **state)
         assert_int_equal(jobs[k].rc, 0);
     }
     ddb_batch_getter *g;
-    ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
     bool found[180];
     for (size_t i = 0; i < 180; i++) {
         char sku[32];
         snprintf(sku, sizeof sku, "par-%03zu", i);
         const char *p = sku;
-        ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &p, NULL, NULL, &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &p, NULL, NULL, &found[i]));
     }
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     for (size_t i = 0; i < 180; i++)
         assert_true(found[i]);
     ddb_batch_getter_free(g);

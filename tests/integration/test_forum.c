@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "forum.h"
 
 static ddb_client *client;
@@ -24,24 +26,8 @@ static ddb_client *client;
 static int setup(void **state)
 {
     (void)state;
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
+    if (ddbt_local_client(&client, "forum", NULL, NULL) != 0)
         return -1;
-    }
-    char key_id[64];
-    snprintf(key_id, sizeof key_id, "forum%ld", (long)getpid());
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, key_id, "secret", NULL) != 0)
-        return -1;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    if (ddb_client_new(&client, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return -1;
-    }
     forum_thread_use_client(client);
     forum_post_use_client(client);
     ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
@@ -65,17 +51,6 @@ static int teardown(void **state)
     return rc;
 }
 
-/* Asserts rc == 0, printing the last error otherwise. */
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0) {                                                                            \
-            char line_[2048];                                                                      \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
-                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
-        }                                                                                          \
-    } while (0)
-
 static void make_thread(forum_thread *t, const char *forum, const char *subject, int64_t views)
 {
     forum_thread_init(t);
@@ -89,7 +64,7 @@ static void put_thread(const char *forum, const char *subject, int64_t views)
 {
     forum_thread t;
     make_thread(&t, forum, subject, views);
-    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
     forum_thread_clear(&t);
 }
 
@@ -107,11 +82,11 @@ static void test_put_get_roundtrip_every_type(void **state)
     memcpy(t.digest.data, digest, sizeof digest);
     t.digest.len = sizeof digest;
     t.last_by = ddb_strdup("bob");
-    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
 
     forum_thread got;
     forum_thread_init(&got);
-    ASSERT_OK(forum_thread_get(&got, "rt", "all types: ünïcode ✓", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "rt", "all types: ünïcode ✓", &(ddb_get_opts){.consistent_read = true}));
     assert_string_equal(got.forum, "rt");
     assert_string_equal(got.subject, "all types: ünïcode ✓");
     assert_string_equal(got.author, "ann");
@@ -126,7 +101,7 @@ static void test_put_get_roundtrip_every_type(void **state)
 
     /* attr_name: the item stores "lastPostedBy", not "last_by" */
     ddb_av *item = NULL;
-    ASSERT_OK(forum_thread_to_item(&got, &item));
+    DDBT_ASSERT_OK(forum_thread_to_item(&got, &item));
     assert_non_null(ddb_av_map_get(item, "lastPostedBy"));
     assert_null(ddb_av_map_get(item, "last_by"));
     ddb_av_free(item);
@@ -141,7 +116,7 @@ static void test_absent_nullable_and_defaults(void **state)
     forum_thread got;
     forum_thread_init(&got);
     got.has_score = true; /* overwritten by a successful get */
-    ASSERT_OK(forum_thread_get(&got, "rt", "minimal", NULL));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "rt", "minimal", NULL));
     assert_false(got.has_score);
     assert_null(got.body);
     assert_null(got.digest.data);
@@ -176,12 +151,12 @@ static void test_conditional_put_fails_with_aws_detail(void **state)
     assert_string_equal(e->operation, "PutItem");
     assert_string_equal(e->table, "Thread");
     /* the stored item is untouched */
-    ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
+    DDBT_ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
     assert_int_equal(t.views, 1);
     /* a condition that holds lets the put through */
     t.views = 3;
-    ASSERT_OK(forum_thread_put(&t, forum_thread_cond_and(forum_thread_views_eq(1), forum_thread_author_eq("ann"))));
-    ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
+    DDBT_ASSERT_OK(forum_thread_put(&t, forum_thread_cond_and(forum_thread_views_eq(1), forum_thread_author_eq("ann"))));
+    DDBT_ASSERT_OK(forum_thread_get(&t, "cond", "exists", NULL));
     assert_int_equal(t.views, 3);
     forum_thread_clear(&t);
 }
@@ -193,8 +168,8 @@ static void test_update_set_remove_and_refresh(void **state)
     make_thread(&t, "upd", "one", 10);
     t.has_score = true;
     t.score = 2.5;
-    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
-    ASSERT_OK(forum_thread_update(&t,
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_update(&t,
                                   forum_thread_action_join(forum_thread_set_views(11),
                                                            forum_thread_action_join(forum_thread_remove_score(),
                                                                                     forum_thread_set_body("new body"))),
@@ -205,13 +180,13 @@ static void test_update_set_remove_and_refresh(void **state)
     /* the stored item agrees */
     forum_thread got;
     forum_thread_init(&got);
-    ASSERT_OK(forum_thread_get(&got, "upd", "one", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "upd", "one", &(ddb_get_opts){.consistent_read = true}));
     assert_int_equal(got.views, 11);
     assert_false(got.has_score);
     assert_string_equal(got.body, "new body");
     /* a failing condition changes nothing */
     assert_int_equal(forum_thread_update(&t, forum_thread_set_views(99), forum_thread_views_gt(1000)), DDB_ECONDITION);
-    ASSERT_OK(forum_thread_get(&got, "upd", "one", NULL));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "upd", "one", NULL));
     assert_int_equal(got.views, 11);
     forum_thread_clear(&got);
     forum_thread_clear(&t);
@@ -224,8 +199,8 @@ static void test_delete_with_condition(void **state)
     forum_thread t;
     make_thread(&t, "del", "victim", 0);
     assert_int_equal(forum_thread_delete(&t, forum_thread_views_gt(100)), DDB_ECONDITION);
-    ASSERT_OK(forum_thread_get(&t, "del", "victim", NULL));
-    ASSERT_OK(forum_thread_delete(&t, forum_thread_views_eq(4)));
+    DDBT_ASSERT_OK(forum_thread_get(&t, "del", "victim", NULL));
+    DDBT_ASSERT_OK(forum_thread_delete(&t, forum_thread_views_eq(4)));
     assert_int_equal(forum_thread_get(&t, "del", "victim", NULL), DDB_ENOTFOUND);
     forum_thread_clear(&t);
 }
@@ -252,7 +227,7 @@ static int drain(ddb_iter *it, const char *forum, int64_t *sum_views)
 static int query_count(forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *o)
 {
     ddb_iter *it = NULL;
-    ASSERT_OK(forum_thread_query(&it, "q", range, filter, o));
+    DDBT_ASSERT_OK(forum_thread_query(&it, "q", range, filter, o));
     return drain(it, "q", NULL);
 }
 
@@ -279,7 +254,7 @@ static void test_query_range_conditions_and_pages(void **state)
     assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.limit = 5, .page_size = 2}), 5);
     /* descending order */
     ddb_iter *it = NULL;
-    ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.descending = true}));
+    DDBT_ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.descending = true}));
     forum_thread t;
     forum_thread_init(&t);
     assert_int_equal(forum_thread_next(it, &t), 1);
@@ -298,7 +273,7 @@ static void test_scan_with_filter_and_pages(void **state)
     }
     ddb_iter *it = NULL;
     int64_t sum = 0;
-    ASSERT_OK(forum_thread_scan(&it, forum_thread_views_ge(1000), &(ddb_scan_opts){.page_size = 3}));
+    DDBT_ASSERT_OK(forum_thread_scan(&it, forum_thread_views_ge(1000), &(ddb_scan_opts){.page_size = 3}));
     assert_int_equal(drain(it, "scan", &sum), 9);
     assert_int_equal(sum, 9 * 1000 + 36);
 }
@@ -316,7 +291,7 @@ static void test_type_mismatch_on_read_is_typed_error(void **state)
     in.table_name = "Thread";
     in.item = item;
     ddb_write_item_output out;
-    ASSERT_OK(ddb_put_item(client, &in, &out));
+    DDBT_ASSERT_OK(ddb_put_item(client, &in, &out));
     ddb_write_item_output_free(&out);
     ddb_av_free(item);
     forum_thread t;
@@ -358,11 +333,11 @@ static void test_int64_range_key_model(void **state)
         p.posted_at = ts * 1000;
         p.by = ddb_strdup("ann");
         p.text = ddb_strdup("reply");
-        ASSERT_OK(forum_post_put(&p, FORUM_POST_NO_COND));
+        DDBT_ASSERT_OK(forum_post_put(&p, FORUM_POST_NO_COND));
         forum_post_clear(&p);
     }
     ddb_iter *it = NULL;
-    ASSERT_OK(forum_post_query(&it, "C#hello", forum_post_range_between(2000, 4000), FORUM_POST_NO_COND, NULL));
+    DDBT_ASSERT_OK(forum_post_query(&it, "C#hello", forum_post_range_between(2000, 4000), FORUM_POST_NO_COND, NULL));
     forum_post p;
     forum_post_init(&p);
     int n = 0;
@@ -374,7 +349,7 @@ static void test_int64_range_key_model(void **state)
     }
     assert_int_equal(n, 3);
     ddb_iter_free(it);
-    ASSERT_OK(forum_post_get(&p, "C#hello", INT64_C(5000), NULL));
+    DDBT_ASSERT_OK(forum_post_get(&p, "C#hello", INT64_C(5000), NULL));
     assert_int_equal(p.posted_at, 5000);
     forum_post_clear(&p);
 }
@@ -393,7 +368,7 @@ static void test_unbound_model_uses_default_client(void **state)
     forum_thread_use_client(NULL);
     forum_thread t;
     forum_thread_init(&t);
-    ASSERT_OK(forum_thread_get(&t, "dflt", "via bound client", NULL));
+    DDBT_ASSERT_OK(forum_thread_get(&t, "dflt", "via bound client", NULL));
     assert_int_equal(t.views, 1);
     forum_thread_clear(&t);
     forum_thread_use_client(client);

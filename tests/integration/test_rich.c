@@ -14,41 +14,17 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "rich.h"
 
 static ddb_client *client;
 
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0) {                                                                            \
-            char line_[2048];                                                                      \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
-                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
-        }                                                                                          \
-    } while (0)
-
 static int setup(void **state)
 {
     (void)state;
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
+    if (ddbt_local_client(&client, "rich", NULL, NULL) != 0)
         return -1;
-    }
-    char key_id[64];
-    snprintf(key_id, sizeof key_id, "rich%ld", (long)getpid());
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, key_id, "secret", NULL) != 0)
-        return -1;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    if (ddb_client_new(&client, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return -1;
-    }
     rich_post_use_client(client);
     rich_animal_use_client(client);
     rich_dog_use_client(client);
@@ -131,11 +107,11 @@ static void test_every_type_round_trips(void **state)
     (void)state;
     rich_post p;
     make_post(&p, "all");
-    ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
     assert_true(p.version == 1); /* first save: version 1 */
     rich_post got;
     rich_post_init(&got);
-    ASSERT_OK(rich_post_get(&got, "all", AT, &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(rich_post_get(&got, "all", AT, &(ddb_get_opts){.consistent_read = true}));
     assert_true(got.at.sec == AT.sec && got.at.usec == AT.usec);
     assert_string_equal(got.kind_hint, "post");
     assert_string_equal(got.price, "12345678901234567890.123456789012345678");
@@ -170,7 +146,7 @@ static void test_update_actions_of_every_family(void **state)
     (void)state;
     rich_post p;
     make_post(&p, "upd");
-    ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
     rich_list_string more = {strings(1, "tail"), 1};
     ddb_strset add_tags = {strings(1, "z"), 1};
     ddb_strset del_tags = {strings(1, "x"), 1};
@@ -180,10 +156,10 @@ static void test_update_actions_of_every_family(void **state)
     a = rich_post_action_join(a, rich_post_set_author_address_zip("0150"));
     a = rich_post_action_join(a, rich_post_remove_doc());
     a = rich_post_action_join(a, rich_post_set_if_absent_kind_hint("ignored, it exists"));
-    ASSERT_OK(rich_post_update(&p, a, rich_post_version_eq(1)));
+    DDBT_ASSERT_OK(rich_post_update(&p, a, rich_post_version_eq(1)));
     assert_int_equal(p.tags.n, 3); /* {x, y} + z */
     /* DynamoDB refuses ADD and DELETE of one path in the same update */
-    ASSERT_OK(rich_post_update(&p, rich_post_delete_tags(del_tags), RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_update(&p, rich_post_delete_tags(del_tags), RICH_POST_NO_COND));
     assert_true(p.score == 5.0);
     assert_string_equal(p.price, "12345678901234567890.123456789012345679");
     assert_int_equal(p.tags.n, 2); /* {x, y, z} - x */
@@ -209,7 +185,7 @@ static void test_conditions_on_nested_paths(void **state)
     (void)state;
     rich_post p;
     make_post(&p, "cond");
-    ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
     static const char *const cities[] = {"Bergen", "Oslo"};
     static const struct {
         const char *what;
@@ -246,11 +222,11 @@ static void test_optimistic_locking(void **state)
     (void)state;
     rich_post a, b;
     make_post(&a, "lock");
-    ASSERT_OK(rich_post_put(&a, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_put(&a, RICH_POST_NO_COND));
     rich_post_init(&b);
-    ASSERT_OK(rich_post_get(&b, "lock", AT, NULL));
+    DDBT_ASSERT_OK(rich_post_get(&b, "lock", AT, NULL));
     a.score = 1;
-    ASSERT_OK(rich_post_put(&a, RICH_POST_NO_COND)); /* version 1 -> 2 */
+    DDBT_ASSERT_OK(rich_post_put(&a, RICH_POST_NO_COND)); /* version 1 -> 2 */
     b.score = 2;
     assert_int_equal(rich_post_put(&b, RICH_POST_NO_COND), DDB_ECONDITION); /* stale copy */
     assert_true(b.version == 1);
@@ -259,9 +235,9 @@ static void test_optimistic_locking(void **state)
     rich_post fresh;
     make_post(&fresh, "lock");
     assert_int_equal(rich_post_put(&fresh, RICH_POST_NO_COND), DDB_ECONDITION);
-    ASSERT_OK(rich_post_refresh(&b, NULL));
+    DDBT_ASSERT_OK(rich_post_refresh(&b, NULL));
     assert_true(b.version == 2 && b.score == 1);
-    ASSERT_OK(rich_post_delete(&b, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_post_delete(&b, RICH_POST_NO_COND));
     rich_post_clear(&fresh);
     rich_post_clear(&a);
     rich_post_clear(&b);
@@ -281,18 +257,18 @@ static void test_keep_unknown_and_default_for_new(void **state)
     in.table_name = "Posts";
     in.item = item;
     ddb_write_item_output out;
-    ASSERT_OK(ddb_put_item(client, &in, &out));
+    DDBT_ASSERT_OK(ddb_put_item(client, &in, &out));
     ddb_write_item_output_free(&out);
     ddb_av_free(item);
     rich_post p;
     rich_post_init(&p);
-    ASSERT_OK(rich_post_get(&p, "foreign", AT, NULL));
+    DDBT_ASSERT_OK(rich_post_get(&p, "foreign", AT, NULL));
     assert_true(p.created.sec == 0); /* default_for_new is not invented for stored items */
     p.score = 3;
-    ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND)); /* read-modify-write */
+    DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND)); /* read-modify-write */
     ddb_get_item_input gin = DDB_GET_ITEM_INPUT_INIT;
     ddb_av *key = NULL;
-    ASSERT_OK(rich_post_to_item(&p, &key));
+    DDBT_ASSERT_OK(rich_post_to_item(&p, &key));
     ddb_av *k = ddb_av_new(DDB_AV_M);
     ddb_av_map_set(k, "id", ddb_av_clone(ddb_av_map_get(key, "id")));
     ddb_av_map_set(k, "at", ddb_av_clone(ddb_av_map_get(key, "at")));
@@ -300,7 +276,7 @@ static void test_keep_unknown_and_default_for_new(void **state)
     gin.key = k;
     gin.consistent_read = true;
     ddb_get_item_output gout;
-    ASSERT_OK(ddb_get_item(client, &gin, &gout));
+    DDBT_ASSERT_OK(ddb_get_item(client, &gin, &gout));
     const ddb_av *theirs = ddb_av_map_get(gout.item, "theirs");
     assert_non_null(theirs); /* not dropped (PynamoDB #284) */
     assert_int_equal(ddb_av_len(ddb_av_map_get(theirs, "deep")), 2);
@@ -321,11 +297,11 @@ static void test_index_query_and_count(void **state)
         free(p.kind_hint);
         p.kind_hint = ddb_strdup("indexed");
         p.score = i;
-        ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
+        DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND));
         rich_post_clear(&p);
     }
     ddb_iter *it = NULL;
-    ASSERT_OK(rich_post_by_score_query(&it, "indexed", rich_post_by_score_range_ge(2), RICH_POST_NO_COND, NULL));
+    DDBT_ASSERT_OK(rich_post_by_score_query(&it, "indexed", rich_post_by_score_range_ge(2), RICH_POST_NO_COND, NULL));
     rich_post p;
     rich_post_init(&p);
     int n = 0, rc;
@@ -339,12 +315,12 @@ static void test_index_query_and_count(void **state)
     assert_int_equal(n, 3);
     ddb_iter_free(it);
     int64_t count = 0;
-    ASSERT_OK(rich_post_by_score_count(&count, "indexed", RICH_POST_BY_SCORE_NO_RANGE, RICH_POST_NO_COND, NULL));
+    DDBT_ASSERT_OK(rich_post_by_score_count(&count, "indexed", RICH_POST_BY_SCORE_NO_RANGE, RICH_POST_NO_COND, NULL));
     assert_true(count == 5);
     bool exists = false;
-    ASSERT_OK(rich_post_exists(&exists, "ix3", AT, NULL));
+    DDBT_ASSERT_OK(rich_post_exists(&exists, "ix3", AT, NULL));
     assert_true(exists);
-    ASSERT_OK(rich_post_exists(&exists, "nope", AT, NULL));
+    DDBT_ASSERT_OK(rich_post_exists(&exists, "nope", AT, NULL));
     assert_false(exists);
     rich_post_clear(&p);
 }
@@ -358,26 +334,26 @@ static void test_polymorphic_models(void **state)
     assert_true(d.barks);
     d.id = ddb_strdup("rex");
     d.name = ddb_strdup("Rex");
-    ASSERT_OK(rich_dog_put(&d, RICH_DOG_NO_COND));
+    DDBT_ASSERT_OK(rich_dog_put(&d, RICH_DOG_NO_COND));
     rich_animal a;
     rich_animal_init(&a);
     a.id = ddb_strdup("generic");
     a.kind = ddb_strdup("fish");
     a.name = ddb_strdup("Nemo");
-    ASSERT_OK(rich_animal_put(&a, RICH_ANIMAL_NO_COND));
+    DDBT_ASSERT_OK(rich_animal_put(&a, RICH_ANIMAL_NO_COND));
     /* the base model reads every kind and tells them apart */
-    ASSERT_OK(rich_animal_get(&a, "rex", NULL));
+    DDBT_ASSERT_OK(rich_animal_get(&a, "rex", NULL));
     assert_string_equal(a.kind, "dog");
     assert_string_equal(a.name, "Rex");
     /* the subclass reads its own kind only */
     rich_dog other;
     rich_dog_init(&other);
     assert_int_equal(rich_dog_get(&other, "generic", NULL), DDB_ETYPE);
-    ASSERT_OK(rich_dog_get(&other, "rex", NULL));
+    DDBT_ASSERT_OK(rich_dog_get(&other, "rex", NULL));
     assert_true(other.barks);
     /* a subclass scan filters on its kind; the base scan sees every kind */
     ddb_iter *it = NULL;
-    ASSERT_OK(rich_dog_scan(&it, RICH_DOG_NO_COND, NULL));
+    DDBT_ASSERT_OK(rich_dog_scan(&it, RICH_DOG_NO_COND, NULL));
     int dogs = 0, rc;
     while ((rc = rich_dog_next(it, &other)) == 1) {
         assert_string_equal(other.kind, "dog");
@@ -386,9 +362,9 @@ static void test_polymorphic_models(void **state)
     assert_int_equal(rc, 0);
     ddb_iter_free(it);
     int64_t all = 0, only_dogs = 0;
-    ASSERT_OK(rich_animal_count(&all, "generic", RICH_ANIMAL_NO_RANGE, RICH_ANIMAL_NO_COND, NULL));
+    DDBT_ASSERT_OK(rich_animal_count(&all, "generic", RICH_ANIMAL_NO_RANGE, RICH_ANIMAL_NO_COND, NULL));
     assert_true(all == 1);
-    ASSERT_OK(rich_dog_count(&only_dogs, "generic", RICH_DOG_NO_RANGE, RICH_DOG_NO_COND, NULL));
+    DDBT_ASSERT_OK(rich_dog_count(&only_dogs, "generic", RICH_DOG_NO_RANGE, RICH_DOG_NO_COND, NULL));
     assert_true(only_dogs == 0); /* "generic" is a fish */
     assert_true(dogs >= 1);
     rich_dog_clear(&other);
@@ -401,7 +377,7 @@ static void test_typed_batch_and_transaction(void **state)
     (void)state;
     /* batch: 30 dogs (two requests of 25 + 5), then read them back in one getter */
     ddb_batch_writer *w = NULL;
-    ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, client, NULL));
     rich_dog dogs[30];
     char ids[30][16];
     for (int i = 0; i < 30; i++) {
@@ -409,19 +385,19 @@ static void test_typed_batch_and_transaction(void **state)
         snprintf(ids[i], sizeof ids[i], "d%02d", i);
         dogs[i].id = ddb_strdup(ids[i]);
         dogs[i].name = ddb_strdup("Dog");
-        ASSERT_OK(rich_dog_batch_put(w, &dogs[i]));
+        DDBT_ASSERT_OK(rich_dog_batch_put(w, &dogs[i]));
     }
-    ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_flush(w));
     ddb_batch_writer_free(w);
     ddb_batch_getter *g = NULL;
-    ASSERT_OK(ddb_batch_getter_new(&g, client, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_new(&g, client, NULL));
     rich_dog got[31];
     bool found[31];
     for (int i = 0; i < 31; i++) {
         rich_dog_init(&got[i]);
-        ASSERT_OK(rich_dog_batch_get(g, i < 30 ? ids[i] : "missing", &got[i], &found[i]));
+        DDBT_ASSERT_OK(rich_dog_batch_get(g, i < 30 ? ids[i] : "missing", &got[i], &found[i]));
     }
-    ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_get_run(g));
     for (int i = 0; i < 30; i++) {
         assert_true(found[i]);
         assert_string_equal(got[i].id, ids[i]);
@@ -433,11 +409,11 @@ static void test_typed_batch_and_transaction(void **state)
     rich_post p;
     make_post(&p, "txn");
     ddb_txn *t = NULL;
-    ASSERT_OK(ddb_txn_new(&t, client, NULL));
-    ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
-    ASSERT_OK(rich_dog_txn_update(t, &dogs[0], rich_dog_set_name("Renamed"), RICH_DOG_NO_COND));
-    ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(false)));
-    ASSERT_OK(rich_dog_txn_delete(t, &dogs[2], RICH_DOG_NO_COND));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, client, NULL));
+    DDBT_ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_dog_txn_update(t, &dogs[0], rich_dog_set_name("Renamed"), RICH_DOG_NO_COND));
+    DDBT_ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(false)));
+    DDBT_ASSERT_OK(rich_dog_txn_delete(t, &dogs[2], RICH_DOG_NO_COND));
     assert_int_equal(ddb_txn_commit(t), DDB_ECANCELLED);
     assert_int_equal(ddb_txn_reason(t, 0)->code, 0);
     assert_int_equal(ddb_txn_reason(t, 2)->code, DDB_ECONDITION);
@@ -446,22 +422,22 @@ static void test_typed_batch_and_transaction(void **state)
     ddb_txn_free(t);
     assert_true(p.version == 0); /* nothing committed, nothing bumped */
     bool exists = true;
-    ASSERT_OK(rich_post_exists(&exists, "txn", AT, NULL));
+    DDBT_ASSERT_OK(rich_post_exists(&exists, "txn", AT, NULL));
     assert_false(exists);
     /* the same without the failing check commits, versions included */
-    ASSERT_OK(ddb_txn_new(&t, client, NULL));
-    ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
-    ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(true)));
-    ASSERT_OK(ddb_txn_commit(t));
+    DDBT_ASSERT_OK(ddb_txn_new(&t, client, NULL));
+    DDBT_ASSERT_OK(rich_post_txn_put(t, &p, RICH_POST_NO_COND));
+    DDBT_ASSERT_OK(rich_dog_txn_check(t, "d01", rich_dog_barks_eq(true)));
+    DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
     assert_true(p.version == 1);
     ddb_txn_getter *tg = NULL;
-    ASSERT_OK(ddb_txn_getter_new(&tg, client));
+    DDBT_ASSERT_OK(ddb_txn_getter_new(&tg, client));
     rich_post back;
     rich_post_init(&back);
     bool back_found = false;
-    ASSERT_OK(rich_post_txn_get(tg, "txn", AT, &back, &back_found));
-    ASSERT_OK(ddb_txn_get_run(tg));
+    DDBT_ASSERT_OK(rich_post_txn_get(tg, "txn", AT, &back, &back_found));
+    DDBT_ASSERT_OK(ddb_txn_get_run(tg));
     assert_true(back_found && back.version == 1);
     ddb_txn_getter_free(tg);
     rich_post_clear(&back);
@@ -481,15 +457,15 @@ static void test_return_values(void **state)
     d.id = ddb_strdup("rv");
     d.name = ddb_strdup("First");
     bool has = true;
-    ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
     assert_false(has); /* a new item has no old image */
     free(d.name);
     d.name = ddb_strdup("Second");
-    ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
     assert_true(has);
     assert_string_equal(old.name, "First");
     /* UPDATED_OLD: only the changed attribute, obj not refreshed from it */
-    ASSERT_OK(rich_dog_update_returning(&d, rich_dog_set_name("Third"), RICH_DOG_NO_COND,
+    DDBT_ASSERT_OK(rich_dog_update_returning(&d, rich_dog_set_name("Third"), RICH_DOG_NO_COND,
                                         &(ddb_write_opts){.return_values = DDB_RETURN_UPDATED_NEW}, &old, &has));
     assert_true(has);
     assert_string_equal(old.name, "Third");
@@ -500,7 +476,7 @@ static void test_return_values(void **state)
     assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
     assert_true(has);
     assert_string_equal(old.name, "Third");
-    ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
     assert_true(has);
     assert_string_equal(old.id, "rv");
     rich_dog_clear(&old);
@@ -511,10 +487,10 @@ static void test_table_management(void **state)
 {
     (void)state;
     bool exists = false;
-    ASSERT_OK(rich_post_table_exists(&exists));
+    DDBT_ASSERT_OK(rich_post_table_exists(&exists));
     assert_true(exists);
     ddb_table_output desc;
-    ASSERT_OK(rich_post_describe_table(&desc));
+    DDBT_ASSERT_OK(rich_post_describe_table(&desc));
     assert_string_equal(desc.table.name, "Posts");
     assert_int_equal(desc.table.status, DDB_TABLE_STATUS_ACTIVE);
     assert_int_equal(desc.table.n_global_indexes, 1);
@@ -523,11 +499,11 @@ static void test_table_management(void **state)
     ddb_ttl_output ttl;
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
     in.table_name = "Posts";
-    ASSERT_OK(ddb_describe_time_to_live(client, &in, &ttl));
+    DDBT_ASSERT_OK(ddb_describe_time_to_live(client, &in, &ttl));
     assert_string_equal(ttl.attribute_name, "expires"); /* enabled by create_table */
     ddb_ttl_output_free(&ttl);
-    ASSERT_OK(rich_animal_update_throughput(3, 4, &(ddb_table_opts){.wait = true, .timeout_ms = 30000}));
-    ASSERT_OK(rich_animal_describe_table(&desc));
+    DDBT_ASSERT_OK(rich_animal_update_throughput(3, 4, &(ddb_table_opts){.wait = true, .timeout_ms = 30000}));
+    DDBT_ASSERT_OK(rich_animal_describe_table(&desc));
     assert_true(desc.table.billing_mode == DDB_BILLING_MODE_PROVISIONED);
     assert_true(desc.table.throughput.read_capacity_units == 3 && desc.table.throughput.write_capacity_units == 4);
     ddb_table_output_free(&desc);

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "read_model.h"
 
 extern char **environ;
@@ -33,16 +35,6 @@ extern char **environ;
 static ddb_client *client;
 static char key_id[64];
 static const char *self_path; /* argv[0]: run again for --resume (not /proc/self/exe: valgrind) */
-
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0) {                                                                            \
-            char line_[2048];                                                                      \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_),                                    \
-                     ddb_error_format(ddb_last_error(), line_, sizeof line_));                     \
-        }                                                                                          \
-    } while (0)
 
 /* A client on DDB_TEST_ENDPOINT with access key `id` and optional sleep hook. */
 static int client_new(ddb_client **out, const char *id, void (*sleep_ms)(void *, uint32_t), void *ctx)
@@ -165,7 +157,7 @@ static size_t drain(ddb_iter *it, int64_t *sks, size_t max)
         assert_true(n < max);
         sks[n++] = t.sk;
     }
-    ASSERT_OK(rc);
+    DDBT_ASSERT_OK(rc);
     ddb_model_clear(&rd_item_model, &t);
     return n;
 }
@@ -176,7 +168,7 @@ static void test_pages_round_trip_cursors(void **state)
 {
     (void)state;
     ddb_iter *it;
-    ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p1, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p1, NULL, NULL, NULL));
     int64_t all[N_PER_PART + 1];
     assert_int_equal(drain(it, all, N_PER_PART + 1), N_PER_PART);
     assert_true(ddb_iter_consumed(it) > 0);
@@ -188,7 +180,7 @@ static void test_pages_round_trip_cursors(void **state)
     size_t n = 0, pages = 0;
     do {
         ddb_page page;
-        ASSERT_OK(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &p1, NULL, NULL, &o));
+        DDBT_ASSERT_OK(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &p1, NULL, NULL, &o));
         assert_true(page.consumed > 0);
         assert_true(ddb_last_consumed() == page.consumed);
         for (size_t i = 0; i < page.n_items; i++) {
@@ -213,7 +205,7 @@ static void test_pages_round_trip_cursors(void **state)
     n = 0;
     do {
         ddb_page page;
-        ASSERT_OK(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &p1, NULL,
+        DDBT_ASSERT_OK(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &p1, NULL,
                                        ddb_cond_exists("owner"), &d));
         for (size_t i = 0; i < page.n_items; i++) {
             assert_non_null(items[i].owner);
@@ -288,13 +280,13 @@ static void test_cursor_resumes_in_another_process(void **state)
     (void)state;
     ddb_query_opts o = {.page_size = 4};
     ddb_iter *it;
-    ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o));
+    DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o));
     rd_item t = {0};
     for (int i = 0; i < 7; i++) /* stops inside the second page */
         assert_int_equal(ddb_iter_next(it, &t), 1);
     assert_int_equal(t.sk, 7);
     char *cursor;
-    ASSERT_OK(ddb_iter_cursor(it, &cursor));
+    DDBT_ASSERT_OK(ddb_iter_cursor(it, &cursor));
     char *rest = run_child(cursor);
     assert_string_equal(rest, "8 9 10 11 12 13 14 15 16 17 18 19 20 \n");
     free(rest);
@@ -304,14 +296,14 @@ static void test_cursor_resumes_in_another_process(void **state)
     int64_t sks[N_PER_PART];
     assert_int_equal(drain(it, sks, N_PER_PART), 13);
     assert_int_equal(sks[0], 8);
-    ASSERT_OK(ddb_iter_cursor(it, &cursor));
+    DDBT_ASSERT_OK(ddb_iter_cursor(it, &cursor));
     assert_null(cursor); /* finished */
     ddb_iter_free(it);
 
     /* a page call's cursor works across processes too; "" is the beginning */
     rd_item items[5] = {{0}};
     ddb_page page;
-    ASSERT_OK(ddb_model_query_page(items, 5, &page, &rd_item_model, NULL, &p2, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_query_page(items, 5, &page, &rd_item_model, NULL, &p2, NULL, NULL, NULL));
     rest = run_child(page.cursor);
     assert_string_equal(rest, "6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 \n");
     free(rest);
@@ -329,7 +321,7 @@ static void test_cursor_of_another_table_is_rejected(void **state)
     (void)state;
     rd_item items[2] = {{0}};
     ddb_page page;
-    ASSERT_OK(ddb_model_query_page(items, 2, &page, &rd_item_model, NULL, &p0, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_query_page(items, 2, &page, &rd_item_model, NULL, &p0, NULL, NULL, NULL));
     ddb_query_opts o = {.cursor = page.cursor};
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_other_model, &p0, NULL, NULL, &o), DDB_EINVAL);
@@ -424,7 +416,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
 
     ddb_scan_opts o = {.page_size = 6, .rate_limit = 1.0};
     ddb_iter *it;
-    ASSERT_OK(ddb_model_scan(&it, &rd_item_model, NULL, &o));
+    DDBT_ASSERT_OK(ddb_model_scan(&it, &rd_item_model, NULL, &o));
     int64_t sks[N_ITEMS];
     assert_int_equal(drain(it, sks, N_ITEMS), N_ITEMS);
     double consumed = ddb_iter_consumed(it);
@@ -439,7 +431,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     /* without a limit nothing waits */
     slept = (sleeps){0, 0};
     o.rate_limit = 0;
-    ASSERT_OK(ddb_model_scan(&it, &rd_item_model, NULL, &o));
+    DDBT_ASSERT_OK(ddb_model_scan(&it, &rd_item_model, NULL, &o));
     assert_int_equal(drain(it, sks, N_ITEMS), N_ITEMS);
     ddb_iter_free(it);
     assert_int_equal(slept.n, 0);
@@ -454,10 +446,10 @@ static void test_count_query(void **state)
 {
     (void)state;
     int64_t n = -1;
-    ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, NULL, NULL, NULL));
     assert_int_equal(n, N_PER_PART);
     assert_true(ddb_last_consumed() > 0);
-    ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, ddb_cond_cmp("sk", DDB_CMP_GT, ddb_av_n_i64(15)),
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, ddb_cond_cmp("sk", DDB_CMP_GT, ddb_av_n_i64(15)),
                               ddb_cond_exists("score"), NULL));
     assert_int_equal(n, 3); /* above 15, with a score (even): 16 18 20 */
 }
@@ -467,19 +459,19 @@ static void test_count_scan_index_and_estimate(void **state)
     (void)state;
     int64_t n = -1;
     ddb_query_opts small = {.page_size = 7};
-    ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &small));
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &small));
     assert_int_equal(n, N_ITEMS);
-    ASSERT_OK(ddb_model_count(&n, &rd_item_model, RD_BY_OWNER, NULL, NULL, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, RD_BY_OWNER, NULL, NULL, NULL, NULL));
     assert_int_equal(n, N_ITEMS - N_ITEMS / 5); /* sparse: no owner on every fifth */
     ddb_query_opts lim = {.limit = 11, .page_size = 4};
-    ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &lim));
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &lim));
     assert_int_equal(n, 11);
     int64_t est = -1;
-    ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, NULL));
+    DDBT_ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, NULL));
     assert_true(est >= 0 && est <= N_ITEMS);
-    ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, RD_BY_OWNER));
+    DDBT_ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, RD_BY_OWNER));
     assert_true(est >= 0 && est <= N_ITEMS);
-    ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, RD_BY_VIEWS));
+    DDBT_ASSERT_OK(ddb_model_count_estimate(&est, &rd_item_model, RD_BY_VIEWS));
     assert_true(est >= 0 && est <= N_ITEMS);
 }
 
@@ -491,7 +483,7 @@ static void test_projection_keeps_defaults(void **state)
     const char *attrs[] = {"views"};
     ddb_query_opts o = {.attributes = attrs, .n_attributes = 1};
     ddb_iter *it;
-    ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p0, NULL, NULL, &o));
+    DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p0, NULL, NULL, &o));
     rd_item t = {0};
     int n = 0;
     while (ddb_iter_next(it, &t) == 1) {
@@ -507,11 +499,11 @@ static void test_projection_keeps_defaults(void **state)
 
     ddb_get_opts g = {.attributes = attrs, .n_attributes = 1, .consistent_read = true};
     int64_t sk = 4;
-    ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, &g));
+    DDBT_ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, &g));
     assert_int_equal(t.sk, 4);
     assert_string_equal(t.note, "none");
     assert_true(ddb_last_consumed() > 0);
-    ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, NULL));
+    DDBT_ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, NULL));
     assert_string_equal(t.note, "note-p0-4");
     assert_true(t.has_score);
     ddb_model_clear(&rd_item_model, &t);
@@ -524,7 +516,7 @@ static void test_index_query_and_scan(void **state)
     char *own1 = "own1";
     ddb_query_opts d = {.descending = true, .page_size = 3};
     ddb_iter *it;
-    ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &own1,
+    DDBT_ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &own1,
                                     ddb_cond_cmp("views", DDB_CMP_GE, ddb_av_n_i64(5)), NULL, &d));
     rd_item t = {0};
     int n = 0, expect = 0;
@@ -544,7 +536,7 @@ static void test_index_query_and_scan(void **state)
 
     /* LSI (keys only), consistent: items come back with keys and views only */
     ddb_query_opts c = {.consistent_read = true};
-    ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_VIEWS, &p2,
+    DDBT_ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_VIEWS, &p2,
                                     ddb_cond_between("views", ddb_av_n_i64(0), ddb_av_n_i64(10)), NULL, &c));
     n = 0;
     last = INT64_MIN;
@@ -561,16 +553,16 @@ static void test_index_query_and_scan(void **state)
     ddb_iter_free(it);
 
     /* scan of the GSI, and a page of it resumed through its cursor */
-    ASSERT_OK(ddb_model_scan_index(&it, &rd_item_model, RD_BY_OWNER, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_scan_index(&it, &rd_item_model, RD_BY_OWNER, NULL, NULL));
     int64_t sks[N_ITEMS];
     assert_int_equal(drain(it, sks, N_ITEMS), N_ITEMS - N_ITEMS / 5);
     ddb_iter_free(it);
     rd_item items[10] = {{0}};
     ddb_page page;
-    ASSERT_OK(ddb_model_scan_page(items, 10, &page, &rd_item_model, RD_BY_OWNER, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_model_scan_page(items, 10, &page, &rd_item_model, RD_BY_OWNER, NULL, NULL));
     assert_int_equal(page.n_items, 10);
     ddb_scan_opts s = {.cursor = page.cursor};
-    ASSERT_OK(ddb_model_scan_index(&it, &rd_item_model, RD_BY_OWNER, NULL, &s));
+    DDBT_ASSERT_OK(ddb_model_scan_index(&it, &rd_item_model, RD_BY_OWNER, NULL, &s));
     assert_int_equal(drain(it, sks, N_ITEMS), N_ITEMS - N_ITEMS / 5 - 10);
     ddb_iter_free(it);
     ddb_page_free(&page);
@@ -589,24 +581,24 @@ static void test_exists_and_refresh(void **state)
     (void)state;
     bool found = false;
     int64_t sk = 3, missing = 99;
-    ASSERT_OK(ddb_model_exists(&found, &rd_item_model, &p0, &sk, NULL));
+    DDBT_ASSERT_OK(ddb_model_exists(&found, &rd_item_model, &p0, &sk, NULL));
     assert_true(found);
-    ASSERT_OK(ddb_model_exists(&found, &rd_item_model, &p0, &missing, NULL));
+    DDBT_ASSERT_OK(ddb_model_exists(&found, &rd_item_model, &p0, &missing, NULL));
     assert_false(found);
 
     rd_item t, other;
     make_item(&t, 0, 77);
-    ASSERT_OK(ddb_model_put(&rd_item_model, &t, NULL));
+    DDBT_ASSERT_OK(ddb_model_put(&rd_item_model, &t, NULL));
     assert_true(ddb_last_consumed() > 0);
     make_item(&other, 0, 77);
     other.views = 1234;
-    ASSERT_OK(ddb_model_put(&rd_item_model, &other, NULL));
-    ASSERT_OK(ddb_model_refresh(&rd_item_model, &t, &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(ddb_model_put(&rd_item_model, &other, NULL));
+    DDBT_ASSERT_OK(ddb_model_refresh(&rd_item_model, &t, &(ddb_get_opts){.consistent_read = true}));
     assert_int_equal(t.views, 1234);
     assert_true(ddb_last_consumed() > 0);
-    ASSERT_OK(ddb_model_update(&rd_item_model, &other, ddb_update_set("note", ddb_av_s("u")), NULL));
+    DDBT_ASSERT_OK(ddb_model_update(&rd_item_model, &other, ddb_update_set("note", ddb_av_s("u")), NULL));
     assert_true(ddb_last_consumed() > 0);
-    ASSERT_OK(ddb_model_delete(&rd_item_model, &other, NULL));
+    DDBT_ASSERT_OK(ddb_model_delete(&rd_item_model, &other, NULL));
     assert_true(ddb_last_consumed() > 0);
     assert_int_equal(ddb_model_refresh(&rd_item_model, &t, NULL), DDB_ENOTFOUND);
     assert_int_equal(t.views, 1234);
