@@ -17,82 +17,16 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
 #include "everything.h"
 
-/* ------------------------------------------------------------ scripted transport */
-
-#define MAX_SCRIPT 8
-
-typedef struct scripted {
-    ddb_transport base;
-    const char *responses[MAX_SCRIPT]; /* bodies answered in order (HTTP 200) */
-    size_t n_responses, next;
-    char *bodies[MAX_SCRIPT];          /* request bodies received */
-    char targets[MAX_SCRIPT][64];      /* their X-Amz-Target */
-    size_t n_requests;
-} scripted;
-
-static scripted wire;
+static ddbt_wire wire;
 static ddb_client *client;
-
-static int scripted_send(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp)
-{
-    scripted *s = (scripted *)self;
-    if (s->n_requests == MAX_SCRIPT || s->next == s->n_responses)
-        return ddb_error_set(DDB_ENETWORK, "scripted transport: no response left");
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (strcmp(req->headers[i].name, "X-Amz-Target") == 0)
-            snprintf(s->targets[s->n_requests], sizeof s->targets[0], "%s", req->headers[i].value);
-    }
-    s->bodies[s->n_requests] = strndup(req->body, req->body_len);
-    s->n_requests++;
-    const char *body = s->responses[s->next++];
-    char crc[16];
-    snprintf(crc, sizeof crc, "%u", (unsigned)ddb_crc32(body, strlen(body)));
-    ddb_http_response_add_header(resp, "x-amz-crc32", 11, crc, strlen(crc));
-    ddb_http_response_add_header(resp, "x-amzn-RequestId", 16, "REQ1", 4);
-    resp->status = 200;
-    return ddb_buf_append(&resp->body, body, strlen(body));
-}
-
-static void script(size_t n, ...)
-{
-    for (size_t i = 0; i < wire.n_requests; i++)
-        free(wire.bodies[i]);
-    memset(wire.bodies, 0, sizeof wire.bodies);
-    wire.n_requests = 0;
-    wire.next = 0;
-    wire.n_responses = n;
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
-        wire.responses[i] = va_arg(ap, const char *);
-    va_end(ap);
-}
-
-/* Asserts that request `i` contains `fragment` verbatim. */
-static void assert_sent(size_t i, const char *fragment)
-{
-    assert_true(i < wire.n_requests);
-    if (strstr(wire.bodies[i], fragment) == NULL)
-        fail_msg("request %zu lacks %s\nbody: %s", i, fragment, wire.bodies[i]);
-}
 
 static int setup(void **state)
 {
     (void)state;
-    wire.base.send = scripted_send;
-    wire.base.destroy = NULL;
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, "AKID", "secret", NULL) != 0)
-        return -1;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &wire.base;
-    cfg.retry.max_attempts = 1;
-    if (ddb_client_new(&client, &cfg) != 0)
+    if (ddbt_wire_client(&client, &wire) != 0)
         return -1;
     gold_item_use_client(client);
     gold_counter_use_client(client);
@@ -102,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    script(0);
+    ddbt_wire_script(&wire, 0);
     ddb_client_free(client);
     return 0;
 }
@@ -232,26 +166,26 @@ static void test_from_item_type_errors_and_nulls(void **state)
 static void test_put_request_with_condition(void **state)
 {
     (void)state;
-    script(1, "{}");
+    ddbt_wire_script(&wire, 1, "{}");
     gold_item it;
     fill(&it);
     assert_int_equal(gold_item_put(&it, gold_item_cond_and(gold_item_dotted_exists(), gold_item_count_lt(5))), 0);
     assert_int_equal(wire.n_requests, 1);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.PutItem");
-    assert_sent(0, "\"TableName\":\"Gold.Items-v1\"");
-    assert_sent(0, "\"ConditionExpression\":\"attribute_exists(#n0) AND #n1 < :v0\"");
-    assert_sent(0, "\"#n0\":\"a.b[c]\\\\d\"");
-    assert_sent(0, "\"#n1\":\"count\"");
-    assert_sent(0, "\":v0\":{\"N\":\"5\"}");
-    assert_sent(0, "\"seed\":{\"B\":\"AAEC/w==\"}");
-    assert_sent(0, "\"count\":{\"N\":\"-9223372036854775808\"}");
+    ddbt_assert_sent(&wire, 0, "\"TableName\":\"Gold.Items-v1\"");
+    ddbt_assert_sent(&wire, 0, "\"ConditionExpression\":\"attribute_exists(#n0) AND #n1 < :v0\"");
+    ddbt_assert_sent(&wire, 0, "\"#n0\":\"a.b[c]\\\\d\"");
+    ddbt_assert_sent(&wire, 0, "\"#n1\":\"count\"");
+    ddbt_assert_sent(&wire, 0, "\":v0\":{\"N\":\"5\"}");
+    ddbt_assert_sent(&wire, 0, "\"seed\":{\"B\":\"AAEC/w==\"}");
+    ddbt_assert_sent(&wire, 0, "\"count\":{\"N\":\"-9223372036854775808\"}");
     gold_item_clear(&it);
 }
 
 static void test_put_with_error_node_sends_nothing(void **state)
 {
     (void)state;
-    script(1, "{}");
+    ddbt_wire_script(&wire, 1, "{}");
     gold_item it;
     fill(&it);
     assert_int_equal(gold_item_put(&it, gold_item_cond_or(gold_item_flag_eq(true), gold_item_maybe_gt(NAN))),
@@ -266,13 +200,13 @@ static void test_put_with_error_node_sends_nothing(void **state)
 static void test_get_request_and_not_found(void **state)
 {
     (void)state;
-    script(2, "{\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"got\"}}}", "{}");
+    ddbt_wire_script(&wire, 2, "{\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"got\"}}}", "{}");
     gold_item it;
     gold_item_init(&it);
     assert_int_equal(gold_item_get(&it, "p", 7, &(ddb_get_opts){.consistent_read = true}), 0);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.GetItem");
-    assert_sent(0, "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}");
-    assert_sent(0, "\"ConsistentRead\":true");
+    ddbt_assert_sent(&wire, 0, "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}");
+    ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
     assert_string_equal(it.name, "got");
     assert_true(it.ratio == 0.25); /* default applied to attributes not stored */
     assert_int_equal(gold_item_get(&it, "p", 8, NULL), DDB_ENOTFOUND);
@@ -284,7 +218,7 @@ static void test_get_request_and_not_found(void **state)
 static void test_update_request_and_refresh(void **state)
 {
     (void)state;
-    script(1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"new\"},"
+    ddbt_wire_script(&wire, 1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"new\"},"
               "\"ratio\":{\"N\":\"2\"}}}");
     gold_item it;
     fill(&it);
@@ -293,9 +227,9 @@ static void test_update_request_and_refresh(void **state)
                                                                      gold_item_set_ratio(2)));
     assert_int_equal(gold_item_update(&it, a, gold_item_flag_ne(false)), 0);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.UpdateItem");
-    assert_sent(0, "\"UpdateExpression\":\"SET #n0 = :v0, #n1 = :v1 REMOVE #n2\"");
-    assert_sent(0, "\"ConditionExpression\":\"#n3 <> :v2\"");
-    assert_sent(0, "\"ReturnValues\":\"ALL_NEW\"");
+    ddbt_assert_sent(&wire, 0, "\"UpdateExpression\":\"SET #n0 = :v0, #n1 = :v1 REMOVE #n2\"");
+    ddbt_assert_sent(&wire, 0, "\"ConditionExpression\":\"#n3 <> :v2\"");
+    ddbt_assert_sent(&wire, 0, "\"ReturnValues\":\"ALL_NEW\"");
     assert_string_equal(it.name, "new");
     assert_true(it.ratio == 2);
     gold_item_clear(&it);
@@ -304,7 +238,7 @@ static void test_update_request_and_refresh(void **state)
 static void test_delete_request(void **state)
 {
     (void)state;
-    script(1, "{}");
+    ddbt_wire_script(&wire, 1, "{}");
     gold_counter c;
     gold_counter_init(&c);
     c.id.data = malloc(3);
@@ -312,15 +246,15 @@ static void test_delete_request(void **state)
     c.id.len = 3;
     assert_int_equal(gold_counter_delete(&c, gold_counter_n_between(1, 9)), 0);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.DeleteItem");
-    assert_sent(0, "\"Key\":{\"id\":{\"B\":\"AQID\"}}");
-    assert_sent(0, "\"ConditionExpression\":\"#n0 BETWEEN :v0 AND :v1\"");
+    ddbt_assert_sent(&wire, 0, "\"Key\":{\"id\":{\"B\":\"AQID\"}}");
+    ddbt_assert_sent(&wire, 0, "\"ConditionExpression\":\"#n0 BETWEEN :v0 AND :v1\"");
     gold_counter_clear(&c);
 }
 
 static void test_query_pages_and_key_condition(void **state)
 {
     (void)state;
-    script(3,
+    ddbt_wire_script(&wire, 3,
            "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"}},{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}],"
            "\"Count\":2,\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
            "{\"Items\":[],\"Count\":0,\"ScannedCount\":0,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
@@ -339,11 +273,11 @@ static void test_query_pages_and_key_condition(void **state)
     assert_int_equal(rc, 0);
     assert_true(want == 4);
     assert_int_equal(wire.n_requests, 3); /* an empty middle page is followed, not taken as the end */
-    assert_sent(0, "\"KeyConditionExpression\":\"#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2\"");
-    assert_sent(0, "\"FilterExpression\":\"#n2 = :v3\"");
-    assert_sent(0, "\"Limit\":2");
+    ddbt_assert_sent(&wire, 0, "\"KeyConditionExpression\":\"#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2\"");
+    ddbt_assert_sent(&wire, 0, "\"FilterExpression\":\"#n2 = :v3\"");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":2");
     assert_true(strstr(wire.bodies[0], "ExclusiveStartKey") == NULL);
-    assert_sent(1, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
+    ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
     assert_int_equal(gold_item_next(it, &obj), 0); /* stays at the end */
     gold_item_clear(&obj);
     ddb_iter_free(it);
@@ -352,7 +286,7 @@ static void test_query_pages_and_key_condition(void **state)
 static void test_scan_limit_stops_early(void **state)
 {
     (void)state;
-    script(1, "{\"Items\":[{\"id\":{\"B\":\"AA==\"},\"n\":{\"N\":\"1\"}},{\"id\":{\"B\":\"AQ==\"},\"n\":{\"N\":\"2\"}}],"
+    ddbt_wire_script(&wire, 1, "{\"Items\":[{\"id\":{\"B\":\"AA==\"},\"n\":{\"N\":\"1\"}},{\"id\":{\"B\":\"AQ==\"},\"n\":{\"N\":\"2\"}}],"
               "\"Count\":2,\"LastEvaluatedKey\":{\"id\":{\"B\":\"AQ==\"}}}");
     ddb_iter *it = NULL;
     assert_int_equal(gold_counter_scan(&it, GOLD_COUNTER_NO_COND, &(ddb_scan_opts){.limit = 2}), 0);
@@ -363,7 +297,7 @@ static void test_scan_limit_stops_early(void **state)
     assert_true(c.n == 2);
     assert_int_equal(gold_counter_next(it, &c), 0); /* limit reached: no second request */
     assert_int_equal(wire.n_requests, 1);
-    assert_sent(0, "\"Limit\":2");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":2");
     gold_counter_clear(&c);
     ddb_iter_free(it);
 }
@@ -371,14 +305,14 @@ static void test_scan_limit_stops_early(void **state)
 static void test_create_table_request(void **state)
 {
     (void)state;
-    script(1, "{\"TableDescription\":{\"TableName\":\"Gold.Items-v1\",\"TableStatus\":\"ACTIVE\"}}");
+    ddbt_wire_script(&wire, 1, "{\"TableDescription\":{\"TableName\":\"Gold.Items-v1\",\"TableStatus\":\"ACTIVE\"}}");
     assert_int_equal(gold_item_create_table(NULL), 0);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.CreateTable");
-    assert_sent(0, "\"BillingMode\":\"PROVISIONED\"");
-    assert_sent(0, "\"ReadCapacityUnits\":7");
-    assert_sent(0, "\"WriteCapacityUnits\":3");
-    assert_sent(0, "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}");
-    assert_sent(0, "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}");
+    ddbt_assert_sent(&wire, 0, "\"BillingMode\":\"PROVISIONED\"");
+    ddbt_assert_sent(&wire, 0, "\"ReadCapacityUnits\":7");
+    ddbt_assert_sent(&wire, 0, "\"WriteCapacityUnits\":3");
+    ddbt_assert_sent(&wire, 0, "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}");
+    ddbt_assert_sent(&wire, 0, "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}");
 }
 
 int main(void)

@@ -13,72 +13,14 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
+
 #include "read_model.h"
 
-/* ------------------------------------------------------------ scripted transport */
+/* ------------------------------------------------------------ scripted transport (ddb_test.h) */
 
-#define MAX_SCRIPT 16
-
-typedef struct scripted {
-    ddb_transport base;
-    const char *responses[MAX_SCRIPT]; /* bodies answered in order (HTTP 200) */
-    size_t n_responses, next;
-    char *bodies[MAX_SCRIPT];          /* request bodies received */
-    char targets[MAX_SCRIPT][64];      /* their X-Amz-Target */
-    size_t n_requests;
-    size_t calls;                      /* send calls, answered or not */
-    uint32_t sleeps[MAX_SCRIPT];       /* waits asked of the sleep hook */
-    size_t n_sleeps;
-} scripted;
-
-static scripted wire;
+static ddbt_wire wire;
 static ddb_client *client;
-
-static int scripted_send(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp)
-{
-    scripted *s = (scripted *)self;
-    s->calls++;
-    if (s->n_requests == MAX_SCRIPT || s->next == s->n_responses)
-        return ddb_error_set(DDB_ENETWORK, "scripted transport: no response left");
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (strcmp(req->headers[i].name, "X-Amz-Target") == 0)
-            snprintf(s->targets[s->n_requests], sizeof s->targets[0], "%s", req->headers[i].value);
-    }
-    s->bodies[s->n_requests] = strndup(req->body, req->body_len);
-    s->n_requests++;
-    const char *body = s->responses[s->next++];
-    resp->status = 200;
-    return ddb_buf_append(&resp->body, body, strlen(body));
-}
-
-static void record_sleep(void *ctx, uint32_t ms)
-{
-    scripted *s = ctx;
-    if (s->n_sleeps < MAX_SCRIPT)
-        s->sleeps[s->n_sleeps++] = ms;
-}
-
-/* Resets the recording and sets the responses to come. */
-static void script(size_t n, ...)
-{
-    for (size_t i = 0; i < wire.n_requests; i++)
-        free(wire.bodies[i]);
-    memset(wire.bodies, 0, sizeof wire.bodies);
-    wire.n_requests = wire.next = wire.n_sleeps = wire.calls = 0;
-    wire.n_responses = n;
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
-        wire.responses[i] = va_arg(ap, const char *);
-    va_end(ap);
-}
-
-static void assert_sent(size_t i, const char *fragment)
-{
-    assert_true(i < wire.n_requests);
-    if (strstr(wire.bodies[i], fragment) == NULL)
-        fail_msg("request %zu lacks %s\nbody: %s", i, fragment, wire.bodies[i]);
-}
 
 static void assert_not_sent(size_t i, const char *fragment)
 {
@@ -97,21 +39,7 @@ static void assert_error(int rc, int code, const char *fragment)
 static int setup(void **state)
 {
     (void)state;
-    wire.base.send = scripted_send;
-    wire.base.destroy = NULL;
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, "AKID", "secret", NULL) != 0)
-        return -1;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &wire.base;
-    cfg.retry.max_attempts = 1;
-    cfg.retry.sleep_ms = record_sleep;
-    cfg.retry.ctx = &wire;
-    cfg.verify_crc32 = false;
-    if (ddb_client_new(&client, &cfg) != 0)
+    if (ddbt_wire_client(&client, &wire) != 0)
         return -1;
     ddb_model_use_client(&rd_item_model, client);
     ddb_model_use_client(&rd_other_model, client);
@@ -121,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    script(0);
+    ddbt_wire_script(&wire, 0);
     ddb_model_use_client(&rd_item_model, NULL);
     ddb_model_use_client(&rd_other_model, NULL);
     ddb_client_free(client);
@@ -153,7 +81,7 @@ static void clear_all(rd_item *items, size_t n)
 static void test_query_on_index_sends_everything(void **state)
 {
     (void)state;
-    script(2, page1, page2);
+    ddbt_wire_script(&wire, 2, page1, page2);
     const char *attrs[] = {"views", "pk", "score"};
     ddb_query_opts o = {.descending = true, .page_size = 2, .attributes = attrs, .n_attributes = 3};
     char *owner = "ann";
@@ -172,19 +100,19 @@ static void test_query_on_index_sends_everything(void **state)
     assert_string_equal(item.note, "n3");
     assert_int_equal(wire.n_requests, 2);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.Query");
-    assert_sent(0, "\"IndexName\":\"by_owner\"");
-    assert_sent(0, "\"KeyConditionExpression\":\"#n0 = :v0 AND #n1 > :v1\"");
-    assert_sent(0, "\"#n0\":\"owner\"");
-    assert_sent(0, "\":v0\":{\"S\":\"ann\"}");
-    assert_sent(0, "\"FilterExpression\":\"attribute_exists(#n2)\"");
+    ddbt_assert_sent(&wire, 0, "\"IndexName\":\"by_owner\"");
+    ddbt_assert_sent(&wire, 0, "\"KeyConditionExpression\":\"#n0 = :v0 AND #n1 > :v1\"");
+    ddbt_assert_sent(&wire, 0, "\"#n0\":\"owner\"");
+    ddbt_assert_sent(&wire, 0, "\":v0\":{\"S\":\"ann\"}");
+    ddbt_assert_sent(&wire, 0, "\"FilterExpression\":\"attribute_exists(#n2)\"");
     /* listed paths first, then the keys of table and index, each once */
-    assert_sent(0, "\"ProjectionExpression\":\"#n1, #n3, #n4, #n5, #n0\"");
-    assert_sent(0, "\"ScanIndexForward\":false");
-    assert_sent(0, "\"Limit\":2");
-    assert_sent(0, "\"ReturnConsumedCapacity\":\"TOTAL\"");
+    ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n1, #n3, #n4, #n5, #n0\"");
+    ddbt_assert_sent(&wire, 0, "\"ScanIndexForward\":false");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":2");
+    ddbt_assert_sent(&wire, 0, "\"ReturnConsumedCapacity\":\"TOTAL\"");
     assert_not_sent(0, "ExclusiveStartKey");
     assert_not_sent(0, "ConsistentRead");
-    assert_sent(1, "\"ExclusiveStartKey\":" KEY("a", 2));
+    ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":" KEY("a", 2));
     assert_true(ddb_iter_consumed(it) == 2.0);
     assert_true(ddb_last_consumed() == 1.5); /* the step that fetched page 2 */
     ddb_iter_free(it);
@@ -194,26 +122,26 @@ static void test_query_on_index_sends_everything(void **state)
 static void test_scan_segment_limit_and_table_wrappers(void **state)
 {
     (void)state;
-    script(1, page1);
+    ddbt_wire_script(&wire, 1, page1);
     ddb_scan_opts o = {.limit = 1, .segment = 2, .total_segments = 4, .consistent_read = true};
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
     rd_item item = {0};
     assert_int_equal(ddb_iter_next(it, &item), 1);
     assert_int_equal(ddb_iter_next(it, &item), 0); /* the limit */
-    assert_sent(0, "\"Segment\":2,\"TotalSegments\":4");
-    assert_sent(0, "\"Limit\":1");
-    assert_sent(0, "\"ConsistentRead\":true");
+    ddbt_assert_sent(&wire, 0, "\"Segment\":2,\"TotalSegments\":4");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":1");
+    ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
     assert_not_sent(0, "IndexName");
     ddb_iter_free(it);
 
-    script(1, page2);
+    ddbt_wire_script(&wire, 1, page2);
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
     assert_int_equal(ddb_iter_next(it, &item), 1);
     assert_int_equal(ddb_iter_next(it, &item), 0);
     assert_int_equal(ddb_iter_next(it, &item), 0); /* stays at the end */
-    assert_sent(0, "\"KeyConditionExpression\":\"#n0 = :v0\"");
-    assert_sent(0, "\"#n0\":\"pk\"");
+    ddbt_assert_sent(&wire, 0, "\"KeyConditionExpression\":\"#n0 = :v0\"");
+    ddbt_assert_sent(&wire, 0, "\"#n0\":\"pk\"");
     assert_int_equal(wire.n_requests, 1);
     ddb_iter_free(it);
     ddb_model_clear(&rd_item_model, &item);
@@ -222,7 +150,7 @@ static void test_scan_segment_limit_and_table_wrappers(void **state)
 static void test_invalid_reads_fail_before_sending(void **state)
 {
     (void)state;
-    script(0);
+    ddbt_wire_script(&wire, 0);
     ddb_iter *it = (ddb_iter *)&wire;
     char *owner = "ann";
     ddb_query_opts consistent = {.consistent_read = true};
@@ -271,7 +199,7 @@ static void test_invalid_reads_fail_before_sending(void **state)
 static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
 {
     (void)state;
-    script(1, page1); /* the second request gets no answer */
+    ddbt_wire_script(&wire, 1, page1); /* the second request gets no answer */
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
     rd_item item = {0};
@@ -288,12 +216,12 @@ static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
     assert_int_equal(ddb_iter_cursor(it, &cursor), 0);
     assert_non_null(cursor);
     ddb_iter_free(it);
-    script(1, page2);
+    ddbt_wire_script(&wire, 1, page2);
     ddb_query_opts o = {.cursor = cursor};
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
     assert_int_equal(ddb_iter_next(it, &item), 1);
     assert_int_equal(item.sk, 3);
-    assert_sent(0, "\"ExclusiveStartKey\":" KEY("a", 2));
+    ddbt_assert_sent(&wire, 0, "\"ExclusiveStartKey\":" KEY("a", 2));
     ddb_iter_free(it);
     free(cursor);
     ddb_model_clear(&rd_item_model, &item);
@@ -302,7 +230,7 @@ static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
 static void test_bad_item_is_skipped_by_the_next_call(void **state)
 {
     (void)state;
-    script(1, "{\"Items\":[{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"oops\"}}," ITEM("a", 4) "],\"Count\":2}");
+    ddbt_wire_script(&wire, 1, "{\"Items\":[{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"oops\"}}," ITEM("a", 4) "],\"Count\":2}");
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, NULL), 0);
     rd_item item = {0};
@@ -319,7 +247,7 @@ static void test_bad_item_is_skipped_by_the_next_call(void **state)
 static void test_iter_cursor_positions(void **state)
 {
     (void)state;
-    script(2, page1, page2);
+    ddbt_wire_script(&wire, 2, page1, page2);
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
     char *c0, *c1, *c2, *c3;
@@ -345,7 +273,7 @@ static void test_iter_cursor_positions(void **state)
     const char *cursors[] = {c1, c2, c0};
     const char *expect[] = {"\"ExclusiveStartKey\":" KEY("a", 1), "\"ExclusiveStartKey\":" KEY("a", 2), NULL};
     for (size_t i = 0; i < 3; i++) {
-        script(1, page2);
+        ddbt_wire_script(&wire, 1, page2);
         ddb_query_opts o = {.cursor = cursors[i]};
         assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
         char *before;
@@ -354,7 +282,7 @@ static void test_iter_cursor_positions(void **state)
         free(before);
         assert_int_equal(ddb_iter_next(it, &item), 1);
         if (expect[i] != NULL)
-            assert_sent(0, expect[i]);
+            ddbt_assert_sent(&wire, 0, expect[i]);
         else
             assert_not_sent(0, "ExclusiveStartKey");
         ddb_iter_free(it);
@@ -369,7 +297,7 @@ static void test_iter_cursor_positions(void **state)
 static void test_index_cursor_from_item_holds_index_keys(void **state)
 {
     (void)state;
-    script(1, "{\"Items\":[{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"owner\":{\"S\":\"ann\"},"
+    ddbt_wire_script(&wire, 1, "{\"Items\":[{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"owner\":{\"S\":\"ann\"},"
               "\"views\":{\"N\":\"5\"},\"note\":{\"S\":\"x\"}},"
               "{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"1\"},\"owner\":{\"S\":\"ann\"},"
               "\"views\":{\"N\":\"6\"},\"note\":{\"S\":\"x\"}}],\"Count\":2}");
@@ -381,11 +309,11 @@ static void test_index_cursor_from_item_holds_index_keys(void **state)
     char *cursor;
     assert_int_equal(ddb_iter_cursor(it, &cursor), 0);
     ddb_iter_free(it);
-    script(1, "{\"Items\":[],\"Count\":0}");
+    ddbt_wire_script(&wire, 1, "{\"Items\":[],\"Count\":0}");
     ddb_query_opts o = {.cursor = cursor};
     assert_int_equal(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &owner, NULL, NULL, &o), 0);
     assert_int_equal(ddb_iter_next(it, &item), 0);
-    assert_sent(0, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},"
+    ddbt_assert_sent(&wire, 0, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},"
                    "\"owner\":{\"S\":\"ann\"},\"views\":{\"N\":\"5\"}}");
     ddb_iter_free(it);
     /* the same cursor is refused by the table and by another owner */
@@ -400,7 +328,7 @@ static void test_index_cursor_from_item_holds_index_keys(void **state)
 static void test_bad_cursors_are_rejected(void **state)
 {
     (void)state;
-    script(1, page1);
+    ddbt_wire_script(&wire, 1, page1);
     rd_item items[2] = {{0}};
     ddb_page page;
     assert_int_equal(ddb_model_query_page(items, 2, &page, &rd_item_model, NULL, &hash_a, NULL, NULL, NULL), 0);
@@ -408,7 +336,7 @@ static void test_bad_cursors_are_rejected(void **state)
     page.cursor = NULL;
     ddb_page_free(&page);
     clear_all(items, 2);
-    script(0);
+    ddbt_wire_script(&wire, 0);
 
     ddb_iter *it;
     ddb_query_opts q = {.cursor = good};
@@ -429,7 +357,7 @@ static void test_bad_cursors_are_rejected(void **state)
     assert_int_equal(page.n_items, 0);
 
     /* a segment's cursor only resumes that segment */
-    script(1, page1);
+    ddbt_wire_script(&wire, 1, page1);
     ddb_scan_opts seg = {.segment = 1, .total_segments = 3};
     assert_int_equal(ddb_model_scan_page(items, 2, &page, &rd_item_model, NULL, NULL, &seg), 0);
     clear_all(items, 2);
@@ -440,7 +368,7 @@ static void test_bad_cursors_are_rejected(void **state)
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &seg), 0);
     ddb_iter_free(it);
     ddb_page_free(&page);
-    script(0);
+    ddbt_wire_script(&wire, 0);
 
     /* tampering: every variant is refused before anything is sent */
     size_t len = strlen(good);
@@ -481,14 +409,14 @@ static void test_bad_cursors_are_rejected(void **state)
 static void test_page_calls(void **state)
 {
     (void)state;
-    script(2, page1, page2);
+    ddbt_wire_script(&wire, 2, page1, page2);
     rd_item items[3];
     for (size_t i = 0; i < 3; i++)
         ddb_model_init(&rd_item_model, &items[i]);
     ddb_page page;
     ddb_query_opts o = {.page_size = 99, .limit = 1}; /* not used by pages */
     assert_int_equal(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &hash_a, NULL, NULL, &o), 0);
-    assert_sent(0, "\"Limit\":3");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":3");
     assert_int_equal(page.n_items, 2);
     assert_int_equal(items[0].sk, 1);
     assert_int_equal(items[1].sk, 2);
@@ -501,7 +429,7 @@ static void test_page_calls(void **state)
     o.cursor = page.cursor;
     ddb_page next;
     assert_int_equal(ddb_model_query_page(items, 3, &next, &rd_item_model, NULL, &hash_a, NULL, NULL, &o), 0);
-    assert_sent(1, "\"ExclusiveStartKey\":" KEY("a", 2));
+    ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":" KEY("a", 2));
     assert_int_equal(next.n_items, 1);
     assert_int_equal(items[0].sk, 3);
     assert_null(next.cursor); /* the end */
@@ -510,13 +438,13 @@ static void test_page_calls(void **state)
     ddb_page_free(NULL);
 
     /* scan pages on an index; an empty filtered page still has a cursor */
-    script(1, "{\"Items\":[],\"Count\":0,\"ScannedCount\":5,\"LastEvaluatedKey\":"
+    ddbt_wire_script(&wire, 1, "{\"Items\":[],\"Count\":0,\"ScannedCount\":5,\"LastEvaluatedKey\":"
               "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"9\"},\"owner\":{\"S\":\"o\"},\"views\":{\"N\":\"1\"}}}");
     assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, RD_BY_OWNER, ddb_cond_exists("score"),
                                          NULL),
                      0);
-    assert_sent(0, "\"IndexName\":\"by_owner\"");
-    assert_sent(0, "\"Limit\":1");
+    ddbt_assert_sent(&wire, 0, "\"IndexName\":\"by_owner\"");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":1");
     assert_int_equal(page.n_items, 0);
     assert_non_null(page.cursor);
     ddb_page_free(&page);
@@ -527,7 +455,7 @@ static void test_page_calls(void **state)
     assert_int_equal(ddb_model_scan_page(items, 1, NULL, &rd_item_model, NULL, ddb_cond_exists("x"), NULL),
                      DDB_EINVAL);
     /* more items than asked is a protocol error; a bad item fails the page */
-    script(2, page1, "{\"Items\":[{\"pk\":{\"N\":\"1\"}}],\"Count\":1}");
+    ddbt_wire_script(&wire, 2, page1, "{\"Items\":[{\"pk\":{\"N\":\"1\"}}],\"Count\":1}");
     assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_EPROTOCOL);
     assert_null(page.cursor);
     assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_ETYPE);
@@ -540,7 +468,7 @@ static void test_page_calls(void **state)
 static void test_count_pages_with_select_count(void **state)
 {
     (void)state;
-    script(2, "{\"Count\":7,\"ScannedCount\":9,\"LastEvaluatedKey\":" KEY("a", 9) "," CAP(1) "}",
+    ddbt_wire_script(&wire, 2, "{\"Count\":7,\"ScannedCount\":9,\"LastEvaluatedKey\":" KEY("a", 9) "," CAP(1) "}",
            "{\"Count\":5,\"ScannedCount\":5," CAP(2) "}");
     int64_t n = -1;
     const char *attrs[] = {"views"};
@@ -550,28 +478,28 @@ static void test_count_pages_with_select_count(void **state)
                                      ddb_av_n_i64(1)), ddb_cond_exists("note"), &o), 0);
     assert_int_equal(n, 12);
     assert_true(ddb_last_consumed() == 3);
-    assert_sent(0, "\"Select\":\"COUNT\"");
-    assert_sent(0, "\"Limit\":10");
+    ddbt_assert_sent(&wire, 0, "\"Select\":\"COUNT\"");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":10");
     assert_not_sent(0, "ProjectionExpression");
     assert_not_sent(0, "ScanIndexForward");
-    assert_sent(1, "\"ExclusiveStartKey\":" KEY("a", 9));
+    ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":" KEY("a", 9));
 
     /* a limit stops counting; hash NULL counts a scan */
-    script(2, "{\"Count\":3,\"LastEvaluatedKey\":" KEY("a", 3) "}", "{\"Count\":1,\"LastEvaluatedKey\":"
+    ddbt_wire_script(&wire, 2, "{\"Count\":3,\"LastEvaluatedKey\":" KEY("a", 3) "}", "{\"Count\":1,\"LastEvaluatedKey\":"
            KEY("a", 4) "}");
     ddb_query_opts lim = {.limit = 4};
     assert_int_equal(ddb_model_count(&n, &rd_item_model, RD_BY_OWNER, NULL, NULL, NULL, &lim), 0);
     assert_int_equal(n, 4);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.Scan");
-    assert_sent(0, "\"Limit\":4");
-    assert_sent(1, "\"Limit\":1");
-    assert_sent(0, "\"IndexName\":\"by_owner\"");
+    ddbt_assert_sent(&wire, 0, "\"Limit\":4");
+    ddbt_assert_sent(&wire, 1, "\"Limit\":1");
+    ddbt_assert_sent(&wire, 0, "\"IndexName\":\"by_owner\"");
 
     n = -1;
     assert_error(ddb_model_count(&n, &rd_item_model, NULL, NULL, ddb_cond_exists("sk"), NULL, NULL), DDB_EINVAL,
                  "range condition needs a hash key");
     assert_int_equal(n, -1);
-    script(0);
+    ddbt_wire_script(&wire, 0);
     assert_int_equal(ddb_model_count(&n, &rd_item_model, NULL, &hash_a, NULL, NULL, NULL), DDB_ENETWORK);
     assert_int_equal(n, -1);
     assert_string_equal(ddb_last_error()->operation, "Query");
@@ -583,7 +511,7 @@ static void test_count_estimate(void **state)
     const char *desc = "{\"Table\":{\"TableName\":\"ReadItems\",\"ItemCount\":42,"
                        "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by_owner\",\"ItemCount\":40}],"
                        "\"LocalSecondaryIndexes\":[{\"IndexName\":\"other\",\"ItemCount\":1}]}}";
-    script(3, desc, desc, desc);
+    ddbt_wire_script(&wire, 3, desc, desc, desc);
     int64_t n = -1;
     assert_int_equal(ddb_model_count_estimate(&n, &rd_item_model, NULL), 0);
     assert_int_equal(n, 42);
@@ -602,36 +530,36 @@ static void test_count_estimate(void **state)
 static void test_get_projection_exists_refresh(void **state)
 {
     (void)state;
-    script(1, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"3\"}}," CAP(0.5) "}");
+    ddbt_wire_script(&wire, 1, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"3\"}}," CAP(0.5) "}");
     rd_item item;
     ddb_model_init(&rd_item_model, &item);
     const char *attrs[] = {"views", "sk"};
     ddb_get_opts g = {.consistent_read = true, .attributes = attrs, .n_attributes = 2};
     int64_t sk = 1;
     assert_int_equal(ddb_model_get(&rd_item_model, &item, &hash_a, &sk, &g), 0);
-    assert_sent(0, "\"ProjectionExpression\":\"#n0, #n1, #n2\"");
-    assert_sent(0, "\"#n2\":\"pk\"");
-    assert_sent(0, "\"ConsistentRead\":true");
-    assert_sent(0, "\"ReturnConsumedCapacity\":\"TOTAL\"");
+    ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n0, #n1, #n2\"");
+    ddbt_assert_sent(&wire, 0, "\"#n2\":\"pk\"");
+    ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
+    ddbt_assert_sent(&wire, 0, "\"ReturnConsumedCapacity\":\"TOTAL\"");
     assert_int_equal(item.views, 3);
     assert_string_equal(item.note, "none"); /* required but not projected: the default */
     assert_true(ddb_last_consumed() == 0.5);
 
-    script(2, "{\"Item\":" KEY("a", 1) "}", "{}");
+    ddbt_wire_script(&wire, 2, "{\"Item\":" KEY("a", 1) "}", "{}");
     bool found = false;
     assert_int_equal(ddb_model_exists(&found, &rd_item_model, &hash_a, &sk, &g), 0);
     assert_true(found);
-    assert_sent(0, "\"ProjectionExpression\":\"#n0, #n1\"");
-    assert_sent(0, "\"#n0\":\"pk\",\"#n1\":\"sk\"");
+    ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n0, #n1\"");
+    ddbt_assert_sent(&wire, 0, "\"#n0\":\"pk\",\"#n1\":\"sk\"");
     assert_int_equal(ddb_model_exists(&found, &rd_item_model, &hash_a, &sk, NULL), 0);
     assert_false(found);
     assert_true(ddb_last_consumed() == 0);
 
-    script(2, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"4\"},"
+    ddbt_wire_script(&wire, 2, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"4\"},"
               "\"note\":{\"S\":\"fresh\"}}}",
            "{}");
     assert_int_equal(ddb_model_refresh(&rd_item_model, &item, NULL), 0);
-    assert_sent(0, "\"Key\":" KEY("a", 1));
+    ddbt_assert_sent(&wire, 0, "\"Key\":" KEY("a", 1));
     assert_not_sent(0, "ProjectionExpression");
     assert_int_equal(item.views, 4);
     assert_string_equal(item.note, "fresh");
@@ -641,7 +569,7 @@ static void test_get_projection_exists_refresh(void **state)
     ddb_model_clear(&rd_item_model, &item);
 
     /* a key the model cannot build fails before sending */
-    script(0);
+    ddbt_wire_script(&wire, 0);
     assert_int_equal(ddb_model_exists(&found, &rd_item_model, NULL, &sk, NULL), DDB_EINVAL);
     assert_int_equal(ddb_model_refresh(&rd_item_model, &item, NULL), DDB_EINVAL); /* pk NULL */
     assert_int_equal(wire.n_requests, 0);
@@ -650,7 +578,7 @@ static void test_get_projection_exists_refresh(void **state)
 static void test_writes_report_consumed_capacity(void **state)
 {
     (void)state;
-    script(4, "{" CAP(1) "}", "{\"Attributes\":" ITEM("a", 1) "," CAP(2) "}", "{" CAP(3) "}", "{}");
+    ddbt_wire_script(&wire, 4, "{" CAP(1) "}", "{\"Attributes\":" ITEM("a", 1) "," CAP(2) "}", "{" CAP(3) "}", "{}");
     rd_item item;
     ddb_model_init(&rd_item_model, &item);
     item.pk = ddb_strdup("a");
@@ -664,7 +592,7 @@ static void test_writes_report_consumed_capacity(void **state)
     assert_int_equal(ddb_model_delete(&rd_item_model, &item, NULL), 0);
     assert_true(ddb_last_consumed() == 0); /* none reported */
     for (size_t i = 0; i < 4; i++)
-        assert_sent(i, "\"ReturnConsumedCapacity\":\"TOTAL\"");
+        ddbt_assert_sent(&wire, i, "\"ReturnConsumedCapacity\":\"TOTAL\"");
     ddb_model_clear(&rd_item_model, &item);
 }
 
@@ -675,7 +603,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     (void)state;
     const char *p = "{\"Items\":[" ITEM("a", 1) "],\"Count\":1,\"LastEvaluatedKey\":" KEY("a", 1) "," CAP(5) "}";
     const char *last = "{\"Items\":[" ITEM("a", 2) "],\"Count\":1," CAP(5) "}";
-    script(4, p, p, p, last);
+    ddbt_wire_script(&wire, 4, p, p, p, last);
     ddb_scan_opts o = {.rate_limit = 10};
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
@@ -694,13 +622,13 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     ddb_iter_free(it);
 
     /* no limit: no waits; the same for counts */
-    script(2, p, last);
+    ddbt_wire_script(&wire, 2, p, last);
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, NULL), 0);
     while (ddb_iter_next(it, &item) == 1)
         ;
     assert_int_equal(wire.n_sleeps, 0);
     ddb_iter_free(it);
-    script(2, p, last);
+    ddbt_wire_script(&wire, 2, p, last);
     int64_t count;
     ddb_query_opts q = {.rate_limit = 2.5};
     assert_int_equal(ddb_model_count(&count, &rd_item_model, NULL, &hash_a, NULL, NULL, &q), 0);
