@@ -91,7 +91,7 @@ void bld_invalid_choice(builder *b, const ddbc_node *n, const char *what, name_a
 typedef enum field_kind {
     FIELD_OPTIONAL,
     FIELD_REQUIRED,
-    FIELD_LATER /* recognised (design.md section 2), not supported yet */
+    FIELD_LATER /* recognised (docs/design.md section 2), not supported yet */
 } field_kind;
 
 typedef struct field {

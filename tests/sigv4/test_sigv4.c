@@ -3,7 +3,8 @@
  * header-signed variants), the S3 documentation examples, hand-made
  * canonicalisation cases, the signing-key cache and argument errors.
  *
- * Vectors are read at test time from $DDB_SHARED_DIR/sigv4.
+ * Vectors are read at test time from $DDB_SIGV4_VECTORS (tests/sigv4/vectors,
+ * whose README.md says where they come from).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,13 +28,14 @@
 
 /* ---- files --------------------------------------------------------------- */
 
-/* $DDB_SHARED_DIR/sigv4/<rel>[/<name>] into a (reset) buffer. */
-static void shared_path(ddb_buf *out, const char *rel, const char *name)
+/* $DDB_SIGV4_VECTORS/<rel>[/<name>] into a (reset) buffer. */
+static void vector_path(ddb_buf *out, const char *rel, const char *name)
 {
-    const char *dir = getenv("DDB_SHARED_DIR");
-    assert_non_null(dir);
+    const char *dir = getenv("DDB_SIGV4_VECTORS");
+    if (dir == NULL || *dir == '\0')
+        fail_msg("DDB_SIGV4_VECTORS is not set (meson test sets it to tests/sigv4/vectors)");
     ddb_buf_reset(out);
-    assert_int_equal(ddb_buf_printf(out, "%s/sigv4/%s%s%s", dir, rel, name ? "/" : "", name ? name : ""), 0);
+    assert_int_equal(ddb_buf_printf(out, "%s/%s%s%s", dir, rel, name ? "/" : "", name ? name : ""), 0);
 }
 
 /* Whole file as a malloc'ed string; trailing newlines dropped when `trim`. */
@@ -56,7 +58,7 @@ static char *slurp(const char *path, bool trim)
 static char *slurp_vector(const char *vector, const char *file, bool trim)
 {
     ddb_buf path = DDB_BUF_INIT;
-    shared_path(&path, "aws-signing-test-suite/v4", vector);
+    vector_path(&path, "aws-signing-test-suite/v4", vector);
     assert_int_equal(ddb_buf_printf(&path, "/%s", file), 0);
     char *text = slurp(path.data, trim);
     ddb_buf_free(&path);
@@ -260,7 +262,7 @@ static void test_aws_suite(void **state)
 {
     (void)state;
     ddb_buf dir_path = DDB_BUF_INIT;
-    shared_path(&dir_path, "aws-signing-test-suite/v4", NULL);
+    vector_path(&dir_path, "aws-signing-test-suite/v4", NULL);
     DIR *dir = opendir(dir_path.data);
     if (dir == NULL)
         fail_msg("cannot open %s", dir_path.data);
@@ -343,7 +345,7 @@ static void test_s3_examples(void **state)
 {
     (void)state;
     ddb_buf path = DDB_BUF_INIT;
-    shared_path(&path, "s3-examples.json", NULL);
+    vector_path(&path, "s3-examples.json", NULL);
     json_error_t jerr;
     json_t *doc = json_load_file(path.data, 0, &jerr);
     if (doc == NULL)
