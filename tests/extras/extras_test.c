@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int fn_send(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp)
 {
@@ -63,31 +62,6 @@ ddb_client *fn_client(fn_transport *t, handler_fn handler, void *ctx, unsigned m
     return c;
 }
 
-ddb_client *local_client(const char *prefix)
-{
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
-        return NULL;
-    }
-    char key_id[64];
-    snprintf(key_id, sizeof key_id, "%s%ld", prefix, (long)getpid());
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, key_id, "secret", NULL) != 0)
-        return NULL;
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    ddb_client *c = NULL;
-    if (ddb_client_new(&c, &cfg) != 0) {
-        fprintf(stderr, "client: %s\n", last_error_line());
-        ddb_credentials_provider_free(creds);
-        return NULL;
-    }
-    return c;
-}
-
 int create_test_table(ddb_client *c, const char *name)
 {
     static const ddb_attribute_definition attrs[] = {{"pk", DDB_AV_S}, {"sk", DDB_AV_N}};
@@ -101,15 +75,6 @@ int create_test_table(ddb_client *c, const char *name)
     int rc = ddb_create_table(c, &in, &out);
     ddb_table_output_free(&out);
     return rc != 0 ? rc : ddb_wait_table_active(c, name, 30000);
-}
-
-int delete_test_table(ddb_client *c, const char *name)
-{
-    ddb_table_name_input in = {name};
-    ddb_table_output out;
-    int rc = ddb_delete_table(c, &in, &out);
-    ddb_table_output_free(&out);
-    return rc != 0 ? rc : ddb_wait_table_deleted(c, name, 30000);
 }
 
 const char *last_error_line(void)

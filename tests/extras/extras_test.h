@@ -1,7 +1,7 @@
 /*
  * extras_test.h - helpers of the extras tests (backup, hooks, simple JSON):
- * a transport that answers through a test function, clients for it and for
- * DynamoDB Local, and a live-heap counter for the constant-memory checks.
+ * a transport that answers through a test function, a client for it, table
+ * helpers, and a live-heap counter for the constant-memory checks.
  */
 #ifndef EXTRAS_TEST_H
 #define EXTRAS_TEST_H
@@ -31,15 +31,9 @@ typedef struct fn_transport {
 ddb_client *fn_client(fn_transport *t, handler_fn handler, void *ctx, unsigned max_attempts,
                       uint64_t *slept_ms);
 
-/* A client for DynamoDB Local at $DDB_TEST_ENDPOINT with an access key id
- * unique to this process ("<prefix><pid>"), so parallel test processes do
- * not see each other's tables. NULL (message printed) without it. */
-ddb_client *local_client(const char *prefix);
-
 /* Creates table `name` with hash key "pk" (S) and range key "sk" (N),
  * pay per request, and waits until it is active. */
 int create_test_table(ddb_client *c, const char *name);
-int delete_test_table(ddb_client *c, const char *name);
 
 /* Live bytes allocated by malloc/calloc/realloc minus freed (when the test
  * is linked with -Wl,--wrap for them; else always 0) and whether the

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "ddb_test.h"
 #include "extras_test.h"
 #include "forum.h"
 
@@ -103,13 +104,18 @@ static void fill_source(void)
 static int setup(void **state)
 {
     (void)state;
-    client = local_client("extras");
-    if (client == NULL)
+    if (ddbt_local_client(&client, "extras", NULL, NULL) != 0)
         return -1;
     forum_thread_use_client(client);
-    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
-    if (create_test_table(client, "Src") != 0 || create_test_table(client, "Dst") != 0 ||
-        forum_thread_create_table(&wait) != 0) {
+    const char *names[] = {"Src", "Dst"};
+    for (size_t i = 0; i < 2; i++) {
+        if (create_test_table(client, names[i]) != 0) {
+            fprintf(stderr, "create table %s: %s\n", names[i], last_error_line());
+            return -1;
+        }
+        ddbt_created_table(client, names[i]);
+    }
+    if (ddbt_create_model_table(&forum_thread_model) != 0) {
         fprintf(stderr, "create tables: %s\n", last_error_line());
         return -1;
     }
@@ -120,9 +126,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
-    int rc = delete_test_table(client, "Src") | delete_test_table(client, "Dst") |
-             forum_thread_delete_table(&wait);
+    int rc = ddbt_delete_created_tables();
     forum_thread_use_client(NULL);
     ddb_client_free(client);
     ddb_ops_thread_cleanup();

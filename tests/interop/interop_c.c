@@ -36,6 +36,7 @@
 
 #include <jansson.h>
 
+#include "ddb_test.h"
 #include "interop.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -604,24 +605,12 @@ static ddb_client *client;
 
 static void connect_client(void)
 {
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    const char *key = getenv("AWS_ACCESS_KEY_ID");
-    const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    if (endpoint == NULL || *endpoint == '\0')
-        die("DDB_TEST_ENDPOINT is not set");
-    if (key == NULL || secret == NULL)
-        die("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set");
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, key, secret, NULL) != 0)
-        die("credentials: %s", error_text());
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    if (ddb_client_new(&client, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        die("client: %s", error_text());
-    }
+    /* the python side's key: the same database (and moto account) */
+    const char *key = getenv("DDB_INTEROP_KEY_ID");
+    if (key == NULL || *key == '\0')
+        die("DDB_INTEROP_KEY_ID is not set (pynamo_side.py sets it)");
+    if (ddbt_client_new(&client, key, NULL) != 0)
+        die("no client (see above)");
     iop_record_use_client(client);
     iop_shape_use_client(client);
     iop_circle_use_client(client);

@@ -36,28 +36,14 @@ static ddb_client *client;
 static char key_id[64];
 static const char *self_path; /* argv[0]: run again for --resume (not /proc/self/exe: valgrind) */
 
-/* A client on DDB_TEST_ENDPOINT with access key `id` and optional sleep hook. */
+/* A client on the engine under test with access key `id` (ddbt_client_new)
+ * and an optional sleep hook. */
 static int client_new(ddb_client **out, const char *id, void (*sleep_ms)(void *, uint32_t), void *ctx)
 {
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start DynamoDB Local (scripts/test.sh does)\n");
-        return -1;
-    }
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, id, "secret", NULL) != 0)
-        return -1;
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = endpoint;
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
     cfg.retry.sleep_ms = sleep_ms;
     cfg.retry.ctx = ctx;
-    if (ddb_client_new(out, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return -1;
-    }
-    return 0;
+    return ddbt_client_new(out, id, &cfg);
 }
 
 /* Item i of partition p: owner on 4 of 5 items (a sparse index). */
@@ -115,6 +101,8 @@ static int setup(void **state)
     ddb_model_use_client(&rd_item_model, client);
     ddb_model_use_client(&rd_other_model, client);
     int rc = create_table();
+    if (rc == 0)
+        ddbt_created_table(client, rd_item_model.table);
     for (int p = 0; rc == 0 && p < N_PARTS; p++) {
         for (int64_t sk = 1; rc == 0 && sk <= N_PER_PART; sk++) {
             rd_item t;
@@ -134,10 +122,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ddb_table_name_input in = {rd_item_model.table};
-    ddb_table_output out;
-    int rc = ddb_delete_table(client, &in, &out);
-    ddb_table_output_free(&out);
+    int rc = ddbt_delete_created_tables();
     ddb_model_use_client(&rd_item_model, NULL);
     ddb_model_use_client(&rd_other_model, NULL);
     ddb_client_free(client);

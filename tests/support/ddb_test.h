@@ -1,24 +1,90 @@
 /*
- * ddb_test.h - what the test programs share: a client on the DynamoDB
- * Local of the test run, and an assertion that prints libddb's last error.
- * Include after <cmocka.h>.
+ * ddb_test.h - what the test programs share: the engine under test and its
+ * deviations, clients on it, an assertion that prints libddb's last error,
+ * and a scripted transport. Include after <cmocka.h>.
  */
 #ifndef DDB_TEST_H
 #define DDB_TEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ddb/ddb.h"
 
 /*
- * A client on $DDB_TEST_ENDPOINT (DynamoDB Local, started by
- * scripts/test.sh). DynamoDB Local keeps one database per access key, so
- * the key is "<key_prefix><pid>": each test process sees only its own
- * tables. `sleep_ms`/`ctx` (may be NULL) replace the retry sleep. Returns 0,
- * or -1 with a message on stderr (no endpoint: the test fails, never skips).
+ * The engine under test and its documented deviations from DynamoDB, read
+ * from tests/support/engines.txt (found through $DDB_SOURCE_ROOT, which
+ * meson test sets). A missing or malformed table, an unknown engine or an
+ * unknown deviation id ends the process with a message (exit 1): a test
+ * set-up error, never a pass.
  */
+
+/* $DDB_TEST_ENGINE ("moto", "dynalite", "dynamodb-local"; scripts/test.sh
+ * sets it), or "dynamodb" (DynamoDB itself) when unset. */
+const char *ddbt_engine(void);
+
+/* How the engine keeps test processes apart (engines.txt, "isolation="). */
+typedef enum ddbt_isolation {
+    DDBT_ISOLATION_ACCESS_KEY,   /* one database per access key id */
+    DDBT_ISOLATION_MOTO_ACCOUNT, /* one per account (x-moto-account-id) */
+    DDBT_ISOLATION_SHARED,       /* one for all: programs run one at a time */
+    DDBT_ISOLATION_ENVIRONMENT   /* shared, with the caller's credentials */
+} ddbt_isolation;
+
+ddbt_isolation ddbt_engine_isolation(void);
+
+/*
+ * Whether the engine under test has the documented deviation `id`. A test
+ * of exact DynamoDB behaviour asserts the engine's documented behaviour when
+ * this is true and DynamoDB's otherwise. The first true answer for an id
+ * prints "ddbt: engine deviation: <id> (<engine>)" on stderr, which
+ * scripts/test.sh --engines counts. Thread-safe.
+ */
+bool ddbt_deviates(const char *id);
+
+/* The 12-digit moto account of an access key id (FNV-1a; the same function
+ * as tests/support/engines.py, so C and python processes meet). */
+uint64_t ddbt_moto_account(const char *key_id);
+
+/*
+ * A client on $DDB_TEST_ENDPOINT, kept apart from other test processes as
+ * the engine allows: signing with access key `key_id` (dummy secret,
+ * region us-east-1) and, on moto, sending that key's account; with
+ * isolation "environment" the credentials and region are the default
+ * chain's. `base` (may be NULL) supplies the rest of the configuration (retry
+ * hooks, a transport to wrap, ...); endpoint, region and credentials are
+ * overwritten. Returns 0, or -1 with a message on stderr (no endpoint: the
+ * test fails, never skips); on failure base->transport stays the caller's.
+ */
+int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_config *base);
+
+/* ddbt_client_new with the key "<key_prefix><pid>": each test process sees
+ * only its own tables where the engine allows it. `sleep_ms`/`ctx` (may be
+ * NULL) replace the retry sleep. */
 int ddbt_local_client(ddb_client **out, const char *key_prefix, void (*sleep_ms)(void *, uint32_t),
                       void *ctx);
+
+/*
+ * Tables a test created, deleted at its end: never one it did not create
+ * (engines with isolation "shared" and DynamoDB itself hold other tables).
+ * Call these from set-up and teardown (one thread at a time).
+ *   ddbt_create_model_table  ddb_model_create_table (waiting until active);
+ *                            on success records the table; returns its code
+ *   ddbt_created_model_table / ddbt_created_table
+ *                            record a table the caller created
+ *   ddbt_delete_created_tables
+ *                            deletes the recorded tables, newest first,
+ *                            waiting for each; forgets them; returns 0 or
+ *                            the first error (each failure printed)
+ */
+int ddbt_create_model_table(const ddb_model *m);
+void ddbt_created_model_table(const ddb_model *m);
+void ddbt_created_table(ddb_client *c, const char *name);
+int ddbt_delete_created_tables(void);
+
+/* Asserts that `rc` is how engines answer an operation they lack: HTTP 400
+ * UnknownOperationException, which libddb reports as DDB_EVALIDATION. */
+void ddbt_assert_unknown_operation(int rc);
 
 /* The last error as one line, in a thread-local buffer. */
 const char *ddbt_last_error(void);
