@@ -1,8 +1,9 @@
 /*
  * forum_demo.c - a tour of the code ddbc generates from schemas/forum.yaml.
  *
- * Run it with scripts/demo.sh, which starts DynamoDB Local and points the
- * program at it through AWS_ENDPOINT_URL_DYNAMODB. Against real DynamoDB,
+ * Run it with scripts/demo.sh, which starts a local engine (moto, open
+ * source, unless DDB_ENGINE says otherwise) and points the program at it
+ * through AWS_ENDPOINT_URL_DYNAMODB. Against real DynamoDB,
  * set AWS_REGION and credentials instead (it creates and deletes a table
  * named "Thread"; set DDB_DEMO_TABLE_SUFFIX to change that).
  *

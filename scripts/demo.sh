@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# scripts/demo.sh: build ddbc and its example program, start DynamoDB Local
-# on a free loopback port and run the example against it. DynamoDB Local is
-# stopped when the script ends, however it ends.
+# scripts/demo.sh: build ddbc and its example program, start a local
+# DynamoDB engine (DDB_ENGINE: moto by default, open source) on a free
+# loopback port and run the example against it. The engine is stopped when
+# the script ends, however it ends.
 #
 # Usage: scripts/demo.sh [ARGS...]    (ARGS are passed to the example)
 #
-# Environment: DDB_DEMO_BUILD_DIR (default build-demo), DDB_DEMO_BIN (the
-# example's path inside the build dir, default examples/forum_demo),
-# DDB_CACHE_DIR, PYTHON, JAVA; see docs/testing.md.
+# Environment: DDB_ENGINE (moto, dynalite, dynamodb-local with
+# DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1; docs/engines.md), DDB_DEMO_BUILD_DIR
+# (default build-demo), DDB_DEMO_BIN (the example's path inside the build
+# dir, default examples/forum_demo), DDB_CACHE_DIR, PYTHON, JAVA, NODE; see
+# docs/testing.md.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -24,11 +27,13 @@ DDB_LOG_PREFIX=demo
 ddb_install_traps
 cd "$DDB_ROOT"
 
-echo "ddbc demo: typed C for DynamoDB, run against a local DynamoDB"
+echo "ddbc demo: typed C for DynamoDB, run against a local DynamoDB engine ($DDB_ENGINE)"
 echo
+ddb_check_engine "$DDB_ENGINE" || exit 1
+[ "$DDB_ENGINE" != dynamodb ] || ddb_die "the demo runs against a local engine: DDB_ENGINE=moto, dynalite or dynamodb-local"
 ensure_packages
-ensure_python
-ensure_dynamodb_local
+ensure_python_moto   # moto: the default engine, and S3/STS beside the others
+ensure_engine "$DDB_ENGINE"
 
 ddb_say "Building ddbc and the example in $BUILD_DIR"
 if [ -f "$BUILD_DIR/meson-private/coredata.dat" ]; then
@@ -51,8 +56,7 @@ if [ ! -x "$BIN" ]; then
 fi
 
 echo
-start_dynamodb_local || ddb_die "DynamoDB Local did not start"
-ddb_say "DynamoDB Local is ready at $DDB_TEST_ENDPOINT"
+start_engine "$DDB_ENGINE" || ddb_die "the engine $DDB_ENGINE did not start"
 
 ddb_test_env
 export AWS_ENDPOINT_URL_DYNAMODB="$DDB_TEST_ENDPOINT"

@@ -300,7 +300,7 @@ _ddb_ensure_python() {
     if [ "${need[0]}" = botocore ]; then
       ddb_err "no usable python3 with botocore, boto3 and moto (tried: $(_ddb_python_candidates | tr '\n' ' '))."
       ddb_err "The machine image's python (pyenv, 3.11) ships moto; Debian 12 has no python3-moto."
-      ddb_err "Point PYTHON at an interpreter that has moto, or set DDB_NO_MOTO=1 to run without moto (S3/STS tests then fail or skip)."
+      ddb_err "Point PYTHON at an interpreter that has moto (moto server is the default engine, and the tests drive botocore)."
     else
       ddb_err "no usable python3 found (PYTHON=$PYTHON)"
     fi

@@ -26,8 +26,8 @@ static long half_floor(long a)
  * point plus an exponent byte: 1 byte + one per base-100 digit from the
  * first non-zero one to the last ("1.5" is 01.50: 3 bytes; "12345" is
  * 01 23 45: 4), + 1 for a negative number; zero is 1 byte. (Measured
- * against DynamoDB Local; the documented "1 byte per two significant
- * digits" is the approximation of this.)
+ * against DynamoDB Local at the 400 KB boundary; the documented "1 byte
+ * per two significant digits" is the approximation of this.)
  */
 static size_t number_size(const char *s, size_t len)
 {

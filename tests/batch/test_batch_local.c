@@ -1,10 +1,10 @@
 /*
  * test_batch_local.c - batch writes/reads and transactions of the models
- * of tests/batch/shop.yaml against DynamoDB Local (DDB_TEST_ENDPOINT).
- * Fails, never skips, without it.
- *
- * DynamoDB Local keeps one database per access key, so this process uses
- * its own key and sees only its own tables.
+ * of tests/batch/shop.yaml against the engine under test
+ * (DDB_TEST_ENDPOINT). Fails, never skips, without it. Where the engine
+ * deviates from DynamoDB (no transactions, its own item size rule, no
+ * idempotency: tests/support/engines.txt), its documented behaviour is
+ * asserted.
  */
 #include <pthread.h>
 #include <setjmp.h>

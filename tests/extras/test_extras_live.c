@@ -1,7 +1,8 @@
 /*
- * test_extras_live.c - backups, hooks and plain JSON against DynamoDB Local
- * (DDB_TEST_ENDPOINT). Fails, never skips, without it. The process uses
- * its own access key id, so it sees only its own tables.
+ * test_extras_live.c - backups, hooks and plain JSON against the engine
+ * under test (DDB_TEST_ENDPOINT). Fails, never skips, without it. The
+ * process keeps its tables apart from others' where the engine allows it
+ * (ddbt_local_client).
  *
  *  - dump 1,100 items of every type over many pages, load them into
  *    another table, compare item by item (ddb_av_equal);
@@ -389,7 +390,7 @@ static void test_hooks_see_every_request_and_its_outcome(void **state)
     for (size_t i = 0; i < 5; i++) {
         assert_string_equal(log.e[i].operation, ops[i]);
         assert_string_equal(log.e[i].table, i < 4 ? "Thread" : "Src");
-        assert_true(strlen(log.e[i].request_id) > 8); /* DynamoDB Local sends one */
+        assert_true(strlen(log.e[i].request_id) > 8); /* every engine sends one */
         assert_true(log.e[i].latency_ns > 0);
         assert_int_equal(log.e[i].attempts, 1);
     }

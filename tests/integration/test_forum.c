@@ -1,9 +1,9 @@
 /*
  * test_forum.c - every generated operation of schemas/forum.yaml against
- * DynamoDB Local (DDB_TEST_ENDPOINT). Fails, never skips, without it.
+ * the engine under test (DDB_TEST_ENDPOINT). Fails, never skips, without it.
  *
- * DynamoDB Local keeps one database per access key, so this process uses
- * its own key and sees only its own tables, whatever else runs meanwhile.
+ * The process keeps its tables apart from other test processes where the
+ * engine allows it (ddbt_local_client), and deletes only what it created.
  */
 #include <math.h>
 #include <setjmp.h>

@@ -1,7 +1,9 @@
 /*
  * test_rich.c - every attribute type, builder family and model option of
- * the generated code (tests/integration/rich.yaml) against DynamoDB Local
- * (DDB_TEST_ENDPOINT). Fails, never skips, without it.
+ * the generated code (tests/integration/rich.yaml) against the engine under
+ * test (DDB_TEST_ENDPOINT). Fails, never skips, without it. Where the engine
+ * deviates from DynamoDB (tests/support/engines.txt), its documented
+ * behaviour is asserted.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -3,7 +3,7 @@
 pynamo_side.py - wire compatibility of ddbc's generated C with PynamoDB 6.1.
 
 The Python half of the interop test (suite 'integration'; see README.md in
-this directory). It needs DynamoDB Local (DDB_TEST_ENDPOINT) and botocore,
+this directory). It needs an engine (DDB_TEST_ENDPOINT) and botocore,
 and FAILS, never skips, without either. PynamoDB itself is not used: the
 items below are written exactly as PynamoDB 6.1 serialises them, by the
 small pyn_* encoders in this file, which mirror pynamodb/attributes.py
@@ -655,7 +655,7 @@ class Env:
         self.c_prog = c_prog
         self.endpoint = os.environ.get('DDB_TEST_ENDPOINT', '')
         if not self.endpoint:
-            fail('DDB_TEST_ENDPOINT is not set: this test needs DynamoDB Local '
+            fail('DDB_TEST_ENDPOINT is not set: this test needs a DynamoDB engine '
                  '(scripts/test.sh starts it and sets the variable)')
         try:
             import botocore.session

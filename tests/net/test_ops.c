@@ -542,6 +542,33 @@ static void test_transact_write_items(void **state)
     assert_int_equal(n, 0);
 }
 
+/* A token reused with other actions, as DynamoDB answers it (moto, the
+ * default test engine, does not check tokens: docs/engines.md). */
+static void test_transact_write_idempotency_mismatch(void **state)
+{
+    (void)state;
+    script(1, 400L,
+           "{\"__type\":\"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException\","
+           "\"message\":\"DynamoDB rejected the request because you retried a request with a "
+           "different payload but with an idempotent token that was already used.\"}");
+    ddb_transact_write items[1] = {
+        {DDB_TRANSACT_PUT, "A", J("{\"id\":{\"S\":\"1\"}}"), NULL, NULL, NULL, NULL, NULL,
+         DDB_RETURN_ON_FAILURE_NONE},
+    };
+    ddb_transact_write_items_input in = DDB_TRANSACT_WRITE_ITEMS_INPUT_INIT;
+    in.items = items;
+    in.n_items = 1;
+    in.client_request_token = "tok-reused";
+    ddb_transact_write_items_output out;
+    assert_int_equal(ddb_transact_write_items(F.c, &in, &out), DDB_EVALIDATION);
+    assert_string_equal(ddb_last_error()->aws_type, "IdempotentParameterMismatchException");
+    assert_int_equal(ddb_last_error()->http_status, 400);
+    assert_non_null(strstr(ddb_last_error()->message, "idempotent token that was already used"));
+    assert_int_equal(out.n_reasons, 0);
+    assert_int_equal(F.t.sent, 1); /* never retried */
+    ddb_transact_write_items_output_free(&out);
+}
+
 static void test_transact_get_cancelled(void **state)
 {
     (void)state;
@@ -1089,6 +1116,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_write_item, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transact_get_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transact_write_items, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transact_write_idempotency_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transact_get_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_table_minimal, setup, teardown),

@@ -32,7 +32,7 @@
 /* ------------------------------------------------------------------ */
 
 /* Wraps the curl transport: checks x-amz-crc32 on every successful real
- * response (DynamoDB Local sends none with errors) and can corrupt it to
+ * response (engines send none with errors) and can corrupt it to
  * prove the client notices. */
 typedef struct spy_transport {
     ddb_transport base;
@@ -618,7 +618,7 @@ static void test_batch_write_and_get(void **state)
         }
     }
     for (size_t i = 0; i < go.n_unprocessed;
-         i++) { /* DynamoDB Local processes all; be exact anyway */
+         i++) { /* local engines process all; be exact anyway */
         if (strcmp(go.unprocessed[i].table_name, other_table) == 0)
             from_other += go.unprocessed[i].n_keys;
         else

@@ -1,11 +1,11 @@
 /*
  * test_read_live.c - the reading side of models (ddb/query.h) against
- * DynamoDB Local (DDB_TEST_ENDPOINT). Fails, never skips, without it.
+ * the engine under test (DDB_TEST_ENDPOINT). Fails, never skips, without it.
  *
  * The table has a global and a local secondary index, created through
  * ddb_create_table and described by the hand-written read_model.c. This
- * process uses its own access key (DynamoDB Local keeps one database per
- * key), so it sees only its own table. Resuming from a cursor "in another
+ * process uses its own access key, which keeps its table apart from other
+ * processes where the engine allows it (ddbt_client_new). Resuming from a cursor "in another
  * process" runs this program again (--resume) with the cursor as argument.
  */
 #include <pthread.h>

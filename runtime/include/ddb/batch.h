@@ -76,7 +76,8 @@ extern "C" {
  * elements' sizes; L: 3 + each element's size + 1 per element; M: 3 +
  * for each member its name's bytes + its value's size + 1. Agrees with
  * DynamoDB Local at the 400 KB boundary for every type
- * (tests/batch/test_batch_local.c). 0 for NULL. Thread-safe (reads only).
+ * (tests/batch/test_batch_local.c; moto and dynalite measure otherwise,
+ * docs/engines.md). 0 for NULL. Thread-safe (reads only).
  */
 size_t ddb_av_size(const ddb_av *value);
 
