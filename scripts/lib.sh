@@ -268,7 +268,11 @@ exec '$exe' \"\$@\""
 # needs botocore, boto3 and moto (and moto server's flask). PYTHON, when set
 # to anything but "python3", is the only candidate.
 ensure_python() { _ddb_ensure_python json; }
-ensure_python_moto() { _ddb_ensure_python botocore boto3 moto moto.server; }
+ensure_python_moto() {
+  [ "${_DDB_PYTHON_MOTO:-}" = "$PYTHON" ] && return 0
+  _ddb_ensure_python botocore boto3 moto moto.server
+  _DDB_PYTHON_MOTO=$PYTHON
+}
 
 _ddb_ensure_python() {
   local need=("$@")

@@ -93,7 +93,12 @@ def botocore_client(session, key_id, secret, **kwargs):
     'environment'), and on moto every request names key_id's account."""
     iso = isolation()
     args = dict(endpoint_url=os.environ['DDB_TEST_ENDPOINT'], **kwargs)
-    if iso != 'environment':
+    if iso == 'environment':
+        # botocore reads AWS_DEFAULT_REGION only; libddb reads AWS_REGION first
+        region = os.environ.get('AWS_REGION') or os.environ.get('AWS_DEFAULT_REGION')
+        if region:
+            args['region_name'] = region
+    else:
         args.update(region_name='us-east-1', aws_access_key_id=key_id,
                     aws_secret_access_key=secret)
     client = session.create_client('dynamodb', **args)
