@@ -749,12 +749,20 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
                        {"decr", "ddb_update_set_minus", true},
                        {"add", "ddb_update_add", false},
                        {"delete", "ddb_update_delete", false}};
+    /* int64 arithmetic goes through the range-guarded actions (ddb/expr.h) */
+    bool int64_arith = a->type == DDBC_T_INT64 || a->type == DDBC_T_TTL;
     for (size_t i = 0; i < COUNT(value_verbs); i++) {
         if (value_verbs[i].arith ? !ti.arith : !ti.set_ops)
             continue;
         ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, value_verbs[i].verb, w->sym_prefix, a->name);
-        value_expr(&args, w, k, "ddb_field_value", "v");
-        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), value_verbs[i].fn, &v, 1, ddb_buf_cstr(&args));
+        ddb_buf fn = DDB_BUF_INIT;
+        ddb_buf_printf(&fn, "%s%s", value_verbs[i].fn, value_verbs[i].arith && int64_arith ? "_int64" : "");
+        if (value_verbs[i].arith && int64_arith)
+            ddb_buf_puts(&args, "v");
+        else
+            value_expr(&args, w, k, "ddb_field_value", "v");
+        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), ddb_buf_cstr(&fn), &v, 1, ddb_buf_cstr(&args));
+        ddb_buf_free(&fn);
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }

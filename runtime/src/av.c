@@ -251,8 +251,7 @@ const char *ddb_number_to_double(const char *text, double *out)
     return NULL;
 }
 
-/* Shortest of %.15g, %.16g, %.17g that reads back as exactly v. */
-static void format_shortest(double v, char out[32])
+void ddb_double_shortest(double v, char out[32])
 {
     locale_t previous = numeric_enter();
     for (int precision = 15; precision <= 17; precision++) {
@@ -400,7 +399,7 @@ ddb_av *ddb_av_n_double(double v)
         return NULL;
     }
     char text[32];
-    format_shortest(v, text);
+    ddb_double_shortest(v, text);
     return ddb_av_n(text);
 }
 
@@ -609,6 +608,32 @@ static int expect_n(const ddb_av *v)
 static int number_failure(const ddb_av *v, const char *what, const char *why)
 {
     return ddb_error_set(DDB_EINVAL, "N value \"%.64s\" as %s: %s", v->u.str.ptr, what, why);
+}
+
+const char *ddb_number_to_double_exact(const char *text, size_t len, double *out)
+{
+    dec stored;
+    const char *why = dec_parse(text, len, &stored);
+    if (why == NULL)
+        why = dec_range(&stored);
+    double v = 0;
+    if (why == NULL && stored.ndigits > 0) { /* text is NUL-terminated: av nodes and callers */
+        why = ddb_number_to_double(text, &v);
+        char back[32], a[CANON_MAX], b[CANON_MAX];
+        dec written;
+        if (why == NULL) {
+            ddb_double_shortest(v, back);
+            why = dec_parse(back, strlen(back), &written);
+        }
+        if (why == NULL) {
+            size_t na = dec_canon(&stored, a), nb = dec_canon(&written, b);
+            if (na != nb || memcmp(a, b, na) != 0)
+                why = "more precision than a double holds (use a decimal attribute)";
+        }
+    }
+    if (why == NULL)
+        *out = v;
+    return why;
 }
 
 int ddb_av_get_i64(const ddb_av *v, int64_t *out)

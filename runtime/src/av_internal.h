@@ -64,4 +64,19 @@ const char *ddb_number_to_i64(const char *text, size_t len, int64_t *out);
  */
 const char *ddb_number_to_double(const char *text, double *out);
 
+/*
+ * As ddb_number_to_double, but only when the double holds the number
+ * exactly as far as DynamoDB is concerned: written back (shortest text
+ * that reads back as the same double) it is the same DynamoDB number.
+ * "0.1", "1e20", "100000000000000000000" and "-0.0" are; "0.1000000000000000000001"
+ * and "9007199254740993" are not ("more precision than a double holds").
+ * `text` is `len` bytes, syntax not yet checked. Returns NULL or a static
+ * phrase saying why not. Records nothing.
+ */
+const char *ddb_number_to_double_exact(const char *text, size_t len, double *out);
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as exactly `v`
+ * (finite), in the "C" numeric locale. */
+void ddb_double_shortest(double v, char out[32]);
+
 #endif /* DDB_AV_INTERNAL_H */

@@ -54,6 +54,17 @@ static void copy_field(char *dst, size_t size, const char *src)
 
 int ddb_error_set(int code, const char *fmt, ...)
 {
+    /* Formatted first: the arguments may point into the last error itself
+     * (ddb_error_set(DDB_ETYPE, "%s", ddb_last_error()->message)). */
+    char message[sizeof last_error.message];
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+    } else {
+        copy_field(message, sizeof message, ddb_strerror(code));
+    }
     ddb_error *e = &last_error;
     e->code = code;
     e->http_status = 0;
@@ -62,14 +73,7 @@ int ddb_error_set(int code, const char *fmt, ...)
     e->operation[0] = '\0';
     e->table[0] = '\0';
     e->attempts = 0;
-    if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->message, sizeof e->message, fmt, ap);
-        va_end(ap);
-    } else {
-        copy_field(e->message, sizeof e->message, ddb_strerror(code));
-    }
+    memcpy(e->message, message, sizeof message);
     return code;
 }
 

@@ -1,6 +1,7 @@
 /* expr.c - condition and update expression trees and their rendering. */
 #include "ddb/expr.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,10 +553,19 @@ typedef enum action_kind {
     ACT_DELETE
 } action_kind;
 
+/* The int64 range guard of an arithmetic action: the stored value must be
+ * <= bound (upper) or >= bound (lower) for the result to stay an int64; an
+ * absent attribute passes (ADD counts it as 0). */
+typedef struct range_guard {
+    bool on, upper;
+    int64_t bound;
+} range_guard;
+
 typedef struct action {
     action_kind kind;
     char *path;
     ddb_av *value; /* NULL for REMOVE */
+    range_guard guard;
 } action;
 
 struct ddb_update {
@@ -615,7 +625,7 @@ static ddb_update *update_one(action_kind kind, const char *path, ddb_av *value,
         ddb_error_set(DDB_ENOMEM, "out of memory building an update");
         return ddb_update_error(DDB_ENOMEM);
     }
-    items[0] = (action){kind, copy, value};
+    items[0] = (action){kind, copy, value, {false, false, 0}};
     u->items = items;
     u->len = u->cap = 1;
     return u;
@@ -664,6 +674,107 @@ ddb_update *ddb_update_add(const char *path, ddb_av *value)
 ddb_update *ddb_update_delete(const char *path, ddb_av *set)
 {
     return update_one(ACT_DELETE, path, set, true);
+}
+
+/* An int64 arithmetic action whose result is stored + `sign` * delta. */
+static ddb_update *guarded(action_kind kind, const char *path, int64_t delta, int sign)
+{
+    ddb_update *u = update_one(kind, path, ddb_av_n_i64(delta), true);
+    if (u->code != 0 || delta == 0)
+        return u;
+    /* stored + d fits when stored <= INT64_MAX - d (d > 0) or >= INT64_MIN - d (d < 0);
+     * stored - d fits when stored >= INT64_MIN + d (d > 0) or <= INT64_MAX + d (d < 0). */
+    bool grows = (delta > 0) == (sign > 0);
+    int64_t bound = sign > 0 ? (delta > 0 ? INT64_MAX - delta : INT64_MIN - delta)
+                             : (delta > 0 ? INT64_MIN + delta : INT64_MAX + delta);
+    u->items[0].guard = (range_guard){true, grows, bound};
+    return u;
+}
+
+ddb_update *ddb_update_add_int64(const char *path, int64_t delta)
+{
+    return guarded(ACT_ADD, path, delta, 1);
+}
+
+ddb_update *ddb_update_set_plus_int64(const char *path, int64_t delta)
+{
+    return guarded(ACT_SET_PLUS, path, delta, 1);
+}
+
+ddb_update *ddb_update_set_minus_int64(const char *path, int64_t delta)
+{
+    return guarded(ACT_SET_MINUS, path, delta, -1);
+}
+
+ddb_cond *ddb_update_range_guard(const ddb_update *u)
+{
+    ddb_cond *all = NULL;
+    for (size_t i = 0; u != NULL && u->code == 0 && i < u->len; i++) {
+        const action *a = &u->items[i];
+        if (!a->guard.on)
+            continue;
+        ddb_cond *fits = ddb_cond_cmp(a->path, a->guard.upper ? DDB_CMP_LE : DDB_CMP_GE,
+                                      ddb_av_n_i64(a->guard.bound));
+        ddb_cond *one = ddb_cond_or(ddb_cond_not_exists(a->path), fits);
+        all = all == NULL ? one : ddb_cond_and(all, one);
+    }
+    return all;
+}
+
+/* Path resolution in an item, for ddb_update_range_check. */
+typedef struct resolve {
+    const ddb_av *at; /* NULL once the path leaves the item */
+} resolve;
+
+static int resolve_name(void *arg, const char *name, size_t len)
+{
+    resolve *r = arg;
+    (void)len;
+    r->at = r->at != NULL && r->at->type == DDB_AV_M ? ddb_av_map_get(r->at, name) : NULL;
+    return 0;
+}
+
+static int resolve_index(void *arg, const char *digits, size_t len)
+{
+    resolve *r = arg;
+    size_t i = 0;
+    for (size_t k = 0; k < len && i < SIZE_MAX / 10; k++)
+        i = i * 10 + (size_t)(digits[k] - '0');
+    r->at = r->at != NULL && r->at->type == DDB_AV_L && i < r->at->u.list.len ? r->at->u.list.items[i] : NULL;
+    return 0;
+}
+
+int ddb_update_range_check(const ddb_update *u, const ddb_av *item)
+{
+    ddb_buf scratch = DDB_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && u != NULL && u->code == 0 && i < u->len; i++) {
+        const action *a = &u->items[i];
+        if (!a->guard.on)
+            continue;
+        resolve r = {item};
+        if (walk_path(a->path, &scratch, resolve_name, resolve_index, &r) != 0 || r.at == NULL)
+            continue; /* absent: counts as 0, which fits */
+        int64_t v;
+        if (r.at->type != DDB_AV_N) {
+            rc = ddb_error_set(DDB_ETYPE, "\"%s\" holds a %s value, not a number", a->path,
+                               ddb_av_type_tag(r.at->type));
+            continue;
+        }
+        if (ddb_av_get_i64(r.at, &v) != 0) {
+            rc = ddb_error_set(DDB_ERANGE, "\"%s\" holds %.64s, which is not an int64", a->path,
+                               r.at->u.str.ptr);
+            continue;
+        }
+        if (a->guard.upper ? v > a->guard.bound : v < a->guard.bound)
+            rc = ddb_error_set(DDB_ERANGE,
+                               "\"%s\" holds %lld: the update would take it %s the int64 range "
+                               "(it must be %s %lld); nothing was changed",
+                               a->path, (long long)v, a->guard.upper ? "above" : "below",
+                               a->guard.upper ? "<=" : ">=", (long long)a->guard.bound);
+    }
+    ddb_buf_free(&scratch);
+    return rc;
 }
 
 ddb_update *ddb_update_join(ddb_update *a, ddb_update *b)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ddb/error.h"
+#include "av_internal.h"
 #include "json_internal.h"
 #include "model_internal.h"
 
@@ -268,12 +269,15 @@ int ddb_time_parse(const char *text, size_t len, ddb_time *out)
         ok = d <= mdays[mo - 1] && (mo != 2 || d <= 28 || leap);
     }
     int32_t usec = 0;
+    bool finer = false; /* non-zero digits beyond microseconds */
     if (ok && p < end && *p == '.') {
         p++;
         int n = 0;
         for (; p < end && *p >= '0' && *p <= '9'; p++, n++) {
             if (n < 6)
                 usec = usec * 10 + (*p - '0');
+            else
+                finer |= *p != '0';
         }
         for (int k = n; k < 6; k++)
             usec *= 10;
@@ -286,6 +290,9 @@ int ddb_time_parse(const char *text, size_t len, ddb_time *out)
     if (!ok)
         return ddb_error_set(DDB_EINVAL,
                              "\"%.*s\" is not a UTC datetime like 2024-01-02T03:04:05.000006+0000",
+                             (int)(len > 64 ? 64 : len), text);
+    if (finer) /* a ddb_time holds microseconds: the rest would be lost */
+        return ddb_error_set(DDB_EINVAL, "\"%.*s\" is finer than a microsecond, which a ddb_time cannot hold",
                              (int)(len > 64 ? 64 : len), text);
     out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     out->usec = usec;
@@ -483,12 +490,22 @@ static ddb_av *list_to_av(const ddb_field *f, const void *v)
     return out;
 }
 
+/* JSON text (a C string) as S, when it is RFC 8259 JSON; else NULL with
+ * DDB_EINVAL recorded (the caller's text is wrong, not a response). */
 static ddb_av *json_text_to_av(const char *text)
 {
+    if (text == NULL) {
+        ddb_error_set(DDB_EINVAL, "JSON text is NULL");
+        return NULL;
+    }
     ddb_jdoc *doc = NULL;
     int rc = ddb_jdoc_parse(text, strlen(text), NULL, &doc);
     ddb_jdoc_free(doc);
-    return rc == 0 ? ddb_av_s(text) : NULL;
+    if (rc != 0) {
+        ddb_error_set(DDB_EINVAL, "%s", ddb_last_error()->message);
+        return NULL;
+    }
+    return ddb_av_s(text);
 }
 
 static ddb_av *time_to_av(ddb_time t)
@@ -588,8 +605,17 @@ static char *copy_text(const ddb_av *av)
     return memcpy(copy, av->u.str.ptr, av->u.str.len + 1);
 }
 
+/* A C string field holds text up to its first NUL: a stored S with U+0000
+ * in it would come back cut short (and a key cut short names another
+ * item), so it is refused, never truncated. */
 static int text_from_av(const ddb_av *av, char **dst)
 {
+    const char *nul = memchr(av->u.str.ptr, '\0', av->u.str.len);
+    if (nul != NULL)
+        return ddb_error_set(DDB_ETYPE,
+                             "text holds U+0000 at byte %zu of %zu, which a C string cannot; "
+                             "use a binary or document attribute for such values",
+                             (size_t)(nul - av->u.str.ptr), av->u.str.len);
     char *copy = copy_text(av);
     if (copy == NULL)
         return DDB_ENOMEM;
@@ -673,6 +699,45 @@ static ddb_av_type wire_type(const ddb_field *f, ddb_ftype type)
     return ddb_field_av_type(&probe);
 }
 
+/* JSON text is stored as S. What save would refuse (not RFC 8259 JSON:
+ * NaN, a lone surrogate escape, nesting deeper than the parser's limit) is
+ * refused on read too, so that whatever is read can be written back. */
+static int json_from_av(const ddb_av *av, char **dst)
+{
+    ddb_jdoc *doc = NULL;
+    int rc = ddb_jdoc_parse(av->u.str.ptr, av->u.str.len, NULL, &doc);
+    ddb_jdoc_free(doc);
+    if (rc != 0) {
+        ddb_error_prefix("stored JSON text cannot be written back: ");
+        return ddb_error_set(DDB_ETYPE, "%s", ddb_last_error()->message);
+    }
+    return text_from_av(av, dst);
+}
+
+static int double_from_av(const ddb_av *av, double *dst)
+{
+    const char *why = ddb_number_to_double_exact(av->u.str.ptr, av->u.str.len, dst);
+    if (why != NULL)
+        return ddb_error_set(DDB_ETYPE, "N value \"%.64s%s\" as double: %s", av->u.str.ptr,
+                             av->u.str.len > 64 ? "..." : "", why);
+    return 0;
+}
+
+static int int64_from_av(const ddb_av *av, int64_t *dst)
+{
+    const char *why = ddb_number_to_i64(av->u.str.ptr, av->u.str.len, dst);
+    if (why != NULL)
+        return ddb_error_set(DDB_ETYPE, "N value \"%.64s%s\" as int64: %s", av->u.str.ptr,
+                             av->u.str.len > 64 ? "..." : "", why);
+    return 0;
+}
+
+static int time_from_av(const ddb_av *av, ddb_time *dst)
+{
+    int rc = ddb_time_parse(av->u.str.ptr, av->u.str.len, dst);
+    return rc == 0 ? 0 : ddb_error_set(DDB_ETYPE, "%s", ddb_last_error()->message);
+}
+
 /* Reads `av` into the value storage `dst` of `type` (freshly initialised). */
 static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, void *dst)
 {
@@ -683,15 +748,16 @@ static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, v
     switch (type) {
     case DDB_FT_STRING:
     case DDB_FT_DECIMAL:
-    case DDB_FT_JSON:
     case DDB_FT_DISCRIMINATOR:
         return text_from_av(av, dst);
+    case DDB_FT_JSON:
+        return json_from_av(av, dst);
     case DDB_FT_INT64:
     case DDB_FT_TTL:
     case DDB_FT_VERSION:
-        return ddb_av_get_i64(av, dst);
+        return int64_from_av(av, dst);
     case DDB_FT_DOUBLE:
-        return ddb_av_get_double(av, dst);
+        return double_from_av(av, dst);
     case DDB_FT_BOOL:
         *(bool *)dst = av->u.boolean;
         return 0;
@@ -701,7 +767,7 @@ static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, v
     case DDB_FT_BINARY:
         return bytes_from_av(av, dst);
     case DDB_FT_DATETIME:
-        return ddb_time_parse(av->u.str.ptr, av->u.str.len, dst);
+        return time_from_av(av, dst);
     case DDB_FT_STRING_SET:
     case DDB_FT_NUMBER_SET:
     case DDB_FT_BINARY_SET:

@@ -29,6 +29,33 @@ static int deliver_returned(const ddb_model *m, int rc, const ddb_write_item_out
     return rc != 0 ? rc : lrc;
 }
 
+/*
+ * After a conditional check failure of an update with int64 range guards:
+ * DDB_ERANGE or DDB_ETYPE when a guard failed (the stored value leaves no
+ * room), else DDB_ECONDITION as it was. The service's detail (HTTP status,
+ * request id) is kept.
+ */
+static int range_failure(const ddb_update *actions, const ddb_av *old_item)
+{
+    ddb_error failed = *ddb_last_error();
+    int rc = ddb_update_range_check(actions, old_item);
+    if (rc == 0) {
+        ddb_error_restore(&failed);
+        return DDB_ECONDITION;
+    }
+    ddb_error_set_aws(failed.http_status, NULL, failed.request_id);
+    return rc;
+}
+
+/* The update was applied, but its new item does not fit the struct (the
+ * load error says why): DDB_ESTALE, so that nobody retries a write that
+ * happened. */
+static int stale(const ddb_model *m)
+{
+    return ddb_error_set(DDB_ESTALE, "%s: the update was applied, but the object was not refreshed: %s",
+                         m->name, ddb_last_error()->message);
+}
+
 static ddb_return_values opt_return_values(const ddb_write_opts *opts)
 {
     return opts != NULL ? opts->return_values : DDB_RETURN_NONE;
@@ -155,6 +182,10 @@ int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_
     if (rc == 0 && actions == NULL)
         rc = ddb_error_set(DDB_EINVAL, "%s: update without actions", m->name);
     int64_t next_version = 0;
+    /* int64 arithmetic: DynamoDB applies it only while the result fits */
+    ddb_cond *range_guard = rc == 0 ? ddb_update_range_guard(actions) : NULL;
+    if (range_guard != NULL)
+        cond = cond != NULL ? ddb_cond_and(cond, range_guard) : range_guard;
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0) {
@@ -177,14 +208,19 @@ int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_
         ddb_return_values want = opt_return_values(opts);
         bool refresh = want == DDB_RETURN_NONE || want == DDB_RETURN_ALL_NEW;
         in.return_values = refresh ? DDB_RETURN_ALL_NEW : want;
-        in.return_values_on_failure = opt_on_failure(opts);
+        /* the old item tells a range guard's failure from the caller's condition's */
+        bool old_wanted = opt_on_failure(opts) == DDB_RETURN_ON_FAILURE_ALL_OLD;
+        in.return_values_on_failure =
+            old_wanted || range_guard != NULL ? DDB_RETURN_ON_FAILURE_ALL_OLD : DDB_RETURN_ON_FAILURE_NONE;
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_update_item(client, &in, &out);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
-        if (rc == 0 && refresh && out.attributes != NULL)
-            rc = ddb_model_load(m, out.attributes, obj);
-        if (want != DDB_RETURN_NONE || rc == DDB_ECONDITION)
+        if (rc == DDB_ECONDITION && range_guard != NULL && out.attributes != NULL)
+            rc = range_failure(actions, out.attributes);
+        if (rc == 0 && refresh && out.attributes != NULL && ddb_model_load(m, out.attributes, obj) != 0)
+            rc = stale(m);
+        if (want != DDB_RETURN_NONE || (rc == DDB_ECONDITION && old_wanted))
             rc = deliver_returned(m, rc, &out, returned, has_returned);
         else if (has_returned != NULL)
             *has_returned = false;

@@ -906,6 +906,27 @@ void ddb_page_free(ddb_page *page)
     *page = (ddb_page)DDB_PAGE_INIT;
 }
 
+/*
+ * After item `bad` of a page did not fit its struct: the items before it
+ * stay, and the cursor resumes right after it (the rest of the page is read
+ * again from there), so nothing is lost and the caller may go on past it.
+ * Returns the load error, or what building the cursor failed with.
+ */
+static int page_stop_at(const read_req *r, const ddb_page_output *res, size_t bad, int load_rc, ddb_page *page)
+{
+    ddb_error saved = *ddb_last_error();
+    ddb_av *key = NULL;
+    int rc = key_after_item(r->m, r->index, res->items[bad], &key);
+    if (rc == 0)
+        rc = cursor_encode(r->tag, key, &page->cursor);
+    ddb_av_free(key);
+    if (rc != 0)
+        return rc;
+    page->n_items = bad;
+    ddb_error_restore(&saved);
+    return load_rc;
+}
+
 /* One request of the read `r` from o->cursor into `items`. */
 static int page_read(read_req *r, const read_opts *o, void *items, size_t max_items, ddb_page *page)
 {
@@ -920,15 +941,19 @@ static int page_read(read_req *r, const read_opts *o, void *items, size_t max_it
     if (rc == 0 && res.n_items > max_items)
         rc = ddb_error_set(DDB_EPROTOCOL, "%s: %zu items in a page of at most %zu", r->m->name, res.n_items,
                            max_items);
-    for (size_t i = 0; rc == 0 && i < res.n_items; i++)
-        rc = ddb_model_load(r->m, res.items[i], (char *)items + i * r->m->size);
-    if (rc == 0 && res.last_evaluated_key != NULL)
-        rc = cursor_encode(r->tag, res.last_evaluated_key, &page->cursor);
     if (rc == 0) {
-        page->n_items = res.n_items;
         page->consumed = res.consumed.capacity_units;
         page->scanned = res.scanned_count;
     }
+    size_t loaded = 0;
+    for (; rc == 0 && loaded < res.n_items; loaded++)
+        rc = ddb_model_load(r->m, res.items[loaded], (char *)items + loaded * r->m->size);
+    if (rc == DDB_ETYPE)
+        rc = page_stop_at(r, &res, loaded - 1, rc, page);
+    else if (rc == 0 && res.last_evaluated_key != NULL)
+        rc = cursor_encode(r->tag, res.last_evaluated_key, &page->cursor);
+    if (rc == 0)
+        page->n_items = res.n_items;
     ddb_page_output_free(&res);
     ddb_av_free(start);
     return rc;
@@ -951,7 +976,7 @@ static int page_call(void *items, size_t max_items, ddb_page *page, const ddb_mo
     int rc = read_setup(&r, m, ix, is_query, hash, range, filter, o);
     if (rc == 0)
         rc = page_read(&r, o, items, max_items, page);
-    if (rc != 0)
+    if (rc != 0 && (rc != DDB_ETYPE || page->cursor == NULL))
         ddb_page_free(page);
     read_free(&r);
     return ddb_model_with_context(rc, op, m);

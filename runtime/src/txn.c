@@ -146,6 +146,7 @@ typedef struct taction {
     ddb_av *item;           /* put */
     ddb_expr_ctx ctx;       /* this action's names and values */
     ddb_buf cond, update;
+    ddb_update *guarded;    /* an update with int64 range guards (kept to explain a failure) */
 } taction;
 
 struct ddb_txn {
@@ -208,6 +209,7 @@ int ddb_txn_new(ddb_txn **out, ddb_client *client, const ddb_txn_opts *opts)
 
 static void action_free(taction *a)
 {
+    ddb_update_free(a->guarded);
     ddb_av_free(a->key);
     ddb_av_free(a->item);
     ddb_expr_ctx_free(&a->ctx);
@@ -264,6 +266,9 @@ static int build_action(ddb_txn *t, taction *a, action_req *r)
         rc = ddb_error_set(DDB_EINVAL, "%s: a transaction update needs actions", r->m->name);
     if (rc == 0 && r->kind == DDB_TXN_CHECK && r->cond == NULL)
         rc = ddb_error_set(DDB_EINVAL, "%s: a condition check needs a condition", r->m->name);
+    ddb_cond *range_guard = rc == 0 && r->kind == DDB_TXN_UPDATE ? ddb_update_range_guard(r->actions) : NULL;
+    if (range_guard != NULL)
+        r->cond = r->cond != NULL ? ddb_cond_and(r->cond, range_guard) : range_guard;
     if (rc == 0 && r->kind != DDB_TXN_CHECK)
         rc = ddb_model_version_guard(r->m, r->key_obj, &r->cond, &a->next_version);
     if (rc == 0 && r->kind == DDB_TXN_UPDATE)
@@ -279,6 +284,10 @@ static int build_action(ddb_txn *t, taction *a, action_req *r)
                                  "the transaction's items would exceed DynamoDB's 4 MB limit");
     if (rc == 0)
         rc = render(a, r);
+    if (rc == 0 && range_guard != NULL) { /* the actions are the request's now */
+        a->guarded = r->actions;
+        r->actions = NULL;
+    }
     if (a->next_version != 0 && (r->kind == DDB_TXN_PUT || r->kind == DDB_TXN_UPDATE))
         a->obj = r->obj;
     return rc;
@@ -381,9 +390,25 @@ static ddb_transact_write wire_action(const ddb_txn *t, size_t i)
     w.condition_expression = a->cond.len != 0 ? a->cond.data : NULL;
     w.names = a->ctx.names;
     w.values = a->ctx.values;
-    w.return_values_on_failure = t->return_old ? DDB_RETURN_ON_FAILURE_ALL_OLD
-                                               : DDB_RETURN_ON_FAILURE_NONE;
+    w.return_values_on_failure = t->return_old || a->guarded != NULL ? DDB_RETURN_ON_FAILURE_ALL_OLD
+                                                                     : DDB_RETURN_ON_FAILURE_NONE;
     return w;
+}
+
+/* A failed condition of an update with int64 range guards: DDB_ERANGE (or
+ * DDB_ETYPE) in its outcome when the old item shows a guard was the cause. */
+static void range_outcomes(ddb_txn *t)
+{
+    ddb_error saved = *ddb_last_error();
+    for (size_t i = 0; i < t->n; i++) {
+        ddb_txn_outcome *o = &t->o[i];
+        if (t->a[i].guarded != NULL && o->code == DDB_ECONDITION && o->item != NULL) {
+            int rc = ddb_update_range_check(t->a[i].guarded, o->item);
+            if (rc != 0)
+                o->code = rc;
+        }
+    }
+    ddb_error_restore(&saved);
 }
 
 int ddb_txn_commit(ddb_txn *t)
@@ -412,6 +437,7 @@ int ddb_txn_commit(ddb_txn *t)
         }
     } else if (rc == DDB_ECANCELLED) {
         outcomes_map(t->o, t->n, t->out.reasons, t->out.n_reasons);
+        range_outcomes(t);
     }
     return rc;
 }

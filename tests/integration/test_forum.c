@@ -299,6 +299,86 @@ static void test_type_mismatch_on_read_is_typed_error(void **state)
     forum_thread_clear(&t);
 }
 
+/* Writes a Thread item whose subject is `len` bytes (U+0000 allowed). */
+static void put_raw_thread(const char *forum, const char *subject, size_t len, const char *author)
+{
+    ddb_av *item = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(item, "forum", ddb_av_s(forum));
+    ddb_av_map_set(item, "subject", ddb_av_s_len(subject, len));
+    ddb_av_map_set(item, "author", ddb_av_s(author));
+    ddb_put_item_input in = DDB_PUT_ITEM_INPUT_INIT;
+    in.table_name = "Thread";
+    in.item = item;
+    ddb_write_item_output out;
+    DDBT_ASSERT_OK(ddb_put_item(client, &in, &out));
+    ddb_write_item_output_free(&out);
+    ddb_av_free(item);
+}
+
+/* A key with U+0000 ("k\0hidden", legal in DynamoDB) is refused on read,
+ * never cut to "k": writing it back would overwrite the item "k". The
+ * iterator reports it once and goes on; "k" is untouched. */
+static void test_text_with_nul_is_refused_not_truncated(void **state)
+{
+    (void)state;
+    put_raw_thread("nul", "k", 1, "owner of k");
+    put_raw_thread("nul", "k\0hidden", 8, "owner of k\\0hidden");
+    ddb_iter *it;
+    DDBT_ASSERT_OK(forum_thread_query(&it, "nul", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, NULL));
+    forum_thread t;
+    forum_thread_init(&t);
+    int read = 0, refused = 0, rc;
+    while ((rc = forum_thread_next(it, &t)) != 0) {
+        if (rc == 1) {
+            assert_string_equal(t.subject, "k");
+            assert_string_equal(t.author, "owner of k");
+            read++;
+        } else {
+            assert_int_equal(rc, DDB_ETYPE);
+            assert_non_null(strstr(ddb_last_error()->message, "forum_thread.subject"));
+            assert_non_null(strstr(ddb_last_error()->message, "U+0000 at byte 1 of 8"));
+            refused++;
+        }
+    }
+    ddb_iter_free(it);
+    assert_int_equal(read, 1);
+    assert_int_equal(refused, 1);
+    DDBT_ASSERT_OK(forum_thread_get(&t, "nul", "k", NULL));
+    assert_string_equal(t.author, "owner of k");
+    forum_thread_clear(&t);
+}
+
+/* int64 arithmetic stops where the int64 range ends: DynamoDB is asked to
+ * apply it only while the result fits, and nothing is written otherwise. */
+static void test_int64_add_never_overflows(void **state)
+{
+    (void)state;
+    forum_thread t;
+    make_thread(&t, "range", "edge", INT64_MAX - 5);
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    int rc = forum_thread_update(&t, forum_thread_add_views(10), FORUM_THREAD_NO_COND);
+    if (ddbt_deviates("no_item_on_condition_failure")) {
+        /* no old item comes back to tell the guard from a condition of ours */
+        assert_int_equal(rc, DDB_ECONDITION);
+    } else {
+        assert_int_equal(rc, DDB_ERANGE);
+        assert_non_null(strstr(ddb_last_error()->message, "\"views\" holds 9223372036854775802"));
+        assert_true(strlen(ddb_last_error()->request_id) > 0);
+    }
+    assert_int_equal(forum_thread_update(&t, forum_thread_incr_views(6), FORUM_THREAD_NO_COND),
+                     ddbt_deviates("no_item_on_condition_failure") ? DDB_ECONDITION : DDB_ERANGE);
+    forum_thread stored;
+    forum_thread_init(&stored);
+    DDBT_ASSERT_OK(forum_thread_get(&stored, "range", "edge", NULL));
+    assert_true(stored.views == INT64_MAX - 5); /* nothing was written */
+    DDBT_ASSERT_OK(forum_thread_update(&t, forum_thread_add_views(5), FORUM_THREAD_NO_COND));
+    assert_true(t.views == INT64_MAX);
+    DDBT_ASSERT_OK(forum_thread_update(&t, forum_thread_decr_views(INT64_MAX), FORUM_THREAD_NO_COND));
+    assert_true(t.views == 0);
+    forum_thread_clear(&stored);
+    forum_thread_clear(&t);
+}
+
 static void test_invalid_values_fail_before_sending(void **state)
 {
     (void)state;
@@ -384,6 +464,8 @@ int main(void)
         cmocka_unit_test(test_query_range_conditions_and_pages),
         cmocka_unit_test(test_scan_with_filter_and_pages),
         cmocka_unit_test(test_type_mismatch_on_read_is_typed_error),
+        cmocka_unit_test(test_text_with_nul_is_refused_not_truncated),
+        cmocka_unit_test(test_int64_add_never_overflows),
         cmocka_unit_test(test_invalid_values_fail_before_sending),
         cmocka_unit_test(test_int64_range_key_model),
         cmocka_unit_test(test_unbound_model_uses_default_client),

@@ -154,9 +154,10 @@ static void test_from_item_type_errors_and_nulls(void **state)
     gold_item_clear(&it);
 
     ddb_av_map_set(item, "flag", ddb_av_bool(false));
-    ddb_av_map_set(item, "sk", ddb_av_n("1e30")); /* not an int64 */
+    ddb_av_map_set(item, "sk", ddb_av_n("1e30")); /* not an int64: the stored value does not fit */
     gold_item_init(&it);
-    assert_int_equal(gold_item_from_item(&it, item), DDB_EINVAL);
+    assert_int_equal(gold_item_from_item(&it, item), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "\"1e30\" as int64: out of the int64 range"));
     gold_item_clear(&it);
     ddb_av_free(item);
 }
@@ -232,6 +233,70 @@ static void test_update_request_and_refresh(void **state)
     ddbt_assert_sent(&wire, 0, "\"ReturnValues\":\"ALL_NEW\"");
     assert_string_equal(it.name, "new");
     assert_true(it.ratio == 2);
+    gold_item_clear(&it);
+}
+
+#define CCF_BODY(item)                                                                             \
+    "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","            \
+    "\"message\":\"The conditional request failed\",\"Item\":" item "}"
+
+/* int64 arithmetic carries a range guard: DynamoDB applies it only while
+ * the result fits, and a failed guard is told from the caller's condition
+ * by the old item (ReturnValuesOnConditionCheckFailure ALL_OLD). */
+static void test_int64_arithmetic_never_overflows(void **state)
+{
+    (void)state;
+    gold_item it;
+    fill(&it);
+    ddbt_wire_script(&wire, 1, CCF_BODY("{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},"
+                                        "\"count\":{\"N\":\"9223372036854775800\"}}"));
+    ddbt_wire_status(&wire, 0, 400);
+    assert_int_equal(gold_item_update(&it, gold_item_add_count(10), GOLD_ITEM_NO_COND), DDB_ERANGE);
+    ddbt_assert_sent(&wire, 0, "\"UpdateExpression\":\"ADD #n0 :v0\"");
+    ddbt_assert_sent(&wire, 0, "\"ConditionExpression\":\"attribute_not_exists(#n0) OR #n0 <= :v1\"");
+    ddbt_assert_sent(&wire, 0, "\":v1\":{\"N\":\"9223372036854775797\"}");
+    ddbt_assert_sent(&wire, 0, "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"");
+    assert_non_null(strstr(ddb_last_error()->message, "\"count\" holds 9223372036854775800"));
+    assert_string_equal(ddb_last_error()->operation, "UpdateItem");
+    assert_string_equal(ddb_last_error()->request_id, "REQ1");
+    assert_true(it.count == INT64_MIN); /* unchanged */
+
+    /* the guard held: the caller's condition failed */
+    ddbt_wire_script(&wire, 1, CCF_BODY("{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"count\":{\"N\":\"5\"}}"));
+    ddbt_wire_status(&wire, 0, 400);
+    assert_int_equal(gold_item_update(&it, gold_item_decr_count(3), gold_item_flag_eq(false)), DDB_ECONDITION);
+    ddbt_assert_sent(&wire, 0, "\"UpdateExpression\":\"SET #n0 = #n0 - :v0\"");
+    ddbt_assert_sent(&wire, 0, "\"ConditionExpression\":\"#n1 = :v1 AND (attribute_not_exists(#n0) OR #n0 >= :v2)\"");
+    ddbt_assert_sent(&wire, 0, "\":v2\":{\"N\":\"-9223372036854775805\"}"); /* count - 3 >= INT64_MIN */
+    assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
+
+    /* subtracting INT64_MIN fits for negative values only */
+    ddbt_wire_script(&wire, 1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},"
+                               "\"count\":{\"N\":\"9223372036854775807\"}}}");
+    assert_int_equal(gold_item_update(&it, gold_item_decr_count(INT64_MIN), GOLD_ITEM_NO_COND), 0);
+    ddbt_assert_sent(&wire, 0, "#n0 <= :v1");
+    ddbt_assert_sent(&wire, 0, "\":v1\":{\"N\":\"-1\"}");
+    assert_true(it.count == INT64_MAX);
+    /* adding zero needs no guard */
+    ddbt_wire_script(&wire, 1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}}");
+    assert_int_equal(gold_item_update(&it, gold_item_add_count(0), GOLD_ITEM_NO_COND), 0);
+    assert_null(strstr(wire.bodies[0], "ConditionExpression"));
+    gold_item_clear(&it);
+}
+
+/* An update DynamoDB applied whose new item the struct cannot hold is
+ * DDB_ESTALE (not a failure to retry), and the object is left as it was. */
+static void test_update_applied_but_not_readable_is_stale(void **state)
+{
+    (void)state;
+    gold_item it;
+    fill(&it);
+    ddbt_wire_script(&wire, 1, "{\"Attributes\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},"
+                               "\"ratio\":{\"N\":\"0.25000000000000000000001\"}}}");
+    assert_int_equal(gold_item_update(&it, gold_item_add_ratio(1e-23), GOLD_ITEM_NO_COND), DDB_ESTALE);
+    assert_non_null(strstr(ddb_last_error()->message, "the update was applied"));
+    assert_non_null(strstr(ddb_last_error()->message, "gold_item.ratio"));
+    assert_true(it.ratio == 0.25);
     gold_item_clear(&it);
 }
 
@@ -326,6 +391,8 @@ int main(void)
         cmocka_unit_test(test_put_with_error_node_sends_nothing),
         cmocka_unit_test(test_get_request_and_not_found),
         cmocka_unit_test(test_update_request_and_refresh),
+        cmocka_unit_test(test_int64_arithmetic_never_overflows),
+        cmocka_unit_test(test_update_applied_but_not_readable_is_stale),
         cmocka_unit_test(test_delete_request),
         cmocka_unit_test(test_query_pages_and_key_condition),
         cmocka_unit_test(test_scan_limit_stops_early),

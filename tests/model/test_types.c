@@ -68,6 +68,8 @@ typedef struct t_item {
     char *kind;             /* discriminator */
     char *fresh;            /* string, default_for_new */
     ddb_av *unknown;        /* keep_unknown */
+    bool has_ratio;
+    double ratio;           /* double */
 } t_item;
 
 static void item_defaults(void *p)
@@ -113,6 +115,8 @@ static const ddb_field item_fields[] = {
     {.name = "fresh", .attr = "fresh", .type = DDB_FT_STRING,
      .flags = DDB_FIELD_NULLABLE | DDB_FIELD_DEFAULT_FOR_NEW, .offset = offsetof(t_item, fresh),
      .has_offset = DDB_NO_PRESENCE},
+    {.name = "ratio", .attr = "ratio", .type = DDB_FT_DOUBLE, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(t_item, ratio), .has_offset = offsetof(t_item, has_ratio)},
 };
 
 static ddb_conn_slot item_slot;
@@ -286,8 +290,81 @@ static void test_datetime_format_and_lenient_parse(void **state)
     assert_int_equal(ddb_time_parse("2023-02-29T00:00:00.000000+0000", 31, &t), DDB_EINVAL);
     assert_int_equal(ddb_time_parse("2024-01-02 03:04:05.000000+0000", 31, &t), DDB_EINVAL);
     assert_int_equal(ddb_time_parse("2024-01-02T03:04:05.000000+0100", 31, &t), DDB_EINVAL);
+    /* nine fraction digits read when the last three are zeros; never rounded away */
+    assert_int_equal(ddb_time_parse("2024-01-02T03:04:05.123456000Z", 30, &t), 0);
+    assert_int_equal(t.usec, 123456);
+    assert_int_equal(ddb_time_parse("2024-01-02T03:04:05.123456789Z", 30, &t), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "finer than a microsecond"));
     char text[DDB_TIME_TEXT_SIZE];
     assert_int_equal(ddb_time_format((ddb_time){253402300800, 0}, text), DDB_EINVAL);
+}
+
+/* Reads `json` (members after the key) into a fresh t_item; returns the code
+ * and leaves the message in the last error. */
+static int read_item(const char *members)
+{
+    char json[4096];
+    bool own_cls = strstr(members, "\"cls\"") != NULL;
+    snprintf(json, sizeof json, "{\"id\":{\"S\":\"x\"}%s,%s}", own_cls ? "" : ",\"cls\":{\"S\":\"Thing\"}",
+             members);
+    ddb_av *item = NULL;
+    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    t_item it;
+    ddb_model_init(&item_model, &it);
+    int rc = ddb_model_load(&item_model, item, &it);
+    ddb_model_clear(&item_model, &it);
+    ddb_av_free(item);
+    return rc;
+}
+
+static void assert_refused(const char *members, const char *field, const char *why)
+{
+    int rc = read_item(members);
+    if (rc != DDB_ETYPE || strstr(ddb_last_error()->message, field) == NULL ||
+        strstr(ddb_last_error()->message, why) == NULL)
+        fail_msg("%s: got %s \"%s\", want DDB_ETYPE naming %s: %s", members, ddb_code_name(rc),
+                 ddb_last_error()->message, field, why);
+}
+
+/* What a read cannot write back unchanged it refuses, naming the field:
+ * text with U+0000 (a C string would cut it), JSON text that save would
+ * refuse, numbers a double cannot hold exactly, instants finer than a
+ * microsecond. Values that do round-trip are read. */
+static void test_reads_refuse_what_they_could_not_write_back(void **state)
+{
+    (void)state;
+    assert_refused("\"fresh\":{\"S\":\"k\\u0000hidden\"}", "t_item.fresh", "U+0000 at byte 1 of 8");
+    assert_refused("\"tags\":{\"SS\":[\"a\",\"a\\u0000b\"]}", "t_item.tags", "U+0000");
+    assert_refused("\"words\":{\"L\":[{\"S\":\"\\u0000\"}]}", "element 0", "U+0000 at byte 0");
+    assert_refused("\"owner\":{\"M\":{\"name\":{\"S\":\"b\\u0000\"}}}", "t_author.name", "U+0000");
+    assert_refused("\"cls\":{\"S\":\"Thing\\u0000\"}", "cls", "U+0000");
+    assert_refused("\"meta\":{\"S\":\"[NaN]\"}", "t_item.meta", "cannot be written back");
+    assert_refused("\"meta\":{\"S\":\"[\\\"\\\\ud800\\\"]\"}", "t_item.meta", "cannot be written back");
+    char deep[600] = "\"meta\":{\"S\":\"";
+    for (int i = 0; i < 200; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 200; i++)
+        strcat(deep, "]");
+    strcat(deep, "\"}");
+    assert_refused(deep, "t_item.meta", "cannot be written back");
+    assert_refused("\"ratio\":{\"N\":\"0.1000000000000000000001\"}", "t_item.ratio",
+                   "more precision than a double holds");
+    assert_refused("\"ratio\":{\"N\":\"9007199254740993\"}", "t_item.ratio", "more precision");
+    assert_refused("\"expires\":{\"N\":\"9223372036854775808\"}", "t_item.expires", "out of the int64 range");
+    assert_refused("\"version\":{\"N\":\"1.5\"}", "t_item.version", "not an integer");
+    assert_refused("\"when\":{\"S\":\"2024-01-02T03:04:05.000000001Z\"}", "t_item.when", "finer than a microsecond");
+    /* these do round-trip */
+    static const char *const fine[] = {
+        "\"ratio\":{\"N\":\"0.1\"}", "\"ratio\":{\"N\":\"100000000000000000000\"}",
+        "\"ratio\":{\"N\":\"1E+20\"}", "\"ratio\":{\"N\":\"-0.0\"}",
+        "\"ratio\":{\"N\":\"9007199254740992\"}", "\"ratio\":{\"N\":\"1.5E+125\"}",
+        "\"meta\":{\"S\":\"[\\\"\\\\u0000\\\"]\"}", /* an escaped NUL is six characters of JSON text */
+        "\"when\":{\"S\":\"2024-01-02T03:04:05.000001000Z\"}",
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        if (read_item(fine[i]) != 0)
+            fail_msg("%s: %s", fine[i], ddb_last_error()->message);
+    }
 }
 
 static void test_decode_type_errors_name_the_path(void **state)
@@ -313,13 +390,13 @@ static void test_decode_type_errors_name_the_path(void **state)
     json = "{\"id\":{\"S\":\"x\"},\"cls\":{\"S\":\"Thing\"},\"when\":{\"S\":\"yesterday\"}}";
     assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
     ddb_model_init(&item_model, &it);
-    assert_int_equal(ddb_model_load(&item_model, item, &it), DDB_EINVAL);
+    assert_int_equal(ddb_model_load(&item_model, item, &it), DDB_ETYPE);
     assert_non_null(strstr(ddb_last_error()->message, "t_item.when"));
     ddb_av_free(item);
     it.id = ddb_strdup("x");
     it.owner.name = ddb_strdup("o");
     it.meta = ddb_strdup("{not json");
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), DDB_EPROTOCOL);
+    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "t_item.meta"));
     ddb_model_clear(&item_model, &it);
 }
@@ -398,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_empty_sets_are_absent_and_duplicates_rejected),
         cmocka_unit_test(test_datetime_format_and_lenient_parse),
         cmocka_unit_test(test_decode_type_errors_name_the_path),
+        cmocka_unit_test(test_reads_refuse_what_they_could_not_write_back),
         cmocka_unit_test(test_discriminator_keep_unknown_default_for_new),
         cmocka_unit_test(test_version_guard),
         cmocka_unit_test(test_path_at),

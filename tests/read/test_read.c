@@ -454,12 +454,46 @@ static void test_page_calls(void **state)
     assert_int_equal(ddb_model_scan_page(NULL, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_EINVAL);
     assert_int_equal(ddb_model_scan_page(items, 1, NULL, &rd_item_model, NULL, ddb_cond_exists("x"), NULL),
                      DDB_EINVAL);
-    /* more items than asked is a protocol error; a bad item fails the page */
+    /* more items than asked is a protocol error; so is an item without its key */
     ddbt_wire_script(&wire, 2, page1, "{\"Items\":[{\"pk\":{\"N\":\"1\"}}],\"Count\":1}");
     assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_EPROTOCOL);
     assert_null(page.cursor);
-    assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_ETYPE);
-    assert_string_equal(ddb_last_error()->operation, "Scan");
+    assert_int_equal(ddb_model_scan_page(items, 1, &page, &rd_item_model, NULL, NULL, NULL), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "lacks key attribute \"sk\""));
+    assert_null(page.cursor);
+    clear_all(items, 3);
+}
+
+/* An item that does not fit the struct stops the page there, and the page
+ * keeps its place: the items before it, a cursor right after it. */
+static void test_page_stops_at_an_item_that_does_not_fit(void **state)
+{
+    (void)state;
+    rd_item items[3];
+    for (size_t i = 0; i < 3; i++)
+        ddb_model_init(&rd_item_model, &items[i]);
+    ddbt_wire_script(&wire, 2,
+                     "{\"Items\":[" ITEM("a", 1) ",{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"2\"},"
+                     "\"views\":{\"N\":\"1.5\"}}," ITEM("a", 3) "],\"Count\":3,\"LastEvaluatedKey\":" KEY("a", 3) "}",
+                     "{\"Items\":[" ITEM("a", 3) "],\"Count\":1}");
+    ddb_page page;
+    assert_int_equal(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &hash_a, NULL, NULL, NULL),
+                     DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "rd_item.views"));
+    assert_non_null(strstr(ddb_last_error()->message, "\"1.5\" as int64: not an integer"));
+    assert_string_equal(ddb_last_error()->operation, "Query");
+    assert_int_equal(page.n_items, 1);
+    assert_int_equal(items[0].sk, 1);
+    assert_non_null(page.cursor);
+    ddb_query_opts o = {0};
+    o.cursor = page.cursor;
+    ddb_page next;
+    assert_int_equal(ddb_model_query_page(items, 3, &next, &rd_item_model, NULL, &hash_a, NULL, NULL, &o), 0);
+    ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":" KEY("a", 2)); /* right after the bad item */
+    assert_int_equal(next.n_items, 1);
+    assert_int_equal(items[0].sk, 3);
+    ddb_page_free(&page);
+    ddb_page_free(&next);
     clear_all(items, 3);
 }
 
@@ -649,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_index_cursor_from_item_holds_index_keys),
         cmocka_unit_test(test_bad_cursors_are_rejected),
         cmocka_unit_test(test_page_calls),
+        cmocka_unit_test(test_page_stops_at_an_item_that_does_not_fit),
         cmocka_unit_test(test_count_pages_with_select_count),
         cmocka_unit_test(test_count_estimate),
         cmocka_unit_test(test_get_projection_exists_refresh),

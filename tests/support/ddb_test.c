@@ -41,7 +41,7 @@ static int wire_send(ddb_transport *self, const ddb_http_request *req, ddb_http_
     snprintf(crc, sizeof crc, "%u", (unsigned)ddb_crc32(body, strlen(body)));
     ddb_http_response_add_header(resp, "x-amz-crc32", 11, crc, strlen(crc));
     ddb_http_response_add_header(resp, "x-amzn-RequestId", 16, "REQ1", 4);
-    resp->status = 200;
+    resp->status = w->statuses[w->next - 1];
     return ddb_buf_append(&resp->body, body, strlen(body));
 }
 
@@ -83,9 +83,17 @@ void ddbt_wire_script(ddbt_wire *w, size_t n, ...)
     w->n_responses = n;
     va_list ap;
     va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         w->responses[i] = va_arg(ap, const char *);
+        w->statuses[i] = 200;
+    }
     va_end(ap);
+}
+
+void ddbt_wire_status(ddbt_wire *w, size_t i, long status)
+{
+    assert_true(i < w->n_responses);
+    w->statuses[i] = status;
 }
 
 void ddbt_assert_sent(const ddbt_wire *w, size_t i, const char *fragment)

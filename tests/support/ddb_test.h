@@ -107,6 +107,7 @@ const char *ddbt_last_error(void);
 typedef struct ddbt_wire {
     ddb_transport base;
     const char *responses[DDBT_MAX_SCRIPT]; /* bodies answered in order */
+    long statuses[DDBT_MAX_SCRIPT];         /* their HTTP status (ddbt_wire_script: 200) */
     size_t n_responses, next;
     char *bodies[DDBT_MAX_SCRIPT];          /* request bodies received */
     char targets[DDBT_MAX_SCRIPT][64];      /* their X-Amz-Target */
@@ -118,8 +119,10 @@ typedef struct ddbt_wire {
 
 /* A client (one attempt, sleeps recorded in `w`) whose transport is `w`. */
 int ddbt_wire_client(ddb_client **out, ddbt_wire *w);
-/* Forgets what was recorded and sets the next n response bodies. */
+/* Forgets what was recorded and sets the next n response bodies (HTTP 200). */
 void ddbt_wire_script(ddbt_wire *w, size_t n, ...);
+/* Makes scripted response i answer with HTTP `status` (an AWS error body). */
+void ddbt_wire_status(ddbt_wire *w, size_t i, long status);
 /* Asserts that request i contains `fragment` verbatim. */
 void ddbt_assert_sent(const ddbt_wire *w, size_t i, const char *fragment);
 

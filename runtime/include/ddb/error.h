@@ -48,10 +48,12 @@ extern "C" {
     X(LIMIT, -16, "DynamoDB limit exceeded")                                                        \
     X(CONFIG, -17, "configuration error")                                                           \
     X(IO, -18, "I/O error")                                                                         \
-    X(TYPE, -19, "attribute has an unexpected type")                                                \
+    X(TYPE, -19, "a stored value does not fit its field")                                           \
     X(EXISTS, -20, "already exists")                                                                \
     X(CREDENTIALS, -21, "no usable credentials")                                                    \
-    X(RETRY_QUOTA, -22, "retry quota exhausted")
+    X(RETRY_QUOTA, -22, "retry quota exhausted")                                                    \
+    X(RANGE, -23, "a value would leave the range of its type")                                     \
+    X(STALE, -24, "the write was applied, but the object could not be refreshed")
 
 typedef enum ddb_code {
 #define DDB_ERROR_ENUM_(name, value, text) DDB_E##name = (value),
@@ -103,9 +105,11 @@ const char *ddb_code_name(int code);
 /*
  * Records an error on the calling thread and returns `code`, so that
  * `return ddb_error_set(DDB_EINVAL, "...", ...);` reads naturally.
- * printf-style message. Resets every other field of the previous error
- * (AWS detail, operation, table, attempts): a new error starts afresh. Used by libddb and by
- * generated code; users rarely need it.
+ * printf-style message; its arguments may point into the current last error
+ * (formatting happens before anything is overwritten). Resets every other
+ * field of the previous error (AWS detail, operation, table, attempts): a
+ * new error starts afresh. Used by libddb and by generated code; users
+ * rarely need it.
  */
 int ddb_error_set(int code, const char *fmt, ...)
 #if defined(__GNUC__)

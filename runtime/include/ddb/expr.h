@@ -78,6 +78,24 @@ ddb_update *ddb_update_list_prepend(const char *path, ddb_av *list);    /* path 
 ddb_update *ddb_update_remove(const char *path);
 ddb_update *ddb_update_add(const char *path, ddb_av *value);             /* numbers and sets */
 ddb_update *ddb_update_delete(const char *path, ddb_av *set);            /* remove elements from a set */
+/*
+ * int64 arithmetic that never leaves the int64 range: as ddb_update_add /
+ * ddb_update_set_plus / ddb_update_set_minus with an int64 `delta`, and
+ * each action carries a range guard. ddb_update_range_guard(u) is the
+ * condition "every guarded attribute is absent or leaves room for its
+ * delta" (NULL when u has no guard; the caller owns it); the model layer
+ * ANDs it into the request's condition, so DynamoDB never stores a result
+ * an int64 field could not read back. After a conditional check failure,
+ * ddb_update_range_check(u, old_item) says whether a guard was the cause:
+ * DDB_ERANGE (message: attribute, stored value, bound), DDB_ETYPE (the
+ * attribute holds no number), or 0 (the guards held: another condition
+ * failed). Both are reentrant and read `u` only.
+ */
+ddb_update *ddb_update_add_int64(const char *path, int64_t delta);
+ddb_update *ddb_update_set_plus_int64(const char *path, int64_t delta);
+ddb_update *ddb_update_set_minus_int64(const char *path, int64_t delta);
+ddb_cond *ddb_update_range_guard(const ddb_update *u);
+int ddb_update_range_check(const ddb_update *u, const ddb_av *old_item);
 /* Concatenates b after a (takes both). */
 ddb_update *ddb_update_join(ddb_update *a, ddb_update *b);
 ddb_update *ddb_update_error(int code);

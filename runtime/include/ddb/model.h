@@ -61,8 +61,10 @@ typedef struct ddb_time {
 /* Formats `t` as PynamoDB does (%Y-%m-%dT%H:%M:%S.%f+0000) into `out`.
  * DDB_EINVAL outside years 1..9999 or with usec outside 0..999999. */
 int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE]);
-/* Parses that format, also accepting "+00:00" or "Z" for the zone and 1..9
- * fraction digits (or none). 0 or DDB_EINVAL. Reentrant. */
+/* Parses that format, also accepting "+00:00" or "Z" for the zone, 1 to 4
+ * year digits and 1..9 fraction digits (or none). Digits beyond the
+ * microsecond must be zeros: a finer instant is DDB_EINVAL, never rounded.
+ * 0 or DDB_EINVAL. Reentrant. */
 int ddb_time_parse(const char *text, size_t len, ddb_time *out);
 
 /* Sets; an empty set is stored as an absent attribute (DynamoDB rule).

@@ -119,8 +119,10 @@ int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const d
  * limit is reached), or a negative DDB_E*. Fetches the next page when the
  * current one is used up, after waiting for the rate limit. A failed request
  * makes the iterator fail from then on (the same code, again), but its
- * cursor still says where it stood; an item that cannot be read (DDB_ETYPE)
- * is skipped by the next call. `obj` is unchanged unless 1 is returned.
+ * cursor still says where it stood; an item that does not fit the struct
+ * (DDB_ETYPE, as for page calls) is reported once, and the next call goes
+ * on after it; ddb_iter_cursor then resumes after it too. `obj` is
+ * unchanged unless 1 is returned.
  */
 int ddb_iter_next(ddb_iter *it, void *obj);
 
@@ -169,7 +171,13 @@ typedef struct ddb_page {
  * the call and holds one after, whatever the outcome; slot i < n_items is
  * cleared and refilled. Clear every slot when done with them.
  * page: initialised by the call (no set-up needed) and released with
- * ddb_page_free after every call (on failure it holds nothing).
+ * ddb_page_free after every call. On failure it holds nothing, except
+ * after DDB_ETYPE: an item of the page does not fit the struct (a type, a
+ * number a field cannot hold exactly, text with U+0000, ...; the message
+ * names the attribute). Then the n_items items before it are filled and
+ * page->cursor resumes right after it, so a page never loses its place:
+ * pass the cursor to go on past that item (as ddb_iter_next does), or fix
+ * the item or the schema and read again.
  *
  * Cursors: opaque, URL-safe, version-tagged; they hold the position
  * (DynamoDB's LastEvaluatedKey) and a hash of the table, index, kind
@@ -179,8 +187,8 @@ typedef struct ddb_page {
  * choose a different starting point of the same read. A cursor that is
  * malformed, of another version, of another table/index/kind/segment, or
  * (for a query) of another hash value is DDB_EINVAL with a message saying
- * which. Other errors: as ddb_model_query_index, DDB_ETYPE (an item does
- * not fit the struct), service errors.
+ * which. Other errors: as ddb_model_query_index, DDB_ETYPE (above), service
+ * errors.
  */
 int ddb_model_query_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
                          const ddb_index *index, const void *hash, ddb_cond *range,

@@ -616,17 +616,17 @@ gold_item_action (gold_item_set_if_absent_count)(int64_t v)
 
 gold_item_action (gold_item_add_count)(int64_t v)
 {
-    return (gold_item_action){ddb_update_add("count", ddb_field_value(&gold_item_fields[3], &v))};
+    return (gold_item_action){ddb_update_add_int64("count", v)};
 }
 
 gold_item_action (gold_item_incr_count)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set_plus("count", ddb_field_value(&gold_item_fields[3], &v))};
+    return (gold_item_action){ddb_update_set_plus_int64("count", v)};
 }
 
 gold_item_action (gold_item_decr_count)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set_minus("count", ddb_field_value(&gold_item_fields[3], &v))};
+    return (gold_item_action){ddb_update_set_minus_int64("count", v)};
 }
 
 gold_item_cond (gold_item_big_eq)(int64_t v)
@@ -691,17 +691,17 @@ gold_item_action (gold_item_set_if_absent_big)(int64_t v)
 
 gold_item_action (gold_item_add_big)(int64_t v)
 {
-    return (gold_item_action){ddb_update_add("big", ddb_field_value(&gold_item_fields[4], &v))};
+    return (gold_item_action){ddb_update_add_int64("big", v)};
 }
 
 gold_item_action (gold_item_incr_big)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set_plus("big", ddb_field_value(&gold_item_fields[4], &v))};
+    return (gold_item_action){ddb_update_set_plus_int64("big", v)};
 }
 
 gold_item_action (gold_item_decr_big)(int64_t v)
 {
-    return (gold_item_action){ddb_update_set_minus("big", ddb_field_value(&gold_item_fields[4], &v))};
+    return (gold_item_action){ddb_update_set_minus_int64("big", v)};
 }
 
 gold_item_action (gold_item_remove_big)(void)
@@ -1681,15 +1681,15 @@ gold_counter_action (gold_counter_set_if_absent_n)(int64_t v)
 
 gold_counter_action (gold_counter_add_n)(int64_t v)
 {
-    return (gold_counter_action){ddb_update_add("n", ddb_field_value(&gold_counter_fields[1], &v))};
+    return (gold_counter_action){ddb_update_add_int64("n", v)};
 }
 
 gold_counter_action (gold_counter_incr_n)(int64_t v)
 {
-    return (gold_counter_action){ddb_update_set_plus("n", ddb_field_value(&gold_counter_fields[1], &v))};
+    return (gold_counter_action){ddb_update_set_plus_int64("n", v)};
 }
 
 gold_counter_action (gold_counter_decr_n)(int64_t v)
 {
-    return (gold_counter_action){ddb_update_set_minus("n", ddb_field_value(&gold_counter_fields[1], &v))};
+    return (gold_counter_action){ddb_update_set_minus_int64("n", v)};
 }

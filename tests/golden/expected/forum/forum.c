@@ -642,17 +642,17 @@ forum_thread_action (forum_thread_set_if_absent_views)(int64_t v)
 
 forum_thread_action (forum_thread_add_views)(int64_t v)
 {
-    return (forum_thread_action){ddb_update_add("views", ddb_field_value(&forum_thread_fields[3], &v))};
+    return (forum_thread_action){ddb_update_add_int64("views", v)};
 }
 
 forum_thread_action (forum_thread_incr_views)(int64_t v)
 {
-    return (forum_thread_action){ddb_update_set_plus("views", ddb_field_value(&forum_thread_fields[3], &v))};
+    return (forum_thread_action){ddb_update_set_plus_int64("views", v)};
 }
 
 forum_thread_action (forum_thread_decr_views)(int64_t v)
 {
-    return (forum_thread_action){ddb_update_set_minus("views", ddb_field_value(&forum_thread_fields[3], &v))};
+    return (forum_thread_action){ddb_update_set_minus_int64("views", v)};
 }
 
 forum_thread_cond (forum_thread_score_eq)(double v)

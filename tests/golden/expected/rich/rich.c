@@ -1714,17 +1714,17 @@ rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v)
 
 rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_add(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_action){ddb_update_add_int64(ddb_path_at("replies[].likes", i), v)};
 }
 
 rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set_plus(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_action){ddb_update_set_plus_int64(ddb_path_at("replies[].likes", i), v)};
 }
 
 rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set_minus(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_action){ddb_update_set_minus_int64(ddb_path_at("replies[].likes", i), v)};
 }
 
 rich_post_cond (rich_post_stuff_size_eq)(int64_t n)
@@ -1999,17 +1999,17 @@ rich_post_action (rich_post_set_if_absent_author_karma)(int64_t v)
 
 rich_post_action (rich_post_add_author_karma)(int64_t v)
 {
-    return (rich_post_action){ddb_update_add("author.karma", ddb_field_value(&rich_author_fields[1], &v))};
+    return (rich_post_action){ddb_update_add_int64("author.karma", v)};
 }
 
 rich_post_action (rich_post_incr_author_karma)(int64_t v)
 {
-    return (rich_post_action){ddb_update_set_plus("author.karma", ddb_field_value(&rich_author_fields[1], &v))};
+    return (rich_post_action){ddb_update_set_plus_int64("author.karma", v)};
 }
 
 rich_post_action (rich_post_decr_author_karma)(int64_t v)
 {
-    return (rich_post_action){ddb_update_set_minus("author.karma", ddb_field_value(&rich_author_fields[1], &v))};
+    return (rich_post_action){ddb_update_set_minus_int64("author.karma", v)};
 }
 
 rich_post_action (rich_post_remove_author_karma)(void)
@@ -2424,17 +2424,17 @@ rich_post_action (rich_post_set_if_absent_expires)(int64_t v)
 
 rich_post_action (rich_post_add_expires)(int64_t v)
 {
-    return (rich_post_action){ddb_update_add("expires", ddb_field_value(&rich_post_fields[16], &v))};
+    return (rich_post_action){ddb_update_add_int64("expires", v)};
 }
 
 rich_post_action (rich_post_incr_expires)(int64_t v)
 {
-    return (rich_post_action){ddb_update_set_plus("expires", ddb_field_value(&rich_post_fields[16], &v))};
+    return (rich_post_action){ddb_update_set_plus_int64("expires", v)};
 }
 
 rich_post_action (rich_post_decr_expires)(int64_t v)
 {
-    return (rich_post_action){ddb_update_set_minus("expires", ddb_field_value(&rich_post_fields[16], &v))};
+    return (rich_post_action){ddb_update_set_minus_int64("expires", v)};
 }
 
 rich_post_action (rich_post_remove_expires)(void)
