@@ -714,22 +714,23 @@ static int json_from_av(const ddb_av *av, char **dst)
     return text_from_av(av, dst);
 }
 
+/* DDB_ETYPE for an N that a field of C type `as` cannot hold (`why`). */
+static int number_unfit(const ddb_av *av, const char *as, const char *why)
+{
+    return ddb_error_set(DDB_ETYPE, "N value \"%.64s%s\" as %s: %s", av->u.str.ptr,
+                         av->u.str.len > 64 ? "..." : "", as, why);
+}
+
 static int double_from_av(const ddb_av *av, double *dst)
 {
     const char *why = ddb_number_to_double_exact(av->u.str.ptr, av->u.str.len, dst);
-    if (why != NULL)
-        return ddb_error_set(DDB_ETYPE, "N value \"%.64s%s\" as double: %s", av->u.str.ptr,
-                             av->u.str.len > 64 ? "..." : "", why);
-    return 0;
+    return why != NULL ? number_unfit(av, "double", why) : 0;
 }
 
 static int int64_from_av(const ddb_av *av, int64_t *dst)
 {
     const char *why = ddb_number_to_i64(av->u.str.ptr, av->u.str.len, dst);
-    if (why != NULL)
-        return ddb_error_set(DDB_ETYPE, "N value \"%.64s%s\" as int64: %s", av->u.str.ptr,
-                             av->u.str.len > 64 ? "..." : "", why);
-    return 0;
+    return why != NULL ? number_unfit(av, "int64", why) : 0;
 }
 
 static int time_from_av(const ddb_av *av, ddb_time *dst)
