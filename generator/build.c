@@ -18,7 +18,7 @@ static const char *attr_name_at(const void *list, size_t i)
 static const char *key_type_name_at(const void *list, size_t i)
 {
     (void)list;
-    return ddbc_type_can_be_key((ddbc_type)i) ? ddbc_type_name((ddbc_type)i) : NULL;
+    return ddb_type((ddb_ftype)i)->key ? ddb_type((ddb_ftype)i)->name : NULL;
 }
 
 static const char *stream_name_at(const void *list, size_t i)
@@ -62,11 +62,11 @@ static int resolve_key(builder *b, const ddbc_model *m, const ddbc_node *n, cons
     if (k < 0)
         return -1;
     const ddbc_attr *a = &m->attrs[k];
-    if (!ddbc_type_can_be_key(a->type)) {
+    if (!ddb_type(a->type)->key) {
         ddb_buf msg = DDB_BUF_INIT;
         bld_say(&msg, "attribute '%s' (%s) has type %s, which cannot be a key", a->name, what,
-                ddbc_type_name(a->type));
-        bld_append_choices(&msg, "", "key types", key_type_name_at, NULL, DDBC_TYPE_COUNT);
+                ddb_type(a->type)->name);
+        bld_append_choices(&msg, "", "key types", key_type_name_at, NULL, DDB_FT_COUNT);
         ddbc_diag_error(b->diag, n->pos, "%s", ddb_buf_cstr(&msg));
         ddb_buf_free(&msg);
         return -1;
@@ -605,17 +605,17 @@ static void inherit(builder *b, ddbc_model *m, const ddbc_model *base, const mod
 /* ---- special attributes: version, ttl, discriminator ------------------------------ */
 
 /* Why a model has at most one attribute of type `t` (ttl, version, discriminator). */
-static const char *only_one_because(ddbc_type t)
+static const char *only_one_because(ddb_ftype t)
 {
-    if (t == DDBC_T_TTL)
+    if (t == DDB_FT_TTL)
         return "DynamoDB expires items by a single attribute";
-    if (t == DDBC_T_VERSION)
+    if (t == DDB_FT_VERSION)
         return "one version counts the writes of an item";
     return "a model hierarchy has one, declared in its base model";
 }
 
 /* Sets *slot to the attribute of `m` of type `t`; reports a second one. */
-static void find_special(builder *b, const ddbc_model *m, ddbc_type t, int *slot)
+static void find_special(builder *b, const ddbc_model *m, ddb_ftype t, int *slot)
 {
     *slot = -1;
     for (size_t i = 0; i < m->n_attrs; i++) {
@@ -629,7 +629,7 @@ static void find_special(builder *b, const ddbc_model *m, ddbc_type t, int *slot
             ddbc_diag_error(b->diag, a->pos,
                             "model '%s' has a second %s attribute '%s' (the first is '%s' at "
                             "%d:%d); %s",
-                            m->name, ddbc_type_name(t), a->name, first->name, first->pos.line,
+                            m->name, ddb_type(t)->name, a->name, first->name, first->pos.line,
                             first->pos.col, only_one_because(t));
         }
     }
@@ -639,7 +639,7 @@ static void find_special(builder *b, const ddbc_model *m, ddbc_type t, int *slot
 static void report_own_discriminators(builder *b, const ddbc_model *m, const ddbc_model *base)
 {
     for (size_t i = 0; i < m->n_attrs; i++)
-        if (m->attrs[i].type == DDBC_T_DISCRIMINATOR && !m->attrs[i].inherited)
+        if (m->attrs[i].type == DDB_FT_DISCRIMINATOR && !m->attrs[i].inherited)
             ddbc_diag_error(b->diag, m->attrs[i].pos,
                             "discriminator attribute '%s' of model '%s' belongs in its base "
                             "model '%s'",
@@ -713,9 +713,9 @@ static void link_models(builder *b, ddbc_schema *s, const model_links *links)
     }
     for (size_t k = 0; k < s->n_models; k++) {
         ddbc_model *m = &s->models[k];
-        find_special(b, m, DDBC_T_VERSION, &m->version_attr);
-        find_special(b, m, DDBC_T_TTL, &m->ttl_attr);
-        find_special(b, m, DDBC_T_DISCRIMINATOR, &m->discriminator_attr);
+        find_special(b, m, DDB_FT_VERSION, &m->version_attr);
+        find_special(b, m, DDB_FT_TTL, &m->ttl_attr);
+        find_special(b, m, DDB_FT_DISCRIMINATOR, &m->discriminator_attr);
     }
     for (size_t k = 0; k < s->n_models; k++)
         check_discriminator(b, s, k, &links[k]);

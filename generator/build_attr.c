@@ -8,55 +8,12 @@
 
 /* ---- types ------------------------------------------------------------------ */
 
-/* The element type of a set; for a list, DOCUMENT until `of` says otherwise; else `t`. */
-static ddbc_type natural_elem_type(ddbc_type t)
-{
-    switch (t) {
-    case DDBC_T_STRING_SET:
-        return DDBC_T_STRING;
-    case DDBC_T_NUMBER_SET:
-        return DDBC_T_DECIMAL;
-    case DDBC_T_BINARY_SET:
-        return DDBC_T_BINARY;
-    case DDBC_T_LIST:
-        return DDBC_T_DOCUMENT;
-    case DDBC_T_STRING:
-    case DDBC_T_INT64:
-    case DDBC_T_DOUBLE:
-    case DDBC_T_BOOL:
-    case DDBC_T_BINARY:
-    case DDBC_T_DECIMAL:
-    case DDBC_T_UTC_DATETIME:
-    case DDBC_T_JSON:
-    case DDBC_T_MAP:
-    case DDBC_T_DOCUMENT:
-    case DDBC_T_NULL:
-    case DDBC_T_TTL:
-    case DDBC_T_VERSION:
-    case DDBC_T_DISCRIMINATOR:
-        break;
-    }
-    return t;
-}
-
-/* string_set, number_set, binary_set. */
-static bool is_set(ddbc_type t)
-{
-    return natural_elem_type(t) != t && t != DDBC_T_LIST;
-}
-
-/* Types that only a model's attribute may have. */
-static bool model_only(ddbc_type t)
-{
-    return t == DDBC_T_TTL || t == DDBC_T_VERSION || t == DDBC_T_DISCRIMINATOR;
-}
-
 /* How the type of `a` is spelled in the schema: the map's name for a map. */
 static const char *type_label(const builder *b, const ddbc_attr *a)
 {
-    if (a->type == DDBC_T_MAP && a->map_index >= 0 && b->maps[a->map_index].name != NULL)
+    if (a->type == DDB_FT_MAP && a->map_index >= 0 && b->maps[a->map_index].name != NULL)
         return b->maps[a->map_index].name;
-    return ddbc_type_name(a->type);
+    return ddb_type(a->type)->name;
 }
 
 /* The index of the declared map called `name`, or -1. */
@@ -70,15 +27,15 @@ static int find_map(const builder *b, const char *name)
 
 /*
  * Resolves a type name: a type of the table (*map = -1), or a declared map
- * (DDBC_T_MAP, *map = its index). The bare word "map" gives DDBC_T_MAP with
+ * (DDB_FT_MAP, *map = its index). The bare word "map" gives DDB_FT_MAP with
  * *map = -1. Returns false when `name` is neither.
  */
-static bool resolve_type_name(const builder *b, const char *name, ddbc_type *t, int *map)
+static bool resolve_type_name(const builder *b, const char *name, ddb_ftype *t, int *map)
 {
     *map = -1;
-    if (ddbc_type_from_name(name, t))
+    if (ddb_type_from_name(name, t))
         return true;
-    *t = DDBC_T_MAP;
+    *t = DDB_FT_MAP;
     *map = find_map(b, name);
     return *map >= 0;
 }
@@ -90,16 +47,16 @@ static bool resolve_type_name(const builder *b, const char *name, ddbc_type *t, 
  */
 static void report_type(builder *b, const ddbc_node *n, bool elem, const char *msg, const char *got)
 {
-    const char **names = calloc(DDBC_TYPE_COUNT + b->n_maps + 1, sizeof *names);
+    const char **names = calloc(DDB_FT_COUNT + b->n_maps + 1, sizeof *names);
     if (names == NULL) {
         bld_out_of_memory(b, n->pos);
         return;
     }
     size_t count = 0;
-    for (int i = 0; i < DDBC_TYPE_COUNT; i++) {
-        ddbc_type t = (ddbc_type)i;
-        if (elem ? ddbc_type_can_be_elem(t) || t == DDBC_T_DOCUMENT : t != DDBC_T_MAP)
-            names[count++] = ddbc_type_name(t);
+    for (int i = 0; i < DDB_FT_COUNT; i++) {
+        ddb_ftype t = (ddb_ftype)i;
+        if (elem ? ddb_type(t)->list_elem || t == DDB_FT_DOCUMENT : t != DDB_FT_MAP)
+            names[count++] = ddb_type(t)->name;
     }
     for (size_t i = 0; i < b->n_maps; i++)
         names[count++] = b->maps[i].name; /* NULL (out of memory) is skipped */
@@ -141,9 +98,9 @@ static bool type_usable(builder *b, ddbc_attr *a, const ddbc_node *n, const char
     if (!resolve_type_name(b, name, &a->type, &a->map_index))
         report_type(b, n, false,
                     bld_say(&msg, "unknown type '%s' for attribute '%s'", name, a->name), name);
-    else if (a->type == DDBC_T_MAP && a->map_index < 0)
+    else if (a->type == DDB_FT_MAP && a->map_index < 0)
         report_bare_map(b, n, bld_say(&msg, "type 'map' of attribute '%s'", a->name));
-    else if (in_map != NULL && model_only(a->type))
+    else if (in_map != NULL && ddb_type(a->type)->model_only)
         ddbc_diag_error(b->diag, n->pos,
                         "attribute '%s' of map '%s' has type %s; ttl, version and discriminator "
                         "attributes belong to models, not maps",
@@ -165,13 +122,13 @@ static bool build_type(builder *b, ddbc_attr *a, const ddbc_node *n, const char 
     bool ok = name != NULL && type_usable(b, a, n, name, in_map);
     ddb_buf_free(&what);
     if (ok)
-        a->elem_type = natural_elem_type(a->type);
+        a->elem_type = ddb_type(a->type)->elem;
     return ok;
 }
 
 /* Whether `name` (of node `n`) may be the element type of list `a`; reports why not. */
 static bool elem_usable(builder *b, const ddbc_attr *a, const ddbc_node *n, const char *name,
-                        ddbc_type *t, int *map)
+                        ddb_ftype *t, int *map)
 {
     ddb_buf msg = DDB_BUF_INIT;
     bool ok = false;
@@ -180,15 +137,15 @@ static bool elem_usable(builder *b, const ddbc_attr *a, const ddbc_node *n, cons
             b, n, true,
             bld_say(&msg, "unknown element type '%s' for list attribute '%s'", name, a->name),
             name);
-    else if (*t == DDBC_T_MAP && *map < 0)
+    else if (*t == DDB_FT_MAP && *map < 0)
         report_bare_map(b, n, bld_say(&msg, "element type 'map' of list attribute '%s'", a->name));
-    else if (*t == DDBC_T_LIST)
+    else if (*t == DDB_FT_LIST)
         ddbc_diag_error(b->diag, n->pos,
                         "list attribute '%s' cannot be a list of lists (nested typed lists are "
                         "not supported); use an untyped list ({type: list}), whose elements may "
                         "be lists",
                         a->name);
-    else if (*t != DDBC_T_MAP && *t != DDBC_T_DOCUMENT && !ddbc_type_can_be_elem(*t))
+    else if (*t != DDB_FT_MAP && *t != DDB_FT_DOCUMENT && !ddb_type(*t)->list_elem)
         report_type(b, n, true,
                     bld_say(&msg, "type '%s' cannot be the element type of list attribute '%s'",
                             name, a->name),
@@ -202,7 +159,7 @@ static bool elem_usable(builder *b, const ddbc_attr *a, const ddbc_node *n, cons
 /* `of:` of a typed list: the element type, a scalar type or a map. */
 static void build_of(builder *b, ddbc_attr *a, const ddbc_node *n)
 {
-    if (a->type != DDBC_T_LIST) {
+    if (a->type != DDB_FT_LIST) {
         ddbc_diag_error(b->diag, n->pos,
                         "'of' is only for lists, and attribute '%s' has type %s; remove 'of' or "
                         "write {type: list, of: ...}",
@@ -211,7 +168,7 @@ static void build_of(builder *b, ddbc_attr *a, const ddbc_node *n)
     }
     ddb_buf what = DDB_BUF_INIT;
     const char *name = bld_get_text(b, n, bld_say(&what, "'of' of attribute '%s'", a->name));
-    ddbc_type t;
+    ddb_ftype t;
     int map;
     if (name != NULL && elem_usable(b, a, n, name, &t, &map)) {
         a->elem_type = t;
@@ -221,38 +178,6 @@ static void build_of(builder *b, ddbc_attr *a, const ddbc_node *n)
 }
 
 /* ---- defaults ------------------------------------------------------------- */
-
-/* Why an attribute of type `t` cannot have a default; NULL when it can. */
-static const char *no_default_reason(ddbc_type t)
-{
-    switch (t) {
-    case DDBC_T_STRING:
-    case DDBC_T_INT64:
-    case DDBC_T_DOUBLE:
-    case DDBC_T_BOOL:
-    case DDBC_T_BINARY:
-    case DDBC_T_DECIMAL:
-    case DDBC_T_UTC_DATETIME:
-    case DDBC_T_JSON:
-    case DDBC_T_STRING_SET:
-    case DDBC_T_NUMBER_SET:
-    case DDBC_T_BINARY_SET:
-        return NULL;
-    case DDBC_T_LIST:
-    case DDBC_T_MAP:
-    case DDBC_T_DOCUMENT:
-        return "defaults of lists, maps and documents are not supported";
-    case DDBC_T_NULL:
-        return "its value is always NULL";
-    case DDBC_T_TTL:
-        return "give each item its own expiry time";
-    case DDBC_T_VERSION:
-        return "ddbc manages it (absent until the first write, then incremented)";
-    case DDBC_T_DISCRIMINATOR:
-        return "ddbc sets it from the model's 'discriminator' value";
-    }
-    return NULL;
-}
 
 /* 1-based character number of byte `offset` of UTF-8 `text`. */
 static size_t char_number(const char *text, size_t offset)
@@ -344,7 +269,7 @@ enum { CANONICAL_SLACK = 160 };
  * canonical text (see ddbc_attr.default_text) to `out`. Reports
  * "<what> must be ..." and returns false when invalid.
  */
-static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char *what,
+static bool scalar_value(builder *b, ddb_ftype t, const ddbc_node *n, const char *what,
                          ddb_buf *out)
 {
     const char *valid = NULL;
@@ -356,46 +281,46 @@ static bool scalar_value(builder *b, ddbc_type t, const ddbc_node *n, const char
         return false;
     }
     switch (t) {
-    case DDBC_T_STRING:
+    case DDB_FT_STRING:
         ddb_buf_puts(out, n->text);
         break;
-    case DDBC_T_INT64:
+    case DDB_FT_INT64:
         if (bld_parse_int64(n, &i))
             ddb_buf_printf(out, "%lld", i);
         else
             valid = "a decimal integer from -9223372036854775808 to 9223372036854775807";
         break;
-    case DDBC_T_DOUBLE:
+    case DDB_FT_DOUBLE:
         if (n->plain && ddbc_number_canonical(n->text, true, NULL) == DDBC_NUMBER_OK)
             ddb_buf_puts(out, n->text + (n->text[0] == '+'));
         else
             valid = "a finite decimal number in DynamoDB's range (0, or a magnitude from 1e-130 "
                     "to below 1e126), such as 0, -1.5 or 2e10";
         break;
-    case DDBC_T_BOOL:
+    case DDB_FT_BOOL:
         if (bld_parse_bool(n, &flag))
             ddb_buf_puts(out, flag ? "true" : "false");
         else
             valid = "true or false";
         break;
-    case DDBC_T_BINARY:
+    case DDB_FT_BINARY:
         return binary_value(b, n, what, out);
-    case DDBC_T_DECIMAL:
+    case DDB_FT_DECIMAL:
         return number_value(b, n, what, out);
-    case DDBC_T_UTC_DATETIME:
+    case DDB_FT_DATETIME:
         return datetime_value(b, n, what, out);
-    case DDBC_T_JSON:
+    case DDB_FT_JSON:
         return json_value(b, n, what, out);
-    case DDBC_T_STRING_SET: /* not scalars: callers never get here */
-    case DDBC_T_NUMBER_SET:
-    case DDBC_T_BINARY_SET:
-    case DDBC_T_LIST:
-    case DDBC_T_MAP:
-    case DDBC_T_DOCUMENT:
-    case DDBC_T_NULL:
-    case DDBC_T_TTL:
-    case DDBC_T_VERSION:
-    case DDBC_T_DISCRIMINATOR:
+    case DDB_FT_STRING_SET: /* not scalars: callers never get here */
+    case DDB_FT_NUMBER_SET:
+    case DDB_FT_BINARY_SET:
+    case DDB_FT_LIST:
+    case DDB_FT_MAP:
+    case DDB_FT_DOCUMENT:
+    case DDB_FT_NULL:
+    case DDB_FT_TTL:
+    case DDB_FT_VERSION:
+    case DDB_FT_DISCRIMINATOR:
         valid = "a value of a scalar type";
         break;
     }
@@ -422,7 +347,7 @@ static bool scalar_given(builder *b, const ddbc_node *n, const char *what, const
 }
 
 /* Stores the canonical text of set element `k` in items[k] unless it repeats an earlier one. */
-static bool set_element(builder *b, ddbc_type elem, const ddbc_node *set, size_t k,
+static bool set_element(builder *b, ddb_ftype elem, const ddbc_node *set, size_t k,
                         const char *what, char **items)
 {
     ddb_buf ewhat = DDB_BUF_INIT, text = DDB_BUF_INIT;
@@ -481,11 +406,11 @@ static void build_set_default(builder *b, ddbc_attr *a, const ddbc_node *n, cons
 static void build_default(builder *b, ddbc_attr *a, const ddbc_node *n, const char *key)
 {
     ddb_buf what = DDB_BUF_INIT, text = DDB_BUF_INIT;
-    const char *why = no_default_reason(a->type);
+    const char *why = ddb_type(a->type)->no_default;
     if (why != NULL) {
         ddbc_diag_error(b->diag, n->pos, "%s attribute '%s' cannot have a %s: %s", type_label(b, a),
                         a->name, key, why);
-    } else if (is_set(a->type)) {
+    } else if (ddb_type(a->type)->set_ops) { /* a set */
         build_set_default(
             b, a, n, bld_say(&what, "%s of %s attribute '%s'", key, type_label(b, a), a->name));
     } else if (scalar_given(b, n, bld_say(&what, "%s of attribute '%s'", key, a->name),
@@ -508,16 +433,10 @@ static void build_default(builder *b, ddbc_attr *a, const ddbc_node *n, const ch
 /* Reports `null: true` (at `n`) on a type that is always present. */
 static void check_nullable(builder *b, const ddbc_attr *a, const ddbc_node *n)
 {
-    if (a->type == DDBC_T_VERSION)
-        ddbc_diag_error(b->diag, n->pos,
-                        "version attribute '%s' cannot be nullable: ddbc writes it with every "
-                        "item (remove 'null: true')",
-                        a->name);
-    else if (a->type == DDBC_T_DISCRIMINATOR)
-        ddbc_diag_error(b->diag, n->pos,
-                        "discriminator attribute '%s' cannot be nullable: every item stores the "
-                        "discriminator value of its model (remove 'null: true')",
-                        a->name);
+    const char *why = ddb_type(a->type)->never_null;
+    if (why != NULL)
+        ddbc_diag_error(b->diag, n->pos, "%s attribute '%s' cannot be nullable: %s (remove 'null: true')",
+                        ddb_type(a->type)->name, a->name, why);
 }
 
 enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF };

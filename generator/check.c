@@ -224,9 +224,9 @@ static void check_list_name(ddbc_diag *d, const ddbc_schema *s, const char *role
                             ddbc_pos pos)
 {
     size_t n = strlen(ddbc_scalar_list_word);
-    ddbc_type t;
+    ddb_ftype t;
     if (strncmp(name, ddbc_scalar_list_word, n) == 0 && name[n] == '_' &&
-        ddbc_type_from_name(name + n + 1, &t))
+        ddb_type_from_name(name + n + 1, &t))
         ddbc_diag_error(d, pos,
                         "%s name '%s' is reserved: %s_%s_<type> names the C type of typed lists "
                         "(e.g. %s_%s for {type: list, of: %s}); choose another name",
@@ -282,8 +282,8 @@ static void check_model(ddbc_diag *d, const ddbc_schema *s, size_t k)
 
 static void check_map(ddbc_diag *d, const ddbc_schema *s, const ddbc_map *mp)
 {
-    ddbc_type t;
-    if (check_identifier(d, mp->name, mp->pos, "map name") && ddbc_type_from_name(mp->name, &t))
+    ddb_ftype t;
+    if (check_identifier(d, mp->name, mp->pos, "map name") && ddb_type_from_name(mp->name, &t))
         ddbc_diag_error(d, mp->pos,
                         "map name '%s' is the name of a type, so attributes could not refer to "
                         "the map; choose another name",

@@ -12,96 +12,6 @@
 
 /* ------------------------------------------------------------ type table */
 
-/* Comparison operators a type supports in conditions. */
-typedef enum cmp_set { CMP_NONE, CMP_EQ_NE, CMP_ALL } cmp_set;
-
-/* How one schema type looks in generated C and what builders it gets. */
-typedef struct type_info {
-    const char *c_type;     /* field type with trailing ' ' or '*'; NULL: list/map (computed) */
-    const char *param_type; /* by-value parameter type; NULL: none or computed */
-    const char *ftype;      /* ddb_ftype enumerator */
-    const char *gate;       /* DDB_ARG_* check of a parameter; NULL: computed */
-    const char *default_fn; /* runtime function turning default text into a value; NULL: literal */
-    const char *elem_param; /* type of a contains() operand; NULL: no contains */
-    const char *elem_gate;
-    cmp_set cmp;
-    bool prefixable;        /* begins_with */
-    bool in;                /* IN (...) */
-    bool sized;             /* size() */
-    bool arith;             /* ADD, x = x + n */
-    bool set_ops;           /* ADD / DELETE elements */
-    bool settable;          /* SET by the user (not version, discriminator) */
-    bool has_flag;          /* a nullable field gets has_<name> */
-    bool typed_any;         /* attribute_type() makes sense (untyped values) */
-} type_info;
-
-static type_info type_info_of(ddbc_type t)
-{
-    switch (t) {
-    case DDBC_T_STRING:
-        return (type_info){"char *", "const char *", "DDB_FT_STRING", "DDB_ARG_STRING", "ddb_strdup",
-                           "const char *", "DDB_ARG_STRING", CMP_ALL, true, true, true,
-                           false, false, true, false, false};
-    case DDBC_T_INT64:
-        return (type_info){"int64_t ", "int64_t ", "DDB_FT_INT64", "DDB_ARG_INT64", NULL, NULL, NULL,
-                           CMP_ALL, false, true, false, true, false, true, true, false};
-    case DDBC_T_DOUBLE:
-        return (type_info){"double ", "double ", "DDB_FT_DOUBLE", "DDB_ARG_DOUBLE", NULL, NULL, NULL,
-                           CMP_ALL, false, true, false, true, false, true, true, false};
-    case DDBC_T_BOOL:
-        return (type_info){"bool ", "bool ", "DDB_FT_BOOL", "DDB_ARG_BOOL", NULL, NULL, NULL,
-                           CMP_EQ_NE, false, false, false, false, false, true, true, false};
-    case DDBC_T_BINARY:
-        return (type_info){"ddb_bytes ", "ddb_bytes ", "DDB_FT_BINARY", "DDB_ARG_BYTES",
-                           "ddb_bytes_from_base64", NULL, NULL, CMP_ALL, true, true, true, false,
-                           false, true, false, false};
-    case DDBC_T_DECIMAL:
-        return (type_info){"char *", "const char *", "DDB_FT_DECIMAL", "DDB_ARG_STRING", "ddb_strdup",
-                           NULL, NULL, CMP_ALL, false, true, false, true, false, true, false, false};
-    case DDBC_T_UTC_DATETIME:
-        return (type_info){"ddb_time ", "ddb_time ", "DDB_FT_DATETIME", "DDB_ARG_TIME", "ddb_time_of",
-                           NULL, NULL, CMP_ALL, false, true, false, false, false, true, true, false};
-    case DDBC_T_JSON:
-        return (type_info){"char *", "const char *", "DDB_FT_JSON", "DDB_ARG_STRING", "ddb_strdup", NULL,
-                           NULL, CMP_EQ_NE, false, false, true, false, false, true, false, false};
-    case DDBC_T_STRING_SET:
-        return (type_info){"ddb_strset ", "ddb_strset ", "DDB_FT_STRING_SET", "DDB_ARG_STRSET",
-                           "ddb_strset_of", "const char *", "DDB_ARG_STRING", CMP_NONE, false, false,
-                           true, false, true, true, false, false};
-    case DDBC_T_NUMBER_SET:
-        return (type_info){"ddb_numset ", "ddb_numset ", "DDB_FT_NUMBER_SET", "DDB_ARG_NUMSET",
-                           "ddb_numset_of", "const char *", "DDB_ARG_STRING", CMP_NONE, false, false,
-                           true, false, true, true, false, false};
-    case DDBC_T_BINARY_SET:
-        return (type_info){"ddb_binset ", "ddb_binset ", "DDB_FT_BINARY_SET", "DDB_ARG_BINSET",
-                           "ddb_binset_of_base64", "ddb_bytes ", "DDB_ARG_BYTES", CMP_NONE, false,
-                           false, true, false, true, true, false, false};
-    case DDBC_T_LIST:
-        return (type_info){NULL, NULL, "DDB_FT_LIST", NULL, NULL, NULL, NULL, CMP_NONE, false, false,
-                           true, false, false, true, true, false};
-    case DDBC_T_MAP:
-        return (type_info){NULL, NULL, "DDB_FT_MAP", NULL, NULL, NULL, NULL, CMP_NONE, false, false, true,
-                           false, false, true, true, false};
-    case DDBC_T_DOCUMENT:
-        return (type_info){"ddb_av *", "const ddb_av *", "DDB_FT_DOCUMENT", "DDB_ARG_DOCUMENT", NULL,
-                           NULL, NULL, CMP_NONE, false, false, true, false, false, true, false, true};
-    case DDBC_T_NULL:
-        return (type_info){"bool ", NULL, "DDB_FT_NULL", NULL, NULL, NULL, NULL, CMP_NONE, false, false,
-                           false, false, false, true, false, false};
-    case DDBC_T_TTL:
-        return (type_info){"int64_t ", "int64_t ", "DDB_FT_TTL", "DDB_ARG_INT64", NULL, NULL, NULL,
-                           CMP_ALL, false, true, false, true, false, true, true, false};
-    case DDBC_T_VERSION:
-        return (type_info){"int64_t ", "int64_t ", "DDB_FT_VERSION", "DDB_ARG_INT64", NULL, NULL, NULL,
-                           CMP_ALL, false, true, false, false, false, false, false, false};
-    case DDBC_T_DISCRIMINATOR:
-        return (type_info){"char *", "const char *", "DDB_FT_DISCRIMINATOR", "DDB_ARG_STRING", NULL,
-                           NULL, NULL, CMP_EQ_NE, false, true, false, false, false, false, false, false};
-    }
-    return (type_info){"", "", "", "", NULL, NULL, NULL, CMP_NONE, false, false, false, false, false,
-                       false, false, false};
-}
-
 static const char *const cmp_ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
 static const char *const cmp_enums[] = {"DDB_CMP_EQ", "DDB_CMP_NE", "DDB_CMP_LT",
                                         "DDB_CMP_LE", "DDB_CMP_GT", "DDB_CMP_GE"};
@@ -288,21 +198,21 @@ static void list_c_name(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
     if (a->elem_map_index >= 0) {
         map_c_name(out, s, a->elem_map_index);
         ddb_buf_puts(out, "_list");
-    } else if (a->elem_type != DDBC_T_DOCUMENT) {
-        ddb_buf_printf(out, "%s_list_%s", s->prefix, ddbc_type_name(a->elem_type));
+    } else if (a->elem_type != DDB_FT_DOCUMENT) {
+        ddb_buf_printf(out, "%s_list_%s", s->prefix, ddb_type(a->elem_type)->name);
     }
 }
 
 /* The C type of a field, with trailing ' ' or '*'. */
 static void field_c_type(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
 {
-    type_info ti = type_info_of(a->type);
-    if (ti.c_type != NULL) {
-        ddb_buf_puts(out, ti.c_type);
-    } else if (a->type == DDBC_T_MAP) {
+    const ddb_type_info *ti = ddb_type(a->type);
+    if (ti->c_type != NULL) {
+        ddb_buf_puts(out, ti->c_type);
+    } else if (a->type == DDB_FT_MAP) {
         map_c_name(out, s, a->map_index);
         ddb_buf_putc(out, ' ');
-    } else if (a->elem_type == DDBC_T_DOCUMENT && a->elem_map_index < 0) {
+    } else if (a->elem_type == DDB_FT_DOCUMENT && a->elem_map_index < 0) {
         ddb_buf_puts(out, "ddb_av *");
     } else {
         list_c_name(out, s, a);
@@ -317,19 +227,19 @@ static void elem_c_type(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
         map_c_name(out, s, a->elem_map_index);
         ddb_buf_putc(out, ' ');
     } else {
-        ddb_buf_puts(out, type_info_of(a->elem_type).c_type);
+        ddb_buf_puts(out, ddb_type(a->elem_type)->c_type);
     }
 }
 
 static bool is_untyped_list(const ddbc_attr *a)
 {
-    return a->type == DDBC_T_LIST && a->elem_map_index < 0 && a->elem_type == DDBC_T_DOCUMENT;
+    return a->type == DDB_FT_LIST && a->elem_map_index < 0 && a->elem_type == DDB_FT_DOCUMENT;
 }
 
 /* Whether a nullable field gets a has_<name> flag. */
 static bool has_flag(const ddbc_attr *a)
 {
-    return a->nullable && type_info_of(a->type).has_flag && !is_untyped_list(a);
+    return a->nullable && ddb_type(a->type)->presence && !is_untyped_list(a);
 }
 
 /* ------------------------------------------------------------ defaults */
@@ -337,24 +247,24 @@ static bool has_flag(const ddbc_attr *a)
 /* One C statement applying the default of `a` to `obj->a`. */
 static void default_statement(ddb_buf *out, const ddbc_attr *a)
 {
-    type_info ti = type_info_of(a->type);
+    const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf_printf(out, "obj->%s = ", a->name);
-    if (a->n_default_items > 0 || (a->has_default && (a->type == DDBC_T_STRING_SET ||
-                                                      a->type == DDBC_T_NUMBER_SET ||
-                                                      a->type == DDBC_T_BINARY_SET))) {
-        ddb_buf_printf(out, "%s((const char *const[]){", ti.default_fn);
+    if (a->n_default_items > 0 || (a->has_default && (a->type == DDB_FT_STRING_SET ||
+                                                      a->type == DDB_FT_NUMBER_SET ||
+                                                      a->type == DDB_FT_BINARY_SET))) {
+        ddb_buf_printf(out, "%s((const char *const[]){", ti->default_fn);
         for (size_t i = 0; i < a->n_default_items; i++) {
             ddb_buf_puts(out, i != 0 ? ", " : "");
             put_c_literal(out, a->default_items[i]);
         }
         ddb_buf_printf(out, "}, %zu);", a->n_default_items);
-    } else if (ti.default_fn != NULL) {
-        ddb_buf_printf(out, "%s(", ti.default_fn);
+    } else if (ti->default_fn != NULL) {
+        ddb_buf_printf(out, "%s(", ti->default_fn);
         put_c_literal(out, a->default_text);
         ddb_buf_puts(out, ");");
-    } else if (a->type == DDBC_T_INT64 && strcmp(a->default_text, "-9223372036854775808") == 0) {
+    } else if (a->type == DDB_FT_INT64 && strcmp(a->default_text, "-9223372036854775808") == 0) {
         ddb_buf_puts(out, "(-INT64_C(9223372036854775807) - 1);");
-    } else if (a->type == DDBC_T_INT64) {
+    } else if (a->type == DDB_FT_INT64) {
         ddb_buf_printf(out, "INT64_C(%s);", a->default_text);
     } else {
         ddb_buf_printf(out, "%s;", a->default_text);
@@ -368,13 +278,13 @@ static tmpl_value *default_lines(builder *b, const ddbc_attr *attrs, size_t n, c
     ddb_buf text = DDB_BUF_INIT;
     for (size_t i = 0; lines != NULL && i < n; i++) {
         const ddbc_attr *a = &attrs[i];
-        if (a->type == DDBC_T_MAP) {
+        if (a->type == DDB_FT_MAP) {
             ddb_buf_puts(&text, "ddb_model_init(&");
             map_c_name(&text, b->s, a->map_index);
             ddb_buf_printf(&text, "_map, &obj->%s);", a->name);
             push_buf(b, lines, &text);
         }
-        if (a->type == DDBC_T_DISCRIMINATOR && discriminator != NULL) {
+        if (a->type == DDB_FT_DISCRIMINATOR && discriminator != NULL) {
             ddb_buf_printf(&text, "obj->%s = ddb_strdup(", a->name);
             put_c_literal(&text, discriminator);
             ddb_buf_puts(&text, ");");
@@ -403,19 +313,19 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
         ddb_buf_puts(out, hash ? "hash key" : "range key");
         sep = "; ";
     }
-    if (a->nullable && !has_flag(a) && a->type != DDBC_T_NULL) {
+    if (a->nullable && !has_flag(a) && a->type != DDB_FT_NULL) {
         ddb_buf_printf(out, "%sabsent when %s", sep,
-                       a->type == DDBC_T_BINARY                                  ? "data is NULL"
-                       : a->type == DDBC_T_STRING_SET || a->type == DDBC_T_NUMBER_SET ||
-                               a->type == DDBC_T_BINARY_SET                      ? "empty"
+                       a->type == DDB_FT_BINARY                                  ? "data is NULL"
+                       : a->type == DDB_FT_STRING_SET || a->type == DDB_FT_NUMBER_SET ||
+                               a->type == DDB_FT_BINARY_SET                      ? "empty"
                                                                                  : "NULL");
         sep = "; ";
     }
-    if (a->type == DDBC_T_VERSION) {
+    if (a->type == DDB_FT_VERSION) {
         ddb_buf_printf(out, "%soptimistic locking: 0 until saved, bumped by every write", sep);
         sep = "; ";
     }
-    if (a->type == DDBC_T_TTL) {
+    if (a->type == DDB_FT_TTL) {
         ddb_buf_printf(out, "%sexpiry, epoch seconds", sep);
         sep = "; ";
     }
@@ -432,15 +342,15 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
 /* The designated initialisers after .has_offset in a ddb_field entry. */
 static void field_extra_init(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
 {
-    if (a->type == DDBC_T_MAP) {
+    if (a->type == DDB_FT_MAP) {
         ddb_buf_puts(out, ", .sub = &");
         map_c_name(out, s, a->map_index);
         ddb_buf_puts(out, "_map");
-    } else if (a->type == DDBC_T_LIST && is_untyped_list(a)) {
+    } else if (a->type == DDB_FT_LIST && is_untyped_list(a)) {
         ddb_buf_puts(out, ", .elem = DDB_FT_DOCUMENT");
-    } else if (a->type == DDBC_T_LIST) {
+    } else if (a->type == DDB_FT_LIST) {
         ddb_buf_printf(out, ", .elem = %s, .elem_size = sizeof(",
-                       a->elem_map_index >= 0 ? "DDB_FT_MAP" : type_info_of(a->elem_type).ftype);
+                       a->elem_map_index >= 0 ? "DDB_FT_MAP" : ddb_type(a->elem_type)->c_enum);
         ddb_buf elem = DDB_BUF_INIT;
         elem_c_type(&elem, s, a);
         while (elem.len > 0 && elem.data[elem.len - 1] == ' ')
@@ -468,7 +378,7 @@ static const char *field_flags(const ddbc_attr *a, bool hash, bool range)
 
 static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool hash, bool range)
 {
-    type_info ti = type_info_of(a->type);
+    const ddb_type_info *ti = ddb_type(a->type);
     tmpl_value *f = tmpl_dict();
     if (f == NULL)
         return NULL;
@@ -479,16 +389,16 @@ static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool h
     field_c_type(&text, b->s, a);
     ddb_buf_puts(&text, a->name);
     put_buf(b, f, "decl", &text);
-    put_str(b, f, "ftype", ti.ftype);
+    put_str(b, f, "ftype", ti->c_enum);
     put_str(b, f, "flags", field_flags(a, hash, range));
     put(b, f, "presence", tmpl_bool(has_flag(a)));
     field_extra_init(&text, b->s, a);
     put_buf(b, f, "extra_init", &text);
     field_comment(&text, a, hash, range);
     put_buf(b, f, "comment", &text);
-    put_str(b, f, "param_type", ti.param_type);
-    put_str(b, f, "gate", ti.gate);
-    put(b, f, "prefixable", tmpl_bool(ti.prefixable));
+    put_str(b, f, "param_type", ti->param);
+    put_str(b, f, "gate", ti->gate);
+    put(b, f, "prefixable", tmpl_bool(ti->begins_with));
     escape_path(&text, a->attr_name);
     put_buf(b, f, "path", &text);
     ddb_buf_free(&text);
@@ -609,10 +519,10 @@ static void value_expr(ddb_buf *out, const walk *w, int k, const char *fn, const
 
 static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *base, const char *c_ret)
 {
-    type_info ti = type_info_of(a->type);
+    const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
-    param v = {ti.param_type, "v", ti.gate};
-    int n_cmp = ti.cmp == CMP_ALL ? 6 : ti.cmp == CMP_EQ_NE ? 2 : 0;
+    param v = {ti->param, "v", ti->gate};
+    int n_cmp = ti->cmp == DDB_TYPE_CMP_ORDER ? 6 : ti->cmp == DDB_TYPE_CMP_EQUALITY ? 2 : 0;
     for (int op = 0; op < n_cmp; op++) {
         ddb_buf_printf(&sym, "%s_%s", base, cmp_ops[op]);
         ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
@@ -621,8 +531,8 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    if (ti.cmp == CMP_ALL) {
-        param lh[2] = {{ti.param_type, "low", ti.gate}, {ti.param_type, "high", ti.gate}};
+    if (ti->cmp == DDB_TYPE_CMP_ORDER) {
+        param lh[2] = {{ti->param, "low", ti->gate}, {ti->param, "high", ti->gate}};
         ddb_buf_printf(&sym, "%s_between", base);
         value_expr(&args, w, k, "ddb_field_value", "low");
         ddb_buf_puts(&args, ", ");
@@ -631,23 +541,23 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    if (ti.prefixable) {
-        param p = {ti.param_type, "prefix", ti.gate};
+    if (ti->begins_with) {
+        param p = {ti->param, "prefix", ti->gate};
         ddb_buf_printf(&sym, "%s_begins_with", base);
         value_expr(&args, w, k, "ddb_field_value", "prefix");
         emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1, ddb_buf_cstr(&args));
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    if (ti.in) {
+    if (ti->in) {
         ddb_buf type = DDB_BUF_INIT; /* an array of values: T const * */
-        size_t pl = strlen(ti.param_type);
-        if (ti.param_type[pl - 1] == '*')
-            ddb_buf_printf(&type, "%sconst *", ti.param_type);
+        size_t pl = strlen(ti->param);
+        if (ti->param[pl - 1] == '*')
+            ddb_buf_printf(&type, "%sconst *", ti->param);
         else
-            ddb_buf_printf(&type, "const %s*", ti.param_type);
+            ddb_buf_printf(&type, "const %s*", ti->param);
         ddb_buf gate = DDB_BUF_INIT; /* DDB_ARG_ARRAY(<element type>, */
-        ddb_buf_printf(&gate, "DDB_ARG_ARRAY(%.*s, ", (int)(pl - (ti.param_type[pl - 1] == ' ')), ti.param_type);
+        ddb_buf_printf(&gate, "DDB_ARG_ARRAY(%.*s, ", (int)(pl - (ti->param[pl - 1] == ' ')), ti->param);
         param p[2] = {{ddb_buf_cstr(&type), "values", ddb_buf_cstr(&gate)}, {"size_t ", "n", "DDB_ARG_INDEX"}};
         ddb_buf_printf(&sym, "%s_in", base);
         ddb_buf_printf(&args, "&%s[%d], values, n", w->fields, k);
@@ -657,22 +567,23 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
         ddb_buf_free(&type);
         ddb_buf_free(&gate);
     }
-    bool scalar_list = a->type == DDBC_T_LIST && a->elem_map_index < 0 && !is_untyped_list(a);
-    if (ti.elem_param != NULL || scalar_list) {
-        type_info et = type_info_of(a->elem_type);
-        param p = scalar_list ? (param){et.param_type, "v", et.gate} : (param){ti.elem_param, "v", ti.elem_gate};
+    bool scalar_list = a->type == DDB_FT_LIST && a->elem_map_index < 0 && !is_untyped_list(a);
+    bool element_contains = ti->contains != DDB_FT_NONE && ti->contains != DDB_FT_LIST;
+    if (element_contains || scalar_list) {
+        const ddb_type_info *et = ddb_type(scalar_list ? a->elem_type : ti->contains);
+        param p = {et->param, "v", et->gate};
         ddb_buf_printf(&sym, "%s_contains", base);
         if (scalar_list)
             value_expr(&args, w, k, "ddb_field_elem_value", "v");
         else
-            ddb_buf_printf(&args, "%s(v)", a->type == DDBC_T_BINARY_SET   ? "ddb_val_bytes"
-                                           : a->type == DDBC_T_NUMBER_SET ? "ddb_val_decimal"
+            ddb_buf_printf(&args, "%s(v)", a->type == DDB_FT_BINARY_SET   ? "ddb_val_bytes"
+                                           : a->type == DDB_FT_NUMBER_SET ? "ddb_val_decimal"
                                                                           : "ddb_val_string");
         emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_contains", &p, 1, ddb_buf_cstr(&args));
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    if (ti.sized) {
+    if (ti->size) {
         param n = {"int64_t ", "n", "DDB_ARG_INT64"};
         for (int op = 0; op < 6; op++) {
             ddb_buf_printf(&sym, "%s_size_%s", base, cmp_ops[op]);
@@ -682,7 +593,7 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
             ddb_buf_reset(&args);
         }
     }
-    if (ti.typed_any || is_untyped_list(a)) {
+    if (ti->is_type || is_untyped_list(a)) {
         param t = {"ddb_av_type ", "type", NULL};
         ddb_buf_printf(&sym, "%s_is_type", base);
         emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_attribute_type", &t, 1, "type");
@@ -700,19 +611,19 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
 /* Update actions `<owner>_<verb>_<prefix><name>`. */
 static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_key, const char *a_ret)
 {
-    type_info ti = type_info_of(a->type);
+    const ddb_type_info *ti = ddb_type(a->type);
     if (is_key)
         return;
     ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ptype = DDB_BUF_INIT;
-    if (ti.param_type != NULL) {
-        ddb_buf_puts(&ptype, ti.param_type);
-    } else if (a->type != DDBC_T_NULL) { /* list/map: by value */
+    if (ti->param != NULL) {
+        ddb_buf_puts(&ptype, ti->param);
+    } else if (a->type != DDB_FT_NULL) { /* list/map: by value */
         field_c_type(&ptype, w->b->s, a);
     }
     ddb_buf gate = DDB_BUF_INIT;
-    if (ti.gate != NULL)
-        ddb_buf_puts(&gate, ti.gate);
-    else if (a->type != DDBC_T_NULL && !is_untyped_list(a)) {
+    if (ti->gate != NULL)
+        ddb_buf_puts(&gate, ti->gate);
+    else if (a->type != DDB_FT_NULL && !is_untyped_list(a)) {
         ddb_buf_puts(&gate, "DDB_ARG_IS(");
         field_c_type(&gate, w->b->s, a);
         while (gate.len > 0 && gate.data[gate.len - 1] == ' ')
@@ -727,9 +638,9 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
     static const struct {
         const char *verb, *fn;
     } set_verbs[] = {{"set", "ddb_update_set"}, {"set_if_absent", "ddb_update_set_if_not_exists"}};
-    for (size_t i = 0; ti.settable && i < COUNT(set_verbs); i++) {
+    for (size_t i = 0; ti->settable && i < COUNT(set_verbs); i++) {
         ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, set_verbs[i].verb, w->sym_prefix, a->name);
-        if (a->type == DDBC_T_NULL) {
+        if (a->type == DDB_FT_NULL) {
             emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), set_verbs[i].fn, NULL, 0, "ddb_av_null()");
         } else {
             if (is_untyped_list(a))
@@ -750,9 +661,9 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
                        {"add", "ddb_update_add", false},
                        {"delete", "ddb_update_delete", false}};
     /* int64 arithmetic goes through the range-guarded actions (ddb/expr.h) */
-    bool int64_arith = a->type == DDBC_T_INT64 || a->type == DDBC_T_TTL;
+    bool int64_arith = a->type == DDB_FT_INT64 || a->type == DDB_FT_TTL;
     for (size_t i = 0; i < COUNT(value_verbs); i++) {
-        if (value_verbs[i].arith ? !ti.arith : !ti.set_ops)
+        if (value_verbs[i].arith ? !ti->arith : !ti->set_ops)
             continue;
         ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, value_verbs[i].verb, w->sym_prefix, a->name);
         ddb_buf fn = DDB_BUF_INIT;
@@ -766,7 +677,7 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    if (a->type == DDBC_T_LIST && !is_untyped_list(a)) {
+    if (a->type == DDB_FT_LIST && !is_untyped_list(a)) {
         static const char *const list_verbs[][2] = {{"append", "ddb_update_list_append"},
                                                     {"prepend", "ddb_update_list_prepend"}};
         for (size_t i = 0; i < COUNT(list_verbs); i++) {
@@ -777,8 +688,8 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
             ddb_buf_reset(&args);
         }
     }
-    bool removable = a->nullable || ti.set_ops || a->type == DDBC_T_LIST || a->type == DDBC_T_DOCUMENT;
-    if (removable && ti.settable) {
+    bool removable = a->nullable || ti->set_ops || a->type == DDB_FT_LIST || a->type == DDB_FT_DOCUMENT;
+    if (removable && ti->settable) {
         ddb_buf_printf(&sym, "%s_remove_%s%s", w->owner, w->sym_prefix, a->name);
         emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), "ddb_update_remove", NULL, 0, NULL);
     }
@@ -810,13 +721,13 @@ static void list_element_builders(const walk *w, const ddbc_attr *a, int k, cons
                     ddb_buf_cstr(&fields), true};
         walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
     } else {
-        type_info ti = type_info_of(a->elem_type);
-        param v = {ti.param_type, "v", ti.gate};
+        const ddb_type_info *ti = ddb_type(a->elem_type);
+        param v = {ti->param, "v", ti->gate};
         ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
         walk sub = *w;
         sub.indexed = true;
         sub.path = "";
-        int n_cmp = ti.cmp == CMP_ALL ? 6 : ti.cmp == CMP_EQ_NE ? 2 : 0;
+        int n_cmp = ti->cmp == DDB_TYPE_CMP_ORDER ? 6 : ti->cmp == DDB_TYPE_CMP_EQUALITY ? 2 : 0;
         for (int op = 0; op < n_cmp; op++) {
             ddb_buf_printf(&sym, "%s_%s%s_at_%s", w->owner, w->sym_prefix, a->name, cmp_ops[op]);
             ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
@@ -853,15 +764,15 @@ static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash
         ddb_buf_printf(&base, "%s_%s%s", w->owner, w->sym_prefix, a->name);
         ddb_buf_reset(&w->b->heading);
         ddb_buf_printf(&w->b->heading, "%s%s (%s%s%s)", w->sym_prefix, a->name,
-                       a->type == DDBC_T_MAP ? w->b->s->maps[a->map_index].name : ddbc_type_name(a->type),
+                       a->type == DDB_FT_MAP ? w->b->s->maps[a->map_index].name : ddb_type(a->type)->name,
                        strcmp(a->name, a->attr_name) != 0 ? ", stored as " : "",
                        strcmp(a->name, a->attr_name) != 0 ? a->attr_name : "");
         cond_builders(w, a, (int)i, ddb_buf_cstr(&base), ddb_buf_cstr(&ret_c));
         bool is_key = (int)i == hash || (int)i == range;
-        action_builders(w, a, (int)i, is_key || a->type == DDBC_T_VERSION, ddb_buf_cstr(&ret_a));
-        if (a->type == DDBC_T_LIST)
+        action_builders(w, a, (int)i, is_key || a->type == DDB_FT_VERSION, ddb_buf_cstr(&ret_a));
+        if (a->type == DDB_FT_LIST)
             list_element_builders(w, a, (int)i, ddb_buf_cstr(&ret_c));
-        if (a->type == DDBC_T_MAP) {
+        if (a->type == DDB_FT_MAP) {
             const ddbc_map *map = &w->b->s->maps[a->map_index];
             ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, fields = DDB_BUF_INIT;
             ddb_buf_puts(&path, w->path);
@@ -887,10 +798,10 @@ static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash
 /* Key-range builders `<owner>_range_<op>` on the range key, for query. */
 static void range_builders(const walk *w, const ddbc_attr *a, int k)
 {
-    type_info ti = type_info_of(a->type);
+    const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ret = DDB_BUF_INIT;
     ddb_buf_printf(&ret, "%s_range", w->owner);
-    param v = {ti.param_type, "v", ti.gate};
+    param v = {ti->param, "v", ti->gate};
     for (size_t i = 0; i < COUNT(key_ops); i++) {
         int op = key_ops[i];
         ddb_buf_printf(&sym, "%s_range_%s", w->owner, cmp_ops[op]);
@@ -900,7 +811,7 @@ static void range_builders(const walk *w, const ddbc_attr *a, int k)
         ddb_buf_reset(&sym);
         ddb_buf_reset(&args);
     }
-    param lh[2] = {{ti.param_type, "low", ti.gate}, {ti.param_type, "high", ti.gate}};
+    param lh[2] = {{ti->param, "low", ti->gate}, {ti->param, "high", ti->gate}};
     ddb_buf_printf(&sym, "%s_range_between", w->owner);
     value_expr(&args, w, k, "ddb_field_value", "low");
     ddb_buf_puts(&args, ", ");
@@ -908,8 +819,8 @@ static void range_builders(const walk *w, const ddbc_attr *a, int k)
     emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_between", lh, 2, ddb_buf_cstr(&args));
     ddb_buf_reset(&sym);
     ddb_buf_reset(&args);
-    if (ti.prefixable) {
-        param p = {ti.param_type, "prefix", ti.gate};
+    if (ti->begins_with) {
+        param p = {ti->param, "prefix", ti->gate};
         ddb_buf_printf(&sym, "%s_range_begins_with", w->owner);
         value_expr(&args, w, k, "ddb_field_value", "prefix");
         emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1,
@@ -928,25 +839,25 @@ static void key_strings(builder *b, tmpl_value *md, const ddbc_model *m)
     const ddbc_attr *h = &m->attrs[m->hash_key];
     const ddbc_attr *r = m->range_key >= 0 ? &m->attrs[m->range_key] : NULL;
     ddb_buf text = DDB_BUF_INIT;
-    ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
+    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
     put_buf(b, md, "hash_param", &text);
     put_str(b, md, "hash_name", h->name);
-    put_str(b, md, "hash_gate", type_info_of(h->type).gate);
-    ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
+    put_str(b, md, "hash_gate", ddb_type(h->type)->gate);
+    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
     if (r != NULL)
-        ddb_buf_printf(&text, ", %s%s", type_info_of(r->type).param_type, r->name);
+        ddb_buf_printf(&text, ", %s%s", ddb_type(r->type)->param, r->name);
     put_buf(b, md, "key_params", &text);
     ddb_buf_printf(&text, "&%s, %s%s", h->name, r != NULL ? "&" : "NULL", r != NULL ? r->name : "");
     put_buf(b, md, "key_refs", &text);
     put_str(b, md, "key_macro_params", r != NULL ? "hash_, range_" : "hash_");
-    ddb_buf_printf(&text, "%s(hash_)", type_info_of(h->type).gate);
+    ddb_buf_printf(&text, "%s(hash_)", ddb_type(h->type)->gate);
     if (r != NULL)
-        ddb_buf_printf(&text, ", %s(range_)", type_info_of(r->type).gate);
+        ddb_buf_printf(&text, ", %s(range_)", ddb_type(r->type)->gate);
     put_buf(b, md, "key_macro_args", &text);
     ddb_buf_free(&text);
 }
 
-static int find_attr(const ddbc_model *m, ddbc_type t)
+static int find_attr(const ddbc_model *m, ddb_ftype t)
 {
     for (size_t i = 0; i < m->n_attrs; i++) {
         if (m->attrs[i].type == t)
@@ -996,10 +907,10 @@ static void index_access(builder *b, tmpl_value *d, const ddbc_model *m, const d
     put_str(b, d, "c", ddb_buf_cstr(&c));
     upper_into(&text, ddb_buf_cstr(&c));
     put_buf(b, d, "C", &text);
-    ddb_buf_printf(&text, "%s%s", type_info_of(h->type).param_type, h->name);
+    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
     put_buf(b, d, "hash_param", &text);
     put_str(b, d, "hash_name", h->name);
-    put_str(b, d, "hash_gate", type_info_of(h->type).gate);
+    put_str(b, d, "hash_gate", ddb_type(h->type)->gate);
     static const char *const verbs[] = {"range", "query", "scan", "query_page", "scan_page", "count"};
     for (size_t i = 0; i < COUNT(verbs); i++) {
         ddb_buf_printf(&text, "%s_%s", ddb_buf_cstr(&c), verbs[i]);
@@ -1090,9 +1001,9 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
     put(b, md, "range_index", tmpl_int(m->range_key));
     put_str(b, md, "hash_field", m->attrs[m->hash_key].name);
     put_str(b, md, "range_field", m->range_key >= 0 ? m->attrs[m->range_key].name : NULL);
-    put(b, md, "version_field", tmpl_int(find_attr(m, DDBC_T_VERSION)));
-    put(b, md, "ttl_field", tmpl_int(find_attr(m, DDBC_T_TTL)));
-    put(b, md, "discriminator_field", tmpl_int(find_attr(m, DDBC_T_DISCRIMINATOR)));
+    put(b, md, "version_field", tmpl_int(find_attr(m, DDB_FT_VERSION)));
+    put(b, md, "ttl_field", tmpl_int(find_attr(m, DDB_FT_TTL)));
+    put(b, md, "discriminator_field", tmpl_int(find_attr(m, DDB_FT_DISCRIMINATOR)));
     /* Only a subclass reads and scans just its kind; a base model reads every
      * kind of its hierarchy (as PynamoDB's base class does) and its own value,
      * if any, is the default its init writes. */
@@ -1142,18 +1053,18 @@ static tmpl_value *map_value(builder *b, int index)
 static tmpl_value *list_types_value(builder *b)
 {
     const ddbc_schema *s = b->s;
-    bool used[DDBC_TYPE_COUNT] = {false};
+    bool used[DDB_FT_COUNT] = {false};
     for (size_t mi = 0; mi < s->n_models + s->n_maps; mi++) {
         const ddbc_attr *attrs = mi < s->n_models ? s->models[mi].attrs : s->maps[mi - s->n_models].attrs;
         size_t n = mi < s->n_models ? s->models[mi].n_attrs : s->maps[mi - s->n_models].n_attrs;
         for (size_t i = 0; i < n; i++) {
-            if (attrs[i].type == DDBC_T_LIST && attrs[i].elem_map_index < 0 && !is_untyped_list(&attrs[i]))
+            if (attrs[i].type == DDB_FT_LIST && attrs[i].elem_map_index < 0 && !is_untyped_list(&attrs[i]))
                 used[attrs[i].elem_type] = true;
         }
     }
     tmpl_value *list = tmpl_list();
     ddb_buf text = DDB_BUF_INIT;
-    for (int t = 0; list != NULL && t < DDBC_TYPE_COUNT; t++) {
+    for (int t = 0; list != NULL && t < DDB_FT_COUNT; t++) {
         if (!used[t])
             continue;
         tmpl_value *d = tmpl_dict();
@@ -1161,9 +1072,9 @@ static tmpl_value *list_types_value(builder *b)
             b->failed = true;
             break;
         }
-        ddb_buf_printf(&text, "%s_list_%s", s->prefix, ddbc_type_name((ddbc_type)t));
+        ddb_buf_printf(&text, "%s_list_%s", s->prefix, ddb_type((ddb_ftype)t)->name);
         put_buf(b, d, "c", &text);
-        put_str(b, d, "elem", type_info_of((ddbc_type)t).c_type);
+        put_str(b, d, "elem", ddb_type((ddb_ftype)t)->c_type);
         push(b, list, d);
     }
     ddb_buf_free(&text);

@@ -1,71 +1,8 @@
-/* ir.c - type table lookups and destruction of the model IR. */
+/* ir.c - names of IR enums and destruction of the model IR. */
 #include "ir.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const struct type_row {
-    const char *name;
-    const char *wire;
-    bool key;
-} type_rows[DDBC_TYPE_COUNT] = {
-#define DDBC_TYPE_ROW_(id, name, wire, key) [DDBC_T_##id] = {name, wire, key},
-    DDBC_TYPE_TABLE(DDBC_TYPE_ROW_)
-#undef DDBC_TYPE_ROW_
-};
-
-const char *ddbc_type_name(ddbc_type t)
-{
-    return type_rows[t].name;
-}
-
-const char *ddbc_type_wire(ddbc_type t)
-{
-    return type_rows[t].wire;
-}
-
-bool ddbc_type_can_be_key(ddbc_type t)
-{
-    return type_rows[t].key;
-}
-
-bool ddbc_type_from_name(const char *name, ddbc_type *out)
-{
-    for (int t = 0; t < DDBC_TYPE_COUNT; t++) {
-        if (strcmp(type_rows[t].name, name) == 0) {
-            *out = (ddbc_type)t;
-            return true;
-        }
-    }
-    return false;
-}
-
-bool ddbc_type_can_be_elem(ddbc_type t)
-{
-    switch (t) {
-    case DDBC_T_STRING:
-    case DDBC_T_INT64:
-    case DDBC_T_DOUBLE:
-    case DDBC_T_BOOL:
-    case DDBC_T_BINARY:
-    case DDBC_T_DECIMAL:
-    case DDBC_T_UTC_DATETIME:
-    case DDBC_T_JSON:
-        return true;
-    case DDBC_T_STRING_SET:
-    case DDBC_T_NUMBER_SET:
-    case DDBC_T_BINARY_SET:
-    case DDBC_T_LIST:
-    case DDBC_T_MAP:
-    case DDBC_T_DOCUMENT:
-    case DDBC_T_NULL:
-    case DDBC_T_TTL:
-    case DDBC_T_VERSION:
-    case DDBC_T_DISCRIMINATOR:
-        return false;
-    }
-    return false;
-}
 
 const char *ddbc_stream_name(ddbc_stream s)
 {

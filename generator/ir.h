@@ -12,9 +12,10 @@
  *
  * Thread safety: the IR is plain data; concurrent readers are safe.
  *
- * Adding a type: add one row to DDBC_TYPE_TABLE. Type switches in the
- * generator have no `default:`, so -Wswitch (an error here) lists every place
- * that must handle the new type.
+ * Types are the runtime's ddb_ftype (ddb/model.h), described by the one
+ * type table (runtime/src/type_table.h, ddb_type()): adding a type is one
+ * row there. Type switches in the generator have no `default:`, so
+ * -Wswitch (an error here) lists every place that must handle a new type.
  *
  * Polymorphism: a model with `extends` (a subclass) is stored like any other
  * model: its attrs start with copies of the base model's attrs (inherited =
@@ -28,63 +29,17 @@
 #include <stddef.h>
 
 #include "diag.h" /* ddbc_pos */
+#include "type_table.h"
 
 /*
- * X(ID, yaml name, DynamoDB attribute-value type, may be a table/index key)
- * Key attributes must be scalar S, N or B (DynamoDB rule). "*" is any type.
- * MAP is the type of an attribute whose schema type names a declared map
- * (`maps:`); the word "map" itself is not a usable type.
- * Note: the ID NULL is only safe pasted (DDBC_T_##id) or stringised (#id);
- * anywhere else the preprocessor would expand it as the NULL macro.
+ * Notes on types (rows of ddb_types):
+ *  - DDB_FT_MAP is the type of an attribute whose schema type names a
+ *    declared map (`maps:`); the word "map" itself is not a usable type.
+ *  - Key attributes must be scalar S, N or B (DynamoDB's rule): the `key`
+ *    column.
+ *  - Typed lists (`of:`) hold a type with the `list_elem` column, or a map
+ *    (DDB_FT_MAP with ddbc_attr.elem_map_index), or anything (DOCUMENT).
  */
-#define DDBC_TYPE_TABLE(X)                                                                         \
-    X(STRING, "string", "S", true)                                                                 \
-    X(INT64, "int64", "N", true)                                                                   \
-    X(DOUBLE, "double", "N", true)                                                                 \
-    X(BOOL, "bool", "BOOL", false)                                                                 \
-    X(BINARY, "binary", "B", true)                                                                 \
-    X(DECIMAL, "decimal", "N", true)                                                               \
-    X(UTC_DATETIME, "utc_datetime", "S", true)                                                     \
-    X(JSON, "json", "S", false)                                                                    \
-    X(STRING_SET, "string_set", "SS", false)                                                       \
-    X(NUMBER_SET, "number_set", "NS", false)                                                       \
-    X(BINARY_SET, "binary_set", "BS", false)                                                       \
-    X(LIST, "list", "L", false)                                                                    \
-    X(MAP, "map", "M", false)                                                                      \
-    X(DOCUMENT, "document", "*", false)                                                            \
-    X(NULL, "null", "NULL", false)                                                                 \
-    X(TTL, "ttl", "N", false)                                                                      \
-    X(VERSION, "version", "N", false)                                                              \
-    X(DISCRIMINATOR, "discriminator", "S", false)
-
-typedef enum ddbc_type {
-#define DDBC_TYPE_ENUM_(id, name, wire, key) DDBC_T_##id,
-    DDBC_TYPE_TABLE(DDBC_TYPE_ENUM_)
-#undef DDBC_TYPE_ENUM_
-} ddbc_type;
-
-/* Number of types; loop `for (int t = 0; t < DDBC_TYPE_COUNT; t++)`. */
-enum {
-#define DDBC_TYPE_ONE_(id, name, wire, key) +1
-    DDBC_TYPE_COUNT = 0 DDBC_TYPE_TABLE(DDBC_TYPE_ONE_)
-#undef DDBC_TYPE_ONE_
-};
-
-/* The schema spelling: "string", "int64", ... Static storage. */
-const char *ddbc_type_name(ddbc_type t);
-/* The DynamoDB attribute-value type: "S", "N", "BOOL", "B". Static storage. */
-const char *ddbc_type_wire(ddbc_type t);
-/* Whether an attribute of type `t` may be a table or index key. */
-bool ddbc_type_can_be_key(ddbc_type t);
-/* Finds the type spelled `name`; returns false when there is none. */
-bool ddbc_type_from_name(const char *name, ddbc_type *out);
-/*
- * Whether `t` may be the element type of a typed list (`of: <type>`):
- * string, int64, double, decimal, bool, binary, utc_datetime, json. Lists
- * of maps use DDBC_T_MAP (see ddbc_attr.elem_map_index), which this
- * function does not include because "map" alone names no map.
- */
-bool ddbc_type_can_be_elem(ddbc_type t);
 
 /*
  * An attribute of a model or of a map. Which options a type allows:
@@ -98,7 +53,7 @@ bool ddbc_type_can_be_elem(ddbc_type t);
 typedef struct ddbc_attr {
     char *name;      /* C field name (YAML key) */
     char *attr_name; /* DynamoDB attribute name (= name unless attr_name) */
-    ddbc_type type;
+    ddb_ftype type;
     bool nullable;
     bool has_default; /* default_text or default_items is set */
     /*
@@ -128,16 +83,16 @@ typedef struct ddbc_attr {
      */
     char **default_items;
     size_t n_default_items;
-    int map_index; /* DDBC_T_MAP: index into schema->maps; else -1 */
+    int map_index; /* DDB_FT_MAP: index into schema->maps; else -1 */
     /*
-     * DDBC_T_LIST: the element type, never LIST: a type for which
-     * ddbc_type_can_be_elem() holds, DDBC_T_MAP for a list of maps (see
-     * elem_map_index), DDBC_T_DOCUMENT for an untyped list (any values).
+     * DDB_FT_LIST: the element type, never LIST: a type for which
+     * the list_elem column holds, DDB_FT_MAP for a list of maps (see
+     * elem_map_index), DDB_FT_DOCUMENT for an untyped list (any values).
      * Sets: the element type (STRING, DECIMAL for number_set, BINARY).
      * Other types: equal to `type`.
      */
-    ddbc_type elem_type;
-    int elem_map_index;     /* DDBC_T_LIST of a map: index into schema->maps; else -1 */
+    ddb_ftype elem_type;
+    int elem_map_index;     /* DDB_FT_LIST of a map: index into schema->maps; else -1 */
     bool inherited;         /* model attrs: copied from the base, positions too (see above) */
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */

@@ -19,10 +19,10 @@
 /* The map that `a` references (-1: none); *by_value tells how. */
 static int target(const ddbc_attr *a, bool *by_value)
 {
-    *by_value = a->type == DDBC_T_MAP;
-    if (a->type == DDBC_T_MAP)
+    *by_value = a->type == DDB_FT_MAP;
+    if (a->type == DDB_FT_MAP)
         return a->map_index;
-    if (a->type == DDBC_T_LIST && a->elem_type == DDBC_T_MAP)
+    if (a->type == DDB_FT_LIST && a->elem_type == DDB_FT_MAP)
         return a->elem_map_index;
     return -1;
 }

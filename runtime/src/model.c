@@ -12,6 +12,7 @@
 #include "av_internal.h"
 #include "json_internal.h"
 #include "model_internal.h"
+#include "type_table.h"
 
 /* ------------------------------------------------------------ value helpers */
 
@@ -364,75 +365,17 @@ static bool field_present(const void *obj, const ddb_field *f)
 
 ddb_av_type ddb_field_av_type(const ddb_field *f)
 {
-    switch (f->type) {
-    case DDB_FT_STRING:
-    case DDB_FT_DATETIME:
-    case DDB_FT_JSON:
-    case DDB_FT_DISCRIMINATOR:
-        return DDB_AV_S;
-    case DDB_FT_INT64:
-    case DDB_FT_DOUBLE:
-    case DDB_FT_DECIMAL:
-    case DDB_FT_TTL:
-    case DDB_FT_VERSION:
-        return DDB_AV_N;
-    case DDB_FT_BOOL:
-        return DDB_AV_BOOL;
-    case DDB_FT_BINARY:
-        return DDB_AV_B;
-    case DDB_FT_STRING_SET:
-        return DDB_AV_SS;
-    case DDB_FT_NUMBER_SET:
-        return DDB_AV_NS;
-    case DDB_FT_BINARY_SET:
-        return DDB_AV_BS;
-    case DDB_FT_LIST:
-        return DDB_AV_L;
-    case DDB_FT_MAP:
-        return DDB_AV_M;
-    case DDB_FT_DOCUMENT:
-    case DDB_FT_NULL:
-        return DDB_AV_NULL;
-    }
-    return DDB_AV_NULL;
+    return ddb_type(f->type)->wire; /* DDB_AV_NULL for a document: any */
 }
 
 /* Bytes of a field's storage (for resetting one field). */
 static size_t value_size(const ddb_field *f)
 {
-    switch (f->type) {
-    case DDB_FT_STRING:
-    case DDB_FT_DECIMAL:
-    case DDB_FT_JSON:
-    case DDB_FT_DISCRIMINATOR:
-        return sizeof(char *);
-    case DDB_FT_DOCUMENT:
-        return sizeof(ddb_av *);
-    case DDB_FT_INT64:
-    case DDB_FT_TTL:
-    case DDB_FT_VERSION:
-        return sizeof(int64_t);
-    case DDB_FT_DOUBLE:
-        return sizeof(double);
-    case DDB_FT_BOOL:
-    case DDB_FT_NULL:
-        return sizeof(bool);
-    case DDB_FT_BINARY:
-        return sizeof(ddb_bytes);
-    case DDB_FT_DATETIME:
-        return sizeof(ddb_time);
-    case DDB_FT_STRING_SET:
-        return sizeof(ddb_strset);
-    case DDB_FT_NUMBER_SET:
-        return sizeof(ddb_numset);
-    case DDB_FT_BINARY_SET:
-        return sizeof(ddb_binset);
-    case DDB_FT_LIST:
+    if (f->type == DDB_FT_LIST)
         return f->elem_size != 0 ? sizeof(ddb_list) : sizeof(ddb_av *);
-    case DDB_FT_MAP:
+    if (f->type == DDB_FT_MAP)
         return f->sub->size;
-    }
-    return 0;
+    return ddb_type(f->type)->c_size;
 }
 
 /* ------------------------------------------------------------ encoding */

@@ -15,6 +15,7 @@
 #include "ddb/json.h"
 #include "json_internal.h"
 #include "model_internal.h"
+#include "type_table.h"
 
 /* ------------------------------------------------------------------ */
 /* Shared: the JSON path of the value being converted, for messages    */
@@ -111,10 +112,9 @@ static const ddb_field *field_of(const ddb_model *m, const char *name, size_t le
  * field `f`) is stored as; `*any` when every type is accepted. */
 static ddb_av_type stored_type(const ddb_field *f, ddb_ftype type, bool *any)
 {
-    ddb_field probe = *f;
-    probe.type = type;
-    *any = type == DDB_FT_DOCUMENT;
-    return ddb_field_av_type(&probe);
+    (void)f;
+    *any = ddb_type(type)->any_wire;
+    return ddb_type(type)->wire;
 }
 
 static bool untyped_list(const ddb_field *f, ddb_ftype type)
@@ -548,12 +548,6 @@ static int read_scalar(walk *w, ddb_ftype type, ddb_av_type want, const ddb_jnod
     return rc;
 }
 
-/* The set element type stored in a set of `want`. */
-static ddb_ftype set_elem(ddb_av_type want)
-{
-    return want == DDB_AV_SS ? DDB_FT_STRING : want == DDB_AV_NS ? DDB_FT_DECIMAL : DDB_FT_BINARY;
-}
-
 /* A value of `type` (field f's value or element type). */
 static int read_value(walk *w, const ddb_field *f, ddb_ftype type, const ddb_jnode *n, ddb_av **out)
 {
@@ -569,10 +563,10 @@ static int read_value(walk *w, const ddb_field *f, ddb_ftype type, const ddb_jno
         return read_array(w, NULL, DDB_FT_DOCUMENT, DDB_AV_L, n, out);
     if (type == DDB_FT_LIST)
         return read_array(w, f, f->elem, DDB_AV_L, n, out);
-    if (want == DDB_AV_SS || want == DDB_AV_NS || want == DDB_AV_BS) {
+    if (ddb_type(type)->set_ops) { /* a set */
         /* the elements are checked through a probe field of their type */
         ddb_field probe = *f;
-        probe.elem = set_elem(want);
+        probe.elem = ddb_type(type)->elem;
         return read_array(w, &probe, probe.elem, want, n, out);
     }
     return read_scalar(w, type, want, n, out);

@@ -34,7 +34,7 @@ static const ddbc_attr *attr_named(const ddbc_model *m, const char *name)
     return NULL;
 }
 
-static void assert_attr(const ddbc_attr *a, ddbc_type type, bool nullable, const char *def)
+static void assert_attr(const ddbc_attr *a, ddb_ftype type, bool nullable, const char *def)
 {
     assert_int_equal(a->type, type);
     assert_int_equal(a->nullable, nullable);
@@ -76,14 +76,14 @@ static void test_forum_thread(void **state)
         assert_string_equal(m->attrs[i].name, order[i]);
     assert_int_equal(m->hash_key, 0);
     assert_int_equal(m->range_key, 1);
-    assert_attr(&m->attrs[0], DDBC_T_STRING, false, NULL);
-    assert_attr(attr_named(m, "views"), DDBC_T_INT64, false, "0");
-    assert_attr(attr_named(m, "score"), DDBC_T_DOUBLE, true, NULL);
-    assert_attr(attr_named(m, "open"), DDBC_T_BOOL, false, "true");
-    assert_attr(attr_named(m, "blob"), DDBC_T_BINARY, true, NULL);
+    assert_attr(&m->attrs[0], DDB_FT_STRING, false, NULL);
+    assert_attr(attr_named(m, "views"), DDB_FT_INT64, false, "0");
+    assert_attr(attr_named(m, "score"), DDB_FT_DOUBLE, true, NULL);
+    assert_attr(attr_named(m, "open"), DDB_FT_BOOL, false, "true");
+    assert_attr(attr_named(m, "blob"), DDB_FT_BINARY, true, NULL);
 
     const ddbc_attr *h = attr_named(m, "headline");
-    assert_attr(h, DDBC_T_STRING, true, NULL);
+    assert_attr(h, DDB_FT_STRING, true, NULL);
     assert_string_equal(h->attr_name, "s");
     assert_string_equal(h->doc, "Short title.");
     assert_int_equal(h->pos.line, 18);
@@ -146,12 +146,12 @@ static void test_forum_reply_defaults(void **state)
     assert_int_equal(m->hash_key, 0);
     assert_int_equal(m->range_key, -1);
     assert_int_equal(m->n_indexes, 0);
-    assert_attr(attr_named(m, "id"), DDBC_T_INT64, false, NULL);
-    assert_attr(attr_named(m, "body"), DDBC_T_STRING, false, "hello, \"world\"");
-    assert_attr(attr_named(m, "weight"), DDBC_T_DOUBLE, false, "-1.5e3");
-    assert_attr(attr_named(m, "count"), DDBC_T_INT64, false, "7");
-    assert_attr(attr_named(m, "data"), DDBC_T_BINARY, false, "AAEC");
-    assert_attr(attr_named(m, "flag"), DDBC_T_BOOL, true, "false");
+    assert_attr(attr_named(m, "id"), DDB_FT_INT64, false, NULL);
+    assert_attr(attr_named(m, "body"), DDB_FT_STRING, false, "hello, \"world\"");
+    assert_attr(attr_named(m, "weight"), DDB_FT_DOUBLE, false, "-1.5e3");
+    assert_attr(attr_named(m, "count"), DDB_FT_INT64, false, "7");
+    assert_attr(attr_named(m, "data"), DDB_FT_BINARY, false, "AAEC");
+    assert_attr(attr_named(m, "flag"), DDB_FT_BOOL, true, "false");
     ddbc_schema_free(s);
 }
 
@@ -169,7 +169,7 @@ static void test_minimal(void **state)
     assert_int_equal(m->hash_key, 0);
     assert_int_equal(m->range_key, -1);
     assert_null(m->indexes);
-    assert_attr(&m->attrs[0], DDBC_T_BINARY, false, NULL);
+    assert_attr(&m->attrs[0], DDB_FT_BINARY, false, NULL);
     ddbc_schema_free(s);
 }
 
@@ -181,9 +181,9 @@ static void test_aliases_and_quoting(void **state)
     assert_string_equal(m->doc, "An event.\nTwo lines.\n");
     assert_int_equal(m->hash_key, 0);
     assert_int_equal(m->range_key, 1);
-    assert_attr(attr_named(m, "origin"), DDBC_T_STRING, false, NULL);
+    assert_attr(attr_named(m, "origin"), DDB_FT_STRING, false, NULL);
     const ddbc_attr *note = attr_named(m, "note");
-    assert_attr(note, DDBC_T_STRING, false, "it's");
+    assert_attr(note, DDB_FT_STRING, false, "it's");
     assert_string_equal(note->attr_name, "n-o.t e");
     ddbc_schema_free(s);
 }
@@ -219,42 +219,46 @@ static void test_type_table(void **state)
 {
     (void)state;
     static const struct {
-        ddbc_type type;
+        ddb_ftype type;
         const char *name, *wire;
         bool key, elem;
     } rows[] = {
-        {DDBC_T_STRING, "string", "S", true, true},
-        {DDBC_T_INT64, "int64", "N", true, true},
-        {DDBC_T_DOUBLE, "double", "N", true, true},
-        {DDBC_T_BOOL, "bool", "BOOL", false, true},
-        {DDBC_T_BINARY, "binary", "B", true, true},
-        {DDBC_T_DECIMAL, "decimal", "N", true, true},
-        {DDBC_T_UTC_DATETIME, "utc_datetime", "S", true, true},
-        {DDBC_T_JSON, "json", "S", false, true},
-        {DDBC_T_STRING_SET, "string_set", "SS", false, false},
-        {DDBC_T_NUMBER_SET, "number_set", "NS", false, false},
-        {DDBC_T_BINARY_SET, "binary_set", "BS", false, false},
-        {DDBC_T_LIST, "list", "L", false, false},
-        {DDBC_T_MAP, "map", "M", false, false},
-        {DDBC_T_DOCUMENT, "document", "*", false, false},
-        {DDBC_T_NULL, "null", "NULL", false, false},
-        {DDBC_T_TTL, "ttl", "N", false, false},
-        {DDBC_T_VERSION, "version", "N", false, false},
-        {DDBC_T_DISCRIMINATOR, "discriminator", "S", false, false},
+        {DDB_FT_STRING, "string", "S", true, true},
+        {DDB_FT_INT64, "int64", "N", true, true},
+        {DDB_FT_DOUBLE, "double", "N", true, true},
+        {DDB_FT_BOOL, "bool", "BOOL", false, true},
+        {DDB_FT_BINARY, "binary", "B", true, true},
+        {DDB_FT_DECIMAL, "decimal", "N", true, true},
+        {DDB_FT_DATETIME, "utc_datetime", "S", true, true},
+        {DDB_FT_JSON, "json", "S", false, true},
+        {DDB_FT_STRING_SET, "string_set", "SS", false, false},
+        {DDB_FT_NUMBER_SET, "number_set", "NS", false, false},
+        {DDB_FT_BINARY_SET, "binary_set", "BS", false, false},
+        {DDB_FT_LIST, "list", "L", false, false},
+        {DDB_FT_MAP, "map", "M", false, false},
+        {DDB_FT_DOCUMENT, "document", "*", false, false},
+        {DDB_FT_NULL, "null", "NULL", false, false},
+        {DDB_FT_TTL, "ttl", "N", false, false},
+        {DDB_FT_VERSION, "version", "N", false, false},
+        {DDB_FT_DISCRIMINATOR, "discriminator", "S", false, false},
     };
-    assert_int_equal(DDBC_TYPE_COUNT, sizeof rows / sizeof rows[0]);
+    assert_int_equal(DDB_FT_COUNT, sizeof rows / sizeof rows[0]);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        ddbc_type t = rows[i].type, back;
-        assert_int_equal(t, (ddbc_type)i);
-        assert_string_equal(ddbc_type_name(t), rows[i].name);
-        assert_true(ddbc_type_from_name(rows[i].name, &back));
+        ddb_ftype t = rows[i].type, back;
+        const ddb_type_info *ti = ddb_type(t);
+        assert_int_equal(t, (ddb_ftype)i);
+        assert_string_equal(ti->name, rows[i].name);
+        assert_true(ddb_type_from_name(rows[i].name, &back));
         assert_int_equal(back, t);
-        assert_string_equal(ddbc_type_wire(t), rows[i].wire);
-        assert_int_equal(ddbc_type_can_be_key(t), rows[i].key);
-        assert_int_equal(ddbc_type_can_be_elem(t), rows[i].elem);
+        static const char *const tags[] = {"NULL", "S", "N", "B", "BOOL", "SS", "NS", "BS", "L", "M"};
+        assert_string_equal(ti->any_wire ? "*" : tags[ti->wire], rows[i].wire);
+        assert_int_equal(ti->key, rows[i].key);
+        assert_int_equal(ti->list_elem, rows[i].elem);
+        assert_non_null(ti->c_enum);
+        assert_int_equal(ti->c_size == 0, t == DDB_FT_LIST || t == DDB_FT_MAP);
     }
-    ddbc_type unused;
-    assert_false(ddbc_type_from_name("strng", &unused));
+    ddb_ftype unused;
+    assert_false(ddb_type_from_name("strng", &unused));
     assert_null(ddbc_stream_name(DDBC_STREAM_NONE));
     assert_string_equal(ddbc_stream_name(DDBC_STREAM_KEYS_ONLY), "keys_only");
     assert_string_equal(ddbc_projection_name(DDBC_PROJECTION_INCLUDE), "include");
@@ -285,9 +289,9 @@ static int attr_index(const ddbc_attr *attrs, size_t n, const char *name)
 }
 
 /* Asserts the element type (and map) of a list attribute. */
-static void assert_list(const ddbc_attr *a, ddbc_type elem, int elem_map)
+static void assert_list(const ddbc_attr *a, ddb_ftype elem, int elem_map)
 {
-    assert_int_equal(a->type, DDBC_T_LIST);
+    assert_int_equal(a->type, DDB_FT_LIST);
     assert_int_equal(a->elem_type, elem);
     assert_int_equal(a->elem_map_index, elem_map);
     assert_int_equal(a->map_index, -1);
@@ -317,30 +321,30 @@ static void test_complete_scalars(void **state)
     assert_int_equal(m->ttl_attr, attr_index(m->attrs, m->n_attrs, "expires"));
     assert_int_equal(m->hash_key, 0);
     assert_int_equal(m->range_key, 1);
-    assert_attr(&m->attrs[1], DDBC_T_UTC_DATETIME, false, NULL);
-    assert_attr(attr_named(m, "price"), DDBC_T_DECIMAL, false, "15");
-    assert_attr(attr_named(m, "since"), DDBC_T_UTC_DATETIME, false,
+    assert_attr(&m->attrs[1], DDB_FT_DATETIME, false, NULL);
+    assert_attr(attr_named(m, "price"), DDB_FT_DECIMAL, false, "15");
+    assert_attr(attr_named(m, "since"), DDB_FT_DATETIME, false,
                 "2024-02-29T03:04:05.500000+0000");
-    assert_attr(attr_named(m, "meta"), DDBC_T_JSON, false,
+    assert_attr(attr_named(m, "meta"), DDB_FT_JSON, false,
                 "{\"a\": [1, 2.5e3, true, null, \"\\u00e9\"]}");
-    assert_attr(attr_named(m, "score"), DDBC_T_DOUBLE, false, "-1.5e125");
-    assert_attr(attr_named(m, "raw"), DDBC_T_DOCUMENT, true, NULL);
-    assert_attr(attr_named(m, "nothing"), DDBC_T_NULL, false, NULL);
-    assert_attr(attr_named(m, "expires"), DDBC_T_TTL, true, NULL);
-    assert_attr(attr_named(m, "version"), DDBC_T_VERSION, false, NULL);
+    assert_attr(attr_named(m, "score"), DDB_FT_DOUBLE, false, "-1.5e125");
+    assert_attr(attr_named(m, "raw"), DDB_FT_DOCUMENT, true, NULL);
+    assert_attr(attr_named(m, "nothing"), DDB_FT_NULL, false, NULL);
+    assert_attr(attr_named(m, "expires"), DDB_FT_TTL, true, NULL);
+    assert_attr(attr_named(m, "version"), DDB_FT_VERSION, false, NULL);
     const ddbc_attr *views = attr_named(m, "views");
-    assert_attr(views, DDBC_T_INT64, false, "0");
+    assert_attr(views, DDB_FT_INT64, false, "0");
     assert_true(views->default_for_new);
     assert_false(attr_named(m, "price")->default_for_new);
     for (size_t i = 0; i < m->n_attrs; i++) {
         const ddbc_attr *a = &m->attrs[i];
         assert_false(a->inherited);
-        if (a->type != DDBC_T_MAP)
+        if (a->type != DDB_FT_MAP)
             assert_int_equal(a->map_index, -1);
-        if (a->type != DDBC_T_LIST)
+        if (a->type != DDB_FT_LIST)
             assert_int_equal(a->elem_map_index, -1);
-        if (a->type != DDBC_T_LIST && a->type != DDBC_T_STRING_SET &&
-            a->type != DDBC_T_NUMBER_SET && a->type != DDBC_T_BINARY_SET)
+        if (a->type != DDB_FT_LIST && a->type != DDB_FT_STRING_SET &&
+            a->type != DDB_FT_NUMBER_SET && a->type != DDB_FT_BINARY_SET)
             assert_int_equal(a->elem_type, a->type);
     }
     ddbc_schema_free(s);
@@ -355,30 +359,30 @@ static void test_complete_containers(void **state)
     static const char *const scores[] = {"1", "15", "-0.25"};
     static const char *const blobs[] = {"AAEC", "AQ=="};
     const ddbc_attr *a = attr_named(m, "tags");
-    assert_int_equal(a->type, DDBC_T_STRING_SET);
-    assert_int_equal(a->elem_type, DDBC_T_STRING);
+    assert_int_equal(a->type, DDB_FT_STRING_SET);
+    assert_int_equal(a->elem_type, DDB_FT_STRING);
     assert_items(a, tags, 4);
     a = attr_named(m, "scores");
-    assert_int_equal(a->elem_type, DDBC_T_DECIMAL);
+    assert_int_equal(a->elem_type, DDB_FT_DECIMAL);
     assert_items(a, scores, 3);
     a = attr_named(m, "blobs");
-    assert_int_equal(a->elem_type, DDBC_T_BINARY);
+    assert_int_equal(a->elem_type, DDB_FT_BINARY);
     assert_true(a->nullable);
     assert_items(a, blobs, 2);
     int reply, author;
     map_named(s, "reply", &reply);
     map_named(s, "author", &author);
-    assert_list(attr_named(m, "labels"), DDBC_T_STRING, -1);
+    assert_list(attr_named(m, "labels"), DDB_FT_STRING, -1);
     assert_true(attr_named(m, "labels")->nullable);
-    assert_list(attr_named(m, "counts"), DDBC_T_INT64, -1);
-    assert_list(attr_named(m, "amounts"), DDBC_T_DECIMAL, -1);
-    assert_list(attr_named(m, "replies"), DDBC_T_MAP, reply);
-    assert_list(attr_named(m, "extra"), DDBC_T_DOCUMENT, -1);
-    assert_list(attr_named(m, "anything"), DDBC_T_DOCUMENT, -1);
+    assert_list(attr_named(m, "counts"), DDB_FT_INT64, -1);
+    assert_list(attr_named(m, "amounts"), DDB_FT_DECIMAL, -1);
+    assert_list(attr_named(m, "replies"), DDB_FT_MAP, reply);
+    assert_list(attr_named(m, "extra"), DDB_FT_DOCUMENT, -1);
+    assert_list(attr_named(m, "anything"), DDB_FT_DOCUMENT, -1);
     a = attr_named(m, "author");
-    assert_attr(a, DDBC_T_MAP, false, NULL);
+    assert_attr(a, DDB_FT_MAP, false, NULL);
     assert_int_equal(a->map_index, author);
-    assert_int_equal(a->elem_type, DDBC_T_MAP);
+    assert_int_equal(a->elem_type, DDB_FT_MAP);
     assert_int_equal(m->n_indexes, 2);
     assert_int_equal(m->indexes[0].range_key, attr_index(m->attrs, m->n_attrs, "price"));
     assert_int_equal(m->indexes[1].hash_key, attr_index(m->attrs, m->n_attrs, "since"));
@@ -404,19 +408,19 @@ static void test_complete_maps(void **state)
     assert_int_equal(mp->n_attrs, 3);
     assert_string_equal(mp->attrs[1].attr_name, "mail");
     assert_true(mp->attrs[1].nullable);
-    assert_int_equal(mp->attrs[2].type, DDBC_T_MAP);
+    assert_int_equal(mp->attrs[2].type, DDB_FT_MAP);
     assert_int_equal(mp->attrs[2].map_index, 1); /* author -> address */
     mp = &s->maps[1];
     assert_null(mp->doc);
-    assert_attr(&mp->attrs[0], DDBC_T_STRING, false, "Paris");
-    assert_attr(&mp->attrs[1], DDBC_T_MAP, true, NULL);
+    assert_attr(&mp->attrs[0], DDB_FT_STRING, false, "Paris");
+    assert_attr(&mp->attrs[1], DDB_FT_MAP, true, NULL);
     assert_int_equal(mp->attrs[1].map_index, 2); /* address -> geo: three deep */
     mp = &s->maps[2];
-    assert_attr(&mp->attrs[1], DDBC_T_DOUBLE, false, "0");
+    assert_attr(&mp->attrs[1], DDB_FT_DOUBLE, false, "0");
     assert_true(mp->attrs[1].default_for_new);
-    assert_attr(&mp->attrs[2], DDBC_T_UTC_DATETIME, true, NULL);
+    assert_attr(&mp->attrs[2], DDB_FT_DATETIME, true, NULL);
     mp = &s->maps[3];
-    assert_list(&mp->attrs[2], DDBC_T_MAP, 3); /* reply holds a list of replies */
+    assert_list(&mp->attrs[2], DDB_FT_MAP, 3); /* reply holds a list of replies */
     static const char *const flags[] = {"new"};
     assert_items(&mp->attrs[3], flags, 1);
     assert_true(mp->attrs[3].default_for_new);
@@ -498,15 +502,15 @@ static void test_polymorph(void **state)
     assert_int_equal(animal->n_attrs, 5);
     assert_int_equal(animal->hash_key, 0);
     assert_int_equal(animal->range_key, 1);
-    assert_attr(&animal->attrs[1], DDBC_T_DECIMAL, false, NULL);
-    assert_attr(&animal->attrs[2], DDBC_T_DISCRIMINATOR, false, NULL);
+    assert_attr(&animal->attrs[1], DDB_FT_DECIMAL, false, NULL);
+    assert_attr(&animal->attrs[2], DDB_FT_DISCRIMINATOR, false, NULL);
 
     assert_int_equal(dog->extends, 0);
     assert_string_equal(dog->discriminator_value, "dog");
     assert_string_equal(dog->doc, "A dog.");
     assert_inherits(dog, animal);
     assert_int_equal(dog->n_attrs, 6);
-    assert_attr(&dog->attrs[5], DDBC_T_BOOL, false, "true");
+    assert_attr(&dog->attrs[5], DDB_FT_BOOL, false, "true");
     assert_true(dog->keep_unknown); /* from the base */
     assert_int_equal(dog->ttl_attr, -1);
 
@@ -516,7 +520,7 @@ static void test_polymorph(void **state)
     assert_false(cat->keep_unknown); /* its own */
     assert_null(cat->doc);
     assert_int_equal(cat->ttl_attr, 6);
-    assert_attr(&cat->attrs[5], DDBC_T_INT64, false, "9");
+    assert_attr(&cat->attrs[5], DDB_FT_INT64, false, "9");
 
     assert_int_equal(fish->extends, 0);
     assert_string_equal(fish->discriminator_value, "1");
