@@ -1,10 +1,13 @@
 /* build_attr.c - attributes of models and maps: types, `of`, options, defaults. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "build_int.h"
 #include "ddb/error.h"
-#include "values.h"
+#include "json_internal.h"
+#include "number.h"
+#include "time_text.h"
 
 /* ---- types ------------------------------------------------------------------ */
 
@@ -179,38 +182,16 @@ static void build_of(builder *b, ddbc_attr *a, const ddbc_node *n)
 
 /* ---- defaults ------------------------------------------------------------- */
 
-/* 1-based character number of byte `offset` of UTF-8 `text`. */
-static size_t char_number(const char *text, size_t offset)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < offset; i++)
-        n += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return n;
-}
-
-/* A DynamoDB number (decimal) in canonical form; reports what is wrong. */
+/* A DynamoDB number (decimal) in its plain form; reports what is wrong. */
 static bool number_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
 {
-    ddbc_number_check rc =
-        n->plain ? ddbc_number_canonical(n->text, false, out) : DDBC_NUMBER_SYNTAX;
-    switch (rc) {
-    case DDBC_NUMBER_OK:
+    const char *why = n->plain ? ddb_number_plain(n->text, n->len, out) : "not a number";
+    if (why == NULL)
         return true;
-    case DDBC_NUMBER_SYNTAX:
+    if (strcmp(why, "not a number") == 0) /* number.h's phrase for the syntax */
         bld_must_be(b, n, what, "an unquoted decimal number such as 0, -1.5 or 1.25e3");
-        return false;
-    case DDBC_NUMBER_DIGITS:
-        ddbc_diag_error(b->diag, n->pos,
-                        "%s has more than %d significant digits, more than DynamoDB stores", what,
-                        DDBC_NUMBER_MAX_DIGITS);
-        return false;
-    case DDBC_NUMBER_RANGE:
-        ddbc_diag_error(b->diag, n->pos,
-                        "%s is out of DynamoDB's number range (0, or a magnitude from 1E-130 to "
-                        "9.9999999999999999999999999999999999999E+125)",
-                        what);
-        return false;
-    }
+    else
+        ddbc_diag_error(b->diag, n->pos, "%s is not a number DynamoDB stores: %s", what, why);
     return false;
 }
 
@@ -233,31 +214,53 @@ static bool binary_value(builder *b, const ddbc_node *n, const char *what, ddb_b
 /* A utc_datetime in canonical form; reports what is wrong. */
 static bool datetime_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
 {
-    const char *why = ddbc_utc_datetime_canonical(n->text, out);
-    if (why == NULL)
+    ddb_time t;
+    char text[DDB_TIME_TEXT_SIZE];
+    const char *why = ddb_time_problem(n->text, n->len, &t);
+    if (why == NULL && ddb_time_format(t, text) == 0) {
+        ddb_buf_puts(out, text);
         return true;
+    }
     ddb_buf shown = DDB_BUF_INIT;
     ddbc_diag_error(b->diag, n->pos,
                     "%s must be a UTC date and time such as 2024-01-02T03:04:05.000006+0000, not "
                     "%s: %s",
-                    what, bld_describe(&shown, n), why);
+                    what, bld_describe(&shown, n), why != NULL ? why : ddb_last_error()->message);
     ddb_buf_free(&shown);
     return false;
 }
 
-/* JSON text, kept as written; reports where it is not valid JSON. */
+/* JSON text, kept as written; reports where it is not valid (the runtime's rule). */
 static bool json_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
 {
-    size_t at;
-    const char *why = ddbc_json_check(n->text, n->len, &at);
-    if (why == NULL) {
+    int rc = ddb_json_text_check(n->text, n->len);
+    if (rc == 0) {
         ddb_buf_puts(out, n->text);
         return true;
     }
-    ddbc_diag_error(b->diag, n->pos,
-                    "%s must be JSON text (quote it in YAML, e.g. '{\"a\": [1, 2]}'), but at "
-                    "character %zu: %s",
-                    what, char_number(n->text, at), why);
+    if (rc == DDB_ENOMEM)
+        bld_out_of_memory(b, n->pos);
+    else
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s must be JSON text (quote it in YAML, e.g. '{\"a\": [1, 2]}'), but at %s", what,
+                        ddb_last_error()->message);
+    return false;
+}
+
+/* A double: a number a double holds exactly (what is saved is what the
+ * schema says), kept as written but for a '+'; reports what is wrong. */
+static bool double_value(builder *b, const ddbc_node *n, const char *what, ddb_buf *out)
+{
+    double d;
+    const char *why = n->plain ? ddb_number_to_double_exact(n->text, n->len, &d) : "not a number";
+    if (why == NULL) {
+        ddb_buf_puts(out, n->text + (n->text[0] == '+'));
+        return true;
+    }
+    if (strcmp(why, "not a number") == 0)
+        bld_must_be(b, n, what, "an unquoted decimal number such as 0, -1.5 or 2e10");
+    else
+        ddbc_diag_error(b->diag, n->pos, "%s cannot be a double: %s", what, why);
     return false;
 }
 
@@ -273,7 +276,7 @@ static bool scalar_value(builder *b, ddb_ftype t, const ddbc_node *n, const char
                          ddb_buf *out)
 {
     const char *valid = NULL;
-    long long i;
+    int64_t i;
     bool flag;
     /* room for any canonical form (the longest: a number's zeros), so appends cannot fail */
     if (ddb_buf_reserve(out, n->len + CANONICAL_SLACK) != 0) {
@@ -285,18 +288,13 @@ static bool scalar_value(builder *b, ddb_ftype t, const ddbc_node *n, const char
         ddb_buf_puts(out, n->text);
         break;
     case DDB_FT_INT64:
-        if (bld_parse_int64(n, &i))
-            ddb_buf_printf(out, "%lld", i);
+        if (n->plain && ddb_number_to_i64(n->text, n->len, &i) == NULL)
+            ddb_buf_printf(out, "%" PRId64, i);
         else
-            valid = "a decimal integer from -9223372036854775808 to 9223372036854775807";
+            valid = "an integer from -9223372036854775808 to 9223372036854775807";
         break;
     case DDB_FT_DOUBLE:
-        if (n->plain && ddbc_number_canonical(n->text, true, NULL) == DDBC_NUMBER_OK)
-            ddb_buf_puts(out, n->text + (n->text[0] == '+'));
-        else
-            valid = "a finite decimal number in DynamoDB's range (0, or a magnitude from 1e-130 "
-                    "to below 1e126), such as 0, -1.5 or 2e10";
-        break;
+        return double_value(b, n, what, out);
     case DDB_FT_BOOL:
         if (bld_parse_bool(n, &flag))
             ddb_buf_puts(out, flag ? "true" : "false");

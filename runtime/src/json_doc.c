@@ -359,6 +359,14 @@ static int parse_node(doc_parser *dp, path_mask alive, unsigned depth, ddb_jnode
     return ddb_jlex_fail(&dp->lx, dp->lx.p, "a JSON value");
 }
 
+int ddb_json_text_check(const char *text, size_t len)
+{
+    ddb_jdoc *doc = NULL;
+    int rc = ddb_jdoc_parse(text, len, NULL, &doc);
+    ddb_jdoc_free(doc);
+    return rc == DDB_EPROTOCOL ? ddb_error_set(DDB_EINVAL, "%s", ddb_last_error()->message) : rc;
+}
+
 int ddb_jdoc_parse(const char *text, size_t len, const char *const *item_paths, ddb_jdoc **out)
 {
     if (out == NULL)

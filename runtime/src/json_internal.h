@@ -120,6 +120,15 @@ int ddb_jdoc_parse(const char *text, size_t len, const char *const *item_paths, 
 /* Frees the document, its nodes and every item not taken. NULL is a no-op. */
 void ddb_jdoc_free(ddb_jdoc *doc);
 
+/*
+ * The one rule for the JSON text of a `json` attribute (model codec, save
+ * and read; ddbc, schema defaults): exactly one RFC 8259 value, valid
+ * UTF-8, nested at most as deep as this parser allows. Returns 0, or
+ * DDB_EINVAL with the reason and its byte offset in the message
+ * ("offset 7: expected ..."), or DDB_ENOMEM.
+ */
+int ddb_json_text_check(const char *text, size_t len);
+
 /* The top-level value (never NULL for a parsed document). */
 ddb_jnode *ddb_jdoc_root(const ddb_jdoc *doc);
 

@@ -234,7 +234,7 @@ int ddb_jlex_string(ddb_jlex *lx, ddb_jstr *s)
                 return ddb_jlex_fail(lx, (const char *)p, "a valid escape sequence");
             shrink += n - utf8_len(cp);
         } else if (*p < 0x20) {
-            return ddb_jlex_fail(lx, (const char *)p, "a control character to be escaped");
+            return ddb_jlex_fail(lx, (const char *)p, "an escape sequence in place of a control character");
         } else {
             n = ddb_utf8_seq(p, (size_t)(end - p));
             if (n == 0)

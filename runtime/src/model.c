@@ -180,126 +180,6 @@ const char *ddb_path_at(const char *path, size_t index)
     return n >= 0 && (size_t)n < sizeof text ? text : NULL;
 }
 
-/* ------------------------------------------------------------ utc_datetime */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1..12, d 1..31). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-/* Seconds of 0001-01-01T00:00:00Z and of 10000-01-01T00:00:00Z. */
-#define DDB_TIME_MIN_SEC INT64_C(-62135596800)
-#define DDB_TIME_END_SEC INT64_C(253402300800)
-
-int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE])
-{
-    if (t.sec < DDB_TIME_MIN_SEC || t.sec >= DDB_TIME_END_SEC || t.usec < 0 || t.usec > 999999)
-        return ddb_error_set(DDB_EINVAL, "time %" PRId64 ".%06" PRId32 " is outside years 1..9999",
-                             t.sec, t.usec);
-    int64_t days = t.sec >= 0 ? t.sec / 86400 : -((-t.sec + 86399) / 86400);
-    int64_t rem = t.sec - days * 86400;
-    int64_t y;
-    int mo, d;
-    civil_from_days(days, &y, &mo, &d);
-    char text[96]; /* the compiler cannot see the ranges; the text is 31 bytes */
-    int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", (int)y, mo, d,
-                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)t.usec);
-    if (n < 0 || n >= DDB_TIME_TEXT_SIZE)
-        return ddb_error_set(DDB_EINVAL, "time does not format");
-    memcpy(out, text, (size_t)n + 1);
-    return 0;
-}
-
-/* Reads exactly `n` digits at *p (advancing it); -1 when they are not there. */
-static int64_t digits(const char **p, const char *end, int n)
-{
-    int64_t v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (*p >= end || **p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
-}
-
-static bool expect_char(const char **p, const char *end, char c)
-{
-    if (*p >= end || **p != c)
-        return false;
-    (*p)++;
-    return true;
-}
-
-int ddb_time_parse(const char *text, size_t len, ddb_time *out)
-{
-    const char *p = text, *end = text + len;
-    /* Older PynamoDB wrote years before 1000 unpadded ("999-12-31T..."),
-     * and PynamoDB still reads them: so do we (1 to 4 year digits). */
-    int year_digits = 0;
-    while (year_digits < 4 && p + year_digits < end && p[year_digits] >= '0' && p[year_digits] <= '9')
-        year_digits++;
-    int64_t y = digits(&p, end, year_digits > 0 ? year_digits : 4), mo, d, h, mi, sec;
-    bool ok = y >= 1 && expect_char(&p, end, '-') && (mo = digits(&p, end, 2)) >= 1 && mo <= 12 &&
-              expect_char(&p, end, '-') && (d = digits(&p, end, 2)) >= 1 && expect_char(&p, end, 'T') &&
-              (h = digits(&p, end, 2)) >= 0 && h <= 23 && expect_char(&p, end, ':') &&
-              (mi = digits(&p, end, 2)) >= 0 && mi <= 59 && expect_char(&p, end, ':') &&
-              (sec = digits(&p, end, 2)) >= 0 && sec <= 59;
-    if (ok) {
-        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-        ok = d <= mdays[mo - 1] && (mo != 2 || d <= 28 || leap);
-    }
-    int32_t usec = 0;
-    bool finer = false; /* non-zero digits beyond microseconds */
-    if (ok && p < end && *p == '.') {
-        p++;
-        int n = 0;
-        for (; p < end && *p >= '0' && *p <= '9'; p++, n++) {
-            if (n < 6)
-                usec = usec * 10 + (*p - '0');
-            else
-                finer |= *p != '0';
-        }
-        for (int k = n; k < 6; k++)
-            usec *= 10;
-        ok = n >= 1 && n <= 9;
-    }
-    /* PynamoDB writes "+0000"; "+00:00" and "Z" are read as well. */
-    size_t rest = (size_t)(end - p);
-    ok = ok && ((rest == 5 && memcmp(p, "+0000", 5) == 0) || (rest == 6 && memcmp(p, "+00:00", 6) == 0) ||
-                (rest == 1 && *p == 'Z'));
-    if (!ok)
-        return ddb_error_set(DDB_EINVAL,
-                             "\"%.*s\" is not a UTC datetime like 2024-01-02T03:04:05.000006+0000",
-                             (int)(len > 64 ? 64 : len), text);
-    if (finer) /* a ddb_time holds microseconds: the rest would be lost */
-        return ddb_error_set(DDB_EINVAL, "\"%.*s\" is finer than a microsecond, which a ddb_time cannot hold",
-                             (int)(len > 64 ? 64 : len), text);
-    out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    out->usec = usec;
-    return 0;
-}
-
 /* ------------------------------------------------------------ field access */
 
 static void *field_ptr(void *obj, const ddb_field *f)
@@ -441,14 +321,7 @@ static ddb_av *json_text_to_av(const char *text)
         ddb_error_set(DDB_EINVAL, "JSON text is NULL");
         return NULL;
     }
-    ddb_jdoc *doc = NULL;
-    int rc = ddb_jdoc_parse(text, strlen(text), NULL, &doc);
-    ddb_jdoc_free(doc);
-    if (rc != 0) {
-        ddb_error_set(DDB_EINVAL, "%s", ddb_last_error()->message);
-        return NULL;
-    }
-    return ddb_av_s(text);
+    return ddb_json_text_check(text, strlen(text)) == 0 ? ddb_av_s(text) : NULL;
 }
 
 static ddb_av *time_to_av(ddb_time t)
@@ -647,14 +520,10 @@ static ddb_av_type wire_type(const ddb_field *f, ddb_ftype type)
  * refused on read too, so that whatever is read can be written back. */
 static int json_from_av(const ddb_av *av, char **dst)
 {
-    ddb_jdoc *doc = NULL;
-    int rc = ddb_jdoc_parse(av->u.str.ptr, av->u.str.len, NULL, &doc);
-    ddb_jdoc_free(doc);
-    if (rc != 0) {
-        ddb_error_prefix("stored JSON text cannot be written back: ");
-        return ddb_error_set(DDB_ETYPE, "%s", ddb_last_error()->message);
-    }
-    return text_from_av(av, dst);
+    int rc = ddb_json_text_check(av->u.str.ptr, av->u.str.len);
+    if (rc == DDB_EINVAL)
+        return ddb_error_set(DDB_ETYPE, "stored JSON text cannot be written back: %s", ddb_last_error()->message);
+    return rc != 0 ? rc : text_from_av(av, dst);
 }
 
 /* DDB_ETYPE for an N that a field of C type `as` cannot hold (`why`). */

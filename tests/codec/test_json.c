@@ -274,7 +274,7 @@ static void test_parse_special_bytes_at_every_position(void **state)
     for (int at = 0; at < 24; at++) {
         char json[64], msg[80];
         snprintf(json, sizeof json, "{\"S\":\"%.*s\x01tail\"}", at, "abcdefghijklmnopqrstuvwxyz");
-        snprintf(msg, sizeof msg, "offset %d: expected a control character to be escaped", 6 + at);
+        snprintf(msg, sizeof msg, "offset %d: expected an escape sequence in place of a control character", 6 + at);
         expect_error(VALUE, json, strlen(json), msg);
     }
 }
@@ -354,8 +354,8 @@ static void test_errors_strings(void **state)
 {
     (void)state;
     BAD_VALUE("{\"S\":\"abc", "offset 9: expected '\"' closing the string, found end of input");
-    BAD_VALUE("{\"S\":\"a\nb\"}", "offset 7: expected a control character to be escaped, found byte 0x0a");
-    BAD_VALUE("{\"S\":\"a\tb\"}", "offset 7: expected a control character to be escaped, found byte 0x09");
+    BAD_VALUE("{\"S\":\"a\nb\"}", "offset 7: expected an escape sequence in place of a control character, found byte 0x0a");
+    BAD_VALUE("{\"S\":\"a\tb\"}", "offset 7: expected an escape sequence in place of a control character, found byte 0x09");
     BAD_VALUE("{\"S\":\"\\x\"}", "offset 6: expected a valid escape sequence, found '\\'");
     BAD_VALUE("{\"S\":\"\\", "offset 6: expected a valid escape sequence, found '\\'");
     BAD_VALUE("{\"S\":\"\\u12\"}", "offset 6: expected a valid escape sequence");
@@ -373,7 +373,7 @@ static void test_errors_strings(void **state)
     BAD_ITEM("{\"\xff\":{\"S\":\"x\"}}", "offset 2: expected valid UTF-8, found byte 0xff");
     /* a NUL byte inside the text is just an invalid control character */
     expect_error(VALUE, "{\"S\":\"a\0b\"}", 11,
-                 "offset 7: expected a control character to be escaped, found byte 0x00");
+                 "offset 7: expected an escape sequence in place of a control character, found byte 0x00");
 }
 
 /* Value form nested `levels` deep through L: {"L":[{"L":[ ... {"NULL":true} ... ]}]}. */

@@ -1,33 +1,49 @@
 /*
- * test_values.c - the value syntaxes of the front end (values.h): DynamoDB
- * numbers and their canonical form, UTC datetimes, JSON text.
+ * test_values.c - the value rules the runtime and ddbc share: DynamoDB
+ * numbers and their plain form (number.h), UTC datetimes (time_text.h),
+ * the JSON text of json attributes (json_internal.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "values.h"
+#include "ddb/error.h"
+#include "json_internal.h"
+#include "number.h"
+#include "time_text.h"
 
 /* Asserts that `text` is a valid number whose canonical form is `want`. */
+/* Asserts that `text` is a valid number whose plain form is `want`. */
 static void assert_number(const char *text, const char *want)
 {
     ddb_buf out = DDB_BUF_INIT;
-    assert_int_equal(ddbc_number_canonical(text, false, &out), DDBC_NUMBER_OK);
+    const char *why = ddb_number_plain(text, strlen(text), &out);
+    if (why != NULL)
+        fail_msg("'%s': %s", text, why);
     assert_string_equal(ddb_buf_cstr(&out), want);
     ddb_buf_free(&out);
 }
 
-static void assert_number_error(const char *text, ddbc_number_check want)
+/* Asserts that `text` is refused with a reason containing `want`. */
+static void assert_number_error(const char *text, const char *want)
 {
     ddb_buf out = DDB_BUF_INIT;
-    assert_int_equal(ddbc_number_canonical(text, false, &out), want);
+    const char *why = ddb_number_plain(text, strlen(text), &out);
+    assert_non_null(why);
+    if (strstr(why, want) == NULL)
+        fail_msg("'%s': '%s' does not mention '%s'", text, why, want);
     assert_int_equal(out.len, 0);
     ddb_buf_free(&out);
 }
+
+#define DDBC_NUMBER_RANGE "magnitude"
+#define DDBC_NUMBER_DIGITS "more than 38 significant digits"
+#define DDBC_NUMBER_SYNTAX "not a number"
 
 static void test_number_canonical(void **state)
 {
@@ -61,15 +77,13 @@ static void test_number_limits(void **state)
     (void)state;
     ddb_buf out = DDB_BUF_INIT;
     /* the extremes of DynamoDB's range */
-    assert_int_equal(ddbc_number_canonical("1E-130", false, &out), DDBC_NUMBER_OK);
+    assert_null(ddb_number_plain("1E-130", 6, &out));
     assert_int_equal(out.len, 132); /* "0." + 129 zeros + "1" */
     assert_string_equal(ddb_buf_cstr(&out) + 131, "1");
     ddb_buf_reset(&out);
-    assert_int_equal(
-        ddbc_number_canonical("9.9999999999999999999999999999999999999E+125", false, &out),
-        DDBC_NUMBER_OK);
+    assert_null(ddb_number_plain("9.9999999999999999999999999999999999999E+125", 44, &out));
     assert_int_equal(out.len, 126);
-    assert_int_equal(ddbc_number_canonical("-1e125", false, NULL), DDBC_NUMBER_OK);
+    assert_null(ddb_number_problem("-1e125", 6));
     ddb_buf_free(&out);
     assert_number_error("1E-131", DDBC_NUMBER_RANGE);
     assert_number_error("0.99e-130", DDBC_NUMBER_RANGE);
@@ -82,11 +96,26 @@ static void test_number_limits(void **state)
     /* trailing and leading zeros are not significant */
     assert_number("1000000000000000000000000000000000000000000",
                   "1000000000000000000000000000000000000000000");
-    /* doubles: any precision, same range */
-    assert_int_equal(ddbc_number_canonical(
-                         "0.1000000000000000055511151231257827021181583404541015625", true, NULL),
-                     DDBC_NUMBER_OK);
-    assert_int_equal(ddbc_number_canonical("1e200", true, NULL), DDBC_NUMBER_RANGE);
+    /* doubles: exactly what a double holds, in DynamoDB's range */
+    double d;
+    assert_null(ddb_number_to_double_exact("0.1", 3, &d));
+    assert_true(d == 0.1);
+    assert_null(ddb_number_to_double_exact("1E+20", 5, &d));
+    assert_null(ddb_number_to_double_exact("-0.0", 4, &d));
+    assert_true(d == 0);
+    assert_non_null(ddb_number_to_double_exact("0.1000000000000000055511151231257827021181583404541015625", 57, &d));
+    assert_non_null(ddb_number_to_double_exact("0.1000000000000000000001", 24, &d));
+    assert_non_null(ddb_number_to_double_exact("9007199254740993", 16, &d));
+    assert_null(ddb_number_to_double_exact("9007199254740992", 16, &d));
+    assert_non_null(ddb_number_to_double_exact("1e200", 5, &d));
+    /* int64: any notation of an integer in range */
+    int64_t i;
+    assert_null(ddb_number_to_i64("1.2e1", 5, &i));
+    assert_int_equal(i, 12);
+    assert_null(ddb_number_to_i64("-9223372036854775808", 20, &i));
+    assert_true(i == INT64_MIN);
+    assert_non_null(ddb_number_to_i64("9223372036854775808", 19, &i));
+    assert_non_null(ddb_number_to_i64("1.5", 3, &i));
 }
 
 static void test_number_syntax(void **state)
@@ -96,7 +125,6 @@ static void test_number_syntax(void **state)
                                       "1e+",  "0x10", "1.5.2", " 1",  "1 ",   "inf",
                                       ".inf", "NaN",  "1,5",   "--1", "1e5.5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_false(ddbc_is_decimal_number(bad[i]));
         assert_number_error(bad[i], DDBC_NUMBER_SYNTAX);
     }
 }
@@ -104,21 +132,22 @@ static void test_number_syntax(void **state)
 /* Asserts that `text` is a valid datetime whose canonical form is `want`. */
 static void assert_datetime(const char *text, const char *want)
 {
-    ddb_buf out = DDB_BUF_INIT;
-    assert_null(ddbc_utc_datetime_canonical(text, &out));
-    assert_string_equal(ddb_buf_cstr(&out), want);
-    ddb_buf_free(&out);
+    ddb_time t;
+    const char *why = ddb_time_problem(text, strlen(text), &t);
+    if (why != NULL)
+        fail_msg("'%s': %s", text, why);
+    char out[DDB_TIME_TEXT_SIZE];
+    assert_int_equal(ddb_time_format(t, out), 0);
+    assert_string_equal(out, want);
 }
 
 static void assert_datetime_error(const char *text, const char *why_contains)
 {
-    ddb_buf out = DDB_BUF_INIT;
-    const char *why = ddbc_utc_datetime_canonical(text, &out);
+    ddb_time t;
+    const char *why = ddb_time_problem(text, strlen(text), &t);
     assert_non_null(why);
     if (strstr(why, why_contains) == NULL)
         fail_msg("'%s': '%s' does not mention '%s'", text, why, why_contains);
-    assert_int_equal(out.len, 0);
-    ddb_buf_free(&out);
 }
 
 static void test_datetime(void **state)
@@ -131,6 +160,8 @@ static void test_datetime(void **state)
     assert_datetime("2000-02-29T00:00:00Z", "2000-02-29T00:00:00.000000+0000");
     assert_datetime("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000+0000");
     assert_datetime("9999-12-31T23:59:59.999999+0000", "9999-12-31T23:59:59.999999+0000");
+    assert_datetime("999-12-31T23:59:59.000001+0000", "0999-12-31T23:59:59.000001+0000");
+    assert_datetime("2024-01-01T00:00:00.123456000Z", "2024-01-01T00:00:00.123456+0000");
     assert_datetime_error("2023-02-29T00:00:00Z", "no such day");
     assert_datetime_error("1900-02-29T00:00:00Z", "no such day");
     assert_datetime_error("2024-04-31T00:00:00Z", "no such day");
@@ -147,7 +178,8 @@ static void test_datetime(void **state)
     assert_datetime_error("2024-01-01 00:00:00Z", "YYYY-MM-DD");
     assert_datetime_error("2024-1-01T00:00:00Z", "YYYY-MM-DD");
     assert_datetime_error("2024-01-01T00:00:00.Z", "YYYY-MM-DD");
-    assert_datetime_error("2024-01-01T00:00:00.1234567Z", "YYYY-MM-DD");
+    assert_datetime_error("2024-01-01T00:00:00.1234567Z", "finer than a microsecond");
+    assert_datetime_error("2024-01-01T00:00:00.1234560000Z", "YYYY-MM-DD");
     assert_datetime_error("2024-01-01T00:00:00z", "YYYY-MM-DD");
     assert_datetime_error("2024-01-01", "YYYY-MM-DD");
     assert_datetime_error("", "YYYY-MM-DD");
@@ -155,17 +187,18 @@ static void test_datetime(void **state)
 
 static void assert_json(const char *text)
 {
-    size_t at = 99;
-    const char *why = ddbc_json_check(text, strlen(text), &at);
-    if (why != NULL)
-        fail_msg("'%s': %s at %zu", text, why, at);
+    if (ddb_json_text_check(text, strlen(text)) != 0)
+        fail_msg("'%s': %s", text, ddb_last_error()->message);
 }
 
+/* Refused, the message naming byte offset `want_at`. */
 static void assert_json_error(const char *text, size_t want_at)
 {
-    size_t at = 99;
-    assert_non_null(ddbc_json_check(text, strlen(text), &at));
-    assert_int_equal(at, want_at);
+    assert_int_equal(ddb_json_text_check(text, strlen(text)), DDB_EINVAL);
+    char offset[32];
+    snprintf(offset, sizeof offset, "offset %zu:", want_at);
+    if (strstr(ddb_last_error()->message, offset) == NULL)
+        fail_msg("'%s': '%s' does not say %s", text, ddb_last_error()->message, offset);
 }
 
 static void test_json(void **state)
@@ -187,8 +220,8 @@ static void test_json(void **state)
     assert_json_error("{'a': 1}", 1);
     assert_json_error("{\"a\" 1}", 5);
     assert_json_error("\"abc", 4);
-    assert_json_error("\"a\\x\"", 3);
-    assert_json_error("\"\\u12g4\"", 5);
+    assert_json_error("\"a\\x\"", 2); /* at the backslash */
+    assert_json_error("\"\\u12g4\"", 1);
     assert_json_error("\"a\tb\"", 2);
     assert_json_error("01", 1);
     assert_json_error("1.", 2);
@@ -199,19 +232,21 @@ static void test_json(void **state)
     assert_json_error("true false", 5);
     assert_json_error("[1 2]", 3);
     assert_json_error("{1: 2}", 1);
-    /* nesting */
-    char deep[2 * DDBC_JSON_MAX_DEPTH + 3];
-    memset(deep, '[', DDBC_JSON_MAX_DEPTH);
-    memset(deep + DDBC_JSON_MAX_DEPTH, ']', DDBC_JSON_MAX_DEPTH);
-    deep[2 * DDBC_JSON_MAX_DEPTH] = '\0';
+    /* nesting: as deep as the parser allows */
+    enum { MAX_DEPTH = 128 };
+    char deep[2 * MAX_DEPTH + 3];
+    memset(deep, '[', MAX_DEPTH);
+    memset(deep + MAX_DEPTH, ']', MAX_DEPTH);
+    deep[2 * MAX_DEPTH] = '\0';
     assert_json(deep);
-    memset(deep, '[', DDBC_JSON_MAX_DEPTH + 1);
-    memset(deep + DDBC_JSON_MAX_DEPTH + 1, ']', DDBC_JSON_MAX_DEPTH + 1);
-    deep[2 * DDBC_JSON_MAX_DEPTH + 2] = '\0';
-    assert_json_error(deep, DDBC_JSON_MAX_DEPTH);
+    memset(deep, '[', MAX_DEPTH + 1);
+    memset(deep + MAX_DEPTH + 1, ']', MAX_DEPTH + 1);
+    deep[2 * MAX_DEPTH + 2] = '\0';
+    assert_int_equal(ddb_json_text_check(deep, strlen(deep)), DDB_EINVAL);
     /* the length bounds the text */
-    size_t at;
-    assert_null(ddbc_json_check("[1]xyz", 3, &at));
+    assert_int_equal(ddb_json_text_check("[1]xyz", 3), 0);
+    /* lone surrogates and raw control characters */
+    assert_int_equal(ddb_json_text_check("\"\\ud800\"", 8), DDB_EINVAL);
 }
 
 int main(void)
