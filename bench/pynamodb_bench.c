@@ -105,7 +105,7 @@ static double measure(int (*fn)(void), long count)
         for (long i = 0; i < count; i++) {
             if (fn() != 0) {
                 char line[2048];
-                fprintf(stderr, "call failed: %s\n", ddb_error_format(ddb_last_error(), line, sizeof line));
+                fprintf(stderr, "call failed: %s\n", ddb_error_format(line, sizeof line, ddb_last_error()));
                 exit(1);
             }
         }

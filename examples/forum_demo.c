@@ -24,7 +24,7 @@ static void check(int rc, const char *what)
     if (rc >= 0)
         return;
     char line[2048];
-    fprintf(stderr, "FAILED: %s: %s\n", what, ddb_error_format(ddb_last_error(), line, sizeof line));
+    fprintf(stderr, "FAILED: %s: %s\n", what, ddb_error_format(line, sizeof line, ddb_last_error()));
     exit(1);
 }
 

@@ -362,7 +362,7 @@ static bool set_element(builder *b, ddb_ftype elem, const ddbc_node *set, size_t
             ok = false;
         }
     }
-    if (ok && (items[k] = ddb_buf_steal(&text, NULL)) == NULL)
+    if (ok && (items[k] = ddb_buf_steal(NULL, &text)) == NULL)
         bld_out_of_memory(b, n->pos);
     ddb_buf_free(&ewhat);
     ddb_buf_free(&text);
@@ -417,7 +417,7 @@ static void build_default(builder *b, ddbc_attr *a, const ddbc_node *n, const ch
                    b, a->type, n,
                    bld_say(&what, "%s of %s attribute '%s'", key, type_label(b, a), a->name),
                    &text)) {
-        a->default_text = ddb_buf_steal(&text, NULL);
+        a->default_text = ddb_buf_steal(NULL, &text);
         a->has_default = a->default_text != NULL;
         if (a->default_text == NULL)
             bld_out_of_memory(b, n->pos);

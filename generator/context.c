@@ -117,13 +117,13 @@ static void put_str(builder *b, tmpl_value *dict, const char *key, const char *s
 /* Takes a ddb_buf's text as a string value (the buffer is left empty). */
 static void put_buf(builder *b, tmpl_value *dict, const char *key, ddb_buf *text)
 {
-    char *s = ddb_buf_steal(text, NULL);
+    char *s = ddb_buf_steal(NULL, text);
     put(b, dict, key, s != NULL ? tmpl_str_own(s) : NULL);
 }
 
 static void push_buf(builder *b, tmpl_value *list, ddb_buf *text)
 {
-    char *s = ddb_buf_steal(text, NULL);
+    char *s = ddb_buf_steal(NULL, text);
     push(b, list, s != NULL ? tmpl_str_own(s) : NULL);
 }
 
@@ -157,7 +157,7 @@ static tmpl_value *doc_lines(const char *doc)
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
         ddb_buf line = DDB_BUF_INIT;
         append_comment_text(&line, p, len);
-        char *s = ddb_buf_steal(&line, NULL);
+        char *s = ddb_buf_steal(NULL, &line);
         if (s == NULL || tmpl_list_push(lines, tmpl_str_own(s)) != 0) {
             tmpl_value_free(lines);
             return NULL;

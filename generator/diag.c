@@ -63,7 +63,7 @@ void ddbc_diag_verror(ddbc_diag *d, ddbc_pos pos, const char *fmt, va_list ap)
     e->line = pos.line;
     e->col = pos.col;
     e->seq = d->n + d->lost;
-    e->msg = ddb_buf_steal(&msg, NULL);
+    e->msg = ddb_buf_steal(NULL, &msg);
     if (e->msg == NULL) {
         free(file);
         d->lost++;

@@ -53,7 +53,7 @@ static char *read_file(const char *path, size_t *len)
         ddb_buf_free(&text);
         return NULL;
     }
-    return ddb_buf_steal(&text, len);
+    return ddb_buf_steal(len, &text);
 }
 
 static const char *load_template(void *ctx, const char *name, size_t *len)
@@ -122,8 +122,8 @@ static int add_output(ddbc_output_file **files, size_t *n_files, const char *ste
     if (ddb_buf_printf(&name, "%s%s", stem, suffix) != 0)
         return -1;
     ddbc_output_file *f = &grown[*n_files];
-    f->name = ddb_buf_steal(&name, NULL);
-    f->data = ddb_buf_steal(text, &f->len);
+    f->name = ddb_buf_steal(NULL, &name);
+    f->data = ddb_buf_steal(&f->len, text);
     if (f->name == NULL || f->data == NULL) {
         free(f->name);
         free(f->data);

@@ -168,7 +168,7 @@ static int list_dir(const char *dir, char ***list, size_t *n, ddbc_diag *diag)
             continue;
         ddb_buf path = DDB_BUF_INIT;
         rc = ddb_buf_printf(&path, "%s/%s", dir, e->d_name) == 0
-                 ? push_path(list, n, ddb_buf_steal(&path, NULL))
+                 ? push_path(list, n, ddb_buf_steal(NULL, &path))
                  : -1;
         ddb_buf_free(&path);
         if (rc != 0)

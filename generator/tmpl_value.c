@@ -58,7 +58,7 @@ tmpl_value *tmpl_str_own(char *s)
 tmpl_value *tmpl_str_buf(ddb_buf *b)
 {
     size_t len = 0;
-    char *s = ddb_buf_steal(b, &len);
+    char *s = ddb_buf_steal(&len, b);
     return str_take(s, len);
 }
 

@@ -366,7 +366,7 @@ static int number_failure(const ddb_av *v, const char *what, const char *why)
     return ddb_error_set(DDB_EINVAL, "N value \"%.64s\" as %s: %s", v->u.str.ptr, what, why);
 }
 
-int ddb_av_get_i64(const ddb_av *v, int64_t *out)
+int ddb_av_get_i64(int64_t *out, const ddb_av *v)
 {
     int rc = expect_n(v);
     if (rc != 0)
@@ -375,7 +375,7 @@ int ddb_av_get_i64(const ddb_av *v, int64_t *out)
     return why == NULL ? 0 : number_failure(v, "int64", why);
 }
 
-int ddb_av_get_double(const ddb_av *v, double *out)
+int ddb_av_get_double(double *out, const ddb_av *v)
 {
     int rc = expect_n(v);
     if (rc != 0)

@@ -89,14 +89,14 @@ static int dump_item(dumper *d, ddb_buf *line, const ddb_av *item)
 }
 
 /* One Scan request, retried while it fails retryably. */
-static int scan_page(dumper *d, const ddb_scan_input *in, ddb_page_output *out)
+static int scan_page(dumper *d, const ddb_scan_input *in, ddb_read_output *out)
 {
     unsigned rounds = d->opts.max_rounds != 0 ? d->opts.max_rounds : DEFAULT_ROUNDS;
     for (unsigned round = 0;; round++) {
-        int rc = ddb_scan(d->client, in, out);
+        int rc = ddb_scan(out, d->client, in);
         if (rc == 0 || round + 1 >= rounds || !retryable(rc) || atomic_load(&d->stop))
             return rc;
-        ddb_page_output_free(out);
+        ddb_read_output_free(out);
         back_off(d->client, round);
     }
 }
@@ -115,7 +115,7 @@ static int dump_segment(dumper *d, uint32_t index, uint32_t total)
     int rc = 0;
     do {
         in.exclusive_start_key = start;
-        ddb_page_output out;
+        ddb_read_output out;
         rc = scan_page(d, &in, &out);
         ddb_av_free(start);
         start = NULL;
@@ -129,7 +129,7 @@ static int dump_segment(dumper *d, uint32_t index, uint32_t total)
             start = out.last_evaluated_key; /* taken */
             out.last_evaluated_key = NULL;
         }
-        ddb_page_output_free(&out);
+        ddb_read_output_free(&out);
     } while (rc == 0 && start != NULL && !atomic_load(&d->stop));
     ddb_av_free(start);
     ddb_buf_free(&line);
@@ -183,8 +183,8 @@ static int check_opts_version(unsigned version, unsigned want, const char *what)
     return ddb_error_set(DDB_EINVAL, "%s version %u, expected %u", what, version, want);
 }
 
-int ddb_dump_table_to(ddb_client *c, const char *table, ddb_write_fn write, void *payload,
-                      const ddb_dump_opts *opts, ddb_dump_stats *stats)
+int ddb_table_dump_to(ddb_dump_stats *stats, ddb_client *c, const char *table, const ddb_dump_opts *opts,
+                      ddb_write_fn write, void *payload)
 {
     static const ddb_dump_opts defaults = DDB_DUMP_OPTS_INIT;
     if (stats != NULL)
@@ -219,15 +219,15 @@ static int file_write(void *payload, const char *data, size_t len)
     return ddb_error_set(DDB_EIO, "dump: writing the output failed: %s", strerror(errno));
 }
 
-int ddb_dump_table(ddb_client *c, const char *table, FILE *out, const ddb_dump_opts *opts,
-                   ddb_dump_stats *stats)
+int ddb_table_dump(ddb_dump_stats *stats, ddb_client *c, const char *table, FILE *out,
+                   const ddb_dump_opts *opts)
 {
     if (out == NULL) {
         if (stats != NULL)
             memset(stats, 0, sizeof *stats);
         return ddb_error_set(DDB_EINVAL, "dump: the output stream is NULL");
     }
-    int rc = ddb_dump_table_to(c, table, file_write, out, opts, stats);
+    int rc = ddb_table_dump_to(stats, c, table, opts, file_write, out);
     if (fflush(out) != 0 && rc == 0)
         rc = ddb_error_set(DDB_EIO, "dump: flushing the output failed: %s", strerror(errno));
     return rc;
@@ -420,7 +420,7 @@ static void write_group(loader *ld, pending *p, size_t n)
         in.n_requests = left;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         ddb_batch_write_item_output out;
-        int rc = ddb_batch_write_item(ld->client, &in, &out);
+        int rc = ddb_batch_write_item(&out, ld->client, &in);
         ld->stats.requests++;
         if (rc == 0) {
             for (size_t i = 0; i < out.n_consumed; i++)
@@ -519,8 +519,8 @@ static void take_line(loader *ld, const line_reader *r, uint64_t line, size_t ma
         flush(ld);
 }
 
-int ddb_load_table_from(ddb_client *c, const char *table, ddb_read_fn read, void *payload,
-                        const ddb_load_opts *opts, ddb_load_stats *stats)
+int ddb_table_load_from(ddb_load_stats *stats, ddb_client *c, const char *table, const ddb_load_opts *opts,
+                        ddb_read_fn read, void *payload)
 {
     static const ddb_load_opts defaults = DDB_LOAD_OPTS_INIT;
     if (stats != NULL)
@@ -585,25 +585,25 @@ static int file_read(void *payload, char *buf, size_t cap, size_t *got)
     return 0;
 }
 
-int ddb_load_table(ddb_client *c, const char *table, FILE *in, const ddb_load_opts *opts,
-                   ddb_load_stats *stats)
+int ddb_table_load(ddb_load_stats *stats, ddb_client *c, const char *table, FILE *in,
+                   const ddb_load_opts *opts)
 {
     if (in == NULL) {
         if (stats != NULL)
             memset(stats, 0, sizeof *stats);
         return ddb_error_set(DDB_EINVAL, "load: the input stream is NULL");
     }
-    return ddb_load_table_from(c, table, file_read, in, opts, stats);
+    return ddb_table_load_from(stats, c, table, opts, file_read, in);
 }
 
-int ddb_model_dump(const ddb_model *m, FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
+int ddb_model_dump(ddb_dump_stats *stats, const ddb_model *m, FILE *out, const ddb_dump_opts *opts)
 {
     ddb_client *c = ddb_model_client(m);
-    return c != NULL ? ddb_dump_table(c, m->table, out, opts, stats) : ddb_last_error()->code;
+    return c != NULL ? ddb_table_dump(stats, c, m->table, out, opts) : ddb_last_error()->code;
 }
 
-int ddb_model_load_items(const ddb_model *m, FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
+int ddb_model_load(ddb_load_stats *stats, const ddb_model *m, FILE *in, const ddb_load_opts *opts)
 {
     ddb_client *c = ddb_model_client(m);
-    return c != NULL ? ddb_load_table(c, m->table, in, opts, stats) : ddb_last_error()->code;
+    return c != NULL ? ddb_table_load(stats, c, m->table, in, opts) : ddb_last_error()->code;
 }

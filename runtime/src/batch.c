@@ -205,7 +205,7 @@ int ddb_batch_make_key(const ddb_model *m, const void *key_obj, const void *hash
 {
     *out = NULL;
     ddb_av *key = NULL;
-    int rc = key_obj != NULL ? ddb_model_key(m, key_obj, &key) : ddb_model_key_of(m, hash, range, &key);
+    int rc = key_obj != NULL ? ddb_model_key(&key, m, key_obj) : ddb_model_key_of(&key, m, hash, range);
     if (rc == 0)
         rc = check_key_part(m, key, m->hash_key, DDB_HASH_KEY_SIZE_MAX);
     if (rc == 0 && m->range_key >= 0)
@@ -239,7 +239,7 @@ static const char oom_text[] = "out of memory recording the failure";
 char *ddb_batch_error_text(void)
 {
     char line[DDB_ERR_MESSAGE_MAX + 512];
-    char *text = ddb_strdup(ddb_error_format(ddb_last_error(), line, sizeof line));
+    char *text = ddb_strdup(ddb_error_format(line, sizeof line, ddb_last_error()));
     return text != NULL ? text : (char *)oom_text;
 }
 
@@ -446,7 +446,7 @@ static void send_group(ddb_batch_writer *w)
         in.requests = reqs;
         in.n_requests = n;
         ddb_batch_write_item_output out;
-        int rc = ddb_batch_write_item(w->group_client, &in, &out);
+        int rc = ddb_batch_write_item(&out, w->group_client, &in);
         if (rc == 0)
             rc = mark_unprocessed(w, live, &out);
         ddb_batch_write_item_output_free(&out);
@@ -528,7 +528,7 @@ static int add_write(ddb_batch_writer *w, const ddb_model *m, ddb_batch_kind kin
     ddb_av *key = NULL, *item = NULL;
     rc = ddb_batch_make_key(m, obj, hash, range, &key);
     if (rc == 0 && kind == DDB_BATCH_PUT)
-        rc = ddb_model_to_item(m, obj, &item);
+        rc = ddb_model_to_item(&item, m, obj);
     if (rc == 0 && kind == DDB_BATCH_PUT)
         rc = ddb_batch_check_item(m, key, item, &w->scratch);
     e.key = key;
@@ -544,21 +544,21 @@ static int add_write(ddb_batch_writer *w, const ddb_model *m, ddb_batch_kind kin
     return 0;
 }
 
-int ddb_batch_put(ddb_batch_writer *w, const ddb_model *m, const void *obj)
+int ddb_batch_writer_put(ddb_batch_writer *w, const ddb_model *m, const void *obj)
 {
     if (obj == NULL)
-        return ddb_error_set(DDB_EINVAL, "ddb_batch_put: object is NULL");
+        return ddb_error_set(DDB_EINVAL, "ddb_batch_writer_put: object is NULL");
     return add_write(w, m, DDB_BATCH_PUT, obj, NULL, NULL);
 }
 
-int ddb_batch_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj)
+int ddb_batch_writer_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj)
 {
     if (obj == NULL)
-        return ddb_error_set(DDB_EINVAL, "ddb_batch_delete: object is NULL");
+        return ddb_error_set(DDB_EINVAL, "ddb_batch_writer_delete: object is NULL");
     return add_write(w, m, DDB_BATCH_DELETE, obj, NULL, NULL);
 }
 
-int ddb_batch_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
+int ddb_batch_writer_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
                          const void *range)
 {
     return add_write(w, m, DDB_BATCH_DELETE, NULL, hash, range);
@@ -574,7 +574,7 @@ static int failure_summary(const char *operation, const ddb_batch_failure *f, si
                          n == 1 ? "" : "s", f->index, f->model->name, f->message);
 }
 
-int ddb_batch_flush(ddb_batch_writer *w)
+int ddb_batch_writer_flush(ddb_batch_writer *w)
 {
     if (w == NULL)
         return ddb_error_set(DDB_EINVAL, "batch writer is NULL");
@@ -583,18 +583,18 @@ int ddb_batch_flush(ddb_batch_writer *w)
     return failure_summary("BatchWriteItem", w->failed, w->n_failed, "write");
 }
 
-size_t ddb_batch_pending(const ddb_batch_writer *w)
+size_t ddb_batch_writer_pending(const ddb_batch_writer *w)
 {
     return w != NULL ? w->n_pending : 0;
 }
 
-const ddb_batch_failure *ddb_batch_failed(const ddb_batch_writer *w, size_t *n)
+const ddb_batch_failure *ddb_batch_writer_failed(size_t *n, const ddb_batch_writer *w)
 {
     *n = w != NULL ? w->n_failed : 0;
     return *n != 0 ? w->failed : NULL;
 }
 
-int ddb_batch_retry_failed(ddb_batch_writer *w)
+int ddb_batch_writer_retry_failed(ddb_batch_writer *w)
 {
     if (w == NULL)
         return ddb_error_set(DDB_EINVAL, "batch writer is NULL");
@@ -612,7 +612,7 @@ int ddb_batch_retry_failed(ddb_batch_writer *w)
     return 0;
 }
 
-void ddb_batch_clear_failed(ddb_batch_writer *w)
+void ddb_batch_writer_clear_failed(ddb_batch_writer *w)
 {
     if (w == NULL)
         return;
@@ -880,17 +880,17 @@ static int add_get(ddb_batch_getter *g, const ddb_model *m, const void *key_obj,
     return 0;
 }
 
-int ddb_batch_get_add(ddb_batch_getter *g, const ddb_model *m, const void *hash, const void *range,
-                      void *out, bool *found)
+int ddb_batch_getter_add(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+                      const void *hash, const void *range)
 {
     return add_get(g, m, NULL, hash, range, out, found);
 }
 
-int ddb_batch_get_add_obj(ddb_batch_getter *g, const ddb_model *m, const void *key_obj, void *out,
-                          bool *found)
+int ddb_batch_getter_add_obj(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+                          const void *key_obj)
 {
     if (key_obj == NULL)
-        return ddb_error_set(DDB_EINVAL, "ddb_batch_get_add_obj: key object is NULL");
+        return ddb_error_set(DDB_EINVAL, "ddb_batch_getter_add_obj: key object is NULL");
     return add_get(g, m, key_obj, NULL, NULL, out, found);
 }
 
@@ -907,7 +907,7 @@ static void slot_fail(bslot *s, int code)
 /* Loads a found item into slot `s` of `g`. */
 static void slot_found(const ddb_batch_getter *g, bslot *s, const ddb_av *item)
 {
-    int rc = s->s.out != NULL ? ddb_model_load(s->s.m, item, s->s.out) : 0;
+    int rc = s->s.out != NULL ? ddb_model_read_item(s->s.out, s->s.m, item) : 0;
     if (rc != 0) {
         ddb_error_prefix("BatchGetItem slot %zu: ", (size_t)(s - g->slots));
         slot_fail(s, rc);
@@ -950,7 +950,7 @@ static int project(gtable *t, const char *attr)
     if (rc == 0 && t->projection.len != 0)
         rc = ddb_buf_puts(&t->projection, ", ");
     if (rc == 0)
-        rc = ddb_expr_render_path(&t->ctx, ddb_buf_cstr(&path), &t->projection);
+        rc = ddb_expr_render_path(&t->projection, &t->ctx, ddb_buf_cstr(&path));
     ddb_buf_free(&path);
     return rc;
 }
@@ -1088,7 +1088,7 @@ static int get_request(ddb_batch_getter *g, ggroup *grp, bool *live)
     in.tables = tables;
     in.n_tables = nt;
     ddb_batch_get_item_output out;
-    int rc = ddb_batch_get_item(grp->slots[0]->client, &in, &out);
+    int rc = ddb_batch_get_item(&out, grp->slots[0]->client, &in);
     int where[DDB_BATCH_GET_MAX] = {0};
     const ddb_av *items[DDB_BATCH_GET_MAX] = {NULL};
     if (rc == 0)
@@ -1159,7 +1159,7 @@ static int build_failed(ddb_batch_getter *g)
     return 0;
 }
 
-int ddb_batch_get_run(ddb_batch_getter *g)
+int ddb_batch_getter_run(ddb_batch_getter *g)
 {
     if (g == NULL)
         return ddb_error_set(DDB_EINVAL, "batch getter is NULL");
@@ -1196,17 +1196,17 @@ int ddb_batch_get_run(ddb_batch_getter *g)
     return failure_summary("BatchGetItem", g->failed, g->n_failed, "key");
 }
 
-size_t ddb_batch_get_count(const ddb_batch_getter *g)
+size_t ddb_batch_getter_count(const ddb_batch_getter *g)
 {
     return g != NULL ? g->n : 0;
 }
 
-int ddb_batch_get_status(const ddb_batch_getter *g, size_t i)
+int ddb_batch_getter_status(const ddb_batch_getter *g, size_t i)
 {
     return g != NULL && i < g->n ? g->slots[i].status : DDB_EINVAL;
 }
 
-const ddb_batch_failure *ddb_batch_get_failed(const ddb_batch_getter *g, size_t *n)
+const ddb_batch_failure *ddb_batch_getter_failed(size_t *n, const ddb_batch_getter *g)
 {
     *n = g != NULL ? g->n_failed : 0;
     return *n != 0 ? g->failed : NULL;

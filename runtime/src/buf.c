@@ -150,7 +150,7 @@ const char *ddb_buf_cstr(const ddb_buf *b)
     return b->data != NULL ? b->data : "";
 }
 
-char *ddb_buf_steal(ddb_buf *b, size_t *len_out)
+char *ddb_buf_steal(size_t *len_out, ddb_buf *b)
 {
     if (b->data == NULL && ddb_buf_reserve(b, 0) != 0)
         return NULL;

@@ -244,11 +244,11 @@ static int parse_endpoint(ddb_client *c, const char *url)
     const char *path = *auth_end != '\0' ? auth_end : "/";
     ddb_buf b = DDB_BUF_INIT;
     int rc = ddb_buf_append(&b, auth, (size_t)((drop_port ? host_end : auth_end) - auth));
-    if (rc == 0 && (c->host = ddb_buf_steal(&b, NULL)) == NULL)
+    if (rc == 0 && (c->host = ddb_buf_steal(NULL, &b)) == NULL)
         rc = DDB_ENOMEM;
     if (rc == 0)
         rc = ddb_buf_printf(&b, "%.*s%s", (int)(auth_end - url), url, path);
-    if (rc == 0 && (c->endpoint = ddb_buf_steal(&b, NULL)) == NULL)
+    if (rc == 0 && (c->endpoint = ddb_buf_steal(NULL, &b)) == NULL)
         rc = DDB_ENOMEM;
     if (rc == 0 && (c->path = dup_or_nomem(path)) == NULL)
         rc = DDB_ENOMEM;
@@ -506,7 +506,7 @@ static int attempt(const call *k, ddb_http_response *resp)
     ddb_sigv4_request sreq = {"POST",   c->path, NULL,        h,
                               n_signed, k->body, k->body_len, k->payload_hash};
     ddb_sigv4_result sig;
-    int rc = ddb_sigv4_sign(c->sig_cache, &params, k->creds, &sreq, &sig, NULL);
+    int rc = ddb_sigv4_sign(&sig, NULL, c->sig_cache, &params, k->creds, &sreq);
     if (rc != 0)
         return rc;
     size_t n = n_signed;
@@ -584,7 +584,7 @@ static int call_prepare(call *k, ddb_client *c, const char *operation, const cha
     k->target = target;
     k->body = body != NULL ? body : "";
     k->body_len = len;
-    ddb_sha256_hex(k->body, len, k->payload_hash); /* once for all attempts */
+    ddb_sha256_hex(k->payload_hash, k->body, len); /* once for all attempts */
     return 0;
 }
 
@@ -644,8 +644,8 @@ _Atomic(ddb_hook_registry *) *ddb_client_hook_slot(ddb_client *c)
     return &c->hooks;
 }
 
-int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
-                    size_t body_len, ddb_buf *resp)
+int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,
+                    const char *body, size_t body_len)
 {
     if (ddb_hooks_idle())
         return ddb_client_call_unhooked(c, operation, table, body, body_len, resp, NULL);

@@ -122,7 +122,7 @@ void ddb_error_restore(const ddb_error *saved)
         last_error = *saved;
 }
 
-char *ddb_error_format(const ddb_error *err, char *out, size_t size)
+char *ddb_error_format(char *out, size_t size, const ddb_error *err)
 {
     if (size == 0)
         return out;

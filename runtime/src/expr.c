@@ -424,7 +424,7 @@ static int render_index(void *arg, const char *digits, size_t len)
     return ddb_buf_putc(r->out, ']');
 }
 
-int ddb_expr_render_path(ddb_expr_ctx *ctx, const char *path, ddb_buf *out)
+int ddb_expr_render_path(ddb_buf *out, ddb_expr_ctx *ctx, const char *path)
 {
     if (path == NULL)
         return ddb_error_set(DDB_EINVAL, "attribute path is NULL");
@@ -443,7 +443,7 @@ static int render_pieces(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out,
     for (size_t i = 0; i < n; i++) {
         int rc;
         if (strcmp(pieces[i], "P") == 0)
-            rc = ddb_expr_render_path(ctx, c->path, out);
+            rc = ddb_expr_render_path(out, ctx, c->path);
         else if (strcmp(pieces[i], "V") == 0)
             rc = put_value(ctx, c->values[value++], out);
         else
@@ -472,7 +472,7 @@ static int render_operand(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
 
 static int render_in(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
 {
-    int rc = ddb_expr_render_path(ctx, c->path, out);
+    int rc = ddb_expr_render_path(out, ctx, c->path);
     if (rc == 0)
         rc = ddb_buf_puts(out, " IN (");
     for (size_t i = 0; rc == 0 && i < c->n_values; i++) {
@@ -529,7 +529,7 @@ static int render_cond(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
     return ddb_error_set(DDB_EINVAL, "corrupt condition node");
 }
 
-int ddb_expr_render_cond(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
+int ddb_expr_render_cond(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_cond *c)
 {
     if (c == NULL)
         return ddb_error_set(DDB_EINVAL, "condition is NULL");
@@ -761,7 +761,7 @@ int ddb_update_range_check(const ddb_update *u, const ddb_av *item)
                                ddb_av_type_tag(r.at->type));
             continue;
         }
-        if (ddb_av_get_i64(r.at, &v) != 0) {
+        if (ddb_av_get_i64(&v, r.at) != 0) {
             rc = ddb_error_set(DDB_ERANGE, "\"%s\" holds %.64s, which is not an int64", a->path,
                                r.at->u.str.ptr);
             continue;
@@ -834,7 +834,7 @@ static int clause_of(action_kind k)
 static int render_action(ddb_expr_ctx *ctx, const action *a, ddb_buf *out)
 {
     ddb_buf path = DDB_BUF_INIT;
-    int rc = ddb_expr_render_path(ctx, a->path, &path);
+    int rc = ddb_expr_render_path(&path, ctx, a->path);
     const char *p = ddb_buf_cstr(&path);
     if (rc == 0) {
         switch (a->kind) {
@@ -875,7 +875,7 @@ static int render_action(ddb_expr_ctx *ctx, const action *a, ddb_buf *out)
     return rc;
 }
 
-int ddb_expr_render_update(ddb_expr_ctx *ctx, const ddb_update *u, ddb_buf *out)
+int ddb_expr_render_update(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_update *u)
 {
     if (u == NULL)
         return ddb_error_set(DDB_EINVAL, "update is NULL");

@@ -452,7 +452,7 @@ static int read_capacity(const char *text, size_t len, ddb_hook_capacity *out)
     return rc;
 }
 
-int ddb_hook_event_capacity(const ddb_hook_event *ev, ddb_hook_capacity *out)
+int ddb_hook_event_capacity(ddb_hook_capacity *out, const ddb_hook_event *ev)
 {
     memset(out, 0, sizeof *out);
     if (ev->response_body == NULL || ev->response_len == 0)

@@ -239,12 +239,12 @@ static int parse_whole(const char *text, size_t len, grammar_fn grammar, ddb_av 
     return 0;
 }
 
-int ddb_av_parse_json(const char *text, size_t len, ddb_av **out)
+int ddb_av_parse_json(ddb_av **out, const char *text, size_t len)
 {
     return parse_whole(text, len, ddb_jlex_av, out);
 }
 
-int ddb_item_parse_json(const char *text, size_t len, ddb_av **out)
+int ddb_item_parse_json(ddb_av **out, const char *text, size_t len)
 {
     return parse_whole(text, len, ddb_jlex_item, out);
 }

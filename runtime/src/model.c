@@ -65,7 +65,7 @@ ddb_bytes ddb_bytes_from_base64(const char *b64)
     ddb_buf raw = DDB_BUF_INIT;
     ddb_bytes out = {NULL, 0};
     if (ddb_base64_decode(&raw, b64, strlen(b64)) == 0)
-        out.data = (unsigned char *)ddb_buf_steal(&raw, &out.len);
+        out.data = (unsigned char *)ddb_buf_steal(&out.len, &raw);
     ddb_buf_free(&raw);
     return out;
 }
@@ -364,7 +364,7 @@ static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
         return list_to_av(f, v);
     case DDB_FT_MAP: {
         ddb_av *item = NULL;
-        return ddb_model_to_item(f->sub, v, &item) == 0 ? item : NULL;
+        return ddb_model_to_item(&item, f->sub, v) == 0 ? item : NULL;
     }
     case DDB_FT_DOCUMENT:
         return ddb_av_clone(*(ddb_av *const *)v);
@@ -590,7 +590,7 @@ static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, v
     case DDB_FT_MAP:
         ddb_model_clear(f->sub, dst);
         ddb_model_init(f->sub, dst);
-        return ddb_model_from_item(f->sub, av, dst);
+        return ddb_model_from_item(dst, f->sub, av);
     case DDB_FT_DOCUMENT: {
         ddb_av *copy = ddb_av_clone(av);
         if (copy == NULL)
@@ -743,7 +743,7 @@ static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj
     return ddb_av_map_set(item, f->attr, v);
 }
 
-int ddb_model_to_item(const ddb_model *m, const void *obj, ddb_av **out)
+int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj)
 {
     ddb_av *item = ddb_av_new(DDB_AV_M);
     if (item == NULL)
@@ -773,7 +773,7 @@ static int add_key_part(const ddb_model *m, int fi, const void *value, ddb_av *k
     return ddb_av_map_set(key, f->attr, v);
 }
 
-int ddb_model_key_of(const ddb_model *m, const void *hash, const void *range, ddb_av **out)
+int ddb_model_key_of(ddb_av **out, const ddb_model *m, const void *hash, const void *range)
 {
     ddb_av *key = ddb_av_new(DDB_AV_M);
     if (key == NULL)
@@ -789,10 +789,10 @@ int ddb_model_key_of(const ddb_model *m, const void *hash, const void *range, dd
     return 0;
 }
 
-int ddb_model_key(const ddb_model *m, const void *obj, ddb_av **out)
+int ddb_model_key(ddb_av **out, const ddb_model *m, const void *obj)
 {
     const void *range = m->range_key >= 0 ? field_cptr(obj, &m->fields[m->range_key]) : NULL;
-    return ddb_model_key_of(m, field_cptr(obj, &m->fields[m->hash_key]), range, out);
+    return ddb_model_key_of(out, m, field_cptr(obj, &m->fields[m->hash_key]), range);
 }
 
 /* Whether `name` is the attribute of one of m's fields. */
@@ -840,7 +840,7 @@ static int check_discriminator(const ddb_model *m, const ddb_av *item)
                          v->type == DDB_AV_S ? "\"" : "");
 }
 
-int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj)
+int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item)
 {
     if (item == NULL || item->type != DDB_AV_M)
         return ddb_error_set(DDB_ETYPE, "%s: item is not a map", m->name);
@@ -873,14 +873,14 @@ static void forget_defaults_for_new(const ddb_model *m, const ddb_av *item, void
 
 /* Fills `out` from `item` through a temporary: on success `out` is cleared
  * and replaced; on failure it is left unchanged. */
-int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out)
+int ddb_model_read_item(void *out, const ddb_model *m, const ddb_av *item)
 {
     void *tmp = malloc(m->size);
     if (tmp == NULL)
         return ddb_error_set(DDB_ENOMEM, "out of memory reading a %s", m->name);
     ddb_model_init(m, tmp);
     forget_defaults_for_new(m, item, tmp);
-    int rc = ddb_model_from_item(m, item, tmp);
+    int rc = ddb_model_from_item(tmp, m, item);
     if (rc == 0) {
         ddb_model_clear(m, out);
         memcpy(out, tmp, m->size);

@@ -12,7 +12,7 @@ void ddb_request_exprs_free(request_exprs *r)
 
 int ddb_render_cond(request_exprs *r, const ddb_cond *c, ddb_buf *out)
 {
-    return c != NULL ? ddb_expr_render_cond(&r->ctx, c, out) : 0;
+    return c != NULL ? ddb_expr_render_cond(out, &r->ctx, c) : 0;
 }
 
 const char *ddb_expr_or_null(const ddb_buf *b)

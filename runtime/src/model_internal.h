@@ -9,7 +9,7 @@ ddb_av_type ddb_field_av_type(const ddb_field *f);
 
 /* Fills `out` from `item` through a temporary: on success `out` is cleared
  * and replaced; on failure it is left unchanged. */
-int ddb_model_load(const ddb_model *m, const ddb_av *item, void *out);
+int ddb_model_read_item(void *out, const ddb_model *m, const ddb_av *item);
 
 /* Appends `attr` in the path syntax of ddb/expr.h ('.', '[', ']', '\\'
  * escaped). 0 or DDB_ENOMEM. */

@@ -21,7 +21,7 @@ static int deliver_returned(const ddb_model *m, int rc, const ddb_write_item_out
     if (returned == NULL || out->attributes == NULL || (rc != 0 && rc != DDB_ECONDITION))
         return rc;
     ddb_error saved = *ddb_last_error();
-    int lrc = ddb_model_load(m, out->attributes, returned);
+    int lrc = ddb_model_read_item(returned, m, out->attributes);
     if (lrc == 0 && has_returned != NULL)
         *has_returned = true;
     if (rc != 0)
@@ -69,11 +69,11 @@ static ddb_return_on_failure opt_on_failure(const ddb_write_opts *opts)
 
 int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond)
 {
-    return ddb_model_put_ex(m, obj, cond, NULL, NULL, NULL);
+    return ddb_model_put_ex(NULL, NULL, m, obj, cond, NULL);
 }
 
-int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_write_opts *opts,
-                     void *returned, bool *has_returned)
+int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+                     ddb_cond *cond, const ddb_write_opts *opts)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *item = NULL;
@@ -83,7 +83,7 @@ int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_wr
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0)
-        rc = ddb_model_to_item(m, obj, &item);
+        rc = ddb_model_to_item(&item, m, obj);
     if (rc == 0)
         rc = ddb_model_version_item(m, item, next_version);
     if (rc == 0)
@@ -99,7 +99,7 @@ int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_wr
         in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_put_item(client, &in, &out);
+        rc = ddb_put_item(&out, client, &in);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
@@ -112,14 +112,14 @@ int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_wr
     return ddb_model_with_context(rc, "PutItem", m);
 }
 
-int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *range,
+int ddb_model_get(void *out, const ddb_model *m, const void *hash, const void *range,
                   const ddb_get_opts *opts)
 {
     ddb_av *key = NULL;
     ddb_client *client = ddb_model_client_for(m);
     int rc = client != NULL ? 0 : ddb_last_error()->code;
     if (rc == 0)
-        rc = ddb_model_key_of(m, hash, range, &key);
+        rc = ddb_model_key_of(&key, m, hash, range);
     if (rc == 0)
         rc = ddb_model_get_key(m, client, key, opts, out); /* model_read.c: projection, capacity */
     ddb_av_free(key);
@@ -128,11 +128,11 @@ int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *r
 
 int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond)
 {
-    return ddb_model_delete_ex(m, obj, cond, NULL, NULL, NULL);
+    return ddb_model_delete_ex(NULL, NULL, m, obj, cond, NULL);
 }
 
-int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, const ddb_write_opts *opts,
-                        void *returned, bool *has_returned)
+int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, const void *obj,
+                        ddb_cond *cond, const ddb_write_opts *opts)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
@@ -142,7 +142,7 @@ int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, con
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0)
-        rc = ddb_model_key(m, obj, &key);
+        rc = ddb_model_key(&key, m, obj);
     if (rc == 0)
         rc = ddb_render_cond(&r, cond, &r.condition);
     if (rc == 0) {
@@ -156,7 +156,7 @@ int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, con
         in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_delete_item(client, &in, &out);
+        rc = ddb_delete_item(&out, client, &in);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
@@ -169,11 +169,11 @@ int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, con
 
 int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond)
 {
-    return ddb_model_update_ex(m, obj, actions, cond, NULL, NULL, NULL);
+    return ddb_model_update_ex(NULL, NULL, m, obj, actions, cond, NULL);
 }
 
-int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond,
-                        const ddb_write_opts *opts, void *returned, bool *has_returned)
+int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+                        ddb_update *actions, ddb_cond *cond, const ddb_write_opts *opts)
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
@@ -190,10 +190,10 @@ int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0) {
         actions = ddb_model_version_update(m, actions, next_version);
-        rc = ddb_model_key(m, obj, &key);
+        rc = ddb_model_key(&key, m, obj);
     }
     if (rc == 0)
-        rc = ddb_expr_render_update(&r.ctx, actions, &r.update);
+        rc = ddb_expr_render_update(&r.update, &r.ctx, actions);
     if (rc == 0)
         rc = ddb_render_cond(&r, cond, &r.condition);
     if (rc == 0) {
@@ -214,11 +214,11 @@ int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_
             old_wanted || range_guard != NULL ? DDB_RETURN_ON_FAILURE_ALL_OLD : DDB_RETURN_ON_FAILURE_NONE;
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_update_item(client, &in, &out);
+        rc = ddb_update_item(&out, client, &in);
         ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
         if (rc == DDB_ECONDITION && range_guard != NULL && out.attributes != NULL)
             rc = range_failure(actions, out.attributes);
-        if (rc == 0 && refresh && out.attributes != NULL && ddb_model_load(m, out.attributes, obj) != 0)
+        if (rc == 0 && refresh && out.attributes != NULL && ddb_model_read_item(obj, m, out.attributes) != 0)
             rc = stale(m);
         if (want != DDB_RETURN_NONE || (rc == DDB_ECONDITION && old_wanted))
             rc = deliver_returned(m, rc, &out, returned, has_returned);
@@ -275,7 +275,7 @@ static int set_ttl(ddb_client *client, const ddb_model *m, bool enabled)
     in.attribute_name = m->fields[m->ttl_field].attr;
     in.enabled = enabled;
     ddb_ttl_output out;
-    int rc = ddb_update_time_to_live(client, &in, &out);
+    int rc = ddb_update_time_to_live(&out, client, &in);
     ddb_ttl_output_free(&out);
     return rc;
 }
@@ -327,7 +327,7 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
         in.billing_mode = DDB_BILLING_MODE_PAY_PER_REQUEST;
     }
     ddb_table_output out;
-    int rc = ddb_create_table(client, &in, &out);
+    int rc = ddb_create_table(&out, client, &in);
     ddb_table_output_free(&out);
     free(defs);
     free(gsis);
@@ -349,14 +349,14 @@ int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts)
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
     in.table_name = m->table;
     ddb_table_output out;
-    int rc = ddb_delete_table(client, &in, &out);
+    int rc = ddb_delete_table(&out, client, &in);
     ddb_table_output_free(&out);
     if (rc == 0 && opts != NULL && opts->wait)
         rc = ddb_wait_table_deleted(client, m->table, opts->timeout_ms != 0 ? opts->timeout_ms : 60000);
     return ddb_model_with_context(rc, "DeleteTable", m);
 }
 
-int ddb_model_describe_table(const ddb_model *m, ddb_table_output *out)
+int ddb_model_describe_table(ddb_table_output *out, const ddb_model *m)
 {
     memset(out, 0, sizeof *out);
     ddb_client *client = ddb_model_client_for(m);
@@ -364,13 +364,13 @@ int ddb_model_describe_table(const ddb_model *m, ddb_table_output *out)
         return ddb_model_with_context(ddb_last_error()->code, "DescribeTable", m);
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
     in.table_name = m->table;
-    return ddb_model_with_context(ddb_describe_table(client, &in, out), "DescribeTable", m);
+    return ddb_model_with_context(ddb_describe_table(out, client, &in), "DescribeTable", m);
 }
 
-int ddb_model_table_exists(const ddb_model *m, bool *out)
+int ddb_model_table_exists(bool *out, const ddb_model *m)
 {
     ddb_table_output desc;
-    int rc = ddb_model_describe_table(m, &desc);
+    int rc = ddb_model_describe_table(&desc, m);
     ddb_table_output_free(&desc);
     *out = rc == 0;
     return rc == DDB_ERESOURCE ? 0 : rc;
@@ -387,7 +387,7 @@ int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write,
     in.throughput.read_capacity_units = read;
     in.throughput.write_capacity_units = write;
     ddb_table_output out;
-    int rc = ddb_update_table(client, &in, &out);
+    int rc = ddb_update_table(&out, client, &in);
     ddb_table_output_free(&out);
     if (rc == 0 && opts != NULL && opts->wait)
         rc = ddb_wait_table_active(client, m->table, opts->timeout_ms != 0 ? opts->timeout_ms : 60000);

@@ -96,7 +96,7 @@ static bool list_has(const ddb_buf *list, const ddb_buf *s)
 static int add_projection_path(ddb_expr_ctx *ctx, const char *path, ddb_buf *out)
 {
     ddb_buf one = DDB_BUF_INIT;
-    int rc = ddb_expr_render_path(ctx, path, &one);
+    int rc = ddb_expr_render_path(&one, ctx, path);
     if (rc == 0 && !list_has(out, &one)) {
         if (out->len != 0)
             rc = ddb_buf_puts(out, ", ");
@@ -157,7 +157,7 @@ static int get_item(const ddb_model *m, ddb_client *c, const ddb_av *key, const 
         in.names = ctx.names;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         ddb_get_item_output res;
-        rc = ddb_get_item(c, &in, &res);
+        rc = ddb_get_item(&res, c, &in);
         ddb_model_note_consumed(rc == 0 ? res.consumed.capacity_units : 0);
         *item = res.item; /* taken */
         res.item = NULL;
@@ -176,7 +176,7 @@ int ddb_model_get_key(const ddb_model *m, ddb_client *c, const ddb_av *key, cons
     if (rc == 0 && item == NULL)
         rc = ddb_error_set(DDB_ENOTFOUND, "%s: no item with that key", m->name);
     if (rc == 0)
-        rc = ddb_model_load(m, item, out);
+        rc = ddb_model_read_item(out, m, item);
     ddb_av_free(item);
     return ddb_model_with_context(rc, "GetItem", m);
 }
@@ -186,7 +186,7 @@ int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void
 {
     ddb_av *key = NULL, *item = NULL;
     ddb_client *c = ddb_model_client_for(m);
-    int rc = c != NULL ? ddb_model_key_of(m, hash, range, &key) : ddb_last_error()->code;
+    int rc = c != NULL ? ddb_model_key_of(&key, m, hash, range) : ddb_last_error()->code;
     if (rc == 0)
         rc = get_item(m, c, key, opts, true, &item);
     if (rc == 0)
@@ -200,7 +200,7 @@ int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts)
 {
     ddb_av *key = NULL;
     ddb_client *c = ddb_model_client_for(m);
-    int rc = c != NULL ? ddb_model_key(m, obj, &key) : ddb_last_error()->code;
+    int rc = c != NULL ? ddb_model_key(&key, m, obj) : ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_get_key(m, c, key, opts, obj);
     ddb_av_free(key);
@@ -292,7 +292,7 @@ static int cursor_encode(uint32_t tag, const ddb_av *key, char **out)
             text.data[--text.len] = '\0';
         for (size_t i = 0; i < text.len; i++)
             text.data[i] = text.data[i] == '+' ? '-' : text.data[i] == '/' ? '_' : text.data[i];
-        *out = ddb_buf_steal(&text, NULL);
+        *out = ddb_buf_steal(NULL, &text);
         if (*out == NULL)
             rc = ddb_error_set(DDB_ENOMEM, "out of memory encoding a cursor");
     }
@@ -678,7 +678,7 @@ static void rate_wait(read_req *r)
 
 /* Sends one request starting at `start` (NULL: the beginning), asking for
  * `limit` items (0: DynamoDB's page). `page` must be released by the caller. */
-static int read_send(read_req *r, const ddb_av *start, uint32_t limit, ddb_page_output *page)
+static int read_send(read_req *r, const ddb_av *start, uint32_t limit, ddb_read_output *page)
 {
     rate_wait(r);
     const request_exprs *x = &r->exprs;
@@ -698,7 +698,7 @@ static int read_send(read_req *r, const ddb_av *start, uint32_t limit, ddb_page_
         in.descending = r->descending;
         in.exclusive_start_key = start;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_query(r->client, &in, page);
+        rc = ddb_query(page, r->client, &in);
     } else {
         ddb_scan_input in = DDB_SCAN_INPUT_INIT;
         in.table_name = r->m->table;
@@ -714,7 +714,7 @@ static int read_send(read_req *r, const ddb_av *start, uint32_t limit, ddb_page_
         in.segment.index = r->segment;
         in.segment.total = r->total_segments;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_scan(r->client, &in, page);
+        rc = ddb_scan(page, r->client, &in);
     }
     if (rc != 0)
         return ddb_model_with_context(rc, read_op(r), r->m);
@@ -729,7 +729,7 @@ struct ddb_iter {
     read_req req;
     long long limit, page_size;
     long long yielded;
-    ddb_page_output page;  /* the current page */
+    ddb_read_output page;  /* the current page */
     size_t pos;            /* next item of `page` */
     bool started;          /* a page was read */
     ddb_av *page_start;    /* ExclusiveStartKey the current page was read with (or the cursor's) */
@@ -742,7 +742,7 @@ void ddb_iter_free(ddb_iter *it)
     if (it == NULL)
         return;
     read_free(&it->req);
-    ddb_page_output_free(&it->page);
+    ddb_read_output_free(&it->page);
     ddb_av_free(it->page_start);
     ddb_av_free(it->next_start);
     free(it);
@@ -810,11 +810,11 @@ static uint32_t request_limit(long long page_size, long long limit, long long do
 /* Reads the next page; on failure the iterator keeps its position. */
 static int iter_fetch(ddb_iter *it)
 {
-    ddb_page_output page;
+    ddb_read_output page;
     const ddb_av *start = it->started ? it->next_start : it->page_start;
     int rc = read_send(&it->req, start, request_limit(it->page_size, it->limit, it->yielded), &page);
     if (rc != 0) {
-        ddb_page_output_free(&page);
+        ddb_read_output_free(&page);
         return rc;
     }
     if (it->started) {
@@ -823,14 +823,14 @@ static int iter_fetch(ddb_iter *it)
     }
     it->next_start = page.last_evaluated_key; /* taken */
     page.last_evaluated_key = NULL;
-    ddb_page_output_free(&it->page);
+    ddb_read_output_free(&it->page);
     it->page = page;
     it->pos = 0;
     it->started = true;
     return 0;
 }
 
-int ddb_iter_next(ddb_iter *it, void *obj)
+int ddb_iter_next(void *obj, ddb_iter *it)
 {
     if (it == NULL)
         return ddb_error_set(DDB_EINVAL, "iterator is NULL");
@@ -843,7 +843,7 @@ int ddb_iter_next(ddb_iter *it, void *obj)
         if (it->limit > 0 && it->yielded >= it->limit)
             break;
         if (it->pos < it->page.n_items) {
-            rc = ddb_model_load(it->req.m, it->page.items[it->pos++], obj);
+            rc = ddb_model_read_item(obj, it->req.m, it->page.items[it->pos++]);
             if (rc == 0) {
                 it->yielded++;
                 rc = 1;
@@ -866,7 +866,7 @@ int ddb_iter_next(ddb_iter *it, void *obj)
     return rc;
 }
 
-int ddb_iter_cursor(const ddb_iter *it, char **out)
+int ddb_iter_cursor(char **out, const ddb_iter *it)
 {
     *out = NULL;
     if (it == NULL)
@@ -912,7 +912,7 @@ void ddb_page_free(ddb_page *page)
  * again from there), so nothing is lost and the caller may go on past it.
  * Returns the load error, or what building the cursor failed with.
  */
-static int page_stop_at(const read_req *r, const ddb_page_output *res, size_t bad, int load_rc, ddb_page *page)
+static int page_stop_at(const read_req *r, const ddb_read_output *res, size_t bad, int load_rc, ddb_page *page)
 {
     ddb_error saved = *ddb_last_error();
     ddb_av *key = NULL;
@@ -932,7 +932,7 @@ static int page_read(read_req *r, const read_opts *o, void *items, size_t max_it
 {
     ddb_av *start = NULL;
     int rc = cursor_start(r, o->cursor, &start);
-    ddb_page_output res;
+    ddb_read_output res;
     memset(&res, 0, sizeof res);
     if (rc == 0) {
         rc = read_send(r, start, (uint32_t)max_items, &res);
@@ -947,14 +947,14 @@ static int page_read(read_req *r, const read_opts *o, void *items, size_t max_it
     }
     size_t loaded = 0;
     for (; rc == 0 && loaded < res.n_items; loaded++)
-        rc = ddb_model_load(r->m, res.items[loaded], (char *)items + loaded * r->m->size);
+        rc = ddb_model_read_item((char *)items + loaded * r->m->size, r->m, res.items[loaded]);
     if (rc == DDB_ETYPE)
         rc = page_stop_at(r, &res, loaded - 1, rc, page);
     else if (rc == 0 && res.last_evaluated_key != NULL)
         rc = cursor_encode(r->tag, res.last_evaluated_key, &page->cursor);
     if (rc == 0)
         page->n_items = res.n_items;
-    ddb_page_output_free(&res);
+    ddb_read_output_free(&res);
     ddb_av_free(start);
     return rc;
 }
@@ -1006,7 +1006,7 @@ static int count_pages(read_req *r, long long page_size, long long limit, int64_
     int rc = 0;
     *total = 0;
     do {
-        ddb_page_output res;
+        ddb_read_output res;
         rc = read_send(r, start, request_limit(page_size, limit, *total), &res);
         ddb_av_free(start);
         start = NULL;
@@ -1015,7 +1015,7 @@ static int count_pages(read_req *r, long long page_size, long long limit, int64_
             start = res.last_evaluated_key; /* taken */
             res.last_evaluated_key = NULL;
         }
-        ddb_page_output_free(&res);
+        ddb_read_output_free(&res);
     } while (rc == 0 && start != NULL && (limit == 0 || *total < limit));
     ddb_av_free(start);
     return rc;
@@ -1053,7 +1053,7 @@ int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
     in.table_name = m->table;
     ddb_table_output res;
-    rc = ddb_describe_table(c, &in, &res);
+    rc = ddb_describe_table(&res, c, &in);
     if (rc == 0 && index == NULL) {
         *out = res.table.item_count;
     } else if (rc == 0) {

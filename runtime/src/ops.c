@@ -172,8 +172,8 @@ int ddb_ops_call(ddb_client *c, const op_def *def, const void *in, ddb_jdoc **do
     int rc = ddb_ops_write_request(&t->req, def->name, def->request, in);
     if (rc != 0)
         rc = ddb_ops_result(def, in, rc);
-    else if ((rc = ddb_client_call(c, def->name, input_table(def, in), t->req.data, t->req.len,
-                                   &t->resp)) == 0)
+    else if ((rc = ddb_client_call(&t->resp, c, def->name, input_table(def, in), t->req.data,
+                                   t->req.len)) == 0)
         rc = ddb_ops_result(
             def, in, ddb_jdoc_parse(ddb_buf_cstr(&t->resp), t->resp.len, def->item_paths, doc));
     else if (rc == def->error_code && def->error_item_paths != NULL)
@@ -284,7 +284,7 @@ static const op_def delete_item_op = {
     .error_code = DDB_ECONDITION,
 };
 
-int ddb_get_item(ddb_client *c, const ddb_get_item_input *in, ddb_get_item_output *out)
+int ddb_get_item(ddb_get_item_output *out, ddb_client *c, const ddb_get_item_input *in)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -317,17 +317,17 @@ static int write_item_call(ddb_client *c, const op_def *def, const void *in,
     return rc != 0 ? rc : ddb_ops_result(def, in, read_rc);
 }
 
-int ddb_put_item(ddb_client *c, const ddb_put_item_input *in, ddb_write_item_output *out)
+int ddb_put_item(ddb_write_item_output *out, ddb_client *c, const ddb_put_item_input *in)
 {
     return write_item_call(c, &put_item_op, in, out);
 }
 
-int ddb_update_item(ddb_client *c, const ddb_update_item_input *in, ddb_write_item_output *out)
+int ddb_update_item(ddb_write_item_output *out, ddb_client *c, const ddb_update_item_input *in)
 {
     return write_item_call(c, &update_item_op, in, out);
 }
 
-int ddb_delete_item(ddb_client *c, const ddb_delete_item_input *in, ddb_write_item_output *out)
+int ddb_delete_item(ddb_write_item_output *out, ddb_client *c, const ddb_delete_item_input *in)
 {
     return write_item_call(c, &delete_item_op, in, out);
 }
@@ -414,7 +414,7 @@ static const op_def scan_op = {
     .item_paths = page_paths,
 };
 
-static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_page_output *out)
+static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_read_output *out)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -434,17 +434,17 @@ static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_page_
     return ddb_ops_result(def, in, rc);
 }
 
-int ddb_query(ddb_client *c, const ddb_query_input *in, ddb_page_output *out)
+int ddb_query(ddb_read_output *out, ddb_client *c, const ddb_query_input *in)
 {
     return page_call(c, &query_op, in, out);
 }
 
-int ddb_scan(ddb_client *c, const ddb_scan_input *in, ddb_page_output *out)
+int ddb_scan(ddb_read_output *out, ddb_client *c, const ddb_scan_input *in)
 {
     return page_call(c, &scan_op, in, out);
 }
 
-void ddb_page_output_free(ddb_page_output *out)
+void ddb_read_output_free(ddb_read_output *out)
 {
     if (out == NULL)
         return;
@@ -627,8 +627,8 @@ static int read_batch_get(ddb_jnode *root, ddb_batch_get_item_output *out)
     return rc;
 }
 
-int ddb_batch_get_item(ddb_client *c, const ddb_batch_get_item_input *in,
-                       ddb_batch_get_item_output *out)
+int ddb_batch_get_item(ddb_batch_get_item_output *out, ddb_client *c,
+                       const ddb_batch_get_item_input *in)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -760,8 +760,8 @@ static int read_batch_write(ddb_jnode *root, ddb_batch_write_item_output *out)
     return rc;
 }
 
-int ddb_batch_write_item(ddb_client *c, const ddb_batch_write_item_input *in,
-                         ddb_batch_write_item_output *out)
+int ddb_batch_write_item(ddb_batch_write_item_output *out, ddb_client *c,
+                         const ddb_batch_write_item_input *in)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -924,8 +924,8 @@ static int read_transact_get(ddb_jnode *root, ddb_transact_get_items_output *out
                                   &out->consumed, &out->n_consumed);
 }
 
-int ddb_transact_get_items(ddb_client *c, const ddb_transact_get_items_input *in,
-                           ddb_transact_get_items_output *out)
+int ddb_transact_get_items(ddb_transact_get_items_output *out, ddb_client *c,
+                           const ddb_transact_get_items_input *in)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -940,8 +940,8 @@ int ddb_transact_get_items(ddb_client *c, const ddb_transact_get_items_input *in
     return rc;
 }
 
-int ddb_transact_write_items(ddb_client *c, const ddb_transact_write_items_input *in,
-                             ddb_transact_write_items_output *out)
+int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c,
+                             const ddb_transact_write_items_input *in)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;

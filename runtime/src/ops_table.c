@@ -398,22 +398,22 @@ static int table_call(ddb_client *c, const op_def *def, const char *member, cons
     return ddb_ops_result(def, in, rc);
 }
 
-int ddb_create_table(ddb_client *c, const ddb_create_table_input *in, ddb_table_output *out)
+int ddb_create_table(ddb_table_output *out, ddb_client *c, const ddb_create_table_input *in)
 {
     return table_call(c, &create_table_op, "TableDescription", in, out);
 }
 
-int ddb_describe_table(ddb_client *c, const ddb_table_name_input *in, ddb_table_output *out)
+int ddb_describe_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in)
 {
     return table_call(c, &describe_table_op, "Table", in, out);
 }
 
-int ddb_update_table(ddb_client *c, const ddb_update_table_input *in, ddb_table_output *out)
+int ddb_update_table(ddb_table_output *out, ddb_client *c, const ddb_update_table_input *in)
 {
     return table_call(c, &update_table_op, "TableDescription", in, out);
 }
 
-int ddb_delete_table(ddb_client *c, const ddb_table_name_input *in, ddb_table_output *out)
+int ddb_delete_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in)
 {
     return table_call(c, &delete_table_op, "TableDescription", in, out);
 }
@@ -426,7 +426,7 @@ void ddb_table_output_free(ddb_table_output *out)
     memset(out, 0, sizeof *out);
 }
 
-int ddb_list_tables(ddb_client *c, const ddb_list_tables_input *in, ddb_list_tables_output *out)
+int ddb_list_tables(ddb_list_tables_output *out, ddb_client *c, const ddb_list_tables_input *in)
 {
     static const ddb_list_tables_input all = DDB_LIST_TABLES_INPUT_INIT;
     memset(out, 0, sizeof *out);
@@ -481,12 +481,12 @@ static int ttl_call(ddb_client *c, const op_def *def, const void *in, ddb_ttl_ou
     return ddb_ops_result(def, in, rc);
 }
 
-int ddb_update_time_to_live(ddb_client *c, const ddb_update_ttl_input *in, ddb_ttl_output *out)
+int ddb_update_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_update_ttl_input *in)
 {
     return ttl_call(c, &update_ttl_op, in, out);
 }
 
-int ddb_describe_time_to_live(ddb_client *c, const ddb_table_name_input *in, ddb_ttl_output *out)
+int ddb_describe_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_table_name_input *in)
 {
     return ttl_call(c, &describe_ttl_op, in, out);
 }
@@ -525,7 +525,7 @@ static int poll_table(ddb_client *c, const char *table, bool want_deleted)
 {
     ddb_table_name_input in = {table};
     ddb_table_output out;
-    int rc = ddb_describe_table(c, &in, &out);
+    int rc = ddb_describe_table(&out, c, &in);
     bool active = rc == 0 && table_active(&out.table);
     ddb_table_output_free(&out);
     if (want_deleted)

@@ -253,7 +253,7 @@ static int hmac_sha256(workspace *ws, const void *key, size_t key_len, const voi
     return rc;
 }
 
-void ddb_sha256_hex(const void *data, size_t len, char out[65])
+void ddb_sha256_hex(char out[65], const void *data, size_t len)
 {
     workspace *ws = workspace_get();
     if (ws == NULL || sha256_hex(ws->md, data, len, out) != 0)
@@ -297,7 +297,7 @@ void ddb_sigv4_cache_free(ddb_sigv4_cache *cache)
     free(cache);
 }
 
-void ddb_sigv4_cache_stats(ddb_sigv4_cache *cache, uint64_t *hits, uint64_t *misses)
+void ddb_sigv4_cache_stats(uint64_t *hits, uint64_t *misses, ddb_sigv4_cache *cache)
 {
     uint64_t h = 0, m = 0;
     if (cache != NULL) {
@@ -958,8 +958,8 @@ static void clear_result(ddb_sigv4_result *out)
     out->security_token = NULL;
 }
 
-int ddb_sigv4_sign(ddb_sigv4_cache *cache, const ddb_sigv4_params *params, const ddb_credentials *creds,
-                   const ddb_sigv4_request *req, ddb_sigv4_result *out, ddb_buf *debug)
+int ddb_sigv4_sign(ddb_sigv4_result *out, ddb_buf *debug, ddb_sigv4_cache *cache,
+                   const ddb_sigv4_params *params, const ddb_credentials *creds, const ddb_sigv4_request *req)
 {
     if (out == NULL)
         return ddb_error_set(DDB_EINVAL, "SigV4: no result to fill");

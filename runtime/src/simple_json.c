@@ -312,7 +312,7 @@ static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *m
     return rc == 0 ? ddb_buf_putc(out, '}') : rc;
 }
 
-int ddb_item_to_simple_json(const ddb_model *m, const ddb_av *item, ddb_buf *out)
+int ddb_item_to_simple_json(ddb_buf *out, const ddb_model *m, const ddb_av *item)
 {
     walk w = {m != NULL ? m->name : "item", DDB_BUF_INIT};
     if (item == NULL || item->type != DDB_AV_M)
@@ -328,12 +328,12 @@ int ddb_item_to_simple_json(const ddb_model *m, const ddb_av *item, ddb_buf *out
     return rc;
 }
 
-int ddb_model_to_simple_json(const ddb_model *m, const void *obj, ddb_buf *out)
+int ddb_model_to_simple_json(ddb_buf *out, const ddb_model *m, const void *obj)
 {
     ddb_av *item = NULL;
-    int rc = ddb_model_to_item(m, obj, &item);
+    int rc = ddb_model_to_item(&item, m, obj);
     if (rc == 0)
-        rc = ddb_item_to_simple_json(m, item, out);
+        rc = ddb_item_to_simple_json(out, m, item);
     ddb_av_free(item);
     return rc;
 }
@@ -505,11 +505,11 @@ static int read_scalar_checked(walk *w, ddb_ftype type, ddb_av_type want, const 
             return rc;
         if (type == DDB_FT_INT64 || type == DDB_FT_TTL || type == DDB_FT_VERSION) {
             int64_t i64;
-            if ((rc = ddb_av_get_i64(*out, &i64)) != 0)
+            if ((rc = ddb_av_get_i64(&i64, *out)) != 0)
                 return path_error(w, rc, "%s is not a 64-bit integer", (*out)->u.str.ptr);
         } else if (type == DDB_FT_DOUBLE) {
             double d;
-            if ((rc = ddb_av_get_double(*out, &d)) != 0)
+            if ((rc = ddb_av_get_double(&d, *out)) != 0)
                 return path_wrap(w, rc);
         }
         return 0;
@@ -612,7 +612,7 @@ static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av *
     return 0;
 }
 
-int ddb_item_from_simple_json(const ddb_model *m, const char *json, size_t len, ddb_av **item)
+int ddb_item_from_simple_json(ddb_av **item, const ddb_model *m, const char *json, size_t len)
 {
     walk w = {m != NULL ? m->name : "item", DDB_BUF_INIT};
     *item = NULL;
@@ -630,12 +630,12 @@ int ddb_item_from_simple_json(const ddb_model *m, const char *json, size_t len, 
     return rc;
 }
 
-int ddb_model_from_simple_json(const ddb_model *m, const char *json, size_t len, void *obj)
+int ddb_model_from_simple_json(void *obj, const ddb_model *m, const char *json, size_t len)
 {
     ddb_av *item = NULL;
-    int rc = ddb_item_from_simple_json(m, json, len, &item);
+    int rc = ddb_item_from_simple_json(&item, m, json, len);
     if (rc == 0)
-        rc = ddb_model_load(m, item, obj);
+        rc = ddb_model_read_item(obj, m, item);
     ddb_av_free(item);
     return rc;
 }

@@ -246,9 +246,9 @@ static int render(taction *a, const action_req *r)
 {
     int rc = 0;
     if (r->actions != NULL)
-        rc = ddb_expr_render_update(&a->ctx, r->actions, &a->update);
+        rc = ddb_expr_render_update(&a->update, &a->ctx, r->actions);
     if (rc == 0 && r->cond != NULL)
-        rc = ddb_expr_render_cond(&a->ctx, r->cond, &a->cond);
+        rc = ddb_expr_render_cond(&a->cond, &a->ctx, r->cond);
     if (rc == 0 && (a->update.len > EXPR_SIZE_MAX || a->cond.len > EXPR_SIZE_MAX))
         rc = ddb_batch_key_error(DDB_ELIMIT, r->m, a->key,
                                  "an expression is over DynamoDB's 4 KB limit");
@@ -274,7 +274,7 @@ static int build_action(ddb_txn *t, taction *a, action_req *r)
     if (rc == 0 && r->kind == DDB_TXN_UPDATE)
         r->actions = ddb_model_version_update(r->m, r->actions, a->next_version);
     if (rc == 0 && r->kind == DDB_TXN_PUT)
-        rc = ddb_model_to_item(r->m, r->key_obj, &a->item);
+        rc = ddb_model_to_item(&a->item, r->m, r->key_obj);
     if (rc == 0 && r->kind == DDB_TXN_PUT)
         rc = ddb_model_version_item(r->m, a->item, a->next_version);
     if (rc == 0 && r->kind == DDB_TXN_PUT)
@@ -428,7 +428,7 @@ int ddb_txn_commit(ddb_txn *t)
     in.items = items;
     in.n_items = t->n;
     in.client_request_token = t->token;
-    int rc = ddb_transact_write_items(t->client, &in, &t->out);
+    int rc = ddb_transact_write_items(&t->out, t->client, &in);
     free(items);
     if (rc == 0) {
         for (size_t i = 0; i < t->n; i++) {
@@ -522,17 +522,17 @@ static int add_get(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, c
     return 0;
 }
 
-int ddb_txn_get_add(ddb_txn_getter *g, const ddb_model *m, const void *hash, const void *range,
-                    void *out, bool *found)
+int ddb_txn_getter_add(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+                    const void *hash, const void *range)
 {
     return add_get(g, m, NULL, hash, range, out, found);
 }
 
-int ddb_txn_get_add_obj(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, void *out,
-                        bool *found)
+int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+                        const void *key_obj)
 {
     if (key_obj == NULL)
-        return ddb_error_set(DDB_EINVAL, "ddb_txn_get_add_obj: key object is NULL");
+        return ddb_error_set(DDB_EINVAL, "ddb_txn_getter_add_obj: key object is NULL");
     return add_get(g, m, key_obj, NULL, NULL, out, found);
 }
 
@@ -550,14 +550,14 @@ static int load_all(const ddb_txn_getter *g, void **tmp)
             break;
         }
         ddb_model_init(m, tmp[i]);
-        rc = ddb_model_load(m, item, tmp[i]);
+        rc = ddb_model_read_item(tmp[i], m, item);
         if (rc != 0)
             ddb_error_prefix("TransactGetItems item %zu: ", i);
     }
     return rc;
 }
 
-int ddb_txn_get_run(ddb_txn_getter *g)
+int ddb_txn_getter_run(ddb_txn_getter *g)
 {
     if (g == NULL)
         return ddb_error_set(DDB_EINVAL, "get transaction is NULL");
@@ -579,7 +579,7 @@ int ddb_txn_get_run(ddb_txn_getter *g)
     ddb_transact_get_items_input in = DDB_TRANSACT_GET_ITEMS_INPUT_INIT;
     in.items = items;
     in.n_items = g->n;
-    int rc = ddb_transact_get_items(g->client, &in, &g->out);
+    int rc = ddb_transact_get_items(&g->out, g->client, &in);
     free(items);
     if (rc == 0 && g->out.n_items != g->n)
         rc = ddb_error_set(DDB_EPROTOCOL, "TransactGetItems: %zu responses for %zu items",
@@ -606,12 +606,12 @@ int ddb_txn_get_run(ddb_txn_getter *g)
     return rc;
 }
 
-size_t ddb_txn_get_count(const ddb_txn_getter *g)
+size_t ddb_txn_getter_count(const ddb_txn_getter *g)
 {
     return g != NULL ? g->n : 0;
 }
 
-const ddb_txn_outcome *ddb_txn_get_reason(const ddb_txn_getter *g, size_t i)
+const ddb_txn_outcome *ddb_txn_getter_reason(const ddb_txn_getter *g, size_t i)
 {
     return g != NULL && i < g->n ? &g->o[i] : NULL;
 }

@@ -169,13 +169,13 @@ static void test_steal(void **state)
     (void)state;
     ddb_buf b = DDB_BUF_INIT;
     size_t len = 99;
-    char *s = ddb_buf_steal(&b, &len); /* empty: a malloc'ed "" */
+    char *s = ddb_buf_steal(&len, &b); /* empty: a malloc'ed "" */
     assert_non_null(s);
     assert_string_equal(s, "");
     assert_int_equal(len, 0);
     free(s);
     assert_int_equal(ddb_buf_puts(&b, "owned"), 0);
-    s = ddb_buf_steal(&b, NULL);
+    s = ddb_buf_steal(NULL, &b);
     assert_string_equal(s, "owned");
     assert_null(b.data);
     assert_int_equal(b.len, 0);
@@ -183,7 +183,7 @@ static void test_steal(void **state)
     free(s);
     /* reserved but never appended */
     assert_int_equal(ddb_buf_reserve(&b, 5), 0);
-    s = ddb_buf_steal(&b, &len);
+    s = ddb_buf_steal(&len, &b);
     assert_string_equal(s, "");
     free(s);
 }

@@ -78,17 +78,17 @@ static void test_format_full_and_minimal(void **state)
     ddb_error_set(DDB_ECONDITION, "The conditional request failed");
     ddb_error_set_aws(400, "ConditionalCheckFailedException", "ABC");
     ddb_error_set_context("PutItem", "Thread");
-    assert_string_equal(ddb_error_format(ddb_last_error(), out, sizeof out),
+    assert_string_equal(ddb_error_format(out, sizeof out, ddb_last_error()),
                         "PutItem on Thread: conditional check failed: ConditionalCheckFailedException: "
                         "The conditional request failed (HTTP 400, request id ABC)");
     ddb_error_clear();
     ddb_error_set(DDB_ENOMEM, NULL);
-    assert_string_equal(ddb_error_format(ddb_last_error(), out, sizeof out), "out of memory");
+    assert_string_equal(ddb_error_format(out, sizeof out, ddb_last_error()), "out of memory");
     ddb_error_clear();
     ddb_error_set(DDB_EIO, "disk");
     ddb_error_set_context("Scan", NULL);
     ddb_error_set_aws(0, NULL, "R2");
-    assert_string_equal(ddb_error_format(ddb_last_error(), out, sizeof out), "Scan: I/O error: disk (request id R2)");
+    assert_string_equal(ddb_error_format(out, sizeof out, ddb_last_error()), "Scan: I/O error: disk (request id R2)");
 }
 
 static void test_format_truncates_safely(void **state)
@@ -97,10 +97,10 @@ static void test_format_truncates_safely(void **state)
     char out[16];
     ddb_error_clear();
     ddb_error_set(DDB_ECONDITION, "a long message that does not fit");
-    assert_ptr_equal(ddb_error_format(ddb_last_error(), out, sizeof out), out);
+    assert_ptr_equal(ddb_error_format(out, sizeof out, ddb_last_error()), out);
     assert_true(strlen(out) < sizeof out);
     char untouched = 'x';
-    assert_ptr_equal(ddb_error_format(ddb_last_error(), &untouched, 0), &untouched);
+    assert_ptr_equal(ddb_error_format(&untouched, 0, ddb_last_error()), &untouched);
     assert_int_equal(untouched, 'x');
 }
 

@@ -143,7 +143,7 @@ static char *sku_of(size_t i)
 static size_t size_of_json(const char *value_json)
 {
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json(value_json, strlen(value_json), &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, value_json, strlen(value_json)), 0);
     size_t n = ddb_av_size(v);
     ddb_av_free(v);
     return n;
@@ -175,7 +175,7 @@ static void test_item_size_rule(void **state)
 
     ddb_av *item = NULL;
     const char *json = "{\"na\xc3\xafve\":{\"S\":\"x\"},\"n\":{\"N\":\"7\"}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     assert_int_equal(ddb_item_size(item), (6 + 1) + (1 + 2));
     ddb_av_free(item);
     assert_int_equal(ddb_item_size(NULL), 0);
@@ -191,18 +191,18 @@ static void test_more_than_25_puts_split_into_groups(void **state)
     for (size_t i = 0; i < 60; i++) {
         shop_item it;
         make_item(&it, sku_of(i), (int64_t)i);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it); /* the writer copied it */
     }
     /* two full groups went out on their own */
     assert_int_equal(fake.n_requests, 2);
-    assert_int_equal(ddb_batch_pending(w), 10);
+    assert_int_equal(ddb_batch_writer_pending(w), 10);
     shop_order o;
     make_order(&o, "ann", 1);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o)); /* another table, same group */
-    DDBT_ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &(const char *){"sku-000"}, NULL));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_order_model, &o)); /* another table, same group */
+    DDBT_ASSERT_OK(ddb_batch_writer_delete_key(w, &shop_item_model, &(const char *){"sku-000"}, NULL));
     shop_order_clear(&o);
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake_count(&fake, "BatchWriteItem"), 3);
     assert_int_equal(writes_in(0), 25);
     assert_int_equal(writes_in(1), 25);
@@ -214,7 +214,7 @@ static void test_more_than_25_puts_split_into_groups(void **state)
     assert_int_equal(fake_size(&fake, "BatchOrder"), 1);
     assert_int_equal(n_sleeps, 0);
     size_t n;
-    assert_null(ddb_batch_failed(w, &n));
+    assert_null(ddb_batch_writer_failed(&n, w));
     assert_int_equal(n, 0);
     ddb_batch_writer_free(w);
 }
@@ -229,10 +229,10 @@ static void test_unprocessed_items_retried_until_written(void **state)
     for (size_t i = 0; i < 20; i++) {
         shop_item it;
         make_item(&it, sku_of(i), 1);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(writes_in(0), 20);
     assert_int_equal(writes_in(1), 5); /* only what was left */
@@ -257,21 +257,21 @@ static void test_persistent_unprocessed_returned_to_caller(void **state)
     for (size_t i = 0; i < 10; i++) {
         shop_item it;
         make_item(&it, sku_of(i), (int64_t)i * 10);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
     shop_order o;
     make_order(&o, "bob", 2);
-    DDBT_ASSERT_OK(ddb_batch_delete(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_writer_delete(w, &shop_order_model, &o));
     shop_order_clear(&o);
-    assert_int_equal(ddb_batch_flush(w), DDB_ETHROTTLED);
+    assert_int_equal(ddb_batch_writer_flush(w), DDB_ETHROTTLED);
     ASSERT_MESSAGE_HAS("3 writes failed");
     assert_int_equal(fake.n_requests, 4);
     assert_int_equal(n_sleeps, 3);
     assert_int_equal(fake_size(&fake, "BatchItem"), 8); /* the two items before the last three */
 
     size_t n;
-    const ddb_batch_failure *f = ddb_batch_failed(w, &n);
+    const ddb_batch_failure *f = ddb_batch_writer_failed(&n, w);
     assert_int_equal(n, 3);
     /* the last three requests: items 8, 9 and the delete (index 10), in order */
     assert_int_equal(f[0].index, 8);
@@ -288,14 +288,14 @@ static void test_persistent_unprocessed_returned_to_caller(void **state)
     assert_null(f[2].item);
     assert_string_equal(ddb_av_map_get(f[2].key, "customer")->u.str.ptr, "bob");
     /* flushing again does not forget them */
-    assert_int_equal(ddb_batch_flush(w), DDB_ETHROTTLED);
+    assert_int_equal(ddb_batch_writer_flush(w), DDB_ETHROTTLED);
 
     /* the caller retries them once the table has capacity again */
     fake.write_unprocessed_calls = 0;
-    DDBT_ASSERT_OK(ddb_batch_retry_failed(w));
-    assert_null(ddb_batch_failed(w, &n));
-    assert_int_equal(ddb_batch_pending(w), 3);
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_retry_failed(w));
+    assert_null(ddb_batch_writer_failed(&n, w));
+    assert_int_equal(ddb_batch_writer_pending(w), 3);
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake_size(&fake, "BatchItem"), 10);
     assert_int_equal(writes_in(fake.n_requests - 1), 3);
     ddb_batch_writer_free(w);
@@ -313,10 +313,10 @@ static void test_whole_request_errors(void **state)
     for (size_t i = 0; i < 3; i++) {
         shop_item it;
         make_item(&it, sku_of(i), 1);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(n_sleeps, 2);
     assert_int_equal(fake_size(&fake, "BatchItem"), 3);
@@ -327,20 +327,20 @@ static void test_whole_request_errors(void **state)
     for (size_t i = 0; i < 25; i++) {
         shop_item it;
         make_item(&it, sku_of(100 + i), 1);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it)); /* the 25th sends the group */
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it)); /* the 25th sends the group */
         shop_item_clear(&it);
     }
     assert_int_equal(fake.n_requests, 4);
     size_t n;
-    const ddb_batch_failure *f = ddb_batch_failed(w, &n);
+    const ddb_batch_failure *f = ddb_batch_writer_failed(&n, w);
     assert_int_equal(n, 25);
     assert_int_equal(f[0].code, DDB_EVALIDATION);
     assert_int_equal(f[0].index, 3);
     assert_int_equal(f[24].index, 27);
     assert_non_null(strstr(f[0].message, "ValidationException"));
-    assert_int_equal(ddb_batch_flush(w), DDB_EVALIDATION);
-    ddb_batch_clear_failed(w);
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    assert_int_equal(ddb_batch_writer_flush(w), DDB_EVALIDATION);
+    ddb_batch_writer_clear_failed(w);
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     ddb_batch_writer_free(w);
 }
 
@@ -351,22 +351,22 @@ static void test_writer_refuses_duplicate_keys(void **state)
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_item(&it, "dup", 1);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item key {sku: \"dup\"}");
     ASSERT_MESSAGE_HAS("already written by batch write 0");
-    assert_int_equal(ddb_batch_delete(w, &shop_item_model, &it), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_delete(w, &shop_item_model, &it), DDB_EINVAL);
     /* same key values in another table are another item */
     shop_order o;
     make_order(&o, "dup", 1);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &(shop_order){.customer = "dup", .line = 2, .sku = "s"}));
-    assert_int_equal(ddb_batch_pending(w), 3);
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_order_model, &(shop_order){.customer = "dup", .line = 2, .sku = "s"}));
+    assert_int_equal(ddb_batch_writer_pending(w), 3);
     /* after a flush the key may be written again: a new request */
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     it.qty = 2;
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake.n_requests, 2);
     assert_string_equal(
         json_string_value(json_object_get(
@@ -397,16 +397,16 @@ static void test_item_and_key_limits(void **state)
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_sized_item(&it, DDB_ITEM_SIZE_MAX + 1);
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_ELIMIT);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_ELIMIT);
     ASSERT_MESSAGE_HAS("item is 409601 bytes; DynamoDB allows at most 409600");
-    assert_int_equal(ddb_batch_pending(w), 0);
+    assert_int_equal(ddb_batch_writer_pending(w), 0);
     shop_item_clear(&it);
     make_sized_item(&it, DDB_ITEM_SIZE_MAX);
     ddb_av *item = NULL;
     DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
     shop_item_clear(&it);
 
     /* keys: 2048 bytes of partition key, not one more; never empty */
@@ -414,25 +414,25 @@ static void test_item_and_key_limits(void **state)
     memset(long_sku, 'k', 2049);
     long_sku[2049] = '\0';
     make_item(&it, "", 0);
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("is empty");
     free(it.sku);
     it.sku = long_sku;
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_ELIMIT);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_ELIMIT);
     ASSERT_MESSAGE_HAS("2049 bytes; a partition key holds at most 2048");
     long_sku[2048] = '\0';
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
     shop_item_clear(&it);
 
     /* text DynamoDB JSON cannot carry is refused before it can spoil a group */
     make_item(&it, "utf", 0);
     it.note = ddb_strdup("bad \xff byte");
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item");
     shop_item_clear(&it);
-    assert_int_equal(ddb_batch_pending(w), 2);
+    assert_int_equal(ddb_batch_writer_pending(w), 2);
     assert_int_equal(fake.n_requests, 0);
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     ddb_batch_writer_free(w);
 }
 
@@ -442,16 +442,16 @@ static void test_writer_and_versions(void **state)
     ddb_batch_writer *w;
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_doc d = {.id = "v1", .body = NULL, .version = 3};
-    assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_doc_model, &d), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("version attribute");
-    assert_int_equal(ddb_batch_delete(w, &shop_doc_model, &d), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_delete(w, &shop_doc_model, &d), DDB_EINVAL);
     ddb_batch_writer_free(w);
 
     ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
     opts.ignore_versions = true;
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_doc_model, &d));
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_doc_model, &d));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     json_t *stored = fake_get(&fake, "BatchDoc", "{\"id\":{\"S\":\"v1\"}}");
     assert_string_equal(json_string_value(json_object_get(json_object_get(stored, "version"), "N")), "3");
     assert_int_equal(d.version, 3); /* written as is, not bumped */
@@ -470,17 +470,17 @@ static void test_writer_argument_errors(void **state)
     shop_item it;
     shop_item_init(&it);
     it.sku = ddb_strdup("noname"); /* name is required */
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item.name");
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, NULL), DDB_EINVAL);
     ddb_model map = {.name = "a_map", .table = NULL, .hash_key = -1, .range_key = -1};
-    assert_int_equal(ddb_batch_put(w, &map, &it), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &map, &it), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("not a model with a table");
-    assert_int_equal(ddb_batch_delete_key(w, &shop_order_model, &(const char *){"c"}, NULL),
+    assert_int_equal(ddb_batch_writer_delete_key(w, &shop_order_model, &(const char *){"c"}, NULL),
                      DDB_EINVAL); /* range key value missing */
-    assert_int_equal(ddb_batch_pending(w), 0);
-    assert_int_equal(ddb_batch_flush(NULL), DDB_EINVAL);
-    DDBT_ASSERT_OK(ddb_batch_flush(w)); /* nothing to send */
+    assert_int_equal(ddb_batch_writer_pending(w), 0);
+    assert_int_equal(ddb_batch_writer_flush(NULL), DDB_EINVAL);
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w)); /* nothing to send */
     assert_int_equal(fake.n_requests, 0);
     shop_item_clear(&it);
     ddb_batch_writer_free(w);
@@ -513,20 +513,20 @@ static void test_batch_get_250_keys_with_missing(void **state)
     for (size_t i = 0; i < N; i++) {
         shop_item_init(&out[i]);
         const char *sku = sku_of(i);
-        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_getter_add(&out[i], &found[i], g, &shop_item_model, &sku, NULL));
         assert_false(found[i]);
-        assert_int_equal(ddb_batch_get_status(g, i), DDB_BATCH_GET_PENDING);
+        assert_int_equal(ddb_batch_getter_status(g, i), DDB_BATCH_GET_PENDING);
     }
-    assert_int_equal(ddb_batch_get_count(g), N);
+    assert_int_equal(ddb_batch_getter_count(g), N);
     assert_int_equal(fake.n_requests, 0); /* nothing sent before run */
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     assert_int_equal(fake_count(&fake, "BatchGetItem"), 3);
     assert_int_equal(keys_in(0), 100);
     assert_int_equal(keys_in(1), 100);
     assert_int_equal(keys_in(2), 50);
     for (size_t i = 0; i < N; i++) {
         assert_int_equal(found[i], i % 2 == 0);
-        assert_int_equal(ddb_batch_get_status(g, i), i % 2 == 0 ? 1 : 0);
+        assert_int_equal(ddb_batch_getter_status(g, i), i % 2 == 0 ? 1 : 0);
         if (i % 2 == 0) {
             assert_string_equal(out[i].sku, sku_of(i));
             assert_true(out[i].qty == (int64_t)i);
@@ -536,10 +536,10 @@ static void test_batch_get_250_keys_with_missing(void **state)
         shop_item_clear(&out[i]);
     }
     size_t n;
-    assert_null(ddb_batch_get_failed(g, &n));
-    assert_int_equal(ddb_batch_get_status(g, N), DDB_EINVAL);
+    assert_null(ddb_batch_getter_failed(&n, g));
+    assert_int_equal(ddb_batch_getter_status(g, N), DDB_EINVAL);
     /* running again sends nothing: every slot is resolved */
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     assert_int_equal(fake.n_requests, 3);
     ddb_batch_getter_free(g);
 }
@@ -557,16 +557,16 @@ static void test_batch_get_unprocessed_keys_retried(void **state)
     bool found[40];
     for (size_t i = 0; i < 40; i++) {
         const char *sku = sku_of(i);
-        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_getter_add(NULL, &found[i], g, &shop_item_model, &sku, NULL));
     }
     shop_order o;
     shop_order_init(&o);
     o.customer = ddb_strdup("zed");
     o.line = 9;
     bool order_found = true;
-    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, &o, &order_found));
+    DDBT_ASSERT_OK(ddb_batch_getter_add_obj(&o, &order_found, g, &shop_order_model, &o));
     assert_false(order_found);
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(keys_in(0), 41);
     assert_int_equal(keys_in(1), 26);
@@ -600,35 +600,35 @@ static void test_batch_get_persistent_unprocessed_and_failures(void **state)
     for (size_t i = 0; i < 11; i++) {
         shop_item_init(&out[i]);
         const char *sku = i < 10 ? sku_of(i) : "bad";
-        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_getter_add(&out[i], &found[i], g, &shop_item_model, &sku, NULL));
     }
     /* duplicates are refused */
     const char *again = "sku-003";
-    assert_int_equal(ddb_batch_get_add(g, &shop_item_model, &again, NULL, NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_batch_getter_add(NULL, NULL, g, &shop_item_model, &again, NULL), DDB_EINVAL);
     ASSERT_MESSAGE_HAS("shop_item key {sku: \"sku-003\"}: already added to this batch get as slot 3");
-    assert_int_equal(ddb_batch_get_count(g), 11);
+    assert_int_equal(ddb_batch_getter_count(g), 11);
 
     /* two requests of which the fake processes 5 keys each: the 11th is left */
-    assert_int_equal(ddb_batch_get_run(g), DDB_ETHROTTLED);
+    assert_int_equal(ddb_batch_getter_run(g), DDB_ETHROTTLED);
     ASSERT_MESSAGE_HAS("BatchGetItem: 1 key failed");
     assert_int_equal(fake.n_requests, 2);
     size_t n;
-    const ddb_batch_failure *f = ddb_batch_get_failed(g, &n);
+    const ddb_batch_failure *f = ddb_batch_getter_failed(&n, g);
     assert_int_equal(n, 1);
     assert_int_equal(f[0].index, 10);
     assert_int_equal(f[0].kind, DDB_BATCH_GET);
     assert_string_equal(ddb_av_map_get(f[0].key, "sku")->u.str.ptr, "bad");
-    assert_int_equal(ddb_batch_get_status(g, 10), DDB_ETHROTTLED);
+    assert_int_equal(ddb_batch_getter_status(g, 10), DDB_ETHROTTLED);
     assert_false(found[10]);
     for (size_t i = 0; i < 10; i++)
-        assert_int_equal(ddb_batch_get_status(g, i), i % 2 == 0 ? 1 : 0);
+        assert_int_equal(ddb_batch_getter_status(g, i), i % 2 == 0 ? 1 : 0);
 
     /* run again: only the failed slot is sent; its item cannot be loaded */
     fake.get_limited_calls = 0;
-    assert_int_equal(ddb_batch_get_run(g), DDB_ETYPE);
+    assert_int_equal(ddb_batch_getter_run(g), DDB_ETYPE);
     assert_int_equal(fake.n_requests, 3);
     assert_int_equal(keys_in(2), 1);
-    f = ddb_batch_get_failed(g, &n);
+    f = ddb_batch_getter_failed(&n, g);
     assert_int_equal(n, 1);
     assert_int_equal(f[0].code, DDB_ETYPE);
     assert_non_null(strstr(f[0].message, "qty"));
@@ -637,8 +637,8 @@ static void test_batch_get_persistent_unprocessed_and_failures(void **state)
         shop_item_clear(&out[i]);
 
     ddb_batch_getter_reset(g);
-    assert_int_equal(ddb_batch_get_count(g), 0);
-    assert_null(ddb_batch_get_failed(g, &n));
+    assert_int_equal(ddb_batch_getter_count(g), 0);
+    assert_null(ddb_batch_getter_failed(&n, g));
     ddb_batch_getter_free(g);
 }
 
@@ -652,15 +652,15 @@ static void test_batch_get_projection_and_whole_request_failure(void **state)
     ddb_batch_getter *g;
     DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, &opts));
     const char *sku = "p";
-    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"c"}, &(int64_t){4}, NULL, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_add(NULL, NULL, g, &shop_item_model, &sku, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_add(NULL, NULL, g, &shop_order_model, &(const char *){"c"}, &(int64_t){4}));
     fake.errors = 1;
     fake.error_status = 400;
     fake.error_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\",\"message\":\"no table\"}";
-    assert_int_equal(ddb_batch_get_run(g), DDB_ERESOURCE);
+    assert_int_equal(ddb_batch_getter_run(g), DDB_ERESOURCE);
     assert_int_equal(fake.n_requests, 1); /* not retried */
-    assert_int_equal(ddb_batch_get_status(g, 0), DDB_ERESOURCE);
-    assert_int_equal(ddb_batch_get_status(g, 1), DDB_ERESOURCE);
+    assert_int_equal(ddb_batch_getter_status(g, 0), DDB_ERESOURCE);
+    assert_int_equal(ddb_batch_getter_status(g, 1), DDB_ERESOURCE);
     json_t *req = fake_request(&fake, 0);
     json_t *items = json_object_get(req, "RequestItems");
     json_t *bi = json_object_get(items, "BatchItem");
@@ -670,8 +670,8 @@ static void test_batch_get_projection_and_whole_request_failure(void **state)
     assert_string_equal(json_string_value(json_object_get(bo, "ProjectionExpression")), "#n0, #n1, #n2, #n3, #n4");
     assert_string_equal(json_string_value(json_object_get(json_object_get(bo, "ExpressionAttributeNames"), "#n1")), "line");
     json_decref(req);
-    DDBT_ASSERT_OK(ddb_batch_get_run(g)); /* retry of both: not found now */
-    assert_int_equal(ddb_batch_get_status(g, 0), 0);
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g)); /* retry of both: not found now */
+    assert_int_equal(ddb_batch_getter_status(g, 0), 0);
     ddb_batch_getter_free(g);
 }
 
@@ -970,35 +970,35 @@ static void test_txn_get(void **state)
     shop_order_init(&o);
     bool fa, fb, fo;
     const char *s0 = "sku-000", *s1 = "sku-001";
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s1, NULL, &b, &fb));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&a, &fa, g, &shop_item_model, &s0, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&b, &fb, g, &shop_item_model, &s1, NULL));
     o.customer = ddb_strdup("g");
     o.line = 1;
-    DDBT_ASSERT_OK(ddb_txn_get_add_obj(g, &shop_order_model, &o, &o, &fo));
-    assert_int_equal(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, NULL, NULL), DDB_EINVAL);
-    assert_int_equal(ddb_txn_get_count(g), 3);
+    DDBT_ASSERT_OK(ddb_txn_getter_add_obj(&o, &fo, g, &shop_order_model, &o));
+    assert_int_equal(ddb_txn_getter_add(NULL, NULL, g, &shop_item_model, &s0, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_txn_getter_count(g), 3);
 
     /* cancelled: nothing changes */
     fake.cancel_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#TransactionCanceledException\","
                        "\"message\":\"cancelled\",\"CancellationReasons\":[{\"Code\":\"None\"},"
                        "{\"Code\":\"TransactionConflict\",\"Message\":\"busy\"},{\"Code\":\"None\"}]}";
-    assert_int_equal(ddb_txn_get_run(g), DDB_ECANCELLED);
+    assert_int_equal(ddb_txn_getter_run(g), DDB_ECANCELLED);
     assert_false(fa);
     assert_null(a.sku);
-    assert_int_equal(ddb_txn_get_reason(g, 1)->code, DDB_EINUSE);
-    assert_string_equal(ddb_txn_get_reason(g, 1)->message, "busy");
-    assert_int_equal(ddb_txn_get_reason(g, 1)->kind, DDB_TXN_GET);
-    assert_null(ddb_txn_get_reason(g, 3));
+    assert_int_equal(ddb_txn_getter_reason(g, 1)->code, DDB_EINUSE);
+    assert_string_equal(ddb_txn_getter_reason(g, 1)->message, "busy");
+    assert_int_equal(ddb_txn_getter_reason(g, 1)->kind, DDB_TXN_GET);
+    assert_null(ddb_txn_getter_reason(g, 3));
 
     fake.cancel_body = NULL;
-    DDBT_ASSERT_OK(ddb_txn_get_run(g));
+    DDBT_ASSERT_OK(ddb_txn_getter_run(g));
     assert_true(fa);
     assert_false(fb);
     assert_true(fo);
     assert_string_equal(a.sku, "sku-000");
     assert_null(b.sku);
     assert_true(o.total == 2.5);
-    assert_int_equal(ddb_txn_get_reason(g, 1)->code, 0);
+    assert_int_equal(ddb_txn_getter_reason(g, 1)->code, 0);
     json_t *req = fake_request(&fake, 1);
     assert_int_equal(json_array_size(json_object_get(req, "TransactItems")), 3);
     json_decref(req);
@@ -1011,10 +1011,10 @@ static void test_txn_get(void **state)
     DDBT_ASSERT_OK(ddb_txn_getter_new(&g, client));
     for (int64_t i = 0; i < DDB_TXN_MAX; i++) {
         const char *c = "many";
-        DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &c, &i, NULL, NULL));
+        DDBT_ASSERT_OK(ddb_txn_getter_add(NULL, NULL, g, &shop_order_model, &c, &i));
     }
     int64_t line = 100;
-    assert_int_equal(ddb_txn_get_add(g, &shop_order_model, &(const char *){"many"}, &line, NULL, NULL),
+    assert_int_equal(ddb_txn_getter_add(NULL, NULL, g, &shop_order_model, &(const char *){"many"}, &line),
                      DDB_ELIMIT);
     ddb_txn_getter_free(g);
     fake_put_json(&fake, "BatchItem", "{\"sku\":{\"S\":\"bad\"},\"name\":{\"BOOL\":true}}");
@@ -1022,9 +1022,9 @@ static void test_txn_get(void **state)
     shop_item_init(&a);
     shop_item_init(&b);
     const char *bad = "bad";
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &s0, NULL, &a, &fa));
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &bad, NULL, &b, &fb));
-    assert_int_equal(ddb_txn_get_run(g), DDB_ETYPE);
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&a, &fa, g, &shop_item_model, &s0, NULL));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&b, &fb, g, &shop_item_model, &bad, NULL));
+    assert_int_equal(ddb_txn_getter_run(g), DDB_ETYPE);
     ASSERT_MESSAGE_HAS("TransactGetItems item 1");
     assert_false(fa);
     assert_null(a.sku); /* all or nothing */
@@ -1032,7 +1032,7 @@ static void test_txn_get(void **state)
     shop_item_clear(&b);
     ddb_txn_getter_free(g);
     DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
-    assert_int_equal(ddb_txn_get_run(g), DDB_EINVAL);
+    assert_int_equal(ddb_txn_getter_run(g), DDB_EINVAL);
     ddb_txn_getter_free(g);
 }
 
@@ -1066,26 +1066,26 @@ static void test_per_model_clients_must_agree(void **state)
     /* batch writer: a write for another client sends the queued group first */
     ddb_batch_writer *w;
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_order_model, &o));
     assert_int_equal(fake.n_requests, 1);
-    assert_int_equal(ddb_batch_pending(w), 1);
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    assert_int_equal(ddb_batch_writer_pending(w), 1);
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     assert_int_equal(fake.n_requests, 2);
     ddb_batch_writer_free(w);
 
     /* batch getter: one request per client */
     ddb_batch_getter *g;
     DDBT_ASSERT_OK(ddb_batch_getter_new(&g, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_item_model, &it, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_get_add_obj(g, &shop_order_model, &o, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &(const char *){"m2"}, NULL, NULL, NULL));
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_add_obj(NULL, NULL, g, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_getter_add_obj(NULL, NULL, g, &shop_order_model, &o));
+    DDBT_ASSERT_OK(ddb_batch_getter_add(NULL, NULL, g, &shop_item_model, &(const char *){"m2"}, NULL));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     assert_int_equal(fake.n_requests, 4);
     assert_int_equal(keys_in(2), 2);
     assert_int_equal(keys_in(3), 1);
-    assert_int_equal(ddb_batch_get_status(g, 0), 1);
-    assert_int_equal(ddb_batch_get_status(g, 1), 1);
+    assert_int_equal(ddb_batch_getter_status(g, 0), 1);
+    assert_int_equal(ddb_batch_getter_status(g, 1), 1);
     ddb_batch_getter_free(g);
 
     shop_order_use_client(client);

@@ -89,7 +89,7 @@ static void test_batch_write_then_get_250(void **state)
     for (size_t i = 0; i < 250; i += 2) { /* 125 items, the even numbers */
         shop_item it;
         make_item(&it, sku_of("bw", i), (int64_t)i);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
     for (int64_t line = 0; line < 30; line++) {
@@ -99,12 +99,12 @@ static void test_batch_write_then_get_250(void **state)
         o.line = line;
         o.sku = ddb_strdup(sku_of("bw", (size_t)line * 2));
         o.total = 1.5 * (double)line;
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_order_model, &o));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_order_model, &o));
         shop_order_clear(&o);
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     size_t n;
-    assert_null(ddb_batch_failed(w, &n));
+    assert_null(ddb_batch_writer_failed(&n, w));
     ddb_batch_writer_free(w);
 
     enum { N = 250 };
@@ -117,14 +117,14 @@ static void test_batch_write_then_get_250(void **state)
     for (size_t i = 0; i < N; i++) {
         shop_item_init(&out[i]);
         const char *sku = sku_of("bw", i);
-        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &sku, NULL, &out[i], &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_getter_add(&out[i], &found[i], g, &shop_item_model, &sku, NULL));
     }
     shop_order o;
     shop_order_init(&o);
     bool o_found;
-    DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_order_model, &(const char *){"carol"}, &(int64_t){29}, &o,
-                                &o_found));
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_add(&o, &o_found, g, &shop_order_model, &(const char *){"carol"},
+                                &(int64_t){29}));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     for (size_t i = 0; i < N; i++) {
         assert_int_equal(found[i], i % 2 == 0);
         if (found[i]) {
@@ -152,19 +152,19 @@ static void test_batch_delete(void **state)
     for (size_t i = 0; i < 30; i++) {
         shop_item it;
         make_item(&it, sku_of("del", i), 1);
-        DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
         shop_item_clear(&it);
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     for (size_t i = 0; i < 30; i += 3) {
         shop_item it;
         make_item(&it, sku_of("del", i), 1);
-        DDBT_ASSERT_OK(ddb_batch_delete(w, &shop_item_model, &it));
+        DDBT_ASSERT_OK(ddb_batch_writer_delete(w, &shop_item_model, &it));
         shop_item_clear(&it);
         const char *sku = sku_of("del", i + 1);
-        DDBT_ASSERT_OK(ddb_batch_delete_key(w, &shop_item_model, &sku, NULL));
+        DDBT_ASSERT_OK(ddb_batch_writer_delete_key(w, &shop_item_model, &sku, NULL));
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     ddb_batch_writer_free(w);
     for (size_t i = 0; i < 30; i++)
         assert_int_equal(exists(sku_of("del", i), NULL), i % 3 == 2);
@@ -177,11 +177,11 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
     shop_item it;
     make_item(&it, "dup", 1);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_EINVAL);
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "{sku: \"dup\"}"));
-    assert_int_equal(ddb_batch_delete(w, &shop_item_model, &it), DDB_EINVAL);
-    DDBT_ASSERT_OK(ddb_batch_flush(w)); /* the first put went through */
+    assert_int_equal(ddb_batch_writer_delete(w, &shop_item_model, &it), DDB_EINVAL);
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w)); /* the first put went through */
     assert_int_equal(exists("dup", NULL), 1);
 
     /* exactly 400 KB by the size rule: DynamoDB takes it */
@@ -199,19 +199,19 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
     DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
-    DDBT_ASSERT_OK(ddb_batch_put(w, &shop_item_model, &it));
+    DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
     if (ddbt_deviates("item_size_rule")) {
         /* refused by the engine: the writer reports it and keeps the item */
-        assert_int_equal(ddb_batch_flush(w), DDB_EVALIDATION);
+        assert_int_equal(ddb_batch_writer_flush(w), DDB_EVALIDATION);
         size_t n_failed = 0;
-        const ddb_batch_failure *failed = ddb_batch_failed(w, &n_failed);
+        const ddb_batch_failure *failed = ddb_batch_writer_failed(&n_failed, w);
         assert_int_equal(n_failed, 1);
         assert_int_equal(failed[0].code, DDB_EVALIDATION);
         assert_int_equal(ddb_item_size(failed[0].item), DDB_ITEM_SIZE_MAX);
-        ddb_batch_clear_failed(w);
+        ddb_batch_writer_clear_failed(w);
         assert_int_equal(exists("big", NULL), 0);
     } else {
-        DDBT_ASSERT_OK(ddb_batch_flush(w));
+        DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
         shop_item got;
         shop_item_init(&got);
         assert_int_equal(exists("big", &got), 1);
@@ -222,8 +222,8 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
     it.note = realloc(it.note, len + 2);
     memset(it.note, 'x', len + 1);
     it.note[len + 1] = '\0';
-    assert_int_equal(ddb_batch_put(w, &shop_item_model, &it), DDB_ELIMIT);
-    assert_int_equal(ddb_batch_pending(w), 0);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_item_model, &it), DDB_ELIMIT);
+    assert_int_equal(ddb_batch_writer_pending(w), 0);
     shop_item_clear(&it);
     ddb_batch_writer_free(w);
 }
@@ -235,7 +235,7 @@ static ddb_av *sized_item(const char *extra, size_t size)
     char json[256];
     snprintf(json, sizeof json, "{\"sku\":{\"S\":\"size-probe\"}%s%s}", *extra ? "," : "", extra);
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     size_t base = ddb_item_size(item) + 3; /* + "pad" */
     char *pad = malloc(size - base);
     memset(pad, 'p', size - base);
@@ -251,7 +251,7 @@ static int put_raw(const ddb_av *item)
     in.table_name = shop_item_model.table;
     in.item = item;
     ddb_write_item_output out;
-    int rc = ddb_put_item(client, &in, &out);
+    int rc = ddb_put_item(&out, client, &in);
     ddb_write_item_output_free(&out);
     return rc;
 }
@@ -323,8 +323,8 @@ static bool transactions_missing(void)
     ddb_txn_getter *g;
     DDBT_ASSERT_OK(ddb_txn_getter_new(&g, NULL));
     bool found;
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_item_model, &(const char *){"tx-none"}, NULL, &it, &found));
-    ddbt_assert_unknown_operation(ddb_txn_get_run(g));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&it, &found, g, &shop_item_model, &(const char *){"tx-none"}, NULL));
+    ddbt_assert_unknown_operation(ddb_txn_getter_run(g));
     ddb_txn_getter_free(g);
     shop_item_clear(&it);
     return true;
@@ -505,9 +505,9 @@ static void test_txn_100_actions_and_transact_get(void **state)
     shop_order_init(&a);
     shop_order_init(&b);
     bool fa, fb;
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){42}, &a, &fa));
-    DDBT_ASSERT_OK(ddb_txn_get_add(g, &shop_order_model, &(const char *){"erin"}, &(int64_t){420}, &b, &fb));
-    DDBT_ASSERT_OK(ddb_txn_get_run(g));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&a, &fa, g, &shop_order_model, &(const char *){"erin"}, &(int64_t){42}));
+    DDBT_ASSERT_OK(ddb_txn_getter_add(&b, &fb, g, &shop_order_model, &(const char *){"erin"}, &(int64_t){420}));
+    DDBT_ASSERT_OK(ddb_txn_getter_run(g));
     assert_true(fa);
     assert_false(fb);
     assert_true(a.total == 42.0);
@@ -573,7 +573,7 @@ static void test_txn_versions(void **state)
     /* batch writes cannot check versions: refused unless asked for */
     ddb_batch_writer *w;
     DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, NULL));
-    assert_int_equal(ddb_batch_put(w, &shop_doc_model, &d), DDB_EINVAL);
+    assert_int_equal(ddb_batch_writer_put(w, &shop_doc_model, &d), DDB_EINVAL);
     ddb_batch_writer_free(w);
     shop_doc_clear(&got);
     shop_doc_clear(&stale);
@@ -596,11 +596,11 @@ static void *write_job(void *arg)
         char sku[32];
         snprintf(sku, sizeof sku, "par-%03zu", i);
         make_item(&it, sku, (int64_t)i);
-        j->rc = ddb_batch_put(w, &shop_item_model, &it);
+        j->rc = ddb_batch_writer_put(w, &shop_item_model, &it);
         shop_item_clear(&it);
     }
     if (j->rc == 0)
-        j->rc = ddb_batch_flush(w);
+        j->rc = ddb_batch_writer_flush(w);
     ddb_batch_writer_free(w);
     ddb_ops_thread_cleanup();
     return NULL;
@@ -626,9 +626,9 @@ static void test_parallel_writers_share_a_client(void **state)
         char sku[32];
         snprintf(sku, sizeof sku, "par-%03zu", i);
         const char *p = sku;
-        DDBT_ASSERT_OK(ddb_batch_get_add(g, &shop_item_model, &p, NULL, NULL, &found[i]));
+        DDBT_ASSERT_OK(ddb_batch_getter_add(NULL, &found[i], g, &shop_item_model, &p, NULL));
     }
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     for (size_t i = 0; i < 180; i++)
         assert_true(found[i]);
     ddb_batch_getter_free(g);

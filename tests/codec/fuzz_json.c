@@ -19,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef int (*writer)(ddb_buf *out, const ddb_av *v);
-typedef int (*parser)(const char *text, size_t len, ddb_av **out);
+typedef int (*parser)(ddb_av **out, const char *text, size_t len);
 
 static void check(int ok)
 {
@@ -33,7 +33,7 @@ static void round_trip(const ddb_av *v, writer write, parser parse)
     ddb_buf first = DDB_BUF_INIT, second = DDB_BUF_INIT;
     check(write(&first, v) == 0);
     ddb_av *again = NULL;
-    check(parse(first.data, first.len, &again) == 0);
+    check(parse(&again, first.data, first.len) == 0);
     check(ddb_av_equal(v, again));
     check(write(&second, again) == 0);
     check(first.len == second.len && memcmp(first.data, second.data, first.len) == 0);
@@ -48,7 +48,7 @@ static void round_trip(const ddb_av *v, writer write, parser parse)
 static void try_form(const char *text, size_t len, writer write, parser parse)
 {
     ddb_av *v = NULL;
-    int rc = parse(text, len, &v);
+    int rc = parse(&v, text, len);
     check(rc == 0 || (rc == DDB_EPROTOCOL && v == NULL && ddb_last_error()->code == DDB_EPROTOCOL));
     if (rc == 0)
         round_trip(v, write, parse);

@@ -54,7 +54,7 @@ static int parse_as(const char *form, const char *text, size_t len)
         return rc;
     }
     ddb_av *v = NULL;
-    int rc = strcmp(form, "item") == 0 ? ddb_item_parse_json(text, len, &v) : ddb_av_parse_json(text, len, &v);
+    int rc = strcmp(form, "item") == 0 ? ddb_item_parse_json(&v, text, len) : ddb_av_parse_json(&v, text, len);
     ddb_av_free(v);
     return rc;
 }

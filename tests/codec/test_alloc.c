@@ -95,7 +95,7 @@ static ddb_av *twin; /* the same, members in reverse order */
 static int op_parse_item(void)
 {
     ddb_av *v = (ddb_av *)&v;
-    int rc = ddb_item_parse_json(sample, sizeof sample - 1, &v);
+    int rc = ddb_item_parse_json(&v, sample, sizeof sample - 1);
     if (rc != 0 && v != NULL)
         fail_msg("output not reset on failure");
     ddb_av_free(v);
@@ -106,7 +106,7 @@ static int op_parse_value(void)
 {
     static const char value[] = "{\"L\":[{\"M\":{\"k\":{\"SS\":[\"a\",\"b\"]}}},{\"B\":\"aGk=\"},{\"S\":\"\\u00e9\"}]}";
     ddb_av *v = NULL;
-    int rc = ddb_av_parse_json(value, sizeof value - 1, &v);
+    int rc = ddb_av_parse_json(&v, value, sizeof value - 1);
     ddb_av_free(v);
     return rc;
 }
@@ -269,9 +269,9 @@ static void reverse(ddb_av *v)
 static int setup(void **state)
 {
     (void)state;
-    int rc = ddb_item_parse_json(sample, sizeof sample - 1, &tree);
+    int rc = ddb_item_parse_json(&tree, sample, sizeof sample - 1);
     if (rc == 0)
-        rc = ddb_item_parse_json(sample, sizeof sample - 1, &twin);
+        rc = ddb_item_parse_json(&twin, sample, sizeof sample - 1);
     if (rc == 0)
         reverse(twin);
     return rc;

@@ -142,7 +142,7 @@ static void test_n_double_shortest_round_trip(void **state)
         assert_int_equal(n->type, DDB_AV_N);
         assert_string_equal(n->u.str.ptr, cases[i].text);
         double back = 0;
-        assert_int_equal(ddb_av_get_double(n, &back), 0);
+        assert_int_equal(ddb_av_get_double(&back, n), 0);
         assert_true(back == cases[i].v);
         ddb_av_free(n);
     }
@@ -174,7 +174,7 @@ static void test_numbers_ignore_the_process_locale(void **state)
         skip(); /* no locale with a decimal comma installed */
     ddb_av *n = ddb_av_n_double(0.5);
     double back = 0;
-    int rc = n != NULL ? ddb_av_get_double(n, &back) : -1;
+    int rc = n != NULL ? ddb_av_get_double(&back, n) : -1;
     setlocale(LC_NUMERIC, "C");
     assert_non_null(n);
     assert_string_equal(n->u.str.ptr, "0.5");
@@ -195,7 +195,7 @@ static void test_n_i64(void **state)
         ddb_av *n = ddb_av_n_i64(cases[i].v);
         assert_string_equal(n->u.str.ptr, cases[i].text);
         int64_t back = 7;
-        assert_int_equal(ddb_av_get_i64(n, &back), 0);
+        assert_int_equal(ddb_av_get_i64(&back, n), 0);
         assert_true(back == cases[i].v);
         ddb_av_free(n);
     }
@@ -206,7 +206,7 @@ static void expect_i64(const char *text, int rc, int64_t want)
     ddb_av *n = ddb_av_n(text);
     assert_non_null(n);
     int64_t got = 0;
-    if (ddb_av_get_i64(n, &got) != rc)
+    if (ddb_av_get_i64(&got, n) != rc)
         fail_msg("\"%s\": expected rc %d, message %s", text, rc, ddb_last_error()->message);
     if (rc == 0 && got != want)
         fail_msg("\"%s\": got %lld", text, (long long)got);
@@ -239,11 +239,11 @@ static void test_get_i64(void **state)
 
     int64_t out;
     ddb_av *s = ddb_av_s("42");
-    assert_int_equal(ddb_av_get_i64(s, &out), DDB_ETYPE);
+    assert_int_equal(ddb_av_get_i64(&out, s), DDB_ETYPE);
     assert_non_null(strstr(ddb_last_error()->message, "got S"));
-    assert_int_equal(ddb_av_get_i64(NULL, &out), DDB_ETYPE);
+    assert_int_equal(ddb_av_get_i64(&out, NULL), DDB_ETYPE);
     ddb_av *empty = ddb_av_new(DDB_AV_N);
-    assert_int_equal(ddb_av_get_i64(empty, &out), DDB_EINVAL);
+    assert_int_equal(ddb_av_get_i64(&out, empty), DDB_EINVAL);
     ddb_av_free(s);
     ddb_av_free(empty);
 }
@@ -253,22 +253,22 @@ static void test_get_double(void **state)
     (void)state;
     ddb_av *n = ddb_av_n("-1.25E2");
     double d = 0;
-    assert_int_equal(ddb_av_get_double(n, &d), 0);
+    assert_int_equal(ddb_av_get_double(&d, n), 0);
     assert_true(d == -125.0);
     ddb_av_free(n);
     n = ddb_av_n("9.9999999999999999999999999999999999999E+125");
-    assert_int_equal(ddb_av_get_double(n, &d), 0);
+    assert_int_equal(ddb_av_get_double(&d, n), 0);
     assert_true(d > 9.99e125 && d < 1.0001e126);
     ddb_av_free(n);
     n = ddb_av_n(".5");
-    assert_int_equal(ddb_av_get_double(n, &d), 0);
+    assert_int_equal(ddb_av_get_double(&d, n), 0);
     assert_true(d == 0.5);
     ddb_av_free(n);
     ddb_av *b = ddb_av_bool(true);
-    assert_int_equal(ddb_av_get_double(b, &d), DDB_ETYPE);
+    assert_int_equal(ddb_av_get_double(&d, b), DDB_ETYPE);
     ddb_av_free(b);
     ddb_av *empty = ddb_av_new(DDB_AV_N);
-    assert_int_equal(ddb_av_get_double(empty, &d), DDB_EINVAL);
+    assert_int_equal(ddb_av_get_double(&d, empty), DDB_EINVAL);
     ddb_av_free(empty);
 }
 

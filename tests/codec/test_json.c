@@ -20,7 +20,7 @@ static char *written(const ddb_av *v)
     int rc = ddb_av_write_json(&b, v);
     if (rc != 0)
         fail_msg("write failed: %s", ddb_last_error()->message);
-    return ddb_buf_steal(&b, NULL);
+    return ddb_buf_steal(NULL, &b);
 }
 
 /* Parses value form `in`, expects it to write back as `out` (NULL: same)
@@ -28,12 +28,12 @@ static char *written(const ddb_av *v)
 static void round_trip(const char *in, const char *out)
 {
     ddb_av *v = NULL;
-    if (ddb_av_parse_json(in, strlen(in), &v) != 0)
+    if (ddb_av_parse_json(&v, in, strlen(in)) != 0)
         fail_msg("parse of %s failed: %s", in, ddb_last_error()->message);
     char *text = written(v);
     assert_string_equal(text, out != NULL ? out : in);
     ddb_av *again = NULL;
-    assert_int_equal(ddb_av_parse_json(text, strlen(text), &again), 0);
+    assert_int_equal(ddb_av_parse_json(&again, text, strlen(text)), 0);
     assert_true(ddb_av_equal(v, again));
     free(text);
     ddb_av_free(v);
@@ -67,17 +67,17 @@ static void test_binary_is_raw_in_the_tree(void **state)
 {
     (void)state;
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json("{\"B\":\"AP8=\"}", 12, &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, "{\"B\":\"AP8=\"}", 12), 0);
     assert_int_equal(v->type, DDB_AV_B);
     assert_int_equal(v->u.str.len, 2);
     assert_memory_equal(v->u.str.ptr, "\x00\xff", 2);
     ddb_av_free(v);
     /* base64 written with escaped slashes by some encoders */
-    assert_int_equal(ddb_av_parse_json("{\"B\":\"\\/w==\"}", 13, &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, "{\"B\":\"\\/w==\"}", 13), 0);
     assert_int_equal(v->u.str.len, 1);
     assert_int_equal((unsigned char)v->u.str.ptr[0], 0xff);
     ddb_av_free(v);
-    assert_int_equal(ddb_av_parse_json("{\"BS\":[\"AA==\",\"AQ==\"]}", 22, &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, "{\"BS\":[\"AA==\",\"AQ==\"]}", 22), 0);
     assert_int_equal(v->u.list.items[1]->u.str.ptr[0], 1);
     ddb_av_free(v);
 }
@@ -87,19 +87,19 @@ static void test_item_form(void **state)
     (void)state;
     const char *in = "{\"id\":{\"S\":\"u1\"},\"n\":{\"N\":\"42\"},\"tags\":{\"SS\":[\"a\"]}}";
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(in, strlen(in), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, in, strlen(in)), 0);
     assert_int_equal(item->type, DDB_AV_M);
     assert_int_equal(ddb_av_len(item), 3);
     assert_string_equal(item->u.map.items[1].name, "n"); /* order kept */
     int64_t n = 0;
-    assert_int_equal(ddb_av_get_i64(ddb_av_map_get(item, "n"), &n), 0);
+    assert_int_equal(ddb_av_get_i64(&n, ddb_av_map_get(item, "n")), 0);
     assert_int_equal(n, 42);
     ddb_buf b = DDB_BUF_INIT;
     assert_int_equal(ddb_item_write_json(&b, item), 0);
     assert_string_equal(b.data, in);
     ddb_buf_free(&b);
     ddb_av_free(item);
-    assert_int_equal(ddb_item_parse_json("{}", 2, &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, "{}", 2), 0);
     assert_int_equal(ddb_av_len(item), 0);
     ddb_av_free(item);
 }
@@ -205,7 +205,7 @@ static void test_parse_decodes_escapes_and_unicode(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ddb_av *v = NULL;
-        if (ddb_av_parse_json(cases[i].json, strlen(cases[i].json), &v) != 0)
+        if (ddb_av_parse_json(&v, cases[i].json, strlen(cases[i].json)) != 0)
             fail_msg("%s: %s", cases[i].json, ddb_last_error()->message);
         assert_int_equal(v->type, DDB_AV_S);
         assert_int_equal(v->u.str.len, cases[i].len);
@@ -220,7 +220,7 @@ static void test_parse_names_are_decoded(void **state)
     (void)state;
     const char *in = "{\"caf\\u00e9\":{\"S\":\"1\"},\"a\\u0000b\":{\"S\":\"2\"}}";
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(in, strlen(in), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, in, strlen(in)), 0);
     assert_non_null(ddb_av_map_get(item, "café"));
     assert_int_equal(item->u.map.items[1].name_len, 3);
     assert_memory_equal(item->u.map.items[1].name, "a\0b", 4);
@@ -237,7 +237,7 @@ typedef enum form { VALUE, ITEM } form;
 static void expect_error(form f, const char *in, size_t len, const char *message)
 {
     ddb_av *v = (ddb_av *)&v; /* must be reset to NULL */
-    int rc = f == VALUE ? ddb_av_parse_json(in, len, &v) : ddb_item_parse_json(in, len, &v);
+    int rc = f == VALUE ? ddb_av_parse_json(&v, in, len) : ddb_item_parse_json(&v, in, len);
     if (rc != DDB_EPROTOCOL)
         fail_msg("%s: expected DDB_EPROTOCOL, got %d", in, rc);
     assert_null(v);
@@ -264,7 +264,7 @@ static void test_parse_special_bytes_at_every_position(void **state)
             snprintf(want, sizeof want, "%.*s%s%.*s", at, "abcdefghijklmnopqrstuvwxyz", specials[k].text, 23 - at,
                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
             ddb_av *v = NULL;
-            if (ddb_av_parse_json(json, strlen(json), &v) != 0)
+            if (ddb_av_parse_json(&v, json, strlen(json)) != 0)
                 fail_msg("%s: %s", json, ddb_last_error()->message);
             assert_string_equal(v->u.str.ptr, want);
             ddb_av_free(v);
@@ -385,7 +385,7 @@ static char *nested_lists(int levels)
     ddb_buf_puts(&b, "{\"NULL\":true}");
     for (int i = 0; i < levels; i++)
         ddb_buf_puts(&b, "]}");
-    return ddb_buf_steal(&b, NULL);
+    return ddb_buf_steal(NULL, &b);
 }
 
 static ddb_av *nested_tree(int levels)
@@ -406,7 +406,7 @@ static void test_depth_limit_parse_and_write_agree(void **state)
     int max_levels = (DDB_JSON_MAX_DEPTH - 1) / 2;
     char *ok = nested_lists(max_levels);
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json(ok, strlen(ok), &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, ok, strlen(ok)), 0);
     char *text = written(v);
     assert_string_equal(text, ok);
     free(text);
@@ -414,7 +414,7 @@ static void test_depth_limit_parse_and_write_agree(void **state)
     free(ok);
 
     char *deep = nested_lists(max_levels + 1);
-    assert_int_equal(ddb_av_parse_json(deep, strlen(deep), &v), DDB_EPROTOCOL);
+    assert_int_equal(ddb_av_parse_json(&v, deep, strlen(deep)), DDB_EPROTOCOL);
     assert_non_null(strstr(ddb_last_error()->message, "expected at most 128 levels of nesting"));
     free(deep);
     ddb_av *tree = nested_tree(max_levels + 1);
@@ -433,7 +433,7 @@ static void test_depth_limit_parse_and_write_agree(void **state)
     }
     text = written(m);
     ddb_av *back = NULL;
-    assert_int_equal(ddb_av_parse_json(text, strlen(text), &back), 0);
+    assert_int_equal(ddb_av_parse_json(&back, text, strlen(text)), 0);
     assert_true(ddb_av_equal(m, back));
     free(text);
     ddb_av_free(m);
@@ -447,12 +447,12 @@ static void test_hostile_nesting_does_not_overflow_the_stack(void **state)
     char *text = malloc(n);
     memset(text, '[', n);
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json(text, n, &v), DDB_EPROTOCOL);
+    assert_int_equal(ddb_av_parse_json(&v, text, n), DDB_EPROTOCOL);
     memset(text, '{', n);
-    assert_int_equal(ddb_item_parse_json(text, n, &v), DDB_EPROTOCOL);
+    assert_int_equal(ddb_item_parse_json(&v, text, n), DDB_EPROTOCOL);
     for (size_t i = 0; i + 6 <= n; i += 6)
         memcpy(text + i, "{\"L\":[", 6);
-    assert_int_equal(ddb_av_parse_json(text, n / 6 * 6, &v), DDB_EPROTOCOL);
+    assert_int_equal(ddb_av_parse_json(&v, text, n / 6 * 6), DDB_EPROTOCOL);
     assert_non_null(strstr(ddb_last_error()->message, "levels of nesting"));
     free(text);
 }
@@ -508,13 +508,13 @@ static void test_parse_argument_errors(void **state)
 {
     (void)state;
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json(NULL, 3, &v), DDB_EINVAL);
-    assert_int_equal(ddb_av_parse_json("{}", 2, NULL), DDB_EINVAL);
-    assert_int_equal(ddb_item_parse_json(NULL, 0, &v), DDB_EPROTOCOL);
+    assert_int_equal(ddb_av_parse_json(&v, NULL, 3), DDB_EINVAL);
+    assert_int_equal(ddb_av_parse_json(NULL, "{}", 2), DDB_EINVAL);
+    assert_int_equal(ddb_item_parse_json(&v, NULL, 0), DDB_EPROTOCOL);
     assert_null(v);
     /* only `len` bytes are read: no terminator needed */
     const char text[] = {'{', '}', 'x'};
-    assert_int_equal(ddb_item_parse_json(text, 2, &v), 0);
+    assert_int_equal(ddb_item_parse_json(&v, text, 2), 0);
     ddb_av_free(v);
 }
 
@@ -527,13 +527,13 @@ static void test_large_item_and_duplicate_detection(void **state)
         ddb_buf_printf(&b, "%s\"attr%d\":{\"N\":\"%d\"}", i ? "," : "", i, i);
     ddb_buf_putc(&b, '}');
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(b.data, b.len, &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, b.data, b.len), 0);
     assert_int_equal(ddb_av_len(item), 2000);
     ddb_av_free(item);
     /* the same name twice, far apart */
     b.len--;
     ddb_buf_puts(&b, ",\"attr1234\":{\"S\":\"again\"}}");
-    assert_int_equal(ddb_item_parse_json(b.data, b.len, &item), DDB_EPROTOCOL);
+    assert_int_equal(ddb_item_parse_json(&item, b.data, b.len), DDB_EPROTOCOL);
     assert_non_null(strstr(ddb_last_error()->message, "\"attr1234\" twice"));
     ddb_buf_free(&b);
 }

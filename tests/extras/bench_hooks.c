@@ -45,7 +45,7 @@ static double run(ddb_client *c, ddb_buf *resp, int n, int plain)
     for (int i = 0; i < n; i++) {
         ddb_buf_reset(resp);
         int rc = plain ? ddb_client_call_unhooked(c, "GetItem", "T", body, sizeof body - 1, resp, NULL)
-                       : ddb_client_call(c, "GetItem", "T", body, sizeof body - 1, resp);
+                       : ddb_client_call(resp, c, "GetItem", "T", body, sizeof body - 1);
         if (rc != 0) {
             fprintf(stderr, "call failed: %s\n", last_error_line());
             return -1;

@@ -72,7 +72,7 @@ int create_test_table(ddb_client *c, const char *name)
     in.key_schema = (ddb_key_schema){"pk", "sk"};
     in.billing_mode = DDB_BILLING_MODE_PAY_PER_REQUEST;
     ddb_table_output out;
-    int rc = ddb_create_table(c, &in, &out);
+    int rc = ddb_create_table(&out, c, &in);
     ddb_table_output_free(&out);
     return rc != 0 ? rc : ddb_wait_table_active(c, name, 30000);
 }
@@ -80,5 +80,5 @@ int create_test_table(ddb_client *c, const char *name)
 const char *last_error_line(void)
 {
     static char line[2048];
-    return ddb_error_format(ddb_last_error(), line, sizeof line);
+    return ddb_error_format(line, sizeof line, ddb_last_error());
 }

@@ -42,7 +42,7 @@ static char *synthetic_item(const fake_db *db, size_t i)
     for (size_t k = 0; k < db->pad; k++)
         ddb_buf_putc(&b, (char)('a' + (i + k) % 26));
     ddb_buf_puts(&b, "\"},\"n\":{\"L\":[{\"N\":\"1.50\"},{\"B\":\"AAEC\"},{\"NULL\":true}]}}");
-    return ddb_buf_steal(&b, NULL);
+    return ddb_buf_steal(NULL, &b);
 }
 
 static int scan(fake_db *db, const ddb_jnode *root, long *status, ddb_buf *out)
@@ -60,7 +60,7 @@ static int scan(fake_db *db, const ddb_jnode *root, long *status, ddb_buf *out)
     const ddb_av *esk = ddb_jnode_item(ddb_jnode_get(root, "ExclusiveStartKey"));
     if (esk != NULL) {
         int64_t sk = 0;
-        ddb_av_get_i64(ddb_av_map_get(esk, "sk"), &sk);
+        ddb_av_get_i64(&sk, ddb_av_map_get(esk, "sk"));
         next = (size_t)sk + 1;
     }
     ddb_buf_puts(out, "{\"ConsumedCapacity\":{\"TableName\":\"T\",\"CapacityUnits\":0.5},\"Items\":[");
@@ -211,7 +211,7 @@ static char *dump_text(const ddb_dump_opts *opts, ddb_dump_stats *stats, int *rc
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    *rc = ddb_dump_table(client, "T", f, opts, stats);
+    *rc = ddb_table_dump(stats, client, "T", f, opts);
     fclose(f);
     return text;
 }
@@ -272,7 +272,7 @@ static void test_dump_memory_is_flat_in_the_table_size(void **state)
     line_sink s;
     memset(&s, 0, sizeof s);
     ddb_dump_stats st;
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &o, &st), 0);
+    assert_int_equal(ddb_table_dump_to(&st, client, "T", &o, sink_write, &s), 0);
     assert_int_equal(st.items, 20000);
     assert_int_equal(s.lines, 20000);
     assert_int_equal(st.pages, 800);
@@ -296,7 +296,7 @@ static void test_dump_parallel_segments_cover_the_table_once(void **state)
     s.keep = true;
     ddb_dump_stats st;
     /* the fake's Scan only reads `db`: safe from the segments' threads */
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &o, &st), 0);
+    assert_int_equal(ddb_table_dump_to(&st, client, "T", &o, sink_write, &s), 0);
     assert_int_equal(st.items, 1003);
     unsigned char *seen = calloc(1003, 1);
     const char *p = ddb_buf_cstr(&s.all);
@@ -323,24 +323,24 @@ static void test_dump_retries_a_failed_page_and_stops_on_a_write_error(void **st
     line_sink s;
     memset(&s, 0, sizeof s);
     ddb_dump_stats st;
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &o, &st), 0);
+    assert_int_equal(ddb_table_dump_to(&st, client, "T", &o, sink_write, &s), 0);
     assert_int_equal(st.items, 30);
     assert_int_equal(st.pages, 3);
     assert_int_equal(slept_ms, 12 + 25); /* rand01 0.5: 0.5 * 25, then 0.5 * 50 */
     db.scan_fail = 100;
     o.max_rounds = 3;
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &o, &st), DDB_ESERVICE);
+    assert_int_equal(ddb_table_dump_to(&st, client, "T", &o, sink_write, &s), DDB_ESERVICE);
     assert_int_equal(st.items, 0);
     db.scan_fail = 0;
     memset(&s, 0, sizeof s);
     s.fail_at = 15;
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &o, &st), DDB_EIO);
+    assert_int_equal(ddb_table_dump_to(&st, client, "T", &o, sink_write, &s), DDB_EIO);
     assert_string_equal(ddb_last_error()->message, "sink full");
     assert_int_equal(st.items, 14);
-    assert_int_equal(ddb_dump_table(client, "T", NULL, NULL, &st), DDB_EINVAL);
-    assert_int_equal(ddb_dump_table_to(NULL, "T", sink_write, &s, NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_dump(&st, client, "T", NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_dump_to(NULL, NULL, "T", NULL, sink_write, &s), DDB_EINVAL);
     ddb_dump_opts bad = {99, 0, 0, false, 0};
-    assert_int_equal(ddb_dump_table_to(client, "T", sink_write, &s, &bad, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_dump_to(NULL, client, "T", &bad, sink_write, &s), DDB_EINVAL);
 }
 
 /* ------------------------------------------------------------ load */
@@ -378,10 +378,10 @@ static int load_text(const char *text, const ddb_load_opts *opts, ddb_load_stats
 {
     if (*text == '\0') {
         broken_input in = {text, 0};
-        return ddb_load_table_from(client, "T", string_read, &in, opts, st);
+        return ddb_table_load_from(st, client, "T", opts, string_read, &in);
     }
     FILE *f = fmemopen((void *)text, strlen(text), "r");
-    int rc = ddb_load_table(client, "T", f, opts, st);
+    int rc = ddb_table_load(st, client, "T", f, opts);
     fclose(f);
     return rc;
 }
@@ -410,7 +410,7 @@ static void test_dump_then_load_round_trips_every_item(void **state)
     for (size_t i = 0; i < 1234; i++) {
         char *json = synthetic_item(&db, i);
         ddb_av *want = NULL;
-        assert_int_equal(ddb_item_parse_json(json, strlen(json), &want), 0);
+        assert_int_equal(ddb_item_parse_json(&want, json, strlen(json)), 0);
         assert_true(ddb_av_equal(db.stored[i], want));
         ddb_av_free(want);
         free(json);
@@ -584,13 +584,13 @@ static void test_load_input_failure_and_arguments(void **state)
     ddb_load_opts lo = DDB_LOAD_OPTS_INIT;
     lo.source = "pipe";
     ddb_load_stats st;
-    assert_int_equal(ddb_load_table_from(client, "T", broken_read, &in, &lo, &st), DDB_EIO);
+    assert_int_equal(ddb_table_load_from(&st, client, "T", &lo, broken_read, &in), DDB_EIO);
     assert_string_equal(ddb_last_error()->message, "pipe:3: disk on fire");
     assert_int_equal(st.items, 2); /* what was read was still written */
-    assert_int_equal(ddb_load_table(client, "T", NULL, NULL, &st), DDB_EINVAL);
-    assert_int_equal(ddb_load_table_from(client, NULL, broken_read, &in, NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_load(&st, client, "T", NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_load_from(NULL, client, NULL, NULL, broken_read, &in), DDB_EINVAL);
     ddb_load_opts bad = {7, NULL, 0, 0, false, NULL, NULL};
-    assert_int_equal(ddb_load_table_from(client, "T", broken_read, &in, &bad, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_table_load_from(NULL, client, "T", &bad, broken_read, &in), DDB_EINVAL);
     assert_int_equal(load_text("", NULL, &st), 0);
     assert_int_equal(st.lines, 0);
     assert_int_equal(load_text("\n \n\t\r\n", NULL, &st), 0);

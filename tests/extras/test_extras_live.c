@@ -50,7 +50,7 @@ static ddb_av *source_item(int i)
              "\"bs\":{\"BS\":[\"AQ==\",\"Ag==\"]}}",
              i % 37, i, i, i, i % 2 ? "true" : "false", i);
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(text, strlen(text), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, text, strlen(text)), 0);
     return item;
 }
 
@@ -72,7 +72,7 @@ static ddb_av *get(const char *table, int i)
     in.key = key;
     in.consistent_read = true;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(client, &in, &out));
+    ASSERT_OK(ddb_get_item(&out, client, &in));
     ddb_av *item = out.item;
     out.item = NULL;
     ddb_get_item_output_free(&out);
@@ -94,7 +94,7 @@ static void fill_source(void)
         in.requests = req;
         in.n_requests = (size_t)n;
         ddb_batch_write_item_output out;
-        ASSERT_OK(ddb_batch_write_item(client, &in, &out));
+        ASSERT_OK(ddb_batch_write_item(&out, client, &in));
         assert_int_equal(out.n_unprocessed, 0);
         ddb_batch_write_item_output_free(&out);
         for (int k = 0; k < n; k++)
@@ -141,7 +141,7 @@ static char *dump_text(const char *table, const ddb_dump_opts *o, ddb_dump_stats
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    ASSERT_OK(ddb_dump_table(client, table, f, o, st));
+    ASSERT_OK(ddb_table_dump(st, client, table, f, o));
     fclose(f);
     return text;
 }
@@ -150,7 +150,7 @@ static int load_text(const char *table, const char *text, const ddb_load_opts *o
                      ddb_load_stats *st)
 {
     FILE *f = fmemopen((void *)text, strlen(text), "r");
-    int rc = ddb_load_table(client, table, f, o, st);
+    int rc = ddb_table_load(st, client, table, f, o);
     fclose(f);
     return rc;
 }
@@ -217,7 +217,7 @@ static void test_dump_with_tiny_pages_keeps_memory_flat(void **state)
     o.page_size = 7;
     heap_sink s = {0, 0, 0};
     ddb_dump_stats st;
-    ASSERT_OK(ddb_dump_table_to(client, "Src", heap_write, &s, &o, &st));
+    ASSERT_OK(ddb_table_dump_to(&st, client, "Src", &o, heap_write, &s));
     assert_int_equal(st.items, N_ITEMS);
     assert_true(st.pages >= N_ITEMS / 7);
     assert_true(st.max_line < 1024);
@@ -270,11 +270,11 @@ static void test_load_reports_bad_lines_with_file_and_line(void **state)
     in.table_name = "Dst";
     in.key = key;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(client, &in, &out));
+    ASSERT_OK(ddb_get_item(&out, client, &in));
     assert_non_null(out.item);
     ddb_get_item_output_free(&out);
     ddb_av_map_set(key, "sk", ddb_av_n("4"));
-    ASSERT_OK(ddb_get_item(client, &in, &out));
+    ASSERT_OK(ddb_get_item(&out, client, &in));
     assert_null(out.item);
     ddb_get_item_output_free(&out);
     ddb_av_free(key);
@@ -335,7 +335,7 @@ static void log_after(const ddb_hook_event *ev, void *payload)
     e->attempts = ev->attempts;
     e->latency_ns = ev->latency_ns;
     ddb_hook_capacity cap;
-    e->has_capacity = ddb_hook_event_capacity(ev, &cap) == 0;
+    e->has_capacity = ddb_hook_event_capacity(&cap, ev) == 0;
     e->capacity = cap.capacity_units;
 }
 
@@ -379,7 +379,7 @@ static void test_hooks_see_every_request_and_its_outcome(void **state)
     in.key = key;
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(client, &in, &out));
+    ASSERT_OK(ddb_get_item(&out, client, &in));
     ddb_get_item_output_free(&out);
     ddb_av_free(key);
     ASSERT_OK(ddb_client_remove_hook(client, log_before, log_after, &log));
@@ -425,7 +425,7 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     forum_thread_init(&got);
     ASSERT_OK(forum_thread_get(&got, "hooks", "json ✓", &(ddb_get_opts){.consistent_read = true}));
     ddb_buf json = DDB_BUF_INIT;
-    ASSERT_OK(ddb_model_to_simple_json(&forum_thread_model, &got, &json));
+    ASSERT_OK(ddb_model_to_simple_json(&json, &forum_thread_model, &got));
     assert_string_equal(ddb_buf_cstr(&json),
                         "{\"forum\":\"hooks\",\"subject\":\"json ✓\",\"author\":\"ann\",\"views\":12,"
                         "\"score\":4.25,\"answered\":true,\"body\":\"line\\n\\\"quoted\\\"\","
@@ -433,7 +433,7 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     /* back into a struct, saved under another subject, read again */
     forum_thread back;
     forum_thread_init(&back);
-    ASSERT_OK(ddb_model_from_simple_json(&forum_thread_model, json.data, json.len, &back));
+    ASSERT_OK(ddb_model_from_simple_json(&back, &forum_thread_model, json.data, json.len));
     free(back.subject);
     back.subject = ddb_strdup("json copy");
     ASSERT_OK(forum_thread_put(&back, FORUM_THREAD_NO_COND));

@@ -139,7 +139,7 @@ static int put(const char *pk)
     in.table_name = "T";
     in.item = item;
     ddb_write_item_output out;
-    int rc = ddb_put_item(client, &in, &out);
+    int rc = ddb_put_item(&out, client, &in);
     ddb_write_item_output_free(&out);
     ddb_av_free(item);
     return rc;
@@ -253,7 +253,7 @@ static void test_after_runs_when_nothing_was_sent(void **state)
     in.table_name = "Other";
     in.key = key;
     ddb_get_item_output out;
-    assert_int_equal(ddb_get_item(c2, &in, &out), DDB_ECREDENTIALS);
+    assert_int_equal(ddb_get_item(&out, c2, &in), DDB_ECREDENTIALS);
     ddb_get_item_output_free(&out);
     ddb_av_free(key);
     assert_int_equal(r.n, 2);
@@ -337,7 +337,7 @@ static void test_hooks_may_make_requests_which_run_without_hooks(void **state)
     in.item = item;
     in.return_values = DDB_RETURN_ALL_OLD;
     ddb_write_item_output out;
-    assert_int_equal(ddb_put_item(client, &in, &out), 0);
+    assert_int_equal(ddb_put_item(&out, client, &in), 0);
     /* the outer request was sent as built and its response parsed intact,
      * although the hooks' requests reused the thread's buffers */
     assert_non_null(out.attributes);
@@ -371,7 +371,7 @@ static void test_consumed_capacity_of_the_response(void **state)
                          "\"ReadCapacityUnits\":2.5}}";
     ev.response_body = single;
     ev.response_len = strlen(single);
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), 0);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), 0);
     assert_true(cap.capacity_units == 2.5);
     assert_true(cap.read_capacity_units == 2.5);
     assert_true(cap.write_capacity_units == 0);
@@ -381,24 +381,24 @@ static void test_consumed_capacity_of_the_response(void **state)
                         "\"UnprocessedItems\":{}}";
     ev.response_body = batch;
     ev.response_len = strlen(batch);
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), 0);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), 0);
     assert_true(cap.capacity_units == 4);
     assert_true(cap.write_capacity_units == 3);
     assert_int_equal(cap.tables, 2);
     const char *none = "{\"Items\":[],\"Count\":0}";
     ev.response_body = none;
     ev.response_len = strlen(none);
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), DDB_ENOTFOUND);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), DDB_ENOTFOUND);
     ev.response_len = 0;
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), DDB_ENOTFOUND);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), DDB_ENOTFOUND);
     const char *bad = "{\"Count\":1,\"ConsumedCapacity\":{\"CapacityUnits\":\"x\"}}";
     ev.response_body = bad;
     ev.response_len = strlen(bad);
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), DDB_EPROTOCOL);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), DDB_EPROTOCOL);
     const char *broken = "{\"Count\":1,";
     ev.response_body = broken;
     ev.response_len = strlen(broken);
-    assert_int_equal(ddb_hook_event_capacity(&ev, &cap), DDB_EPROTOCOL);
+    assert_int_equal(ddb_hook_event_capacity(&cap, &ev), DDB_EPROTOCOL);
 }
 
 /* ---- removal while other threads send */
@@ -438,7 +438,7 @@ static void *race_worker(void *arg)
         in.table_name = "T";
         in.item = item;
         ddb_write_item_output out;
-        if (ddb_put_item(race_client, &in, &out) != 0)
+        if (ddb_put_item(&out, race_client, &in) != 0)
             atomic_fetch_add(&r->violations, 1000);
         ddb_write_item_output_free(&out);
     }

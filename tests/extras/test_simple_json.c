@@ -129,7 +129,7 @@ static char *dup(const char *s)
 static ddb_av *json_av(const char *dynamodb_json)
 {
     ddb_av *v = NULL;
-    assert_int_equal(ddb_av_parse_json(dynamodb_json, strlen(dynamodb_json), &v), 0);
+    assert_int_equal(ddb_av_parse_json(&v, dynamodb_json, strlen(dynamodb_json)), 0);
     return v;
 }
 
@@ -194,7 +194,7 @@ static void test_every_type_to_plain_json(void **state)
     fill(&it);
     ddb_buf out = DDB_BUF_INIT;
     ddb_buf_puts(&out, "prefix:");
-    assert_int_equal(ddb_model_to_simple_json(&item_model, &it, &out), 0);
+    assert_int_equal(ddb_model_to_simple_json(&out, &item_model, &it), 0);
     /* \u00e9 was decoded when the json text was parsed: it is written as UTF-8 */
     char want[sizeof want_json + 8];
     snprintf(want, sizeof want, "prefix:%s", want_json);
@@ -212,9 +212,9 @@ static void test_plain_json_round_trips_through_the_item(void **state)
     s_item it, back;
     fill(&it);
     ddb_buf out = DDB_BUF_INIT;
-    assert_int_equal(ddb_model_to_simple_json(&item_model, &it, &out), 0);
+    assert_int_equal(ddb_model_to_simple_json(&out, &item_model, &it), 0);
     ddb_model_init(&item_model, &back);
-    assert_int_equal(ddb_model_from_simple_json(&item_model, out.data, out.len, &back), 0);
+    assert_int_equal(ddb_model_from_simple_json(&back, &item_model, out.data, out.len), 0);
     assert_string_equal(back.price, "12.50"); /* every digit kept */
     assert_true(back.score == 0.1 + 0.2);
     assert_true(back.views == INT64_MIN);
@@ -224,8 +224,8 @@ static void test_plain_json_round_trips_through_the_item(void **state)
     /* the items agree, except what JSON cannot tell apart: B in an untyped
      * list reads back as S, and the decimal's text is normalised */
     ddb_av *a = NULL, *b = NULL;
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &a), 0);
-    assert_int_equal(ddb_model_to_item(&item_model, &back, &b), 0);
+    assert_int_equal(ddb_model_to_item(&a, &item_model, &it), 0);
+    assert_int_equal(ddb_model_to_item(&b, &item_model, &back), 0);
     ddb_av_free(ddb_av_map_take(a, "anything"));
     ddb_av_free(ddb_av_map_take(b, "anything"));
     ddb_av_free(ddb_av_map_take(a, "meta"));
@@ -235,7 +235,7 @@ static void test_plain_json_round_trips_through_the_item(void **state)
     ddb_av_free(b);
     /* and the text is stable */
     ddb_buf again = DDB_BUF_INIT;
-    assert_int_equal(ddb_model_to_simple_json(&item_model, &back, &again), 0);
+    assert_int_equal(ddb_model_to_simple_json(&again, &item_model, &back), 0);
     assert_string_equal(ddb_buf_cstr(&again), ddb_buf_cstr(&out));
     ddb_buf_free(&again);
     ddb_buf_free(&out);
@@ -259,13 +259,13 @@ static void test_numbers_become_json_numbers_with_every_digit(void **state)
         ddb_av *item = ddb_av_new(DDB_AV_M);
         assert_int_equal(ddb_av_map_set(item, "n", ddb_av_n(cases[i].dynamodb)), 0);
         ddb_buf out = DDB_BUF_INIT;
-        assert_int_equal(ddb_item_to_simple_json(NULL, item, &out), 0);
+        assert_int_equal(ddb_item_to_simple_json(&out, NULL, item), 0);
         char want[128];
         snprintf(want, sizeof want, "{\"n\":%s}", cases[i].json);
         assert_string_equal(ddb_buf_cstr(&out), want);
         /* and back, numerically equal */
         ddb_av *back = NULL;
-        assert_int_equal(ddb_item_from_simple_json(NULL, out.data, out.len, &back), 0);
+        assert_int_equal(ddb_item_from_simple_json(&back, NULL, out.data, out.len), 0);
         assert_true(ddb_av_equal(item, back));
         ddb_av_free(back);
         ddb_buf_free(&out);
@@ -279,7 +279,7 @@ static void test_untyped_json_maps_to_attribute_values(void **state)
     const char *json = " {\"s\":\"x\",\"n\":-1.5e3,\"t\":true,\"z\":null,\"l\":[1,\"a\",[],{}],"
                        "\"m\":{\"k\":{\"deep\":[false]}}} ";
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_from_simple_json(NULL, json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_from_simple_json(&item, NULL, json, strlen(json)), 0);
     ddb_av *want = json_av("{\"M\":{\"s\":{\"S\":\"x\"},\"n\":{\"N\":\"-1.5e3\"},\"t\":{\"BOOL\":true},"
                            "\"z\":{\"NULL\":true},\"l\":{\"L\":[{\"N\":\"1\"},{\"S\":\"a\"},{\"L\":[]},"
                            "{\"M\":{}}]},\"m\":{\"M\":{\"k\":{\"M\":{\"deep\":{\"L\":[{\"BOOL\":false}]}}}}}}}");
@@ -295,7 +295,7 @@ static void test_nulls_absent_attributes_and_unknown_members(void **state)
                        "\"tags\":[],\"nothing\":null,\"extra\":{\"x\":[1]},\"odd key\":null}";
     s_item it;
     ddb_model_init(&item_model, &it);
-    assert_int_equal(ddb_model_from_simple_json(&item_model, json, strlen(json), &it), 0);
+    assert_int_equal(ddb_model_from_simple_json(&it, &item_model, json, strlen(json)), 0);
     assert_string_equal(it.id, "n");
     assert_false(it.has_score);
     assert_int_equal(it.views, 42); /* absent: the default */
@@ -308,7 +308,7 @@ static void test_nulls_absent_attributes_and_unknown_members(void **state)
     assert_non_null(extra);
     assert_int_equal(extra->type, DDB_AV_M);
     ddb_buf out = DDB_BUF_INIT;
-    assert_int_equal(ddb_model_to_simple_json(&item_model, &it, &out), 0);
+    assert_int_equal(ddb_model_to_simple_json(&out, &item_model, &it), 0);
     assert_string_equal(ddb_buf_cstr(&out),
                         "{\"id\":\"n\",\"views\":42,\"ok\":false,\"words\":[],\"authors\":[],"
                         "\"owner\":{\"name\":\"o\"},\"nothing\":null,"
@@ -325,7 +325,7 @@ static void assert_rejects(const char *json, int code, const char *fragment)
     s_item it;
     ddb_model_init(&item_model, &it);
     it.id = dup("untouched");
-    int rc = ddb_model_from_simple_json(&item_model, json, strlen(json), &it);
+    int rc = ddb_model_from_simple_json(&it, &item_model, json, strlen(json));
     if (rc != code || strstr(ddb_last_error()->message, fragment) == NULL)
         fail_msg("%s: got %s \"%s\", want %s with \"%s\"", json, ddb_code_name(rc),
                  ddb_last_error()->message, ddb_code_name(code), fragment);
@@ -368,16 +368,16 @@ static void test_writing_fails_cleanly(void **state)
     ddb_model_init(&item_model, &it); /* id (required) missing */
     ddb_buf out = DDB_BUF_INIT;
     ddb_buf_puts(&out, "keep");
-    assert_int_equal(ddb_model_to_simple_json(&item_model, &it, &out), DDB_EINVAL);
+    assert_int_equal(ddb_model_to_simple_json(&out, &item_model, &it), DDB_EINVAL);
     assert_string_equal(ddb_buf_cstr(&out), "keep");
     /* a json attribute holding text that is not JSON (stored by someone else) */
     ddb_av *item = json_av("{\"M\":{\"meta\":{\"S\":\"{oops\"}}}");
-    assert_int_equal(ddb_item_to_simple_json(&item_model, item, &out), DDB_EPROTOCOL);
+    assert_int_equal(ddb_item_to_simple_json(&out, &item_model, item), DDB_EPROTOCOL);
     assert_non_null(strstr(ddb_last_error()->message, "s_item: $.meta: offset 1"));
     assert_string_equal(ddb_buf_cstr(&out), "keep");
     ddb_av_free(item);
     item = json_av("{\"M\":{\"views\":{\"S\":\"1\"}}}");
-    assert_int_equal(ddb_item_to_simple_json(&item_model, item, &out), DDB_ETYPE);
+    assert_int_equal(ddb_item_to_simple_json(&out, &item_model, item), DDB_ETYPE);
     assert_non_null(strstr(ddb_last_error()->message, "s_item: $.views: stored as S, expected N"));
     ddb_av_free(item);
     ddb_buf_free(&out);

@@ -282,7 +282,7 @@ static void put_raw(ddb_av *item)
     in.table_name = "Thread";
     in.item = item;
     ddb_write_item_output out;
-    DDBT_ASSERT_OK(ddb_put_item(client, &in, &out));
+    DDBT_ASSERT_OK(ddb_put_item(&out, client, &in));
     ddb_write_item_output_free(&out);
     ddb_av_free(item);
 }

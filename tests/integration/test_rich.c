@@ -266,12 +266,12 @@ static void test_keep_unknown_and_default_for_new(void **state)
                        "\"author\":{\"M\":{\"name\":{\"S\":\"x\"}}},\"words\":{\"L\":[]},\"replies\":{\"L\":[]},"
                        "\"kind_hint\":{\"S\":\"k\"},\"score\":{\"N\":\"1\"},\"version\":{\"N\":\"7\"},"
                        "\"theirs\":{\"M\":{\"deep\":{\"SS\":[\"a\",\"b\"]}}}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     ddb_put_item_input in = DDB_PUT_ITEM_INPUT_INIT;
     in.table_name = "Posts";
     in.item = item;
     ddb_write_item_output out;
-    DDBT_ASSERT_OK(ddb_put_item(client, &in, &out));
+    DDBT_ASSERT_OK(ddb_put_item(&out, client, &in));
     ddb_write_item_output_free(&out);
     ddb_av_free(item);
     rich_post p;
@@ -290,7 +290,7 @@ static void test_keep_unknown_and_default_for_new(void **state)
     gin.key = k;
     gin.consistent_read = true;
     ddb_get_item_output gout;
-    DDBT_ASSERT_OK(ddb_get_item(client, &gin, &gout));
+    DDBT_ASSERT_OK(ddb_get_item(&gout, client, &gin));
     const ddb_av *theirs = ddb_av_map_get(gout.item, "theirs");
     assert_non_null(theirs); /* not dropped (PynamoDB #284) */
     assert_int_equal(ddb_av_len(ddb_av_map_get(theirs, "deep")), 2);
@@ -429,7 +429,7 @@ static void transaction_of_posts_and_dogs(rich_dog *dogs)
     rich_post_init(&back);
     bool back_found = false;
     DDBT_ASSERT_OK(rich_post_txn_get(tg, "txn", AT, &back, &back_found));
-    DDBT_ASSERT_OK(ddb_txn_get_run(tg));
+    DDBT_ASSERT_OK(ddb_txn_getter_run(tg));
     assert_true(back_found && back.version == 1);
     ddb_txn_getter_free(tg);
     rich_post_clear(&back);
@@ -451,7 +451,7 @@ static void test_typed_batch_and_transaction(void **state)
         dogs[i].name = ddb_strdup("Dog");
         DDBT_ASSERT_OK(rich_dog_batch_put(w, &dogs[i]));
     }
-    DDBT_ASSERT_OK(ddb_batch_flush(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     ddb_batch_writer_free(w);
     ddb_batch_getter *g = NULL;
     DDBT_ASSERT_OK(ddb_batch_getter_new(&g, client, NULL));
@@ -461,7 +461,7 @@ static void test_typed_batch_and_transaction(void **state)
         rich_dog_init(&got[i]);
         DDBT_ASSERT_OK(rich_dog_batch_get(g, i < 30 ? ids[i] : "missing", &got[i], &found[i]));
     }
-    DDBT_ASSERT_OK(ddb_batch_get_run(g));
+    DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     for (int i = 0; i < 30; i++) {
         assert_true(found[i]);
         assert_string_equal(got[i].id, ids[i]);
@@ -531,7 +531,7 @@ static void test_table_management(void **state)
     ddb_ttl_output ttl;
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
     in.table_name = "Posts";
-    DDBT_ASSERT_OK(ddb_describe_time_to_live(client, &in, &ttl));
+    DDBT_ASSERT_OK(ddb_describe_time_to_live(&ttl, client, &in));
     if (ddbt_deviates("no_ttl")) {
         assert_int_equal(ttl.status, DDB_TTL_STATUS_DISABLED);
         assert_null(ttl.attribute_name);

@@ -173,7 +173,7 @@ static json_t *jbytes(ddb_bytes b)
 static const char *error_text(void)
 {
     static char line[2048];
-    return ddb_error_format(ddb_last_error(), line, sizeof line);
+    return ddb_error_format(line, sizeof line, ddb_last_error());
 }
 
 static json_t *jrc(int rc)

@@ -185,7 +185,7 @@ static void test_encodings_match_pynamodb(void **state)
     t_item it;
     fill(&it);
     ddb_av *item = NULL;
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), 0);
+    assert_int_equal(ddb_model_to_item(&item, &item_model, &it), 0);
     assert_attr_json(item, "price", "{\"N\":\"12345678901234567890.123456789012345678\"}");
     assert_attr_json(item, "when", "{\"S\":\"2024-01-02T03:04:05.000006+0000\"}");
     assert_attr_json(item, "meta", "{\"S\":\"{\\\"a\\\": [1, 2.5, null]}\"}");
@@ -206,7 +206,7 @@ static void test_encodings_match_pynamodb(void **state)
     /* and back */
     t_item back;
     ddb_model_init(&item_model, &back);
-    assert_int_equal(ddb_model_load(&item_model, item, &back), 0);
+    assert_int_equal(ddb_model_read_item(&back, &item_model, item), 0);
     assert_string_equal(back.price, it.price);
     assert_true(back.has_when && back.when.sec == it.when.sec && back.when.usec == 6);
     assert_string_equal(back.meta, it.meta);
@@ -242,14 +242,14 @@ static void test_empty_sets_are_absent_and_duplicates_rejected(void **state)
     it.id = ddb_strdup("i2");
     it.owner.name = ddb_strdup("o");
     ddb_av *item = NULL;
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), 0);
+    assert_int_equal(ddb_model_to_item(&item, &item_model, &it), 0);
     assert_attr_json(item, "tags", NULL);
     assert_attr_json(item, "scores", NULL);
     assert_attr_json(item, "words", "{\"L\":[]}"); /* an empty list is a value */
     ddb_av_free(item);
     static const char *const dup[] = {"1", "1.0"}; /* numerically equal */
     it.scores = ddb_numset_of(dup, 2);
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), DDB_EINVAL);
+    assert_int_equal(ddb_model_to_item(&item, &item_model, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "t_item.scores"));
     assert_non_null(strstr(ddb_last_error()->message, "duplicate"));
     ddb_model_clear(&item_model, &it);
@@ -308,10 +308,10 @@ static int read_item(const char *members)
     snprintf(json, sizeof json, "{\"id\":{\"S\":\"x\"}%s,%s}", own_cls ? "" : ",\"cls\":{\"S\":\"Thing\"}",
              members);
     ddb_av *item = NULL;
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     t_item it;
     ddb_model_init(&item_model, &it);
-    int rc = ddb_model_load(&item_model, item, &it);
+    int rc = ddb_model_read_item(&it, &item_model, item);
     ddb_model_clear(&item_model, &it);
     ddb_av_free(item);
     return rc;
@@ -373,10 +373,10 @@ static void test_decode_type_errors_name_the_path(void **state)
     ddb_av *item = NULL;
     const char *json = "{\"id\":{\"S\":\"x\"},\"cls\":{\"S\":\"Thing\"},"
                        "\"authors\":{\"L\":[{\"M\":{\"name\":{\"N\":\"1\"}}}]}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     t_item it;
     ddb_model_init(&item_model, &it);
-    assert_int_equal(ddb_model_load(&item_model, item, &it), DDB_ETYPE);
+    assert_int_equal(ddb_model_read_item(&it, &item_model, item), DDB_ETYPE);
     const char *msg = ddb_last_error()->message;
     assert_non_null(strstr(msg, "t_item.authors"));
     assert_non_null(strstr(msg, "element 0"));
@@ -388,15 +388,15 @@ static void test_decode_type_errors_name_the_path(void **state)
 
     /* a bad datetime text and invalid JSON text */
     json = "{\"id\":{\"S\":\"x\"},\"cls\":{\"S\":\"Thing\"},\"when\":{\"S\":\"yesterday\"}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     ddb_model_init(&item_model, &it);
-    assert_int_equal(ddb_model_load(&item_model, item, &it), DDB_ETYPE);
+    assert_int_equal(ddb_model_read_item(&it, &item_model, item), DDB_ETYPE);
     assert_non_null(strstr(ddb_last_error()->message, "t_item.when"));
     ddb_av_free(item);
     it.id = ddb_strdup("x");
     it.owner.name = ddb_strdup("o");
     it.meta = ddb_strdup("{not json");
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &item), DDB_EINVAL);
+    assert_int_equal(ddb_model_to_item(&item, &item_model, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "t_item.meta"));
     ddb_model_clear(&item_model, &it);
 }
@@ -406,21 +406,21 @@ static void test_discriminator_keep_unknown_default_for_new(void **state)
     (void)state;
     ddb_av *item = NULL;
     const char *json = "{\"id\":{\"S\":\"x\"},\"cls\":{\"S\":\"Other\"},\"extra\":{\"N\":\"5\"}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
     t_item it;
     ddb_model_init(&item_model, &it);
-    assert_int_equal(ddb_model_load(&item_model, item, &it), DDB_ETYPE); /* not a Thing */
+    assert_int_equal(ddb_model_read_item(&it, &item_model, item), DDB_ETYPE); /* not a Thing */
     assert_non_null(strstr(ddb_last_error()->message, "\"Other\""));
     ddb_av_free(item);
 
     json = "{\"id\":{\"S\":\"x\"},\"cls\":{\"S\":\"Thing\"},\"owner\":{\"M\":{\"name\":{\"S\":\"o\"}}},"
            "\"extra\":{\"N\":\"5\"},\"more\":{\"SS\":[\"a\"]}}";
-    assert_int_equal(ddb_item_parse_json(json, strlen(json), &item), 0);
-    assert_int_equal(ddb_model_load(&item_model, item, &it), 0);
+    assert_int_equal(ddb_item_parse_json(&item, json, strlen(json)), 0);
+    assert_int_equal(ddb_model_read_item(&it, &item_model, item), 0);
     assert_null(it.fresh); /* default_for_new: not applied to a stored item */
     assert_int_equal(ddb_av_len(it.unknown), 2);
     ddb_av *again = NULL;
-    assert_int_equal(ddb_model_to_item(&item_model, &it, &again), 0);
+    assert_int_equal(ddb_model_to_item(&again, &item_model, &it), 0);
     /* nothing lost in a read-modify-write (non-nullable lists are added as []) */
     for (size_t i = 0; i < item->u.map.len; i++) {
         const ddb_av_member *mem = &item->u.map.items[i];
@@ -442,7 +442,7 @@ static void test_version_guard(void **state)
     assert_true(next == 1);
     ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
     ddb_buf text = DDB_BUF_INIT;
-    assert_int_equal(ddb_expr_render_cond(&ctx, cond, &text), 0);
+    assert_int_equal(ddb_expr_render_cond(&text, &ctx, cond), 0);
     assert_string_equal(ddb_buf_cstr(&text), "attribute_not_exists(#n0)");
     ddb_cond_free(cond);
     ddb_expr_ctx_free(&ctx);
@@ -452,7 +452,7 @@ static void test_version_guard(void **state)
     cond = ddb_cond_exists("id");
     assert_int_equal(ddb_model_version_guard(&item_model, &it, &cond, &next), 0);
     assert_true(next == 2);
-    assert_int_equal(ddb_expr_render_cond(&ctx, cond, &text), 0);
+    assert_int_equal(ddb_expr_render_cond(&text, &ctx, cond), 0);
     assert_string_equal(ddb_buf_cstr(&text), "attribute_exists(#n0) AND #n1 = :v0");
     ddb_cond_free(cond);
     ddb_expr_ctx_free(&ctx);

@@ -61,7 +61,7 @@ static void fixture_free(fixture *f)
 
 static int call(fixture *f, const char *op)
 {
-    return ddb_client_call(f->c, op, "Thread", "{\"TableName\":\"Thread\"}", 22, &f->resp);
+    return ddb_client_call(&f->resp, f->c, op, "Thread", "{\"TableName\":\"Thread\"}", 22);
 }
 
 static int setup_env(void **state)
@@ -160,7 +160,7 @@ static void expect_host(const char *endpoint, const char *host, const char *url)
     ddb_client *c = NULL;
     assert_int_equal(ddb_client_new(&c, &cfg), 0);
     ddb_buf resp = DDB_BUF_INIT;
-    assert_int_equal(ddb_client_call(c, "ListTables", NULL, "{}", 2, &resp), 0);
+    assert_int_equal(ddb_client_call(&resp, c, "ListTables", NULL, "{}", 2), 0);
     assert_string_equal(fake_header(&t, "Host"), host);
     assert_string_equal(t.url, url);
     ddb_buf_free(&resp);
@@ -205,18 +205,18 @@ static void test_bad_configuration(void **state)
     cfg.retry.max_attempts = 0;
     assert_int_equal(new_client(&cfg, &c), DDB_EINVAL);
     assert_null(c);
-    assert_int_equal(ddb_client_call(NULL, "GetItem", NULL, "{}", 2, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_client_call(NULL, NULL, "GetItem", NULL, "{}", 2), DDB_EINVAL);
     cfg.retry.max_attempts = 1;
     assert_int_equal(new_client(&cfg, &c), 0);
     ddb_buf resp = DDB_BUF_INIT;
-    assert_int_equal(ddb_client_call(c, "GetItem", NULL, "{}", 2, NULL), DDB_EINVAL);
-    assert_int_equal(ddb_client_call(c, NULL, NULL, "{}", 2, &resp), DDB_EINVAL);
-    assert_int_equal(ddb_client_call(c, "GetItem", NULL, NULL, 2, &resp), DDB_EINVAL);
+    assert_int_equal(ddb_client_call(NULL, c, "GetItem", NULL, "{}", 2), DDB_EINVAL);
+    assert_int_equal(ddb_client_call(&resp, c, NULL, NULL, "{}", 2), DDB_EINVAL);
+    assert_int_equal(ddb_client_call(&resp, c, "GetItem", NULL, NULL, 2), DDB_EINVAL);
     char long_op[100];
     memset(long_op, 'x', sizeof long_op - 1);
     long_op[sizeof long_op - 1] = '\0';
-    assert_int_equal(ddb_client_call(c, long_op, NULL, "{}", 2, &resp), DDB_EINVAL);
-    assert_int_equal(ddb_client_call(c, "ListTables", NULL, NULL, 0, &resp), 0); /* empty body */
+    assert_int_equal(ddb_client_call(&resp, c, long_op, NULL, "{}", 2), DDB_EINVAL);
+    assert_int_equal(ddb_client_call(&resp, c, "ListTables", NULL, NULL, 0), 0); /* empty body */
     ddb_buf_free(&resp);
     ddb_client_free(c);
 }
@@ -276,7 +276,7 @@ static void test_headers_and_signature(void **state)
     ddb_credentials creds = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                              "SESSIONTOKEN", 0};
     ddb_sigv4_result sig;
-    assert_int_equal(ddb_sigv4_sign(NULL, &params, &creds, &req, &sig, NULL), 0);
+    assert_int_equal(ddb_sigv4_sign(&sig, NULL, NULL, &params, &creds, &req), 0);
     assert_string_equal(sent_auth, sig.authorization);
     fixture_free(&f);
 }
@@ -319,7 +319,7 @@ static void test_error_is_parsed_into_last_error(void **state)
     assert_int_equal(f.fc.n_sleeps, 0);
     assert_string_equal(f.resp.data, CCF_BODY); /* error body left for the caller */
     char line[512];
-    ddb_error_format(e, line, sizeof line);
+    ddb_error_format(line, sizeof line, e);
     assert_string_equal(
         line, "PutItem on Thread: conditional check failed: ConditionalCheckFailedException: "
               "The conditional request failed (HTTP 400, request id RID-42)");
@@ -526,7 +526,7 @@ static void test_crc_verification_can_be_disabled(void **state)
     ddb_client *c = NULL;
     assert_int_equal(ddb_client_new(&c, &cfg), 0);
     ddb_buf resp = DDB_BUF_INIT;
-    assert_int_equal(ddb_client_call(c, "GetItem", "T", "{}", 2, &resp), 0);
+    assert_int_equal(ddb_client_call(&resp, c, "GetItem", "T", "{}", 2), 0);
     ddb_buf_free(&resp);
     ddb_client_free(c);
     fake_free(&t);

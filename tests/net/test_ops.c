@@ -73,7 +73,7 @@ static const ddb_av *J(const char *json)
 {
     ddb_av *v = NULL;
     assert_true(F.n_trees < sizeof F.trees / sizeof F.trees[0]);
-    if (ddb_item_parse_json(json, strlen(json), &v) != 0)
+    if (ddb_item_parse_json(&v, json, strlen(json)) != 0)
         fail_msg("bad test JSON: %s (%s)", json, ddb_last_error()->message);
     F.trees[F.n_trees++] = v;
     return v;
@@ -130,7 +130,7 @@ static void test_get_item(void **state)
     in.names = J(NAMES);
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_get_item_output out;
-    assert_int_equal(ddb_get_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), 0);
     expect_request("GetItem", "{\"TableName\":\"Thread\",\"Key\":" KEY ",\"ConsistentRead\":true,"
                               "\"ProjectionExpression\":\"forum, #n0\","
                               "\"ExpressionAttributeNames\":{\"#n0\":\"views\"},"
@@ -151,12 +151,12 @@ static void test_get_item_not_found_and_take(void **state)
     in.table_name = "T";
     in.key = J("{\"a\":{\"S\":\"x\"}}");
     ddb_get_item_output out;
-    assert_int_equal(ddb_get_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), 0);
     expect_request("GetItem", "{\"TableName\":\"T\",\"Key\":{\"a\":{\"S\":\"x\"}}}");
     assert_null(out.item);
     assert_null(out.consumed.table_name);
     ddb_get_item_output_free(&out);
-    assert_int_equal(ddb_get_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), 0);
     ddb_av *mine = out.item; /* taken */
     out.item = NULL;
     ddb_get_item_output_free(&out);
@@ -179,7 +179,7 @@ static void test_put_item(void **state)
     in.return_consumed_capacity = DDB_CAPACITY_INDEXES;
     in.return_values_on_failure = DDB_RETURN_ON_FAILURE_ALL_OLD;
     ddb_write_item_output out;
-    assert_int_equal(ddb_put_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_put_item(&out, F.c, &in), 0);
     expect_request("PutItem", "{\"TableName\":\"Thread\","
                               "\"Item\":{\"forum\":{\"S\":\"f\"},\"views\":{\"N\":\"1\"},\"tags\":{"
                               "\"SS\":[\"a\",\"b\"]}},"
@@ -204,7 +204,7 @@ static void test_put_item_condition_failure_returns_old_item(void **state)
     in.condition_expression = "attribute_not_exists(views)";
     in.return_values_on_failure = DDB_RETURN_ON_FAILURE_ALL_OLD;
     ddb_write_item_output out;
-    assert_int_equal(ddb_put_item(F.c, &in, &out), DDB_ECONDITION);
+    assert_int_equal(ddb_put_item(&out, F.c, &in), DDB_ECONDITION);
     assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
     assert_string_equal(ddb_last_error()->operation, "PutItem");
     assert_string_equal(ddb_last_error()->table, "Thread");
@@ -229,7 +229,7 @@ static void test_update_item(void **state)
     in.values = J(VALUES);
     in.return_values = DDB_RETURN_UPDATED_NEW;
     ddb_write_item_output out;
-    assert_int_equal(ddb_update_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_update_item(&out, F.c, &in), 0);
     expect_request("UpdateItem", "{\"TableName\":\"Thread\",\"Key\":" KEY ","
                                  "\"UpdateExpression\":\"SET #n0 = #n0 + :v0\","
                                  "\"ConditionExpression\":\"attribute_exists(#n0)\","
@@ -253,7 +253,7 @@ static void test_delete_item(void **state)
     in.values = J(VALUES);
     in.return_values = DDB_RETURN_ALL_OLD;
     ddb_write_item_output out;
-    assert_int_equal(ddb_delete_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_delete_item(&out, F.c, &in), 0);
     expect_request("DeleteItem", "{\"TableName\":\"Thread\",\"Key\":" KEY ","
                                  "\"ConditionExpression\":\"#n0 = :v0\","
                                  "\"ExpressionAttributeNames\":{\"#n0\":\"views\"},"
@@ -288,8 +288,8 @@ static void test_query(void **state)
     in.descending = true;
     in.exclusive_start_key = J("{\"id\":{\"S\":\"0\"}}");
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-    ddb_page_output out;
-    assert_int_equal(ddb_query(F.c, &in, &out), 0);
+    ddb_read_output out;
+    assert_int_equal(ddb_query(&out, F.c, &in), 0);
     expect_request(
         "Query", "{\"TableName\":\"Thread\",\"IndexName\":\"by_views\","
                  "\"KeyConditionExpression\":\"forum = :v0\",\"FilterExpression\":\"#n0 > :v0\","
@@ -304,7 +304,7 @@ static void test_query(void **state)
     assert_int_equal(out.count, 2);
     assert_int_equal(out.scanned_count, 5);
     expect_item(out.last_evaluated_key, "{\"id\":{\"S\":\"b\"}}");
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
 }
 
 static void test_scan(void **state)
@@ -320,8 +320,8 @@ static void test_scan(void **state)
     in.segment.index = 1;
     in.segment.total = 4;
     in.select = DDB_SELECT_COUNT;
-    ddb_page_output out;
-    assert_int_equal(ddb_scan(F.c, &in, &out), 0);
+    ddb_read_output out;
+    assert_int_equal(ddb_scan(&out, F.c, &in), 0);
     expect_request("Scan", "{\"TableName\":\"Thread\",\"FilterExpression\":\"#n0 > :v0\","
                            "\"ExpressionAttributeNames\":{\"#n0\":\"views\"},"
                            "\"ExpressionAttributeValues\":{\":v0\":{\"N\":\"1\"}},"
@@ -329,15 +329,15 @@ static void test_scan(void **state)
     assert_int_equal(out.n_items, 0);
     assert_null(out.items);
     assert_null(out.last_evaluated_key);
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
 
     /* minimal scan; segment 0 of 2 still sends Segment */
     ddb_scan_input min = DDB_SCAN_INPUT_INIT;
     min.table_name = "T";
     min.segment.total = 2;
-    assert_int_equal(ddb_scan(F.c, &min, &out), 0);
+    assert_int_equal(ddb_scan(&out, F.c, &min), 0);
     expect_request("Scan", "{\"TableName\":\"T\",\"Segment\":0,\"TotalSegments\":2}");
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -368,7 +368,7 @@ static void test_batch_get_item(void **state)
     in.n_tables = 2;
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_batch_get_item_output out;
-    assert_int_equal(ddb_batch_get_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_batch_get_item(&out, F.c, &in), 0);
     expect_request(
         "BatchGetItem",
         "{\"RequestItems\":{\"A\":{\"Keys\":[{\"id\":{\"S\":\"1\"}}],\"ConsistentRead\":true},"
@@ -392,7 +392,7 @@ static void test_batch_get_item(void **state)
     again.tables = out.unprocessed;
     again.n_tables = out.n_unprocessed;
     ddb_batch_get_item_output out2;
-    assert_int_equal(ddb_batch_get_item(F.c, &again, &out2), 0);
+    assert_int_equal(ddb_batch_get_item(&out2, F.c, &again), 0);
     expect_request("BatchGetItem", "{\"RequestItems\":{\"B\":{\"Keys\":[{\"k\":{\"N\":\"4\"}}],"
                                    "\"ConsistentRead\":true,\"ProjectionExpression\":\"#p\","
                                    "\"ExpressionAttributeNames\":{\"#p\":\"k\"}}}}");
@@ -419,7 +419,7 @@ static void test_batch_write_item(void **state)
     in.n_requests = 3;
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_batch_write_item_output out;
-    assert_int_equal(ddb_batch_write_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_batch_write_item(&out, F.c, &in), 0);
     expect_request("BatchWriteItem",
                    "{\"RequestItems\":{\"A\":[{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"1\"}}}},"
                    "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"2\"}}}}],"
@@ -437,7 +437,7 @@ static void test_batch_write_item(void **state)
     again.requests = out.unprocessed;
     again.n_requests = out.n_unprocessed;
     ddb_batch_write_item_output out2;
-    assert_int_equal(ddb_batch_write_item(F.c, &again, &out2), 0);
+    assert_int_equal(ddb_batch_write_item(&out2, F.c, &again), 0);
     expect_request("BatchWriteItem",
                    "{\"RequestItems\":{\"A\":[{\"PutRequest\":{\"Item\":{\"id\":{\"S\":\"1\"}}}},"
                    "{\"DeleteRequest\":{\"Key\":{\"id\":{\"S\":\"2\"}}}}]}}");
@@ -462,7 +462,7 @@ static void test_transact_get_items(void **state)
     in.items = gets;
     in.n_items = 2;
     ddb_transact_get_items_output out;
-    assert_int_equal(ddb_transact_get_items(F.c, &in, &out), 0);
+    assert_int_equal(ddb_transact_get_items(&out, F.c, &in), 0);
     expect_request(
         "TransactGetItems",
         "{\"TransactItems\":[{\"Get\":{\"TableName\":\"A\",\"Key\":{\"id\":{\"S\":\"1\"}},"
@@ -501,7 +501,7 @@ static void test_transact_write_items(void **state)
     in.client_request_token = "tok-1";
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_transact_write_items_output out;
-    assert_int_equal(ddb_transact_write_items(F.c, &in, &out), 0);
+    assert_int_equal(ddb_transact_write_items(&out, F.c, &in), 0);
     expect_request(
         "TransactWriteItems",
         "{\"TransactItems\":["
@@ -520,7 +520,7 @@ static void test_transact_write_items(void **state)
 
     /* cancelled: reasons in request order, in the output and per thread */
     in.n_items = 2;
-    assert_int_equal(ddb_transact_write_items(F.c, &in, &out), DDB_ECANCELLED);
+    assert_int_equal(ddb_transact_write_items(&out, F.c, &in), DDB_ECANCELLED);
     assert_string_equal(ddb_last_error()->aws_type, "TransactionCanceledException");
     assert_string_equal(ddb_last_error()->operation, "TransactWriteItems");
     assert_non_null(strstr(ddb_last_error()->message, "ConditionalCheckFailed"));
@@ -560,7 +560,7 @@ static void test_transact_write_idempotency_mismatch(void **state)
     in.n_items = 1;
     in.client_request_token = "tok-reused";
     ddb_transact_write_items_output out;
-    assert_int_equal(ddb_transact_write_items(F.c, &in, &out), DDB_EVALIDATION);
+    assert_int_equal(ddb_transact_write_items(&out, F.c, &in), DDB_EVALIDATION);
     assert_string_equal(ddb_last_error()->aws_type, "IdempotentParameterMismatchException");
     assert_int_equal(ddb_last_error()->http_status, 400);
     assert_non_null(strstr(ddb_last_error()->message, "idempotent token that was already used"));
@@ -578,7 +578,7 @@ static void test_transact_get_cancelled(void **state)
     in.items = gets;
     in.n_items = 1;
     ddb_transact_get_items_output out;
-    assert_int_equal(ddb_transact_get_items(F.c, &in, &out), DDB_ECANCELLED);
+    assert_int_equal(ddb_transact_get_items(&out, F.c, &in), DDB_ECANCELLED);
     assert_int_equal(out.n_reasons, 2);
     assert_int_equal(out.n_items, 0);
     ddb_transact_get_items_output_free(&out);
@@ -679,7 +679,7 @@ static void test_create_table(void **state)
     in.tags = tags;
     in.n_tags = 2;
     ddb_table_output out;
-    assert_int_equal(ddb_create_table(F.c, &in, &out), 0);
+    assert_int_equal(ddb_create_table(&out, F.c, &in), 0);
     expect_request(
         "CreateTable",
         "{\"TableName\":\"Thread\",\"AttributeDefinitions\":["
@@ -719,7 +719,7 @@ static void test_create_table_minimal(void **state)
     in.key_schema.hash_key = "id";
     in.billing_mode = DDB_BILLING_MODE_PAY_PER_REQUEST;
     ddb_table_output out;
-    assert_int_equal(ddb_create_table(F.c, &in, &out), 0);
+    assert_int_equal(ddb_create_table(&out, F.c, &in), 0);
     expect_request("CreateTable", "{\"TableName\":\"T\",\"AttributeDefinitions\":["
                                   "{\"AttributeName\":\"id\",\"AttributeType\":\"B\"}],"
                                   "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
@@ -739,11 +739,11 @@ static void test_describe_and_delete_table(void **state)
            "{\"TableDescription\":{\"TableName\":\"Thread\",\"TableStatus\":\"DELETING\"}}");
     ddb_table_name_input in = {"Thread"};
     ddb_table_output out;
-    assert_int_equal(ddb_describe_table(F.c, &in, &out), 0);
+    assert_int_equal(ddb_describe_table(&out, F.c, &in), 0);
     expect_request("DescribeTable", "{\"TableName\":\"Thread\"}");
     check_table_description(&out.table);
     ddb_table_output_free(&out);
-    assert_int_equal(ddb_delete_table(F.c, &in, &out), 0);
+    assert_int_equal(ddb_delete_table(&out, F.c, &in), 0);
     expect_request("DeleteTable", "{\"TableName\":\"Thread\"}");
     assert_int_equal(out.table.status, DDB_TABLE_STATUS_DELETING);
     ddb_table_output_free(&out);
@@ -769,7 +769,7 @@ static void test_update_table(void **state)
     in.n_index_updates = 3;
     in.stream = DDB_STREAM_DISABLED;
     ddb_table_output out;
-    assert_int_equal(ddb_update_table(F.c, &in, &out), 0);
+    assert_int_equal(ddb_update_table(&out, F.c, &in), 0);
     expect_request(
         "UpdateTable",
         "{\"TableName\":\"Thread\","
@@ -796,14 +796,14 @@ static void test_list_tables(void **state)
     in.exclusive_start_table_name = "0";
     in.limit = 2;
     ddb_list_tables_output out;
-    assert_int_equal(ddb_list_tables(F.c, &in, &out), 0);
+    assert_int_equal(ddb_list_tables(&out, F.c, &in), 0);
     expect_request("ListTables", "{\"ExclusiveStartTableName\":\"0\",\"Limit\":2}");
     assert_int_equal(out.n_table_names, 2);
     assert_string_equal(out.table_names[0], "A");
     assert_string_equal(out.table_names[1], "B");
     assert_string_equal(out.last_evaluated_table_name, "B");
     ddb_list_tables_output_free(&out);
-    assert_int_equal(ddb_list_tables(F.c, NULL, &out), 0);
+    assert_int_equal(ddb_list_tables(&out, F.c, NULL), 0);
     expect_request("ListTables", "{}");
     assert_int_equal(out.n_table_names, 0);
     assert_null(out.last_evaluated_table_name);
@@ -822,14 +822,14 @@ static void test_time_to_live(void **state)
     in.attribute_name = "expires";
     in.enabled = true;
     ddb_ttl_output out;
-    assert_int_equal(ddb_update_time_to_live(F.c, &in, &out), 0);
+    assert_int_equal(ddb_update_time_to_live(&out, F.c, &in), 0);
     expect_request("UpdateTimeToLive", "{\"TableName\":\"Thread\",\"TimeToLiveSpecification\":"
                                        "{\"AttributeName\":\"expires\",\"Enabled\":true}}");
     assert_int_equal(out.status, DDB_TTL_STATUS_ENABLED);
     assert_string_equal(out.attribute_name, "expires");
     ddb_ttl_output_free(&out);
     ddb_table_name_input d = {"Thread"};
-    assert_int_equal(ddb_describe_time_to_live(F.c, &d, &out), 0);
+    assert_int_equal(ddb_describe_time_to_live(&out, F.c, &d), 0);
     expect_request("DescribeTimeToLive", "{\"TableName\":\"Thread\"}");
     assert_int_equal(out.status, DDB_TTL_STATUS_ENABLING);
     assert_string_equal(out.attribute_name, "expires");
@@ -838,7 +838,7 @@ static void test_time_to_live(void **state)
     in.enabled = false; /* Enabled is always sent */
     script(1, 200L,
            "{\"TimeToLiveSpecification\":{\"AttributeName\":\"expires\",\"Enabled\":false}}");
-    assert_int_equal(ddb_update_time_to_live(F.c, &in, &out), 0);
+    assert_int_equal(ddb_update_time_to_live(&out, F.c, &in), 0);
     expect_request("UpdateTimeToLive", "{\"TableName\":\"Thread\",\"TimeToLiveSpecification\":"
                                        "{\"AttributeName\":\"expires\",\"Enabled\":false}}");
     assert_int_equal(out.status, DDB_TTL_STATUS_DISABLED);
@@ -856,48 +856,48 @@ static void test_item_validation(void **state)
     ddb_get_item_output out;
     ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
     in.key = J(KEY);
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_EINVAL, "GetItem",
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_EINVAL, "GetItem",
                    "GetItem: TableName is required");
     ddb_get_item_output_free(&out);
     in.table_name = "";
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_EINVAL, "GetItem", "TableName is required");
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_EINVAL, "GetItem", "TableName is required");
     in.table_name = "T";
     in.key = NULL;
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_EINVAL, "GetItem", "Key is required");
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_EINVAL, "GetItem", "Key is required");
     assert_string_equal(ddb_last_error()->table, "T");
     in.key = J("{}");
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_EINVAL, "GetItem", "Key must not be empty");
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_EINVAL, "GetItem", "Key must not be empty");
     in.key = J(KEY)->u.map.items[0].value; /* an S, not a map */
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_ETYPE, "GetItem", "Key must be a map (M)");
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_ETYPE, "GetItem", "Key must be a map (M)");
     in.key = J(KEY);
     in.names = J("{\"#n\":{\"N\":\"1\"}}");
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_ETYPE, "GetItem",
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_ETYPE, "GetItem",
                    "ExpressionAttributeNames values must be strings");
     in.names = NULL;
     in.return_consumed_capacity = (ddb_return_capacity)7;
-    expect_invalid(ddb_get_item(F.c, &in, &out), DDB_EINVAL, "GetItem",
+    expect_invalid(ddb_get_item(&out, F.c, &in), DDB_EINVAL, "GetItem",
                    "ReturnConsumedCapacity has the invalid value 7");
-    expect_invalid(ddb_get_item(F.c, NULL, &out), DDB_EINVAL, "GetItem", "the input is NULL");
-    expect_invalid(ddb_get_item(NULL, &in, &out), DDB_EINVAL, "GetItem", "the client is NULL");
+    expect_invalid(ddb_get_item(&out, F.c, NULL), DDB_EINVAL, "GetItem", "the input is NULL");
+    expect_invalid(ddb_get_item(&out, NULL, &in), DDB_EINVAL, "GetItem", "the client is NULL");
 
     ddb_query_input q = DDB_QUERY_INPUT_INIT;
     q.table_name = "T";
-    ddb_page_output page;
-    expect_invalid(ddb_query(F.c, &q, &page), DDB_EINVAL, "Query",
+    ddb_read_output page;
+    expect_invalid(ddb_query(&page, F.c, &q), DDB_EINVAL, "Query",
                    "KeyConditionExpression is required");
     ddb_scan_input s = DDB_SCAN_INPUT_INIT;
     s.table_name = "T";
     s.segment.index = 4;
     s.segment.total = 4;
-    expect_invalid(ddb_scan(F.c, &s, &page), DDB_EINVAL, "Scan",
+    expect_invalid(ddb_scan(&page, F.c, &s), DDB_EINVAL, "Scan",
                    "Segment must be less than TotalSegments");
     s.segment.total = 0;
-    expect_invalid(ddb_scan(F.c, &s, &page), DDB_EINVAL, "Scan",
+    expect_invalid(ddb_scan(&page, F.c, &s), DDB_EINVAL, "Scan",
                    "Segment is set but TotalSegments is 0");
     /* empty optional maps are simply not sent */
     in.names = J("{}");
     in.return_consumed_capacity = DDB_CAPACITY_NONE;
-    assert_int_equal(ddb_get_item(F.c, &in, &out), 0);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), 0);
     expect_request("GetItem", "{\"TableName\":\"T\",\"Key\":" KEY "}");
     ddb_get_item_output_free(&out);
 }
@@ -914,22 +914,22 @@ static void test_batch_and_transaction_limits(void **state)
     bw.requests = w;
     bw.n_requests = 26;
     ddb_batch_write_item_output bwo;
-    expect_invalid(ddb_batch_write_item(F.c, &bw, &bwo), DDB_ELIMIT, "BatchWriteItem",
+    expect_invalid(ddb_batch_write_item(&bwo, F.c, &bw), DDB_ELIMIT, "BatchWriteItem",
                    "RequestItems has 26 entries; at most 25 are allowed");
     bw.n_requests = 0;
-    expect_invalid(ddb_batch_write_item(F.c, &bw, &bwo), DDB_EINVAL, "BatchWriteItem",
+    expect_invalid(ddb_batch_write_item(&bwo, F.c, &bw), DDB_EINVAL, "BatchWriteItem",
                    "RequestItems must not be empty");
     bw.n_requests = 3;
     w[1].kind = DDB_WRITE_PUT;
-    expect_invalid(ddb_batch_write_item(F.c, &bw, &bwo), DDB_EINVAL, "BatchWriteItem",
+    expect_invalid(ddb_batch_write_item(&bwo, F.c, &bw), DDB_EINVAL, "BatchWriteItem",
                    "RequestItems[1].PutRequest.Item is required");
     w[1].kind = DDB_WRITE_DELETE;
     w[2].table_name = NULL;
-    expect_invalid(ddb_batch_write_item(F.c, &bw, &bwo), DDB_EINVAL, "BatchWriteItem",
+    expect_invalid(ddb_batch_write_item(&bwo, F.c, &bw), DDB_EINVAL, "BatchWriteItem",
                    "RequestItems[2].TableName is required");
     w[2].table_name = "T";
     w[0].kind = (ddb_write_kind)5;
-    expect_invalid(ddb_batch_write_item(F.c, &bw, &bwo), DDB_EINVAL, "BatchWriteItem",
+    expect_invalid(ddb_batch_write_item(&bwo, F.c, &bw), DDB_EINVAL, "BatchWriteItem",
                    "invalid value 5");
     w[0].kind = DDB_WRITE_DELETE;
 
@@ -942,19 +942,19 @@ static void test_batch_and_transaction_limits(void **state)
     bg.tables = tables;
     bg.n_tables = 2;
     ddb_batch_get_item_output bgo;
-    expect_invalid(ddb_batch_get_item(F.c, &bg, &bgo), DDB_ELIMIT, "BatchGetItem",
+    expect_invalid(ddb_batch_get_item(&bgo, F.c, &bg), DDB_ELIMIT, "BatchGetItem",
                    "RequestItems has 101 keys; at most 100 are allowed");
     tables[1].n_keys = 1;
     tables[1].table_name = "A";
-    expect_invalid(ddb_batch_get_item(F.c, &bg, &bgo), DDB_EINVAL, "BatchGetItem",
+    expect_invalid(ddb_batch_get_item(&bgo, F.c, &bg), DDB_EINVAL, "BatchGetItem",
                    "names a table twice");
     tables[1].table_name = "B";
     tables[1].n_keys = 0;
-    expect_invalid(ddb_batch_get_item(F.c, &bg, &bgo), DDB_EINVAL, "BatchGetItem",
+    expect_invalid(ddb_batch_get_item(&bgo, F.c, &bg), DDB_EINVAL, "BatchGetItem",
                    "RequestItems[1].Keys must not be empty");
     tables[1].keys = NULL;
     tables[1].n_keys = 3;
-    expect_invalid(ddb_batch_get_item(F.c, &bg, &bgo), DDB_EINVAL, "BatchGetItem",
+    expect_invalid(ddb_batch_get_item(&bgo, F.c, &bg), DDB_EINVAL, "BatchGetItem",
                    "Keys is NULL but has a count of 3");
 
     ddb_transact_write tw[101];
@@ -965,14 +965,14 @@ static void test_batch_and_transaction_limits(void **state)
     ti.items = tw;
     ti.n_items = 101;
     ddb_transact_write_items_output to;
-    expect_invalid(ddb_transact_write_items(F.c, &ti, &to), DDB_ELIMIT, "TransactWriteItems",
+    expect_invalid(ddb_transact_write_items(&to, F.c, &ti), DDB_ELIMIT, "TransactWriteItems",
                    "TransactItems has 101 entries; at most 100 are allowed");
     ti.n_items = 3;
     tw[2].kind = DDB_TRANSACT_UPDATE;
-    expect_invalid(ddb_transact_write_items(F.c, &ti, &to), DDB_EINVAL, "TransactWriteItems",
+    expect_invalid(ddb_transact_write_items(&to, F.c, &ti), DDB_EINVAL, "TransactWriteItems",
                    "TransactWriteItems: TransactItems[2].Update.UpdateExpression is required");
     tw[2].kind = DDB_TRANSACT_CONDITION_CHECK;
-    expect_invalid(ddb_transact_write_items(F.c, &ti, &to), DDB_EINVAL, "TransactWriteItems",
+    expect_invalid(ddb_transact_write_items(&to, F.c, &ti), DDB_EINVAL, "TransactWriteItems",
                    "TransactItems[2].ConditionCheck.ConditionExpression is required");
     ddb_transact_write_items_output_free(&to);
 
@@ -983,11 +983,11 @@ static void test_batch_and_transaction_limits(void **state)
     gi.items = tg;
     gi.n_items = 101;
     ddb_transact_get_items_output go;
-    expect_invalid(ddb_transact_get_items(F.c, &gi, &go), DDB_ELIMIT, "TransactGetItems",
+    expect_invalid(ddb_transact_get_items(&go, F.c, &gi), DDB_ELIMIT, "TransactGetItems",
                    "at most 100");
     gi.n_items = 1;
     tg[0].key = NULL;
-    expect_invalid(ddb_transact_get_items(F.c, &gi, &go), DDB_EINVAL, "TransactGetItems",
+    expect_invalid(ddb_transact_get_items(&go, F.c, &gi), DDB_EINVAL, "TransactGetItems",
                    "TransactItems[0].Get.Key is required");
 }
 
@@ -1000,30 +1000,30 @@ static void test_table_validation(void **state)
     ddb_create_table_input in = DDB_CREATE_TABLE_INPUT_INIT;
     in.table_name = "T";
     ddb_table_output out;
-    expect_invalid(ddb_create_table(F.c, &in, &out), DDB_EINVAL, "CreateTable",
+    expect_invalid(ddb_create_table(&out, F.c, &in), DDB_EINVAL, "CreateTable",
                    "AttributeDefinitions must not be empty");
     in.attribute_definitions = bad_type;
     in.n_attribute_definitions = 1;
-    expect_invalid(ddb_create_table(F.c, &in, &out), DDB_EINVAL, "CreateTable",
+    expect_invalid(ddb_create_table(&out, F.c, &in), DDB_EINVAL, "CreateTable",
                    "AttributeDefinitions[0].AttributeType has the invalid value");
     in.attribute_definitions = good;
-    expect_invalid(ddb_create_table(F.c, &in, &out), DDB_EINVAL, "CreateTable",
+    expect_invalid(ddb_create_table(&out, F.c, &in), DDB_EINVAL, "CreateTable",
                    "KeySchema needs a hash key");
     in.key_schema.hash_key = "id";
     in.stream = (ddb_stream_view)42;
-    expect_invalid(ddb_create_table(F.c, &in, &out), DDB_EINVAL, "CreateTable",
+    expect_invalid(ddb_create_table(&out, F.c, &in), DDB_EINVAL, "CreateTable",
                    "StreamSpecification has an invalid");
     in.stream = DDB_STREAM_UNSET;
     static const ddb_secondary_index unnamed[] = {
         {NULL, {"id", NULL}, {DDB_PROJECTION_ALL, NULL, 0}, {0, 0}}};
     in.global_indexes = unnamed;
     in.n_global_indexes = 1;
-    expect_invalid(ddb_create_table(F.c, &in, &out), DDB_EINVAL, "CreateTable",
+    expect_invalid(ddb_create_table(&out, F.c, &in), DDB_EINVAL, "CreateTable",
                    "GlobalSecondaryIndexes[0].IndexName is required");
     ddb_update_ttl_input ttl = DDB_UPDATE_TTL_INPUT_INIT;
     ttl.table_name = "T";
     ddb_ttl_output tout;
-    expect_invalid(ddb_update_time_to_live(F.c, &ttl, &tout), DDB_EINVAL, "UpdateTimeToLive",
+    expect_invalid(ddb_update_time_to_live(&tout, F.c, &ttl), DDB_EINVAL, "UpdateTimeToLive",
                    "TimeToLiveSpecification.AttributeName is required");
 }
 
@@ -1039,19 +1039,19 @@ static void test_malformed_responses(void **state)
     in.table_name = "T";
     in.key = J(KEY);
     ddb_get_item_output out;
-    assert_int_equal(ddb_get_item(F.c, &in, &out), DDB_EPROTOCOL);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), DDB_EPROTOCOL);
     assert_string_equal(ddb_last_error()->operation, "GetItem");
     assert_string_equal(ddb_last_error()->table, "T");
     ddb_get_item_output_free(&out);
     ddb_query_input q = DDB_QUERY_INPUT_INIT;
     q.table_name = "T";
     q.key_condition_expression = "k = :v";
-    ddb_page_output page;
-    assert_int_equal(ddb_query(F.c, &q, &page), DDB_EPROTOCOL); /* Items must be an array */
-    ddb_page_output_free(&page);
-    assert_int_equal(ddb_query(F.c, &q, &page), DDB_EPROTOCOL); /* Count must be a number */
+    ddb_read_output page;
+    assert_int_equal(ddb_query(&page, F.c, &q), DDB_EPROTOCOL); /* Items must be an array */
+    ddb_read_output_free(&page);
+    assert_int_equal(ddb_query(&page, F.c, &q), DDB_EPROTOCOL); /* Count must be a number */
     assert_string_equal(ddb_last_error()->operation, "Query");
-    ddb_page_output_free(&page);
+    ddb_read_output_free(&page);
 }
 
 static void test_service_errors_reach_the_caller(void **state)
@@ -1062,7 +1062,7 @@ static void test_service_errors_reach_the_caller(void **state)
            "found\"}");
     ddb_table_name_input in = {"Missing"};
     ddb_table_output out;
-    assert_int_equal(ddb_describe_table(F.c, &in, &out), DDB_ERESOURCE);
+    assert_int_equal(ddb_describe_table(&out, F.c, &in), DDB_ERESOURCE);
     assert_string_equal(ddb_last_error()->operation, "DescribeTable");
     assert_string_equal(ddb_last_error()->table, "Missing");
     assert_string_equal(ddb_last_error()->message, "Requested resource not found");

@@ -85,7 +85,7 @@ static ddb_av *item(const char *fmt, ...)
     vsnprintf(json, sizeof json, fmt, ap);
     va_end(ap);
     ddb_av *v = NULL;
-    if (ddb_item_parse_json(json, strlen(json), &v) != 0)
+    if (ddb_item_parse_json(&v, json, strlen(json)) != 0)
         fail_msg("bad test JSON %s: %s", json, ddb_last_error()->message);
     return v;
 }
@@ -94,7 +94,7 @@ static char *json_of(const ddb_av *v)
 {
     ddb_buf b = DDB_BUF_INIT;
     assert_int_equal(ddb_item_write_json(&b, v), 0);
-    return ddb_buf_steal(&b, NULL);
+    return ddb_buf_steal(NULL, &b);
 }
 
 static void expect_json(const ddb_av *v, const char *json)
@@ -109,7 +109,7 @@ static void check(int rc, const char *what)
 {
     if (rc != 0) {
         char line[1400];
-        fail_msg("%s: %s", what, ddb_error_format(ddb_last_error(), line, sizeof line));
+        fail_msg("%s: %s", what, ddb_error_format(line, sizeof line, ddb_last_error()));
     }
 }
 
@@ -119,7 +119,7 @@ static void put(const char *table, ddb_av *it)
     in.table_name = table;
     in.item = it;
     ddb_write_item_output out;
-    check(ddb_put_item(client, &in, &out), "PutItem");
+    check(ddb_put_item(&out, client, &in), "PutItem");
     ddb_write_item_output_free(&out);
     ddb_av_free(it);
 }
@@ -152,7 +152,7 @@ static int create_main_table(void)
     in.tags = tags;
     in.n_tags = 1;
     ddb_table_output out;
-    int rc = ddb_create_table(client, &in, &out);
+    int rc = ddb_create_table(&out, client, &in);
     ddb_table_output_free(&out);
     return rc;
 }
@@ -168,7 +168,7 @@ static int create_simple_table(const char *name)
     in.billing_mode = DDB_BILLING_MODE_PROVISIONED;
     in.throughput = (ddb_throughput){5, 5};
     ddb_table_output out;
-    int rc = ddb_create_table(client, &in, &out);
+    int rc = ddb_create_table(&out, client, &in);
     ddb_table_output_free(&out);
     return rc;
 }
@@ -176,7 +176,7 @@ static int create_simple_table(const char *name)
 static int report(const char *what)
 {
     char line[1400];
-    fprintf(stderr, "%s: %s\n", what, ddb_error_format(ddb_last_error(), line, sizeof line));
+    fprintf(stderr, "%s: %s\n", what, ddb_error_format(line, sizeof line, ddb_last_error()));
     return -1;
 }
 
@@ -213,7 +213,7 @@ static int group_teardown(void **state)
     for (size_t i = 0; i < 2 && client != NULL; i++) {
         ddb_table_name_input in = {tables[i]};
         ddb_table_output out;
-        ddb_delete_table(client, &in, &out);
+        ddb_delete_table(&out, client, &in);
         ddb_table_output_free(&out);
     }
     ddb_client_free(client);
@@ -230,7 +230,7 @@ static void test_describe_table(void **state)
     (void)state;
     ddb_table_name_input in = {main_table};
     ddb_table_output out;
-    check(ddb_describe_table(client, &in, &out), "DescribeTable");
+    check(ddb_describe_table(&out, client, &in), "DescribeTable");
     const ddb_table_description *t = &out.table;
     assert_string_equal(t->name, main_table);
     assert_int_equal(t->status, DDB_TABLE_STATUS_ACTIVE);
@@ -267,7 +267,7 @@ static void test_list_tables_paginates(void **state)
     for (int page = 0; page < 1000; page++) {
         in.exclusive_start_table_name = start[0] != '\0' ? start : NULL;
         ddb_list_tables_output out;
-        check(ddb_list_tables(client, &in, &out), "ListTables");
+        check(ddb_list_tables(&out, client, &in), "ListTables");
         assert_true(out.n_table_names <= 1);
         for (size_t i = 0; i < out.n_table_names; i++)
             found += strcmp(out.table_names[i], main_table) == 0 ||
@@ -301,11 +301,11 @@ static void test_table_lifecycle_update_and_ttl(void **state)
     up.index_updates = &add;
     up.n_index_updates = 1;
     ddb_table_output out;
-    check(ddb_update_table(client, &up, &out), "UpdateTable");
+    check(ddb_update_table(&out, client, &up), "UpdateTable");
     ddb_table_output_free(&out);
     check(ddb_wait_table_active(client, name, 30000), "wait active after UpdateTable");
     ddb_table_name_input d = {name};
-    check(ddb_describe_table(client, &d, &out), "DescribeTable");
+    check(ddb_describe_table(&out, client, &d), "DescribeTable");
     if (ddbt_deviates("update_table_ignores_index_changes")) {
         assert_int_equal(out.table.n_global_indexes, 0);
     } else {
@@ -322,27 +322,27 @@ static void test_table_lifecycle_update_and_ttl(void **state)
     ttl.enabled = true;
     ddb_ttl_output t;
     if (ddbt_deviates("no_ttl")) {
-        ddbt_assert_unknown_operation(ddb_update_time_to_live(client, &ttl, &t));
+        ddbt_assert_unknown_operation(ddb_update_time_to_live(&t, client, &ttl));
         ddb_ttl_output_free(&t);
-        check(ddb_describe_time_to_live(client, &d, &t), "DescribeTimeToLive");
+        check(ddb_describe_time_to_live(&t, client, &d), "DescribeTimeToLive");
         assert_int_equal(t.status, DDB_TTL_STATUS_DISABLED);
         assert_null(t.attribute_name);
     } else {
-        check(ddb_update_time_to_live(client, &ttl, &t), "UpdateTimeToLive");
+        check(ddb_update_time_to_live(&t, client, &ttl), "UpdateTimeToLive");
         assert_int_equal(t.status, DDB_TTL_STATUS_ENABLED);
         assert_string_equal(t.attribute_name, "expires");
         ddb_ttl_output_free(&t);
-        check(ddb_describe_time_to_live(client, &d, &t), "DescribeTimeToLive");
+        check(ddb_describe_time_to_live(&t, client, &d), "DescribeTimeToLive");
         assert_true(t.status == DDB_TTL_STATUS_ENABLED || t.status == DDB_TTL_STATUS_ENABLING);
         assert_string_equal(t.attribute_name, "expires");
     }
     ddb_ttl_output_free(&t);
 
-    check(ddb_delete_table(client, &d, &out), "DeleteTable");
+    check(ddb_delete_table(&out, client, &d), "DeleteTable");
     assert_string_equal(out.table.name, name);
     ddb_table_output_free(&out);
     check(ddb_wait_table_deleted(client, name, 30000), "wait deleted");
-    assert_int_equal(ddb_describe_table(client, &d, &out), DDB_ERESOURCE);
+    assert_int_equal(ddb_describe_table(&out, client, &d), DDB_ERESOURCE);
     ddb_table_output_free(&out);
 }
 
@@ -364,7 +364,7 @@ static void test_put_get_update_delete(void **state)
                   "false}]}}}}");
     p.condition_expression = "attribute_not_exists(pk)";
     ddb_write_item_output w;
-    check(ddb_put_item(client, &p, &w), "PutItem");
+    check(ddb_put_item(&w, client, &p), "PutItem");
     assert_null(w.attributes);
     ddb_write_item_output_free(&w);
 
@@ -374,7 +374,7 @@ static void test_put_get_update_delete(void **state)
     g.consistent_read = true;
     g.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_get_item_output got;
-    check(ddb_get_item(client, &g, &got), "GetItem");
+    check(ddb_get_item(&got, client, &g), "GetItem");
     assert_true(ddb_av_equal(got.item, p.item));
     assert_string_equal(got.consumed.table_name, main_table);
     assert_true(got.consumed.capacity_units > 0);
@@ -388,7 +388,7 @@ static void test_put_get_update_delete(void **state)
     u.names = names;
     u.values = values;
     u.return_values = DDB_RETURN_UPDATED_NEW;
-    check(ddb_update_item(client, &u, &w), "UpdateItem");
+    check(ddb_update_item(&w, client, &u), "UpdateItem");
     ddb_av *updated = item("{\"v\":{\"N\":\"11\"},\"tags\":{\"SS\":[\"x\"]}}");
     assert_true(ddb_av_equal(w.attributes, updated));
     ddb_av_free(updated);
@@ -396,7 +396,7 @@ static void test_put_get_update_delete(void **state)
 
     g.projection_expression = "#v";
     g.names = item("{\"#v\":{\"S\":\"v\"}}");
-    check(ddb_get_item(client, &g, &got), "GetItem with projection");
+    check(ddb_get_item(&got, client, &g), "GetItem with projection");
     expect_json(got.item, "{\"v\":{\"N\":\"11\"}}");
     ddb_get_item_output_free(&got);
     ddb_av_free((ddb_av *)g.names);
@@ -405,13 +405,13 @@ static void test_put_get_update_delete(void **state)
     d.table_name = main_table;
     d.key = key;
     d.return_values = DDB_RETURN_ALL_OLD;
-    check(ddb_delete_item(client, &d, &w), "DeleteItem");
+    check(ddb_delete_item(&w, client, &d), "DeleteItem");
     assert_non_null(ddb_av_map_get(w.attributes, "bin"));
     ddb_write_item_output_free(&w);
 
     g.projection_expression = NULL;
     g.names = NULL;
-    check(ddb_get_item(client, &g, &got), "GetItem after delete");
+    check(ddb_get_item(&got, client, &g), "GetItem after delete");
     assert_null(got.item); /* not found is not an error */
     ddb_get_item_output_free(&got);
 
@@ -431,7 +431,7 @@ static void test_condition_failure(void **state)
     p.condition_expression = "attribute_not_exists(pk)";
     ddb_write_item_output w;
     ddb_error_clear();
-    assert_int_equal(ddb_put_item(client, &p, &w), DDB_ECONDITION);
+    assert_int_equal(ddb_put_item(&w, client, &p), DDB_ECONDITION);
     const ddb_error *e = ddb_last_error();
     assert_int_equal(e->http_status, 400);
     assert_string_equal(e->aws_type, "ConditionalCheckFailedException");
@@ -464,19 +464,19 @@ static void test_query_pages_and_indexes(void **state)
     int expect_sk = 5;
     do {
         q.exclusive_start_key = start;
-        ddb_page_output out;
-        check(ddb_query(client, &q, &out), "Query");
+        ddb_read_output out;
+        check(ddb_query(&out, client, &q), "Query");
         pages++;
         for (size_t i = 0; i < out.n_items; i++) {
             int64_t sk = 0;
-            assert_int_equal(ddb_av_get_i64(ddb_av_map_get(out.items[i], "sk"), &sk), 0);
+            assert_int_equal(ddb_av_get_i64(&sk, ddb_av_map_get(out.items[i], "sk")), 0);
             assert_int_equal(sk, expect_sk--); /* descending */
             seen[sk]++;
         }
         ddb_av_free(start);
         start = out.last_evaluated_key; /* taken */
         out.last_evaluated_key = NULL;
-        ddb_page_output_free(&out);
+        ddb_read_output_free(&out);
     } while (start != NULL);
     q.exclusive_start_key = NULL;
     assert_true(pages >= 3);
@@ -491,12 +491,12 @@ static void test_query_pages_and_indexes(void **state)
     ddb_av_free(values);
     values = item("{\":p\":{\"S\":\"q\"},\":min\":{\"N\":\"20\"}}");
     q.values = values;
-    ddb_page_output out;
-    check(ddb_query(client, &q, &out), "Query COUNT");
+    ddb_read_output out;
+    check(ddb_query(&out, client, &q), "Query COUNT");
     assert_int_equal(out.count, 4);
     assert_int_equal(out.scanned_count, 5);
     assert_int_equal(out.n_items, 0);
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
 
     /* local index: ordered by l */
     q.filter_expression = NULL;
@@ -506,12 +506,12 @@ static void test_query_pages_and_indexes(void **state)
     ddb_av_free(values);
     values = item("{\":p\":{\"S\":\"q\"}}");
     q.values = values;
-    check(ddb_query(client, &q, &out), "Query LSI");
+    check(ddb_query(&out, client, &q), "Query LSI");
     assert_int_equal(out.n_items, 5);
     int64_t first_sk = 0;
-    assert_int_equal(ddb_av_get_i64(ddb_av_map_get(out.items[0], "sk"), &first_sk), 0);
+    assert_int_equal(ddb_av_get_i64(&first_sk, ddb_av_map_get(out.items[0], "sk")), 0);
     assert_int_equal(first_sk, 5); /* l = 10 - sk, ascending */
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
 
     /* global index */
     ddb_av_free(values);
@@ -519,9 +519,9 @@ static void test_query_pages_and_indexes(void **state)
     q.values = values;
     q.index_name = "by_g";
     q.key_condition_expression = "g = :g";
-    check(ddb_query(client, &q, &out), "Query GSI");
+    check(ddb_query(&out, client, &q), "Query GSI");
     assert_int_equal(out.n_items, 3); /* sk 1, 3, 5 */
-    ddb_page_output_free(&out);
+    ddb_read_output_free(&out);
     ddb_av_free(values);
 }
 
@@ -542,15 +542,15 @@ static void test_parallel_scan(void **state)
         ddb_av *start = NULL;
         do {
             s.exclusive_start_key = start;
-            ddb_page_output out;
-            check(ddb_scan(client, &s, &out), "Scan");
+            ddb_read_output out;
+            check(ddb_scan(&out, client, &s), "Scan");
             total += (int)out.n_items;
             assert_int_equal(out.count, (int64_t)out.n_items);
             assert_true(out.scanned_count >= out.count);
             ddb_av_free(start);
             start = out.last_evaluated_key;
             out.last_evaluated_key = NULL;
-            ddb_page_output_free(&out);
+            ddb_read_output_free(&out);
         } while (start != NULL);
     }
     assert_int_equal(total, 20);
@@ -576,7 +576,7 @@ static void test_batch_write_and_get(void **state)
     bw.requests = reqs;
     bw.n_requests = 25;
     ddb_batch_write_item_output wo;
-    check(ddb_batch_write_item(client, &bw, &wo), "BatchWriteItem");
+    check(ddb_batch_write_item(&wo, client, &bw), "BatchWriteItem");
     assert_int_equal(wo.n_unprocessed, 0);
     ddb_batch_write_item_output_free(&wo);
 
@@ -587,7 +587,7 @@ static void test_batch_write_and_get(void **state)
                                  {other_table, DDB_WRITE_DELETE, NULL, k1}};
     bw.requests = dels;
     bw.n_requests = 2;
-    check(ddb_batch_write_item(client, &bw, &wo), "BatchWriteItem deletes");
+    check(ddb_batch_write_item(&wo, client, &bw), "BatchWriteItem deletes");
     ddb_batch_write_item_output_free(&wo);
 
     /* get 20 + 5 keys from two tables (two of them deleted) */
@@ -607,7 +607,7 @@ static void test_batch_write_and_get(void **state)
     bg.n_tables = 2;
     bg.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_batch_get_item_output go;
-    check(ddb_batch_get_item(client, &bg, &go), "BatchGetItem");
+    check(ddb_batch_get_item(&go, client, &bg), "BatchGetItem");
     size_t from_other = 0, from_main = 0;
     for (size_t i = 0; i < go.n_responses; i++) {
         if (strcmp(go.responses[i].table_name, other_table) == 0)
@@ -655,21 +655,21 @@ static void test_transactions(void **state)
     tw.n_items = 2;
     ddb_transact_write_items_output wo;
     if (ddbt_deviates("no_transactions")) {
-        ddbt_assert_unknown_operation(ddb_transact_write_items(client, &tw, &wo));
+        ddbt_assert_unknown_operation(ddb_transact_write_items(&wo, client, &tw));
         ddb_transact_write_items_output_free(&wo);
         ddb_transact_get gets[1] = {{other_table, a, NULL, NULL}};
         ddb_transact_get_items_input tg = DDB_TRANSACT_GET_ITEMS_INPUT_INIT;
         tg.items = gets;
         tg.n_items = 1;
         ddb_transact_get_items_output go;
-        ddbt_assert_unknown_operation(ddb_transact_get_items(client, &tg, &go));
+        ddbt_assert_unknown_operation(ddb_transact_get_items(&go, client, &tg));
         ddb_transact_get_items_output_free(&go);
         ddb_av_free(a);
         ddb_av_free(bkey);
         ddb_av_free(values);
         return;
     }
-    check(ddb_transact_write_items(client, &tw, &wo), "TransactWriteItems");
+    check(ddb_transact_write_items(&wo, client, &tw), "TransactWriteItems");
     assert_int_equal(wo.n_reasons, 0);
     ddb_transact_write_items_output_free(&wo);
 
@@ -685,7 +685,7 @@ static void test_transactions(void **state)
     tg.items = gets;
     tg.n_items = 3;
     ddb_transact_get_items_output go;
-    check(ddb_transact_get_items(client, &tg, &go), "TransactGetItems");
+    check(ddb_transact_get_items(&go, client, &tg), "TransactGetItems");
     assert_int_equal(go.n_items, 3);
     assert_true(ddb_av_equal(go.items[0], a));
     assert_null(go.items[1]);
@@ -705,7 +705,7 @@ static void test_transactions(void **state)
     tw.items = fail;
     tw.n_items = 3;
     ddb_error_clear();
-    assert_int_equal(ddb_transact_write_items(client, &tw, &wo), DDB_ECANCELLED);
+    assert_int_equal(ddb_transact_write_items(&wo, client, &tw), DDB_ECANCELLED);
     assert_string_equal(ddb_last_error()->aws_type, "TransactionCanceledException");
     assert_string_equal(ddb_last_error()->operation, "TransactWriteItems");
     assert_true(strlen(ddb_last_error()->request_id) > 0);
@@ -741,7 +741,7 @@ static void test_error_paths(void **state)
     g.table_name = "ddbc_net_no_such_table";
     g.key = key;
     ddb_get_item_output out;
-    assert_int_equal(ddb_get_item(client, &g, &out), DDB_ERESOURCE);
+    assert_int_equal(ddb_get_item(&out, client, &g), DDB_ERESOURCE);
     assert_string_equal(ddb_last_error()->aws_type, "ResourceNotFoundException");
     assert_string_equal(ddb_last_error()->table, "ddbc_net_no_such_table");
     assert_true(strlen(ddb_last_error()->request_id) > 0);
@@ -749,7 +749,7 @@ static void test_error_paths(void **state)
 
     /* wrong key attribute: the service says ValidationException */
     g.table_name = main_table;
-    assert_int_equal(ddb_get_item(client, &g, &out), DDB_EVALIDATION);
+    assert_int_equal(ddb_get_item(&out, client, &g), DDB_EVALIDATION);
     assert_string_equal(ddb_last_error()->aws_type, "ValidationException");
     assert_int_equal(ddb_last_error()->attempts, 1);
     ddb_get_item_output_free(&out);
@@ -771,13 +771,13 @@ static void test_crc32_of_real_responses(void **state)
     ddb_list_tables_output out;
     int before = spy.responses;
     spy.corrupt = 1;
-    assert_int_equal(ddb_list_tables(client, &in, &out), DDB_ECRC);
+    assert_int_equal(ddb_list_tables(&out, client, &in), DDB_ECRC);
     spy.corrupt = 0;
     assert_int_equal(spy.responses - before, 3); /* retried, then given up */
     assert_int_equal(ddb_last_error()->attempts, 3);
     assert_string_equal(ddb_last_error()->operation, "ListTables");
     ddb_list_tables_output_free(&out);
-    check(ddb_list_tables(client, &in, &out), "ListTables after the corruption stopped");
+    check(ddb_list_tables(&out, client, &in), "ListTables after the corruption stopped");
     ddb_list_tables_output_free(&out);
 }
 

@@ -92,7 +92,7 @@ static void test_query_on_index_sends_everything(void **state)
     assert_int_equal(wire.n_requests, 0); /* lazy */
     rd_item item = {0};
     int n = 0, rc;
-    while ((rc = ddb_iter_next(it, &item)) == 1)
+    while ((rc = ddb_iter_next(&item, it)) == 1)
         n++;
     assert_int_equal(rc, 0);
     assert_int_equal(n, 3);
@@ -127,8 +127,8 @@ static void test_scan_segment_limit_and_table_wrappers(void **state)
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
     rd_item item = {0};
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_next(it, &item), 0); /* the limit */
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 0); /* the limit */
     ddbt_assert_sent(&wire, 0, "\"Segment\":2,\"TotalSegments\":4");
     ddbt_assert_sent(&wire, 0, "\"Limit\":1");
     ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
@@ -137,9 +137,9 @@ static void test_scan_segment_limit_and_table_wrappers(void **state)
 
     ddbt_wire_script(&wire, 1, page2);
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_next(it, &item), 0);
-    assert_int_equal(ddb_iter_next(it, &item), 0); /* stays at the end */
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 0);
+    assert_int_equal(ddb_iter_next(&item, it), 0); /* stays at the end */
     ddbt_assert_sent(&wire, 0, "\"KeyConditionExpression\":\"#n0 = :v0\"");
     ddbt_assert_sent(&wire, 0, "\"#n0\":\"pk\"");
     assert_int_equal(wire.n_requests, 1);
@@ -203,23 +203,23 @@ static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
     rd_item item = {0};
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_next(it, &item), DDB_ENETWORK);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_next(&item, it), DDB_ENETWORK);
     assert_true(ddb_last_consumed() == 0);
-    assert_int_equal(ddb_iter_next(it, &item), DDB_ENETWORK); /* sticky, nothing sent */
+    assert_int_equal(ddb_iter_next(&item, it), DDB_ENETWORK); /* sticky, nothing sent */
     assert_int_equal(wire.calls, 2);
     assert_int_equal(item.sk, 2);
 
     /* the cursor still says "after a/2": a new iterator resumes there */
     char *cursor;
-    assert_int_equal(ddb_iter_cursor(it, &cursor), 0);
+    assert_int_equal(ddb_iter_cursor(&cursor, it), 0);
     assert_non_null(cursor);
     ddb_iter_free(it);
     ddbt_wire_script(&wire, 1, page2);
     ddb_query_opts o = {.cursor = cursor};
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
-    assert_int_equal(ddb_iter_next(it, &item), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
     assert_int_equal(item.sk, 3);
     ddbt_assert_sent(&wire, 0, "\"ExclusiveStartKey\":" KEY("a", 2));
     ddb_iter_free(it);
@@ -234,10 +234,10 @@ static void test_bad_item_is_skipped_by_the_next_call(void **state)
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, NULL), 0);
     rd_item item = {0};
-    assert_int_equal(ddb_iter_next(it, &item), DDB_ETYPE);
-    assert_int_equal(ddb_iter_next(it, &item), 1);
+    assert_int_equal(ddb_iter_next(&item, it), DDB_ETYPE);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
     assert_int_equal(item.sk, 4);
-    assert_int_equal(ddb_iter_next(it, &item), 0);
+    assert_int_equal(ddb_iter_next(&item, it), 0);
     ddb_iter_free(it);
     ddb_model_clear(&rd_item_model, &item);
 }
@@ -251,16 +251,16 @@ static void test_iter_cursor_positions(void **state)
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, NULL), 0);
     char *c0, *c1, *c2, *c3;
-    assert_int_equal(ddb_iter_cursor(it, &c0), 0);
+    assert_int_equal(ddb_iter_cursor(&c0, it), 0);
     assert_string_equal(c0, ""); /* the beginning */
     rd_item item = {0};
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_cursor(it, &c1), 0); /* after a/1, inside page 1 */
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_cursor(it, &c2), 0); /* after a/2: page 1's LastEvaluatedKey */
-    assert_int_equal(ddb_iter_next(it, &item), 1);
-    assert_int_equal(ddb_iter_next(it, &item), 0);
-    assert_int_equal(ddb_iter_cursor(it, &c3), 0);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_cursor(&c1, it), 0); /* after a/1, inside page 1 */
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_cursor(&c2, it), 0); /* after a/2: page 1's LastEvaluatedKey */
+    assert_int_equal(ddb_iter_next(&item, it), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 0);
+    assert_int_equal(ddb_iter_cursor(&c3, it), 0);
     assert_null(c3); /* nothing left */
     ddb_iter_free(it);
     assert_non_null(c1);
@@ -277,10 +277,10 @@ static void test_iter_cursor_positions(void **state)
         ddb_query_opts o = {.cursor = cursors[i]};
         assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
         char *before;
-        assert_int_equal(ddb_iter_cursor(it, &before), 0); /* before anything: where it starts */
+        assert_int_equal(ddb_iter_cursor(&before, it), 0); /* before anything: where it starts */
         assert_string_equal(before, cursors[i]);
         free(before);
-        assert_int_equal(ddb_iter_next(it, &item), 1);
+        assert_int_equal(ddb_iter_next(&item, it), 1);
         if (expect[i] != NULL)
             ddbt_assert_sent(&wire, 0, expect[i]);
         else
@@ -291,7 +291,7 @@ static void test_iter_cursor_positions(void **state)
     free(c1);
     free(c2);
     ddb_model_clear(&rd_item_model, &item);
-    assert_int_equal(ddb_iter_cursor(NULL, &c0), DDB_EINVAL);
+    assert_int_equal(ddb_iter_cursor(&c0, NULL), DDB_EINVAL);
 }
 
 static void test_index_cursor_from_item_holds_index_keys(void **state)
@@ -305,14 +305,14 @@ static void test_index_cursor_from_item_holds_index_keys(void **state)
     ddb_iter *it;
     assert_int_equal(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &owner, NULL, NULL, NULL), 0);
     rd_item item = {0};
-    assert_int_equal(ddb_iter_next(it, &item), 1);
+    assert_int_equal(ddb_iter_next(&item, it), 1);
     char *cursor;
-    assert_int_equal(ddb_iter_cursor(it, &cursor), 0);
+    assert_int_equal(ddb_iter_cursor(&cursor, it), 0);
     ddb_iter_free(it);
     ddbt_wire_script(&wire, 1, "{\"Items\":[],\"Count\":0}");
     ddb_query_opts o = {.cursor = cursor};
     assert_int_equal(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &owner, NULL, NULL, &o), 0);
-    assert_int_equal(ddb_iter_next(it, &item), 0);
+    assert_int_equal(ddb_iter_next(&item, it), 0);
     ddbt_assert_sent(&wire, 0, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},"
                    "\"owner\":{\"S\":\"ann\"},\"views\":{\"N\":\"5\"}}");
     ddb_iter_free(it);
@@ -570,7 +570,7 @@ static void test_get_projection_exists_refresh(void **state)
     const char *attrs[] = {"views", "sk"};
     ddb_get_opts g = {.consistent_read = true, .attributes = attrs, .n_attributes = 2};
     int64_t sk = 1;
-    assert_int_equal(ddb_model_get(&rd_item_model, &item, &hash_a, &sk, &g), 0);
+    assert_int_equal(ddb_model_get(&item, &rd_item_model, &hash_a, &sk, &g), 0);
     ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n0, #n1, #n2\"");
     ddbt_assert_sent(&wire, 0, "\"#n2\":\"pk\"");
     ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
@@ -643,7 +643,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
     rd_item item = {0};
     int n = 0;
-    while (ddb_iter_next(it, &item) == 1)
+    while (ddb_iter_next(&item, it) == 1)
         n++;
     assert_int_equal(n, 4);
     assert_true(ddb_iter_consumed(it) == 20);
@@ -658,7 +658,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     /* no limit: no waits; the same for counts */
     ddbt_wire_script(&wire, 2, p, last);
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, NULL), 0);
-    while (ddb_iter_next(it, &item) == 1)
+    while (ddb_iter_next(&item, it) == 1)
         ;
     assert_int_equal(wire.n_sleeps, 0);
     ddb_iter_free(it);

@@ -87,7 +87,7 @@ static int create_table(void)
     in.local_indexes = &lsi;
     in.n_local_indexes = 1;
     ddb_table_output out;
-    int rc = ddb_create_table(client, &in, &out);
+    int rc = ddb_create_table(&out, client, &in);
     ddb_table_output_free(&out);
     return rc == 0 ? ddb_wait_table_active(client, rd_item_model.table, 30000) : rc;
 }
@@ -113,7 +113,7 @@ static int setup(void **state)
     }
     if (rc != 0) {
         char line[2048];
-        fprintf(stderr, "setup: %s\n", ddb_error_format(ddb_last_error(), line, sizeof line));
+        fprintf(stderr, "setup: %s\n", ddb_error_format(line, sizeof line, ddb_last_error()));
         return -1;
     }
     return 0;
@@ -138,7 +138,7 @@ static size_t drain(ddb_iter *it, int64_t *sks, size_t max)
     rd_item t = {0};
     size_t n = 0;
     int rc;
-    while ((rc = ddb_iter_next(it, &t)) == 1) {
+    while ((rc = ddb_iter_next(&t, it)) == 1) {
         assert_true(n < max);
         sks[n++] = t.sk;
     }
@@ -217,14 +217,14 @@ static int resume_child(const char *id, const char *cursor)
     ddb_iter *it;
     rd_item t = {0};
     int rc = ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o);
-    while (rc == 0 && (rc = ddb_iter_next(it, &t)) == 1) {
+    while (rc == 0 && (rc = ddb_iter_next(&t, it)) == 1) {
         printf("%lld ", (long long)t.sk);
         rc = 0;
     }
     printf("\n");
     if (rc != 0) {
         char line[2048];
-        fprintf(stderr, "child: %s\n", ddb_error_format(ddb_last_error(), line, sizeof line));
+        fprintf(stderr, "child: %s\n", ddb_error_format(line, sizeof line, ddb_last_error()));
     }
     ddb_model_clear(&rd_item_model, &t);
     ddb_iter_free(it);
@@ -268,10 +268,10 @@ static void test_cursor_resumes_in_another_process(void **state)
     DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o));
     rd_item t = {0};
     for (int i = 0; i < 7; i++) /* stops inside the second page */
-        assert_int_equal(ddb_iter_next(it, &t), 1);
+        assert_int_equal(ddb_iter_next(&t, it), 1);
     assert_int_equal(t.sk, 7);
     char *cursor;
-    DDBT_ASSERT_OK(ddb_iter_cursor(it, &cursor));
+    DDBT_ASSERT_OK(ddb_iter_cursor(&cursor, it));
     char *rest = run_child(cursor);
     assert_string_equal(rest, "8 9 10 11 12 13 14 15 16 17 18 19 20 \n");
     free(rest);
@@ -281,7 +281,7 @@ static void test_cursor_resumes_in_another_process(void **state)
     int64_t sks[N_PER_PART];
     assert_int_equal(drain(it, sks, N_PER_PART), 13);
     assert_int_equal(sks[0], 8);
-    DDBT_ASSERT_OK(ddb_iter_cursor(it, &cursor));
+    DDBT_ASSERT_OK(ddb_iter_cursor(&cursor, it));
     assert_null(cursor); /* finished */
     ddb_iter_free(it);
 
@@ -334,7 +334,7 @@ static void *scan_segment(void *arg)
     ddb_iter *it;
     rd_item t = {0};
     job->rc = ddb_model_scan(&it, &rd_item_model, NULL, &o);
-    while (job->rc == 0 && (job->rc = ddb_iter_next(it, &t)) == 1) {
+    while (job->rc == 0 && (job->rc = ddb_iter_next(&t, it)) == 1) {
         job->seen[t.pk[1] - '0'][t.sk]++;
         job->rc = 0;
     }
@@ -471,7 +471,7 @@ static void test_projection_keeps_defaults(void **state)
     DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p0, NULL, NULL, &o));
     rd_item t = {0};
     int n = 0;
-    while (ddb_iter_next(it, &t) == 1) {
+    while (ddb_iter_next(&t, it) == 1) {
         n++;
         assert_string_equal(t.pk, "p0");
         assert_int_equal(t.views, (t.sk * 7) % 23);
@@ -484,11 +484,11 @@ static void test_projection_keeps_defaults(void **state)
 
     ddb_get_opts g = {.attributes = attrs, .n_attributes = 1, .consistent_read = true};
     int64_t sk = 4;
-    DDBT_ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, &g));
+    DDBT_ASSERT_OK(ddb_model_get(&t, &rd_item_model, &p0, &sk, &g));
     assert_int_equal(t.sk, 4);
     assert_string_equal(t.note, "none");
     assert_true(ddb_last_consumed() > 0);
-    DDBT_ASSERT_OK(ddb_model_get(&rd_item_model, &t, &p0, &sk, NULL));
+    DDBT_ASSERT_OK(ddb_model_get(&t, &rd_item_model, &p0, &sk, NULL));
     assert_string_equal(t.note, "note-p0-4");
     assert_true(t.has_score);
     ddb_model_clear(&rd_item_model, &t);
@@ -506,7 +506,7 @@ static void test_index_query_and_scan(void **state)
     rd_item t = {0};
     int n = 0, expect = 0;
     int64_t last = INT64_MAX;
-    while (ddb_iter_next(it, &t) == 1) {
+    while (ddb_iter_next(&t, it) == 1) {
         n++;
         assert_string_equal(t.owner, "own1");
         assert_true(t.views >= 5 && t.views <= last);
@@ -525,7 +525,7 @@ static void test_index_query_and_scan(void **state)
                                     ddb_cond_between("views", ddb_av_n_i64(0), ddb_av_n_i64(10)), NULL, &c));
     n = 0;
     last = INT64_MIN;
-    while (ddb_iter_next(it, &t) == 1) {
+    while (ddb_iter_next(&t, it) == 1) {
         n++;
         assert_true(t.views >= last && t.views <= 10);
         last = t.views;

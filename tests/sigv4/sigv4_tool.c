@@ -123,7 +123,7 @@ static void sign_and_print(ddb_sigv4_cache *cache, const tool_request *r)
         .payload_len = r->body.len,
     };
     ddb_sigv4_result out;
-    if (ddb_sigv4_sign(cache, &params, &creds, &req, &out, NULL) == 0)
+    if (ddb_sigv4_sign(&out, NULL, cache, &params, &creds, &req) == 0)
         printf("auth %s\n", out.authorization);
     else
         printf("error %s\n", ddb_last_error()->message);
@@ -187,13 +187,13 @@ static int bench(long iterations)
                              .payload_len = sizeof body - 1};
     ddb_sigv4_cache *cache = ddb_sigv4_cache_new();
     ddb_sigv4_result out;
-    int rc = ddb_sigv4_sign(cache, &params, &creds, &req, &out, NULL); /* warms the cache */
+    int rc = ddb_sigv4_sign(&out, NULL, cache, &params, &creds, &req); /* warms the cache */
     long per_round = iterations / 5 > 0 ? iterations / 5 : 1;
     double best = 0;
     for (int round = 0; round < 5; round++) {
         double start = cpu_seconds();
         for (long i = 0; rc == 0 && i < per_round; i++)
-            rc = ddb_sigv4_sign(cache, &params, &creds, &req, &out, NULL);
+            rc = ddb_sigv4_sign(&out, NULL, cache, &params, &creds, &req);
         double elapsed = cpu_seconds() - start;
         if (round == 0 || elapsed < best)
             best = elapsed;

@@ -52,7 +52,7 @@ static char *slurp(const char *path, bool trim)
     fclose(f);
     while (trim && b.len > 0 && b.data[b.len - 1] == '\n')
         b.data[--b.len] = '\0';
-    return ddb_buf_steal(&b, NULL);
+    return ddb_buf_steal(NULL, &b);
 }
 
 static char *slurp_vector(const char *vector, const char *file, bool trim)
@@ -213,7 +213,7 @@ static void run_suite_vector(const char *name)
 
     ddb_sigv4_result out;
     ddb_buf debug = DDB_BUF_INIT;
-    int rc = ddb_sigv4_sign(NULL, &params, &creds, &v.req, &out, &debug);
+    int rc = ddb_sigv4_sign(&out, &debug, NULL, &params, &creds, &v.req);
     if (rc != 0)
         fail_msg("%s: %s", name, ddb_last_error()->message);
 
@@ -318,7 +318,7 @@ static void run_s3_vector(json_t *doc, json_t *vec)
     };
     ddb_sigv4_result out;
     ddb_buf debug = DDB_BUF_INIT;
-    if (ddb_sigv4_sign(NULL, &params, &creds, &req, &out, &debug) != 0)
+    if (ddb_sigv4_sign(&out, &debug, NULL, &params, &creds, &req) != 0)
         fail_msg("%s: %s", name, ddb_last_error()->message);
 
     ddb_buf want = DDB_BUF_INIT;
@@ -397,7 +397,7 @@ static void sign_case(signed_case *c, const ddb_sigv4_params *params, const ddb_
                       const ddb_sigv4_request *req)
 {
     ddb_buf_init(&c->debug);
-    c->rc = ddb_sigv4_sign(NULL, params, creds, req, &c->out, &c->debug);
+    c->rc = ddb_sigv4_sign(&c->out, &c->debug, NULL, params, creds, req);
 }
 
 /* Line `line` (0-based) of the canonical request. */
@@ -527,13 +527,13 @@ static void test_sha256_hex(void **state)
 {
     (void)state;
     char hex[65];
-    ddb_sha256_hex(NULL, 0, hex);
+    ddb_sha256_hex(hex, NULL, 0);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    ddb_sha256_hex("abc", 3, hex);
+    ddb_sha256_hex(hex, "abc", 3);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     char big[3000];
     memset(big, 'a', sizeof big);
-    ddb_sha256_hex(big, sizeof big, hex);
+    ddb_sha256_hex(hex, big, sizeof big);
     assert_int_equal(strlen(hex), 64);
 }
 
@@ -546,14 +546,14 @@ static void sign_with(ddb_sigv4_cache *cache, const char *region, time_t now, ch
     params.now = now;
     ddb_sigv4_request req = base_request(host_only, 1);
     ddb_sigv4_result out;
-    assert_int_equal(ddb_sigv4_sign(cache, &params, &test_creds, &req, &out, NULL), 0);
+    assert_int_equal(ddb_sigv4_sign(&out, NULL, cache, &params, &test_creds, &req), 0);
     memcpy(auth, out.authorization, sizeof out.authorization);
 }
 
 static void assert_stats(ddb_sigv4_cache *cache, uint64_t hits, uint64_t misses)
 {
     uint64_t h, m;
-    ddb_sigv4_cache_stats(cache, &h, &m);
+    ddb_sigv4_cache_stats(&h, &m, cache);
     assert_int_equal(h, hits);
     assert_int_equal(m, misses);
 }
@@ -615,10 +615,10 @@ static void *sign_many(void *arg)
     job->ok = 1;
     for (int i = 0; i < 200; i++) {
         params.now = 1440938160 + (time_t)(i % 3) * 86400;
-        if (ddb_sigv4_sign(NULL, &params, &test_creds, &req, &out, NULL) != 0)
+        if (ddb_sigv4_sign(&out, NULL, NULL, &params, &test_creds, &req) != 0)
             job->ok = 0;
         memcpy(want, out.authorization, sizeof want);
-        if (ddb_sigv4_sign(job->cache, &params, &test_creds, &req, &out, NULL) != 0)
+        if (ddb_sigv4_sign(&out, NULL, job->cache, &params, &test_creds, &req) != 0)
             job->ok = 0;
         memcpy(got, out.authorization, sizeof got);
         if (strcmp(want, got) != 0)
@@ -642,7 +642,7 @@ static void test_cache_threads(void **state)
         assert_int_equal(jobs[i].ok, 1);
     }
     uint64_t hits, misses;
-    ddb_sigv4_cache_stats(cache, &hits, &misses);
+    ddb_sigv4_cache_stats(&hits, &misses, cache);
     assert_int_equal(hits + misses, 4 * 200);
     assert_true(misses >= 3 && misses <= 4 * 3);
     ddb_sigv4_cache_free(cache);
@@ -655,7 +655,7 @@ static void expect_einval(const ddb_sigv4_params *params, const ddb_credentials 
 {
     ddb_sigv4_result out;
     strcpy(out.authorization, "stale");
-    assert_int_equal(ddb_sigv4_sign(NULL, params, creds, req, &out, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_sigv4_sign(&out, NULL, NULL, params, creds, req), DDB_EINVAL);
     assert_int_equal(ddb_last_error()->code, DDB_EINVAL);
     if (strstr(ddb_last_error()->message, message_part) == NULL)
         fail_msg("message \"%s\" lacks \"%s\"", ddb_last_error()->message, message_part);
@@ -711,7 +711,7 @@ static void test_errors(void **state)
                 "&a=58&a=59&a=60&a=61&a=62&a=63&a=64&a=65";
     expect_einval(&params, &test_creds, &bad, "parameters");
 
-    assert_int_equal(ddb_sigv4_sign(NULL, &params, &test_creds, &req, NULL, NULL), DDB_EINVAL);
+    assert_int_equal(ddb_sigv4_sign(NULL, NULL, NULL, &params, &test_creds, &req), DDB_EINVAL);
 }
 
 /* X-Amz-Date from params->now, against gmtime_r, across day boundaries,
@@ -734,7 +734,7 @@ static void test_dates(void **state)
         snprintf(want, sizeof want, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                  tm.tm_hour, tm.tm_min, tm.tm_sec);
         params.now = t;
-        assert_int_equal(ddb_sigv4_sign(NULL, &params, &test_creds, &req, &out, NULL), 0);
+        assert_int_equal(ddb_sigv4_sign(&out, NULL, NULL, &params, &test_creds, &req), 0);
         if (strcmp(out.amz_date, want) != 0)
             fail_msg("time %lld: got %s, want %s", (long long)t, out.amz_date, want);
     }

@@ -14,7 +14,7 @@
 const char *ddbt_last_error(void)
 {
     static _Thread_local char line[2048];
-    return ddb_error_format(ddb_last_error(), line, sizeof line);
+    return ddb_error_format(line, sizeof line, ddb_last_error());
 }
 
 void ddbt_assert_unknown_operation(int rc)

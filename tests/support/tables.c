@@ -63,7 +63,7 @@ int ddbt_delete_created_tables(void)
         } else {
             ddb_table_name_input in = {t->name};
             ddb_table_output out;
-            rc = ddb_delete_table(t->client, &in, &out);
+            rc = ddb_delete_table(&out, t->client, &in);
             ddb_table_output_free(&out);
             if (rc == 0)
                 rc = ddb_wait_table_deleted(t->client, t->name, 30000);

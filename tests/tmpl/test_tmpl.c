@@ -54,7 +54,7 @@ static char *render_files(const file *files, const tmpl_value *vars, int *rc)
     ddb_buf out = DDB_BUF_INIT;
     char err[512];
     *rc = tmpl_render(env, files[0].name, vars, &out, err, sizeof err);
-    char *result = *rc == 0 ? ddb_buf_steal(&out, NULL) : strdup(err);
+    char *result = *rc == 0 ? ddb_buf_steal(NULL, &out) : strdup(err);
     ddb_buf_free(&out);
     tmpl_env_free(env);
     return result;

@@ -33,7 +33,7 @@ static char *read_file(const char *path, size_t *len)
     while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
         rc = ddb_buf_append(&b, chunk, n);
     fclose(f);
-    char *text = rc == 0 ? ddb_buf_steal(&b, len) : NULL;
+    char *text = rc == 0 ? ddb_buf_steal(len, &b) : NULL;
     ddb_buf_free(&b);
     return text;
 }

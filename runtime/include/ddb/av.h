@@ -123,9 +123,9 @@ size_t ddb_av_len(const ddb_av *v);
 /* --- typed reads: 0, DDB_ETYPE (NULL or not N) or DDB_EINVAL (out of range) --- */
 /* Exact: any notation of an integral value converts ("12", "1.2E1"); a
  * fraction or a value beyond int64 is DDB_EINVAL. */
-int ddb_av_get_i64(const ddb_av *v, int64_t *out);
+int ddb_av_get_i64(int64_t *out, const ddb_av *v);
 /* Nearest double (locale-independent). */
-int ddb_av_get_double(const ddb_av *v, double *out);
+int ddb_av_get_double(double *out, const ddb_av *v);
 
 /* --- whole trees --- */
 /* Frees v and everything below it. */

@@ -7,7 +7,7 @@
  *
  *     {"Item":{"forum":{"S":"C"},"views":{"N":"3"},"tags":{"SS":["a","b"]}}}
  *
- * so an export's (decompressed) data files load with ddb_load_table, and a
+ * so an export's (decompressed) data files load with ddb_table_load, and a
  * dump is what an export would contain. Both directions work on any table:
  * they need only its name, never its schema. Generated models add
  * `<model>_dump` / `<model>_load` wrappers that pass the model's table and
@@ -121,8 +121,8 @@ typedef struct ddb_load_stats {
 
 /*
  * Scans `table` (all of it; every attribute) and writes one line per item
- * to `out` (ddb_dump_table, through fwrite; the stream is flushed at the
- * end, not closed) or to `write` (ddb_dump_table_to, one call per complete
+ * to `out` (ddb_table_dump, through fwrite; the stream is flushed at the
+ * end, not closed) or to `write` (ddb_table_dump_to, one call per complete
  * line). `opts` and `stats` may be NULL; `*stats` is filled also on
  * failure (what was done until then). Items appear in scan order (with
  * segments, interleaved between segments). On failure the output holds
@@ -131,14 +131,14 @@ typedef struct ddb_load_stats {
  * DDB_EIO (the stream failed), the write callback's code, or the code of
  * the Scan that failed (after `max_rounds` tries for retryable ones).
  */
-int ddb_dump_table(ddb_client *c, const char *table, FILE *out, const ddb_dump_opts *opts,
-                   ddb_dump_stats *stats);
-int ddb_dump_table_to(ddb_client *c, const char *table, ddb_write_fn write, void *payload,
-                      const ddb_dump_opts *opts, ddb_dump_stats *stats);
+int ddb_table_dump(ddb_dump_stats *stats, ddb_client *c, const char *table, FILE *out,
+                   const ddb_dump_opts *opts);
+int ddb_table_dump_to(ddb_dump_stats *stats, ddb_client *c, const char *table, const ddb_dump_opts *opts,
+                      ddb_write_fn write, void *payload);
 
 /*
- * Reads lines of `{"Item":{...}}` from `in` (ddb_load_table, through
- * fread; not closed) or `read` (ddb_load_table_from) and puts the items
+ * Reads lines of `{"Item":{...}}` from `in` (ddb_table_load, through
+ * fread; not closed) or `read` (ddb_table_load_from) and puts the items
  * into `table`. Blank lines (whitespace only) are skipped; "\r\n" line ends
  * are accepted; the last line needs no newline. A line must be exactly one
  * JSON object whose only member is "Item", a DynamoDB JSON item.
@@ -150,18 +150,18 @@ int ddb_dump_table_to(ddb_client *c, const char *table, ddb_write_fn write, void
  * non-zero return carries the *first* failure in ddb_last_error().
  * `opts` and `stats` may be NULL; `*stats` is filled also on failure.
  */
-int ddb_load_table(ddb_client *c, const char *table, FILE *in, const ddb_load_opts *opts,
-                   ddb_load_stats *stats);
-int ddb_load_table_from(ddb_client *c, const char *table, ddb_read_fn read, void *payload,
-                        const ddb_load_opts *opts, ddb_load_stats *stats);
+int ddb_table_load(ddb_load_stats *stats, ddb_client *c, const char *table, FILE *in,
+                   const ddb_load_opts *opts);
+int ddb_table_load_from(ddb_load_stats *stats, ddb_client *c, const char *table, const ddb_load_opts *opts,
+                        ddb_read_fn read, void *payload);
 
 /*
  * The same for a generated model's table, through the model's client
  * (ddb_model_client): what <model>_dump and <model>_load call. Errors as
  * above, or the client lookup's error (e.g. DDB_ECONFIG).
  */
-int ddb_model_dump(const ddb_model *m, FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int ddb_model_load_items(const ddb_model *m, FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
+int ddb_model_dump(ddb_dump_stats *stats, const ddb_model *m, FILE *out, const ddb_dump_opts *opts);
+int ddb_model_load(ddb_load_stats *stats, const ddb_model *m, FILE *in, const ddb_load_opts *opts);
 
 #ifdef __cplusplus
 }

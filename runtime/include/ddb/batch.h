@@ -7,24 +7,24 @@
  * wraps each in a one-line typed function. docs/batch.md has the full
  * semantics; in short:
  *
- * Writer. ddb_batch_put / ddb_batch_delete convert the object at once
+ * Writer. ddb_batch_writer_put / ddb_batch_writer_delete convert the object at once
  * (the object is only borrowed for the call) and queue one write request.
  * A group of 25 is sent as one BatchWriteItem as soon as it is full, and
- * whatever is queued on ddb_batch_flush. Groups may mix models and
+ * whatever is queued on ddb_batch_writer_flush. Groups may mix models and
  * tables. UnprocessedItems are re-sent after a jittered exponential
  * backoff (the client's retry policy: its rand01 and sleep_ms hooks) until
  * they are written or `max_attempts` requests were made for the group;
  * a group is finished before the next is sent, so writes of one writer
  * reach the table in group order. Writes that finally fail are *kept*:
- * ddb_batch_failed lists each with its model, kind, key, item, the index
+ * ddb_batch_writer_failed lists each with its model, kind, key, item, the index
  * of the call that queued it, and the error. Nothing is dropped silently.
  *
- * Getter. ddb_batch_get_add / ddb_batch_get_add_obj register a key and
+ * Getter. ddb_batch_getter_add / ddb_batch_getter_add_obj register a key and
  * where its object goes (a caller-owned, initialised struct and a found
- * flag); ddb_batch_get_run reads them in groups of up to 100 keys
+ * flag); ddb_batch_getter_run reads them in groups of up to 100 keys
  * (BatchGetItem), re-sending UnprocessedKeys with the same backoff, and
  * fills each slot: found and loaded, not found, or failed (listed by
- * ddb_batch_get_failed, its out struct unchanged).
+ * ddb_batch_getter_failed, its out struct unchanged).
  *
  * Duplicates. DynamoDB rejects a whole request that names one key twice,
  * so both refuse a duplicate when it is added (DDB_EINVAL naming the model
@@ -152,7 +152,7 @@ int ddb_batch_writer_new(ddb_batch_writer **out, ddb_client *client, const ddb_b
 
 /*
  * Releases the writer, its queued (unsent!) writes and its failure list.
- * Call ddb_batch_flush first and check its result: freeing is not
+ * Call ddb_batch_writer_flush first and check its result: freeing is not
  * sending. NULL-safe.
  */
 void ddb_batch_writer_free(ddb_batch_writer *w);
@@ -167,15 +167,15 @@ void ddb_batch_writer_free(ddb_batch_writer *w);
  * the group), DDB_ELIMIT (item or key too large), DDB_ENOMEM, or the
  * error of resolving the model's client.
  */
-int ddb_batch_put(ddb_batch_writer *w, const ddb_model *m, const void *obj);
+int ddb_batch_writer_put(ddb_batch_writer *w, const ddb_model *m, const void *obj);
 
 /* Queues a DeleteRequest for the key of `obj` (only its key fields are
- * read). Same rules and results as ddb_batch_put. */
-int ddb_batch_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj);
+ * read). Same rules and results as ddb_batch_writer_put. */
+int ddb_batch_writer_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj);
 
 /* Queues a DeleteRequest for a key given as values (as ddb_model_get:
  * pointers to the key fields' C types; `range` NULL without a range key). */
-int ddb_batch_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
+int ddb_batch_writer_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
                          const void *range);
 
 /*
@@ -184,17 +184,17 @@ int ddb_batch_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *ha
  * entry, with ddb_last_error() summarising ("BatchWriteItem: 3 writes
  * failed ..."). DDB_ENOMEM when out of memory (queued work kept).
  */
-int ddb_batch_flush(ddb_batch_writer *w);
+int ddb_batch_writer_flush(ddb_batch_writer *w);
 
 /* Number of writes queued and not yet sent. */
-size_t ddb_batch_pending(const ddb_batch_writer *w);
+size_t ddb_batch_writer_pending(const ddb_batch_writer *w);
 
 /*
  * Writes that finally failed, oldest first; *n set (n must not be NULL).
  * NULL when there are none. Valid until the next put, delete, flush,
  * retry or clear on this writer (the array may move; entries are kept).
  */
-const ddb_batch_failure *ddb_batch_failed(const ddb_batch_writer *w, size_t *n);
+const ddb_batch_failure *ddb_batch_writer_failed(size_t *n, const ddb_batch_writer *w);
 
 /*
  * Queues every failed write again (oldest first, same items), emptying
@@ -202,10 +202,10 @@ const ddb_batch_failure *ddb_batch_failed(const ddb_batch_writer *w, size_t *n);
  * Returns 0, or the error of re-queuing one (e.g. its key is already
  * queued), in which case that write and the ones after it stay listed.
  */
-int ddb_batch_retry_failed(ddb_batch_writer *w);
+int ddb_batch_writer_retry_failed(ddb_batch_writer *w);
 
 /* Forgets the failure list (after the caller has dealt with it). */
-void ddb_batch_clear_failed(ddb_batch_writer *w);
+void ddb_batch_writer_clear_failed(ddb_batch_writer *w);
 
 /* ------------------------------------------------------------------ */
 /* Batch getter                                                       */
@@ -227,7 +227,7 @@ int ddb_batch_getter_new(ddb_batch_getter **out, ddb_client *client, const ddb_b
 void ddb_batch_getter_free(ddb_batch_getter *g);
 
 /*
- * Adds slot number ddb_batch_get_count() (0, 1, ...): the item of model
+ * Adds slot number ddb_batch_getter_count() (0, 1, ...): the item of model
  * `m` with key values `hash`/`range` (as ddb_model_get). `out` (may be
  * NULL: only `found` is wanted) is a struct of model `m`, initialised,
  * borrowed until the getter resolves the slot; `found` (may be NULL) is
@@ -236,41 +236,41 @@ void ddb_batch_getter_free(ddb_batch_getter *g);
  * value, the key is already in this getter), DDB_ELIMIT (key too
  * large), DDB_ENOMEM, or the client's resolution error.
  */
-int ddb_batch_get_add(ddb_batch_getter *g, const ddb_model *m, const void *hash, const void *range,
-                      void *out, bool *found);
+int ddb_batch_getter_add(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+                      const void *hash, const void *range);
 
-/* As ddb_batch_get_add, with the key read from `key_obj` (a struct of
+/* As ddb_batch_getter_add, with the key read from `key_obj` (a struct of
  * model `m`; only its key fields are read, now). `key_obj` may be `out`. */
-int ddb_batch_get_add_obj(ddb_batch_getter *g, const ddb_model *m, const void *key_obj, void *out,
-                          bool *found);
+int ddb_batch_getter_add_obj(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+                          const void *key_obj);
 
 /*
  * Reads every slot that is not resolved yet (so calling it again retries
  * the failed ones), in groups of up to 100 keys in slot order. A found
- * item is loaded into its `out` (ddb_model_load: cleared and replaced)
+ * item is loaded into its `out` (ddb_model_read_item: cleared and replaced)
  * and `found` set; an item that does not exist leaves both alone. Keys
  * still unprocessed after max_attempts requests, keys of a request that
  * failed, and items that cannot be loaded (DDB_ETYPE) fail their slot.
  * Returns 0 when no slot failed, else the first failed slot's code with a
- * summary in ddb_last_error(); see ddb_batch_get_failed.
+ * summary in ddb_last_error(); see ddb_batch_getter_failed.
  */
-int ddb_batch_get_run(ddb_batch_getter *g);
+int ddb_batch_getter_run(ddb_batch_getter *g);
 
 /* Number of slots added. */
-size_t ddb_batch_get_count(const ddb_batch_getter *g);
+size_t ddb_batch_getter_count(const ddb_batch_getter *g);
 
 /*
  * Status of slot `i`: 1 found (loaded), 0 no such item,
  * DDB_BATCH_GET_PENDING not read yet, or the negative DDB_E* code it
  * failed with. DDB_EINVAL (not recorded) for an index out of range.
  */
-int ddb_batch_get_status(const ddb_batch_getter *g, size_t i);
+int ddb_batch_getter_status(const ddb_batch_getter *g, size_t i);
 
 /*
  * The slots that failed in the last run, in slot order (index = slot);
  * *n set. NULL when none. Valid until the next add, run or reset.
  */
-const ddb_batch_failure *ddb_batch_get_failed(const ddb_batch_getter *g, size_t *n);
+const ddb_batch_failure *ddb_batch_getter_failed(size_t *n, const ddb_batch_getter *g);
 
 /* Forgets every slot and failure, so the getter can be reused. */
 void ddb_batch_getter_reset(ddb_batch_getter *g);

@@ -58,7 +58,7 @@ int ddb_buf_put_hex(ddb_buf *b, const unsigned char *bytes, size_t len);
 const char *ddb_buf_cstr(const ddb_buf *b);
 /* Transfers ownership of the bytes to the caller (free()); buffer becomes empty.
  * Returns a malloc'ed "" for an empty buffer, NULL only when out of memory. */
-char *ddb_buf_steal(ddb_buf *b, size_t *len_out);
+char *ddb_buf_steal(size_t *len_out, ddb_buf *b);
 
 /* Standard base64 (with padding). Encode appends to `out`. */
 int ddb_base64_encode(ddb_buf *out, const unsigned char *data, size_t len);

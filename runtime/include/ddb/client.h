@@ -102,8 +102,8 @@ const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
  * the retry quota stops a retry, the code is still that of the last attempt
  * and the message ends with "[retry quota exhausted]".
  */
-int ddb_client_call(ddb_client *c, const char *operation, const char *table, const char *body,
-                    size_t body_len, ddb_buf *resp);
+int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,
+                    const char *body, size_t body_len);
 
 /*
  * The process default client used by generated models whose connection slot

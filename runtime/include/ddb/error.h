@@ -151,7 +151,7 @@ void ddb_error_restore(const ddb_error *saved);
  *  The conditional request failed (HTTP 400, request id ABC...)".
  * Writes at most `size` bytes including the NUL into `out`; returns `out`.
  */
-char *ddb_error_format(const ddb_error *err, char *out, size_t size);
+char *ddb_error_format(char *out, size_t size, const ddb_error *err);
 
 #ifdef __cplusplus
 }

@@ -121,10 +121,10 @@ void ddb_expr_ctx_free(ddb_expr_ctx *ctx);
 
 /* Appends the expression for `c` to `out`, registering placeholders in ctx.
  * Returns 0, the code of an error node, DDB_EINVAL (bad path) or DDB_ENOMEM. */
-int ddb_expr_render_cond(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out);
-int ddb_expr_render_update(ddb_expr_ctx *ctx, const ddb_update *u, ddb_buf *out);
+int ddb_expr_render_cond(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_cond *c);
+int ddb_expr_render_update(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_update *u);
 /* Appends the placeholder form of `path` ("#n0.#n1[2]"). */
-int ddb_expr_render_path(ddb_expr_ctx *ctx, const char *path, ddb_buf *out);
+int ddb_expr_render_path(ddb_buf *out, ddb_expr_ctx *ctx, const char *path);
 
 #ifdef __cplusplus
 }

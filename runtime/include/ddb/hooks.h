@@ -139,7 +139,7 @@ typedef struct ddb_hook_capacity {
  * recorded — call it from a hook only, where the last error is restored
  * afterwards anyway). Reentrant.
  */
-int ddb_hook_event_capacity(const ddb_hook_event *ev, ddb_hook_capacity *out);
+int ddb_hook_event_capacity(ddb_hook_capacity *out, const ddb_hook_event *ev);
 
 #ifdef __cplusplus
 }

@@ -63,9 +63,9 @@ int ddb_av_write_json(ddb_buf *out, const ddb_av *v);
 int ddb_item_write_json(ddb_buf *out, const ddb_av *item);
 
 /* Parses value form. */
-int ddb_av_parse_json(const char *text, size_t len, ddb_av **out);
+int ddb_av_parse_json(ddb_av **out, const char *text, size_t len);
 /* Parses item form into an M tree. */
-int ddb_item_parse_json(const char *text, size_t len, ddb_av **out);
+int ddb_item_parse_json(ddb_av **out, const char *text, size_t len);
 
 /* CRC32 (IEEE, as in x-amz-crc32) of a byte range. Thread-safe. */
 uint32_t ddb_crc32(const void *data, size_t len);

@@ -314,16 +314,16 @@ void ddb_model_init(const ddb_model *m, void *obj);
 /* Builds the item (owned by the caller). DDB_EINVAL when a non-nullable
  * string/binary is absent (message names "<model>.<field>"), or a double is
  * not finite. */
-int ddb_model_to_item(const ddb_model *m, const void *obj, ddb_av **out);
+int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj);
 /* Builds the key map of `obj` (only the key fields are read). */
-int ddb_model_key(const ddb_model *m, const void *obj, ddb_av **out);
+int ddb_model_key(ddb_av **out, const ddb_model *m, const void *obj);
 /* Builds a key map from key values (see ddb_model_get). */
-int ddb_model_key_of(const ddb_model *m, const void *hash, const void *range, ddb_av **out);
+int ddb_model_key_of(ddb_av **out, const ddb_model *m, const void *hash, const void *range);
 /* Fills `obj` from `item`. `obj` must be freshly cleared/initialised; fields
  * absent from the item keep their values. DDB_ETYPE when an attribute has
  * the wrong type (message names the attribute, expected and actual type).
  * On failure `obj` may be partially filled; clear it. */
-int ddb_model_from_item(const ddb_model *m, const ddb_av *item, void *obj);
+int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item);
 
 /* --- item operations; `cond`/`actions` are consumed (freed) in every case --- */
 /* A model with a version field: the put is conditional on the stored version
@@ -338,7 +338,7 @@ int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
  */
 /* Reads one item; on success clears `out`, applies defaults, fills it, and
  * returns 0. DDB_ENOTFOUND when there is no such item (`out` unchanged). */
-int ddb_model_get(const ddb_model *m, void *out, const void *hash, const void *range,
+int ddb_model_get(void *out, const ddb_model *m, const void *hash, const void *range,
                   const ddb_get_opts *opts);
 int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
 
@@ -361,12 +361,12 @@ typedef struct ddb_write_opts {
  * return_old_on_failure, `returned` holds the stored item and the call
  * still returns DDB_ECONDITION.
  */
-int ddb_model_put_ex(const ddb_model *m, void *obj, ddb_cond *cond, const ddb_write_opts *opts,
-                     void *returned, bool *has_returned);
-int ddb_model_update_ex(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond,
-                        const ddb_write_opts *opts, void *returned, bool *has_returned);
-int ddb_model_delete_ex(const ddb_model *m, const void *obj, ddb_cond *cond, const ddb_write_opts *opts,
-                        void *returned, bool *has_returned);
+int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+                     ddb_cond *cond, const ddb_write_opts *opts);
+int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+                        ddb_update *actions, ddb_cond *cond, const ddb_write_opts *opts);
+int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, const void *obj,
+                        ddb_cond *cond, const ddb_write_opts *opts);
 /* Applies `actions` to the item with the key of `obj` (created if absent,
  * as DynamoDB does), then refreshes `obj` from the new item (ALL_NEW). */
 int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
@@ -376,9 +376,9 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts);
 int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
 /* DescribeTable of the model's table; `out` as ddb_describe_table (free it
  * with ddb_table_output_free after every call). */
-int ddb_model_describe_table(const ddb_model *m, ddb_table_output *out);
+int ddb_model_describe_table(ddb_table_output *out, const ddb_model *m);
 /* Whether the table exists (DescribeTable; ResourceNotFound is "no"). */
-int ddb_model_table_exists(const ddb_model *m, bool *out);
+int ddb_model_table_exists(bool *out, const ddb_model *m);
 /* Provisioned throughput of the table (switches it to PROVISIONED). */
 int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts);
 /* Turns TTL on or off for the model's ttl attribute (DDB_EINVAL without one). */

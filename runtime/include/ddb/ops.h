@@ -10,7 +10,7 @@
  *     in.condition_expression = "attribute_not_exists(#n0)";
  *     in.names = names;                                 // M: "#n0" -> S "forum"
  *     ddb_write_item_output out;
- *     int rc = ddb_put_item(client, &in, &out);
+ *     int rc = ddb_put_item(&out, client, &in);
  *     ...
  *     ddb_write_item_output_free(&out);
  *
@@ -181,13 +181,13 @@ typedef struct ddb_write_item_output {
 } ddb_write_item_output;
 
 /* GetItem. Returns 0 with out->item NULL when the item does not exist. */
-int ddb_get_item(ddb_client *c, const ddb_get_item_input *in, ddb_get_item_output *out);
+int ddb_get_item(ddb_get_item_output *out, ddb_client *c, const ddb_get_item_input *in);
 /* PutItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_put_item(ddb_client *c, const ddb_put_item_input *in, ddb_write_item_output *out);
+int ddb_put_item(ddb_write_item_output *out, ddb_client *c, const ddb_put_item_input *in);
 /* UpdateItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_update_item(ddb_client *c, const ddb_update_item_input *in, ddb_write_item_output *out);
+int ddb_update_item(ddb_write_item_output *out, ddb_client *c, const ddb_update_item_input *in);
 /* DeleteItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_delete_item(ddb_client *c, const ddb_delete_item_input *in, ddb_write_item_output *out);
+int ddb_delete_item(ddb_write_item_output *out, ddb_client *c, const ddb_delete_item_input *in);
 
 void ddb_get_item_output_free(ddb_get_item_output *out);
 void ddb_write_item_output_free(ddb_write_item_output *out);
@@ -238,7 +238,7 @@ typedef struct ddb_scan_input {
 #define DDB_SCAN_INPUT_INIT {0}
 
 /* One page of Query or Scan results. */
-typedef struct ddb_page_output {
+typedef struct ddb_read_output {
     ddb_av **items;                /* n_items trees (each may be taken) */
     size_t n_items;
     int64_t count;                 /* Count */
@@ -246,11 +246,11 @@ typedef struct ddb_page_output {
     ddb_av *last_evaluated_key;    /* NULL on the last page */
     ddb_consumed_capacity consumed;
     ddb_out_mem *mem;
-} ddb_page_output;
+} ddb_read_output;
 
-int ddb_query(ddb_client *c, const ddb_query_input *in, ddb_page_output *out);
-int ddb_scan(ddb_client *c, const ddb_scan_input *in, ddb_page_output *out);
-void ddb_page_output_free(ddb_page_output *out);
+int ddb_query(ddb_read_output *out, ddb_client *c, const ddb_query_input *in);
+int ddb_scan(ddb_read_output *out, ddb_client *c, const ddb_scan_input *in);
+void ddb_read_output_free(ddb_read_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Batches                                                            */
@@ -324,12 +324,12 @@ typedef struct ddb_batch_write_item_output {
 
 /* BatchGetItem: one call, no retry of unprocessed keys (see the batch
  * module for that). */
-int ddb_batch_get_item(ddb_client *c, const ddb_batch_get_item_input *in,
-                       ddb_batch_get_item_output *out);
+int ddb_batch_get_item(ddb_batch_get_item_output *out, ddb_client *c,
+                       const ddb_batch_get_item_input *in);
 /* BatchWriteItem: one call; requests are grouped by table on the wire, in
  * order of first appearance. */
-int ddb_batch_write_item(ddb_client *c, const ddb_batch_write_item_input *in,
-                         ddb_batch_write_item_output *out);
+int ddb_batch_write_item(ddb_batch_write_item_output *out, ddb_client *c,
+                         const ddb_batch_write_item_input *in);
 void ddb_batch_get_item_output_free(ddb_batch_get_item_output *out);
 void ddb_batch_write_item_output_free(ddb_batch_write_item_output *out);
 
@@ -409,10 +409,10 @@ typedef struct ddb_transact_write_items_output {
 
 /* TransactGetItems / TransactWriteItems. On DDB_ECANCELLED the reasons are
  * in the output and also in ddb_last_cancellation_reasons(). */
-int ddb_transact_get_items(ddb_client *c, const ddb_transact_get_items_input *in,
-                           ddb_transact_get_items_output *out);
-int ddb_transact_write_items(ddb_client *c, const ddb_transact_write_items_input *in,
-                             ddb_transact_write_items_output *out);
+int ddb_transact_get_items(ddb_transact_get_items_output *out, ddb_client *c,
+                           const ddb_transact_get_items_input *in);
+int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c,
+                             const ddb_transact_write_items_input *in);
 void ddb_transact_get_items_output_free(ddb_transact_get_items_output *out);
 void ddb_transact_write_items_output_free(ddb_transact_write_items_output *out);
 
@@ -600,10 +600,10 @@ typedef struct ddb_table_output {
     ddb_out_mem *mem;
 } ddb_table_output;
 
-int ddb_create_table(ddb_client *c, const ddb_create_table_input *in, ddb_table_output *out);
-int ddb_describe_table(ddb_client *c, const ddb_table_name_input *in, ddb_table_output *out);
-int ddb_update_table(ddb_client *c, const ddb_update_table_input *in, ddb_table_output *out);
-int ddb_delete_table(ddb_client *c, const ddb_table_name_input *in, ddb_table_output *out);
+int ddb_create_table(ddb_table_output *out, ddb_client *c, const ddb_create_table_input *in);
+int ddb_describe_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
+int ddb_update_table(ddb_table_output *out, ddb_client *c, const ddb_update_table_input *in);
+int ddb_delete_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
 void ddb_table_output_free(ddb_table_output *out);
 
 typedef struct ddb_list_tables_input {
@@ -621,7 +621,7 @@ typedef struct ddb_list_tables_output {
 } ddb_list_tables_output;
 
 /* ListTables; `in` may be NULL (first page, service default limit). */
-int ddb_list_tables(ddb_client *c, const ddb_list_tables_input *in, ddb_list_tables_output *out);
+int ddb_list_tables(ddb_list_tables_output *out, ddb_client *c, const ddb_list_tables_input *in);
 void ddb_list_tables_output_free(ddb_list_tables_output *out);
 
 /* ------------------------------------------------------------------ */
@@ -652,8 +652,8 @@ typedef struct ddb_ttl_output {
     ddb_out_mem *mem;
 } ddb_ttl_output;
 
-int ddb_update_time_to_live(ddb_client *c, const ddb_update_ttl_input *in, ddb_ttl_output *out);
-int ddb_describe_time_to_live(ddb_client *c, const ddb_table_name_input *in, ddb_ttl_output *out);
+int ddb_update_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_update_ttl_input *in);
+int ddb_describe_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_table_name_input *in);
 void ddb_ttl_output_free(ddb_ttl_output *out);
 
 /* ------------------------------------------------------------------ */

@@ -124,7 +124,7 @@ int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const d
  * on after it; ddb_iter_cursor then resumes after it too. `obj` is
  * unchanged unless 1 is returned.
  */
-int ddb_iter_next(ddb_iter *it, void *obj);
+int ddb_iter_next(void *obj, ddb_iter *it);
 
 /*
  * A cursor for where `it` stands: resuming from it (opts.cursor of a new
@@ -137,7 +137,7 @@ int ddb_iter_next(ddb_iter *it, void *obj);
  * end. Works after a failure too. Returns 0, DDB_EINVAL (it NULL) or
  * DDB_ENOMEM (*out NULL).
  */
-int ddb_iter_cursor(const ddb_iter *it, char **out);
+int ddb_iter_cursor(char **out, const ddb_iter *it);
 
 /* Read capacity units consumed by the iterator's requests so far (as
  * DynamoDB reported them; 0 when it reports none). NULL-safe (0). */

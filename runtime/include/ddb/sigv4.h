@@ -85,7 +85,7 @@ void ddb_sigv4_cache_free(ddb_sigv4_cache *cache);
 /* Lookups answered from the cache, and keys derived because they were not
  * (for tests and monitoring); zeros for a NULL cache. Either pointer may
  * be NULL. Thread-safe. */
-void ddb_sigv4_cache_stats(ddb_sigv4_cache *cache, uint64_t *hits, uint64_t *misses);
+void ddb_sigv4_cache_stats(uint64_t *hits, uint64_t *misses, ddb_sigv4_cache *cache);
 
 /*
  * Signs `req` with `creds` for params->region and params->service.
@@ -121,14 +121,14 @@ void ddb_sigv4_cache_stats(ddb_sigv4_cache *cache, uint64_t *hits, uint64_t *mis
  * DDB_ENOMEM (allocation or libcrypto failure). On failure `out` holds
  * empty strings. Thread-safe (see above).
  */
-int ddb_sigv4_sign(ddb_sigv4_cache *cache, const ddb_sigv4_params *params,
-                   const ddb_credentials *creds, const ddb_sigv4_request *req,
-                   ddb_sigv4_result *out, ddb_buf *debug);
+int ddb_sigv4_sign(ddb_sigv4_result *out, ddb_buf *debug,
+                   ddb_sigv4_cache *cache, const ddb_sigv4_params *params,
+                   const ddb_credentials *creds, const ddb_sigv4_request *req);
 
 /* Lowercase hex SHA-256 of `len` bytes at `data` (NULL allowed when len is
  * 0) into out[65]. On a libcrypto failure `out` is "" and DDB_ENOMEM is
  * recorded. Thread-safe. */
-void ddb_sha256_hex(const void *data, size_t len, char out[65]);
+void ddb_sha256_hex(char out[65], const void *data, size_t len);
 
 #ifdef __cplusplus
 }

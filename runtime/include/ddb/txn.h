@@ -180,34 +180,34 @@ int ddb_txn_getter_new(ddb_txn_getter **out, ddb_client *client);
 void ddb_txn_getter_free(ddb_txn_getter *g);
 
 /*
- * Adds item number ddb_txn_get_count(): model `m`, key values `hash` /
+ * Adds item number ddb_txn_getter_count(): model `m`, key values `hash` /
  * `range` (as ddb_model_get). `out` (may be NULL) is an initialised struct
  * of model `m`, borrowed until the run; `found` (may be NULL) is set false
  * now. Refused, nothing added: DDB_EINVAL (no table, missing key value,
  * the key is already in the transaction, another client), DDB_ELIMIT
  * (101st item, key too large), DDB_ENOMEM.
  */
-int ddb_txn_get_add(ddb_txn_getter *g, const ddb_model *m, const void *hash, const void *range,
-                    void *out, bool *found);
+int ddb_txn_getter_add(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+                    const void *hash, const void *range);
 
-/* As ddb_txn_get_add with the key read from `key_obj` (may be `out`). */
-int ddb_txn_get_add_obj(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, void *out,
-                        bool *found);
+/* As ddb_txn_getter_add with the key read from `key_obj` (may be `out`). */
+int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+                        const void *key_obj);
 
 /*
  * Reads every added item in one TransactGetItems. 0: each found item is
  * loaded into its `out` and its `found` set (absent ones left alone).
  * On failure no `out` or `found` changes: DDB_ECANCELLED (see
- * ddb_txn_get_reason), DDB_ETYPE when an item cannot be loaded, the
+ * ddb_txn_getter_reason), DDB_ETYPE when an item cannot be loaded, the
  * client's errors, DDB_EINVAL when empty.
  */
-int ddb_txn_get_run(ddb_txn_getter *g);
+int ddb_txn_getter_run(ddb_txn_getter *g);
 
 /* Number of items added. */
-size_t ddb_txn_get_count(const ddb_txn_getter *g);
+size_t ddb_txn_getter_count(const ddb_txn_getter *g);
 
 /* Item `i` and, after a cancelled run, why; NULL when out of range. */
-const ddb_txn_outcome *ddb_txn_get_reason(const ddb_txn_getter *g, size_t i);
+const ddb_txn_outcome *ddb_txn_getter_reason(const ddb_txn_getter *g, size_t i);
 
 #ifdef __cplusplus
 }

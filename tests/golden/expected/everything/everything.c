@@ -93,12 +93,12 @@ void (gold_item_clear)(gold_item *obj)
 
 int (gold_item_to_item)(const gold_item *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&gold_item_model, obj, out);
+    return ddb_model_to_item(out, &gold_item_model, obj);
 }
 
 int (gold_item_from_item)(gold_item *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&gold_item_model, item, obj);
+    return ddb_model_from_item(obj, &gold_item_model, item);
 }
 
 int (gold_item_put)(gold_item *obj, gold_item_cond cond)
@@ -108,7 +108,7 @@ int (gold_item_put)(gold_item *obj, gold_item_cond cond)
 
 int (gold_item_get)(gold_item *out, const char *pk, int64_t sk, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&gold_item_model, out, &pk, &sk, opts);
+    return ddb_model_get(out, &gold_item_model, &pk, &sk, opts);
 }
 
 int (gold_item_delete)(const gold_item *obj, gold_item_cond cond)
@@ -124,19 +124,19 @@ int (gold_item_update)(gold_item *obj, gold_item_action actions, gold_item_cond 
 int (gold_item_put_returning)(gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
     gold_item *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&gold_item_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &gold_item_model, obj, cond.p, opts);
 }
 
 int (gold_item_update_returning)(gold_item *obj, gold_item_action actions, gold_item_cond cond,
     const ddb_write_opts *opts, gold_item *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&gold_item_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &gold_item_model, obj, actions.p, cond.p, opts);
 }
 
 int (gold_item_delete_returning)(const gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
     gold_item *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&gold_item_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &gold_item_model, obj, cond.p, opts);
 }
 
 int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range,
@@ -152,7 +152,7 @@ int (gold_item_scan)(ddb_iter **it, gold_item_cond filter, const ddb_scan_opts *
 
 int (gold_item_next)(ddb_iter *it, gold_item *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (gold_item_query_page)(gold_item *items, size_t max_items, ddb_page *page, const char *pk,
@@ -201,12 +201,12 @@ int (gold_item_delete_table)(const ddb_table_opts *opts)
 
 int (gold_item_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&gold_item_model, out);
+    return ddb_model_describe_table(out, &gold_item_model);
 }
 
 int (gold_item_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&gold_item_model, out);
+    return ddb_model_table_exists(out, &gold_item_model);
 }
 
 int (gold_item_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -221,27 +221,27 @@ int (gold_item_update_ttl)(bool enabled)
 
 int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&gold_item_model, out, opts, stats);
+    return ddb_model_dump(stats, &gold_item_model, out, opts);
 }
 
 int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&gold_item_model, in, opts, stats);
+    return ddb_model_load(stats, &gold_item_model, in, opts);
 }
 
 int (gold_item_batch_put)(ddb_batch_writer *w, const gold_item *obj)
 {
-    return ddb_batch_put(w, &gold_item_model, obj);
+    return ddb_batch_writer_put(w, &gold_item_model, obj);
 }
 
 int (gold_item_batch_delete)(ddb_batch_writer *w, const gold_item *obj)
 {
-    return ddb_batch_delete(w, &gold_item_model, obj);
+    return ddb_batch_writer_delete(w, &gold_item_model, obj);
 }
 
 int (gold_item_batch_get)(ddb_batch_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found)
 {
-    return ddb_batch_get_add(g, &gold_item_model, &pk, &sk, out, found);
+    return ddb_batch_getter_add(out, found, g, &gold_item_model, &pk, &sk);
 }
 
 int (gold_item_txn_put)(ddb_txn *t, gold_item *obj, gold_item_cond cond)
@@ -266,17 +266,17 @@ int (gold_item_txn_check)(ddb_txn *t, const char *pk, int64_t sk, gold_item_cond
 
 int (gold_item_txn_get)(ddb_txn_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found)
 {
-    return ddb_txn_get_add(g, &gold_item_model, &pk, &sk, out, found);
+    return ddb_txn_getter_add(out, found, g, &gold_item_model, &pk, &sk);
 }
 
 int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&gold_item_model, obj, out);
+    return ddb_model_to_simple_json(out, &gold_item_model, obj);
 }
 
 int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&gold_item_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &gold_item_model, json, len);
 }
 
 void (gold_item_use_client)(ddb_client *client)
@@ -1313,12 +1313,12 @@ void (gold_counter_clear)(gold_counter *obj)
 
 int (gold_counter_to_item)(const gold_counter *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&gold_counter_model, obj, out);
+    return ddb_model_to_item(out, &gold_counter_model, obj);
 }
 
 int (gold_counter_from_item)(gold_counter *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&gold_counter_model, item, obj);
+    return ddb_model_from_item(obj, &gold_counter_model, item);
 }
 
 int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond)
@@ -1328,7 +1328,7 @@ int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond)
 
 int (gold_counter_get)(gold_counter *out, ddb_bytes id, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&gold_counter_model, out, &id, NULL, opts);
+    return ddb_model_get(out, &gold_counter_model, &id, NULL, opts);
 }
 
 int (gold_counter_delete)(const gold_counter *obj, gold_counter_cond cond)
@@ -1344,19 +1344,19 @@ int (gold_counter_update)(gold_counter *obj, gold_counter_action actions, gold_c
 int (gold_counter_put_returning)(gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
     gold_counter *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&gold_counter_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &gold_counter_model, obj, cond.p, opts);
 }
 
 int (gold_counter_update_returning)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond,
     const ddb_write_opts *opts, gold_counter *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&gold_counter_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &gold_counter_model, obj, actions.p, cond.p, opts);
 }
 
 int (gold_counter_delete_returning)(const gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
     gold_counter *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&gold_counter_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &gold_counter_model, obj, cond.p, opts);
 }
 
 int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range,
@@ -1372,7 +1372,7 @@ int (gold_counter_scan)(ddb_iter **it, gold_counter_cond filter, const ddb_scan_
 
 int (gold_counter_next)(ddb_iter *it, gold_counter *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (gold_counter_query_page)(gold_counter *items, size_t max_items, ddb_page *page, ddb_bytes id,
@@ -1421,12 +1421,12 @@ int (gold_counter_delete_table)(const ddb_table_opts *opts)
 
 int (gold_counter_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&gold_counter_model, out);
+    return ddb_model_describe_table(out, &gold_counter_model);
 }
 
 int (gold_counter_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&gold_counter_model, out);
+    return ddb_model_table_exists(out, &gold_counter_model);
 }
 
 int (gold_counter_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -1441,27 +1441,27 @@ int (gold_counter_update_ttl)(bool enabled)
 
 int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&gold_counter_model, out, opts, stats);
+    return ddb_model_dump(stats, &gold_counter_model, out, opts);
 }
 
 int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&gold_counter_model, in, opts, stats);
+    return ddb_model_load(stats, &gold_counter_model, in, opts);
 }
 
 int (gold_counter_batch_put)(ddb_batch_writer *w, const gold_counter *obj)
 {
-    return ddb_batch_put(w, &gold_counter_model, obj);
+    return ddb_batch_writer_put(w, &gold_counter_model, obj);
 }
 
 int (gold_counter_batch_delete)(ddb_batch_writer *w, const gold_counter *obj)
 {
-    return ddb_batch_delete(w, &gold_counter_model, obj);
+    return ddb_batch_writer_delete(w, &gold_counter_model, obj);
 }
 
 int (gold_counter_batch_get)(ddb_batch_getter *g, ddb_bytes id, gold_counter *out, bool *found)
 {
-    return ddb_batch_get_add(g, &gold_counter_model, &id, NULL, out, found);
+    return ddb_batch_getter_add(out, found, g, &gold_counter_model, &id, NULL);
 }
 
 int (gold_counter_txn_put)(ddb_txn *t, gold_counter *obj, gold_counter_cond cond)
@@ -1486,17 +1486,17 @@ int (gold_counter_txn_check)(ddb_txn *t, ddb_bytes id, gold_counter_cond cond)
 
 int (gold_counter_txn_get)(ddb_txn_getter *g, ddb_bytes id, gold_counter *out, bool *found)
 {
-    return ddb_txn_get_add(g, &gold_counter_model, &id, NULL, out, found);
+    return ddb_txn_getter_add(out, found, g, &gold_counter_model, &id, NULL);
 }
 
 int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&gold_counter_model, obj, out);
+    return ddb_model_to_simple_json(out, &gold_counter_model, obj);
 }
 
 int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&gold_counter_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &gold_counter_model, json, len);
 }
 
 void (gold_counter_use_client)(ddb_client *client)

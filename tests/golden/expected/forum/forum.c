@@ -79,12 +79,12 @@ void (forum_thread_clear)(forum_thread *obj)
 
 int (forum_thread_to_item)(const forum_thread *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&forum_thread_model, obj, out);
+    return ddb_model_to_item(out, &forum_thread_model, obj);
 }
 
 int (forum_thread_from_item)(forum_thread *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&forum_thread_model, item, obj);
+    return ddb_model_from_item(obj, &forum_thread_model, item);
 }
 
 int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond)
@@ -94,7 +94,7 @@ int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond)
 
 int (forum_thread_get)(forum_thread *out, const char *forum, const char *subject, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&forum_thread_model, out, &forum, &subject, opts);
+    return ddb_model_get(out, &forum_thread_model, &forum, &subject, opts);
 }
 
 int (forum_thread_delete)(const forum_thread *obj, forum_thread_cond cond)
@@ -110,19 +110,19 @@ int (forum_thread_update)(forum_thread *obj, forum_thread_action actions, forum_
 int (forum_thread_put_returning)(forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
     forum_thread *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&forum_thread_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &forum_thread_model, obj, cond.p, opts);
 }
 
 int (forum_thread_update_returning)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond,
     const ddb_write_opts *opts, forum_thread *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&forum_thread_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &forum_thread_model, obj, actions.p, cond.p, opts);
 }
 
 int (forum_thread_delete_returning)(const forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
     forum_thread *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&forum_thread_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &forum_thread_model, obj, cond.p, opts);
 }
 
 int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range range,
@@ -138,7 +138,7 @@ int (forum_thread_scan)(ddb_iter **it, forum_thread_cond filter, const ddb_scan_
 
 int (forum_thread_next)(ddb_iter *it, forum_thread *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (forum_thread_query_page)(forum_thread *items, size_t max_items, ddb_page *page, const char *forum,
@@ -187,12 +187,12 @@ int (forum_thread_delete_table)(const ddb_table_opts *opts)
 
 int (forum_thread_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&forum_thread_model, out);
+    return ddb_model_describe_table(out, &forum_thread_model);
 }
 
 int (forum_thread_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&forum_thread_model, out);
+    return ddb_model_table_exists(out, &forum_thread_model);
 }
 
 int (forum_thread_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -207,27 +207,27 @@ int (forum_thread_update_ttl)(bool enabled)
 
 int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&forum_thread_model, out, opts, stats);
+    return ddb_model_dump(stats, &forum_thread_model, out, opts);
 }
 
 int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&forum_thread_model, in, opts, stats);
+    return ddb_model_load(stats, &forum_thread_model, in, opts);
 }
 
 int (forum_thread_batch_put)(ddb_batch_writer *w, const forum_thread *obj)
 {
-    return ddb_batch_put(w, &forum_thread_model, obj);
+    return ddb_batch_writer_put(w, &forum_thread_model, obj);
 }
 
 int (forum_thread_batch_delete)(ddb_batch_writer *w, const forum_thread *obj)
 {
-    return ddb_batch_delete(w, &forum_thread_model, obj);
+    return ddb_batch_writer_delete(w, &forum_thread_model, obj);
 }
 
 int (forum_thread_batch_get)(ddb_batch_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found)
 {
-    return ddb_batch_get_add(g, &forum_thread_model, &forum, &subject, out, found);
+    return ddb_batch_getter_add(out, found, g, &forum_thread_model, &forum, &subject);
 }
 
 int (forum_thread_txn_put)(ddb_txn *t, forum_thread *obj, forum_thread_cond cond)
@@ -252,17 +252,17 @@ int (forum_thread_txn_check)(ddb_txn *t, const char *forum, const char *subject,
 
 int (forum_thread_txn_get)(ddb_txn_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found)
 {
-    return ddb_txn_get_add(g, &forum_thread_model, &forum, &subject, out, found);
+    return ddb_txn_getter_add(out, found, g, &forum_thread_model, &forum, &subject);
 }
 
 int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&forum_thread_model, obj, out);
+    return ddb_model_to_simple_json(out, &forum_thread_model, obj);
 }
 
 int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&forum_thread_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &forum_thread_model, json, len);
 }
 
 void (forum_thread_use_client)(ddb_client *client)
@@ -1169,12 +1169,12 @@ void (forum_post_clear)(forum_post *obj)
 
 int (forum_post_to_item)(const forum_post *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&forum_post_model, obj, out);
+    return ddb_model_to_item(out, &forum_post_model, obj);
 }
 
 int (forum_post_from_item)(forum_post *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&forum_post_model, item, obj);
+    return ddb_model_from_item(obj, &forum_post_model, item);
 }
 
 int (forum_post_put)(forum_post *obj, forum_post_cond cond)
@@ -1184,7 +1184,7 @@ int (forum_post_put)(forum_post *obj, forum_post_cond cond)
 
 int (forum_post_get)(forum_post *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&forum_post_model, out, &thread_id, &posted_at, opts);
+    return ddb_model_get(out, &forum_post_model, &thread_id, &posted_at, opts);
 }
 
 int (forum_post_delete)(const forum_post *obj, forum_post_cond cond)
@@ -1200,19 +1200,19 @@ int (forum_post_update)(forum_post *obj, forum_post_action actions, forum_post_c
 int (forum_post_put_returning)(forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
     forum_post *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&forum_post_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &forum_post_model, obj, cond.p, opts);
 }
 
 int (forum_post_update_returning)(forum_post *obj, forum_post_action actions, forum_post_cond cond,
     const ddb_write_opts *opts, forum_post *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&forum_post_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &forum_post_model, obj, actions.p, cond.p, opts);
 }
 
 int (forum_post_delete_returning)(const forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
     forum_post *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&forum_post_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &forum_post_model, obj, cond.p, opts);
 }
 
 int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range range,
@@ -1228,7 +1228,7 @@ int (forum_post_scan)(ddb_iter **it, forum_post_cond filter, const ddb_scan_opts
 
 int (forum_post_next)(ddb_iter *it, forum_post *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (forum_post_query_page)(forum_post *items, size_t max_items, ddb_page *page, const char *thread_id,
@@ -1277,12 +1277,12 @@ int (forum_post_delete_table)(const ddb_table_opts *opts)
 
 int (forum_post_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&forum_post_model, out);
+    return ddb_model_describe_table(out, &forum_post_model);
 }
 
 int (forum_post_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&forum_post_model, out);
+    return ddb_model_table_exists(out, &forum_post_model);
 }
 
 int (forum_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -1297,27 +1297,27 @@ int (forum_post_update_ttl)(bool enabled)
 
 int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&forum_post_model, out, opts, stats);
+    return ddb_model_dump(stats, &forum_post_model, out, opts);
 }
 
 int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&forum_post_model, in, opts, stats);
+    return ddb_model_load(stats, &forum_post_model, in, opts);
 }
 
 int (forum_post_batch_put)(ddb_batch_writer *w, const forum_post *obj)
 {
-    return ddb_batch_put(w, &forum_post_model, obj);
+    return ddb_batch_writer_put(w, &forum_post_model, obj);
 }
 
 int (forum_post_batch_delete)(ddb_batch_writer *w, const forum_post *obj)
 {
-    return ddb_batch_delete(w, &forum_post_model, obj);
+    return ddb_batch_writer_delete(w, &forum_post_model, obj);
 }
 
 int (forum_post_batch_get)(ddb_batch_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found)
 {
-    return ddb_batch_get_add(g, &forum_post_model, &thread_id, &posted_at, out, found);
+    return ddb_batch_getter_add(out, found, g, &forum_post_model, &thread_id, &posted_at);
 }
 
 int (forum_post_txn_put)(ddb_txn *t, forum_post *obj, forum_post_cond cond)
@@ -1342,17 +1342,17 @@ int (forum_post_txn_check)(ddb_txn *t, const char *thread_id, int64_t posted_at,
 
 int (forum_post_txn_get)(ddb_txn_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found)
 {
-    return ddb_txn_get_add(g, &forum_post_model, &thread_id, &posted_at, out, found);
+    return ddb_txn_getter_add(out, found, g, &forum_post_model, &thread_id, &posted_at);
 }
 
 int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&forum_post_model, obj, out);
+    return ddb_model_to_simple_json(out, &forum_post_model, obj);
 }
 
 int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&forum_post_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &forum_post_model, json, len);
 }
 
 void (forum_post_use_client)(ddb_client *client)

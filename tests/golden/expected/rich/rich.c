@@ -263,12 +263,12 @@ void (rich_post_clear)(rich_post *obj)
 
 int (rich_post_to_item)(const rich_post *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&rich_post_model, obj, out);
+    return ddb_model_to_item(out, &rich_post_model, obj);
 }
 
 int (rich_post_from_item)(rich_post *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&rich_post_model, item, obj);
+    return ddb_model_from_item(obj, &rich_post_model, item);
 }
 
 int (rich_post_put)(rich_post *obj, rich_post_cond cond)
@@ -278,7 +278,7 @@ int (rich_post_put)(rich_post *obj, rich_post_cond cond)
 
 int (rich_post_get)(rich_post *out, const char *id, ddb_time at, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&rich_post_model, out, &id, &at, opts);
+    return ddb_model_get(out, &rich_post_model, &id, &at, opts);
 }
 
 int (rich_post_delete)(const rich_post *obj, rich_post_cond cond)
@@ -294,19 +294,19 @@ int (rich_post_update)(rich_post *obj, rich_post_action actions, rich_post_cond 
 int (rich_post_put_returning)(rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
     rich_post *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&rich_post_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &rich_post_model, obj, cond.p, opts);
 }
 
 int (rich_post_update_returning)(rich_post *obj, rich_post_action actions, rich_post_cond cond,
     const ddb_write_opts *opts, rich_post *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&rich_post_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &rich_post_model, obj, actions.p, cond.p, opts);
 }
 
 int (rich_post_delete_returning)(const rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
     rich_post *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&rich_post_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &rich_post_model, obj, cond.p, opts);
 }
 
 int (rich_post_query)(ddb_iter **it, const char *id, rich_post_range range,
@@ -322,7 +322,7 @@ int (rich_post_scan)(ddb_iter **it, rich_post_cond filter, const ddb_scan_opts *
 
 int (rich_post_next)(ddb_iter *it, rich_post *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (rich_post_query_page)(rich_post *items, size_t max_items, ddb_page *page, const char *id,
@@ -404,12 +404,12 @@ int (rich_post_delete_table)(const ddb_table_opts *opts)
 
 int (rich_post_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&rich_post_model, out);
+    return ddb_model_describe_table(out, &rich_post_model);
 }
 
 int (rich_post_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&rich_post_model, out);
+    return ddb_model_table_exists(out, &rich_post_model);
 }
 
 int (rich_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -424,27 +424,27 @@ int (rich_post_update_ttl)(bool enabled)
 
 int (rich_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&rich_post_model, out, opts, stats);
+    return ddb_model_dump(stats, &rich_post_model, out, opts);
 }
 
 int (rich_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&rich_post_model, in, opts, stats);
+    return ddb_model_load(stats, &rich_post_model, in, opts);
 }
 
 int (rich_post_batch_put)(ddb_batch_writer *w, const rich_post *obj)
 {
-    return ddb_batch_put(w, &rich_post_model, obj);
+    return ddb_batch_writer_put(w, &rich_post_model, obj);
 }
 
 int (rich_post_batch_delete)(ddb_batch_writer *w, const rich_post *obj)
 {
-    return ddb_batch_delete(w, &rich_post_model, obj);
+    return ddb_batch_writer_delete(w, &rich_post_model, obj);
 }
 
 int (rich_post_batch_get)(ddb_batch_getter *g, const char *id, ddb_time at, rich_post *out, bool *found)
 {
-    return ddb_batch_get_add(g, &rich_post_model, &id, &at, out, found);
+    return ddb_batch_getter_add(out, found, g, &rich_post_model, &id, &at);
 }
 
 int (rich_post_txn_put)(ddb_txn *t, rich_post *obj, rich_post_cond cond)
@@ -469,17 +469,17 @@ int (rich_post_txn_check)(ddb_txn *t, const char *id, ddb_time at, rich_post_con
 
 int (rich_post_txn_get)(ddb_txn_getter *g, const char *id, ddb_time at, rich_post *out, bool *found)
 {
-    return ddb_txn_get_add(g, &rich_post_model, &id, &at, out, found);
+    return ddb_txn_getter_add(out, found, g, &rich_post_model, &id, &at);
 }
 
 int (rich_post_to_simple_json)(const rich_post *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&rich_post_model, obj, out);
+    return ddb_model_to_simple_json(out, &rich_post_model, obj);
 }
 
 int (rich_post_from_simple_json)(rich_post *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&rich_post_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &rich_post_model, json, len);
 }
 
 void (rich_post_use_client)(ddb_client *client)
@@ -2668,12 +2668,12 @@ void (rich_animal_clear)(rich_animal *obj)
 
 int (rich_animal_to_item)(const rich_animal *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&rich_animal_model, obj, out);
+    return ddb_model_to_item(out, &rich_animal_model, obj);
 }
 
 int (rich_animal_from_item)(rich_animal *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&rich_animal_model, item, obj);
+    return ddb_model_from_item(obj, &rich_animal_model, item);
 }
 
 int (rich_animal_put)(rich_animal *obj, rich_animal_cond cond)
@@ -2683,7 +2683,7 @@ int (rich_animal_put)(rich_animal *obj, rich_animal_cond cond)
 
 int (rich_animal_get)(rich_animal *out, const char *id, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&rich_animal_model, out, &id, NULL, opts);
+    return ddb_model_get(out, &rich_animal_model, &id, NULL, opts);
 }
 
 int (rich_animal_delete)(const rich_animal *obj, rich_animal_cond cond)
@@ -2699,19 +2699,19 @@ int (rich_animal_update)(rich_animal *obj, rich_animal_action actions, rich_anim
 int (rich_animal_put_returning)(rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
     rich_animal *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&rich_animal_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &rich_animal_model, obj, cond.p, opts);
 }
 
 int (rich_animal_update_returning)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond,
     const ddb_write_opts *opts, rich_animal *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&rich_animal_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &rich_animal_model, obj, actions.p, cond.p, opts);
 }
 
 int (rich_animal_delete_returning)(const rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
     rich_animal *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&rich_animal_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &rich_animal_model, obj, cond.p, opts);
 }
 
 int (rich_animal_query)(ddb_iter **it, const char *id, rich_animal_range range,
@@ -2727,7 +2727,7 @@ int (rich_animal_scan)(ddb_iter **it, rich_animal_cond filter, const ddb_scan_op
 
 int (rich_animal_next)(ddb_iter *it, rich_animal *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (rich_animal_query_page)(rich_animal *items, size_t max_items, ddb_page *page, const char *id,
@@ -2776,12 +2776,12 @@ int (rich_animal_delete_table)(const ddb_table_opts *opts)
 
 int (rich_animal_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&rich_animal_model, out);
+    return ddb_model_describe_table(out, &rich_animal_model);
 }
 
 int (rich_animal_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&rich_animal_model, out);
+    return ddb_model_table_exists(out, &rich_animal_model);
 }
 
 int (rich_animal_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -2796,27 +2796,27 @@ int (rich_animal_update_ttl)(bool enabled)
 
 int (rich_animal_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&rich_animal_model, out, opts, stats);
+    return ddb_model_dump(stats, &rich_animal_model, out, opts);
 }
 
 int (rich_animal_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&rich_animal_model, in, opts, stats);
+    return ddb_model_load(stats, &rich_animal_model, in, opts);
 }
 
 int (rich_animal_batch_put)(ddb_batch_writer *w, const rich_animal *obj)
 {
-    return ddb_batch_put(w, &rich_animal_model, obj);
+    return ddb_batch_writer_put(w, &rich_animal_model, obj);
 }
 
 int (rich_animal_batch_delete)(ddb_batch_writer *w, const rich_animal *obj)
 {
-    return ddb_batch_delete(w, &rich_animal_model, obj);
+    return ddb_batch_writer_delete(w, &rich_animal_model, obj);
 }
 
 int (rich_animal_batch_get)(ddb_batch_getter *g, const char *id, rich_animal *out, bool *found)
 {
-    return ddb_batch_get_add(g, &rich_animal_model, &id, NULL, out, found);
+    return ddb_batch_getter_add(out, found, g, &rich_animal_model, &id, NULL);
 }
 
 int (rich_animal_txn_put)(ddb_txn *t, rich_animal *obj, rich_animal_cond cond)
@@ -2841,17 +2841,17 @@ int (rich_animal_txn_check)(ddb_txn *t, const char *id, rich_animal_cond cond)
 
 int (rich_animal_txn_get)(ddb_txn_getter *g, const char *id, rich_animal *out, bool *found)
 {
-    return ddb_txn_get_add(g, &rich_animal_model, &id, NULL, out, found);
+    return ddb_txn_getter_add(out, found, g, &rich_animal_model, &id, NULL);
 }
 
 int (rich_animal_to_simple_json)(const rich_animal *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&rich_animal_model, obj, out);
+    return ddb_model_to_simple_json(out, &rich_animal_model, obj);
 }
 
 int (rich_animal_from_simple_json)(rich_animal *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&rich_animal_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &rich_animal_model, json, len);
 }
 
 void (rich_animal_use_client)(ddb_client *client)
@@ -3165,12 +3165,12 @@ void (rich_dog_clear)(rich_dog *obj)
 
 int (rich_dog_to_item)(const rich_dog *obj, ddb_av **out)
 {
-    return ddb_model_to_item(&rich_dog_model, obj, out);
+    return ddb_model_to_item(out, &rich_dog_model, obj);
 }
 
 int (rich_dog_from_item)(rich_dog *obj, const ddb_av *item)
 {
-    return ddb_model_from_item(&rich_dog_model, item, obj);
+    return ddb_model_from_item(obj, &rich_dog_model, item);
 }
 
 int (rich_dog_put)(rich_dog *obj, rich_dog_cond cond)
@@ -3180,7 +3180,7 @@ int (rich_dog_put)(rich_dog *obj, rich_dog_cond cond)
 
 int (rich_dog_get)(rich_dog *out, const char *id, const ddb_get_opts *opts)
 {
-    return ddb_model_get(&rich_dog_model, out, &id, NULL, opts);
+    return ddb_model_get(out, &rich_dog_model, &id, NULL, opts);
 }
 
 int (rich_dog_delete)(const rich_dog *obj, rich_dog_cond cond)
@@ -3196,19 +3196,19 @@ int (rich_dog_update)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond
 int (rich_dog_put_returning)(rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
     rich_dog *returned, bool *has_returned)
 {
-    return ddb_model_put_ex(&rich_dog_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_put_ex(returned, has_returned, &rich_dog_model, obj, cond.p, opts);
 }
 
 int (rich_dog_update_returning)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond,
     const ddb_write_opts *opts, rich_dog *returned, bool *has_returned)
 {
-    return ddb_model_update_ex(&rich_dog_model, obj, actions.p, cond.p, opts, returned, has_returned);
+    return ddb_model_update_ex(returned, has_returned, &rich_dog_model, obj, actions.p, cond.p, opts);
 }
 
 int (rich_dog_delete_returning)(const rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
     rich_dog *returned, bool *has_returned)
 {
-    return ddb_model_delete_ex(&rich_dog_model, obj, cond.p, opts, returned, has_returned);
+    return ddb_model_delete_ex(returned, has_returned, &rich_dog_model, obj, cond.p, opts);
 }
 
 int (rich_dog_query)(ddb_iter **it, const char *id, rich_dog_range range,
@@ -3224,7 +3224,7 @@ int (rich_dog_scan)(ddb_iter **it, rich_dog_cond filter, const ddb_scan_opts *op
 
 int (rich_dog_next)(ddb_iter *it, rich_dog *out)
 {
-    return ddb_iter_next(it, out);
+    return ddb_iter_next(out, it);
 }
 
 int (rich_dog_query_page)(rich_dog *items, size_t max_items, ddb_page *page, const char *id,
@@ -3273,12 +3273,12 @@ int (rich_dog_delete_table)(const ddb_table_opts *opts)
 
 int (rich_dog_describe_table)(ddb_table_output *out)
 {
-    return ddb_model_describe_table(&rich_dog_model, out);
+    return ddb_model_describe_table(out, &rich_dog_model);
 }
 
 int (rich_dog_table_exists)(bool *out)
 {
-    return ddb_model_table_exists(&rich_dog_model, out);
+    return ddb_model_table_exists(out, &rich_dog_model);
 }
 
 int (rich_dog_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts)
@@ -3293,27 +3293,27 @@ int (rich_dog_update_ttl)(bool enabled)
 
 int (rich_dog_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats)
 {
-    return ddb_model_dump(&rich_dog_model, out, opts, stats);
+    return ddb_model_dump(stats, &rich_dog_model, out, opts);
 }
 
 int (rich_dog_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats)
 {
-    return ddb_model_load_items(&rich_dog_model, in, opts, stats);
+    return ddb_model_load(stats, &rich_dog_model, in, opts);
 }
 
 int (rich_dog_batch_put)(ddb_batch_writer *w, const rich_dog *obj)
 {
-    return ddb_batch_put(w, &rich_dog_model, obj);
+    return ddb_batch_writer_put(w, &rich_dog_model, obj);
 }
 
 int (rich_dog_batch_delete)(ddb_batch_writer *w, const rich_dog *obj)
 {
-    return ddb_batch_delete(w, &rich_dog_model, obj);
+    return ddb_batch_writer_delete(w, &rich_dog_model, obj);
 }
 
 int (rich_dog_batch_get)(ddb_batch_getter *g, const char *id, rich_dog *out, bool *found)
 {
-    return ddb_batch_get_add(g, &rich_dog_model, &id, NULL, out, found);
+    return ddb_batch_getter_add(out, found, g, &rich_dog_model, &id, NULL);
 }
 
 int (rich_dog_txn_put)(ddb_txn *t, rich_dog *obj, rich_dog_cond cond)
@@ -3338,17 +3338,17 @@ int (rich_dog_txn_check)(ddb_txn *t, const char *id, rich_dog_cond cond)
 
 int (rich_dog_txn_get)(ddb_txn_getter *g, const char *id, rich_dog *out, bool *found)
 {
-    return ddb_txn_get_add(g, &rich_dog_model, &id, NULL, out, found);
+    return ddb_txn_getter_add(out, found, g, &rich_dog_model, &id, NULL);
 }
 
 int (rich_dog_to_simple_json)(const rich_dog *obj, ddb_buf *out)
 {
-    return ddb_model_to_simple_json(&rich_dog_model, obj, out);
+    return ddb_model_to_simple_json(out, &rich_dog_model, obj);
 }
 
 int (rich_dog_from_simple_json)(rich_dog *obj, const char *json, size_t len)
 {
-    return ddb_model_from_simple_json(&rich_dog_model, json, len, obj);
+    return ddb_model_from_simple_json(obj, &rich_dog_model, json, len);
 }
 
 void (rich_dog_use_client)(ddb_client *client)
