@@ -61,7 +61,7 @@ int main(void)
     printf("ddbc demo: talking to %s (region %s)\n\n", ddb_client_endpoint(client),
            ddb_client_region(client));
 
-    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
+    ddb_table_opts wait = {.version = DDB_TABLE_OPTS_VERSION, .wait = true, .timeout_ms = 30000};
     printf("1. Create the table \"%s\" (hash key forum, range key subject) and wait until it is ACTIVE\n",
            forum_thread_model.table);
     int rc = forum_thread_create_table(&wait);

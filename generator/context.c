@@ -490,7 +490,7 @@ static void path_expr(ddb_buf *out, const walk *w, const ddbc_attr *a, const cha
     ddb_buf_puts(&path, suffix);
     bool indexed = w->indexed || strstr(suffix, "[]") != NULL;
     if (indexed)
-        ddb_buf_puts(out, "ddb_path_at(");
+        ddb_buf_puts(out, "ddb_path_at((char[DDB_PATH_MAX]){0}, ");
     put_c_literal(out, ddb_buf_cstr(&path));
     if (indexed)
         ddb_buf_puts(out, ", i)");
@@ -733,7 +733,7 @@ static void list_element_builders(const walk *w, const ddbc_attr *a, int k, cons
             ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
             value_expr(&args, w, k, "ddb_field_elem_value", "v");
             ddb_buf temp = DDB_BUF_INIT;
-            ddb_buf_puts(&temp, "ddb_cond_cmp(ddb_path_at(");
+            ddb_buf_puts(&temp, "ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, ");
             put_c_literal(&temp, ddb_buf_cstr(&path));
             ddb_buf_printf(&temp, ", i), %s)", ddb_buf_cstr(&args));
             emit_builder(&sub, c_ret, ddb_buf_cstr(&sym), &v, 1, ddb_buf_cstr(&temp));

@@ -170,14 +170,13 @@ ddb_av *ddb_val_document(const ddb_av *v)
     return ddb_av_clone(v);
 }
 
-const char *ddb_path_at(const char *path, size_t index)
+const char *ddb_path_at(char out[DDB_PATH_MAX], const char *path, size_t index)
 {
-    static _Thread_local char text[4096];
     const char *hole = strstr(path, "[]");
     if (hole == NULL)
         return NULL;
-    int n = snprintf(text, sizeof text, "%.*s[%zu]%s", (int)(hole - path), path, index, hole + 2);
-    return n >= 0 && (size_t)n < sizeof text ? text : NULL;
+    int n = snprintf(out, DDB_PATH_MAX, "%.*s[%zu]%s", (int)(hole - path), path, index, hole + 2);
+    return n >= 0 && n < DDB_PATH_MAX ? out : NULL;
 }
 
 /* ------------------------------------------------------------ field access */

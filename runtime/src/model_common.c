@@ -35,14 +35,13 @@ int ddb_model_with_context(int rc, const char *operation, const ddb_model *m)
     return rc;
 }
 
-static _Thread_local double last_consumed;
-
-void ddb_model_note_consumed(double units)
+void ddb_model_report_consumed(double *to, double units)
 {
-    last_consumed = units;
+    if (to != NULL)
+        *to = units;
 }
 
-double ddb_last_consumed(void)
+int ddb_opts_version_error(const char *name, unsigned got, unsigned want)
 {
-    return last_consumed;
+    return ddb_error_set(DDB_EINVAL, "%s: version %u is not %u (start from the _INIT macro)", name, got, want);
 }

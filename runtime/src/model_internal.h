@@ -51,9 +51,15 @@ ddb_client *ddb_model_client_for(const ddb_model *m);
 /* Records operation/table context on the current error, returns rc. */
 int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 
-/* Records the capacity units of the current model call for
- * ddb_last_consumed() (ddb/query.h). */
-void ddb_model_note_consumed(double units);
+/* Stores `units` in *to when `to` is not NULL (the `consumed` output of
+ * an options struct). */
+void ddb_model_report_consumed(double *to, double units);
+
+/* 0 when the options struct `name` (NULL allowed) has version `want`;
+ * else DDB_EINVAL naming it. */
+#define DDB_OPTS_CHECK(opts, want, name)                                                         \
+    ((opts) == NULL || (opts)->version == (want) ? 0 : ddb_opts_version_error((name), (opts)->version, (want)))
+int ddb_opts_version_error(const char *name, unsigned got, unsigned want);
 
 /* GetItem of `key` on m's table through `c`, with opts' consistency and
  * projection; fills `out` as ddb_model_get does (DDB_ENOTFOUND: out

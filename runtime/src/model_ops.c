@@ -61,6 +61,11 @@ static ddb_return_values opt_return_values(const ddb_write_opts *opts)
     return opts != NULL ? opts->return_values : DDB_RETURN_NONE;
 }
 
+static double *opt_consumed(const ddb_write_opts *opts)
+{
+    return opts != NULL ? opts->consumed : NULL;
+}
+
 static ddb_return_on_failure opt_on_failure(const ddb_write_opts *opts)
 {
     return opts != NULL && opts->return_old_on_failure ? DDB_RETURN_ON_FAILURE_ALL_OLD
@@ -78,8 +83,10 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *item = NULL;
     int64_t next_version = 0;
-    ddb_client *client = ddb_model_client_for(m);
-    int rc = client != NULL ? 0 : ddb_last_error()->code;
+    int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    if (rc == 0 && client == NULL)
+        rc = ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0)
@@ -100,7 +107,7 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_put_item(&out, client, &in);
-        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
+        ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
         rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
     }
@@ -136,8 +143,10 @@ int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, 
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
-    ddb_client *client = ddb_model_client_for(m);
-    int rc = client != NULL ? 0 : ddb_last_error()->code;
+    int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    if (rc == 0 && client == NULL)
+        rc = ddb_last_error()->code;
     int64_t next_version = 0; /* unused: a delete only checks the version */
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
@@ -157,7 +166,7 @@ int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, 
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_delete_item(&out, client, &in);
-        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
+        ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
         rc = deliver_returned(m, rc, &out, returned, has_returned);
         ddb_write_item_output_free(&out);
     }
@@ -177,8 +186,10 @@ int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, 
 {
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
-    ddb_client *client = ddb_model_client_for(m);
-    int rc = client != NULL ? 0 : ddb_last_error()->code;
+    int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    if (rc == 0 && client == NULL)
+        rc = ddb_last_error()->code;
     if (rc == 0 && actions == NULL)
         rc = ddb_error_set(DDB_EINVAL, "%s: update without actions", m->name);
     int64_t next_version = 0;
@@ -215,7 +226,7 @@ int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, 
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_update_item(&out, client, &in);
-        ddb_model_note_consumed(rc == 0 ? out.consumed.capacity_units : 0);
+        ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
         if (rc == DDB_ECONDITION && range_guard != NULL && out.attributes != NULL)
             rc = range_failure(actions, out.attributes);
         if (rc == 0 && refresh && out.attributes != NULL && ddb_model_read_item(obj, m, out.attributes) != 0)
@@ -282,6 +293,9 @@ static int set_ttl(ddb_client *client, const ddb_model *m, bool enabled)
 
 int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
 {
+    int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
+    if (vrc != 0)
+        return ddb_model_with_context(vrc, "CreateTable", m);
     ddb_client *client = ddb_model_client_for(m);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "CreateTable", m);
@@ -343,6 +357,9 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
 
 int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts)
 {
+    int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
+    if (vrc != 0)
+        return ddb_model_with_context(vrc, "DeleteTable", m);
     ddb_client *client = ddb_model_client_for(m);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "DeleteTable", m);
@@ -378,6 +395,9 @@ int ddb_model_table_exists(bool *out, const ddb_model *m)
 
 int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts)
 {
+    int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
+    if (vrc != 0)
+        return ddb_model_with_context(vrc, "UpdateTable", m);
     ddb_client *client = ddb_model_client_for(m);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "UpdateTable", m);

@@ -144,8 +144,8 @@ static int get_item(const ddb_model *m, ddb_client *c, const ddb_av *key, const 
     *item = NULL;
     ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
     ddb_buf projection = DDB_BUF_INIT;
-    int rc = 0;
-    if (key_only || (opts != NULL && opts->n_attributes != 0))
+    int rc = DDB_OPTS_CHECK(opts, DDB_GET_OPTS_VERSION, "ddb_get_opts");
+    if (rc == 0 && (key_only || (opts != NULL && opts->n_attributes != 0)))
         rc = render_projection(&ctx, m, NULL, key_only ? NULL : opts->attributes,
                                key_only ? 0 : opts->n_attributes, &projection);
     if (rc == 0) {
@@ -158,7 +158,8 @@ static int get_item(const ddb_model *m, ddb_client *c, const ddb_av *key, const 
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         ddb_get_item_output res;
         rc = ddb_get_item(&res, c, &in);
-        ddb_model_note_consumed(rc == 0 ? res.consumed.capacity_units : 0);
+        ddb_model_report_consumed(opts != NULL ? opts->consumed : NULL,
+                                  rc == 0 ? res.consumed.capacity_units : 0);
         *item = res.item; /* taken */
         res.item = NULL;
         ddb_get_item_output_free(&res);
@@ -465,6 +466,8 @@ static int key_after_item(const ddb_model *m, const ddb_index *ix, const ddb_av 
 
 /* The options of ddb_query_opts and ddb_scan_opts in one shape. */
 typedef struct read_opts {
+    const char *name;          /* "ddb_query_opts" / "ddb_scan_opts" */
+    unsigned version, want;    /* the caller's version and ours */
     bool consistent_read, descending;
     long long limit, page_size;
     const char *const *attributes;
@@ -477,7 +480,10 @@ typedef struct read_opts {
 static read_opts query_opts(const ddb_query_opts *o)
 {
     read_opts r = {0};
+    r.name = "ddb_query_opts";
+    r.version = r.want = DDB_QUERY_OPTS_VERSION;
     if (o != NULL) {
+        r.version = o->version;
         r.consistent_read = o->consistent_read;
         r.descending = o->descending;
         r.limit = o->limit;
@@ -493,7 +499,10 @@ static read_opts query_opts(const ddb_query_opts *o)
 static read_opts scan_opts(const ddb_scan_opts *o)
 {
     read_opts r = {0};
+    r.name = "ddb_scan_opts";
+    r.version = r.want = DDB_SCAN_OPTS_VERSION;
     if (o != NULL) {
+        r.version = o->version;
         r.consistent_read = o->consistent_read;
         r.limit = o->limit;
         r.page_size = o->page_size;
@@ -561,6 +570,8 @@ static ddb_cond *hash_condition(read_req *r, const void *hash)
 static int check_opts(const read_req *r, const read_opts *o)
 {
     const ddb_model *m = r->m;
+    if (o->version != o->want)
+        return ddb_opts_version_error(o->name, o->version, o->want);
     if (o->consistent_read && r->index != NULL && r->index->global)
         return ddb_error_set(DDB_EINVAL, "%s: global index \"%s\" does not support consistent reads", m->name,
                              r->index->name);
@@ -836,8 +847,6 @@ int ddb_iter_next(void *obj, ddb_iter *it)
         return ddb_error_set(DDB_EINVAL, "iterator is NULL");
     if (it->error != 0)
         return ddb_error_set(it->error, "iterator failed earlier: %s", ddb_strerror(it->error));
-    double fetched = 0;
-    bool fetching = false;
     int rc = 0;
     for (;;) {
         if (it->limit > 0 && it->yielded >= it->limit)
@@ -852,17 +861,12 @@ int ddb_iter_next(void *obj, ddb_iter *it)
         }
         if (it->started && it->next_start == NULL)
             break;
-        double before = it->req.consumed;
-        fetching = true;
         rc = iter_fetch(it);
-        fetched += it->req.consumed - before;
         if (rc != 0) {
             it->error = rc;
             break;
         }
     }
-    if (fetching)
-        ddb_model_note_consumed(fetched);
     return rc;
 }
 
@@ -936,7 +940,6 @@ static int page_read(read_req *r, const read_opts *o, void *items, size_t max_it
     memset(&res, 0, sizeof res);
     if (rc == 0) {
         rc = read_send(r, start, (uint32_t)max_items, &res);
-        ddb_model_note_consumed(r->consumed);
     }
     if (rc == 0 && res.n_items > max_items)
         rc = ddb_error_set(DDB_EPROTOCOL, "%s: %zu items in a page of at most %zu", r->m->name, res.n_items,
@@ -1035,7 +1038,7 @@ int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, co
     if (rc == 0) {
         r.select = DDB_SELECT_COUNT;
         rc = count_pages(&r, o.page_size, o.limit, &total);
-        ddb_model_note_consumed(r.consumed);
+        ddb_model_report_consumed(opts != NULL ? opts->consumed : NULL, r.consumed);
     }
     if (rc == 0)
         *out = total;

@@ -19,15 +19,11 @@
 /* Per-thread state                                                   */
 /* ------------------------------------------------------------------ */
 
-/* Request/response text buffers reused by every call on the thread, and
- * the thread's copy of the last cancellation reasons. Operations never
- * nest on one thread, so one pair of buffers suffices. */
+/* Request/response text buffers reused by every call on the thread.
+ * Operations never nest on one thread, so one pair of buffers suffices. */
 typedef struct ops_tls {
     ddb_buf req;
     ddb_buf resp;
-    ddb_out_mem *reasons_mem;
-    ddb_cancellation_reason *reasons;
-    size_t n_reasons;
 } ops_tls;
 
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
@@ -40,7 +36,6 @@ static void tls_release(void *p)
     ops_tls *t = p;
     ddb_buf_free(&t->req);
     ddb_buf_free(&t->resp);
-    ddb_mem_free(t->reasons_mem);
     free(t);
 }
 
@@ -75,51 +70,6 @@ void ddb_ops_thread_cleanup(void)
     pthread_setspecific(tls_key, NULL);
     tls_release(tls);
     tls = NULL;
-}
-
-const ddb_cancellation_reason *ddb_last_cancellation_reasons(size_t *n)
-{
-    *n = tls != NULL ? tls->n_reasons : 0;
-    return *n != 0 ? tls->reasons : NULL;
-}
-
-/* Deep copy of one reason into *m (strings in the arena, item adopted). */
-static int copy_reason(ddb_out_mem **m, const ddb_cancellation_reason *src,
-                       ddb_cancellation_reason *dst)
-{
-    if (src->code != NULL && (dst->code = ddb_mem_strndup(m, src->code, strlen(src->code))) == NULL)
-        return DDB_ENOMEM;
-    if (src->message != NULL &&
-        (dst->message = ddb_mem_strndup(m, src->message, strlen(src->message))) == NULL)
-        return DDB_ENOMEM;
-    if (src->item != NULL && (dst->item = ddb_av_clone(src->item)) == NULL)
-        return DDB_ENOMEM;
-    return ddb_mem_adopt(m, dst->item);
-}
-
-/* Replaces the thread's copy of the cancellation reasons with a deep copy
- * of r[0..n). */
-static int tls_keep_reasons(const ddb_cancellation_reason *r, size_t n)
-{
-    ops_tls *t = tls_get();
-    if (t == NULL)
-        return DDB_ENOMEM;
-    ddb_mem_free(t->reasons_mem);
-    t->reasons_mem = NULL;
-    t->n_reasons = 0;
-    ddb_out_mem *m = NULL;
-    ddb_cancellation_reason *copy = ddb_mem_array(&m, n, sizeof *copy);
-    int rc = copy != NULL || n == 0 ? 0 : DDB_ENOMEM;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = copy_reason(&m, &r[i], &copy[i]);
-    if (rc != 0) {
-        ddb_mem_free(m);
-        return rc;
-    }
-    t->reasons_mem = m;
-    t->reasons = copy;
-    t->n_reasons = n;
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -894,14 +844,13 @@ static int read_reasons(ddb_jnode *root, ddb_out_mem **m, ddb_cancellation_reaso
     return rc;
 }
 
-/* After DDB_ECANCELLED: the reasons into the output and the thread's copy.
- * Best effort: the cancellation stays the error the caller sees. */
+/* After DDB_ECANCELLED: the reasons into the output. Best effort: the
+ * cancellation stays the error the caller sees. */
 static void read_cancellation(ddb_jnode *root, ddb_out_mem **m, ddb_cancellation_reason **out,
                               size_t *n_out)
 {
     ddb_error saved = *ddb_last_error();
-    if (read_reasons(root, m, out, n_out) == 0)
-        tls_keep_reasons(*out, *n_out);
+    read_reasons(root, m, out, n_out);
     ddb_error_restore(&saved);
 }
 

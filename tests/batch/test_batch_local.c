@@ -73,7 +73,7 @@ static int exists(const char *sku, shop_item *out)
 {
     shop_item tmp;
     shop_item_init(&tmp);
-    int rc = shop_item_get(out != NULL ? out : &tmp, sku, &(ddb_get_opts){.consistent_read = true});
+    int rc = shop_item_get(out != NULL ? out : &tmp, sku, DDB_GET_OPTS(.consistent_read = true));
     shop_item_clear(&tmp);
     if (rc == DDB_ENOTFOUND)
         return 0;
@@ -554,7 +554,7 @@ static void test_txn_versions(void **state)
     assert_true(d.version == 2);
     shop_doc got;
     shop_doc_init(&got);
-    DDBT_ASSERT_OK(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(shop_doc_get(&got, "vd", DDB_GET_OPTS(.consistent_read = true)));
     assert_true(got.version == 2);
     assert_string_equal(got.body, "second");
 
@@ -568,7 +568,7 @@ static void test_txn_versions(void **state)
     DDBT_ASSERT_OK(ddb_txn_delete(t, &shop_doc_model, &got, NULL));
     DDBT_ASSERT_OK(ddb_txn_commit(t));
     ddb_txn_free(t);
-    assert_int_equal(shop_doc_get(&got, "vd", &(ddb_get_opts){.consistent_read = true}), DDB_ENOTFOUND);
+    assert_int_equal(shop_doc_get(&got, "vd", DDB_GET_OPTS(.consistent_read = true)), DDB_ENOTFOUND);
 
     /* batch writes cannot check versions: refused unless asked for */
     ddb_batch_writer *w;

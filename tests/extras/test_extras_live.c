@@ -423,7 +423,7 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
     forum_thread got;
     forum_thread_init(&got);
-    ASSERT_OK(forum_thread_get(&got, "hooks", "json ✓", &(ddb_get_opts){.consistent_read = true}));
+    ASSERT_OK(forum_thread_get(&got, "hooks", "json ✓", DDB_GET_OPTS(.consistent_read = true)));
     ddb_buf json = DDB_BUF_INIT;
     ASSERT_OK(ddb_model_to_simple_json(&json, &forum_thread_model, &got));
     assert_string_equal(ddb_buf_cstr(&json),
@@ -439,7 +439,7 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     ASSERT_OK(forum_thread_put(&back, FORUM_THREAD_NO_COND));
     forum_thread again;
     forum_thread_init(&again);
-    ASSERT_OK(forum_thread_get(&again, "hooks", "json copy", &(ddb_get_opts){.consistent_read = true}));
+    ASSERT_OK(forum_thread_get(&again, "hooks", "json copy", DDB_GET_OPTS(.consistent_read = true)));
     assert_int_equal(again.views, 12);
     assert_true(again.has_score && again.score == 4.25);
     assert_string_equal(again.body, "line\n\"quoted\"");

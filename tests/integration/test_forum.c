@@ -83,7 +83,7 @@ static void test_put_get_roundtrip_every_type(void **state)
 
     forum_thread got;
     forum_thread_init(&got);
-    DDBT_ASSERT_OK(forum_thread_get(&got, "rt", "all types: ünïcode ✓", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "rt", "all types: ünïcode ✓", DDB_GET_OPTS(.consistent_read = true)));
     assert_string_equal(got.forum, "rt");
     assert_string_equal(got.subject, "all types: ünïcode ✓");
     assert_string_equal(got.author, "ann");
@@ -177,7 +177,7 @@ static void test_update_set_remove_and_refresh(void **state)
     /* the stored item agrees */
     forum_thread got;
     forum_thread_init(&got);
-    DDBT_ASSERT_OK(forum_thread_get(&got, "upd", "one", &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "upd", "one", DDB_GET_OPTS(.consistent_read = true)));
     assert_int_equal(got.views, 11);
     assert_false(got.has_score);
     assert_string_equal(got.body, "new body");
@@ -246,12 +246,12 @@ static void test_query_range_conditions_and_pages(void **state)
     /* filter applied after the key condition */
     assert_int_equal(query_count(forum_thread_range_begins_with("a"), forum_thread_views_ge(1), NULL), 2);
     /* pages of 2 items: 7 items need 4 requests and lose none */
-    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.page_size = 2}), 7);
+    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, DDB_QUERY_OPTS(.page_size = 2)), 7);
     /* limit caps the total */
-    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.limit = 5, .page_size = 2}), 5);
+    assert_int_equal(query_count(FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, DDB_QUERY_OPTS(.limit = 5, .page_size = 2)), 5);
     /* descending order */
     ddb_iter *it = NULL;
-    DDBT_ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, &(ddb_query_opts){.descending = true}));
+    DDBT_ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, DDB_QUERY_OPTS(.descending = true)));
     forum_thread t;
     forum_thread_init(&t);
     assert_int_equal(forum_thread_next(it, &t), 1);
@@ -270,7 +270,7 @@ static void test_scan_with_filter_and_pages(void **state)
     }
     ddb_iter *it = NULL;
     int64_t sum = 0;
-    DDBT_ASSERT_OK(forum_thread_scan(&it, forum_thread_views_ge(1000), &(ddb_scan_opts){.page_size = 3}));
+    DDBT_ASSERT_OK(forum_thread_scan(&it, forum_thread_views_ge(1000), DDB_SCAN_OPTS(.page_size = 3)));
     assert_int_equal(drain(it, "scan", &sum), 9);
     assert_int_equal(sum, 9 * 1000 + 36);
 }

@@ -122,7 +122,7 @@ static void test_every_type_round_trips(void **state)
     assert_true(p.version == 1); /* first save: version 1 */
     rich_post got;
     rich_post_init(&got);
-    DDBT_ASSERT_OK(rich_post_get(&got, "all", AT, &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(rich_post_get(&got, "all", AT, DDB_GET_OPTS(.consistent_read = true)));
     assert_true(got.at.sec == AT.sec && got.at.usec == AT.usec);
     assert_string_equal(got.kind_hint, "post");
     assert_string_equal(got.price, "12345678901234567890.123456789012345678");
@@ -485,20 +485,20 @@ static void test_return_values(void **state)
     d.id = ddb_strdup("rv");
     d.name = ddb_strdup("First");
     bool has = true;
-    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
     assert_false(has); /* a new item has no old image */
     free(d.name);
     d.name = ddb_strdup("Second");
-    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
     assert_true(has);
     assert_string_equal(old.name, "First");
     /* UPDATED_OLD: only the changed attribute, obj not refreshed from it */
     DDBT_ASSERT_OK(rich_dog_update_returning(&d, rich_dog_set_name("Third"), RICH_DOG_NO_COND,
-                                        &(ddb_write_opts){.return_values = DDB_RETURN_UPDATED_NEW}, &old, &has));
+                                        DDB_WRITE_OPTS(.return_values = DDB_RETURN_UPDATED_NEW), &old, &has));
     assert_true(has);
     assert_string_equal(old.name, "Third");
     /* the old item after a failed condition, without another read */
-    int rc = rich_dog_put_returning(&d, rich_dog_name_eq("nope"), &(ddb_write_opts){.return_old_on_failure = true},
+    int rc = rich_dog_put_returning(&d, rich_dog_name_eq("nope"), DDB_WRITE_OPTS(.return_old_on_failure = true),
                                     &old, &has);
     assert_int_equal(rc, DDB_ECONDITION);
     assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
@@ -508,7 +508,7 @@ static void test_return_values(void **state)
         assert_true(has);
         assert_string_equal(old.name, "Third");
     }
-    DDBT_ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, &(ddb_write_opts){.return_values = DDB_RETURN_ALL_OLD}, &old, &has));
+    DDBT_ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
     assert_true(has);
     assert_string_equal(old.id, "rv");
     rich_dog_clear(&old);
@@ -539,7 +539,7 @@ static void test_table_management(void **state)
         assert_string_equal(ttl.attribute_name, "expires"); /* enabled by create_table */
     }
     ddb_ttl_output_free(&ttl);
-    DDBT_ASSERT_OK(rich_animal_update_throughput(3, 4, &(ddb_table_opts){.wait = true, .timeout_ms = 30000}));
+    DDBT_ASSERT_OK(rich_animal_update_throughput(3, 4, DDB_TABLE_OPTS(.wait = true, .timeout_ms = 30000)));
     DDBT_ASSERT_OK(rich_animal_describe_table(&desc));
     assert_true(desc.table.billing_mode == DDB_BILLING_MODE_PROVISIONED);
     assert_true(desc.table.throughput.read_capacity_units == 3 && desc.table.throughput.write_capacity_units == 4);

@@ -624,7 +624,7 @@ static json_t *result(int rc)
     return j;
 }
 
-static const ddb_get_opts CONSISTENT = {.consistent_read = true};
+static const ddb_get_opts CONSISTENT = {.version = DDB_GET_OPTS_VERSION, .consistent_read = true};
 
 static json_t *cmd_get_records(const json_t *req)
 {
@@ -649,7 +649,7 @@ static json_t *cmd_get_records(const json_t *req)
         return out;
 
     /* the iterator, 3 items a request */
-    ddb_query_opts qopts = {.consistent_read = true, .page_size = 3};
+    ddb_query_opts qopts = {.version = DDB_QUERY_OPTS_VERSION, .consistent_read = true, .page_size = 3};
     json_t *items = json_array();
     ddb_iter *it = NULL;
     int rc = iop_record_query(&it, pk, IOP_RECORD_NO_RANGE, IOP_RECORD_NO_COND, &qopts);
@@ -672,7 +672,7 @@ static json_t *cmd_get_records(const json_t *req)
         iop_record_init(&slots[k]);
     do {
         ddb_page page = DDB_PAGE_INIT;
-        ddb_query_opts popts = {.consistent_read = true, .cursor = cursor};
+        ddb_query_opts popts = {.version = DDB_QUERY_OPTS_VERSION, .consistent_read = true, .cursor = cursor};
         rc = iop_record_query_page(slots, 3, &page, pk, IOP_RECORD_NO_RANGE, IOP_RECORD_NO_COND,
                                    &popts);
         free(cursor);

@@ -204,7 +204,7 @@ static void test_get_request_and_not_found(void **state)
     ddbt_wire_script(&wire, 2, "{\"Item\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"},\"name\":{\"S\":\"got\"}}}", "{}");
     gold_item it;
     gold_item_init(&it);
-    assert_int_equal(gold_item_get(&it, "p", 7, &(ddb_get_opts){.consistent_read = true}), 0);
+    assert_int_equal(gold_item_get(&it, "p", 7, DDB_GET_OPTS(.consistent_read = true)), 0);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.GetItem");
     ddbt_assert_sent(&wire, 0, "\"Key\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"7\"}}");
     ddbt_assert_sent(&wire, 0, "\"ConsistentRead\":true");
@@ -326,7 +326,7 @@ static void test_query_pages_and_key_condition(void **state)
            "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"}}],\"Count\":1,\"ScannedCount\":1}");
     ddb_iter *it = NULL;
     assert_int_equal(gold_item_query(&it, "p", gold_item_range_between(1, 10), gold_item_flag_eq(true),
-                                     &(ddb_query_opts){.page_size = 2}),
+                                     DDB_QUERY_OPTS(.page_size = 2)),
                      0);
     assert_int_equal(wire.n_requests, 0); /* lazy */
     gold_item obj;
@@ -354,7 +354,7 @@ static void test_scan_limit_stops_early(void **state)
     ddbt_wire_script(&wire, 1, "{\"Items\":[{\"id\":{\"B\":\"AA==\"},\"n\":{\"N\":\"1\"}},{\"id\":{\"B\":\"AQ==\"},\"n\":{\"N\":\"2\"}}],"
               "\"Count\":2,\"LastEvaluatedKey\":{\"id\":{\"B\":\"AQ==\"}}}");
     ddb_iter *it = NULL;
-    assert_int_equal(gold_counter_scan(&it, GOLD_COUNTER_NO_COND, &(ddb_scan_opts){.limit = 2}), 0);
+    assert_int_equal(gold_counter_scan(&it, GOLD_COUNTER_NO_COND, DDB_SCAN_OPTS(.limit = 2)), 0);
     gold_counter c;
     gold_counter_init(&c);
     assert_int_equal(gold_counter_next(it, &c), 1);

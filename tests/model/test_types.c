@@ -463,9 +463,16 @@ static void test_version_guard(void **state)
 static void test_path_at(void **state)
 {
     (void)state;
-    assert_string_equal(ddb_path_at("replies[].by", 3), "replies[3].by");
-    assert_string_equal(ddb_path_at("tags[]", 0), "tags[0]");
-    assert_null(ddb_path_at("no.hole", 1));
+    char out[DDB_PATH_MAX];
+    assert_ptr_equal(ddb_path_at(out, "replies[].by", 3), out);
+    assert_string_equal(out, "replies[3].by");
+    assert_string_equal(ddb_path_at(out, "tags[]", 0), "tags[0]");
+    assert_null(ddb_path_at(out, "no.hole", 1));
+    char *long_path = malloc(DDB_PATH_MAX);
+    memset(long_path, 'a', DDB_PATH_MAX - 3);
+    memcpy(long_path + DDB_PATH_MAX - 3, "[]", 3); /* fits with [] but not with [10] */
+    assert_null(ddb_path_at(out, long_path, 10));
+    free(long_path);
 }
 
 int main(void)

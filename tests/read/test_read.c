@@ -83,7 +83,7 @@ static void test_query_on_index_sends_everything(void **state)
     (void)state;
     ddbt_wire_script(&wire, 2, page1, page2);
     const char *attrs[] = {"views", "pk", "score"};
-    ddb_query_opts o = {.descending = true, .page_size = 2, .attributes = attrs, .n_attributes = 3};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .descending = true, .page_size = 2, .attributes = attrs, .n_attributes = 3};
     char *owner = "ann";
     ddb_iter *it;
     ddb_cond *range = ddb_cond_cmp("views", DDB_CMP_GT, ddb_av_n_i64(10));
@@ -113,8 +113,7 @@ static void test_query_on_index_sends_everything(void **state)
     assert_not_sent(0, "ExclusiveStartKey");
     assert_not_sent(0, "ConsistentRead");
     ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":" KEY("a", 2));
-    assert_true(ddb_iter_consumed(it) == 2.0);
-    assert_true(ddb_last_consumed() == 1.5); /* the step that fetched page 2 */
+    assert_true(ddb_iter_consumed(it) == 2.0); /* 0.5 + 1.5 */
     ddb_iter_free(it);
     ddb_model_clear(&rd_item_model, &item);
 }
@@ -123,7 +122,7 @@ static void test_scan_segment_limit_and_table_wrappers(void **state)
 {
     (void)state;
     ddbt_wire_script(&wire, 1, page1);
-    ddb_scan_opts o = {.limit = 1, .segment = 2, .total_segments = 4, .consistent_read = true};
+    ddb_scan_opts o = {.version = DDB_SCAN_OPTS_VERSION, .limit = 1, .segment = 2, .total_segments = 4, .consistent_read = true};
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
     rd_item item = {0};
@@ -153,7 +152,7 @@ static void test_invalid_reads_fail_before_sending(void **state)
     ddbt_wire_script(&wire, 0);
     ddb_iter *it = (ddb_iter *)&wire;
     char *owner = "ann";
-    ddb_query_opts consistent = {.consistent_read = true};
+    ddb_query_opts consistent = {.version = DDB_QUERY_OPTS_VERSION, .consistent_read = true};
     assert_error(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &owner, NULL, NULL, &consistent),
                  DDB_EINVAL, "does not support consistent reads");
     assert_null(it);
@@ -167,9 +166,9 @@ static void test_invalid_reads_fail_before_sending(void **state)
                  "not one of this model's indexes");
     assert_error(ddb_model_query(&it, &rd_item_model, NULL, ddb_cond_exists("sk"), NULL, NULL), DDB_EINVAL,
                  "needs a hash key value");
-    ddb_scan_opts seg = {.segment = 4, .total_segments = 4};
+    ddb_scan_opts seg = {.version = DDB_SCAN_OPTS_VERSION, .segment = 4, .total_segments = 4};
     assert_error(ddb_model_scan(&it, &rd_item_model, NULL, &seg), DDB_EINVAL, "segment 4 of 4");
-    ddb_scan_opts rate = {.rate_limit = -1};
+    ddb_scan_opts rate = {.version = DDB_SCAN_OPTS_VERSION, .rate_limit = -1};
     assert_error(ddb_model_scan(&it, &rd_item_model, NULL, &rate), DDB_EINVAL, "rate limit");
     rate.rate_limit = 1e300;
     assert_error(ddb_model_scan(&it, &rd_item_model, NULL, &rate), DDB_EINVAL, "finite");
@@ -178,7 +177,7 @@ static void test_invalid_reads_fail_before_sending(void **state)
     map.slot = NULL;
     assert_error(ddb_model_scan(&it, &map, NULL, NULL), DDB_EINVAL, "no table");
     const char *bad[] = {"ok", NULL};
-    ddb_scan_opts proj = {.attributes = bad, .n_attributes = 2};
+    ddb_scan_opts proj = {.version = DDB_SCAN_OPTS_VERSION, .attributes = bad, .n_attributes = 2};
     assert_error(ddb_model_scan(&it, &rd_item_model, NULL, &proj), DDB_EINVAL, "projection attribute 1");
     const char *badpath[] = {"a..b"};
     proj.attributes = badpath;
@@ -206,7 +205,7 @@ static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
     assert_int_equal(ddb_iter_next(&item, it), 1);
     assert_int_equal(ddb_iter_next(&item, it), 1);
     assert_int_equal(ddb_iter_next(&item, it), DDB_ENETWORK);
-    assert_true(ddb_last_consumed() == 0);
+    assert_true(ddb_iter_consumed(it) == 0.5); /* the failed request reported nothing */
     assert_int_equal(ddb_iter_next(&item, it), DDB_ENETWORK); /* sticky, nothing sent */
     assert_int_equal(wire.calls, 2);
     assert_int_equal(item.sk, 2);
@@ -217,7 +216,7 @@ static void test_failed_fetch_is_sticky_and_keeps_position(void **state)
     assert_non_null(cursor);
     ddb_iter_free(it);
     ddbt_wire_script(&wire, 1, page2);
-    ddb_query_opts o = {.cursor = cursor};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = cursor};
     assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
     assert_int_equal(ddb_iter_next(&item, it), 1);
     assert_int_equal(item.sk, 3);
@@ -274,7 +273,7 @@ static void test_iter_cursor_positions(void **state)
     const char *expect[] = {"\"ExclusiveStartKey\":" KEY("a", 1), "\"ExclusiveStartKey\":" KEY("a", 2), NULL};
     for (size_t i = 0; i < 3; i++) {
         ddbt_wire_script(&wire, 1, page2);
-        ddb_query_opts o = {.cursor = cursors[i]};
+        ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = cursors[i]};
         assert_int_equal(ddb_model_query(&it, &rd_item_model, &hash_a, NULL, NULL, &o), 0);
         char *before;
         assert_int_equal(ddb_iter_cursor(&before, it), 0); /* before anything: where it starts */
@@ -310,7 +309,7 @@ static void test_index_cursor_from_item_holds_index_keys(void **state)
     assert_int_equal(ddb_iter_cursor(&cursor, it), 0);
     ddb_iter_free(it);
     ddbt_wire_script(&wire, 1, "{\"Items\":[],\"Count\":0}");
-    ddb_query_opts o = {.cursor = cursor};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = cursor};
     assert_int_equal(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &owner, NULL, NULL, &o), 0);
     assert_int_equal(ddb_iter_next(&item, it), 0);
     ddbt_assert_sent(&wire, 0, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},"
@@ -339,8 +338,8 @@ static void test_bad_cursors_are_rejected(void **state)
     ddbt_wire_script(&wire, 0);
 
     ddb_iter *it;
-    ddb_query_opts q = {.cursor = good};
-    ddb_scan_opts s = {.cursor = good};
+    ddb_query_opts q = {.version = DDB_QUERY_OPTS_VERSION, .cursor = good};
+    ddb_scan_opts s = {.version = DDB_SCAN_OPTS_VERSION, .cursor = good};
     /* another table, the scan kind, an index, another hash value */
     assert_error(ddb_model_query(&it, &rd_other_model, &hash_a, NULL, NULL, &q), DDB_EINVAL,
                  "not a query of table \"ReadOther\"");
@@ -358,7 +357,7 @@ static void test_bad_cursors_are_rejected(void **state)
 
     /* a segment's cursor only resumes that segment */
     ddbt_wire_script(&wire, 1, page1);
-    ddb_scan_opts seg = {.segment = 1, .total_segments = 3};
+    ddb_scan_opts seg = {.version = DDB_SCAN_OPTS_VERSION, .segment = 1, .total_segments = 3};
     assert_int_equal(ddb_model_scan_page(items, 2, &page, &rd_item_model, NULL, NULL, &seg), 0);
     clear_all(items, 2);
     seg.cursor = page.cursor;
@@ -414,7 +413,7 @@ static void test_page_calls(void **state)
     for (size_t i = 0; i < 3; i++)
         ddb_model_init(&rd_item_model, &items[i]);
     ddb_page page;
-    ddb_query_opts o = {.page_size = 99, .limit = 1}; /* not used by pages */
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .page_size = 99, .limit = 1}; /* not used by pages */
     assert_int_equal(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &hash_a, NULL, NULL, &o), 0);
     ddbt_assert_sent(&wire, 0, "\"Limit\":3");
     assert_int_equal(page.n_items, 2);
@@ -422,7 +421,6 @@ static void test_page_calls(void **state)
     assert_int_equal(items[1].sk, 2);
     assert_string_equal(items[2].note, "none"); /* untouched */
     assert_true(page.consumed == 0.5);
-    assert_true(ddb_last_consumed() == 0.5);
     assert_int_equal(page.scanned, 3);
     assert_non_null(page.cursor);
 
@@ -485,7 +483,7 @@ static void test_page_stops_at_an_item_that_does_not_fit(void **state)
     assert_int_equal(page.n_items, 1);
     assert_int_equal(items[0].sk, 1);
     assert_non_null(page.cursor);
-    ddb_query_opts o = {0};
+    ddb_query_opts o = DDB_QUERY_OPTS_INIT;
     o.cursor = page.cursor;
     ddb_page next;
     assert_int_equal(ddb_model_query_page(items, 3, &next, &rd_item_model, NULL, &hash_a, NULL, NULL, &o), 0);
@@ -506,12 +504,13 @@ static void test_count_pages_with_select_count(void **state)
            "{\"Count\":5,\"ScannedCount\":5," CAP(2) "}");
     int64_t n = -1;
     const char *attrs[] = {"views"};
-    ddb_query_opts o = {.page_size = 10, .attributes = attrs, .n_attributes = 1, .descending = true,
-                        .cursor = "ignored"};
+    double consumed = -1;
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .page_size = 10, .attributes = attrs, .n_attributes = 1,
+                        .descending = true, .cursor = "ignored", .consumed = &consumed};
     assert_int_equal(ddb_model_count(&n, &rd_item_model, NULL, &hash_a, ddb_cond_cmp("sk", DDB_CMP_GE,
                                      ddb_av_n_i64(1)), ddb_cond_exists("note"), &o), 0);
     assert_int_equal(n, 12);
-    assert_true(ddb_last_consumed() == 3);
+    assert_true(consumed == 3); /* both pages */
     ddbt_assert_sent(&wire, 0, "\"Select\":\"COUNT\"");
     ddbt_assert_sent(&wire, 0, "\"Limit\":10");
     assert_not_sent(0, "ProjectionExpression");
@@ -521,7 +520,7 @@ static void test_count_pages_with_select_count(void **state)
     /* a limit stops counting; hash NULL counts a scan */
     ddbt_wire_script(&wire, 2, "{\"Count\":3,\"LastEvaluatedKey\":" KEY("a", 3) "}", "{\"Count\":1,\"LastEvaluatedKey\":"
            KEY("a", 4) "}");
-    ddb_query_opts lim = {.limit = 4};
+    ddb_query_opts lim = {.version = DDB_QUERY_OPTS_VERSION, .limit = 4};
     assert_int_equal(ddb_model_count(&n, &rd_item_model, RD_BY_OWNER, NULL, NULL, NULL, &lim), 0);
     assert_int_equal(n, 4);
     assert_string_equal(wire.targets[0], "DynamoDB_20120810.Scan");
@@ -568,7 +567,9 @@ static void test_get_projection_exists_refresh(void **state)
     rd_item item;
     ddb_model_init(&rd_item_model, &item);
     const char *attrs[] = {"views", "sk"};
-    ddb_get_opts g = {.consistent_read = true, .attributes = attrs, .n_attributes = 2};
+    double consumed = -1;
+    ddb_get_opts g = {.version = DDB_GET_OPTS_VERSION, .consistent_read = true, .attributes = attrs, .n_attributes = 2,
+                      .consumed = &consumed};
     int64_t sk = 1;
     assert_int_equal(ddb_model_get(&item, &rd_item_model, &hash_a, &sk, &g), 0);
     ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n0, #n1, #n2\"");
@@ -577,7 +578,7 @@ static void test_get_projection_exists_refresh(void **state)
     ddbt_assert_sent(&wire, 0, "\"ReturnConsumedCapacity\":\"TOTAL\"");
     assert_int_equal(item.views, 3);
     assert_string_equal(item.note, "none"); /* required but not projected: the default */
-    assert_true(ddb_last_consumed() == 0.5);
+    assert_true(consumed == 0.5);
 
     ddbt_wire_script(&wire, 2, "{\"Item\":" KEY("a", 1) "}", "{}");
     bool found = false;
@@ -585,9 +586,15 @@ static void test_get_projection_exists_refresh(void **state)
     assert_true(found);
     ddbt_assert_sent(&wire, 0, "\"ProjectionExpression\":\"#n0, #n1\"");
     ddbt_assert_sent(&wire, 0, "\"#n0\":\"pk\",\"#n1\":\"sk\"");
+    assert_true(consumed == 0); /* reported nothing */
     assert_int_equal(ddb_model_exists(&found, &rd_item_model, &hash_a, &sk, NULL), 0);
     assert_false(found);
-    assert_true(ddb_last_consumed() == 0);
+    /* options of another version are refused before anything is sent */
+    ddb_get_opts old = {.version = 99};
+    ddbt_wire_script(&wire, 0);
+    assert_int_equal(ddb_model_exists(&found, &rd_item_model, &hash_a, &sk, &old), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "ddb_get_opts: version 99 is not 1"));
+    assert_int_equal(wire.n_requests, 0);
 
     ddbt_wire_script(&wire, 2, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"4\"},"
               "\"note\":{\"S\":\"fresh\"}}}",
@@ -617,14 +624,18 @@ static void test_writes_report_consumed_capacity(void **state)
     ddb_model_init(&rd_item_model, &item);
     item.pk = ddb_strdup("a");
     item.sk = 1;
-    assert_int_equal(ddb_model_put(&rd_item_model, &item, NULL), 0);
-    assert_true(ddb_last_consumed() == 1);
-    assert_int_equal(ddb_model_update(&rd_item_model, &item, ddb_update_set("views", ddb_av_n_i64(2)), NULL), 0);
-    assert_true(ddb_last_consumed() == 2);
-    assert_int_equal(ddb_model_delete(&rd_item_model, &item, NULL), 0);
-    assert_true(ddb_last_consumed() == 3);
-    assert_int_equal(ddb_model_delete(&rd_item_model, &item, NULL), 0);
-    assert_true(ddb_last_consumed() == 0); /* none reported */
+    double consumed = -1;
+    ddb_write_opts w = DDB_WRITE_OPTS_INIT;
+    w.consumed = &consumed;
+    assert_int_equal(ddb_model_put_ex(NULL, NULL, &rd_item_model, &item, NULL, &w), 0);
+    assert_true(consumed == 1);
+    assert_int_equal(
+        ddb_model_update_ex(NULL, NULL, &rd_item_model, &item, ddb_update_set("views", ddb_av_n_i64(2)), NULL, &w), 0);
+    assert_true(consumed == 2);
+    assert_int_equal(ddb_model_delete_ex(NULL, NULL, &rd_item_model, &item, NULL, &w), 0);
+    assert_true(consumed == 3);
+    assert_int_equal(ddb_model_delete_ex(NULL, NULL, &rd_item_model, &item, NULL, &w), 0);
+    assert_true(consumed == 0); /* none reported */
     for (size_t i = 0; i < 4; i++)
         ddbt_assert_sent(&wire, i, "\"ReturnConsumedCapacity\":\"TOTAL\"");
     ddb_model_clear(&rd_item_model, &item);
@@ -638,7 +649,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     const char *p = "{\"Items\":[" ITEM("a", 1) "],\"Count\":1,\"LastEvaluatedKey\":" KEY("a", 1) "," CAP(5) "}";
     const char *last = "{\"Items\":[" ITEM("a", 2) "],\"Count\":1," CAP(5) "}";
     ddbt_wire_script(&wire, 4, p, p, p, last);
-    ddb_scan_opts o = {.rate_limit = 10};
+    ddb_scan_opts o = {.version = DDB_SCAN_OPTS_VERSION, .rate_limit = 10};
     ddb_iter *it;
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &o), 0);
     rd_item item = {0};
@@ -664,7 +675,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     ddb_iter_free(it);
     ddbt_wire_script(&wire, 2, p, last);
     int64_t count;
-    ddb_query_opts q = {.rate_limit = 2.5};
+    ddb_query_opts q = {.version = DDB_QUERY_OPTS_VERSION, .rate_limit = 2.5};
     assert_int_equal(ddb_model_count(&count, &rd_item_model, NULL, &hash_a, NULL, NULL, &q), 0);
     assert_int_equal(wire.n_sleeps, 1);
     assert_true(wire.sleeps[0] >= 1900 && wire.sleeps[0] <= 2000);

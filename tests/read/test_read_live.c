@@ -160,14 +160,13 @@ static void test_pages_round_trip_cursors(void **state)
     ddb_iter_free(it);
 
     rd_item items[3] = {{0}};
-    ddb_query_opts o = {.consistent_read = true};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .consistent_read = true};
     char *saved = NULL;
     size_t n = 0, pages = 0;
     do {
         ddb_page page;
         DDBT_ASSERT_OK(ddb_model_query_page(items, 3, &page, &rd_item_model, NULL, &p1, NULL, NULL, &o));
         assert_true(page.consumed > 0);
-        assert_true(ddb_last_consumed() == page.consumed);
         for (size_t i = 0; i < page.n_items; i++) {
             assert_true(n < N_PER_PART);
             assert_int_equal(items[i].sk, all[n++]);
@@ -186,7 +185,7 @@ static void test_pages_round_trip_cursors(void **state)
         ddb_model_clear(&rd_item_model, &items[i]);
 
     /* with a filter and descending, pages may come back short but cover it all */
-    ddb_query_opts d = {.descending = true};
+    ddb_query_opts d = {.version = DDB_QUERY_OPTS_VERSION, .descending = true};
     n = 0;
     do {
         ddb_page page;
@@ -213,7 +212,7 @@ static int resume_child(const char *id, const char *cursor)
     if (client_new(&c, id, NULL, NULL) != 0)
         return 2;
     ddb_model_use_client(&rd_item_model, c);
-    ddb_query_opts o = {.cursor = cursor};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = cursor};
     ddb_iter *it;
     rd_item t = {0};
     int rc = ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o);
@@ -263,7 +262,7 @@ static char *run_child(const char *cursor)
 static void test_cursor_resumes_in_another_process(void **state)
 {
     (void)state;
-    ddb_query_opts o = {.page_size = 4};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .page_size = 4};
     ddb_iter *it;
     DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p2, NULL, NULL, &o));
     rd_item t = {0};
@@ -307,12 +306,12 @@ static void test_cursor_of_another_table_is_rejected(void **state)
     rd_item items[2] = {{0}};
     ddb_page page;
     DDBT_ASSERT_OK(ddb_model_query_page(items, 2, &page, &rd_item_model, NULL, &p0, NULL, NULL, NULL));
-    ddb_query_opts o = {.cursor = page.cursor};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = page.cursor};
     ddb_iter *it;
     assert_int_equal(ddb_model_query(&it, &rd_other_model, &p0, NULL, NULL, &o), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "table \"ReadOther\""));
     assert_int_equal(ddb_model_query_index(&it, &rd_item_model, RD_BY_VIEWS, &p0, NULL, NULL, &o), DDB_EINVAL);
-    ddb_scan_opts s = {.cursor = page.cursor};
+    ddb_scan_opts s = {.version = DDB_SCAN_OPTS_VERSION, .cursor = page.cursor};
     assert_int_equal(ddb_model_scan(&it, &rd_item_model, NULL, &s), DDB_EINVAL);
     ddb_page_free(&page);
     for (size_t i = 0; i < 2; i++)
@@ -330,7 +329,7 @@ typedef struct segment_job {
 static void *scan_segment(void *arg)
 {
     segment_job *job = arg;
-    ddb_scan_opts o = {.segment = job->segment, .total_segments = 4, .page_size = 7};
+    ddb_scan_opts o = {.version = DDB_SCAN_OPTS_VERSION, .segment = job->segment, .total_segments = 4, .page_size = 7};
     ddb_iter *it;
     rd_item t = {0};
     job->rc = ddb_model_scan(&it, &rd_item_model, NULL, &o);
@@ -399,7 +398,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     assert_int_equal(client_new(&hooked, key_id, record_sleep, &slept), 0);
     ddb_model_use_client(&rd_item_model, hooked);
 
-    ddb_scan_opts o = {.page_size = 6, .rate_limit = 1.0};
+    ddb_scan_opts o = {.version = DDB_SCAN_OPTS_VERSION, .page_size = 6, .rate_limit = 1.0};
     ddb_iter *it;
     DDBT_ASSERT_OK(ddb_model_scan(&it, &rd_item_model, NULL, &o));
     int64_t sks[N_ITEMS];
@@ -431,9 +430,10 @@ static void test_count_query(void **state)
 {
     (void)state;
     int64_t n = -1;
-    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, NULL, NULL, NULL));
+    double consumed = 0;
+    DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, NULL, NULL, DDB_QUERY_OPTS(.consumed = &consumed)));
     assert_int_equal(n, N_PER_PART);
-    assert_true(ddb_last_consumed() > 0);
+    assert_true(consumed > 0);
     DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, &p1, ddb_cond_cmp("sk", DDB_CMP_GT, ddb_av_n_i64(15)),
                               ddb_cond_exists("score"), NULL));
     assert_int_equal(n, 3); /* above 15, with a score (even): 16 18 20 */
@@ -443,12 +443,12 @@ static void test_count_scan_index_and_estimate(void **state)
 {
     (void)state;
     int64_t n = -1;
-    ddb_query_opts small = {.page_size = 7};
+    ddb_query_opts small = {.version = DDB_QUERY_OPTS_VERSION, .page_size = 7};
     DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &small));
     assert_int_equal(n, N_ITEMS);
     DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, RD_BY_OWNER, NULL, NULL, NULL, NULL));
     assert_int_equal(n, N_ITEMS - N_ITEMS / 5); /* sparse: no owner on every fifth */
-    ddb_query_opts lim = {.limit = 11, .page_size = 4};
+    ddb_query_opts lim = {.version = DDB_QUERY_OPTS_VERSION, .limit = 11, .page_size = 4};
     DDBT_ASSERT_OK(ddb_model_count(&n, &rd_item_model, NULL, NULL, NULL, NULL, &lim));
     assert_int_equal(n, 11);
     int64_t est = -1;
@@ -466,7 +466,7 @@ static void test_projection_keeps_defaults(void **state)
 {
     (void)state;
     const char *attrs[] = {"views"};
-    ddb_query_opts o = {.attributes = attrs, .n_attributes = 1};
+    ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .attributes = attrs, .n_attributes = 1};
     ddb_iter *it;
     DDBT_ASSERT_OK(ddb_model_query(&it, &rd_item_model, &p0, NULL, NULL, &o));
     rd_item t = {0};
@@ -482,12 +482,14 @@ static void test_projection_keeps_defaults(void **state)
     assert_int_equal(n, N_PER_PART);
     ddb_iter_free(it);
 
-    ddb_get_opts g = {.attributes = attrs, .n_attributes = 1, .consistent_read = true};
+    double consumed = 0;
+    ddb_get_opts g = {.version = DDB_GET_OPTS_VERSION, .attributes = attrs, .n_attributes = 1, .consistent_read = true,
+                      .consumed = &consumed};
     int64_t sk = 4;
     DDBT_ASSERT_OK(ddb_model_get(&t, &rd_item_model, &p0, &sk, &g));
     assert_int_equal(t.sk, 4);
     assert_string_equal(t.note, "none");
-    assert_true(ddb_last_consumed() > 0);
+    assert_true(consumed > 0);
     DDBT_ASSERT_OK(ddb_model_get(&t, &rd_item_model, &p0, &sk, NULL));
     assert_string_equal(t.note, "note-p0-4");
     assert_true(t.has_score);
@@ -499,7 +501,7 @@ static void test_index_query_and_scan(void **state)
     (void)state;
     /* GSI: owner own1 with views >= 5, descending by views */
     char *own1 = "own1";
-    ddb_query_opts d = {.descending = true, .page_size = 3};
+    ddb_query_opts d = {.version = DDB_QUERY_OPTS_VERSION, .descending = true, .page_size = 3};
     ddb_iter *it;
     DDBT_ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_OWNER, &own1,
                                     ddb_cond_cmp("views", DDB_CMP_GE, ddb_av_n_i64(5)), NULL, &d));
@@ -520,7 +522,7 @@ static void test_index_query_and_scan(void **state)
     ddb_iter_free(it);
 
     /* LSI (keys only), consistent: items come back with keys and views only */
-    ddb_query_opts c = {.consistent_read = true};
+    ddb_query_opts c = {.version = DDB_QUERY_OPTS_VERSION, .consistent_read = true};
     DDBT_ASSERT_OK(ddb_model_query_index(&it, &rd_item_model, RD_BY_VIEWS, &p2,
                                     ddb_cond_between("views", ddb_av_n_i64(0), ddb_av_n_i64(10)), NULL, &c));
     n = 0;
@@ -546,7 +548,7 @@ static void test_index_query_and_scan(void **state)
     ddb_page page;
     DDBT_ASSERT_OK(ddb_model_scan_page(items, 10, &page, &rd_item_model, RD_BY_OWNER, NULL, NULL));
     assert_int_equal(page.n_items, 10);
-    ddb_scan_opts s = {.cursor = page.cursor};
+    ddb_scan_opts s = {.version = DDB_SCAN_OPTS_VERSION, .cursor = page.cursor};
     DDBT_ASSERT_OK(ddb_model_scan_index(&it, &rd_item_model, RD_BY_OWNER, NULL, &s));
     assert_int_equal(drain(it, sks, N_ITEMS), N_ITEMS - N_ITEMS / 5 - 10);
     ddb_iter_free(it);
@@ -572,19 +574,22 @@ static void test_exists_and_refresh(void **state)
     assert_false(found);
 
     rd_item t, other;
+    double put_units = 0, read_units = 0, update_units = 0, delete_units = 0;
     make_item(&t, 0, 77);
-    DDBT_ASSERT_OK(ddb_model_put(&rd_item_model, &t, NULL));
-    assert_true(ddb_last_consumed() > 0);
+    DDBT_ASSERT_OK(ddb_model_put_ex(NULL, NULL, &rd_item_model, &t, NULL, DDB_WRITE_OPTS(.consumed = &put_units)));
+    assert_true(put_units > 0);
     make_item(&other, 0, 77);
     other.views = 1234;
     DDBT_ASSERT_OK(ddb_model_put(&rd_item_model, &other, NULL));
-    DDBT_ASSERT_OK(ddb_model_refresh(&rd_item_model, &t, &(ddb_get_opts){.consistent_read = true}));
+    DDBT_ASSERT_OK(
+        ddb_model_refresh(&rd_item_model, &t, DDB_GET_OPTS(.consistent_read = true, .consumed = &read_units)));
     assert_int_equal(t.views, 1234);
-    assert_true(ddb_last_consumed() > 0);
-    DDBT_ASSERT_OK(ddb_model_update(&rd_item_model, &other, ddb_update_set("note", ddb_av_s("u")), NULL));
-    assert_true(ddb_last_consumed() > 0);
-    DDBT_ASSERT_OK(ddb_model_delete(&rd_item_model, &other, NULL));
-    assert_true(ddb_last_consumed() > 0);
+    assert_true(read_units > 0);
+    DDBT_ASSERT_OK(ddb_model_update_ex(NULL, NULL, &rd_item_model, &other, ddb_update_set("note", ddb_av_s("u")), NULL,
+                                       DDB_WRITE_OPTS(.consumed = &update_units)));
+    assert_true(update_units > 0);
+    DDBT_ASSERT_OK(ddb_model_delete_ex(NULL, NULL, &rd_item_model, &other, NULL, DDB_WRITE_OPTS(.consumed = &delete_units)));
+    assert_true(delete_units > 0);
     assert_int_equal(ddb_model_refresh(&rd_item_model, &t, NULL), DDB_ENOTFOUND);
     assert_int_equal(t.views, 1234);
     ddb_model_clear(&rd_item_model, &t);

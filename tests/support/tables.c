@@ -44,7 +44,7 @@ void ddbt_created_table(ddb_client *c, const char *name)
 
 int ddbt_create_model_table(const ddb_model *m)
 {
-    ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
+    ddb_table_opts wait = {.version = DDB_TABLE_OPTS_VERSION, .wait = true, .timeout_ms = 30000};
     int rc = ddb_model_create_table(m, &wait);
     if (rc == 0)
         ddbt_created_model_table(m);
@@ -58,7 +58,7 @@ int ddbt_delete_created_tables(void)
         created_table *t = &created[--n_created];
         int rc;
         if (t->model != NULL) {
-            ddb_table_opts wait = {.wait = true, .timeout_ms = 30000};
+            ddb_table_opts wait = {.version = DDB_TABLE_OPTS_VERSION, .wait = true, .timeout_ms = 30000};
             rc = ddb_model_delete_table(t->model, &wait);
         } else {
             ddb_table_name_input in = {t->name};

@@ -203,21 +203,41 @@ typedef struct ddb_model {
     int stream;             /* a ddb_stream_view (ddb/ops.h); 0: none */
 } ddb_model;
 
-/* Options. Zero-initialised structs (or NULL pointers) mean defaults. */
+/*
+ * Options (docs/conventions.md): start from the _INIT macro (or set
+ * `version` to the _VERSION constant), then set what you need; a NULL
+ * pointer means the defaults. Another version is DDB_EINVAL. Options are
+ * only read during the call; `consumed` is the one output: when not NULL
+ * it receives the capacity units DynamoDB reported for the call's
+ * requests (0 when it reported none or nothing was sent).
+ */
 typedef struct ddb_get_opts {
+    unsigned version;     /* DDB_GET_OPTS_VERSION */
     bool consistent_read;
     /* Projection (ddb/query.h): attribute paths, DynamoDB names; the key is
      * always read; absent attributes keep their defaults. NULL/0: all. */
     const char *const *attributes;
     size_t n_attributes;
+    double *consumed;     /* out (get, exists, refresh): read capacity units; may be NULL */
 } ddb_get_opts;
 
+#define DDB_GET_OPTS_VERSION 1
+#define DDB_GET_OPTS_INIT {.version = DDB_GET_OPTS_VERSION}
+/* A pointer to options made in place, safe inside macro arguments:
+ * forum_thread_get(&t, "C", "x", DDB_GET_OPTS(.consistent_read = true)). */
+#define DDB_GET_OPTS(...) (&(ddb_get_opts){.version = DDB_GET_OPTS_VERSION, __VA_ARGS__})
+
 typedef struct ddb_table_opts {
+    unsigned version;     /* DDB_TABLE_OPTS_VERSION */
     bool wait;            /* wait until ACTIVE (create, update) or gone (delete) */
     long timeout_ms;      /* for wait; 0: 60000 */
     const ddb_tag *tags;  /* create: tags of the new table (ddb/ops.h) */
     size_t n_tags;
 } ddb_table_opts;
+
+#define DDB_TABLE_OPTS_VERSION 1
+#define DDB_TABLE_OPTS_INIT {.version = DDB_TABLE_OPTS_VERSION}
+#define DDB_TABLE_OPTS(...) (&(ddb_table_opts){.version = DDB_TABLE_OPTS_VERSION, __VA_ARGS__})
 
 /*
  * Value constructors used by generated builders: like the ddb_av_*
@@ -261,13 +281,17 @@ ddb_av *ddb_val_numset(ddb_numset v);
 ddb_av *ddb_val_binset(ddb_binset v);
 ddb_av *ddb_val_document(const ddb_av *v);
 
+/* Room for an element path (ddb_path_at), the NUL included. */
+#define DDB_PATH_MAX 4096
+
 /*
  * Element paths for generated builders: `path` contains one "[]" that is
- * replaced by "[index]" ("replies[].by", 3 -> "replies[3].by"). Returns a
- * thread-local buffer valid until the next call on this thread (builders
- * copy it at once); NULL when the result would exceed 4 KB.
+ * replaced by "[index]" ("replies[].by", 3 -> "replies[3].by"), written
+ * into `out` (the caller's; DDB_PATH_MAX bytes). Returns `out`, or NULL
+ * when `path` has no "[]" or the result would not fit (the builders then
+ * return an error node). Reentrant.
  */
-const char *ddb_path_at(const char *path, size_t index);
+const char *ddb_path_at(char out[DDB_PATH_MAX], const char *path, size_t index);
 
 /*
  * Argument gates: generated functions are wrapped in macros that pass each
@@ -344,12 +368,18 @@ int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
 
 /* What a write returns (ReturnValues, ReturnValuesOnConditionCheckFailure). */
 typedef struct ddb_write_opts {
+    unsigned version;     /* DDB_WRITE_OPTS_VERSION */
     /* DDB_RETURN_NONE (default), ALL_OLD (put, update, delete), UPDATED_OLD,
      * ALL_NEW, UPDATED_NEW (update only). */
     ddb_return_values return_values;
     /* After DDB_ECONDITION, return the item as it was (no extra read). */
     bool return_old_on_failure;
+    double *consumed;     /* out: write capacity units; may be NULL */
 } ddb_write_opts;
+
+#define DDB_WRITE_OPTS_VERSION 1
+#define DDB_WRITE_OPTS_INIT {.version = DDB_WRITE_OPTS_VERSION}
+#define DDB_WRITE_OPTS(...) (&(ddb_write_opts){.version = DDB_WRITE_OPTS_VERSION, __VA_ARGS__})
 
 /*
  * put/update/delete returning attributes: what DynamoDB returns is decoded
@@ -388,6 +418,5 @@ int ddb_model_update_ttl(const ddb_model *m, bool enabled);
 }
 #endif
 
-#include "ddb/query.h" /* the reading side: query, scan, pages, counts */
 
 #endif /* DDB_MODEL_H */

@@ -408,7 +408,7 @@ typedef struct ddb_transact_write_items_output {
 } ddb_transact_write_items_output;
 
 /* TransactGetItems / TransactWriteItems. On DDB_ECANCELLED the reasons are
- * in the output and also in ddb_last_cancellation_reasons(). */
+ * in the output (request order). */
 int ddb_transact_get_items(ddb_transact_get_items_output *out, ddb_client *c,
                            const ddb_transact_get_items_input *in);
 int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c,
@@ -416,15 +416,6 @@ int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c
 void ddb_transact_get_items_output_free(ddb_transact_get_items_output *out);
 void ddb_transact_write_items_output_free(ddb_transact_write_items_output *out);
 
-/*
- * The cancellation reasons of the last transaction cancelled on the calling
- * thread (for callers that only see a DDB_ECANCELLED code, e.g. through
- * generated code). Sets *n (n must not be NULL); returns NULL (and *n = 0)
- * when there are none.
- * Owned by the thread: valid until the next cancelled transaction on this
- * thread, ddb_ops_thread_cleanup, or thread exit.
- */
-const ddb_cancellation_reason *ddb_last_cancellation_reasons(size_t *n);
 
 /* ------------------------------------------------------------------ */
 /* Tables                                                             */

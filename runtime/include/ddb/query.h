@@ -2,7 +2,8 @@
  * ddb/query.h - the reading side of generated models: Query and Scan as
  * lazy iterators or as explicit pages with resumable cursors, counts,
  * existence checks, refresh, projections and consumed capacity
- * (docs/reading.md). Included by ddb/model.h; compiles on its own.
+ * (docs/reading.md). Builds on ddb/model.h, which it includes; ddb/ddb.h
+ * includes both.
  *
  * Indexes: every function that reads through a query or scan takes a
  * `const ddb_index *index`: NULL reads the table, otherwise one of the
@@ -39,11 +40,13 @@ extern "C" {
 #endif
 
 /*
- * Options of Query reads (iterators, pages, counts). Zero-initialised (or a
- * NULL pointer) means defaults; fields are only read during the call that
- * receives them (the iterator copies what it keeps).
+ * Options of Query reads (iterators, pages, counts): as every options
+ * struct (ddb/model.h), from DDB_QUERY_OPTS_INIT, or NULL for defaults;
+ * read only during the call that receives them (the iterator copies what
+ * it keeps).
  */
 typedef struct ddb_query_opts {
+    unsigned version;     /* DDB_QUERY_OPTS_VERSION */
     bool consistent_read; /* strongly consistent reads (not on global indexes) */
     bool descending;      /* ScanIndexForward = false: range key descending */
     long long limit;      /* iterators and counts: stop after this many items; 0: all */
@@ -63,10 +66,18 @@ typedef struct ddb_query_opts {
     /* Where to start: a cursor from a page call or ddb_iter_cursor. NULL or
      * "": the beginning. */
     const char *cursor;
+    /* out, counts only: read capacity units of all the count's requests
+     * (page calls: ddb_page.consumed; iterators: ddb_iter_consumed). */
+    double *consumed;
 } ddb_query_opts;
+
+#define DDB_QUERY_OPTS_VERSION 1
+#define DDB_QUERY_OPTS_INIT {.version = DDB_QUERY_OPTS_VERSION}
+#define DDB_QUERY_OPTS(...) (&(ddb_query_opts){.version = DDB_QUERY_OPTS_VERSION, __VA_ARGS__})
 
 /* Options of Scan reads; as ddb_query_opts, plus a parallel-scan segment. */
 typedef struct ddb_scan_opts {
+    unsigned version;     /* DDB_SCAN_OPTS_VERSION */
     bool consistent_read;
     long long limit;
     long long page_size;
@@ -80,6 +91,10 @@ typedef struct ddb_scan_opts {
     uint32_t segment;
     uint32_t total_segments;
 } ddb_scan_opts;
+
+#define DDB_SCAN_OPTS_VERSION 1
+#define DDB_SCAN_OPTS_INIT {.version = DDB_SCAN_OPTS_VERSION}
+#define DDB_SCAN_OPTS(...) (&(ddb_scan_opts){.version = DDB_SCAN_OPTS_VERSION, __VA_ARGS__})
 
 /* The secondary index of `m` called `name`, or NULL (DDB_EINVAL recorded)
  * when m has none by that name. For untyped callers; generated wrappers
@@ -235,19 +250,6 @@ int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void
  * DDB_ENOTFOUND when the item is gone (obj unchanged).
  */
 int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts);
-
-/* ------------------------------------------------------------ consumed capacity */
-
-/*
- * Capacity units consumed by the most recent model-layer call on the calling
- * thread that sent requests: a get, put, update, delete, exists, refresh,
- * page call, count, or ddb_iter_next step that fetched a page (for calls
- * that send several requests, their sum). Every such call asks DynamoDB for
- * it (ReturnConsumedCapacity TOTAL, which costs nothing). What the service
- * reported for the requests it answered: 0 when none was answered or it
- * reported nothing. Thread-local; never fails.
- */
-double ddb_last_consumed(void);
 
 #ifdef __cplusplus
 }

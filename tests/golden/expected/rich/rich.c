@@ -1259,32 +1259,32 @@ rich_post_action (rich_post_remove_words)(void)
 
 rich_post_cond (rich_post_words_at_eq)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_EQ, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_EQ, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_words_at_ne)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_NE, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_NE, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_words_at_lt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_LT, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_LT, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_words_at_le)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_LE, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_LE, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_words_at_gt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_GT, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_GT, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_words_at_ge)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("words[]", i), DDB_CMP_GE, ddb_field_elem_value(&rich_post_fields[9], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "words[]", i), DDB_CMP_GE, ddb_field_elem_value(&rich_post_fields[9], &v))};
 }
 
 rich_post_cond (rich_post_counts_contains)(int64_t v)
@@ -1359,32 +1359,32 @@ rich_post_action (rich_post_remove_counts)(void)
 
 rich_post_cond (rich_post_counts_at_eq)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_EQ, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_EQ, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_counts_at_ne)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_NE, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_NE, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_counts_at_lt)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_LT, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_LT, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_counts_at_le)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_LE, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_LE, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_counts_at_gt)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_GT, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_GT, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_counts_at_ge)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("counts[]", i), DDB_CMP_GE, ddb_field_elem_value(&rich_post_fields[10], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "counts[]", i), DDB_CMP_GE, ddb_field_elem_value(&rich_post_fields[10], &v))};
 }
 
 rich_post_cond (rich_post_replies_size_eq)(int64_t n)
@@ -1454,277 +1454,277 @@ rich_post_action (rich_post_remove_replies)(void)
 
 rich_post_cond (rich_post_replies_by_eq)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_ne)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_lt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_le)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_gt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_ge)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].by", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_by_between)(size_t i, const char *low, const char *high)
 {
-    return (rich_post_cond){ddb_cond_between(ddb_path_at("replies[].by", i), ddb_field_value(&rich_reply_fields[0], &low), ddb_field_value(&rich_reply_fields[0], &high))};
+    return (rich_post_cond){ddb_cond_between(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), ddb_field_value(&rich_reply_fields[0], &low), ddb_field_value(&rich_reply_fields[0], &high))};
 }
 
 rich_post_cond (rich_post_replies_by_begins_with)(size_t i, const char *prefix)
 {
-    return (rich_post_cond){ddb_cond_begins_with(ddb_path_at("replies[].by", i), ddb_field_value(&rich_reply_fields[0], &prefix))};
+    return (rich_post_cond){ddb_cond_begins_with(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), ddb_field_value(&rich_reply_fields[0], &prefix))};
 }
 
 rich_post_cond (rich_post_replies_by_in)(size_t i, const char *const *values, size_t n)
 {
-    return (rich_post_cond){ddb_cond_in_field(ddb_path_at("replies[].by", i), &rich_reply_fields[0], values, n)};
+    return (rich_post_cond){ddb_cond_in_field(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), &rich_reply_fields[0], values, n)};
 }
 
 rich_post_cond (rich_post_replies_by_contains)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_contains(ddb_path_at("replies[].by", i), ddb_val_string(v))};
+    return (rich_post_cond){ddb_cond_contains(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), ddb_val_string(v))};
 }
 
 rich_post_cond (rich_post_replies_by_size_eq)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_EQ, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_EQ, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_size_ne)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_NE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_NE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_size_lt)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_LT, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_LT, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_size_le)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_LE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_LE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_size_gt)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_GT, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_GT, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_size_ge)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].by", i), DDB_CMP_GE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_by_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_exists(ddb_path_at("replies[].by", i))};
+    return (rich_post_cond){ddb_cond_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i))};
 }
 
 rich_post_cond (rich_post_replies_by_not_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at("replies[].by", i))};
+    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i))};
 }
 
 rich_post_action (rich_post_set_replies_by)(size_t i, const char *v)
 {
-    return (rich_post_action){ddb_update_set(ddb_path_at("replies[].by", i), ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_action){ddb_update_set(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_action (rich_post_set_if_absent_replies_by)(size_t i, const char *v)
 {
-    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at("replies[].by", i), ddb_field_value(&rich_reply_fields[0], &v))};
+    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].by", i), ddb_field_value(&rich_reply_fields[0], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_eq)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_ne)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_lt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_le)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_gt)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_ge)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].text", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_text_between)(size_t i, const char *low, const char *high)
 {
-    return (rich_post_cond){ddb_cond_between(ddb_path_at("replies[].text", i), ddb_field_value(&rich_reply_fields[1], &low), ddb_field_value(&rich_reply_fields[1], &high))};
+    return (rich_post_cond){ddb_cond_between(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), ddb_field_value(&rich_reply_fields[1], &low), ddb_field_value(&rich_reply_fields[1], &high))};
 }
 
 rich_post_cond (rich_post_replies_text_begins_with)(size_t i, const char *prefix)
 {
-    return (rich_post_cond){ddb_cond_begins_with(ddb_path_at("replies[].text", i), ddb_field_value(&rich_reply_fields[1], &prefix))};
+    return (rich_post_cond){ddb_cond_begins_with(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), ddb_field_value(&rich_reply_fields[1], &prefix))};
 }
 
 rich_post_cond (rich_post_replies_text_in)(size_t i, const char *const *values, size_t n)
 {
-    return (rich_post_cond){ddb_cond_in_field(ddb_path_at("replies[].text", i), &rich_reply_fields[1], values, n)};
+    return (rich_post_cond){ddb_cond_in_field(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), &rich_reply_fields[1], values, n)};
 }
 
 rich_post_cond (rich_post_replies_text_contains)(size_t i, const char *v)
 {
-    return (rich_post_cond){ddb_cond_contains(ddb_path_at("replies[].text", i), ddb_val_string(v))};
+    return (rich_post_cond){ddb_cond_contains(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), ddb_val_string(v))};
 }
 
 rich_post_cond (rich_post_replies_text_size_eq)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_EQ, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_EQ, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_size_ne)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_NE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_NE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_size_lt)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_LT, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_LT, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_size_le)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_LE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_LE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_size_gt)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_GT, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_GT, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_size_ge)(size_t i, int64_t n)
 {
-    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at("replies[].text", i), DDB_CMP_GE, ddb_av_n_i64(n))};
+    return (rich_post_cond){ddb_cond_size_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), DDB_CMP_GE, ddb_av_n_i64(n))};
 }
 
 rich_post_cond (rich_post_replies_text_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_exists(ddb_path_at("replies[].text", i))};
+    return (rich_post_cond){ddb_cond_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i))};
 }
 
 rich_post_cond (rich_post_replies_text_not_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at("replies[].text", i))};
+    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i))};
 }
 
 rich_post_action (rich_post_set_replies_text)(size_t i, const char *v)
 {
-    return (rich_post_action){ddb_update_set(ddb_path_at("replies[].text", i), ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_action){ddb_update_set(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_action (rich_post_set_if_absent_replies_text)(size_t i, const char *v)
 {
-    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at("replies[].text", i), ddb_field_value(&rich_reply_fields[1], &v))};
+    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].text", i), ddb_field_value(&rich_reply_fields[1], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_eq)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_EQ, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_ne)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_NE, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_lt)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_LT, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_le)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_LE, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_gt)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_GT, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_ge)(size_t i, int64_t v)
 {
-    return (rich_post_cond){ddb_cond_cmp(ddb_path_at("replies[].likes", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_cond){ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), DDB_CMP_GE, ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_cond (rich_post_replies_likes_between)(size_t i, int64_t low, int64_t high)
 {
-    return (rich_post_cond){ddb_cond_between(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &low), ddb_field_value(&rich_reply_fields[2], &high))};
+    return (rich_post_cond){ddb_cond_between(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &low), ddb_field_value(&rich_reply_fields[2], &high))};
 }
 
 rich_post_cond (rich_post_replies_likes_in)(size_t i, const int64_t *values, size_t n)
 {
-    return (rich_post_cond){ddb_cond_in_field(ddb_path_at("replies[].likes", i), &rich_reply_fields[2], values, n)};
+    return (rich_post_cond){ddb_cond_in_field(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), &rich_reply_fields[2], values, n)};
 }
 
 rich_post_cond (rich_post_replies_likes_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_exists(ddb_path_at("replies[].likes", i))};
+    return (rich_post_cond){ddb_cond_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i))};
 }
 
 rich_post_cond (rich_post_replies_likes_not_exists)(size_t i)
 {
-    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at("replies[].likes", i))};
+    return (rich_post_cond){ddb_cond_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i))};
 }
 
 rich_post_action (rich_post_set_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_action){ddb_update_set(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at("replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
+    return (rich_post_action){ddb_update_set_if_not_exists(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), ddb_field_value(&rich_reply_fields[2], &v))};
 }
 
 rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_add_int64(ddb_path_at("replies[].likes", i), v)};
+    return (rich_post_action){ddb_update_add_int64(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), v)};
 }
 
 rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set_plus_int64(ddb_path_at("replies[].likes", i), v)};
+    return (rich_post_action){ddb_update_set_plus_int64(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), v)};
 }
 
 rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v)
 {
-    return (rich_post_action){ddb_update_set_minus_int64(ddb_path_at("replies[].likes", i), v)};
+    return (rich_post_action){ddb_update_set_minus_int64(ddb_path_at((char[DDB_PATH_MAX]){0}, "replies[].likes", i), v)};
 }
 
 rich_post_cond (rich_post_stuff_size_eq)(int64_t n)
