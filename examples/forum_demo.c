@@ -106,7 +106,7 @@ int main(void)
     ddb_iter *it = NULL;
     check(forum_thread_query(&it, "C", forum_thread_range_begins_with("H"), FORUM_THREAD_NO_COND, NULL),
           "query");
-    while ((rc = forum_thread_next(it, &t)) == 1)
+    while ((rc = forum_thread_next(&t, it)) == 1)
         show("found ", &t);
     check(rc, "query next");
     ddb_iter_free(it);
@@ -114,7 +114,7 @@ int main(void)
     printf("\n6. Scan the whole table with a filter: threads with at least 10 views\n");
     check(forum_thread_scan(&it, forum_thread_views_ge(10), NULL), "scan");
     int n = 0;
-    while ((rc = forum_thread_next(it, &t)) == 1) {
+    while ((rc = forum_thread_next(&t, it)) == 1) {
         show("match ", &t);
         n++;
     }

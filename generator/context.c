@@ -10,14 +10,6 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ------------------------------------------------------------ type table */
-
-static const char *const cmp_ops[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-static const char *const cmp_enums[] = {"DDB_CMP_EQ", "DDB_CMP_NE", "DDB_CMP_LT",
-                                        "DDB_CMP_LE", "DDB_CMP_GT", "DDB_CMP_GE"};
-/* Key conditions: no <>. Indexes into cmp_ops. */
-static const int key_ops[] = {0, 2, 3, 4, 5};
-
 /* ------------------------------------------------------------ symbol clashes */
 
 typedef struct symbol {
@@ -121,20 +113,6 @@ static void put_buf(builder *b, tmpl_value *dict, const char *key, ddb_buf *text
     put(b, dict, key, s != NULL ? tmpl_str_own(s) : NULL);
 }
 
-static void push_buf(builder *b, tmpl_value *list, ddb_buf *text)
-{
-    char *s = ddb_buf_steal(NULL, text);
-    push(b, list, s != NULL ? tmpl_str_own(s) : NULL);
-}
-
-/* Appends a C string literal, quotes included. */
-static void put_c_literal(ddb_buf *out, const char *s)
-{
-    ddb_buf_putc(out, '"');
-    tmpl_c_string(out, s, strlen(s));
-    ddb_buf_putc(out, '"');
-}
-
 /* Text safe inside a C block comment: "*" "/" never appears. */
 static void append_comment_text(ddb_buf *out, const char *s, size_t len)
 {
@@ -175,12 +153,6 @@ static void escape_path(ddb_buf *out, const char *name)
             ddb_buf_putc(out, '\\');
         ddb_buf_putc(out, *p);
     }
-}
-
-static void upper_into(ddb_buf *out, const char *s)
-{
-    for (const char *p = s; *p != '\0'; p++)
-        ddb_buf_putc(out, (char)toupper((unsigned char)*p));
 }
 
 /* ------------------------------------------------------------ C types */
@@ -242,68 +214,28 @@ static bool has_flag(const ddbc_attr *a)
     return a->nullable && ddb_type(a->type)->presence && !is_untyped_list(a);
 }
 
-/* ------------------------------------------------------------ defaults */
-
-/* One C statement applying the default of `a` to `obj->a`. */
-static void default_statement(ddb_buf *out, const ddbc_attr *a)
-{
-    const ddb_type_info *ti = ddb_type(a->type);
-    ddb_buf_printf(out, "obj->%s = ", a->name);
-    if (a->n_default_items > 0 || (a->has_default && (a->type == DDB_FT_STRING_SET ||
-                                                      a->type == DDB_FT_NUMBER_SET ||
-                                                      a->type == DDB_FT_BINARY_SET))) {
-        ddb_buf_printf(out, "%s((const char *const[]){", ti->default_fn);
-        for (size_t i = 0; i < a->n_default_items; i++) {
-            ddb_buf_puts(out, i != 0 ? ", " : "");
-            put_c_literal(out, a->default_items[i]);
-        }
-        ddb_buf_printf(out, "}, %zu);", a->n_default_items);
-    } else if (ti->default_fn != NULL) {
-        ddb_buf_printf(out, "%s(", ti->default_fn);
-        put_c_literal(out, a->default_text);
-        ddb_buf_puts(out, ");");
-    } else if (a->type == DDB_FT_INT64 && strcmp(a->default_text, "-9223372036854775808") == 0) {
-        ddb_buf_puts(out, "(-INT64_C(9223372036854775807) - 1);");
-    } else if (a->type == DDB_FT_INT64) {
-        ddb_buf_printf(out, "INT64_C(%s);", a->default_text);
-    } else {
-        ddb_buf_printf(out, "%s;", a->default_text);
-    }
-}
-
-/* The statements of a model's or map's defaults function. */
-static tmpl_value *default_lines(builder *b, const ddbc_attr *attrs, size_t n, const char *discriminator)
-{
-    tmpl_value *lines = tmpl_list();
-    ddb_buf text = DDB_BUF_INIT;
-    for (size_t i = 0; lines != NULL && i < n; i++) {
-        const ddbc_attr *a = &attrs[i];
-        if (a->type == DDB_FT_MAP) {
-            ddb_buf_puts(&text, "ddb_model_init(&");
-            map_c_name(&text, b->s, a->map_index);
-            ddb_buf_printf(&text, "_map, &obj->%s);", a->name);
-            push_buf(b, lines, &text);
-        }
-        if (a->type == DDB_FT_DISCRIMINATOR && discriminator != NULL) {
-            ddb_buf_printf(&text, "obj->%s = ddb_strdup(", a->name);
-            put_c_literal(&text, discriminator);
-            ddb_buf_puts(&text, ");");
-            push_buf(b, lines, &text);
-        }
-        if (!a->has_default)
-            continue;
-        default_statement(&text, a);
-        push_buf(b, lines, &text);
-        if (has_flag(a)) {
-            ddb_buf_printf(&text, "obj->has_%s = true;", a->name);
-            push_buf(b, lines, &text);
-        }
-    }
-    ddb_buf_free(&text);
-    return lines;
-}
-
 /* ------------------------------------------------------------ fields */
+
+/* The default of `a` as data: {fn, text, items}; none without a default. */
+static tmpl_value *default_value(builder *b, const ddbc_attr *a)
+{
+    if (!a->has_default)
+        return tmpl_none();
+    tmpl_value *d = tmpl_dict();
+    if (d == NULL)
+        return NULL;
+    put_str(b, d, "fn", ddb_type(a->type)->default_fn);
+    put_str(b, d, "text", a->default_text);
+    if (a->default_items != NULL) {
+        tmpl_value *items = tmpl_list();
+        for (size_t i = 0; items != NULL && i < a->n_default_items; i++)
+            push(b, items, tmpl_str(a->default_items[i]));
+        put(b, d, "items", items);
+    } else {
+        put(b, d, "items", tmpl_none());
+    }
+    return d;
+}
 
 /* "hash key; <first doc line>" etc.: the comment after a struct field. */
 static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool range)
@@ -339,43 +271,8 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
     }
 }
 
-/* The designated initialisers after .has_offset in a ddb_field entry. */
-static void field_extra_init(ddb_buf *out, const ddbc_schema *s, const ddbc_attr *a)
-{
-    if (a->type == DDB_FT_MAP) {
-        ddb_buf_puts(out, ", .sub = &");
-        map_c_name(out, s, a->map_index);
-        ddb_buf_puts(out, "_map");
-    } else if (a->type == DDB_FT_LIST && is_untyped_list(a)) {
-        ddb_buf_puts(out, ", .elem = DDB_FT_DOCUMENT");
-    } else if (a->type == DDB_FT_LIST) {
-        ddb_buf_printf(out, ", .elem = %s, .elem_size = sizeof(",
-                       a->elem_map_index >= 0 ? "DDB_FT_MAP" : ddb_type(a->elem_type)->c_enum);
-        ddb_buf elem = DDB_BUF_INIT;
-        elem_c_type(&elem, s, a);
-        while (elem.len > 0 && elem.data[elem.len - 1] == ' ')
-            elem.data[--elem.len] = '\0';
-        ddb_buf_printf(out, "%s)", ddb_buf_cstr(&elem));
-        ddb_buf_free(&elem);
-        if (a->elem_map_index >= 0) {
-            ddb_buf_puts(out, ", .sub = &");
-            map_c_name(out, s, a->elem_map_index);
-            ddb_buf_puts(out, "_map");
-        }
-    }
-}
-
-static const char *field_flags(const ddbc_attr *a, bool hash, bool range)
-{
-    if (hash)
-        return "DDB_FIELD_HASH_KEY";
-    if (range)
-        return "DDB_FIELD_RANGE_KEY";
-    if (a->default_for_new)
-        return a->nullable ? "DDB_FIELD_NULLABLE | DDB_FIELD_DEFAULT_FOR_NEW" : "DDB_FIELD_DEFAULT_FOR_NEW";
-    return a->nullable ? "DDB_FIELD_NULLABLE" : "0";
-}
-
+/* One attribute: what its struct member, its ddb_field entry and its
+ * default are made of (docs/templates.md, "fields"). */
 static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool hash, bool range)
 {
     const ddb_type_info *ti = ddb_type(a->type);
@@ -386,23 +283,48 @@ static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool h
     put_str(b, f, "name", a->name);
     put_str(b, f, "attr", a->attr_name);
     put(b, f, "index", tmpl_int(index));
-    field_c_type(&text, b->s, a);
-    ddb_buf_puts(&text, a->name);
-    put_buf(b, f, "decl", &text);
+    put_str(b, f, "type", ti->name);
     put_str(b, f, "ftype", ti->c_enum);
-    put_str(b, f, "flags", field_flags(a, hash, range));
+    field_c_type(&text, b->s, a);
+    put_buf(b, f, "c_type", &text);
+    put(b, f, "hash", tmpl_bool(hash));
+    put(b, f, "range", tmpl_bool(range));
+    put(b, f, "nullable", tmpl_bool(a->nullable));
+    put(b, f, "default_for_new", tmpl_bool(a->default_for_new));
     put(b, f, "presence", tmpl_bool(has_flag(a)));
-    field_extra_init(&text, b->s, a);
-    put_buf(b, f, "extra_init", &text);
     field_comment(&text, a, hash, range);
     put_buf(b, f, "comment", &text);
-    put_str(b, f, "param_type", ti->param);
-    put_str(b, f, "gate", ti->gate);
-    put(b, f, "prefixable", tmpl_bool(ti->begins_with));
-    escape_path(&text, a->attr_name);
-    put_buf(b, f, "path", &text);
+    int sub = a->type == DDB_FT_MAP ? a->map_index : a->type == DDB_FT_LIST ? a->elem_map_index : -1;
+    if (sub >= 0) {
+        map_c_name(&text, b->s, sub);
+        put_buf(b, f, "sub", &text);
+    } else {
+        put_str(b, f, "sub", NULL);
+    }
+    if (a->type == DDB_FT_LIST && !is_untyped_list(a)) {
+        put_str(b, f, "elem_ftype", a->elem_map_index >= 0 ? ddb_type(DDB_FT_MAP)->c_enum
+                                                            : ddb_type(a->elem_type)->c_enum);
+        elem_c_type(&text, b->s, a);
+        put_buf(b, f, "elem_c_type", &text);
+    } else {
+        put_str(b, f, "elem_ftype", NULL);
+        put_str(b, f, "elem_c_type", NULL);
+    }
+    put(b, f, "default", default_value(b, a));
     ddb_buf_free(&text);
     return f;
+}
+
+/* Whether init has anything to do beyond zeroing: a default, a map member
+ * to initialise, or a subclass's discriminator value to write. */
+static bool has_defaults(const ddbc_attr *attrs, size_t n, const char *discriminator)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (attrs[i].has_default || attrs[i].type == DDB_FT_MAP ||
+            (attrs[i].type == DDB_FT_DISCRIMINATOR && discriminator != NULL))
+            return true;
+    }
+    return false;
 }
 
 static tmpl_value *fields_value(builder *b, const ddbc_attr *attrs, size_t n, int hash, int range)
@@ -416,345 +338,262 @@ static tmpl_value *fields_value(builder *b, const ddbc_attr *attrs, size_t n, in
 /* ------------------------------------------------------------ builders */
 
 /*
- * A typed builder: a function `<owner>_<ret> (<sym>)(<params>)` returning
- * `{<body>}`, and a same-named macro passing each argument through its gate.
- * The templates print these records as they are.
+ * A typed builder as data (docs/templates.md, "builders"): its symbol, what
+ * it returns (`kind`), the runtime entry point it calls (`call`: cond,
+ * between, in or update, with `op`), the attribute's path and field, and
+ * its parameters. The templates write the C.
  */
 typedef struct walk {
     builder *b;
     tmpl_value *out;        /* list of builder dicts */
-    const char *owner;      /* "<prefix>_<model>" */
+    const char *owner;      /* "<prefix>_<model>" (or the index's C name for key ranges) */
     const char *sym_prefix; /* names between owner and op: "author_" */
     const char *path;       /* escaped path prefix: "author." or "replies[]." */
-    const char *fields;     /* C array holding the fields: "forum_author_fields" */
+    const char *desc;       /* the descriptor holding the fields: "forum_thread_model" */
     bool indexed;           /* the path holds "[]": builders take an index first */
 } walk;
 
-/* One parameter: C declaration, macro parameter, gated macro argument. */
+/* One parameter: its C type (with trailing ' ' or '*'), name, and the
+ * DDB_ARG_* gate its macro passes it through (NULL: none needed), with the
+ * gate's type argument (DDB_ARG_ARRAY's element type). */
 typedef struct param {
-    const char *type;  /* "int64_t ", "const char *" */
-    const char *name;  /* "v" */
-    const char *gate;  /* "DDB_ARG_INT64" or NULL */
+    const char *type;
+    const char *name;
+    const char *gate;
+    const char *gate_type;
 } param;
 
-static void emit_builder(const walk *w, const char *ret, const char *sym, const param *ps, size_t n,
-                         const char *body)
+static tmpl_value *param_value(builder *b, const param *p)
 {
-    builder *b = w->b;
     tmpl_value *d = tmpl_dict();
-    ddb_buf params = DDB_BUF_INIT, mparams = DDB_BUF_INIT, margs = DDB_BUF_INIT;
-    if (w->indexed) {
-        ddb_buf_puts(&params, "size_t i");
-        ddb_buf_puts(&mparams, "i_");
-        ddb_buf_puts(&margs, "DDB_ARG_INDEX(i_)");
-    }
-    for (size_t k = 0; k < n; k++) {
-        const char *sep = params.len != 0 ? ", " : "";
-        ddb_buf_printf(&params, "%s%s%s", sep, ps[k].type, ps[k].name);
-        ddb_buf_printf(&mparams, "%s%s_", sep, ps[k].name);
-        size_t gl = ps[k].gate != NULL ? strlen(ps[k].gate) : 0;
-        if (gl >= 2 && strcmp(ps[k].gate + gl - 2, ", ") == 0) /* "DDB_ARG_IS(T, " */
-            ddb_buf_printf(&margs, "%s%s%s_)", sep, ps[k].gate, ps[k].name);
-        else if (ps[k].gate != NULL)
-            ddb_buf_printf(&margs, "%s%s(%s_)", sep, ps[k].gate, ps[k].name);
-        else
-            ddb_buf_printf(&margs, "%s(%s_)", sep, ps[k].name);
-    }
-    if (params.len == 0)
-        ddb_buf_puts(&params, "void");
-    add_symbol(&b->syms, b->pos, sym);
-    if (d != NULL && b->heading.len != 0)
-        put_buf(b, d, "heading", &b->heading);
-    else if (d != NULL)
-        put_str(b, d, "heading", NULL);
     if (d != NULL) {
-        put_str(b, d, "ret", ret);
-        put_str(b, d, "sym", sym);
-        put_buf(b, d, "params", &params);
-        put_buf(b, d, "macro_params", &mparams);
-        put_buf(b, d, "macro_args", &margs);
-        put_str(b, d, "body", body);
+        put_str(b, d, "type", p->type);
+        put_str(b, d, "name", p->name);
+        put_str(b, d, "gate", p->gate);
+        put_str(b, d, "gate_type", p->gate_type);
     }
-    push(b, w->out, d);
-    ddb_buf_free(&params);
-    ddb_buf_free(&mparams);
-    ddb_buf_free(&margs);
+    return d;
 }
 
-/* The C expression of the path of attribute `a` under walk `w`. */
-static void path_expr(ddb_buf *out, const walk *w, const ddbc_attr *a, const char *suffix)
+static const param index_param = {"size_t ", "i", "DDB_ARG_SIZE", NULL};
+static const param size_param = {"size_t ", "n", "DDB_ARG_SIZE", NULL};
+
+/* What a builder is: kind (cond, action, range), runtime call and op. */
+typedef struct builder_op {
+    const char *kind;
+    const char *call;
+    const char *op;
+} builder_op;
+
+/* Emits builder `sym` on attribute `a` (field `k` of w->desc) with path
+ * suffix `suffix` ("" or "[]"), parameters ps[0..n) and the parameter whose
+ * address is the operand (`value`; NULL: none; between and in use both of
+ * their parameters). */
+static void emit_builder(const walk *w, const ddbc_attr *a, int k, builder_op op, const char *sym,
+                         const char *suffix, const param *ps, size_t n, const char *value)
 {
+    /* between and in take their two operands from the two parameters */
+    bool two = strcmp(op.call, "between") == 0 || strcmp(op.call, "in") == 0;
+    bool gated = w->indexed || strstr(suffix, "[]") != NULL;
+    for (size_t i = 0; i < n; i++)
+        gated |= ps[i].gate != NULL;
+    builder *b = w->b;
+    tmpl_value *d = tmpl_dict();
+    tmpl_value *params = tmpl_list();
+    bool indexed = w->indexed || strstr(suffix, "[]") != NULL;
     ddb_buf path = DDB_BUF_INIT;
     ddb_buf_puts(&path, w->path);
     escape_path(&path, a->attr_name);
     ddb_buf_puts(&path, suffix);
-    bool indexed = w->indexed || strstr(suffix, "[]") != NULL;
     if (indexed)
-        ddb_buf_puts(out, "ddb_path_at((char[DDB_PATH_MAX]){0}, ");
-    put_c_literal(out, ddb_buf_cstr(&path));
-    if (indexed)
-        ddb_buf_puts(out, ", i)");
+        push(b, params, param_value(b, &index_param));
+    for (size_t i = 0; params != NULL && i < n; i++)
+        push(b, params, param_value(b, &ps[i]));
+    add_symbol(&b->syms, b->pos, sym);
+    if (d != NULL) {
+        if (b->heading.len != 0)
+            put_buf(b, d, "heading", &b->heading);
+        else
+            put_str(b, d, "heading", NULL);
+        put_str(b, d, "sym", sym);
+        put_str(b, d, "owner", w->owner);
+        put_str(b, d, "kind", op.kind);
+        put_str(b, d, "call", op.call);
+        put_str(b, d, "op", op.op);
+        put_buf(b, d, "path", &path);
+        put(b, d, "indexed", tmpl_bool(indexed));
+        put_str(b, d, "desc", w->desc);
+        put(b, d, "field", tmpl_int(k));
+        put_str(b, d, "value", two ? ps[0].name : value);
+        put_str(b, d, "value2", two ? ps[1].name : NULL);
+        put(b, d, "gated", tmpl_bool(gated));
+    }
+    put(b, d, "params", params);
+    push(b, w->out, d);
     ddb_buf_free(&path);
 }
 
-/* A builder whose body is `fn(path[, extra])`, e.g. ddb_cond_exists("x"). */
-static void emit_simple(const walk *w, const ddbc_attr *a, const char *ret, const char *sym,
-                        const char *fn, const param *ps, size_t n, const char *args)
+/* Comparison ops: builder suffix and runtime op. Key ranges have no <>. */
+static const struct {
+    const char *suffix, *op;
+    bool in_key_range;
+} cmp_ops[] = {{"eq", "EQ", true}, {"ne", "NE", false}, {"lt", "LT", true},
+               {"le", "LE", true}, {"gt", "GT", true},  {"ge", "GE", true}};
+
+static int n_cmp_ops(ddb_type_cmp cmp)
 {
-    ddb_buf body = DDB_BUF_INIT;
-    ddb_buf_printf(&body, "%s(", fn);
-    path_expr(&body, w, a, "");
-    if (args != NULL)
-        ddb_buf_printf(&body, ", %s", args);
-    ddb_buf_putc(&body, ')');
-    emit_builder(w, ret, sym, ps, n, ddb_buf_cstr(&body));
-    ddb_buf_free(&body);
+    return cmp == DDB_TYPE_CMP_ORDER ? 6 : cmp == DDB_TYPE_CMP_EQUALITY ? 2 : 0;
 }
 
-/* "ddb_field_value(&<fields>[k], &v)" */
-static void value_expr(ddb_buf *out, const walk *w, int k, const char *fn, const char *var)
+/* `<base>_<suffix>` into sym (reset first). */
+static const char *sym_of(ddb_buf *sym, const char *base, const char *suffix)
 {
-    ddb_buf_printf(out, "%s(&%s[%d], &%s)", fn, w->fields, k, var);
+    ddb_buf_reset(sym);
+    ddb_buf_printf(sym, "%s_%s", base, suffix);
+    return ddb_buf_cstr(sym);
 }
 
-static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *base, const char *c_ret)
+/* Conditions `<owner>_<prefix><name>_<op>`. */
+static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *base)
 {
     const ddb_type_info *ti = ddb_type(a->type);
-    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
-    param v = {ti->param, "v", ti->gate};
-    int n_cmp = ti->cmp == DDB_TYPE_CMP_ORDER ? 6 : ti->cmp == DDB_TYPE_CMP_EQUALITY ? 2 : 0;
-    for (int op = 0; op < n_cmp; op++) {
-        ddb_buf_printf(&sym, "%s_%s", base, cmp_ops[op]);
-        ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
-        value_expr(&args, w, k, "ddb_field_value", "v");
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_cmp", &v, 1, ddb_buf_cstr(&args));
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
-    }
+    ddb_buf sym = DDB_BUF_INIT;
+    param v = {ti->param, "v", ti->gate, NULL};
+    for (int op = 0; op < n_cmp_ops(ti->cmp); op++)
+        emit_builder(w, a, k, (builder_op){"cond", "cond", cmp_ops[op].op}, sym_of(&sym, base, cmp_ops[op].suffix),
+                     "", &v, 1, "v");
     if (ti->cmp == DDB_TYPE_CMP_ORDER) {
-        param lh[2] = {{ti->param, "low", ti->gate}, {ti->param, "high", ti->gate}};
-        ddb_buf_printf(&sym, "%s_between", base);
-        value_expr(&args, w, k, "ddb_field_value", "low");
-        ddb_buf_puts(&args, ", ");
-        value_expr(&args, w, k, "ddb_field_value", "high");
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_between", lh, 2, ddb_buf_cstr(&args));
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
+        param lh[2] = {{ti->param, "low", ti->gate, NULL}, {ti->param, "high", ti->gate, NULL}};
+        emit_builder(w, a, k, (builder_op){"cond", "between", NULL}, sym_of(&sym, base, "between"), "", lh, 2,
+                     NULL);
     }
     if (ti->begins_with) {
-        param p = {ti->param, "prefix", ti->gate};
-        ddb_buf_printf(&sym, "%s_begins_with", base);
-        value_expr(&args, w, k, "ddb_field_value", "prefix");
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1, ddb_buf_cstr(&args));
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
+        param p = {ti->param, "prefix", ti->gate, NULL};
+        emit_builder(w, a, k, (builder_op){"cond", "cond", "BEGINS_WITH"}, sym_of(&sym, base, "begins_with"), "",
+                     &p, 1, "prefix");
     }
     if (ti->in) {
-        ddb_buf type = DDB_BUF_INIT; /* an array of values: T const * */
-        size_t pl = strlen(ti->param);
-        if (ti->param[pl - 1] == '*')
-            ddb_buf_printf(&type, "%sconst *", ti->param);
-        else
-            ddb_buf_printf(&type, "const %s*", ti->param);
-        ddb_buf gate = DDB_BUF_INIT; /* DDB_ARG_ARRAY(<element type>, */
-        ddb_buf_printf(&gate, "DDB_ARG_ARRAY(%.*s, ", (int)(pl - (ti->param[pl - 1] == ' ')), ti->param);
-        param p[2] = {{ddb_buf_cstr(&type), "values", ddb_buf_cstr(&gate)}, {"size_t ", "n", "DDB_ARG_INDEX"}};
-        ddb_buf_printf(&sym, "%s_in", base);
-        ddb_buf_printf(&args, "&%s[%d], values, n", w->fields, k);
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_in_field", p, 2, ddb_buf_cstr(&args));
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
-        ddb_buf_free(&type);
-        ddb_buf_free(&gate);
+        param p[2] = {{ti->array_param, "values", "DDB_ARG_ARRAY", ti->param}, size_param};
+        emit_builder(w, a, k, (builder_op){"cond", "in", NULL}, sym_of(&sym, base, "in"), "", p, 2, NULL);
     }
     bool scalar_list = a->type == DDB_FT_LIST && a->elem_map_index < 0 && !is_untyped_list(a);
     bool element_contains = ti->contains != DDB_FT_NONE && ti->contains != DDB_FT_LIST;
     if (element_contains || scalar_list) {
         const ddb_type_info *et = ddb_type(scalar_list ? a->elem_type : ti->contains);
-        param p = {et->param, "v", et->gate};
-        ddb_buf_printf(&sym, "%s_contains", base);
-        if (scalar_list)
-            value_expr(&args, w, k, "ddb_field_elem_value", "v");
-        else
-            ddb_buf_printf(&args, "%s(v)", a->type == DDB_FT_BINARY_SET   ? "ddb_val_bytes"
-                                           : a->type == DDB_FT_NUMBER_SET ? "ddb_val_decimal"
-                                                                          : "ddb_val_string");
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_contains", &p, 1, ddb_buf_cstr(&args));
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
+        param p = {et->param, "v", et->gate, NULL};
+        emit_builder(w, a, k, (builder_op){"cond", "cond", "CONTAINS"}, sym_of(&sym, base, "contains"), "", &p, 1,
+                     "v");
     }
     if (ti->size) {
-        param n = {"int64_t ", "n", "DDB_ARG_INT64"};
-        for (int op = 0; op < 6; op++) {
-            ddb_buf_printf(&sym, "%s_size_%s", base, cmp_ops[op]);
-            ddb_buf_printf(&args, "%s, ddb_av_n_i64(n)", cmp_enums[op]);
-            emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_size_cmp", &n, 1, ddb_buf_cstr(&args));
-            ddb_buf_reset(&sym);
-            ddb_buf_reset(&args);
-        }
+        static const char *const size_ops[][2] = {{"size_eq", "SIZE_EQ"}, {"size_ne", "SIZE_NE"},
+                                                  {"size_lt", "SIZE_LT"}, {"size_le", "SIZE_LE"},
+                                                  {"size_gt", "SIZE_GT"}, {"size_ge", "SIZE_GE"}};
+        for (size_t op = 0; op < COUNT(size_ops); op++)
+            emit_builder(w, a, k, (builder_op){"cond", "cond", size_ops[op][1]}, sym_of(&sym, base, size_ops[op][0]),
+                         "", &size_param, 1, "n");
     }
     if (ti->is_type || is_untyped_list(a)) {
-        param t = {"ddb_av_type ", "type", NULL};
-        ddb_buf_printf(&sym, "%s_is_type", base);
-        emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_attribute_type", &t, 1, "type");
-        ddb_buf_reset(&sym);
+        param t = {"ddb_av_type ", "type", NULL, NULL};
+        emit_builder(w, a, k, (builder_op){"cond", "cond", "IS_TYPE"}, sym_of(&sym, base, "is_type"), "", &t, 1,
+                     "type");
     }
-    ddb_buf_printf(&sym, "%s_exists", base);
-    emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_exists", NULL, 0, NULL);
-    ddb_buf_reset(&sym);
-    ddb_buf_printf(&sym, "%s_not_exists", base);
-    emit_simple(w, a, c_ret, ddb_buf_cstr(&sym), "ddb_cond_not_exists", NULL, 0, NULL);
+    emit_builder(w, a, k, (builder_op){"cond", "cond", "EXISTS"}, sym_of(&sym, base, "exists"), "", NULL, 0, NULL);
+    emit_builder(w, a, k, (builder_op){"cond", "cond", "NOT_EXISTS"}, sym_of(&sym, base, "not_exists"), "", NULL, 0,
+                 NULL);
     ddb_buf_free(&sym);
-    ddb_buf_free(&args);
 }
 
 /* Update actions `<owner>_<verb>_<prefix><name>`. */
-static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_key, const char *a_ret)
+static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_key)
 {
     const ddb_type_info *ti = ddb_type(a->type);
     if (is_key)
         return;
-    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ptype = DDB_BUF_INIT;
-    if (ti->param != NULL) {
+    ddb_buf sym = DDB_BUF_INIT, ptype = DDB_BUF_INIT;
+    if (ti->param != NULL)
         ddb_buf_puts(&ptype, ti->param);
-    } else if (a->type != DDB_FT_NULL) { /* list/map: by value */
+    else if (is_untyped_list(a))
+        ddb_buf_puts(&ptype, ddb_type(DDB_FT_DOCUMENT)->param);
+    else if (a->type != DDB_FT_NULL) /* typed list, map: the struct by value */
         field_c_type(&ptype, w->b->s, a);
-    }
-    ddb_buf gate = DDB_BUF_INIT;
-    if (ti->gate != NULL)
-        ddb_buf_puts(&gate, ti->gate);
-    else if (a->type != DDB_FT_NULL && !is_untyped_list(a)) {
-        ddb_buf_puts(&gate, "DDB_ARG_IS(");
-        field_c_type(&gate, w->b->s, a);
-        while (gate.len > 0 && gate.data[gate.len - 1] == ' ')
-            gate.data[--gate.len] = '\0';
-        ddb_buf_puts(&gate, ", ");
-    } else if (is_untyped_list(a)) {
-        ddb_buf_reset(&ptype);
-        ddb_buf_puts(&ptype, "const ddb_av *");
-        ddb_buf_puts(&gate, "DDB_ARG_DOCUMENT");
-    }
-    param v = {ddb_buf_cstr(&ptype), "v", gate.len != 0 ? ddb_buf_cstr(&gate) : NULL};
+    const char *gate = is_untyped_list(a) ? ddb_type(DDB_FT_DOCUMENT)->gate : ti->gate;
+    param v = {ddb_buf_cstr(&ptype), "v", gate, NULL};
+    bool takes_value = a->type != DDB_FT_NULL;
     static const struct {
-        const char *verb, *fn;
-    } set_verbs[] = {{"set", "ddb_update_set"}, {"set_if_absent", "ddb_update_set_if_not_exists"}};
-    for (size_t i = 0; ti->settable && i < COUNT(set_verbs); i++) {
-        ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, set_verbs[i].verb, w->sym_prefix, a->name);
-        if (a->type == DDB_FT_NULL) {
-            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), set_verbs[i].fn, NULL, 0, "ddb_av_null()");
-        } else {
-            if (is_untyped_list(a))
-                ddb_buf_puts(&args, "ddb_val_document(v)");
-            else
-                value_expr(&args, w, k, "ddb_field_value", "v");
-            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), set_verbs[i].fn, &v, 1, ddb_buf_cstr(&args));
-        }
-        ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
-    }
-    static const struct {
-        const char *verb, *fn;
-        bool arith;
-    } value_verbs[] = {{"add", "ddb_update_add", true},
-                       {"incr", "ddb_update_set_plus", true},
-                       {"decr", "ddb_update_set_minus", true},
-                       {"add", "ddb_update_add", false},
-                       {"delete", "ddb_update_delete", false}};
-    /* int64 arithmetic goes through the range-guarded actions (ddb/expr.h) */
-    bool int64_arith = a->type == DDB_FT_INT64 || a->type == DDB_FT_TTL;
-    for (size_t i = 0; i < COUNT(value_verbs); i++) {
-        if (value_verbs[i].arith ? !ti->arith : !ti->set_ops)
+        const char *verb, *op;
+        int when; /* 0 settable, 1 arith, 2 set_ops, 3 typed list */
+    } verbs[] = {{"set", "SET", 0},  {"set_if_absent", "SET_IF_ABSENT", 0}, {"add", "ADD", 1},
+                 {"incr", "INCR", 1}, {"decr", "DECR", 1},                   {"add", "ADD", 2},
+                 {"delete", "DELETE", 2}, {"append", "APPEND", 3},          {"prepend", "PREPEND", 3}};
+    bool typed_list = a->type == DDB_FT_LIST && !is_untyped_list(a);
+    for (size_t i = 0; i < COUNT(verbs); i++) {
+        bool offered = verbs[i].when == 0   ? ti->settable
+                       : verbs[i].when == 1 ? ti->arith
+                       : verbs[i].when == 2 ? ti->set_ops
+                                            : typed_list;
+        if (!offered)
             continue;
-        ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, value_verbs[i].verb, w->sym_prefix, a->name);
-        ddb_buf fn = DDB_BUF_INIT;
-        ddb_buf_printf(&fn, "%s%s", value_verbs[i].fn, value_verbs[i].arith && int64_arith ? "_int64" : "");
-        if (value_verbs[i].arith && int64_arith)
-            ddb_buf_puts(&args, "v");
-        else
-            value_expr(&args, w, k, "ddb_field_value", "v");
-        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), ddb_buf_cstr(&fn), &v, 1, ddb_buf_cstr(&args));
-        ddb_buf_free(&fn);
         ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
-    }
-    if (a->type == DDB_FT_LIST && !is_untyped_list(a)) {
-        static const char *const list_verbs[][2] = {{"append", "ddb_update_list_append"},
-                                                    {"prepend", "ddb_update_list_prepend"}};
-        for (size_t i = 0; i < COUNT(list_verbs); i++) {
-            ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, list_verbs[i][0], w->sym_prefix, a->name);
-            value_expr(&args, w, k, "ddb_field_value", "v");
-            emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), list_verbs[i][1], &v, 1, ddb_buf_cstr(&args));
-            ddb_buf_reset(&sym);
-            ddb_buf_reset(&args);
-        }
+        ddb_buf_printf(&sym, "%s_%s_%s%s", w->owner, verbs[i].verb, w->sym_prefix, a->name);
+        emit_builder(w, a, k, (builder_op){"action", "update", verbs[i].op}, ddb_buf_cstr(&sym), "", &v,
+                     takes_value ? 1 : 0, takes_value ? "v" : NULL);
     }
     bool removable = a->nullable || ti->set_ops || a->type == DDB_FT_LIST || a->type == DDB_FT_DOCUMENT;
     if (removable && ti->settable) {
+        ddb_buf_reset(&sym);
         ddb_buf_printf(&sym, "%s_remove_%s%s", w->owner, w->sym_prefix, a->name);
-        emit_simple(w, a, a_ret, ddb_buf_cstr(&sym), "ddb_update_remove", NULL, 0, NULL);
+        emit_builder(w, a, k, (builder_op){"action", "update", "REMOVE"}, ddb_buf_cstr(&sym), "", NULL, 0, NULL);
     }
     ddb_buf_free(&sym);
-    ddb_buf_free(&args);
     ddb_buf_free(&ptype);
-    ddb_buf_free(&gate);
 }
 
 static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash, int range);
 
+/* A walk into the fields of map `map_index`, under `a` (suffix "." for a
+ * map, "[]." for a list of maps). */
+static void walk_map(const walk *w, const ddbc_attr *a, int map_index, const char *suffix)
+{
+    const ddbc_map *map = &w->b->s->maps[map_index];
+    ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, desc = DDB_BUF_INIT;
+    ddb_buf_puts(&path, w->path);
+    escape_path(&path, a->attr_name);
+    ddb_buf_puts(&path, suffix);
+    ddb_buf_printf(&prefix, "%s%s_", w->sym_prefix, a->name);
+    map_c_name(&desc, w->b->s, map_index);
+    ddb_buf_puts(&desc, "_map");
+    walk sub = {w->b, w->out, w->owner, ddb_buf_cstr(&prefix), ddb_buf_cstr(&path), ddb_buf_cstr(&desc),
+                w->indexed || strstr(suffix, "[]") != NULL};
+    walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
+    ddb_buf_free(&path);
+    ddb_buf_free(&prefix);
+    ddb_buf_free(&desc);
+}
+
 /* Builders on the elements of a typed list: `<base>_at_<op>(i, v)` for
  * scalar elements, the element map's fields for lists of maps. */
-static void list_element_builders(const walk *w, const ddbc_attr *a, int k, const char *c_ret)
+static void list_element_builders(const walk *w, const ddbc_attr *a, int k)
 {
     if (w->indexed || is_untyped_list(a))
         return; /* one index level; deeper elements through the untyped API */
-    ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, fields = DDB_BUF_INIT;
-    ddb_buf_puts(&path, w->path);
-    escape_path(&path, a->attr_name);
-    ddb_buf_puts(&path, "[]");
     if (a->elem_map_index >= 0) {
-        const ddbc_map *map = &w->b->s->maps[a->elem_map_index];
-        ddb_buf_putc(&path, '.');
-        ddb_buf_printf(&prefix, "%s%s_", w->sym_prefix, a->name);
-        map_c_name(&fields, w->b->s, a->elem_map_index);
-        ddb_buf_puts(&fields, "_fields");
-        walk sub = {w->b, w->out, w->owner, ddb_buf_cstr(&prefix), ddb_buf_cstr(&path),
-                    ddb_buf_cstr(&fields), true};
-        walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
-    } else {
-        const ddb_type_info *ti = ddb_type(a->elem_type);
-        param v = {ti->param, "v", ti->gate};
-        ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT;
-        walk sub = *w;
-        sub.indexed = true;
-        sub.path = "";
-        int n_cmp = ti->cmp == DDB_TYPE_CMP_ORDER ? 6 : ti->cmp == DDB_TYPE_CMP_EQUALITY ? 2 : 0;
-        for (int op = 0; op < n_cmp; op++) {
-            ddb_buf_printf(&sym, "%s_%s%s_at_%s", w->owner, w->sym_prefix, a->name, cmp_ops[op]);
-            ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
-            value_expr(&args, w, k, "ddb_field_elem_value", "v");
-            ddb_buf temp = DDB_BUF_INIT;
-            ddb_buf_puts(&temp, "ddb_cond_cmp(ddb_path_at((char[DDB_PATH_MAX]){0}, ");
-            put_c_literal(&temp, ddb_buf_cstr(&path));
-            ddb_buf_printf(&temp, ", i), %s)", ddb_buf_cstr(&args));
-            emit_builder(&sub, c_ret, ddb_buf_cstr(&sym), &v, 1, ddb_buf_cstr(&temp));
-            ddb_buf_free(&temp);
-            ddb_buf_reset(&sym);
-            ddb_buf_reset(&args);
-        }
-        ddb_buf_free(&sym);
-        ddb_buf_free(&args);
+        walk_map(w, a, a->elem_map_index, "[].");
+        return;
     }
-    ddb_buf_free(&path);
-    ddb_buf_free(&prefix);
-    ddb_buf_free(&fields);
+    const ddb_type_info *ti = ddb_type(a->elem_type);
+    param v = {ti->param, "v", ti->gate, NULL};
+    ddb_buf sym = DDB_BUF_INIT;
+    for (int op = 0; op < n_cmp_ops(ti->cmp); op++) {
+        ddb_buf_reset(&sym);
+        ddb_buf_printf(&sym, "%s_%s%s_at_%s", w->owner, w->sym_prefix, a->name, cmp_ops[op].suffix);
+        emit_builder(w, a, k, (builder_op){"cond", "cond", cmp_ops[op].op}, ddb_buf_cstr(&sym), "[]", &v, 1, "v");
+    }
+    ddb_buf_free(&sym);
 }
 
 /* Builders for every attribute of a model or map (recursing into maps). */
 static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash, int range)
 {
-    ddb_buf ret_c = DDB_BUF_INIT, ret_a = DDB_BUF_INIT;
-    ddb_buf_printf(&ret_c, "%s_cond", w->owner);
-    ddb_buf_printf(&ret_a, "%s_action", w->owner);
     for (size_t i = 0; i < n; i++) {
         const ddbc_attr *a = &attrs[i];
         ddbc_pos saved = w->b->pos;
@@ -767,94 +606,80 @@ static void walk_attrs(const walk *w, const ddbc_attr *attrs, size_t n, int hash
                        a->type == DDB_FT_MAP ? w->b->s->maps[a->map_index].name : ddb_type(a->type)->name,
                        strcmp(a->name, a->attr_name) != 0 ? ", stored as " : "",
                        strcmp(a->name, a->attr_name) != 0 ? a->attr_name : "");
-        cond_builders(w, a, (int)i, ddb_buf_cstr(&base), ddb_buf_cstr(&ret_c));
+        cond_builders(w, a, (int)i, ddb_buf_cstr(&base));
         bool is_key = (int)i == hash || (int)i == range;
-        action_builders(w, a, (int)i, is_key || a->type == DDB_FT_VERSION, ddb_buf_cstr(&ret_a));
+        action_builders(w, a, (int)i, is_key || a->type == DDB_FT_VERSION);
         if (a->type == DDB_FT_LIST)
-            list_element_builders(w, a, (int)i, ddb_buf_cstr(&ret_c));
-        if (a->type == DDB_FT_MAP) {
-            const ddbc_map *map = &w->b->s->maps[a->map_index];
-            ddb_buf path = DDB_BUF_INIT, prefix = DDB_BUF_INIT, fields = DDB_BUF_INIT;
-            ddb_buf_puts(&path, w->path);
-            escape_path(&path, a->attr_name);
-            ddb_buf_putc(&path, '.');
-            ddb_buf_printf(&prefix, "%s%s_", w->sym_prefix, a->name);
-            map_c_name(&fields, w->b->s, a->map_index);
-            ddb_buf_puts(&fields, "_fields");
-            walk sub = {w->b, w->out, w->owner, ddb_buf_cstr(&prefix), ddb_buf_cstr(&path),
-                        ddb_buf_cstr(&fields), w->indexed};
-            walk_attrs(&sub, map->attrs, map->n_attrs, -1, -1);
-            ddb_buf_free(&path);
-            ddb_buf_free(&prefix);
-            ddb_buf_free(&fields);
-        }
+            list_element_builders(w, a, (int)i);
+        if (a->type == DDB_FT_MAP)
+            walk_map(w, a, a->map_index, ".");
         ddb_buf_free(&base);
         w->b->pos = saved;
     }
-    ddb_buf_free(&ret_c);
-    ddb_buf_free(&ret_a);
 }
 
 /* Key-range builders `<owner>_range_<op>` on the range key, for query. */
 static void range_builders(const walk *w, const ddbc_attr *a, int k)
 {
     const ddb_type_info *ti = ddb_type(a->type);
-    ddb_buf sym = DDB_BUF_INIT, args = DDB_BUF_INIT, ret = DDB_BUF_INIT;
-    ddb_buf_printf(&ret, "%s_range", w->owner);
-    param v = {ti->param, "v", ti->gate};
-    for (size_t i = 0; i < COUNT(key_ops); i++) {
-        int op = key_ops[i];
-        ddb_buf_printf(&sym, "%s_range_%s", w->owner, cmp_ops[op]);
-        ddb_buf_printf(&args, "%s, ", cmp_enums[op]);
-        value_expr(&args, w, k, "ddb_field_value", "v");
-        emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_cmp", &v, 1, ddb_buf_cstr(&args));
+    ddb_buf sym = DDB_BUF_INIT;
+    param v = {ti->param, "v", ti->gate, NULL};
+    for (size_t op = 0; op < COUNT(cmp_ops); op++) {
+        if (!cmp_ops[op].in_key_range)
+            continue;
         ddb_buf_reset(&sym);
-        ddb_buf_reset(&args);
+        ddb_buf_printf(&sym, "%s_range_%s", w->owner, cmp_ops[op].suffix);
+        emit_builder(w, a, k, (builder_op){"range", "cond", cmp_ops[op].op}, ddb_buf_cstr(&sym), "", &v, 1, "v");
     }
-    param lh[2] = {{ti->param, "low", ti->gate}, {ti->param, "high", ti->gate}};
-    ddb_buf_printf(&sym, "%s_range_between", w->owner);
-    value_expr(&args, w, k, "ddb_field_value", "low");
-    ddb_buf_puts(&args, ", ");
-    value_expr(&args, w, k, "ddb_field_value", "high");
-    emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_between", lh, 2, ddb_buf_cstr(&args));
+    param lh[2] = {{ti->param, "low", ti->gate, NULL}, {ti->param, "high", ti->gate, NULL}};
     ddb_buf_reset(&sym);
-    ddb_buf_reset(&args);
+    ddb_buf_printf(&sym, "%s_range_between", w->owner);
+    emit_builder(w, a, k, (builder_op){"range", "between", NULL}, ddb_buf_cstr(&sym), "", lh, 2, NULL);
     if (ti->begins_with) {
-        param p = {ti->param, "prefix", ti->gate};
+        param p = {ti->param, "prefix", ti->gate, NULL};
+        ddb_buf_reset(&sym);
         ddb_buf_printf(&sym, "%s_range_begins_with", w->owner);
-        value_expr(&args, w, k, "ddb_field_value", "prefix");
-        emit_simple(w, a, ddb_buf_cstr(&ret), ddb_buf_cstr(&sym), "ddb_cond_begins_with", &p, 1,
-                    ddb_buf_cstr(&args));
+        emit_builder(w, a, k, (builder_op){"range", "cond", "BEGINS_WITH"}, ddb_buf_cstr(&sym), "", &p, 1,
+                     "prefix");
     }
     ddb_buf_free(&sym);
-    ddb_buf_free(&args);
-    ddb_buf_free(&ret);
 }
 
 /* ------------------------------------------------------------ models and maps */
 
-/* Key parameters of get: "const char *forum, const char *subject" and friends. */
-static void key_strings(builder *b, tmpl_value *md, const ddbc_model *m)
+/* Parameter names of generated functions besides key attributes. */
+static const char *const fixed_params[] = {"out", "obj", "opts", "it", "range", "filter", "items", "max",
+                                           "page", "found", "g", "t", "w", "cond", "actions",
+                                           "returned", "has_returned"};
+
+/* The parameter name of key attribute `a` in generated functions: its own
+ * name, with "_key" appended while that is taken by another parameter of
+ * the same function (a fixed one, or `other`: the other key's parameter)
+ * or could shadow a generated global ("<prefix>_..."). */
+static void key_param_name(ddb_buf *out, const builder *b, const ddbc_attr *a, const char *other)
 {
-    const ddbc_attr *h = &m->attrs[m->hash_key];
-    const ddbc_attr *r = m->range_key >= 0 ? &m->attrs[m->range_key] : NULL;
-    ddb_buf text = DDB_BUF_INIT;
-    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
-    put_buf(b, md, "hash_param", &text);
-    put_str(b, md, "hash_name", h->name);
-    put_str(b, md, "hash_gate", ddb_type(h->type)->gate);
-    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
-    if (r != NULL)
-        ddb_buf_printf(&text, ", %s%s", ddb_type(r->type)->param, r->name);
-    put_buf(b, md, "key_params", &text);
-    ddb_buf_printf(&text, "&%s, %s%s", h->name, r != NULL ? "&" : "NULL", r != NULL ? r->name : "");
-    put_buf(b, md, "key_refs", &text);
-    put_str(b, md, "key_macro_params", r != NULL ? "hash_, range_" : "hash_");
-    ddb_buf_printf(&text, "%s(hash_)", ddb_type(h->type)->gate);
-    if (r != NULL)
-        ddb_buf_printf(&text, ", %s(range_)", ddb_type(r->type)->gate);
-    put_buf(b, md, "key_macro_args", &text);
-    ddb_buf_free(&text);
+    ddb_buf_puts(out, a->name);
+    size_t plen = strlen(b->s->prefix);
+    for (;;) {
+        const char *n = ddb_buf_cstr(out);
+        bool taken = (other != NULL && strcmp(n, other) == 0) ||
+                     (strncmp(n, b->s->prefix, plen) == 0 && n[plen] == '_');
+        for (size_t i = 0; !taken && i < COUNT(fixed_params); i++)
+            taken = strcmp(n, fixed_params[i]) == 0;
+        if (!taken)
+            return;
+        ddb_buf_puts(out, "_key");
+    }
+}
+
+/* A key attribute as a parameter {name, type, gate}; none for no key. */
+static tmpl_value *key_value(builder *b, const ddbc_attr *a, const char *name)
+{
+    if (a == NULL)
+        return tmpl_none();
+    const ddb_type_info *ti = ddb_type(a->type);
+    param p = {ti->param, name, ti->gate, NULL};
+    return param_value(b, &p);
 }
 
 static int find_attr(const ddbc_model *m, ddb_ftype t)
@@ -866,73 +691,45 @@ static int find_attr(const ddbc_model *m, ddb_ftype t)
     return -1;
 }
 
-static const char *stream_enum(ddbc_stream s)
+/* The ddb_stream_view enumerator's suffix (DDB_STREAM_<suffix>). */
+static const char *stream_name(ddbc_stream s)
 {
     switch (s) {
     case DDBC_STREAM_NONE:
-        return "0";
+        return "unset";
     case DDBC_STREAM_KEYS_ONLY:
-        return "DDB_STREAM_KEYS_ONLY";
+        return "keys_only";
     case DDBC_STREAM_NEW_IMAGE:
-        return "DDB_STREAM_NEW_IMAGE";
+        return "new_image";
     case DDBC_STREAM_OLD_IMAGE:
-        return "DDB_STREAM_OLD_IMAGE";
+        return "old_image";
     case DDBC_STREAM_NEW_AND_OLD_IMAGES:
-        return "DDB_STREAM_NEW_AND_OLD_IMAGES";
+        return "new_and_old_images";
     }
-    return "0";
+    return "unset";
 }
 
-static const char *projection_enum(ddbc_projection p)
+/* The ddb_index_projection enumerator's suffix (DDB_INDEX_<suffix>). */
+static const char *projection_name(ddbc_projection p)
 {
     switch (p) {
     case DDBC_PROJECTION_ALL:
-        return "DDB_INDEX_ALL";
+        return "all";
     case DDBC_PROJECTION_KEYS_ONLY:
-        return "DDB_INDEX_KEYS_ONLY";
+        return "keys_only";
     case DDBC_PROJECTION_INCLUDE:
-        return "DDB_INDEX_INCLUDE";
+        return "include";
     }
-    return "DDB_INDEX_ALL";
+    return "all";
 }
 
-/* Typed access to one index: functions `<model>_<index>_<verb>` and key-range
- * builders of type `<model>_<index>_range`. */
-static void index_access(builder *b, tmpl_value *d, const ddbc_model *m, const ddbc_index *ix,
-                         const walk *model_walk)
-{
-    const ddbc_attr *h = &m->attrs[ix->hash_key];
-    ddb_buf c = DDB_BUF_INIT, text = DDB_BUF_INIT;
-    ddb_buf_printf(&c, "%s_%s", model_walk->owner, ix->name);
-    put_str(b, d, "c", ddb_buf_cstr(&c));
-    upper_into(&text, ddb_buf_cstr(&c));
-    put_buf(b, d, "C", &text);
-    ddb_buf_printf(&text, "%s%s", ddb_type(h->type)->param, h->name);
-    put_buf(b, d, "hash_param", &text);
-    put_str(b, d, "hash_name", h->name);
-    put_str(b, d, "hash_gate", ddb_type(h->type)->gate);
-    static const char *const verbs[] = {"range", "query", "scan", "query_page", "scan_page", "count"};
-    for (size_t i = 0; i < COUNT(verbs); i++) {
-        ddb_buf_printf(&text, "%s_%s", ddb_buf_cstr(&c), verbs[i]);
-        add_symbol(&b->syms, ix->pos, ddb_buf_cstr(&text));
-        ddb_buf_reset(&text);
-    }
-    if (ix->range_key >= 0) {
-        walk w = *model_walk;
-        w.owner = ddb_buf_cstr(&c);
-        ddbc_pos saved = b->pos;
-        b->pos = ix->pos;
-        range_builders(&w, &m->attrs[ix->range_key], ix->range_key);
-        b->pos = saved;
-    }
-    ddb_buf_free(&c);
-    ddb_buf_free(&text);
-}
+/* The words of an index's C names, checked for clashes. */
+static const char *const index_words[] = {"range", "query", "scan", "query_page", "scan_page", "count"};
 
 static tmpl_value *indexes_value(builder *b, const ddbc_model *m, const walk *model_walk)
 {
     tmpl_value *list = tmpl_list();
-    ddb_buf text = DDB_BUF_INIT;
+    ddb_buf c = DDB_BUF_INIT, text = DDB_BUF_INIT;
     for (size_t i = 0; list != NULL && i < m->n_indexes; i++) {
         const ddbc_index *ix = &m->indexes[i];
         tmpl_value *d = tmpl_dict();
@@ -940,21 +737,38 @@ static tmpl_value *indexes_value(builder *b, const ddbc_model *m, const walk *mo
             b->failed = true;
             break;
         }
+        ddb_buf_reset(&c);
+        ddb_buf_printf(&c, "%s_%s", model_walk->owner, ix->name);
         put_str(b, d, "name", ix->name);
+        put_str(b, d, "c", ddb_buf_cstr(&c));
         put(b, d, "global", tmpl_bool(ix->global));
         put(b, d, "hash", tmpl_int(ix->hash_key));
         put(b, d, "range", tmpl_int(ix->range_key));
-        put_str(b, d, "projection", projection_enum(ix->projection));
-        for (size_t k = 0; k < ix->n_include; k++) {
-            ddb_buf_puts(&text, k != 0 ? ", " : "");
-            put_c_literal(&text, m->attrs[ix->include[k]].attr_name);
-        }
-        put_buf(b, d, "include", &text);
-        put(b, d, "n_include", tmpl_int((long long)ix->n_include));
+        put_str(b, d, "projection", projection_name(ix->projection));
+        tmpl_value *include = tmpl_list();
+        for (size_t k = 0; include != NULL && k < ix->n_include; k++)
+            push(b, include, tmpl_str(m->attrs[ix->include[k]].attr_name));
+        put(b, d, "include", include);
         put(b, d, "position", tmpl_int((long long)i));
-        index_access(b, d, m, ix, model_walk);
+        ddb_buf_reset(&text);
+        key_param_name(&text, b, &m->attrs[ix->hash_key], NULL);
+        put(b, d, "hash_key", key_value(b, &m->attrs[ix->hash_key], ddb_buf_cstr(&text)));
+        for (size_t k = 0; k < COUNT(index_words); k++) {
+            ddb_buf_reset(&text);
+            ddb_buf_printf(&text, "%s_%s", ddb_buf_cstr(&c), index_words[k]);
+            add_symbol(&b->syms, ix->pos, ddb_buf_cstr(&text));
+        }
+        if (ix->range_key >= 0) {
+            walk w = *model_walk;
+            w.owner = ddb_buf_cstr(&c);
+            ddbc_pos saved = b->pos;
+            b->pos = ix->pos;
+            range_builders(&w, &m->attrs[ix->range_key], ix->range_key);
+            b->pos = saved;
+        }
         push(b, list, d);
     }
+    ddb_buf_free(&c);
     ddb_buf_free(&text);
     return list;
 }
@@ -981,54 +795,48 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
         tmpl_value_free(builders);
         return NULL;
     }
-    ddb_buf text = DDB_BUF_INIT, c = DDB_BUF_INIT, fields = DDB_BUF_INIT;
+    ddb_buf c = DDB_BUF_INIT, desc = DDB_BUF_INIT;
     ddb_buf_printf(&c, "%s_%s", s->prefix, m->name);
     put_str(b, md, "name", m->name);
     put_str(b, md, "c", ddb_buf_cstr(&c));
-    ddb_buf_puts(&text, s->prefix);
-    ddb_buf_putc(&text, '_');
-    upper_into(&text, m->name);
-    for (size_t i = 0; i < text.len; i++)
-        text.data[i] = (char)toupper((unsigned char)text.data[i]);
-    put_buf(b, md, "C", &text);
     put_str(b, md, "table", m->table);
     put(b, md, "doc_lines", doc_lines(m->doc));
-    bool provisioned = m->billing == DDBC_BILLING_PROVISIONED;
-    put_str(b, md, "billing", provisioned ? "DDB_BILLING_PROVISIONED" : "DDB_BILLING_PAY_PER_REQUEST");
+    put_str(b, md, "billing", m->billing == DDBC_BILLING_PROVISIONED ? "provisioned" : "pay_per_request");
     put(b, md, "read_capacity", tmpl_int(m->read_capacity));
     put(b, md, "write_capacity", tmpl_int(m->write_capacity));
     put(b, md, "hash_index", tmpl_int(m->hash_key));
     put(b, md, "range_index", tmpl_int(m->range_key));
-    put_str(b, md, "hash_field", m->attrs[m->hash_key].name);
-    put_str(b, md, "range_field", m->range_key >= 0 ? m->attrs[m->range_key].name : NULL);
+    const ddbc_attr *hash = &m->attrs[m->hash_key];
+    const ddbc_attr *range = m->range_key >= 0 ? &m->attrs[m->range_key] : NULL;
+    ddb_buf hash_name = DDB_BUF_INIT, range_name = DDB_BUF_INIT;
+    key_param_name(&hash_name, b, hash, NULL);
+    if (range != NULL)
+        key_param_name(&range_name, b, range, ddb_buf_cstr(&hash_name));
+    put(b, md, "hash_key", key_value(b, hash, ddb_buf_cstr(&hash_name)));
+    put(b, md, "range_key", key_value(b, range, ddb_buf_cstr(&range_name)));
+    ddb_buf_free(&hash_name);
+    ddb_buf_free(&range_name);
     put(b, md, "version_field", tmpl_int(find_attr(m, DDB_FT_VERSION)));
     put(b, md, "ttl_field", tmpl_int(find_attr(m, DDB_FT_TTL)));
     put(b, md, "discriminator_field", tmpl_int(find_attr(m, DDB_FT_DISCRIMINATOR)));
-    /* Only a subclass reads and scans just its kind; a base model reads every
-     * kind of its hierarchy (as PynamoDB's base class does) and its own value,
-     * if any, is the default its init writes. */
-    if (m->discriminator_value != NULL && m->extends >= 0) {
-        put_c_literal(&text, m->discriminator_value);
-        put_buf(b, md, "discriminator_value", &text);
-    } else {
-        put_str(b, md, "discriminator_value", "NULL");
-    }
+    /* Its value is the default init writes; only a subclass reads and scans
+     * just its kind (a base model reads every kind of its hierarchy, as
+     * PynamoDB's base class does). */
+    put_str(b, md, "discriminator", m->discriminator_value);
+    put(b, md, "subclass", tmpl_bool(m->discriminator_value != NULL && m->extends >= 0));
     put(b, md, "keep_unknown", tmpl_bool(m->keep_unknown));
-    put_str(b, md, "stream", stream_enum(m->stream));
-
+    put_str(b, md, "stream", stream_name(m->stream));
     put(b, md, "fields", fields_value(b, m->attrs, m->n_attrs, m->hash_key, m->range_key));
-    put(b, md, "defaults", default_lines(b, m->attrs, m->n_attrs, m->discriminator_value));
-    ddb_buf_printf(&fields, "%s_fields", ddb_buf_cstr(&c));
-    walk w = {b, builders, ddb_buf_cstr(&c), "", "", ddb_buf_cstr(&fields), false};
+    put(b, md, "has_defaults", tmpl_bool(has_defaults(m->attrs, m->n_attrs, m->discriminator_value)));
+    ddb_buf_printf(&desc, "%s_model", ddb_buf_cstr(&c));
+    walk w = {b, builders, ddb_buf_cstr(&c), "", "", ddb_buf_cstr(&desc), false};
     walk_attrs(&w, m->attrs, m->n_attrs, m->hash_key, m->range_key);
     if (m->range_key >= 0)
         range_builders(&w, &m->attrs[m->range_key], m->range_key);
     put(b, md, "indexes", indexes_value(b, m, &w));
     put(b, md, "builders", builders);
-    key_strings(b, md, m);
-    ddb_buf_free(&text);
     ddb_buf_free(&c);
-    ddb_buf_free(&fields);
+    ddb_buf_free(&desc);
     return md;
 }
 
@@ -1044,7 +852,7 @@ static tmpl_value *map_value(builder *b, int index)
     put_buf(b, md, "c", &text);
     put(b, md, "doc_lines", doc_lines(map->doc));
     put(b, md, "fields", fields_value(b, map->attrs, map->n_attrs, -1, -1));
-    put(b, md, "defaults", default_lines(b, map->attrs, map->n_attrs, NULL));
+    put(b, md, "has_defaults", tmpl_bool(has_defaults(map->attrs, map->n_attrs, NULL)));
     ddb_buf_free(&text);
     return md;
 }
@@ -1075,6 +883,7 @@ static tmpl_value *list_types_value(builder *b)
         ddb_buf_printf(&text, "%s_list_%s", s->prefix, ddb_type((ddb_ftype)t)->name);
         put_buf(b, d, "c", &text);
         put_str(b, d, "elem", ddb_type((ddb_ftype)t)->c_type);
+        put_str(b, d, "elem_ftype", ddb_type((ddb_ftype)t)->c_enum);
         push(b, list, d);
     }
     ddb_buf_free(&text);

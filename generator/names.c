@@ -24,7 +24,7 @@ const char *const ddbc_model_words[] = {
     /* reading, backups, plain JSON */
     "query_page",    "scan_page",    "count",          "count_estimate", "exists",
     "refresh",       "dump",         "load",           "to_simple_json", "from_simple_json",
-    "put_returning", "update_returning", "delete_returning", "describe_table", "table_exists",
+    "put_ex",        "update_ex",    "delete_ex", "describe_table", "table_exists",
     "update_throughput", "update_ttl",
     /* batches and transactions */
     "batch_put",     "batch_delete", "batch_get",      "txn_put",        "txn_update",

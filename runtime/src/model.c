@@ -16,7 +16,8 @@
 
 /* ------------------------------------------------------------ value helpers */
 
-ddb_av *ddb_val_string(const char *s)
+/* A string attribute value; NULL (DDB_EINVAL recorded) for a NULL string. */
+static ddb_av *string_av(const char *s)
 {
     if (s == NULL) {
         ddb_error_set(DDB_EINVAL, "string value is NULL");
@@ -25,22 +26,7 @@ ddb_av *ddb_val_string(const char *s)
     return ddb_av_s(s);
 }
 
-ddb_av *ddb_val_int64(int64_t v)
-{
-    return ddb_av_n_i64(v);
-}
-
-ddb_av *ddb_val_double(double v)
-{
-    return ddb_av_n_double(v);
-}
-
-ddb_av *ddb_val_bool(bool v)
-{
-    return ddb_av_bool(v);
-}
-
-ddb_av *ddb_val_bytes(ddb_bytes v)
+static ddb_av *bytes_av(ddb_bytes v)
 {
     if (v.data == NULL && v.len != 0) {
         ddb_error_set(DDB_EINVAL, "binary value has a NULL pointer and a length");
@@ -117,66 +103,6 @@ ddb_time ddb_time_of(const char *text)
     if (ddb_time_parse(text, strlen(text), &t) != 0)
         t = (ddb_time){0, 0};
     return t;
-}
-
-ddb_av *ddb_val_decimal(const char *text)
-{
-    if (text == NULL) {
-        ddb_error_set(DDB_EINVAL, "decimal value is NULL");
-        return NULL;
-    }
-    return ddb_av_n(text);
-}
-
-static ddb_av *time_to_av(ddb_time t);
-static ddb_av *json_text_to_av(const char *text);
-static ddb_av *set_to_av(ddb_ftype type, const void *v);
-
-ddb_av *ddb_val_time(ddb_time t)
-{
-    return time_to_av(t);
-}
-
-ddb_av *ddb_val_json(const char *json_text)
-{
-    if (json_text == NULL) {
-        ddb_error_set(DDB_EINVAL, "JSON value is NULL");
-        return NULL;
-    }
-    return json_text_to_av(json_text);
-}
-
-ddb_av *ddb_val_strset(ddb_strset v)
-{
-    return set_to_av(DDB_FT_STRING_SET, &v);
-}
-
-ddb_av *ddb_val_numset(ddb_numset v)
-{
-    return set_to_av(DDB_FT_NUMBER_SET, &v);
-}
-
-ddb_av *ddb_val_binset(ddb_binset v)
-{
-    return set_to_av(DDB_FT_BINARY_SET, &v);
-}
-
-ddb_av *ddb_val_document(const ddb_av *v)
-{
-    if (v == NULL) {
-        ddb_error_set(DDB_EINVAL, "document value is NULL");
-        return NULL;
-    }
-    return ddb_av_clone(v);
-}
-
-const char *ddb_path_at(char out[DDB_PATH_MAX], const char *path, size_t index)
-{
-    const char *hole = strstr(path, "[]");
-    if (hole == NULL)
-        return NULL;
-    int n = snprintf(out, DDB_PATH_MAX, "%.*s[%zu]%s", (int)(hole - path), path, index, hole + 2);
-    return n >= 0 && n < DDB_PATH_MAX ? out : NULL;
 }
 
 /* ------------------------------------------------------------ field access */
@@ -282,9 +208,9 @@ static ddb_av *set_to_av(ddb_ftype type, const void *v)
                                                          : DDB_AV_BS);
     size_t n = type == DDB_FT_BINARY_SET ? ((const ddb_binset *)v)->n : ((const ddb_strset *)v)->n;
     for (size_t i = 0; set != NULL && i < n; i++) {
-        ddb_av *e = type == DDB_FT_STRING_SET   ? ddb_val_string(((const ddb_strset *)v)->items[i])
+        ddb_av *e = type == DDB_FT_STRING_SET   ? string_av(((const ddb_strset *)v)->items[i])
                     : type == DDB_FT_NUMBER_SET ? ddb_av_n(((const ddb_numset *)v)->items[i])
-                                                : ddb_val_bytes(((const ddb_binset *)v)->items[i]);
+                                                : bytes_av(((const ddb_binset *)v)->items[i]);
         if (set_push_unique(set, e) != 0) {
             ddb_av_free(set);
             return NULL;
@@ -336,7 +262,7 @@ static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
     switch (type) {
     case DDB_FT_STRING:
     case DDB_FT_DISCRIMINATOR:
-        return ddb_val_string(*(char *const *)v);
+        return string_av(*(char *const *)v);
     case DDB_FT_DECIMAL:
         return ddb_av_n(*(char *const *)v);
     case DDB_FT_JSON:
@@ -352,7 +278,7 @@ static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
     case DDB_FT_NULL:
         return ddb_av_null();
     case DDB_FT_BINARY:
-        return ddb_val_bytes(*(const ddb_bytes *)v);
+        return bytes_av(*(const ddb_bytes *)v);
     case DDB_FT_DATETIME:
         return time_to_av(*(const ddb_time *)v);
     case DDB_FT_STRING_SET:
@@ -372,37 +298,14 @@ static ddb_av *value_to_av(const ddb_field *f, ddb_ftype type, const void *v)
     return NULL;
 }
 
-ddb_av *ddb_field_value(const ddb_field *f, const void *value)
+ddb_av *ddb_value_av(const ddb_field *f, ddb_ftype type, const void *v)
 {
-    return value_to_av(f, f->type, value);
+    return value_to_av(f, type, v);
 }
 
-ddb_av *ddb_field_elem_value(const ddb_field *f, const void *elem)
+size_t ddb_value_size(const ddb_field *f)
 {
-    if (f->type != DDB_FT_LIST || f->elem_size == 0) {
-        ddb_error_set(DDB_EINVAL, "field %s is not a typed list", f->name);
-        return NULL;
-    }
-    return value_to_av(f, f->elem, elem);
-}
-
-ddb_cond *ddb_cond_in_field(const char *path, const ddb_field *f, const void *values, size_t n)
-{
-    if (n == 0 || n > 100 || values == NULL)
-        return ddb_cond_error(ddb_error_set(DDB_EINVAL, "IN on \"%s\" needs 1 to 100 values, got %zu",
-                                            path != NULL ? path : "", n));
-    ddb_av *avs[100];
-    size_t size = value_size(f);
-    for (size_t i = 0; i < n; i++) {
-        avs[i] = value_to_av(f, f->type, (const char *)values + i * size);
-        if (avs[i] == NULL) {
-            int rc = ddb_last_error()->code;
-            while (i-- > 0)
-                ddb_av_free(avs[i]);
-            return ddb_cond_error(rc);
-        }
-    }
-    return ddb_cond_in(path, avs, n);
+    return value_size(f);
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -688,6 +591,48 @@ static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *a
 static ddb_av **unknown_slot(const ddb_model *m, void *obj)
 {
     return m->unknown_offset == DDB_NO_PRESENCE ? NULL : (ddb_av **)((char *)obj + m->unknown_offset);
+}
+
+void ddb_bytes_clear(ddb_bytes *b)
+{
+    if (b != NULL) {
+        value_clear(NULL, DDB_FT_BINARY, b);
+        *b = (ddb_bytes){NULL, 0};
+    }
+}
+
+void ddb_strset_clear(ddb_strset *set)
+{
+    if (set != NULL) {
+        value_clear(NULL, DDB_FT_STRING_SET, set);
+        *set = (ddb_strset){NULL, 0};
+    }
+}
+
+void ddb_numset_clear(ddb_numset *set)
+{
+    if (set != NULL) {
+        value_clear(NULL, DDB_FT_NUMBER_SET, set);
+        *set = (ddb_numset){NULL, 0};
+    }
+}
+
+void ddb_binset_clear(ddb_binset *set)
+{
+    if (set != NULL) {
+        value_clear(NULL, DDB_FT_BINARY_SET, set);
+        *set = (ddb_binset){NULL, 0};
+    }
+}
+
+void ddb_list_clear(void *list, ddb_ftype elem, size_t elem_size, const ddb_model *sub)
+{
+    if (list == NULL)
+        return;
+    ddb_field f = {.name = "list", .attr = "list", .type = DDB_FT_LIST, .elem = elem,
+                   .elem_size = elem_size, .sub = sub};
+    value_clear(&f, DDB_FT_LIST, list);
+    memset(list, 0, sizeof(ddb_list));
 }
 
 void ddb_model_clear(const ddb_model *m, void *obj)

@@ -4,6 +4,20 @@
 
 #include "ddb/model.h"
 
+/* A new ddb_av for the value of `type` stored at `v` (a pointer to that
+ * type's C representation; `f` gives list-element and map details). NULL
+ * with the error recorded when the codec refuses the value (model.c). */
+ddb_av *ddb_value_av(const ddb_field *f, ddb_ftype type, const void *v);
+/* Bytes of the C storage of a value of field `f`. */
+size_t ddb_value_size(const ddb_field *f);
+
+/* Room for an element path (ddb_path_at), the NUL included. */
+#define DDB_PATH_MAX 4096
+/* `path` with its first "[]" replaced by "[index]" ("replies[].by", 3 ->
+ * "replies[3].by") in `out`; returns out, or NULL when `path` has no "[]"
+ * or the result does not fit (field_ops.c). Reentrant. */
+const char *ddb_path_at(char out[DDB_PATH_MAX], const char *path, size_t index);
+
 /* The DynamoDB type a field is stored as (S, N, BOOL, B). */
 ddb_av_type ddb_field_av_type(const ddb_field *f);
 

@@ -555,7 +555,7 @@ static ddb_cond *hash_condition(read_req *r, const void *hash)
     if (hash == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "%s: query needs a hash key value", m->name));
     r->hash_attr = f->attr;
-    if ((r->hash_value = ddb_field_value(f, hash)) == NULL)
+    if ((r->hash_value = ddb_value_av(f, f->type, hash)) == NULL)
         return ddb_cond_error(ddb_last_error()->code);
     ddb_buf path = DDB_BUF_INIT;
     if (ddb_attr_path(f->attr, &path) != 0) {

@@ -48,6 +48,7 @@ typedef struct ddb_type_info {
     const char *c_enum;      /* its ddb_ftype enumerator: "DDB_FT_STRING" */
     const char *c_type;      /* member type, with its trailing ' ' or '*'; NULL: generated */
     const char *param;       /* by-value parameter type; NULL: generated, or none (null) */
+    const char *array_param; /* parameter type of an array of values (IN); NULL: no IN */
     const char *gate;        /* DDB_ARG_* macro that checks such an argument; NULL: the
                                 prototype does (struct types never convert) */
     const char *default_fn;  /* runtime function that turns a default's text into a value;

@@ -382,7 +382,7 @@ static void make_sized_item(shop_item *it, size_t size)
 {
     make_item(it, "big", 0);
     ddb_av *item = NULL;
-    DDBT_ASSERT_OK(shop_item_to_item(it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&item, it));
     size_t fixed = ddb_item_size(item) + strlen("note");
     ddb_av_free(item);
     it->note = malloc(size - fixed + 1);
@@ -403,7 +403,7 @@ static void test_item_and_key_limits(void **state)
     shop_item_clear(&it);
     make_sized_item(&it, DDB_ITEM_SIZE_MAX);
     ddb_av *item = NULL;
-    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&item, &it));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
     DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));

@@ -189,14 +189,14 @@ static void test_duplicates_and_limits_refused_before_sending(void **state)
     make_item(&it, "big", 0);
     it.name = (free(it.name), ddb_strdup("n"));
     ddb_av *item = NULL;
-    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&item, &it));
     size_t fixed = ddb_item_size(item) + 4; /* + "note" */
     ddb_av_free(item);
     size_t len = DDB_ITEM_SIZE_MAX - fixed;
     it.note = malloc(len + 1);
     memset(it.note, 'x', len);
     it.note[len] = '\0';
-    DDBT_ASSERT_OK(shop_item_to_item(&it, &item));
+    DDBT_ASSERT_OK(shop_item_to_item(&item, &it));
     assert_int_equal(ddb_item_size(item), DDB_ITEM_SIZE_MAX);
     ddb_av_free(item);
     DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));

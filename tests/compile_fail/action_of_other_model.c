@@ -1,7 +1,7 @@
 /* compile-fail: an update action of another model */
 #include "forum.h"
 
-// expect-error: (incompatible type|incompatible)
+// expect-error: expected.*forum_thread_action|incompatible type 'forum_thread_action'
 void misuse(void);
 void misuse(void)
 {

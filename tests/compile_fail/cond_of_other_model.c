@@ -1,7 +1,7 @@
 /* compile-fail: a condition of another model */
 #include "forum.h"
 
-// expect-error: (incompatible type|incompatible)
+// expect-error: expected.*forum_thread_cond|incompatible type 'forum_thread_cond'
 void misuse(void);
 void misuse(void)
 {

@@ -1,7 +1,7 @@
 /* compile-fail: a string where a bool is expected (condition) */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_a_bool_argument
 void misuse(void);
 void misuse(void)
 {

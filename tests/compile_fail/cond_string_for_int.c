@@ -1,7 +1,7 @@
 /* compile-fail: a string where an int64 is expected (condition) */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_an_int64_argument
 void misuse(void);
 void misuse(void)
 {

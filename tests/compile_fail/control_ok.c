@@ -17,6 +17,9 @@ void correct_use(void)
     const int64_t counts[] = {1, 2, 3};
     c = forum_thread_cond_and(c, forum_thread_cond_or(forum_thread_author_in(authors, 2),
                                                       forum_thread_views_in(counts, 3)));
+    size_t len = sizeof "ann" - 1; /* size builders take a size_t (or any integer) */
+    c = forum_thread_cond_and(c, forum_thread_author_size_le(len));
+    c = forum_thread_cond_and(c, forum_thread_author_size_gt(2));
     (void)forum_thread_put(&t, c);
     (void)forum_thread_update(&t, forum_thread_action_join(forum_thread_set_views(3), forum_thread_remove_score()),
                               FORUM_THREAD_NO_COND);

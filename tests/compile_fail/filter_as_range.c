@@ -1,7 +1,7 @@
 /* compile-fail: a filter condition where a range-key condition is expected */
 #include "forum.h"
 
-// expect-error: (incompatible type|incompatible)
+// expect-error: expected.*forum_thread_range|incompatible type 'forum_thread_range'
 void misuse(void);
 void misuse(void)
 {

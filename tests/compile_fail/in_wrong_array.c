@@ -1,7 +1,7 @@
 /* compile-fail: IN over an array of the wrong element type */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_an_array_of_the_attribute_type
 void misuse(void);
 void misuse(void)
 {

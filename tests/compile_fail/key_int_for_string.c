@@ -1,7 +1,7 @@
 /* compile-fail: an int where the string hash key is expected (get) */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_a_string_argument
 void misuse(void);
 void misuse(void)
 {

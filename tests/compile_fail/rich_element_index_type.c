@@ -1,7 +1,7 @@
 /* compile-fail: a string where a list element index is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_an_integer_size_or_index
 void misuse(void);
 void misuse(void)
 {

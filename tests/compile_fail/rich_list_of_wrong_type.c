@@ -1,7 +1,7 @@
 /* compile-fail: a list of int64 where a list of string is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: expected.*rich_list_string|incompatible type 'rich_list_string'
 void misuse(void);
 void misuse(void)
 {

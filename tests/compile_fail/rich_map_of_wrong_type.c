@@ -1,7 +1,7 @@
 /* compile-fail: a map of another type where the author map is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: expected.*rich_author|incompatible type 'rich_author'
 void misuse(void);
 void misuse(void)
 {

@@ -1,7 +1,7 @@
 /* compile-fail: a number where a nested map string field is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_a_string_argument
 void misuse(void);
 void misuse(void)
 {

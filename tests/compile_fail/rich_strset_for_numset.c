@@ -1,7 +1,7 @@
 /* compile-fail: a string set where a number set is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: expected.*ddb_numset|incompatible type 'ddb_numset'
 void misuse(void);
 void misuse(void)
 {

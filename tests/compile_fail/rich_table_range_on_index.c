@@ -1,7 +1,7 @@
 /* compile-fail: a table key range passed to an index query */
 #include "rich.h"
 
-// expect-error: (incompatible type|incompatible)
+// expect-error: expected.*rich_post_by_score_range|incompatible type 'rich_post_by_score_range'
 void misuse(void);
 void misuse(void)
 {

@@ -1,7 +1,7 @@
 /* compile-fail: an int64 where a utc_datetime is expected */
 #include "rich.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: expected.*ddb_time|incompatible type 'ddb_time'
 void misuse(void);
 void misuse(void)
 {

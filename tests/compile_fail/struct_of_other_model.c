@@ -1,7 +1,7 @@
 /* compile-fail: a struct of another model */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_a_pointer_to_the_model_struct
 void misuse(void);
 void misuse(void)
 {

@@ -1,7 +1,7 @@
 /* compile-fail: a pointer where a double is expected (update) */
 #include "forum.h"
 
-// expect-error: (_Generic|generic association)
+// expect-error: ddb_expected_a_double_argument
 void misuse(void);
 void misuse(void)
 {

@@ -364,9 +364,9 @@ static void test_hooks_see_every_request_and_its_outcome(void **state)
     ddb_iter *it = NULL;
     ASSERT_OK(forum_thread_query(&it, "hooks", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, NULL));
     forum_thread_init(&got);
-    assert_int_equal(forum_thread_next(it, &got), 1);
+    assert_int_equal(forum_thread_next(&got, it), 1);
     forum_thread_clear(&got);
-    assert_int_equal(forum_thread_next(it, &got), 0);
+    assert_int_equal(forum_thread_next(&got, it), 0);
     ddb_iter_free(it);
     /* a conditional put that fails */
     assert_int_equal(forum_thread_put(&t, forum_thread_views_eq(999)), DDB_ECONDITION);

@@ -98,7 +98,7 @@ static void test_put_get_roundtrip_every_type(void **state)
 
     /* attr_name: the item stores "lastPostedBy", not "last_by" */
     ddb_av *item = NULL;
-    DDBT_ASSERT_OK(forum_thread_to_item(&got, &item));
+    DDBT_ASSERT_OK(forum_thread_to_item(&item, &got));
     assert_non_null(ddb_av_map_get(item, "lastPostedBy"));
     assert_null(ddb_av_map_get(item, "last_by"));
     ddb_av_free(item);
@@ -208,7 +208,7 @@ static int drain(ddb_iter *it, const char *forum, int64_t *sum_views)
     forum_thread t;
     forum_thread_init(&t);
     int n = 0, rc;
-    while ((rc = forum_thread_next(it, &t)) == 1) {
+    while ((rc = forum_thread_next(&t, it)) == 1) {
         if (forum != NULL)
             assert_string_equal(t.forum, forum);
         if (sum_views != NULL)
@@ -254,7 +254,7 @@ static void test_query_range_conditions_and_pages(void **state)
     DDBT_ASSERT_OK(forum_thread_query(&it, "q", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, DDB_QUERY_OPTS(.descending = true)));
     forum_thread t;
     forum_thread_init(&t);
-    assert_int_equal(forum_thread_next(it, &t), 1);
+    assert_int_equal(forum_thread_next(&t, it), 1);
     assert_string_equal(t.subject, "c2");
     forum_thread_clear(&t);
     ddb_iter_free(it);
@@ -328,7 +328,7 @@ static void test_text_with_nul_is_refused_not_truncated(void **state)
     forum_thread t;
     forum_thread_init(&t);
     int read = 0, refused = 0, rc;
-    while ((rc = forum_thread_next(it, &t)) != 0) {
+    while ((rc = forum_thread_next(&t, it)) != 0) {
         if (rc == 1) {
             assert_string_equal(t.subject, "k");
             assert_string_equal(t.author, "owner of k");
@@ -419,7 +419,7 @@ static void test_int64_range_key_model(void **state)
     forum_post_init(&p);
     int n = 0;
     int64_t last = 0;
-    while (forum_post_next(it, &p) == 1) {
+    while (forum_post_next(&p, it) == 1) {
         assert_true(p.posted_at > last); /* ascending numeric order */
         last = p.posted_at;
         n++;

@@ -282,7 +282,7 @@ static void test_keep_unknown_and_default_for_new(void **state)
     DDBT_ASSERT_OK(rich_post_put(&p, RICH_POST_NO_COND)); /* read-modify-write */
     ddb_get_item_input gin = DDB_GET_ITEM_INPUT_INIT;
     ddb_av *key = NULL;
-    DDBT_ASSERT_OK(rich_post_to_item(&p, &key));
+    DDBT_ASSERT_OK(rich_post_to_item(&key, &p));
     ddb_av *k = ddb_av_new(DDB_AV_M);
     ddb_av_map_set(k, "id", ddb_av_clone(ddb_av_map_get(key, "id")));
     ddb_av_map_set(k, "at", ddb_av_clone(ddb_av_map_get(key, "at")));
@@ -320,7 +320,7 @@ static void test_index_query_and_count(void **state)
     rich_post_init(&p);
     int n = 0, rc;
     double last = -1;
-    while ((rc = rich_post_next(it, &p)) == 1) {
+    while ((rc = rich_post_next(&p, it)) == 1) {
         assert_true(p.score >= 2 && p.score > last); /* ordered by the index range key */
         last = p.score;
         n++;
@@ -369,7 +369,7 @@ static void test_polymorphic_models(void **state)
     ddb_iter *it = NULL;
     DDBT_ASSERT_OK(rich_dog_scan(&it, RICH_DOG_NO_COND, NULL));
     int dogs = 0, rc;
-    while ((rc = rich_dog_next(it, &other)) == 1) {
+    while ((rc = rich_dog_next(&other, it)) == 1) {
         assert_string_equal(other.kind, "dog");
         dogs++;
     }
@@ -428,7 +428,7 @@ static void transaction_of_posts_and_dogs(rich_dog *dogs)
     rich_post back;
     rich_post_init(&back);
     bool back_found = false;
-    DDBT_ASSERT_OK(rich_post_txn_get(tg, "txn", AT, &back, &back_found));
+    DDBT_ASSERT_OK(rich_post_txn_get(&back, &back_found, tg, "txn", AT));
     DDBT_ASSERT_OK(ddb_txn_getter_run(tg));
     assert_true(back_found && back.version == 1);
     ddb_txn_getter_free(tg);
@@ -459,7 +459,7 @@ static void test_typed_batch_and_transaction(void **state)
     bool found[31];
     for (int i = 0; i < 31; i++) {
         rich_dog_init(&got[i]);
-        DDBT_ASSERT_OK(rich_dog_batch_get(g, i < 30 ? ids[i] : "missing", &got[i], &found[i]));
+        DDBT_ASSERT_OK(rich_dog_batch_get(&got[i], &found[i], g, i < 30 ? ids[i] : "missing"));
     }
     DDBT_ASSERT_OK(ddb_batch_getter_run(g));
     for (int i = 0; i < 30; i++) {
@@ -485,21 +485,19 @@ static void test_return_values(void **state)
     d.id = ddb_strdup("rv");
     d.name = ddb_strdup("First");
     bool has = true;
-    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_ex(&old, &has, &d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD)));
     assert_false(has); /* a new item has no old image */
     free(d.name);
     d.name = ddb_strdup("Second");
-    DDBT_ASSERT_OK(rich_dog_put_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
+    DDBT_ASSERT_OK(rich_dog_put_ex(&old, &has, &d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD)));
     assert_true(has);
     assert_string_equal(old.name, "First");
     /* UPDATED_OLD: only the changed attribute, obj not refreshed from it */
-    DDBT_ASSERT_OK(rich_dog_update_returning(&d, rich_dog_set_name("Third"), RICH_DOG_NO_COND,
-                                        DDB_WRITE_OPTS(.return_values = DDB_RETURN_UPDATED_NEW), &old, &has));
+    DDBT_ASSERT_OK(rich_dog_update_ex(&old, &has, &d, rich_dog_set_name("Third"), RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_UPDATED_NEW)));
     assert_true(has);
     assert_string_equal(old.name, "Third");
     /* the old item after a failed condition, without another read */
-    int rc = rich_dog_put_returning(&d, rich_dog_name_eq("nope"), DDB_WRITE_OPTS(.return_old_on_failure = true),
-                                    &old, &has);
+    int rc = rich_dog_put_ex(&old, &has, &d, rich_dog_name_eq("nope"), DDB_WRITE_OPTS(.return_old_on_failure = true));
     assert_int_equal(rc, DDB_ECONDITION);
     assert_string_equal(ddb_last_error()->aws_type, "ConditionalCheckFailedException");
     if (ddbt_deviates("no_item_on_condition_failure")) {
@@ -508,7 +506,7 @@ static void test_return_values(void **state)
         assert_true(has);
         assert_string_equal(old.name, "Third");
     }
-    DDBT_ASSERT_OK(rich_dog_delete_returning(&d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD), &old, &has));
+    DDBT_ASSERT_OK(rich_dog_delete_ex(&old, &has, &d, RICH_DOG_NO_COND, DDB_WRITE_OPTS(.return_values = DDB_RETURN_ALL_OLD)));
     assert_true(has);
     assert_string_equal(old.id, "rv");
     rich_dog_clear(&old);

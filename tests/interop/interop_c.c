@@ -656,7 +656,7 @@ static json_t *cmd_get_records(const json_t *req)
     if (rc == 0) {
         iop_record r;
         iop_record_init(&r);
-        while ((rc = iop_record_next(it, &r)) == 1)
+        while ((rc = iop_record_next(&r, it)) == 1)
             jpush(items, dump_record(&r));
         iop_record_clear(&r);
     }

@@ -83,7 +83,7 @@ static void test_to_item_encodes_every_type(void **state)
     it.maybe = -1.5e-7;
     it.dotted = ddb_strdup("x");
     ddb_av *item = NULL;
-    assert_int_equal(gold_item_to_item(&it, &item), 0);
+    assert_int_equal(gold_item_to_item(&item, &it), 0);
     assert_int_equal(ddb_av_len(item), 10); /* 12 fields; blob and opt_flag absent */
     const ddb_av *v = ddb_av_map_get(item, "count");
     assert_int_equal(v->type, DDB_AV_N);
@@ -116,17 +116,17 @@ static void test_to_item_rejects_missing_required_and_nonfinite(void **state)
     gold_item_init(&it);
     it.sk = 1;
     ddb_av *item = NULL;
-    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_int_equal(gold_item_to_item(&item, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "gold_item.pk"));
     assert_null(item);
     it.pk = ddb_strdup("p");
     it.ratio = NAN;
-    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_int_equal(gold_item_to_item(&item, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "gold_item.ratio"));
     it.ratio = 1;
     free(it.seed.data);
     it.seed.data = NULL; /* non-nullable binary */
-    assert_int_equal(gold_item_to_item(&it, &item), DDB_EINVAL);
+    assert_int_equal(gold_item_to_item(&item, &it), DDB_EINVAL);
     assert_non_null(strstr(ddb_last_error()->message, "gold_item.seed"));
     gold_item_clear(&it);
 }
@@ -333,7 +333,7 @@ static void test_query_pages_and_key_condition(void **state)
     gold_item_init(&obj);
     int64_t want = 1;
     int rc;
-    while ((rc = gold_item_next(it, &obj)) == 1)
+    while ((rc = gold_item_next(&obj, it)) == 1)
         assert_true(obj.sk == want++);
     assert_int_equal(rc, 0);
     assert_true(want == 4);
@@ -343,7 +343,7 @@ static void test_query_pages_and_key_condition(void **state)
     ddbt_assert_sent(&wire, 0, "\"Limit\":2");
     assert_true(strstr(wire.bodies[0], "ExclusiveStartKey") == NULL);
     ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
-    assert_int_equal(gold_item_next(it, &obj), 0); /* stays at the end */
+    assert_int_equal(gold_item_next(&obj, it), 0); /* stays at the end */
     gold_item_clear(&obj);
     ddb_iter_free(it);
 }
@@ -357,10 +357,10 @@ static void test_scan_limit_stops_early(void **state)
     assert_int_equal(gold_counter_scan(&it, GOLD_COUNTER_NO_COND, DDB_SCAN_OPTS(.limit = 2)), 0);
     gold_counter c;
     gold_counter_init(&c);
-    assert_int_equal(gold_counter_next(it, &c), 1);
-    assert_int_equal(gold_counter_next(it, &c), 1);
+    assert_int_equal(gold_counter_next(&c, it), 1);
+    assert_int_equal(gold_counter_next(&c, it), 1);
     assert_true(c.n == 2);
-    assert_int_equal(gold_counter_next(it, &c), 0); /* limit reached: no second request */
+    assert_int_equal(gold_counter_next(&c, it), 0); /* limit reached: no second request */
     assert_int_equal(wire.n_requests, 1);
     ddbt_assert_sent(&wire, 0, "\"Limit\":2");
     gold_counter_clear(&c);

@@ -3,6 +3,7 @@
  * hand-written descriptor (what ddbc generates), compared with the exact
  * DynamoDB JSON PynamoDB 6 writes for the same values.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -475,9 +476,149 @@ static void test_path_at(void **state)
     free(long_path);
 }
 
+/* The text a condition renders to (with the values as JSON), or the error
+ * code it carries. */
+static int render_cond(char *out, size_t size, ddb_cond *c)
+{
+    ddb_buf text = DDB_BUF_INIT;
+    ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
+    int rc = ddb_expr_render_cond(&text, &ctx, c);
+    if (rc == 0 && ctx.values != NULL) {
+        ddb_buf_puts(&text, " ");
+        rc = ddb_item_write_json(&text, ctx.values);
+    }
+    snprintf(out, size, "%s", ddb_buf_cstr(&text));
+    ddb_cond_free(c);
+    ddb_expr_ctx_free(&ctx);
+    ddb_buf_free(&text);
+    return rc;
+}
+
+static int render_update(char *out, size_t size, ddb_update *u)
+{
+    ddb_buf text = DDB_BUF_INIT;
+    ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
+    int rc = ddb_expr_render_update(&text, &ctx, u);
+    if (rc == 0 && ctx.values != NULL) {
+        ddb_buf_puts(&text, " ");
+        rc = ddb_item_write_json(&text, ctx.values);
+    }
+    snprintf(out, size, "%s", ddb_buf_cstr(&text));
+    ddb_update_free(u);
+    ddb_expr_ctx_free(&ctx);
+    ddb_buf_free(&text);
+    return rc;
+}
+
+/* The typed builders' entry points: operands converted by the codec,
+ * elements for "[]" paths, sizes as size_t, and refusals as error nodes. */
+static void test_field_ops(void **state)
+{
+    (void)state;
+    char out[512];
+    const ddb_field *price = &item_fields[1], *words = &item_fields[7], *tags = &item_fields[4];
+    const ddb_field *ratio = &item_fields[17], *expires = &item_fields[13], *doc = &item_fields[11];
+    const char *p = "1.50";
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("price", 0, price, DDB_OP_GT, &p)), 0);
+    assert_string_equal(out, "#n0 > :v0 {\":v0\":{\"N\":\"1.50\"}}");
+    const char *w = "hi";
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("words[]", 2, words, DDB_OP_EQ, &w)), 0);
+    assert_string_equal(out, "#n0[2] = :v0 {\":v0\":{\"S\":\"hi\"}}");
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("words", 0, words, DDB_OP_CONTAINS, &w)), 0);
+    assert_string_equal(out, "contains(#n0, :v0) {\":v0\":{\"S\":\"hi\"}}");
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("tags", 0, tags, DDB_OP_CONTAINS, &w)), 0);
+    assert_string_equal(out, "contains(#n0, :v0) {\":v0\":{\"S\":\"hi\"}}");
+    size_t n = SIZE_MAX;
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("tags", 0, tags, DDB_OP_SIZE_LE, &n)), 0);
+    assert_non_null(strstr(out, "size(#n0) <= :v0"));
+    char max[32];
+    snprintf(max, sizeof max, "\"%zu\"", (size_t)SIZE_MAX);
+    assert_non_null(strstr(out, max)); /* the whole size_t, not an int64 */
+    const double lo = 0.5, hi = 2;
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_between("ratio", 0, ratio, &lo, &hi)), 0);
+    assert_string_equal(out, "#n0 BETWEEN :v0 AND :v1 {\":v0\":{\"N\":\"0.5\"},\":v1\":{\"N\":\"2\"}}");
+    const char *prices[] = {"1", "2"};
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_in("price", 0, price, prices, 2)), 0);
+    assert_string_equal(out, "#n0 IN (:v0, :v1) {\":v0\":{\"N\":\"1\"},\":v1\":{\"N\":\"2\"}}");
+    ddb_av_type t = DDB_AV_M;
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("doc", 0, doc, DDB_OP_IS_TYPE, &t)), 0);
+    assert_string_equal(out, "attribute_type(#n0, :v0) {\":v0\":{\"S\":\"M\"}}");
+
+    /* refusals: an operation the type does not offer, a bad value, IN bounds */
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("ratio", 0, ratio, DDB_OP_BEGINS_WITH, &lo)),
+                     DDB_EINVAL);
+    assert_string_equal(ddb_last_error()->message,
+                        "condition could not be built: attribute ratio (double) has no such condition");
+    char deep[DDB_PATH_MAX + 8];
+    memset(deep, 'a', sizeof deep);
+    memcpy(deep + sizeof deep - 3, "[]", 3);
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond(deep, 1, words, DDB_OP_EQ, &w)), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "does not fit"));
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("words", 0, words, DDB_OP_EQ, &w)), DDB_EINVAL);
+    const double nan = NAN;
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("ratio", 0, ratio, DDB_OP_EQ, &nan)), DDB_EINVAL);
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_cond("ratio", 0, ratio, DDB_OP_EQ, NULL)), DDB_EINVAL);
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_in("price", 0, price, prices, 0)), DDB_EINVAL);
+    assert_int_equal(render_cond(out, sizeof out, ddb_field_in("price", 0, price, prices, 101)), DDB_EINVAL);
+
+    /* updates: int64 arithmetic guarded, set members, remove */
+    int64_t d = 5;
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("expires", 0, expires, DDB_ACT_INCR, &d)), 0);
+    assert_non_null(strstr(out, "SET #n0 = #n0 + :v0"));
+    ddb_strset set = ddb_strset_of((const char *const[]){"a", "b"}, 2);
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("tags", 0, tags, DDB_ACT_DELETE, &set)), 0);
+    assert_string_equal(out, "DELETE #n0 :v0 {\":v0\":{\"SS\":[\"a\",\"b\"]}}");
+    ddb_strset_clear(&set); /* the builder copied it: still the caller's */
+    assert_null(set.items);
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("tags", 0, tags, DDB_ACT_REMOVE, NULL)), 0);
+    assert_string_equal(out, "REMOVE #n0");
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("id", 0, &item_fields[0], DDB_ACT_REMOVE, NULL)),
+                     DDB_EINVAL);
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("ratio", 0, ratio, DDB_ACT_DELETE, &lo)),
+                     DDB_EINVAL);
+    const ddb_av *none = NULL;
+    assert_int_equal(render_update(out, sizeof out, ddb_field_update("doc", 0, doc, DDB_ACT_SET, &none)), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "REMOVE"));
+    assert_int_equal(
+        render_update(out, sizeof out, ddb_field_update("anything", 0, &item_fields[9], DDB_ACT_SET, &none)),
+        DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "anything"));
+}
+
+/* Every value type a program can build has a way to be freed. */
+static void test_value_clears(void **state)
+{
+    (void)state;
+    ddb_bytes b = ddb_bytes_from_base64("AAE=");
+    assert_int_equal(b.len, 2);
+    ddb_bytes_clear(&b);
+    assert_null(b.data);
+    ddb_numset ns = ddb_numset_of((const char *const[]){"1", "2"}, 2);
+    ddb_numset_clear(&ns);
+    assert_int_equal(ns.n, 0);
+    ddb_binset bs = ddb_binset_of_base64((const char *const[]){"AAE="}, 1);
+    ddb_binset_clear(&bs);
+    assert_null(bs.items);
+    t_author_list authors = {calloc(2, sizeof(t_author)), 2};
+    authors.items[0].name = ddb_strdup("ann");
+    authors.items[1].name = ddb_strdup("bob");
+    ddb_list_clear(&authors, DDB_FT_MAP, sizeof(t_author), &author_map);
+    assert_null(authors.items);
+    assert_int_equal(authors.n, 0);
+    t_list_string words = {calloc(1, sizeof(char *)), 1};
+    words.items[0] = ddb_strdup("w");
+    ddb_list_clear(&words, DDB_FT_STRING, sizeof(char *), NULL);
+    assert_null(words.items);
+    ddb_bytes_clear(NULL);
+    ddb_strset_clear(NULL);
+    ddb_list_clear(NULL, DDB_FT_STRING, sizeof(char *), NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_field_ops),
+        cmocka_unit_test(test_value_clears),
         cmocka_unit_test(test_encodings_match_pynamodb),
         cmocka_unit_test(test_empty_sets_are_absent_and_duplicates_rejected),
         cmocka_unit_test(test_datetime_format_and_lenient_parse),

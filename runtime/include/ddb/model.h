@@ -240,88 +240,130 @@ typedef struct ddb_table_opts {
 #define DDB_TABLE_OPTS(...) (&(ddb_table_opts){.version = DDB_TABLE_OPTS_VERSION, __VA_ARGS__})
 
 /*
- * Value constructors used by generated builders: like the ddb_av_*
- * constructors, but NULL-safe (a NULL string records DDB_EINVAL and returns
- * NULL, which the expression builders turn into an error node).
+ * Values made by generated defaults; each is owned by the caller (free it
+ * with the matching _clear below, or let the struct holding it own it).
+ * ddb_strdup: a malloc'ed copy of `s` (NULL on ENOMEM, error recorded).
+ * ddb_bytes_from_base64: decoded bytes ({NULL, 0} on error). The set
+ * constructors copy n elements from `items` ({NULL, 0} on ENOMEM).
+ * ddb_time_of: a time from PynamoDB's text ({0, 0} when invalid).
+ * Thread safety: reentrant.
  */
-ddb_av *ddb_val_string(const char *s);
-ddb_av *ddb_val_int64(int64_t v);
-ddb_av *ddb_val_double(double v);
-ddb_av *ddb_val_bool(bool v);
-ddb_av *ddb_val_bytes(ddb_bytes v);
-
-/*
- * A new ddb_av for a value of field `f` stored at `value` (a pointer to the
- * field's C type), or for one element of a list field (a pointer to the
- * element type). NULL on error, recorded (e.g. a NaN double, a duplicate set
- * element, invalid JSON text). Generated builders convert their arguments
- * with these, so every type is encoded by one codec.
- */
-ddb_av *ddb_field_value(const ddb_field *f, const void *value);
-ddb_av *ddb_field_elem_value(const ddb_field *f, const void *elem);
-/* `path IN (values[0..n))` where `values` is an array of the field's C type. */
-ddb_cond *ddb_cond_in_field(const char *path, const ddb_field *f, const void *values, size_t n);
-
-/* Used by generated defaults: a malloc'ed copy of `s` (NULL on ENOMEM, with
- * the error recorded), and bytes decoded from base64 ({NULL, 0} on error). */
 char *ddb_strdup(const char *s);
 ddb_bytes ddb_bytes_from_base64(const char *b64);
-/* Sets of n elements copied from `items` ({NULL, 0} on ENOMEM). */
 ddb_strset ddb_strset_of(const char *const *items, size_t n);
 ddb_numset ddb_numset_of(const char *const *items, size_t n);
 ddb_binset ddb_binset_of_base64(const char *const *items, size_t n);
-/* A time from PynamoDB's text ({0, 0} when the text is invalid). */
 ddb_time ddb_time_of(const char *text);
-/* Value constructors for the builders of the other types (NULL-safe). */
-ddb_av *ddb_val_decimal(const char *text);
-ddb_av *ddb_val_time(ddb_time t);
-ddb_av *ddb_val_json(const char *json_text);
-ddb_av *ddb_val_strset(ddb_strset v);
-ddb_av *ddb_val_numset(ddb_numset v);
-ddb_av *ddb_val_binset(ddb_binset v);
-ddb_av *ddb_val_document(const ddb_av *v);
-
-/* Room for an element path (ddb_path_at), the NUL included. */
-#define DDB_PATH_MAX 4096
 
 /*
- * Element paths for generated builders: `path` contains one "[]" that is
- * replaced by "[index]" ("replies[].by", 3 -> "replies[3].by"), written
- * into `out` (the caller's; DDB_PATH_MAX bytes). Returns `out`, or NULL
- * when `path` has no "[]" or the result would not fit (the builders then
- * return an error node). Reentrant.
+ * Freeing values a program builds: each frees what the value owns (its
+ * bytes, its elements) and zeroes it; NULL-safe. Builders and operations
+ * copy the values they are given, so a value passed to a builder is still
+ * the caller's to free. A char * value is freed with free(), a ddb_av *
+ * with ddb_av_free, a generated map struct with <prefix>_<map>_clear, a
+ * generated typed list with <list type>_clear (which calls ddb_list_clear:
+ * `list` points to a {T *items; size_t n} of elements of type `elem`,
+ * `elem_size` bytes each, `sub` the map descriptor for lists of maps).
  */
-const char *ddb_path_at(char out[DDB_PATH_MAX], const char *path, size_t index);
+void ddb_bytes_clear(ddb_bytes *b);
+void ddb_strset_clear(ddb_strset *set);
+void ddb_numset_clear(ddb_numset *set);
+void ddb_binset_clear(ddb_binset *set);
+void ddb_list_clear(void *list, ddb_ftype elem, size_t elem_size, const ddb_model *sub);
 
 /*
- * Argument gates: generated functions are wrapped in macros that pass each
- * typed argument through one of these, so an argument of the wrong type is
- * a hard compile error (a _Generic without a matching association), not
- * just a conversion warning. Integer gates refuse floating point and
- * pointers; string gates refuse everything but char pointers.
+ * Typed builders' entry points: every generated condition, key-range and
+ * update builder is one call to one of these.
+ *
+ * `path` is the attribute's path in the ddb/expr.h syntax ("author.name");
+ * a "[]" in it (an element of a typed list: "replies[].by", "tags[]") is
+ * replaced by "[index]", else `index` is ignored. `f` is the field the path
+ * ends at. `v` points to a value of the field's C type (ddb_ftype above),
+ * except: comparisons on a path ending in "[]" take an element; CONTAINS
+ * takes a list element, set member or substring; DDB_OP_SIZE_* take a
+ * size_t; DDB_OP_IS_TYPE a ddb_av_type; EXISTS, NOT_EXISTS and
+ * DDB_ACT_REMOVE take none (NULL). ddb_field_in takes an array of n values
+ * (1..100). Values are copied: what `v` points to stays the caller's.
+ * int64 and ttl ADD/INCR/DECR are range-guarded (ddb_update_add_int64).
+ *
+ * Returns a new node (the caller owns it; operations and the combinators
+ * take it over). A value the codec refuses (NaN, a duplicate set member,
+ * invalid JSON text), an operation the field's type does not offer, or a
+ * path that does not fit gives an error node: the error is recorded and the
+ * operation it is passed to fails with it. Thread safety: reentrant.
  */
+typedef enum ddb_cond_op {
+    DDB_OP_EQ, DDB_OP_NE, DDB_OP_LT, DDB_OP_LE, DDB_OP_GT, DDB_OP_GE,
+    DDB_OP_BEGINS_WITH, DDB_OP_CONTAINS,
+    DDB_OP_SIZE_EQ, DDB_OP_SIZE_NE, DDB_OP_SIZE_LT, DDB_OP_SIZE_LE, DDB_OP_SIZE_GT, DDB_OP_SIZE_GE,
+    DDB_OP_IS_TYPE, DDB_OP_EXISTS, DDB_OP_NOT_EXISTS
+} ddb_cond_op;
+
+typedef enum ddb_action {
+    DDB_ACT_SET,           /* path = v */
+    DDB_ACT_SET_IF_ABSENT, /* path = if_not_exists(path, v) */
+    DDB_ACT_ADD,           /* ADD path v (numbers, sets) */
+    DDB_ACT_INCR,          /* path = path + v */
+    DDB_ACT_DECR,          /* path = path - v */
+    DDB_ACT_APPEND,        /* path = list_append(path, v) */
+    DDB_ACT_PREPEND,       /* path = list_append(v, path) */
+    DDB_ACT_DELETE,        /* DELETE path v (set members) */
+    DDB_ACT_REMOVE         /* REMOVE path */
+} ddb_action;
+
+ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb_cond_op op, const void *v);
+ddb_cond *ddb_field_between(const char *path, size_t index, const ddb_field *f, const void *low,
+                            const void *high);
+ddb_cond *ddb_field_in(const char *path, size_t index, const ddb_field *f, const void *values, size_t n);
+ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f, ddb_action act, const void *v);
+
+/*
+ * Argument gates: generated functions are wrapped in same-named macros that
+ * pass each argument whose C conversion would be silent (an integer for a
+ * double, a double for an int64, a pointer of another type) through one of
+ * these. An argument of another type selects the `default:` association, a
+ * struct whose name reads as the compiler's message:
+ *     forum_thread_views_gt("ten")
+ *     error: incompatible type for argument 1 of 'forum_thread_views_gt'
+ *     note: expected 'int64_t' but argument is of type
+ *           'struct ddb_expected_an_int64_argument'
+ * Struct-typed parameters (ddb_bytes, ddb_time, sets, generated lists and
+ * maps, condition and action handles) need no gate: C never converts them.
+ */
+struct ddb_expected_an_int64_argument { char integer_types_without_unsigned_long; };
+struct ddb_expected_a_double_argument { char floating_or_integer_types; };
+struct ddb_expected_a_bool_argument { char bool_or_int; };
+struct ddb_expected_a_string_argument { char char_pointer; };
+struct ddb_expected_a_ddb_av_pointer_argument { char ddb_av_pointer; };
+struct ddb_expected_an_array_of_the_attribute_type { char pointer_to_attribute_values; };
+struct ddb_expected_an_integer_size_or_index { char integer_types; };
+struct ddb_expected_a_pointer_to_the_model_struct { char model_struct_pointer; };
+
 #define DDB_ARG_INT64(v)                                                                         \
     _Generic((v), signed char: (v), short: (v), int: (v), long: (v), long long: (v),              \
-             unsigned char: (v), unsigned short: (v), unsigned int: (v))
+             unsigned char: (v), unsigned short: (v), unsigned int: (v),                           \
+             default: (struct ddb_expected_an_int64_argument){0})
 #define DDB_ARG_DOUBLE(v)                                                                        \
     _Generic((v), float: (v), double: (v), signed char: (v), short: (v), int: (v), long: (v),     \
-             long long: (v), unsigned char: (v), unsigned short: (v), unsigned int: (v))
-#define DDB_ARG_BOOL(v) _Generic((v), _Bool: (v), int: (v))
-#define DDB_ARG_STRING(v) _Generic((v), char *: (v), const char *: (v))
-#define DDB_ARG_BYTES(v) _Generic((v), ddb_bytes: (v))
-#define DDB_ARG_TIME(v) _Generic((v), ddb_time: (v))
-#define DDB_ARG_STRSET(v) _Generic((v), ddb_strset: (v))
-#define DDB_ARG_NUMSET(v) _Generic((v), ddb_numset: (v))
-#define DDB_ARG_BINSET(v) _Generic((v), ddb_binset: (v))
-#define DDB_ARG_DOCUMENT(v) _Generic((v), ddb_av *: (v), const ddb_av *: (v))
+             long long: (v), unsigned char: (v), unsigned short: (v), unsigned int: (v),           \
+             default: (struct ddb_expected_a_double_argument){0})
+#define DDB_ARG_BOOL(v) _Generic((v), _Bool: (v), int: (v), default: (struct ddb_expected_a_bool_argument){0})
+#define DDB_ARG_STRING(v)                                                                        \
+    _Generic((v), char *: (v), const char *: (v), default: (struct ddb_expected_a_string_argument){0})
+#define DDB_ARG_DOCUMENT(v)                                                                      \
+    _Generic((v), ddb_av *: (v), const ddb_av *: (v), default: (struct ddb_expected_a_ddb_av_pointer_argument){0})
 /* An array of T (const or not), for IN builders. */
-#define DDB_ARG_ARRAY(T, v) _Generic((v), T *: (v), T const *: (v))
-/* A value of exactly type T (generated list and map structs). */
-#define DDB_ARG_IS(T, v) _Generic((v), T: (v))
-#define DDB_ARG_INDEX(v) _Generic((v), size_t: (v), int: (v), unsigned: (v), long: (v))
+#define DDB_ARG_ARRAY(T, v)                                                                      \
+    _Generic((v), T *: (v), T const *: (v), default: (struct ddb_expected_an_array_of_the_attribute_type){0})
+/* A size or an index: any integer type but bool (size_t is one of them). */
+#define DDB_ARG_SIZE(v)                                                                          \
+    _Generic((v), char: (v), signed char: (v), unsigned char: (v), short: (v), unsigned short: (v), \
+             int: (v), unsigned int: (v), long: (v), unsigned long: (v), long long: (v),           \
+             unsigned long long: (v), default: (struct ddb_expected_an_integer_size_or_index){0})
 /* Pointer to a model struct T (const allowed or not). */
-#define DDB_ARG_PTR(T, v) _Generic((v), T *: (v))
-#define DDB_ARG_CPTR(T, v) _Generic((v), T *: (v), const T *: (v))
+#define DDB_ARG_PTR(T, v) _Generic((v), T *: (v), default: (struct ddb_expected_a_pointer_to_the_model_struct){0})
+#define DDB_ARG_CPTR(T, v)                                                                       \
+    _Generic((v), T *: (v), const T *: (v), default: (struct ddb_expected_a_pointer_to_the_model_struct){0})
 
 /* --- connection slot --- */
 /* Binds `c` (borrowed; NULL unbinds) to the model. */

@@ -18,18 +18,22 @@ extern "C" {
 #endif
 
 /*
- * Conventions for every model below (details: docs/generated.md):
+ * Conventions (docs/generated.md, docs/conventions.md):
  *  - <model>_init before first use, <model>_clear to free what it owns.
- *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() has
- *    the AWS error type, message, HTTP status and request id.
- *  - Condition (_cond), update (_action) and key-range (_range) handles
- *    belong to one model; passing them to an operation hands them over
- *    (the operation frees them, whatever the outcome). Pass <MODEL>_NO_COND
- *    / <MODEL>_NO_RANGE for none.
- *  - Arguments are type-checked at compile time: a value of the wrong type
- *    or a handle of another model does not compile.
- *  - Thread safety: functions are safe to call concurrently on distinct
- *    objects; the model's client slot is shared (see <model>_use_client).
+ *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() then has
+ *    the AWS error type, message, HTTP status and request id. Success does
+ *    not clear it: read it only after a failure.
+ *  - Out-parameters come first. Condition (_cond), update (_action) and
+ *    key-range (_range) handles belong to one model; an operation or
+ *    combinator they are passed to takes them over, whatever the outcome.
+ *    <MODEL>_NO_COND / <MODEL>_NO_RANGE pass none. Values passed to builders
+ *    are copied: they stay the caller's (ddb/model.h says how to free each).
+ *  - Each function is a static inline wrapper of the runtime (ddb/model.h)
+ *    behind a same-named macro that checks argument types at compile time:
+ *    a value of the wrong type or a handle of another model does not
+ *    compile, and the message names the expected type.
+ *  - Thread safety: safe to call concurrently on distinct objects; the
+ *    model's client slot is shared (<model>_use_client).
  */
 
 /* ------------------------------------------------------------------------
@@ -57,517 +61,455 @@ typedef struct gold_item {
 typedef struct gold_item_cond { ddb_cond *p; } gold_item_cond;
 typedef struct gold_item_action { ddb_update *p; } gold_item_action;
 typedef struct gold_item_range { ddb_cond *p; } gold_item_range;
-
 #define GOLD_ITEM_NO_COND ((gold_item_cond){NULL})
 #define GOLD_ITEM_NO_RANGE ((gold_item_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model gold_item_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (gold_item_init)(gold_item *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (gold_item_clear)(gold_item *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (gold_item_to_item)(const gold_item *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (gold_item_from_item)(gold_item *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (gold_item_put)(gold_item *obj, gold_item_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (gold_item_get)(gold_item *out, const char *pk, int64_t sk, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (gold_item_delete)(const gold_item *obj, gold_item_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (gold_item_update)(gold_item *obj, gold_item_action actions, gold_item_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (gold_item_put_returning)(gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
-    gold_item *returned, bool *has_returned);
-int (gold_item_update_returning)(gold_item *obj, gold_item_action actions, gold_item_cond cond,
-    const ddb_write_opts *opts, gold_item *returned, bool *has_returned);
-int (gold_item_delete_returning)(const gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts,
-    gold_item *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * gold_item_next, free with ddb_iter_free. */
-int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range,
-    gold_item_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (gold_item_scan)(ddb_iter **it, gold_item_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (gold_item_next)(ddb_iter *it, gold_item *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (gold_item_query_page)(gold_item *items, size_t max_items, ddb_page *page, const char *pk,
-    gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts);
-int (gold_item_scan_page)(gold_item *items, size_t max_items, ddb_page *page, gold_item_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (gold_item_count)(int64_t *out, const char *pk, gold_item_range range, gold_item_cond filter,
-    const ddb_query_opts *opts);
-int (gold_item_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts);
-int (gold_item_create_table)(const ddb_table_opts *opts);
-int (gold_item_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (gold_item_describe_table)(ddb_table_output *out);
-int (gold_item_table_exists)(bool *out);
-int (gold_item_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (gold_item_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (gold_item_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (gold_item_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (gold_item_batch_put)(ddb_batch_writer *w, const gold_item *obj);
-int (gold_item_batch_delete)(ddb_batch_writer *w, const gold_item *obj);
-int (gold_item_batch_get)(ddb_batch_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found);
-int (gold_item_txn_put)(ddb_txn *t, gold_item *obj, gold_item_cond cond);
-int (gold_item_txn_update)(ddb_txn *t, gold_item *obj, gold_item_action actions, gold_item_cond cond);
-int (gold_item_txn_delete)(ddb_txn *t, const gold_item *obj, gold_item_cond cond);
-int (gold_item_txn_check)(ddb_txn *t, const char *pk, int64_t sk, gold_item_cond cond);
-int (gold_item_txn_get)(ddb_txn_getter *g, const char *pk, int64_t sk, gold_item *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (gold_item_to_simple_json)(const gold_item *obj, ddb_buf *out);
-int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (gold_item_use_client)(ddb_client *client);
-
-gold_item_cond (gold_item_cond_and)(gold_item_cond a, gold_item_cond b);
-gold_item_cond (gold_item_cond_or)(gold_item_cond a, gold_item_cond b);
-gold_item_cond (gold_item_cond_not)(gold_item_cond a);
-void (gold_item_cond_free)(gold_item_cond c);
-gold_item_action (gold_item_action_join)(gold_item_action a, gold_item_action b);
-void (gold_item_action_free)(gold_item_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* pk (string) */
-gold_item_cond (gold_item_pk_eq)(const char *v);
-gold_item_cond (gold_item_pk_ne)(const char *v);
-gold_item_cond (gold_item_pk_lt)(const char *v);
-gold_item_cond (gold_item_pk_le)(const char *v);
-gold_item_cond (gold_item_pk_gt)(const char *v);
-gold_item_cond (gold_item_pk_ge)(const char *v);
-gold_item_cond (gold_item_pk_between)(const char *low, const char *high);
-gold_item_cond (gold_item_pk_begins_with)(const char *prefix);
-gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n);
-gold_item_cond (gold_item_pk_contains)(const char *v);
-gold_item_cond (gold_item_pk_size_eq)(int64_t n);
-gold_item_cond (gold_item_pk_size_ne)(int64_t n);
-gold_item_cond (gold_item_pk_size_lt)(int64_t n);
-gold_item_cond (gold_item_pk_size_le)(int64_t n);
-gold_item_cond (gold_item_pk_size_gt)(int64_t n);
-gold_item_cond (gold_item_pk_size_ge)(int64_t n);
-gold_item_cond (gold_item_pk_exists)(void);
-gold_item_cond (gold_item_pk_not_exists)(void);
-
-/* sk (int64) */
-gold_item_cond (gold_item_sk_eq)(int64_t v);
-gold_item_cond (gold_item_sk_ne)(int64_t v);
-gold_item_cond (gold_item_sk_lt)(int64_t v);
-gold_item_cond (gold_item_sk_le)(int64_t v);
-gold_item_cond (gold_item_sk_gt)(int64_t v);
-gold_item_cond (gold_item_sk_ge)(int64_t v);
-gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high);
-gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n);
-gold_item_cond (gold_item_sk_exists)(void);
-gold_item_cond (gold_item_sk_not_exists)(void);
-
-/* name (string) */
-gold_item_cond (gold_item_name_eq)(const char *v);
-gold_item_cond (gold_item_name_ne)(const char *v);
-gold_item_cond (gold_item_name_lt)(const char *v);
-gold_item_cond (gold_item_name_le)(const char *v);
-gold_item_cond (gold_item_name_gt)(const char *v);
-gold_item_cond (gold_item_name_ge)(const char *v);
-gold_item_cond (gold_item_name_between)(const char *low, const char *high);
-gold_item_cond (gold_item_name_begins_with)(const char *prefix);
-gold_item_cond (gold_item_name_in)(const char *const *values, size_t n);
-gold_item_cond (gold_item_name_contains)(const char *v);
-gold_item_cond (gold_item_name_size_eq)(int64_t n);
-gold_item_cond (gold_item_name_size_ne)(int64_t n);
-gold_item_cond (gold_item_name_size_lt)(int64_t n);
-gold_item_cond (gold_item_name_size_le)(int64_t n);
-gold_item_cond (gold_item_name_size_gt)(int64_t n);
-gold_item_cond (gold_item_name_size_ge)(int64_t n);
-gold_item_cond (gold_item_name_exists)(void);
-gold_item_cond (gold_item_name_not_exists)(void);
-gold_item_action (gold_item_set_name)(const char *v);
-gold_item_action (gold_item_set_if_absent_name)(const char *v);
-
-/* count (int64) */
-gold_item_cond (gold_item_count_eq)(int64_t v);
-gold_item_cond (gold_item_count_ne)(int64_t v);
-gold_item_cond (gold_item_count_lt)(int64_t v);
-gold_item_cond (gold_item_count_le)(int64_t v);
-gold_item_cond (gold_item_count_gt)(int64_t v);
-gold_item_cond (gold_item_count_ge)(int64_t v);
-gold_item_cond (gold_item_count_between)(int64_t low, int64_t high);
-gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n);
-gold_item_cond (gold_item_count_exists)(void);
-gold_item_cond (gold_item_count_not_exists)(void);
-gold_item_action (gold_item_set_count)(int64_t v);
-gold_item_action (gold_item_set_if_absent_count)(int64_t v);
-gold_item_action (gold_item_add_count)(int64_t v);
-gold_item_action (gold_item_incr_count)(int64_t v);
-gold_item_action (gold_item_decr_count)(int64_t v);
-
-/* big (int64) */
-gold_item_cond (gold_item_big_eq)(int64_t v);
-gold_item_cond (gold_item_big_ne)(int64_t v);
-gold_item_cond (gold_item_big_lt)(int64_t v);
-gold_item_cond (gold_item_big_le)(int64_t v);
-gold_item_cond (gold_item_big_gt)(int64_t v);
-gold_item_cond (gold_item_big_ge)(int64_t v);
-gold_item_cond (gold_item_big_between)(int64_t low, int64_t high);
-gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n);
-gold_item_cond (gold_item_big_exists)(void);
-gold_item_cond (gold_item_big_not_exists)(void);
-gold_item_action (gold_item_set_big)(int64_t v);
-gold_item_action (gold_item_set_if_absent_big)(int64_t v);
-gold_item_action (gold_item_add_big)(int64_t v);
-gold_item_action (gold_item_incr_big)(int64_t v);
-gold_item_action (gold_item_decr_big)(int64_t v);
-gold_item_action (gold_item_remove_big)(void);
-
-/* ratio (double) */
-gold_item_cond (gold_item_ratio_eq)(double v);
-gold_item_cond (gold_item_ratio_ne)(double v);
-gold_item_cond (gold_item_ratio_lt)(double v);
-gold_item_cond (gold_item_ratio_le)(double v);
-gold_item_cond (gold_item_ratio_gt)(double v);
-gold_item_cond (gold_item_ratio_ge)(double v);
-gold_item_cond (gold_item_ratio_between)(double low, double high);
-gold_item_cond (gold_item_ratio_in)(const double *values, size_t n);
-gold_item_cond (gold_item_ratio_exists)(void);
-gold_item_cond (gold_item_ratio_not_exists)(void);
-gold_item_action (gold_item_set_ratio)(double v);
-gold_item_action (gold_item_set_if_absent_ratio)(double v);
-gold_item_action (gold_item_add_ratio)(double v);
-gold_item_action (gold_item_incr_ratio)(double v);
-gold_item_action (gold_item_decr_ratio)(double v);
-
-/* maybe (double) */
-gold_item_cond (gold_item_maybe_eq)(double v);
-gold_item_cond (gold_item_maybe_ne)(double v);
-gold_item_cond (gold_item_maybe_lt)(double v);
-gold_item_cond (gold_item_maybe_le)(double v);
-gold_item_cond (gold_item_maybe_gt)(double v);
-gold_item_cond (gold_item_maybe_ge)(double v);
-gold_item_cond (gold_item_maybe_between)(double low, double high);
-gold_item_cond (gold_item_maybe_in)(const double *values, size_t n);
-gold_item_cond (gold_item_maybe_exists)(void);
-gold_item_cond (gold_item_maybe_not_exists)(void);
-gold_item_action (gold_item_set_maybe)(double v);
-gold_item_action (gold_item_set_if_absent_maybe)(double v);
-gold_item_action (gold_item_add_maybe)(double v);
-gold_item_action (gold_item_incr_maybe)(double v);
-gold_item_action (gold_item_decr_maybe)(double v);
-gold_item_action (gold_item_remove_maybe)(void);
-
-/* flag (bool) */
-gold_item_cond (gold_item_flag_eq)(bool v);
-gold_item_cond (gold_item_flag_ne)(bool v);
-gold_item_cond (gold_item_flag_exists)(void);
-gold_item_cond (gold_item_flag_not_exists)(void);
-gold_item_action (gold_item_set_flag)(bool v);
-gold_item_action (gold_item_set_if_absent_flag)(bool v);
-
-/* opt_flag (bool) */
-gold_item_cond (gold_item_opt_flag_eq)(bool v);
-gold_item_cond (gold_item_opt_flag_ne)(bool v);
-gold_item_cond (gold_item_opt_flag_exists)(void);
-gold_item_cond (gold_item_opt_flag_not_exists)(void);
-gold_item_action (gold_item_set_opt_flag)(bool v);
-gold_item_action (gold_item_set_if_absent_opt_flag)(bool v);
-gold_item_action (gold_item_remove_opt_flag)(void);
-
-/* blob (binary) */
-gold_item_cond (gold_item_blob_eq)(ddb_bytes v);
-gold_item_cond (gold_item_blob_ne)(ddb_bytes v);
-gold_item_cond (gold_item_blob_lt)(ddb_bytes v);
-gold_item_cond (gold_item_blob_le)(ddb_bytes v);
-gold_item_cond (gold_item_blob_gt)(ddb_bytes v);
-gold_item_cond (gold_item_blob_ge)(ddb_bytes v);
-gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high);
-gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix);
-gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n);
-gold_item_cond (gold_item_blob_size_eq)(int64_t n);
-gold_item_cond (gold_item_blob_size_ne)(int64_t n);
-gold_item_cond (gold_item_blob_size_lt)(int64_t n);
-gold_item_cond (gold_item_blob_size_le)(int64_t n);
-gold_item_cond (gold_item_blob_size_gt)(int64_t n);
-gold_item_cond (gold_item_blob_size_ge)(int64_t n);
-gold_item_cond (gold_item_blob_exists)(void);
-gold_item_cond (gold_item_blob_not_exists)(void);
-gold_item_action (gold_item_set_blob)(ddb_bytes v);
-gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v);
-gold_item_action (gold_item_remove_blob)(void);
-
-/* seed (binary) */
-gold_item_cond (gold_item_seed_eq)(ddb_bytes v);
-gold_item_cond (gold_item_seed_ne)(ddb_bytes v);
-gold_item_cond (gold_item_seed_lt)(ddb_bytes v);
-gold_item_cond (gold_item_seed_le)(ddb_bytes v);
-gold_item_cond (gold_item_seed_gt)(ddb_bytes v);
-gold_item_cond (gold_item_seed_ge)(ddb_bytes v);
-gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high);
-gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix);
-gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n);
-gold_item_cond (gold_item_seed_size_eq)(int64_t n);
-gold_item_cond (gold_item_seed_size_ne)(int64_t n);
-gold_item_cond (gold_item_seed_size_lt)(int64_t n);
-gold_item_cond (gold_item_seed_size_le)(int64_t n);
-gold_item_cond (gold_item_seed_size_gt)(int64_t n);
-gold_item_cond (gold_item_seed_size_ge)(int64_t n);
-gold_item_cond (gold_item_seed_exists)(void);
-gold_item_cond (gold_item_seed_not_exists)(void);
-gold_item_action (gold_item_set_seed)(ddb_bytes v);
-gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v);
-
-/* dotted (string, stored as a.b[c]\d) */
-gold_item_cond (gold_item_dotted_eq)(const char *v);
-gold_item_cond (gold_item_dotted_ne)(const char *v);
-gold_item_cond (gold_item_dotted_lt)(const char *v);
-gold_item_cond (gold_item_dotted_le)(const char *v);
-gold_item_cond (gold_item_dotted_gt)(const char *v);
-gold_item_cond (gold_item_dotted_ge)(const char *v);
-gold_item_cond (gold_item_dotted_between)(const char *low, const char *high);
-gold_item_cond (gold_item_dotted_begins_with)(const char *prefix);
-gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n);
-gold_item_cond (gold_item_dotted_contains)(const char *v);
-gold_item_cond (gold_item_dotted_size_eq)(int64_t n);
-gold_item_cond (gold_item_dotted_size_ne)(int64_t n);
-gold_item_cond (gold_item_dotted_size_lt)(int64_t n);
-gold_item_cond (gold_item_dotted_size_le)(int64_t n);
-gold_item_cond (gold_item_dotted_size_gt)(int64_t n);
-gold_item_cond (gold_item_dotted_size_ge)(int64_t n);
-gold_item_cond (gold_item_dotted_exists)(void);
-gold_item_cond (gold_item_dotted_not_exists)(void);
-gold_item_action (gold_item_set_dotted)(const char *v);
-gold_item_action (gold_item_set_if_absent_dotted)(const char *v);
-gold_item_action (gold_item_remove_dotted)(void);
-gold_item_range (gold_item_range_eq)(int64_t v);
-gold_item_range (gold_item_range_lt)(int64_t v);
-gold_item_range (gold_item_range_le)(int64_t v);
-gold_item_range (gold_item_range_gt)(int64_t v);
-gold_item_range (gold_item_range_ge)(int64_t v);
-gold_item_range (gold_item_range_between)(int64_t low, int64_t high);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (gold_item_init)(gold_item *obj) { ddb_model_init(&gold_item_model, obj); }
+static inline void (gold_item_clear)(gold_item *obj) { if (obj != NULL) ddb_model_clear(&gold_item_model, obj); }
 #define gold_item_init(obj_) (gold_item_init)(DDB_ARG_PTR(gold_item, obj_))
 #define gold_item_clear(obj_) (gold_item_clear)(DDB_ARG_PTR(gold_item, obj_))
-#define gold_item_to_item(obj_, out_) (gold_item_to_item)(DDB_ARG_CPTR(gold_item, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (gold_item_to_item)(ddb_av **out, const gold_item *obj) { return ddb_model_to_item(out, &gold_item_model, obj); }
+static inline int (gold_item_from_item)(gold_item *obj, const ddb_av *item) { return ddb_model_from_item(obj, &gold_item_model, item); }
+#define gold_item_to_item(out_, obj_) (gold_item_to_item)((out_), DDB_ARG_CPTR(gold_item, obj_))
 #define gold_item_from_item(obj_, item_) (gold_item_from_item)(DDB_ARG_PTR(gold_item, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (gold_item_put)(gold_item *obj, gold_item_cond cond) { return ddb_model_put(&gold_item_model, obj, cond.p); }
+static inline int (gold_item_get)(gold_item *out, const char *pk, int64_t sk, const ddb_get_opts *opts) { return ddb_model_get(out, &gold_item_model, &pk, &sk, opts); }
+static inline int (gold_item_delete)(const gold_item *obj, gold_item_cond cond) { return ddb_model_delete(&gold_item_model, obj, cond.p); }
+static inline int (gold_item_update)(gold_item *obj, gold_item_action actions, gold_item_cond cond) { return ddb_model_update(&gold_item_model, obj, actions.p, cond.p); }
+static inline int (gold_item_put_ex)(gold_item *returned, bool *has_returned, gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &gold_item_model, obj, cond.p, opts); }
+static inline int (gold_item_update_ex)(gold_item *returned, bool *has_returned, gold_item *obj, gold_item_action actions, gold_item_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &gold_item_model, obj, actions.p, cond.p, opts); }
+static inline int (gold_item_delete_ex)(gold_item *returned, bool *has_returned, const gold_item *obj, gold_item_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &gold_item_model, obj, cond.p, opts); }
+static inline int (gold_item_exists)(bool *out, const char *pk, int64_t sk, const ddb_get_opts *opts) { return ddb_model_exists(out, &gold_item_model, &pk, &sk, opts); }
+static inline int (gold_item_refresh)(gold_item *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&gold_item_model, obj, opts); }
 #define gold_item_put(obj_, cond_) (gold_item_put)(DDB_ARG_PTR(gold_item, obj_), (cond_))
-#define gold_item_get(out_, hash_, range_, opts_) \
-    (gold_item_get)(DDB_ARG_PTR(gold_item, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define gold_item_get(out_, hash_, range_, opts_) (gold_item_get)(DDB_ARG_PTR(gold_item, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define gold_item_delete(obj_, cond_) (gold_item_delete)(DDB_ARG_CPTR(gold_item, obj_), (cond_))
-#define gold_item_update(obj_, actions_, cond_) \
-    (gold_item_update)(DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
-#define gold_item_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (gold_item_put_returning)(DDB_ARG_PTR(gold_item, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_item, ret_), (has_))
-#define gold_item_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (gold_item_update_returning)(DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(gold_item, ret_), (has_))
-#define gold_item_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (gold_item_delete_returning)(DDB_ARG_CPTR(gold_item, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_item, ret_), (has_))
-#define gold_item_query(it_, hash_, range_, filter_, opts_) \
-    (gold_item_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define gold_item_next(it_, out_) (gold_item_next)((it_), DDB_ARG_PTR(gold_item, out_))
-#define gold_item_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (gold_item_query_page)(DDB_ARG_PTR(gold_item, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define gold_item_scan_page(items_, max_, page_, filter_, opts_) \
-    (gold_item_scan_page)(DDB_ARG_PTR(gold_item, items_), (max_), (page_), (filter_), (opts_))
-#define gold_item_count(out_, hash_, range_, filter_, opts_) \
-    (gold_item_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define gold_item_exists(out_, hash_, range_, opts_) \
-    (gold_item_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define gold_item_update(obj_, actions_, cond_) (gold_item_update)(DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
+#define gold_item_put_ex(ret_, has_, obj_, cond_, opts_) (gold_item_put_ex)(DDB_ARG_PTR(gold_item, ret_), (has_), DDB_ARG_PTR(gold_item, obj_), (cond_), (opts_))
+#define gold_item_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (gold_item_update_ex)(DDB_ARG_PTR(gold_item, ret_), (has_), DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_), (opts_))
+#define gold_item_delete_ex(ret_, has_, obj_, cond_, opts_) (gold_item_delete_ex)(DDB_ARG_PTR(gold_item, ret_), (has_), DDB_ARG_CPTR(gold_item, obj_), (cond_), (opts_))
+#define gold_item_exists(out_, hash_, range_, opts_) (gold_item_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define gold_item_refresh(obj_, opts_) (gold_item_refresh)(DDB_ARG_PTR(gold_item, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (gold_item_query)(ddb_iter **it, const char *pk, gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &gold_item_model, &pk, range.p, filter.p, opts); }
+static inline int (gold_item_scan)(ddb_iter **it, gold_item_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &gold_item_model, filter.p, opts); }
+static inline int (gold_item_next)(gold_item *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (gold_item_query_page)(gold_item *items, size_t max, ddb_page *page, const char *pk, gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &gold_item_model, NULL, &pk, range.p, filter.p, opts); }
+static inline int (gold_item_scan_page)(gold_item *items, size_t max, ddb_page *page, gold_item_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &gold_item_model, NULL, filter.p, opts); }
+static inline int (gold_item_count)(int64_t *out, const char *pk, gold_item_range range, gold_item_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &gold_item_model, NULL, &pk, range.p, filter.p, opts); }
+static inline int (gold_item_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &gold_item_model, NULL); }
+#define gold_item_query(it_, hash_, range_, filter_, opts_) (gold_item_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define gold_item_next(out_, it_) (gold_item_next)(DDB_ARG_PTR(gold_item, out_), (it_))
+#define gold_item_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (gold_item_query_page)(DDB_ARG_PTR(gold_item, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define gold_item_scan_page(items_, max_, page_, filter_, opts_) (gold_item_scan_page)(DDB_ARG_PTR(gold_item, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define gold_item_count(out_, hash_, range_, filter_, opts_) (gold_item_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (gold_item_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&gold_item_model, opts); }
+static inline int (gold_item_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&gold_item_model, opts); }
+static inline int (gold_item_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &gold_item_model); }
+static inline int (gold_item_table_exists)(bool *out) { return ddb_model_table_exists(out, &gold_item_model); }
+static inline int (gold_item_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&gold_item_model, read, write, opts); }
+static inline int (gold_item_update_ttl)(bool enabled) { return ddb_model_update_ttl(&gold_item_model, enabled); }
+static inline int (gold_item_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &gold_item_model, out, opts); }
+static inline int (gold_item_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &gold_item_model, in, opts); }
+#define gold_item_update_throughput(read_, write_, opts_) (gold_item_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (gold_item_batch_put)(ddb_batch_writer *w, const gold_item *obj) { return ddb_batch_writer_put(w, &gold_item_model, obj); }
+static inline int (gold_item_batch_delete)(ddb_batch_writer *w, const gold_item *obj) { return ddb_batch_writer_delete(w, &gold_item_model, obj); }
+static inline int (gold_item_batch_get)(gold_item *out, bool *found, ddb_batch_getter *g, const char *pk, int64_t sk) { return ddb_batch_getter_add(out, found, g, &gold_item_model, &pk, &sk); }
+static inline int (gold_item_txn_put)(ddb_txn *t, gold_item *obj, gold_item_cond cond) { return ddb_txn_put(t, &gold_item_model, obj, cond.p); }
+static inline int (gold_item_txn_update)(ddb_txn *t, gold_item *obj, gold_item_action actions, gold_item_cond cond) { return ddb_txn_update(t, &gold_item_model, obj, actions.p, cond.p); }
+static inline int (gold_item_txn_delete)(ddb_txn *t, const gold_item *obj, gold_item_cond cond) { return ddb_txn_delete(t, &gold_item_model, obj, cond.p); }
+static inline int (gold_item_txn_check)(ddb_txn *t, const char *pk, int64_t sk, gold_item_cond cond) { return ddb_txn_check_key(t, &gold_item_model, &pk, &sk, cond.p); }
+static inline int (gold_item_txn_get)(gold_item *out, bool *found, ddb_txn_getter *g, const char *pk, int64_t sk) { return ddb_txn_getter_add(out, found, g, &gold_item_model, &pk, &sk); }
 #define gold_item_batch_put(w_, obj_) (gold_item_batch_put)((w_), DDB_ARG_CPTR(gold_item, obj_))
 #define gold_item_batch_delete(w_, obj_) (gold_item_batch_delete)((w_), DDB_ARG_CPTR(gold_item, obj_))
-#define gold_item_batch_get(g_, hash_, range_, out_, found_) \
-    (gold_item_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(gold_item, out_), (found_))
+#define gold_item_batch_get(out_, found_, g_, hash_, range_) (gold_item_batch_get)(DDB_ARG_PTR(gold_item, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
 #define gold_item_txn_put(t_, obj_, cond_) (gold_item_txn_put)((t_), DDB_ARG_PTR(gold_item, obj_), (cond_))
-#define gold_item_txn_update(t_, obj_, actions_, cond_) \
-    (gold_item_txn_update)((t_), DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
+#define gold_item_txn_update(t_, obj_, actions_, cond_) (gold_item_txn_update)((t_), DDB_ARG_PTR(gold_item, obj_), (actions_), (cond_))
 #define gold_item_txn_delete(t_, obj_, cond_) (gold_item_txn_delete)((t_), DDB_ARG_CPTR(gold_item, obj_), (cond_))
-#define gold_item_txn_check(t_, hash_, range_, cond_) \
-    (gold_item_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
-#define gold_item_txn_get(g_, hash_, range_, out_, found_) \
-    (gold_item_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(gold_item, out_), (found_))
-#define gold_item_to_simple_json(obj_, out_) (gold_item_to_simple_json)(DDB_ARG_CPTR(gold_item, obj_), (out_))
-#define gold_item_from_simple_json(obj_, json_, len_) \
-    (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), (len_))
+#define gold_item_txn_check(t_, hash_, range_, cond_) (gold_item_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
+#define gold_item_txn_get(out_, found_, g_, hash_, range_) (gold_item_txn_get)(DDB_ARG_PTR(gold_item, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (gold_item_to_simple_json)(ddb_buf *out, const gold_item *obj) { return ddb_model_to_simple_json(out, &gold_item_model, obj); }
+static inline int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_item_model, json, len); }
+static inline void (gold_item_use_client)(ddb_client *client) { ddb_model_use_client(&gold_item_model, client); }
+#define gold_item_to_simple_json(out_, obj_) (gold_item_to_simple_json)((out_), DDB_ARG_CPTR(gold_item, obj_))
+#define gold_item_from_simple_json(obj_, json_, len_) (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline gold_item_cond (gold_item_cond_and)(gold_item_cond a, gold_item_cond b) { return (gold_item_cond){ddb_cond_and(a.p, b.p)}; }
+static inline gold_item_cond (gold_item_cond_or)(gold_item_cond a, gold_item_cond b) { return (gold_item_cond){ddb_cond_or(a.p, b.p)}; }
+static inline gold_item_cond (gold_item_cond_not)(gold_item_cond a) { return (gold_item_cond){ddb_cond_not(a.p)}; }
+static inline void (gold_item_cond_free)(gold_item_cond c) { ddb_cond_free(c.p); }
+static inline gold_item_action (gold_item_action_join)(gold_item_action a, gold_item_action b) { return (gold_item_action){ddb_update_join(a.p, b.p)}; }
+static inline void (gold_item_action_free)(gold_item_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* pk (string) */
+static inline gold_item_cond (gold_item_pk_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EQ, &v)}; }
 #define gold_item_pk_eq(v_) (gold_item_pk_eq)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NE, &v)}; }
 #define gold_item_pk_ne(v_) (gold_item_pk_ne)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LT, &v)}; }
 #define gold_item_pk_lt(v_) (gold_item_pk_lt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_le)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LE, &v)}; }
 #define gold_item_pk_le(v_) (gold_item_pk_le)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GT, &v)}; }
 #define gold_item_pk_gt(v_) (gold_item_pk_gt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GE, &v)}; }
 #define gold_item_pk_ge(v_) (gold_item_pk_ge)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_pk_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("pk", 0, &gold_item_model.fields[0], &low, &high)}; }
 #define gold_item_pk_between(low_, high_) (gold_item_pk_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline gold_item_cond (gold_item_pk_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define gold_item_pk_begins_with(prefix_) (gold_item_pk_begins_with)(DDB_ARG_STRING(prefix_))
-#define gold_item_pk_in(values_, n_) (gold_item_pk_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("pk", 0, &gold_item_model.fields[0], values, n)}; }
+#define gold_item_pk_in(values_, n_) (gold_item_pk_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define gold_item_pk_contains(v_) (gold_item_pk_contains)(DDB_ARG_STRING(v_))
-#define gold_item_pk_size_eq(n_) (gold_item_pk_size_eq)(DDB_ARG_INT64(n_))
-#define gold_item_pk_size_ne(n_) (gold_item_pk_size_ne)(DDB_ARG_INT64(n_))
-#define gold_item_pk_size_lt(n_) (gold_item_pk_size_lt)(DDB_ARG_INT64(n_))
-#define gold_item_pk_size_le(n_) (gold_item_pk_size_le)(DDB_ARG_INT64(n_))
-#define gold_item_pk_size_gt(n_) (gold_item_pk_size_gt)(DDB_ARG_INT64(n_))
-#define gold_item_pk_size_ge(n_) (gold_item_pk_size_ge)(DDB_ARG_INT64(n_))
+static inline gold_item_cond (gold_item_pk_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_item_pk_size_eq(n_) (gold_item_pk_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define gold_item_pk_size_ne(n_) (gold_item_pk_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define gold_item_pk_size_lt(n_) (gold_item_pk_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define gold_item_pk_size_le(n_) (gold_item_pk_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define gold_item_pk_size_gt(n_) (gold_item_pk_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define gold_item_pk_size_ge(n_) (gold_item_pk_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_pk_exists)(void) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_pk_not_exists)(void) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* sk (int64) */
+static inline gold_item_cond (gold_item_sk_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; }
 #define gold_item_sk_eq(v_) (gold_item_sk_eq)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NE, &v)}; }
 #define gold_item_sk_ne(v_) (gold_item_sk_ne)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; }
 #define gold_item_sk_lt(v_) (gold_item_sk_lt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; }
 #define gold_item_sk_le(v_) (gold_item_sk_le)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; }
 #define gold_item_sk_gt(v_) (gold_item_sk_gt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; }
 #define gold_item_sk_ge(v_) (gold_item_sk_ge)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; }
 #define gold_item_sk_between(low_, high_) (gold_item_sk_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define gold_item_sk_in(values_, n_) (gold_item_sk_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("sk", 0, &gold_item_model.fields[1], values, n)}; }
+#define gold_item_sk_in(values_, n_) (gold_item_sk_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_sk_exists)(void) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_sk_not_exists)(void) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* name (string) */
+static inline gold_item_cond (gold_item_name_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EQ, &v)}; }
 #define gold_item_name_eq(v_) (gold_item_name_eq)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NE, &v)}; }
 #define gold_item_name_ne(v_) (gold_item_name_ne)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LT, &v)}; }
 #define gold_item_name_lt(v_) (gold_item_name_lt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_le)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LE, &v)}; }
 #define gold_item_name_le(v_) (gold_item_name_le)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GT, &v)}; }
 #define gold_item_name_gt(v_) (gold_item_name_gt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GE, &v)}; }
 #define gold_item_name_ge(v_) (gold_item_name_ge)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_name_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("name", 0, &gold_item_model.fields[2], &low, &high)}; }
 #define gold_item_name_between(low_, high_) (gold_item_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline gold_item_cond (gold_item_name_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define gold_item_name_begins_with(prefix_) (gold_item_name_begins_with)(DDB_ARG_STRING(prefix_))
-#define gold_item_name_in(values_, n_) (gold_item_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_name_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("name", 0, &gold_item_model.fields[2], values, n)}; }
+#define gold_item_name_in(values_, n_) (gold_item_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define gold_item_name_contains(v_) (gold_item_name_contains)(DDB_ARG_STRING(v_))
-#define gold_item_name_size_eq(n_) (gold_item_name_size_eq)(DDB_ARG_INT64(n_))
-#define gold_item_name_size_ne(n_) (gold_item_name_size_ne)(DDB_ARG_INT64(n_))
-#define gold_item_name_size_lt(n_) (gold_item_name_size_lt)(DDB_ARG_INT64(n_))
-#define gold_item_name_size_le(n_) (gold_item_name_size_le)(DDB_ARG_INT64(n_))
-#define gold_item_name_size_gt(n_) (gold_item_name_size_gt)(DDB_ARG_INT64(n_))
-#define gold_item_name_size_ge(n_) (gold_item_name_size_ge)(DDB_ARG_INT64(n_))
+static inline gold_item_cond (gold_item_name_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_item_name_size_eq(n_) (gold_item_name_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define gold_item_name_size_ne(n_) (gold_item_name_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define gold_item_name_size_lt(n_) (gold_item_name_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define gold_item_name_size_le(n_) (gold_item_name_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define gold_item_name_size_gt(n_) (gold_item_name_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define gold_item_name_size_ge(n_) (gold_item_name_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_name_exists)(void) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_name_not_exists)(void) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_name)(const char *v) { return (gold_item_action){ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET, &v)}; }
 #define gold_item_set_name(v_) (gold_item_set_name)(DDB_ARG_STRING(v_))
+static inline gold_item_action (gold_item_set_if_absent_name)(const char *v) { return (gold_item_action){ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_name(v_) (gold_item_set_if_absent_name)(DDB_ARG_STRING(v_))
+/* count (int64) */
+static inline gold_item_cond (gold_item_count_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EQ, &v)}; }
 #define gold_item_count_eq(v_) (gold_item_count_eq)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NE, &v)}; }
 #define gold_item_count_ne(v_) (gold_item_count_ne)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LT, &v)}; }
 #define gold_item_count_lt(v_) (gold_item_count_lt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LE, &v)}; }
 #define gold_item_count_le(v_) (gold_item_count_le)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GT, &v)}; }
 #define gold_item_count_gt(v_) (gold_item_count_gt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GE, &v)}; }
 #define gold_item_count_ge(v_) (gold_item_count_ge)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_count_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("count", 0, &gold_item_model.fields[3], &low, &high)}; }
 #define gold_item_count_between(low_, high_) (gold_item_count_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define gold_item_count_in(values_, n_) (gold_item_count_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("count", 0, &gold_item_model.fields[3], values, n)}; }
+#define gold_item_count_in(values_, n_) (gold_item_count_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_count_exists)(void) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_count_not_exists)(void) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET, &v)}; }
 #define gold_item_set_count(v_) (gold_item_set_count)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_set_if_absent_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_count(v_) (gold_item_set_if_absent_count)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_add_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_ADD, &v)}; }
 #define gold_item_add_count(v_) (gold_item_add_count)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_incr_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_INCR, &v)}; }
 #define gold_item_incr_count(v_) (gold_item_incr_count)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_decr_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_DECR, &v)}; }
 #define gold_item_decr_count(v_) (gold_item_decr_count)(DDB_ARG_INT64(v_))
+/* big (int64) */
+static inline gold_item_cond (gold_item_big_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EQ, &v)}; }
 #define gold_item_big_eq(v_) (gold_item_big_eq)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NE, &v)}; }
 #define gold_item_big_ne(v_) (gold_item_big_ne)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LT, &v)}; }
 #define gold_item_big_lt(v_) (gold_item_big_lt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LE, &v)}; }
 #define gold_item_big_le(v_) (gold_item_big_le)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GT, &v)}; }
 #define gold_item_big_gt(v_) (gold_item_big_gt)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GE, &v)}; }
 #define gold_item_big_ge(v_) (gold_item_big_ge)(DDB_ARG_INT64(v_))
+static inline gold_item_cond (gold_item_big_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("big", 0, &gold_item_model.fields[4], &low, &high)}; }
 #define gold_item_big_between(low_, high_) (gold_item_big_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define gold_item_big_in(values_, n_) (gold_item_big_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("big", 0, &gold_item_model.fields[4], values, n)}; }
+#define gold_item_big_in(values_, n_) (gold_item_big_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_big_exists)(void) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_big_not_exists)(void) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET, &v)}; }
 #define gold_item_set_big(v_) (gold_item_set_big)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_set_if_absent_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_big(v_) (gold_item_set_if_absent_big)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_add_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_ADD, &v)}; }
 #define gold_item_add_big(v_) (gold_item_add_big)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_incr_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_INCR, &v)}; }
 #define gold_item_incr_big(v_) (gold_item_incr_big)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_decr_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_DECR, &v)}; }
 #define gold_item_decr_big(v_) (gold_item_decr_big)(DDB_ARG_INT64(v_))
+static inline gold_item_action (gold_item_remove_big)(void) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+/* ratio (double) */
+static inline gold_item_cond (gold_item_ratio_eq)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EQ, &v)}; }
 #define gold_item_ratio_eq(v_) (gold_item_ratio_eq)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_ne)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NE, &v)}; }
 #define gold_item_ratio_ne(v_) (gold_item_ratio_ne)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_lt)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LT, &v)}; }
 #define gold_item_ratio_lt(v_) (gold_item_ratio_lt)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_le)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LE, &v)}; }
 #define gold_item_ratio_le(v_) (gold_item_ratio_le)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_gt)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GT, &v)}; }
 #define gold_item_ratio_gt(v_) (gold_item_ratio_gt)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_ge)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GE, &v)}; }
 #define gold_item_ratio_ge(v_) (gold_item_ratio_ge)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_ratio_between)(double low, double high) { return (gold_item_cond){ddb_field_between("ratio", 0, &gold_item_model.fields[5], &low, &high)}; }
 #define gold_item_ratio_between(low_, high_) (gold_item_ratio_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-#define gold_item_ratio_in(values_, n_) (gold_item_ratio_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_ratio_in)(const double *values, size_t n) { return (gold_item_cond){ddb_field_in("ratio", 0, &gold_item_model.fields[5], values, n)}; }
+#define gold_item_ratio_in(values_, n_) (gold_item_ratio_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_ratio_exists)(void) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_ratio_not_exists)(void) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET, &v)}; }
 #define gold_item_set_ratio(v_) (gold_item_set_ratio)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_set_if_absent_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_ratio(v_) (gold_item_set_if_absent_ratio)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_add_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_ADD, &v)}; }
 #define gold_item_add_ratio(v_) (gold_item_add_ratio)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_incr_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_INCR, &v)}; }
 #define gold_item_incr_ratio(v_) (gold_item_incr_ratio)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_decr_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_DECR, &v)}; }
 #define gold_item_decr_ratio(v_) (gold_item_decr_ratio)(DDB_ARG_DOUBLE(v_))
+/* maybe (double) */
+static inline gold_item_cond (gold_item_maybe_eq)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EQ, &v)}; }
 #define gold_item_maybe_eq(v_) (gold_item_maybe_eq)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_ne)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NE, &v)}; }
 #define gold_item_maybe_ne(v_) (gold_item_maybe_ne)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_lt)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LT, &v)}; }
 #define gold_item_maybe_lt(v_) (gold_item_maybe_lt)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_le)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LE, &v)}; }
 #define gold_item_maybe_le(v_) (gold_item_maybe_le)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_gt)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GT, &v)}; }
 #define gold_item_maybe_gt(v_) (gold_item_maybe_gt)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_ge)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GE, &v)}; }
 #define gold_item_maybe_ge(v_) (gold_item_maybe_ge)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_cond (gold_item_maybe_between)(double low, double high) { return (gold_item_cond){ddb_field_between("maybe", 0, &gold_item_model.fields[6], &low, &high)}; }
 #define gold_item_maybe_between(low_, high_) (gold_item_maybe_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-#define gold_item_maybe_in(values_, n_) (gold_item_maybe_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_maybe_in)(const double *values, size_t n) { return (gold_item_cond){ddb_field_in("maybe", 0, &gold_item_model.fields[6], values, n)}; }
+#define gold_item_maybe_in(values_, n_) (gold_item_maybe_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_maybe_exists)(void) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_maybe_not_exists)(void) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET, &v)}; }
 #define gold_item_set_maybe(v_) (gold_item_set_maybe)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_set_if_absent_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_maybe(v_) (gold_item_set_if_absent_maybe)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_add_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_ADD, &v)}; }
 #define gold_item_add_maybe(v_) (gold_item_add_maybe)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_incr_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_INCR, &v)}; }
 #define gold_item_incr_maybe(v_) (gold_item_incr_maybe)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_decr_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_DECR, &v)}; }
 #define gold_item_decr_maybe(v_) (gold_item_decr_maybe)(DDB_ARG_DOUBLE(v_))
+static inline gold_item_action (gold_item_remove_maybe)(void) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+/* flag (bool) */
+static inline gold_item_cond (gold_item_flag_eq)(bool v) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EQ, &v)}; }
 #define gold_item_flag_eq(v_) (gold_item_flag_eq)(DDB_ARG_BOOL(v_))
+static inline gold_item_cond (gold_item_flag_ne)(bool v) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NE, &v)}; }
 #define gold_item_flag_ne(v_) (gold_item_flag_ne)(DDB_ARG_BOOL(v_))
+static inline gold_item_cond (gold_item_flag_exists)(void) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_flag_not_exists)(void) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_flag)(bool v) { return (gold_item_action){ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET, &v)}; }
 #define gold_item_set_flag(v_) (gold_item_set_flag)(DDB_ARG_BOOL(v_))
+static inline gold_item_action (gold_item_set_if_absent_flag)(bool v) { return (gold_item_action){ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_flag(v_) (gold_item_set_if_absent_flag)(DDB_ARG_BOOL(v_))
+/* opt_flag (bool) */
+static inline gold_item_cond (gold_item_opt_flag_eq)(bool v) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EQ, &v)}; }
 #define gold_item_opt_flag_eq(v_) (gold_item_opt_flag_eq)(DDB_ARG_BOOL(v_))
+static inline gold_item_cond (gold_item_opt_flag_ne)(bool v) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NE, &v)}; }
 #define gold_item_opt_flag_ne(v_) (gold_item_opt_flag_ne)(DDB_ARG_BOOL(v_))
+static inline gold_item_cond (gold_item_opt_flag_exists)(void) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_opt_flag_not_exists)(void) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_opt_flag)(bool v) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET, &v)}; }
 #define gold_item_set_opt_flag(v_) (gold_item_set_opt_flag)(DDB_ARG_BOOL(v_))
+static inline gold_item_action (gold_item_set_if_absent_opt_flag)(bool v) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_opt_flag(v_) (gold_item_set_if_absent_opt_flag)(DDB_ARG_BOOL(v_))
-#define gold_item_blob_eq(v_) (gold_item_blob_eq)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_ne(v_) (gold_item_blob_ne)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_lt(v_) (gold_item_blob_lt)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_le(v_) (gold_item_blob_le)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_gt(v_) (gold_item_blob_gt)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_ge(v_) (gold_item_blob_ge)(DDB_ARG_BYTES(v_))
-#define gold_item_blob_between(low_, high_) (gold_item_blob_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_item_blob_begins_with(prefix_) (gold_item_blob_begins_with)(DDB_ARG_BYTES(prefix_))
-#define gold_item_blob_in(values_, n_) (gold_item_blob_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
-#define gold_item_blob_size_eq(n_) (gold_item_blob_size_eq)(DDB_ARG_INT64(n_))
-#define gold_item_blob_size_ne(n_) (gold_item_blob_size_ne)(DDB_ARG_INT64(n_))
-#define gold_item_blob_size_lt(n_) (gold_item_blob_size_lt)(DDB_ARG_INT64(n_))
-#define gold_item_blob_size_le(n_) (gold_item_blob_size_le)(DDB_ARG_INT64(n_))
-#define gold_item_blob_size_gt(n_) (gold_item_blob_size_gt)(DDB_ARG_INT64(n_))
-#define gold_item_blob_size_ge(n_) (gold_item_blob_size_ge)(DDB_ARG_INT64(n_))
-#define gold_item_set_blob(v_) (gold_item_set_blob)(DDB_ARG_BYTES(v_))
-#define gold_item_set_if_absent_blob(v_) (gold_item_set_if_absent_blob)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_eq(v_) (gold_item_seed_eq)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_ne(v_) (gold_item_seed_ne)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_lt(v_) (gold_item_seed_lt)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_le(v_) (gold_item_seed_le)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_gt(v_) (gold_item_seed_gt)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_ge(v_) (gold_item_seed_ge)(DDB_ARG_BYTES(v_))
-#define gold_item_seed_between(low_, high_) (gold_item_seed_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_item_seed_begins_with(prefix_) (gold_item_seed_begins_with)(DDB_ARG_BYTES(prefix_))
-#define gold_item_seed_in(values_, n_) (gold_item_seed_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
-#define gold_item_seed_size_eq(n_) (gold_item_seed_size_eq)(DDB_ARG_INT64(n_))
-#define gold_item_seed_size_ne(n_) (gold_item_seed_size_ne)(DDB_ARG_INT64(n_))
-#define gold_item_seed_size_lt(n_) (gold_item_seed_size_lt)(DDB_ARG_INT64(n_))
-#define gold_item_seed_size_le(n_) (gold_item_seed_size_le)(DDB_ARG_INT64(n_))
-#define gold_item_seed_size_gt(n_) (gold_item_seed_size_gt)(DDB_ARG_INT64(n_))
-#define gold_item_seed_size_ge(n_) (gold_item_seed_size_ge)(DDB_ARG_INT64(n_))
-#define gold_item_set_seed(v_) (gold_item_set_seed)(DDB_ARG_BYTES(v_))
-#define gold_item_set_if_absent_seed(v_) (gold_item_set_if_absent_seed)(DDB_ARG_BYTES(v_))
+static inline gold_item_action (gold_item_remove_opt_flag)(void) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
+/* blob (binary) */
+static inline gold_item_cond (gold_item_blob_eq)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_blob_ne)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_blob_lt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_blob_le)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_blob_gt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_blob_ge)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high) { return (gold_item_cond){ddb_field_between("blob", 0, &gold_item_model.fields[9], &low, &high)}; }
+static inline gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n) { return (gold_item_cond){ddb_field_in("blob", 0, &gold_item_model.fields[9], values, n)}; }
+#define gold_item_blob_in(values_, n_) (gold_item_blob_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_item_blob_size_eq(n_) (gold_item_blob_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_NE, &n)}; }
+#define gold_item_blob_size_ne(n_) (gold_item_blob_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LT, &n)}; }
+#define gold_item_blob_size_lt(n_) (gold_item_blob_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LE, &n)}; }
+#define gold_item_blob_size_le(n_) (gold_item_blob_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GT, &n)}; }
+#define gold_item_blob_size_gt(n_) (gold_item_blob_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GE, &n)}; }
+#define gold_item_blob_size_ge(n_) (gold_item_blob_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_blob_exists)(void) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_blob_not_exists)(void) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_blob)(ddb_bytes v) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_remove_blob)(void) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_REMOVE, NULL)}; }
+/* seed (binary) */
+static inline gold_item_cond (gold_item_seed_eq)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_seed_ne)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_seed_lt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_seed_le)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_seed_gt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_seed_ge)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high) { return (gold_item_cond){ddb_field_between("seed", 0, &gold_item_model.fields[10], &low, &high)}; }
+static inline gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n) { return (gold_item_cond){ddb_field_in("seed", 0, &gold_item_model.fields[10], values, n)}; }
+#define gold_item_seed_in(values_, n_) (gold_item_seed_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_item_seed_size_eq(n_) (gold_item_seed_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_NE, &n)}; }
+#define gold_item_seed_size_ne(n_) (gold_item_seed_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LT, &n)}; }
+#define gold_item_seed_size_lt(n_) (gold_item_seed_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LE, &n)}; }
+#define gold_item_seed_size_le(n_) (gold_item_seed_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GT, &n)}; }
+#define gold_item_seed_size_gt(n_) (gold_item_seed_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GE, &n)}; }
+#define gold_item_seed_size_ge(n_) (gold_item_seed_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_seed_exists)(void) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_seed_not_exists)(void) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_seed)(ddb_bytes v) { return (gold_item_action){ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v) { return (gold_item_action){ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; }
+/* dotted (string, stored as a.b[c]\d) */
+static inline gold_item_cond (gold_item_dotted_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EQ, &v)}; }
 #define gold_item_dotted_eq(v_) (gold_item_dotted_eq)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NE, &v)}; }
 #define gold_item_dotted_ne(v_) (gold_item_dotted_ne)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LT, &v)}; }
 #define gold_item_dotted_lt(v_) (gold_item_dotted_lt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_le)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LE, &v)}; }
 #define gold_item_dotted_le(v_) (gold_item_dotted_le)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GT, &v)}; }
 #define gold_item_dotted_gt(v_) (gold_item_dotted_gt)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GE, &v)}; }
 #define gold_item_dotted_ge(v_) (gold_item_dotted_ge)(DDB_ARG_STRING(v_))
+static inline gold_item_cond (gold_item_dotted_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], &low, &high)}; }
 #define gold_item_dotted_between(low_, high_) (gold_item_dotted_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline gold_item_cond (gold_item_dotted_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define gold_item_dotted_begins_with(prefix_) (gold_item_dotted_begins_with)(DDB_ARG_STRING(prefix_))
-#define gold_item_dotted_in(values_, n_) (gold_item_dotted_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], values, n)}; }
+#define gold_item_dotted_in(values_, n_) (gold_item_dotted_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_CONTAINS, &v)}; }
 #define gold_item_dotted_contains(v_) (gold_item_dotted_contains)(DDB_ARG_STRING(v_))
-#define gold_item_dotted_size_eq(n_) (gold_item_dotted_size_eq)(DDB_ARG_INT64(n_))
-#define gold_item_dotted_size_ne(n_) (gold_item_dotted_size_ne)(DDB_ARG_INT64(n_))
-#define gold_item_dotted_size_lt(n_) (gold_item_dotted_size_lt)(DDB_ARG_INT64(n_))
-#define gold_item_dotted_size_le(n_) (gold_item_dotted_size_le)(DDB_ARG_INT64(n_))
-#define gold_item_dotted_size_gt(n_) (gold_item_dotted_size_gt)(DDB_ARG_INT64(n_))
-#define gold_item_dotted_size_ge(n_) (gold_item_dotted_size_ge)(DDB_ARG_INT64(n_))
+static inline gold_item_cond (gold_item_dotted_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_item_dotted_size_eq(n_) (gold_item_dotted_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_NE, &n)}; }
+#define gold_item_dotted_size_ne(n_) (gold_item_dotted_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LT, &n)}; }
+#define gold_item_dotted_size_lt(n_) (gold_item_dotted_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LE, &n)}; }
+#define gold_item_dotted_size_le(n_) (gold_item_dotted_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GT, &n)}; }
+#define gold_item_dotted_size_gt(n_) (gold_item_dotted_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GE, &n)}; }
+#define gold_item_dotted_size_ge(n_) (gold_item_dotted_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_item_cond (gold_item_dotted_exists)(void) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_dotted_not_exists)(void) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_action (gold_item_set_dotted)(const char *v) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET, &v)}; }
 #define gold_item_set_dotted(v_) (gold_item_set_dotted)(DDB_ARG_STRING(v_))
+static inline gold_item_action (gold_item_set_if_absent_dotted)(const char *v) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_item_set_if_absent_dotted(v_) (gold_item_set_if_absent_dotted)(DDB_ARG_STRING(v_))
+static inline gold_item_action (gold_item_remove_dotted)(void) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_REMOVE, NULL)}; }
+static inline gold_item_range (gold_item_range_eq)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; }
 #define gold_item_range_eq(v_) (gold_item_range_eq)(DDB_ARG_INT64(v_))
+static inline gold_item_range (gold_item_range_lt)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; }
 #define gold_item_range_lt(v_) (gold_item_range_lt)(DDB_ARG_INT64(v_))
+static inline gold_item_range (gold_item_range_le)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; }
 #define gold_item_range_le(v_) (gold_item_range_le)(DDB_ARG_INT64(v_))
+static inline gold_item_range (gold_item_range_gt)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; }
 #define gold_item_range_gt(v_) (gold_item_range_gt)(DDB_ARG_INT64(v_))
+static inline gold_item_range (gold_item_range_ge)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; }
 #define gold_item_range_ge(v_) (gold_item_range_ge)(DDB_ARG_INT64(v_))
+static inline gold_item_range (gold_item_range_between)(int64_t low, int64_t high) { return (gold_item_range){ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; }
 #define gold_item_range_between(low_, high_) (gold_item_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 /* ------------------------------------------------------------------------
@@ -581,208 +523,168 @@ typedef struct gold_counter {
 typedef struct gold_counter_cond { ddb_cond *p; } gold_counter_cond;
 typedef struct gold_counter_action { ddb_update *p; } gold_counter_action;
 typedef struct gold_counter_range { ddb_cond *p; } gold_counter_range;
-
 #define GOLD_COUNTER_NO_COND ((gold_counter_cond){NULL})
 #define GOLD_COUNTER_NO_RANGE ((gold_counter_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model gold_counter_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (gold_counter_init)(gold_counter *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (gold_counter_clear)(gold_counter *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (gold_counter_to_item)(const gold_counter *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (gold_counter_from_item)(gold_counter *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (gold_counter_get)(gold_counter *out, ddb_bytes id, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (gold_counter_delete)(const gold_counter *obj, gold_counter_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (gold_counter_update)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (gold_counter_put_returning)(gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
-    gold_counter *returned, bool *has_returned);
-int (gold_counter_update_returning)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond,
-    const ddb_write_opts *opts, gold_counter *returned, bool *has_returned);
-int (gold_counter_delete_returning)(const gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts,
-    gold_counter *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * gold_counter_next, free with ddb_iter_free. */
-int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range,
-    gold_counter_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (gold_counter_scan)(ddb_iter **it, gold_counter_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (gold_counter_next)(ddb_iter *it, gold_counter *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (gold_counter_query_page)(gold_counter *items, size_t max_items, ddb_page *page, ddb_bytes id,
-    gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts);
-int (gold_counter_scan_page)(gold_counter *items, size_t max_items, ddb_page *page, gold_counter_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (gold_counter_count)(int64_t *out, ddb_bytes id, gold_counter_range range, gold_counter_cond filter,
-    const ddb_query_opts *opts);
-int (gold_counter_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts);
-int (gold_counter_create_table)(const ddb_table_opts *opts);
-int (gold_counter_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (gold_counter_describe_table)(ddb_table_output *out);
-int (gold_counter_table_exists)(bool *out);
-int (gold_counter_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (gold_counter_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (gold_counter_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (gold_counter_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (gold_counter_batch_put)(ddb_batch_writer *w, const gold_counter *obj);
-int (gold_counter_batch_delete)(ddb_batch_writer *w, const gold_counter *obj);
-int (gold_counter_batch_get)(ddb_batch_getter *g, ddb_bytes id, gold_counter *out, bool *found);
-int (gold_counter_txn_put)(ddb_txn *t, gold_counter *obj, gold_counter_cond cond);
-int (gold_counter_txn_update)(ddb_txn *t, gold_counter *obj, gold_counter_action actions, gold_counter_cond cond);
-int (gold_counter_txn_delete)(ddb_txn *t, const gold_counter *obj, gold_counter_cond cond);
-int (gold_counter_txn_check)(ddb_txn *t, ddb_bytes id, gold_counter_cond cond);
-int (gold_counter_txn_get)(ddb_txn_getter *g, ddb_bytes id, gold_counter *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (gold_counter_to_simple_json)(const gold_counter *obj, ddb_buf *out);
-int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (gold_counter_use_client)(ddb_client *client);
-
-gold_counter_cond (gold_counter_cond_and)(gold_counter_cond a, gold_counter_cond b);
-gold_counter_cond (gold_counter_cond_or)(gold_counter_cond a, gold_counter_cond b);
-gold_counter_cond (gold_counter_cond_not)(gold_counter_cond a);
-void (gold_counter_cond_free)(gold_counter_cond c);
-gold_counter_action (gold_counter_action_join)(gold_counter_action a, gold_counter_action b);
-void (gold_counter_action_free)(gold_counter_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* id (binary) */
-gold_counter_cond (gold_counter_id_eq)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_ne)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_lt)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_le)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_gt)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_ge)(ddb_bytes v);
-gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high);
-gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix);
-gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n);
-gold_counter_cond (gold_counter_id_size_eq)(int64_t n);
-gold_counter_cond (gold_counter_id_size_ne)(int64_t n);
-gold_counter_cond (gold_counter_id_size_lt)(int64_t n);
-gold_counter_cond (gold_counter_id_size_le)(int64_t n);
-gold_counter_cond (gold_counter_id_size_gt)(int64_t n);
-gold_counter_cond (gold_counter_id_size_ge)(int64_t n);
-gold_counter_cond (gold_counter_id_exists)(void);
-gold_counter_cond (gold_counter_id_not_exists)(void);
-
-/* n (int64) */
-gold_counter_cond (gold_counter_n_eq)(int64_t v);
-gold_counter_cond (gold_counter_n_ne)(int64_t v);
-gold_counter_cond (gold_counter_n_lt)(int64_t v);
-gold_counter_cond (gold_counter_n_le)(int64_t v);
-gold_counter_cond (gold_counter_n_gt)(int64_t v);
-gold_counter_cond (gold_counter_n_ge)(int64_t v);
-gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high);
-gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n);
-gold_counter_cond (gold_counter_n_exists)(void);
-gold_counter_cond (gold_counter_n_not_exists)(void);
-gold_counter_action (gold_counter_set_n)(int64_t v);
-gold_counter_action (gold_counter_set_if_absent_n)(int64_t v);
-gold_counter_action (gold_counter_add_n)(int64_t v);
-gold_counter_action (gold_counter_incr_n)(int64_t v);
-gold_counter_action (gold_counter_decr_n)(int64_t v);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (gold_counter_init)(gold_counter *obj) { ddb_model_init(&gold_counter_model, obj); }
+static inline void (gold_counter_clear)(gold_counter *obj) { if (obj != NULL) ddb_model_clear(&gold_counter_model, obj); }
 #define gold_counter_init(obj_) (gold_counter_init)(DDB_ARG_PTR(gold_counter, obj_))
 #define gold_counter_clear(obj_) (gold_counter_clear)(DDB_ARG_PTR(gold_counter, obj_))
-#define gold_counter_to_item(obj_, out_) (gold_counter_to_item)(DDB_ARG_CPTR(gold_counter, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (gold_counter_to_item)(ddb_av **out, const gold_counter *obj) { return ddb_model_to_item(out, &gold_counter_model, obj); }
+static inline int (gold_counter_from_item)(gold_counter *obj, const ddb_av *item) { return ddb_model_from_item(obj, &gold_counter_model, item); }
+#define gold_counter_to_item(out_, obj_) (gold_counter_to_item)((out_), DDB_ARG_CPTR(gold_counter, obj_))
 #define gold_counter_from_item(obj_, item_) (gold_counter_from_item)(DDB_ARG_PTR(gold_counter, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (gold_counter_put)(gold_counter *obj, gold_counter_cond cond) { return ddb_model_put(&gold_counter_model, obj, cond.p); }
+static inline int (gold_counter_get)(gold_counter *out, ddb_bytes id, const ddb_get_opts *opts) { return ddb_model_get(out, &gold_counter_model, &id, NULL, opts); }
+static inline int (gold_counter_delete)(const gold_counter *obj, gold_counter_cond cond) { return ddb_model_delete(&gold_counter_model, obj, cond.p); }
+static inline int (gold_counter_update)(gold_counter *obj, gold_counter_action actions, gold_counter_cond cond) { return ddb_model_update(&gold_counter_model, obj, actions.p, cond.p); }
+static inline int (gold_counter_put_ex)(gold_counter *returned, bool *has_returned, gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &gold_counter_model, obj, cond.p, opts); }
+static inline int (gold_counter_update_ex)(gold_counter *returned, bool *has_returned, gold_counter *obj, gold_counter_action actions, gold_counter_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &gold_counter_model, obj, actions.p, cond.p, opts); }
+static inline int (gold_counter_delete_ex)(gold_counter *returned, bool *has_returned, const gold_counter *obj, gold_counter_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &gold_counter_model, obj, cond.p, opts); }
+static inline int (gold_counter_exists)(bool *out, ddb_bytes id, const ddb_get_opts *opts) { return ddb_model_exists(out, &gold_counter_model, &id, NULL, opts); }
+static inline int (gold_counter_refresh)(gold_counter *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&gold_counter_model, obj, opts); }
 #define gold_counter_put(obj_, cond_) (gold_counter_put)(DDB_ARG_PTR(gold_counter, obj_), (cond_))
-#define gold_counter_get(out_, hash_, opts_) \
-    (gold_counter_get)(DDB_ARG_PTR(gold_counter, out_), DDB_ARG_BYTES(hash_), (opts_))
+#define gold_counter_get(out_, hash_, opts_) (gold_counter_get)(DDB_ARG_PTR(gold_counter, out_), (hash_), (opts_))
 #define gold_counter_delete(obj_, cond_) (gold_counter_delete)(DDB_ARG_CPTR(gold_counter, obj_), (cond_))
-#define gold_counter_update(obj_, actions_, cond_) \
-    (gold_counter_update)(DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
-#define gold_counter_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (gold_counter_put_returning)(DDB_ARG_PTR(gold_counter, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_counter, ret_), (has_))
-#define gold_counter_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (gold_counter_update_returning)(DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(gold_counter, ret_), (has_))
-#define gold_counter_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (gold_counter_delete_returning)(DDB_ARG_CPTR(gold_counter, obj_), (cond_), (opts_), DDB_ARG_PTR(gold_counter, ret_), (has_))
-#define gold_counter_query(it_, hash_, range_, filter_, opts_) \
-    (gold_counter_query)((it_), DDB_ARG_BYTES(hash_), (range_), (filter_), (opts_))
-#define gold_counter_next(it_, out_) (gold_counter_next)((it_), DDB_ARG_PTR(gold_counter, out_))
-#define gold_counter_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (gold_counter_query_page)(DDB_ARG_PTR(gold_counter, items_), (max_), (page_), DDB_ARG_BYTES(hash_), (range_), \
-                           (filter_), (opts_))
-#define gold_counter_scan_page(items_, max_, page_, filter_, opts_) \
-    (gold_counter_scan_page)(DDB_ARG_PTR(gold_counter, items_), (max_), (page_), (filter_), (opts_))
-#define gold_counter_count(out_, hash_, range_, filter_, opts_) \
-    (gold_counter_count)((out_), DDB_ARG_BYTES(hash_), (range_), (filter_), (opts_))
-#define gold_counter_exists(out_, hash_, opts_) \
-    (gold_counter_exists)((out_), DDB_ARG_BYTES(hash_), (opts_))
+#define gold_counter_update(obj_, actions_, cond_) (gold_counter_update)(DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
+#define gold_counter_put_ex(ret_, has_, obj_, cond_, opts_) (gold_counter_put_ex)(DDB_ARG_PTR(gold_counter, ret_), (has_), DDB_ARG_PTR(gold_counter, obj_), (cond_), (opts_))
+#define gold_counter_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (gold_counter_update_ex)(DDB_ARG_PTR(gold_counter, ret_), (has_), DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_), (opts_))
+#define gold_counter_delete_ex(ret_, has_, obj_, cond_, opts_) (gold_counter_delete_ex)(DDB_ARG_PTR(gold_counter, ret_), (has_), DDB_ARG_CPTR(gold_counter, obj_), (cond_), (opts_))
+#define gold_counter_exists(out_, hash_, opts_) (gold_counter_exists)((out_), (hash_), (opts_))
 #define gold_counter_refresh(obj_, opts_) (gold_counter_refresh)(DDB_ARG_PTR(gold_counter, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (gold_counter_query)(ddb_iter **it, ddb_bytes id, gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &gold_counter_model, &id, range.p, filter.p, opts); }
+static inline int (gold_counter_scan)(ddb_iter **it, gold_counter_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &gold_counter_model, filter.p, opts); }
+static inline int (gold_counter_next)(gold_counter *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (gold_counter_query_page)(gold_counter *items, size_t max, ddb_page *page, ddb_bytes id, gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &gold_counter_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (gold_counter_scan_page)(gold_counter *items, size_t max, ddb_page *page, gold_counter_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &gold_counter_model, NULL, filter.p, opts); }
+static inline int (gold_counter_count)(int64_t *out, ddb_bytes id, gold_counter_range range, gold_counter_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &gold_counter_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (gold_counter_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &gold_counter_model, NULL); }
+#define gold_counter_query(it_, hash_, range_, filter_, opts_) (gold_counter_query)((it_), (hash_), (range_), (filter_), (opts_))
+#define gold_counter_next(out_, it_) (gold_counter_next)(DDB_ARG_PTR(gold_counter, out_), (it_))
+#define gold_counter_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (gold_counter_query_page)(DDB_ARG_PTR(gold_counter, items_), DDB_ARG_SIZE(max_), (page_), (hash_), (range_), (filter_), (opts_))
+#define gold_counter_scan_page(items_, max_, page_, filter_, opts_) (gold_counter_scan_page)(DDB_ARG_PTR(gold_counter, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define gold_counter_count(out_, hash_, range_, filter_, opts_) (gold_counter_count)((out_), (hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (gold_counter_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&gold_counter_model, opts); }
+static inline int (gold_counter_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&gold_counter_model, opts); }
+static inline int (gold_counter_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &gold_counter_model); }
+static inline int (gold_counter_table_exists)(bool *out) { return ddb_model_table_exists(out, &gold_counter_model); }
+static inline int (gold_counter_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&gold_counter_model, read, write, opts); }
+static inline int (gold_counter_update_ttl)(bool enabled) { return ddb_model_update_ttl(&gold_counter_model, enabled); }
+static inline int (gold_counter_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &gold_counter_model, out, opts); }
+static inline int (gold_counter_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &gold_counter_model, in, opts); }
+#define gold_counter_update_throughput(read_, write_, opts_) (gold_counter_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (gold_counter_batch_put)(ddb_batch_writer *w, const gold_counter *obj) { return ddb_batch_writer_put(w, &gold_counter_model, obj); }
+static inline int (gold_counter_batch_delete)(ddb_batch_writer *w, const gold_counter *obj) { return ddb_batch_writer_delete(w, &gold_counter_model, obj); }
+static inline int (gold_counter_batch_get)(gold_counter *out, bool *found, ddb_batch_getter *g, ddb_bytes id) { return ddb_batch_getter_add(out, found, g, &gold_counter_model, &id, NULL); }
+static inline int (gold_counter_txn_put)(ddb_txn *t, gold_counter *obj, gold_counter_cond cond) { return ddb_txn_put(t, &gold_counter_model, obj, cond.p); }
+static inline int (gold_counter_txn_update)(ddb_txn *t, gold_counter *obj, gold_counter_action actions, gold_counter_cond cond) { return ddb_txn_update(t, &gold_counter_model, obj, actions.p, cond.p); }
+static inline int (gold_counter_txn_delete)(ddb_txn *t, const gold_counter *obj, gold_counter_cond cond) { return ddb_txn_delete(t, &gold_counter_model, obj, cond.p); }
+static inline int (gold_counter_txn_check)(ddb_txn *t, ddb_bytes id, gold_counter_cond cond) { return ddb_txn_check_key(t, &gold_counter_model, &id, NULL, cond.p); }
+static inline int (gold_counter_txn_get)(gold_counter *out, bool *found, ddb_txn_getter *g, ddb_bytes id) { return ddb_txn_getter_add(out, found, g, &gold_counter_model, &id, NULL); }
 #define gold_counter_batch_put(w_, obj_) (gold_counter_batch_put)((w_), DDB_ARG_CPTR(gold_counter, obj_))
 #define gold_counter_batch_delete(w_, obj_) (gold_counter_batch_delete)((w_), DDB_ARG_CPTR(gold_counter, obj_))
-#define gold_counter_batch_get(g_, hash_, out_, found_) \
-    (gold_counter_batch_get)((g_), DDB_ARG_BYTES(hash_), DDB_ARG_PTR(gold_counter, out_), (found_))
+#define gold_counter_batch_get(out_, found_, g_, hash_) (gold_counter_batch_get)(DDB_ARG_PTR(gold_counter, out_), (found_), (g_), (hash_))
 #define gold_counter_txn_put(t_, obj_, cond_) (gold_counter_txn_put)((t_), DDB_ARG_PTR(gold_counter, obj_), (cond_))
-#define gold_counter_txn_update(t_, obj_, actions_, cond_) \
-    (gold_counter_txn_update)((t_), DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
+#define gold_counter_txn_update(t_, obj_, actions_, cond_) (gold_counter_txn_update)((t_), DDB_ARG_PTR(gold_counter, obj_), (actions_), (cond_))
 #define gold_counter_txn_delete(t_, obj_, cond_) (gold_counter_txn_delete)((t_), DDB_ARG_CPTR(gold_counter, obj_), (cond_))
-#define gold_counter_txn_check(t_, hash_, cond_) \
-    (gold_counter_txn_check)((t_), DDB_ARG_BYTES(hash_), (cond_))
-#define gold_counter_txn_get(g_, hash_, out_, found_) \
-    (gold_counter_txn_get)((g_), DDB_ARG_BYTES(hash_), DDB_ARG_PTR(gold_counter, out_), (found_))
-#define gold_counter_to_simple_json(obj_, out_) (gold_counter_to_simple_json)(DDB_ARG_CPTR(gold_counter, obj_), (out_))
-#define gold_counter_from_simple_json(obj_, json_, len_) \
-    (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), (len_))
-#define gold_counter_id_eq(v_) (gold_counter_id_eq)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_ne(v_) (gold_counter_id_ne)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_lt(v_) (gold_counter_id_lt)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_le(v_) (gold_counter_id_le)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_gt(v_) (gold_counter_id_gt)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_ge(v_) (gold_counter_id_ge)(DDB_ARG_BYTES(v_))
-#define gold_counter_id_between(low_, high_) (gold_counter_id_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define gold_counter_id_begins_with(prefix_) (gold_counter_id_begins_with)(DDB_ARG_BYTES(prefix_))
-#define gold_counter_id_in(values_, n_) (gold_counter_id_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
-#define gold_counter_id_size_eq(n_) (gold_counter_id_size_eq)(DDB_ARG_INT64(n_))
-#define gold_counter_id_size_ne(n_) (gold_counter_id_size_ne)(DDB_ARG_INT64(n_))
-#define gold_counter_id_size_lt(n_) (gold_counter_id_size_lt)(DDB_ARG_INT64(n_))
-#define gold_counter_id_size_le(n_) (gold_counter_id_size_le)(DDB_ARG_INT64(n_))
-#define gold_counter_id_size_gt(n_) (gold_counter_id_size_gt)(DDB_ARG_INT64(n_))
-#define gold_counter_id_size_ge(n_) (gold_counter_id_size_ge)(DDB_ARG_INT64(n_))
+#define gold_counter_txn_check(t_, hash_, cond_) (gold_counter_txn_check)((t_), (hash_), (cond_))
+#define gold_counter_txn_get(out_, found_, g_, hash_) (gold_counter_txn_get)(DDB_ARG_PTR(gold_counter, out_), (found_), (g_), (hash_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (gold_counter_to_simple_json)(ddb_buf *out, const gold_counter *obj) { return ddb_model_to_simple_json(out, &gold_counter_model, obj); }
+static inline int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_counter_model, json, len); }
+static inline void (gold_counter_use_client)(ddb_client *client) { ddb_model_use_client(&gold_counter_model, client); }
+#define gold_counter_to_simple_json(out_, obj_) (gold_counter_to_simple_json)((out_), DDB_ARG_CPTR(gold_counter, obj_))
+#define gold_counter_from_simple_json(obj_, json_, len_) (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline gold_counter_cond (gold_counter_cond_and)(gold_counter_cond a, gold_counter_cond b) { return (gold_counter_cond){ddb_cond_and(a.p, b.p)}; }
+static inline gold_counter_cond (gold_counter_cond_or)(gold_counter_cond a, gold_counter_cond b) { return (gold_counter_cond){ddb_cond_or(a.p, b.p)}; }
+static inline gold_counter_cond (gold_counter_cond_not)(gold_counter_cond a) { return (gold_counter_cond){ddb_cond_not(a.p)}; }
+static inline void (gold_counter_cond_free)(gold_counter_cond c) { ddb_cond_free(c.p); }
+static inline gold_counter_action (gold_counter_action_join)(gold_counter_action a, gold_counter_action b) { return (gold_counter_action){ddb_update_join(a.p, b.p)}; }
+static inline void (gold_counter_action_free)(gold_counter_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (binary) */
+static inline gold_counter_cond (gold_counter_id_eq)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline gold_counter_cond (gold_counter_id_ne)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NE, &v)}; }
+static inline gold_counter_cond (gold_counter_id_lt)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LT, &v)}; }
+static inline gold_counter_cond (gold_counter_id_le)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LE, &v)}; }
+static inline gold_counter_cond (gold_counter_id_gt)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GT, &v)}; }
+static inline gold_counter_cond (gold_counter_id_ge)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GE, &v)}; }
+static inline gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high) { return (gold_counter_cond){ddb_field_between("id", 0, &gold_counter_model.fields[0], &low, &high)}; }
+static inline gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n) { return (gold_counter_cond){ddb_field_in("id", 0, &gold_counter_model.fields[0], values, n)}; }
+#define gold_counter_id_in(values_, n_) (gold_counter_id_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_eq)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define gold_counter_id_size_eq(n_) (gold_counter_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_ne)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define gold_counter_id_size_ne(n_) (gold_counter_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_lt)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define gold_counter_id_size_lt(n_) (gold_counter_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_le)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define gold_counter_id_size_le(n_) (gold_counter_id_size_le)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_gt)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define gold_counter_id_size_gt(n_) (gold_counter_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_size_ge)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define gold_counter_id_size_ge(n_) (gold_counter_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_id_exists)(void) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline gold_counter_cond (gold_counter_id_not_exists)(void) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* n (int64) */
+static inline gold_counter_cond (gold_counter_n_eq)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EQ, &v)}; }
 #define gold_counter_n_eq(v_) (gold_counter_n_eq)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_ne)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NE, &v)}; }
 #define gold_counter_n_ne(v_) (gold_counter_n_ne)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_lt)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LT, &v)}; }
 #define gold_counter_n_lt(v_) (gold_counter_n_lt)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_le)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LE, &v)}; }
 #define gold_counter_n_le(v_) (gold_counter_n_le)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_gt)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GT, &v)}; }
 #define gold_counter_n_gt(v_) (gold_counter_n_gt)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_ge)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GE, &v)}; }
 #define gold_counter_n_ge(v_) (gold_counter_n_ge)(DDB_ARG_INT64(v_))
+static inline gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high) { return (gold_counter_cond){ddb_field_between("n", 0, &gold_counter_model.fields[1], &low, &high)}; }
 #define gold_counter_n_between(low_, high_) (gold_counter_n_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define gold_counter_n_in(values_, n_) (gold_counter_n_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n) { return (gold_counter_cond){ddb_field_in("n", 0, &gold_counter_model.fields[1], values, n)}; }
+#define gold_counter_n_in(values_, n_) (gold_counter_n_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline gold_counter_cond (gold_counter_n_exists)(void) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline gold_counter_cond (gold_counter_n_not_exists)(void) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_counter_action (gold_counter_set_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET, &v)}; }
 #define gold_counter_set_n(v_) (gold_counter_set_n)(DDB_ARG_INT64(v_))
+static inline gold_counter_action (gold_counter_set_if_absent_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define gold_counter_set_if_absent_n(v_) (gold_counter_set_if_absent_n)(DDB_ARG_INT64(v_))
+static inline gold_counter_action (gold_counter_add_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_ADD, &v)}; }
 #define gold_counter_add_n(v_) (gold_counter_add_n)(DDB_ARG_INT64(v_))
+static inline gold_counter_action (gold_counter_incr_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_INCR, &v)}; }
 #define gold_counter_incr_n(v_) (gold_counter_incr_n)(DDB_ARG_INT64(v_))
+static inline gold_counter_action (gold_counter_decr_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_DECR, &v)}; }
 #define gold_counter_decr_n(v_) (gold_counter_decr_n)(DDB_ARG_INT64(v_))
 
 #ifdef __cplusplus

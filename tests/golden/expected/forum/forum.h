@@ -18,18 +18,22 @@ extern "C" {
 #endif
 
 /*
- * Conventions for every model below (details: docs/generated.md):
+ * Conventions (docs/generated.md, docs/conventions.md):
  *  - <model>_init before first use, <model>_clear to free what it owns.
- *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() has
- *    the AWS error type, message, HTTP status and request id.
- *  - Condition (_cond), update (_action) and key-range (_range) handles
- *    belong to one model; passing them to an operation hands them over
- *    (the operation frees them, whatever the outcome). Pass <MODEL>_NO_COND
- *    / <MODEL>_NO_RANGE for none.
- *  - Arguments are type-checked at compile time: a value of the wrong type
- *    or a handle of another model does not compile.
- *  - Thread safety: functions are safe to call concurrently on distinct
- *    objects; the model's client slot is shared (see <model>_use_client).
+ *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() then has
+ *    the AWS error type, message, HTTP status and request id. Success does
+ *    not clear it: read it only after a failure.
+ *  - Out-parameters come first. Condition (_cond), update (_action) and
+ *    key-range (_range) handles belong to one model; an operation or
+ *    combinator they are passed to takes them over, whatever the outcome.
+ *    <MODEL>_NO_COND / <MODEL>_NO_RANGE pass none. Values passed to builders
+ *    are copied: they stay the caller's (ddb/model.h says how to free each).
+ *  - Each function is a static inline wrapper of the runtime (ddb/model.h)
+ *    behind a same-named macro that checks argument types at compile time:
+ *    a value of the wrong type or a handle of another model does not
+ *    compile, and the message names the expected type.
+ *  - Thread safety: safe to call concurrently on distinct objects; the
+ *    model's client slot is shared (<model>_use_client).
  */
 
 /* ------------------------------------------------------------------------
@@ -53,464 +57,415 @@ typedef struct forum_thread {
 typedef struct forum_thread_cond { ddb_cond *p; } forum_thread_cond;
 typedef struct forum_thread_action { ddb_update *p; } forum_thread_action;
 typedef struct forum_thread_range { ddb_cond *p; } forum_thread_range;
-
 #define FORUM_THREAD_NO_COND ((forum_thread_cond){NULL})
 #define FORUM_THREAD_NO_RANGE ((forum_thread_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model forum_thread_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (forum_thread_init)(forum_thread *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (forum_thread_clear)(forum_thread *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (forum_thread_to_item)(const forum_thread *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (forum_thread_from_item)(forum_thread *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (forum_thread_get)(forum_thread *out, const char *forum, const char *subject, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (forum_thread_delete)(const forum_thread *obj, forum_thread_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (forum_thread_update)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (forum_thread_put_returning)(forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
-    forum_thread *returned, bool *has_returned);
-int (forum_thread_update_returning)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond,
-    const ddb_write_opts *opts, forum_thread *returned, bool *has_returned);
-int (forum_thread_delete_returning)(const forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts,
-    forum_thread *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * forum_thread_next, free with ddb_iter_free. */
-int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range range,
-    forum_thread_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (forum_thread_scan)(ddb_iter **it, forum_thread_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (forum_thread_next)(ddb_iter *it, forum_thread *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (forum_thread_query_page)(forum_thread *items, size_t max_items, ddb_page *page, const char *forum,
-    forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts);
-int (forum_thread_scan_page)(forum_thread *items, size_t max_items, ddb_page *page, forum_thread_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (forum_thread_count)(int64_t *out, const char *forum, forum_thread_range range, forum_thread_cond filter,
-    const ddb_query_opts *opts);
-int (forum_thread_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (forum_thread_exists)(bool *out, const char *forum, const char *subject, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts);
-int (forum_thread_create_table)(const ddb_table_opts *opts);
-int (forum_thread_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (forum_thread_describe_table)(ddb_table_output *out);
-int (forum_thread_table_exists)(bool *out);
-int (forum_thread_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (forum_thread_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (forum_thread_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (forum_thread_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (forum_thread_batch_put)(ddb_batch_writer *w, const forum_thread *obj);
-int (forum_thread_batch_delete)(ddb_batch_writer *w, const forum_thread *obj);
-int (forum_thread_batch_get)(ddb_batch_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found);
-int (forum_thread_txn_put)(ddb_txn *t, forum_thread *obj, forum_thread_cond cond);
-int (forum_thread_txn_update)(ddb_txn *t, forum_thread *obj, forum_thread_action actions, forum_thread_cond cond);
-int (forum_thread_txn_delete)(ddb_txn *t, const forum_thread *obj, forum_thread_cond cond);
-int (forum_thread_txn_check)(ddb_txn *t, const char *forum, const char *subject, forum_thread_cond cond);
-int (forum_thread_txn_get)(ddb_txn_getter *g, const char *forum, const char *subject, forum_thread *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (forum_thread_to_simple_json)(const forum_thread *obj, ddb_buf *out);
-int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (forum_thread_use_client)(ddb_client *client);
-
-forum_thread_cond (forum_thread_cond_and)(forum_thread_cond a, forum_thread_cond b);
-forum_thread_cond (forum_thread_cond_or)(forum_thread_cond a, forum_thread_cond b);
-forum_thread_cond (forum_thread_cond_not)(forum_thread_cond a);
-void (forum_thread_cond_free)(forum_thread_cond c);
-forum_thread_action (forum_thread_action_join)(forum_thread_action a, forum_thread_action b);
-void (forum_thread_action_free)(forum_thread_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* forum (string) */
-forum_thread_cond (forum_thread_forum_eq)(const char *v);
-forum_thread_cond (forum_thread_forum_ne)(const char *v);
-forum_thread_cond (forum_thread_forum_lt)(const char *v);
-forum_thread_cond (forum_thread_forum_le)(const char *v);
-forum_thread_cond (forum_thread_forum_gt)(const char *v);
-forum_thread_cond (forum_thread_forum_ge)(const char *v);
-forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high);
-forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix);
-forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n);
-forum_thread_cond (forum_thread_forum_contains)(const char *v);
-forum_thread_cond (forum_thread_forum_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_forum_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_forum_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_forum_size_le)(int64_t n);
-forum_thread_cond (forum_thread_forum_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_forum_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_forum_exists)(void);
-forum_thread_cond (forum_thread_forum_not_exists)(void);
-
-/* subject (string) */
-forum_thread_cond (forum_thread_subject_eq)(const char *v);
-forum_thread_cond (forum_thread_subject_ne)(const char *v);
-forum_thread_cond (forum_thread_subject_lt)(const char *v);
-forum_thread_cond (forum_thread_subject_le)(const char *v);
-forum_thread_cond (forum_thread_subject_gt)(const char *v);
-forum_thread_cond (forum_thread_subject_ge)(const char *v);
-forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high);
-forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix);
-forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n);
-forum_thread_cond (forum_thread_subject_contains)(const char *v);
-forum_thread_cond (forum_thread_subject_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_subject_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_subject_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_subject_size_le)(int64_t n);
-forum_thread_cond (forum_thread_subject_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_subject_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_subject_exists)(void);
-forum_thread_cond (forum_thread_subject_not_exists)(void);
-
-/* author (string) */
-forum_thread_cond (forum_thread_author_eq)(const char *v);
-forum_thread_cond (forum_thread_author_ne)(const char *v);
-forum_thread_cond (forum_thread_author_lt)(const char *v);
-forum_thread_cond (forum_thread_author_le)(const char *v);
-forum_thread_cond (forum_thread_author_gt)(const char *v);
-forum_thread_cond (forum_thread_author_ge)(const char *v);
-forum_thread_cond (forum_thread_author_between)(const char *low, const char *high);
-forum_thread_cond (forum_thread_author_begins_with)(const char *prefix);
-forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n);
-forum_thread_cond (forum_thread_author_contains)(const char *v);
-forum_thread_cond (forum_thread_author_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_author_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_author_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_author_size_le)(int64_t n);
-forum_thread_cond (forum_thread_author_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_author_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_author_exists)(void);
-forum_thread_cond (forum_thread_author_not_exists)(void);
-forum_thread_action (forum_thread_set_author)(const char *v);
-forum_thread_action (forum_thread_set_if_absent_author)(const char *v);
-
-/* views (int64) */
-forum_thread_cond (forum_thread_views_eq)(int64_t v);
-forum_thread_cond (forum_thread_views_ne)(int64_t v);
-forum_thread_cond (forum_thread_views_lt)(int64_t v);
-forum_thread_cond (forum_thread_views_le)(int64_t v);
-forum_thread_cond (forum_thread_views_gt)(int64_t v);
-forum_thread_cond (forum_thread_views_ge)(int64_t v);
-forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high);
-forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n);
-forum_thread_cond (forum_thread_views_exists)(void);
-forum_thread_cond (forum_thread_views_not_exists)(void);
-forum_thread_action (forum_thread_set_views)(int64_t v);
-forum_thread_action (forum_thread_set_if_absent_views)(int64_t v);
-forum_thread_action (forum_thread_add_views)(int64_t v);
-forum_thread_action (forum_thread_incr_views)(int64_t v);
-forum_thread_action (forum_thread_decr_views)(int64_t v);
-
-/* score (double) */
-forum_thread_cond (forum_thread_score_eq)(double v);
-forum_thread_cond (forum_thread_score_ne)(double v);
-forum_thread_cond (forum_thread_score_lt)(double v);
-forum_thread_cond (forum_thread_score_le)(double v);
-forum_thread_cond (forum_thread_score_gt)(double v);
-forum_thread_cond (forum_thread_score_ge)(double v);
-forum_thread_cond (forum_thread_score_between)(double low, double high);
-forum_thread_cond (forum_thread_score_in)(const double *values, size_t n);
-forum_thread_cond (forum_thread_score_exists)(void);
-forum_thread_cond (forum_thread_score_not_exists)(void);
-forum_thread_action (forum_thread_set_score)(double v);
-forum_thread_action (forum_thread_set_if_absent_score)(double v);
-forum_thread_action (forum_thread_add_score)(double v);
-forum_thread_action (forum_thread_incr_score)(double v);
-forum_thread_action (forum_thread_decr_score)(double v);
-forum_thread_action (forum_thread_remove_score)(void);
-
-/* answered (bool) */
-forum_thread_cond (forum_thread_answered_eq)(bool v);
-forum_thread_cond (forum_thread_answered_ne)(bool v);
-forum_thread_cond (forum_thread_answered_exists)(void);
-forum_thread_cond (forum_thread_answered_not_exists)(void);
-forum_thread_action (forum_thread_set_answered)(bool v);
-forum_thread_action (forum_thread_set_if_absent_answered)(bool v);
-
-/* body (string) */
-forum_thread_cond (forum_thread_body_eq)(const char *v);
-forum_thread_cond (forum_thread_body_ne)(const char *v);
-forum_thread_cond (forum_thread_body_lt)(const char *v);
-forum_thread_cond (forum_thread_body_le)(const char *v);
-forum_thread_cond (forum_thread_body_gt)(const char *v);
-forum_thread_cond (forum_thread_body_ge)(const char *v);
-forum_thread_cond (forum_thread_body_between)(const char *low, const char *high);
-forum_thread_cond (forum_thread_body_begins_with)(const char *prefix);
-forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n);
-forum_thread_cond (forum_thread_body_contains)(const char *v);
-forum_thread_cond (forum_thread_body_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_body_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_body_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_body_size_le)(int64_t n);
-forum_thread_cond (forum_thread_body_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_body_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_body_exists)(void);
-forum_thread_cond (forum_thread_body_not_exists)(void);
-forum_thread_action (forum_thread_set_body)(const char *v);
-forum_thread_action (forum_thread_set_if_absent_body)(const char *v);
-forum_thread_action (forum_thread_remove_body)(void);
-
-/* digest (binary) */
-forum_thread_cond (forum_thread_digest_eq)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_ne)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_lt)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_le)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v);
-forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high);
-forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix);
-forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n);
-forum_thread_cond (forum_thread_digest_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_digest_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_digest_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_digest_size_le)(int64_t n);
-forum_thread_cond (forum_thread_digest_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_digest_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_digest_exists)(void);
-forum_thread_cond (forum_thread_digest_not_exists)(void);
-forum_thread_action (forum_thread_set_digest)(ddb_bytes v);
-forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v);
-forum_thread_action (forum_thread_remove_digest)(void);
-
-/* last_by (string, stored as lastPostedBy) */
-forum_thread_cond (forum_thread_last_by_eq)(const char *v);
-forum_thread_cond (forum_thread_last_by_ne)(const char *v);
-forum_thread_cond (forum_thread_last_by_lt)(const char *v);
-forum_thread_cond (forum_thread_last_by_le)(const char *v);
-forum_thread_cond (forum_thread_last_by_gt)(const char *v);
-forum_thread_cond (forum_thread_last_by_ge)(const char *v);
-forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high);
-forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix);
-forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n);
-forum_thread_cond (forum_thread_last_by_contains)(const char *v);
-forum_thread_cond (forum_thread_last_by_size_eq)(int64_t n);
-forum_thread_cond (forum_thread_last_by_size_ne)(int64_t n);
-forum_thread_cond (forum_thread_last_by_size_lt)(int64_t n);
-forum_thread_cond (forum_thread_last_by_size_le)(int64_t n);
-forum_thread_cond (forum_thread_last_by_size_gt)(int64_t n);
-forum_thread_cond (forum_thread_last_by_size_ge)(int64_t n);
-forum_thread_cond (forum_thread_last_by_exists)(void);
-forum_thread_cond (forum_thread_last_by_not_exists)(void);
-forum_thread_action (forum_thread_set_last_by)(const char *v);
-forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v);
-forum_thread_action (forum_thread_remove_last_by)(void);
-forum_thread_range (forum_thread_range_eq)(const char *v);
-forum_thread_range (forum_thread_range_lt)(const char *v);
-forum_thread_range (forum_thread_range_le)(const char *v);
-forum_thread_range (forum_thread_range_gt)(const char *v);
-forum_thread_range (forum_thread_range_ge)(const char *v);
-forum_thread_range (forum_thread_range_between)(const char *low, const char *high);
-forum_thread_range (forum_thread_range_begins_with)(const char *prefix);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (forum_thread_init)(forum_thread *obj) { ddb_model_init(&forum_thread_model, obj); }
+static inline void (forum_thread_clear)(forum_thread *obj) { if (obj != NULL) ddb_model_clear(&forum_thread_model, obj); }
 #define forum_thread_init(obj_) (forum_thread_init)(DDB_ARG_PTR(forum_thread, obj_))
 #define forum_thread_clear(obj_) (forum_thread_clear)(DDB_ARG_PTR(forum_thread, obj_))
-#define forum_thread_to_item(obj_, out_) (forum_thread_to_item)(DDB_ARG_CPTR(forum_thread, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (forum_thread_to_item)(ddb_av **out, const forum_thread *obj) { return ddb_model_to_item(out, &forum_thread_model, obj); }
+static inline int (forum_thread_from_item)(forum_thread *obj, const ddb_av *item) { return ddb_model_from_item(obj, &forum_thread_model, item); }
+#define forum_thread_to_item(out_, obj_) (forum_thread_to_item)((out_), DDB_ARG_CPTR(forum_thread, obj_))
 #define forum_thread_from_item(obj_, item_) (forum_thread_from_item)(DDB_ARG_PTR(forum_thread, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (forum_thread_put)(forum_thread *obj, forum_thread_cond cond) { return ddb_model_put(&forum_thread_model, obj, cond.p); }
+static inline int (forum_thread_get)(forum_thread *out, const char *forum, const char *subject, const ddb_get_opts *opts) { return ddb_model_get(out, &forum_thread_model, &forum, &subject, opts); }
+static inline int (forum_thread_delete)(const forum_thread *obj, forum_thread_cond cond) { return ddb_model_delete(&forum_thread_model, obj, cond.p); }
+static inline int (forum_thread_update)(forum_thread *obj, forum_thread_action actions, forum_thread_cond cond) { return ddb_model_update(&forum_thread_model, obj, actions.p, cond.p); }
+static inline int (forum_thread_put_ex)(forum_thread *returned, bool *has_returned, forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &forum_thread_model, obj, cond.p, opts); }
+static inline int (forum_thread_update_ex)(forum_thread *returned, bool *has_returned, forum_thread *obj, forum_thread_action actions, forum_thread_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &forum_thread_model, obj, actions.p, cond.p, opts); }
+static inline int (forum_thread_delete_ex)(forum_thread *returned, bool *has_returned, const forum_thread *obj, forum_thread_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &forum_thread_model, obj, cond.p, opts); }
+static inline int (forum_thread_exists)(bool *out, const char *forum, const char *subject, const ddb_get_opts *opts) { return ddb_model_exists(out, &forum_thread_model, &forum, &subject, opts); }
+static inline int (forum_thread_refresh)(forum_thread *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&forum_thread_model, obj, opts); }
 #define forum_thread_put(obj_, cond_) (forum_thread_put)(DDB_ARG_PTR(forum_thread, obj_), (cond_))
-#define forum_thread_get(out_, hash_, range_, opts_) \
-    (forum_thread_get)(DDB_ARG_PTR(forum_thread, out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
+#define forum_thread_get(out_, hash_, range_, opts_) (forum_thread_get)(DDB_ARG_PTR(forum_thread, out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
 #define forum_thread_delete(obj_, cond_) (forum_thread_delete)(DDB_ARG_CPTR(forum_thread, obj_), (cond_))
-#define forum_thread_update(obj_, actions_, cond_) \
-    (forum_thread_update)(DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
-#define forum_thread_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (forum_thread_put_returning)(DDB_ARG_PTR(forum_thread, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_thread, ret_), (has_))
-#define forum_thread_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (forum_thread_update_returning)(DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(forum_thread, ret_), (has_))
-#define forum_thread_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (forum_thread_delete_returning)(DDB_ARG_CPTR(forum_thread, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_thread, ret_), (has_))
-#define forum_thread_query(it_, hash_, range_, filter_, opts_) \
-    (forum_thread_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define forum_thread_next(it_, out_) (forum_thread_next)((it_), DDB_ARG_PTR(forum_thread, out_))
-#define forum_thread_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (forum_thread_query_page)(DDB_ARG_PTR(forum_thread, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define forum_thread_scan_page(items_, max_, page_, filter_, opts_) \
-    (forum_thread_scan_page)(DDB_ARG_PTR(forum_thread, items_), (max_), (page_), (filter_), (opts_))
-#define forum_thread_count(out_, hash_, range_, filter_, opts_) \
-    (forum_thread_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define forum_thread_exists(out_, hash_, range_, opts_) \
-    (forum_thread_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
+#define forum_thread_update(obj_, actions_, cond_) (forum_thread_update)(DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
+#define forum_thread_put_ex(ret_, has_, obj_, cond_, opts_) (forum_thread_put_ex)(DDB_ARG_PTR(forum_thread, ret_), (has_), DDB_ARG_PTR(forum_thread, obj_), (cond_), (opts_))
+#define forum_thread_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (forum_thread_update_ex)(DDB_ARG_PTR(forum_thread, ret_), (has_), DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_), (opts_))
+#define forum_thread_delete_ex(ret_, has_, obj_, cond_, opts_) (forum_thread_delete_ex)(DDB_ARG_PTR(forum_thread, ret_), (has_), DDB_ARG_CPTR(forum_thread, obj_), (cond_), (opts_))
+#define forum_thread_exists(out_, hash_, range_, opts_) (forum_thread_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (opts_))
 #define forum_thread_refresh(obj_, opts_) (forum_thread_refresh)(DDB_ARG_PTR(forum_thread, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (forum_thread_query)(ddb_iter **it, const char *forum, forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &forum_thread_model, &forum, range.p, filter.p, opts); }
+static inline int (forum_thread_scan)(ddb_iter **it, forum_thread_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &forum_thread_model, filter.p, opts); }
+static inline int (forum_thread_next)(forum_thread *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (forum_thread_query_page)(forum_thread *items, size_t max, ddb_page *page, const char *forum, forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &forum_thread_model, NULL, &forum, range.p, filter.p, opts); }
+static inline int (forum_thread_scan_page)(forum_thread *items, size_t max, ddb_page *page, forum_thread_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &forum_thread_model, NULL, filter.p, opts); }
+static inline int (forum_thread_count)(int64_t *out, const char *forum, forum_thread_range range, forum_thread_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &forum_thread_model, NULL, &forum, range.p, filter.p, opts); }
+static inline int (forum_thread_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &forum_thread_model, NULL); }
+#define forum_thread_query(it_, hash_, range_, filter_, opts_) (forum_thread_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_thread_next(out_, it_) (forum_thread_next)(DDB_ARG_PTR(forum_thread, out_), (it_))
+#define forum_thread_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (forum_thread_query_page)(DDB_ARG_PTR(forum_thread, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_thread_scan_page(items_, max_, page_, filter_, opts_) (forum_thread_scan_page)(DDB_ARG_PTR(forum_thread, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define forum_thread_count(out_, hash_, range_, filter_, opts_) (forum_thread_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (forum_thread_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&forum_thread_model, opts); }
+static inline int (forum_thread_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&forum_thread_model, opts); }
+static inline int (forum_thread_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &forum_thread_model); }
+static inline int (forum_thread_table_exists)(bool *out) { return ddb_model_table_exists(out, &forum_thread_model); }
+static inline int (forum_thread_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&forum_thread_model, read, write, opts); }
+static inline int (forum_thread_update_ttl)(bool enabled) { return ddb_model_update_ttl(&forum_thread_model, enabled); }
+static inline int (forum_thread_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &forum_thread_model, out, opts); }
+static inline int (forum_thread_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &forum_thread_model, in, opts); }
+#define forum_thread_update_throughput(read_, write_, opts_) (forum_thread_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (forum_thread_batch_put)(ddb_batch_writer *w, const forum_thread *obj) { return ddb_batch_writer_put(w, &forum_thread_model, obj); }
+static inline int (forum_thread_batch_delete)(ddb_batch_writer *w, const forum_thread *obj) { return ddb_batch_writer_delete(w, &forum_thread_model, obj); }
+static inline int (forum_thread_batch_get)(forum_thread *out, bool *found, ddb_batch_getter *g, const char *forum, const char *subject) { return ddb_batch_getter_add(out, found, g, &forum_thread_model, &forum, &subject); }
+static inline int (forum_thread_txn_put)(ddb_txn *t, forum_thread *obj, forum_thread_cond cond) { return ddb_txn_put(t, &forum_thread_model, obj, cond.p); }
+static inline int (forum_thread_txn_update)(ddb_txn *t, forum_thread *obj, forum_thread_action actions, forum_thread_cond cond) { return ddb_txn_update(t, &forum_thread_model, obj, actions.p, cond.p); }
+static inline int (forum_thread_txn_delete)(ddb_txn *t, const forum_thread *obj, forum_thread_cond cond) { return ddb_txn_delete(t, &forum_thread_model, obj, cond.p); }
+static inline int (forum_thread_txn_check)(ddb_txn *t, const char *forum, const char *subject, forum_thread_cond cond) { return ddb_txn_check_key(t, &forum_thread_model, &forum, &subject, cond.p); }
+static inline int (forum_thread_txn_get)(forum_thread *out, bool *found, ddb_txn_getter *g, const char *forum, const char *subject) { return ddb_txn_getter_add(out, found, g, &forum_thread_model, &forum, &subject); }
 #define forum_thread_batch_put(w_, obj_) (forum_thread_batch_put)((w_), DDB_ARG_CPTR(forum_thread, obj_))
 #define forum_thread_batch_delete(w_, obj_) (forum_thread_batch_delete)((w_), DDB_ARG_CPTR(forum_thread, obj_))
-#define forum_thread_batch_get(g_, hash_, range_, out_, found_) \
-    (forum_thread_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), DDB_ARG_PTR(forum_thread, out_), (found_))
+#define forum_thread_batch_get(out_, found_, g_, hash_, range_) (forum_thread_batch_get)(DDB_ARG_PTR(forum_thread, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_))
 #define forum_thread_txn_put(t_, obj_, cond_) (forum_thread_txn_put)((t_), DDB_ARG_PTR(forum_thread, obj_), (cond_))
-#define forum_thread_txn_update(t_, obj_, actions_, cond_) \
-    (forum_thread_txn_update)((t_), DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
+#define forum_thread_txn_update(t_, obj_, actions_, cond_) (forum_thread_txn_update)((t_), DDB_ARG_PTR(forum_thread, obj_), (actions_), (cond_))
 #define forum_thread_txn_delete(t_, obj_, cond_) (forum_thread_txn_delete)((t_), DDB_ARG_CPTR(forum_thread, obj_), (cond_))
-#define forum_thread_txn_check(t_, hash_, range_, cond_) \
-    (forum_thread_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (cond_))
-#define forum_thread_txn_get(g_, hash_, range_, out_, found_) \
-    (forum_thread_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), DDB_ARG_PTR(forum_thread, out_), (found_))
-#define forum_thread_to_simple_json(obj_, out_) (forum_thread_to_simple_json)(DDB_ARG_CPTR(forum_thread, obj_), (out_))
-#define forum_thread_from_simple_json(obj_, json_, len_) \
-    (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), (len_))
+#define forum_thread_txn_check(t_, hash_, range_, cond_) (forum_thread_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (cond_))
+#define forum_thread_txn_get(out_, found_, g_, hash_, range_) (forum_thread_txn_get)(DDB_ARG_PTR(forum_thread, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (forum_thread_to_simple_json)(ddb_buf *out, const forum_thread *obj) { return ddb_model_to_simple_json(out, &forum_thread_model, obj); }
+static inline int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_thread_model, json, len); }
+static inline void (forum_thread_use_client)(ddb_client *client) { ddb_model_use_client(&forum_thread_model, client); }
+#define forum_thread_to_simple_json(out_, obj_) (forum_thread_to_simple_json)((out_), DDB_ARG_CPTR(forum_thread, obj_))
+#define forum_thread_from_simple_json(obj_, json_, len_) (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline forum_thread_cond (forum_thread_cond_and)(forum_thread_cond a, forum_thread_cond b) { return (forum_thread_cond){ddb_cond_and(a.p, b.p)}; }
+static inline forum_thread_cond (forum_thread_cond_or)(forum_thread_cond a, forum_thread_cond b) { return (forum_thread_cond){ddb_cond_or(a.p, b.p)}; }
+static inline forum_thread_cond (forum_thread_cond_not)(forum_thread_cond a) { return (forum_thread_cond){ddb_cond_not(a.p)}; }
+static inline void (forum_thread_cond_free)(forum_thread_cond c) { ddb_cond_free(c.p); }
+static inline forum_thread_action (forum_thread_action_join)(forum_thread_action a, forum_thread_action b) { return (forum_thread_action){ddb_update_join(a.p, b.p)}; }
+static inline void (forum_thread_action_free)(forum_thread_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* forum (string) */
+static inline forum_thread_cond (forum_thread_forum_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EQ, &v)}; }
 #define forum_thread_forum_eq(v_) (forum_thread_forum_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NE, &v)}; }
 #define forum_thread_forum_ne(v_) (forum_thread_forum_ne)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LT, &v)}; }
 #define forum_thread_forum_lt(v_) (forum_thread_forum_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LE, &v)}; }
 #define forum_thread_forum_le(v_) (forum_thread_forum_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GT, &v)}; }
 #define forum_thread_forum_gt(v_) (forum_thread_forum_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GE, &v)}; }
 #define forum_thread_forum_ge(v_) (forum_thread_forum_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("forum", 0, &forum_thread_model.fields[0], &low, &high)}; }
 #define forum_thread_forum_between(low_, high_) (forum_thread_forum_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_forum_begins_with(prefix_) (forum_thread_forum_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_thread_forum_in(values_, n_) (forum_thread_forum_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("forum", 0, &forum_thread_model.fields[0], values, n)}; }
+#define forum_thread_forum_in(values_, n_) (forum_thread_forum_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define forum_thread_forum_contains(v_) (forum_thread_forum_contains)(DDB_ARG_STRING(v_))
-#define forum_thread_forum_size_eq(n_) (forum_thread_forum_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_forum_size_ne(n_) (forum_thread_forum_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_forum_size_lt(n_) (forum_thread_forum_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_forum_size_le(n_) (forum_thread_forum_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_forum_size_gt(n_) (forum_thread_forum_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_forum_size_ge(n_) (forum_thread_forum_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_thread_cond (forum_thread_forum_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_forum_size_eq(n_) (forum_thread_forum_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_forum_size_ne(n_) (forum_thread_forum_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_forum_size_lt(n_) (forum_thread_forum_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_forum_size_le(n_) (forum_thread_forum_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_forum_size_gt(n_) (forum_thread_forum_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_forum_size_ge(n_) (forum_thread_forum_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_forum_exists)(void) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_forum_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* subject (string) */
+static inline forum_thread_cond (forum_thread_subject_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; }
 #define forum_thread_subject_eq(v_) (forum_thread_subject_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NE, &v)}; }
 #define forum_thread_subject_ne(v_) (forum_thread_subject_ne)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; }
 #define forum_thread_subject_lt(v_) (forum_thread_subject_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; }
 #define forum_thread_subject_le(v_) (forum_thread_subject_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; }
 #define forum_thread_subject_gt(v_) (forum_thread_subject_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; }
 #define forum_thread_subject_ge(v_) (forum_thread_subject_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; }
 #define forum_thread_subject_between(low_, high_) (forum_thread_subject_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_subject_begins_with(prefix_) (forum_thread_subject_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_thread_subject_in(values_, n_) (forum_thread_subject_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("subject", 0, &forum_thread_model.fields[1], values, n)}; }
+#define forum_thread_subject_in(values_, n_) (forum_thread_subject_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_CONTAINS, &v)}; }
 #define forum_thread_subject_contains(v_) (forum_thread_subject_contains)(DDB_ARG_STRING(v_))
-#define forum_thread_subject_size_eq(n_) (forum_thread_subject_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_subject_size_ne(n_) (forum_thread_subject_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_subject_size_lt(n_) (forum_thread_subject_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_subject_size_le(n_) (forum_thread_subject_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_subject_size_gt(n_) (forum_thread_subject_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_subject_size_ge(n_) (forum_thread_subject_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_thread_cond (forum_thread_subject_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_subject_size_eq(n_) (forum_thread_subject_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_subject_size_ne(n_) (forum_thread_subject_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_subject_size_lt(n_) (forum_thread_subject_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_subject_size_le(n_) (forum_thread_subject_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_subject_size_gt(n_) (forum_thread_subject_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_subject_size_ge(n_) (forum_thread_subject_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_subject_exists)(void) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_subject_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* author (string) */
+static inline forum_thread_cond (forum_thread_author_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EQ, &v)}; }
 #define forum_thread_author_eq(v_) (forum_thread_author_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NE, &v)}; }
 #define forum_thread_author_ne(v_) (forum_thread_author_ne)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LT, &v)}; }
 #define forum_thread_author_lt(v_) (forum_thread_author_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LE, &v)}; }
 #define forum_thread_author_le(v_) (forum_thread_author_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GT, &v)}; }
 #define forum_thread_author_gt(v_) (forum_thread_author_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GE, &v)}; }
 #define forum_thread_author_ge(v_) (forum_thread_author_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_author_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("author", 0, &forum_thread_model.fields[2], &low, &high)}; }
 #define forum_thread_author_between(low_, high_) (forum_thread_author_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_cond (forum_thread_author_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_author_begins_with(prefix_) (forum_thread_author_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_thread_author_in(values_, n_) (forum_thread_author_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("author", 0, &forum_thread_model.fields[2], values, n)}; }
+#define forum_thread_author_in(values_, n_) (forum_thread_author_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define forum_thread_author_contains(v_) (forum_thread_author_contains)(DDB_ARG_STRING(v_))
-#define forum_thread_author_size_eq(n_) (forum_thread_author_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_author_size_ne(n_) (forum_thread_author_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_author_size_lt(n_) (forum_thread_author_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_author_size_le(n_) (forum_thread_author_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_author_size_gt(n_) (forum_thread_author_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_author_size_ge(n_) (forum_thread_author_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_thread_cond (forum_thread_author_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_author_size_eq(n_) (forum_thread_author_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_author_size_ne(n_) (forum_thread_author_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_author_size_lt(n_) (forum_thread_author_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_author_size_le(n_) (forum_thread_author_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_author_size_gt(n_) (forum_thread_author_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_author_size_ge(n_) (forum_thread_author_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_author_exists)(void) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_author_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_author)(const char *v) { return (forum_thread_action){ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_author(v_) (forum_thread_set_author)(DDB_ARG_STRING(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_author)(const char *v) { return (forum_thread_action){ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_author(v_) (forum_thread_set_if_absent_author)(DDB_ARG_STRING(v_))
+/* views (int64) */
+static inline forum_thread_cond (forum_thread_views_eq)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EQ, &v)}; }
 #define forum_thread_views_eq(v_) (forum_thread_views_eq)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_ne)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NE, &v)}; }
 #define forum_thread_views_ne(v_) (forum_thread_views_ne)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_lt)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LT, &v)}; }
 #define forum_thread_views_lt(v_) (forum_thread_views_lt)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_le)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LE, &v)}; }
 #define forum_thread_views_le(v_) (forum_thread_views_le)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_gt)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GT, &v)}; }
 #define forum_thread_views_gt(v_) (forum_thread_views_gt)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_ge)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GE, &v)}; }
 #define forum_thread_views_ge(v_) (forum_thread_views_ge)(DDB_ARG_INT64(v_))
+static inline forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high) { return (forum_thread_cond){ddb_field_between("views", 0, &forum_thread_model.fields[3], &low, &high)}; }
 #define forum_thread_views_between(low_, high_) (forum_thread_views_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define forum_thread_views_in(values_, n_) (forum_thread_views_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n) { return (forum_thread_cond){ddb_field_in("views", 0, &forum_thread_model.fields[3], values, n)}; }
+#define forum_thread_views_in(values_, n_) (forum_thread_views_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_views_exists)(void) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_views_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_views(v_) (forum_thread_set_views)(DDB_ARG_INT64(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_views(v_) (forum_thread_set_if_absent_views)(DDB_ARG_INT64(v_))
+static inline forum_thread_action (forum_thread_add_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_ADD, &v)}; }
 #define forum_thread_add_views(v_) (forum_thread_add_views)(DDB_ARG_INT64(v_))
+static inline forum_thread_action (forum_thread_incr_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_INCR, &v)}; }
 #define forum_thread_incr_views(v_) (forum_thread_incr_views)(DDB_ARG_INT64(v_))
+static inline forum_thread_action (forum_thread_decr_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_DECR, &v)}; }
 #define forum_thread_decr_views(v_) (forum_thread_decr_views)(DDB_ARG_INT64(v_))
+/* score (double) */
+static inline forum_thread_cond (forum_thread_score_eq)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EQ, &v)}; }
 #define forum_thread_score_eq(v_) (forum_thread_score_eq)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_ne)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NE, &v)}; }
 #define forum_thread_score_ne(v_) (forum_thread_score_ne)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_lt)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LT, &v)}; }
 #define forum_thread_score_lt(v_) (forum_thread_score_lt)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_le)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LE, &v)}; }
 #define forum_thread_score_le(v_) (forum_thread_score_le)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_gt)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GT, &v)}; }
 #define forum_thread_score_gt(v_) (forum_thread_score_gt)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_ge)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GE, &v)}; }
 #define forum_thread_score_ge(v_) (forum_thread_score_ge)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_cond (forum_thread_score_between)(double low, double high) { return (forum_thread_cond){ddb_field_between("score", 0, &forum_thread_model.fields[4], &low, &high)}; }
 #define forum_thread_score_between(low_, high_) (forum_thread_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-#define forum_thread_score_in(values_, n_) (forum_thread_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_score_in)(const double *values, size_t n) { return (forum_thread_cond){ddb_field_in("score", 0, &forum_thread_model.fields[4], values, n)}; }
+#define forum_thread_score_in(values_, n_) (forum_thread_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_score_exists)(void) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_score_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_score(v_) (forum_thread_set_score)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_score(v_) (forum_thread_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_action (forum_thread_add_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_ADD, &v)}; }
 #define forum_thread_add_score(v_) (forum_thread_add_score)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_action (forum_thread_incr_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_INCR, &v)}; }
 #define forum_thread_incr_score(v_) (forum_thread_incr_score)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_action (forum_thread_decr_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_DECR, &v)}; }
 #define forum_thread_decr_score(v_) (forum_thread_decr_score)(DDB_ARG_DOUBLE(v_))
+static inline forum_thread_action (forum_thread_remove_score)(void) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+/* answered (bool) */
+static inline forum_thread_cond (forum_thread_answered_eq)(bool v) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EQ, &v)}; }
 #define forum_thread_answered_eq(v_) (forum_thread_answered_eq)(DDB_ARG_BOOL(v_))
+static inline forum_thread_cond (forum_thread_answered_ne)(bool v) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NE, &v)}; }
 #define forum_thread_answered_ne(v_) (forum_thread_answered_ne)(DDB_ARG_BOOL(v_))
+static inline forum_thread_cond (forum_thread_answered_exists)(void) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_answered_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_answered)(bool v) { return (forum_thread_action){ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_answered(v_) (forum_thread_set_answered)(DDB_ARG_BOOL(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_answered)(bool v) { return (forum_thread_action){ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_answered(v_) (forum_thread_set_if_absent_answered)(DDB_ARG_BOOL(v_))
+/* body (string) */
+static inline forum_thread_cond (forum_thread_body_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EQ, &v)}; }
 #define forum_thread_body_eq(v_) (forum_thread_body_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NE, &v)}; }
 #define forum_thread_body_ne(v_) (forum_thread_body_ne)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LT, &v)}; }
 #define forum_thread_body_lt(v_) (forum_thread_body_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LE, &v)}; }
 #define forum_thread_body_le(v_) (forum_thread_body_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GT, &v)}; }
 #define forum_thread_body_gt(v_) (forum_thread_body_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GE, &v)}; }
 #define forum_thread_body_ge(v_) (forum_thread_body_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_body_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("body", 0, &forum_thread_model.fields[6], &low, &high)}; }
 #define forum_thread_body_between(low_, high_) (forum_thread_body_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_cond (forum_thread_body_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_body_begins_with(prefix_) (forum_thread_body_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_thread_body_in(values_, n_) (forum_thread_body_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("body", 0, &forum_thread_model.fields[6], values, n)}; }
+#define forum_thread_body_in(values_, n_) (forum_thread_body_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_CONTAINS, &v)}; }
 #define forum_thread_body_contains(v_) (forum_thread_body_contains)(DDB_ARG_STRING(v_))
-#define forum_thread_body_size_eq(n_) (forum_thread_body_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_body_size_ne(n_) (forum_thread_body_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_body_size_lt(n_) (forum_thread_body_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_body_size_le(n_) (forum_thread_body_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_body_size_gt(n_) (forum_thread_body_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_body_size_ge(n_) (forum_thread_body_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_thread_cond (forum_thread_body_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_body_size_eq(n_) (forum_thread_body_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_body_size_ne(n_) (forum_thread_body_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_body_size_lt(n_) (forum_thread_body_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_body_size_le(n_) (forum_thread_body_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_body_size_gt(n_) (forum_thread_body_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_body_size_ge(n_) (forum_thread_body_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_body_exists)(void) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_body_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_body)(const char *v) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_body(v_) (forum_thread_set_body)(DDB_ARG_STRING(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_body)(const char *v) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_body(v_) (forum_thread_set_if_absent_body)(DDB_ARG_STRING(v_))
-#define forum_thread_digest_eq(v_) (forum_thread_digest_eq)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_ne(v_) (forum_thread_digest_ne)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_lt(v_) (forum_thread_digest_lt)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_le(v_) (forum_thread_digest_le)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_gt(v_) (forum_thread_digest_gt)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_ge(v_) (forum_thread_digest_ge)(DDB_ARG_BYTES(v_))
-#define forum_thread_digest_between(low_, high_) (forum_thread_digest_between)(DDB_ARG_BYTES(low_), DDB_ARG_BYTES(high_))
-#define forum_thread_digest_begins_with(prefix_) (forum_thread_digest_begins_with)(DDB_ARG_BYTES(prefix_))
-#define forum_thread_digest_in(values_, n_) (forum_thread_digest_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_INDEX(n_))
-#define forum_thread_digest_size_eq(n_) (forum_thread_digest_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_digest_size_ne(n_) (forum_thread_digest_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_digest_size_lt(n_) (forum_thread_digest_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_digest_size_le(n_) (forum_thread_digest_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_digest_size_gt(n_) (forum_thread_digest_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_digest_size_ge(n_) (forum_thread_digest_size_ge)(DDB_ARG_INT64(n_))
-#define forum_thread_set_digest(v_) (forum_thread_set_digest)(DDB_ARG_BYTES(v_))
-#define forum_thread_set_if_absent_digest(v_) (forum_thread_set_if_absent_digest)(DDB_ARG_BYTES(v_))
+static inline forum_thread_action (forum_thread_remove_body)(void) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+/* digest (binary) */
+static inline forum_thread_cond (forum_thread_digest_eq)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_ne)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_lt)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_le)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high) { return (forum_thread_cond){ddb_field_between("digest", 0, &forum_thread_model.fields[7], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n) { return (forum_thread_cond){ddb_field_in("digest", 0, &forum_thread_model.fields[7], values, n)}; }
+#define forum_thread_digest_in(values_, n_) (forum_thread_digest_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_digest_size_eq(n_) (forum_thread_digest_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_digest_size_ne(n_) (forum_thread_digest_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_digest_size_lt(n_) (forum_thread_digest_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_digest_size_le(n_) (forum_thread_digest_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_digest_size_gt(n_) (forum_thread_digest_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_digest_size_ge(n_) (forum_thread_digest_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_digest_exists)(void) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_digest_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_digest)(ddb_bytes v) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_remove_digest)(void) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+/* last_by (string, stored as lastPostedBy) */
+static inline forum_thread_cond (forum_thread_last_by_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EQ, &v)}; }
 #define forum_thread_last_by_eq(v_) (forum_thread_last_by_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NE, &v)}; }
 #define forum_thread_last_by_ne(v_) (forum_thread_last_by_ne)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LT, &v)}; }
 #define forum_thread_last_by_lt(v_) (forum_thread_last_by_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LE, &v)}; }
 #define forum_thread_last_by_le(v_) (forum_thread_last_by_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GT, &v)}; }
 #define forum_thread_last_by_gt(v_) (forum_thread_last_by_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GE, &v)}; }
 #define forum_thread_last_by_ge(v_) (forum_thread_last_by_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("lastPostedBy", 0, &forum_thread_model.fields[8], &low, &high)}; }
 #define forum_thread_last_by_between(low_, high_) (forum_thread_last_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_last_by_begins_with(prefix_) (forum_thread_last_by_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_thread_last_by_in(values_, n_) (forum_thread_last_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("lastPostedBy", 0, &forum_thread_model.fields[8], values, n)}; }
+#define forum_thread_last_by_in(values_, n_) (forum_thread_last_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_CONTAINS, &v)}; }
 #define forum_thread_last_by_contains(v_) (forum_thread_last_by_contains)(DDB_ARG_STRING(v_))
-#define forum_thread_last_by_size_eq(n_) (forum_thread_last_by_size_eq)(DDB_ARG_INT64(n_))
-#define forum_thread_last_by_size_ne(n_) (forum_thread_last_by_size_ne)(DDB_ARG_INT64(n_))
-#define forum_thread_last_by_size_lt(n_) (forum_thread_last_by_size_lt)(DDB_ARG_INT64(n_))
-#define forum_thread_last_by_size_le(n_) (forum_thread_last_by_size_le)(DDB_ARG_INT64(n_))
-#define forum_thread_last_by_size_gt(n_) (forum_thread_last_by_size_gt)(DDB_ARG_INT64(n_))
-#define forum_thread_last_by_size_ge(n_) (forum_thread_last_by_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_thread_last_by_size_eq(n_) (forum_thread_last_by_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_NE, &n)}; }
+#define forum_thread_last_by_size_ne(n_) (forum_thread_last_by_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LT, &n)}; }
+#define forum_thread_last_by_size_lt(n_) (forum_thread_last_by_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LE, &n)}; }
+#define forum_thread_last_by_size_le(n_) (forum_thread_last_by_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GT, &n)}; }
+#define forum_thread_last_by_size_gt(n_) (forum_thread_last_by_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GE, &n)}; }
+#define forum_thread_last_by_size_ge(n_) (forum_thread_last_by_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_thread_cond (forum_thread_last_by_exists)(void) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_last_by_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_action (forum_thread_set_last_by)(const char *v) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET, &v)}; }
 #define forum_thread_set_last_by(v_) (forum_thread_set_last_by)(DDB_ARG_STRING(v_))
+static inline forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_thread_set_if_absent_last_by(v_) (forum_thread_set_if_absent_last_by)(DDB_ARG_STRING(v_))
+static inline forum_thread_action (forum_thread_remove_last_by)(void) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
+static inline forum_thread_range (forum_thread_range_eq)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; }
 #define forum_thread_range_eq(v_) (forum_thread_range_eq)(DDB_ARG_STRING(v_))
+static inline forum_thread_range (forum_thread_range_lt)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; }
 #define forum_thread_range_lt(v_) (forum_thread_range_lt)(DDB_ARG_STRING(v_))
+static inline forum_thread_range (forum_thread_range_le)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; }
 #define forum_thread_range_le(v_) (forum_thread_range_le)(DDB_ARG_STRING(v_))
+static inline forum_thread_range (forum_thread_range_gt)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; }
 #define forum_thread_range_gt(v_) (forum_thread_range_gt)(DDB_ARG_STRING(v_))
+static inline forum_thread_range (forum_thread_range_ge)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; }
 #define forum_thread_range_ge(v_) (forum_thread_range_ge)(DDB_ARG_STRING(v_))
+static inline forum_thread_range (forum_thread_range_between)(const char *low, const char *high) { return (forum_thread_range){ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; }
 #define forum_thread_range_between(low_, high_) (forum_thread_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_thread_range (forum_thread_range_begins_with)(const char *prefix) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_thread_range_begins_with(prefix_) (forum_thread_range_begins_with)(DDB_ARG_STRING(prefix_))
 
 /* ------------------------------------------------------------------------
@@ -527,292 +482,258 @@ typedef struct forum_post {
 typedef struct forum_post_cond { ddb_cond *p; } forum_post_cond;
 typedef struct forum_post_action { ddb_update *p; } forum_post_action;
 typedef struct forum_post_range { ddb_cond *p; } forum_post_range;
-
 #define FORUM_POST_NO_COND ((forum_post_cond){NULL})
 #define FORUM_POST_NO_RANGE ((forum_post_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model forum_post_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (forum_post_init)(forum_post *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (forum_post_clear)(forum_post *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (forum_post_to_item)(const forum_post *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (forum_post_from_item)(forum_post *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (forum_post_put)(forum_post *obj, forum_post_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (forum_post_get)(forum_post *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (forum_post_delete)(const forum_post *obj, forum_post_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (forum_post_update)(forum_post *obj, forum_post_action actions, forum_post_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (forum_post_put_returning)(forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
-    forum_post *returned, bool *has_returned);
-int (forum_post_update_returning)(forum_post *obj, forum_post_action actions, forum_post_cond cond,
-    const ddb_write_opts *opts, forum_post *returned, bool *has_returned);
-int (forum_post_delete_returning)(const forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts,
-    forum_post *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * forum_post_next, free with ddb_iter_free. */
-int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range range,
-    forum_post_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (forum_post_scan)(ddb_iter **it, forum_post_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (forum_post_next)(ddb_iter *it, forum_post *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (forum_post_query_page)(forum_post *items, size_t max_items, ddb_page *page, const char *thread_id,
-    forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts);
-int (forum_post_scan_page)(forum_post *items, size_t max_items, ddb_page *page, forum_post_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (forum_post_count)(int64_t *out, const char *thread_id, forum_post_range range, forum_post_cond filter,
-    const ddb_query_opts *opts);
-int (forum_post_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts);
-int (forum_post_create_table)(const ddb_table_opts *opts);
-int (forum_post_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (forum_post_describe_table)(ddb_table_output *out);
-int (forum_post_table_exists)(bool *out);
-int (forum_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (forum_post_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (forum_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (forum_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (forum_post_batch_put)(ddb_batch_writer *w, const forum_post *obj);
-int (forum_post_batch_delete)(ddb_batch_writer *w, const forum_post *obj);
-int (forum_post_batch_get)(ddb_batch_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found);
-int (forum_post_txn_put)(ddb_txn *t, forum_post *obj, forum_post_cond cond);
-int (forum_post_txn_update)(ddb_txn *t, forum_post *obj, forum_post_action actions, forum_post_cond cond);
-int (forum_post_txn_delete)(ddb_txn *t, const forum_post *obj, forum_post_cond cond);
-int (forum_post_txn_check)(ddb_txn *t, const char *thread_id, int64_t posted_at, forum_post_cond cond);
-int (forum_post_txn_get)(ddb_txn_getter *g, const char *thread_id, int64_t posted_at, forum_post *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (forum_post_to_simple_json)(const forum_post *obj, ddb_buf *out);
-int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (forum_post_use_client)(ddb_client *client);
-
-forum_post_cond (forum_post_cond_and)(forum_post_cond a, forum_post_cond b);
-forum_post_cond (forum_post_cond_or)(forum_post_cond a, forum_post_cond b);
-forum_post_cond (forum_post_cond_not)(forum_post_cond a);
-void (forum_post_cond_free)(forum_post_cond c);
-forum_post_action (forum_post_action_join)(forum_post_action a, forum_post_action b);
-void (forum_post_action_free)(forum_post_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* thread_id (string) */
-forum_post_cond (forum_post_thread_id_eq)(const char *v);
-forum_post_cond (forum_post_thread_id_ne)(const char *v);
-forum_post_cond (forum_post_thread_id_lt)(const char *v);
-forum_post_cond (forum_post_thread_id_le)(const char *v);
-forum_post_cond (forum_post_thread_id_gt)(const char *v);
-forum_post_cond (forum_post_thread_id_ge)(const char *v);
-forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high);
-forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix);
-forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n);
-forum_post_cond (forum_post_thread_id_contains)(const char *v);
-forum_post_cond (forum_post_thread_id_size_eq)(int64_t n);
-forum_post_cond (forum_post_thread_id_size_ne)(int64_t n);
-forum_post_cond (forum_post_thread_id_size_lt)(int64_t n);
-forum_post_cond (forum_post_thread_id_size_le)(int64_t n);
-forum_post_cond (forum_post_thread_id_size_gt)(int64_t n);
-forum_post_cond (forum_post_thread_id_size_ge)(int64_t n);
-forum_post_cond (forum_post_thread_id_exists)(void);
-forum_post_cond (forum_post_thread_id_not_exists)(void);
-
-/* posted_at (int64) */
-forum_post_cond (forum_post_posted_at_eq)(int64_t v);
-forum_post_cond (forum_post_posted_at_ne)(int64_t v);
-forum_post_cond (forum_post_posted_at_lt)(int64_t v);
-forum_post_cond (forum_post_posted_at_le)(int64_t v);
-forum_post_cond (forum_post_posted_at_gt)(int64_t v);
-forum_post_cond (forum_post_posted_at_ge)(int64_t v);
-forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high);
-forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n);
-forum_post_cond (forum_post_posted_at_exists)(void);
-forum_post_cond (forum_post_posted_at_not_exists)(void);
-
-/* by (string) */
-forum_post_cond (forum_post_by_eq)(const char *v);
-forum_post_cond (forum_post_by_ne)(const char *v);
-forum_post_cond (forum_post_by_lt)(const char *v);
-forum_post_cond (forum_post_by_le)(const char *v);
-forum_post_cond (forum_post_by_gt)(const char *v);
-forum_post_cond (forum_post_by_ge)(const char *v);
-forum_post_cond (forum_post_by_between)(const char *low, const char *high);
-forum_post_cond (forum_post_by_begins_with)(const char *prefix);
-forum_post_cond (forum_post_by_in)(const char *const *values, size_t n);
-forum_post_cond (forum_post_by_contains)(const char *v);
-forum_post_cond (forum_post_by_size_eq)(int64_t n);
-forum_post_cond (forum_post_by_size_ne)(int64_t n);
-forum_post_cond (forum_post_by_size_lt)(int64_t n);
-forum_post_cond (forum_post_by_size_le)(int64_t n);
-forum_post_cond (forum_post_by_size_gt)(int64_t n);
-forum_post_cond (forum_post_by_size_ge)(int64_t n);
-forum_post_cond (forum_post_by_exists)(void);
-forum_post_cond (forum_post_by_not_exists)(void);
-forum_post_action (forum_post_set_by)(const char *v);
-forum_post_action (forum_post_set_if_absent_by)(const char *v);
-
-/* text (string) */
-forum_post_cond (forum_post_text_eq)(const char *v);
-forum_post_cond (forum_post_text_ne)(const char *v);
-forum_post_cond (forum_post_text_lt)(const char *v);
-forum_post_cond (forum_post_text_le)(const char *v);
-forum_post_cond (forum_post_text_gt)(const char *v);
-forum_post_cond (forum_post_text_ge)(const char *v);
-forum_post_cond (forum_post_text_between)(const char *low, const char *high);
-forum_post_cond (forum_post_text_begins_with)(const char *prefix);
-forum_post_cond (forum_post_text_in)(const char *const *values, size_t n);
-forum_post_cond (forum_post_text_contains)(const char *v);
-forum_post_cond (forum_post_text_size_eq)(int64_t n);
-forum_post_cond (forum_post_text_size_ne)(int64_t n);
-forum_post_cond (forum_post_text_size_lt)(int64_t n);
-forum_post_cond (forum_post_text_size_le)(int64_t n);
-forum_post_cond (forum_post_text_size_gt)(int64_t n);
-forum_post_cond (forum_post_text_size_ge)(int64_t n);
-forum_post_cond (forum_post_text_exists)(void);
-forum_post_cond (forum_post_text_not_exists)(void);
-forum_post_action (forum_post_set_text)(const char *v);
-forum_post_action (forum_post_set_if_absent_text)(const char *v);
-forum_post_range (forum_post_range_eq)(int64_t v);
-forum_post_range (forum_post_range_lt)(int64_t v);
-forum_post_range (forum_post_range_le)(int64_t v);
-forum_post_range (forum_post_range_gt)(int64_t v);
-forum_post_range (forum_post_range_ge)(int64_t v);
-forum_post_range (forum_post_range_between)(int64_t low, int64_t high);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (forum_post_init)(forum_post *obj) { ddb_model_init(&forum_post_model, obj); }
+static inline void (forum_post_clear)(forum_post *obj) { if (obj != NULL) ddb_model_clear(&forum_post_model, obj); }
 #define forum_post_init(obj_) (forum_post_init)(DDB_ARG_PTR(forum_post, obj_))
 #define forum_post_clear(obj_) (forum_post_clear)(DDB_ARG_PTR(forum_post, obj_))
-#define forum_post_to_item(obj_, out_) (forum_post_to_item)(DDB_ARG_CPTR(forum_post, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (forum_post_to_item)(ddb_av **out, const forum_post *obj) { return ddb_model_to_item(out, &forum_post_model, obj); }
+static inline int (forum_post_from_item)(forum_post *obj, const ddb_av *item) { return ddb_model_from_item(obj, &forum_post_model, item); }
+#define forum_post_to_item(out_, obj_) (forum_post_to_item)((out_), DDB_ARG_CPTR(forum_post, obj_))
 #define forum_post_from_item(obj_, item_) (forum_post_from_item)(DDB_ARG_PTR(forum_post, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (forum_post_put)(forum_post *obj, forum_post_cond cond) { return ddb_model_put(&forum_post_model, obj, cond.p); }
+static inline int (forum_post_get)(forum_post *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts) { return ddb_model_get(out, &forum_post_model, &thread_id, &posted_at, opts); }
+static inline int (forum_post_delete)(const forum_post *obj, forum_post_cond cond) { return ddb_model_delete(&forum_post_model, obj, cond.p); }
+static inline int (forum_post_update)(forum_post *obj, forum_post_action actions, forum_post_cond cond) { return ddb_model_update(&forum_post_model, obj, actions.p, cond.p); }
+static inline int (forum_post_put_ex)(forum_post *returned, bool *has_returned, forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &forum_post_model, obj, cond.p, opts); }
+static inline int (forum_post_update_ex)(forum_post *returned, bool *has_returned, forum_post *obj, forum_post_action actions, forum_post_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &forum_post_model, obj, actions.p, cond.p, opts); }
+static inline int (forum_post_delete_ex)(forum_post *returned, bool *has_returned, const forum_post *obj, forum_post_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &forum_post_model, obj, cond.p, opts); }
+static inline int (forum_post_exists)(bool *out, const char *thread_id, int64_t posted_at, const ddb_get_opts *opts) { return ddb_model_exists(out, &forum_post_model, &thread_id, &posted_at, opts); }
+static inline int (forum_post_refresh)(forum_post *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&forum_post_model, obj, opts); }
 #define forum_post_put(obj_, cond_) (forum_post_put)(DDB_ARG_PTR(forum_post, obj_), (cond_))
-#define forum_post_get(out_, hash_, range_, opts_) \
-    (forum_post_get)(DDB_ARG_PTR(forum_post, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define forum_post_get(out_, hash_, range_, opts_) (forum_post_get)(DDB_ARG_PTR(forum_post, out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define forum_post_delete(obj_, cond_) (forum_post_delete)(DDB_ARG_CPTR(forum_post, obj_), (cond_))
-#define forum_post_update(obj_, actions_, cond_) \
-    (forum_post_update)(DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
-#define forum_post_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (forum_post_put_returning)(DDB_ARG_PTR(forum_post, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_post, ret_), (has_))
-#define forum_post_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (forum_post_update_returning)(DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(forum_post, ret_), (has_))
-#define forum_post_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (forum_post_delete_returning)(DDB_ARG_CPTR(forum_post, obj_), (cond_), (opts_), DDB_ARG_PTR(forum_post, ret_), (has_))
-#define forum_post_query(it_, hash_, range_, filter_, opts_) \
-    (forum_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define forum_post_next(it_, out_) (forum_post_next)((it_), DDB_ARG_PTR(forum_post, out_))
-#define forum_post_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (forum_post_query_page)(DDB_ARG_PTR(forum_post, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define forum_post_scan_page(items_, max_, page_, filter_, opts_) \
-    (forum_post_scan_page)(DDB_ARG_PTR(forum_post, items_), (max_), (page_), (filter_), (opts_))
-#define forum_post_count(out_, hash_, range_, filter_, opts_) \
-    (forum_post_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define forum_post_exists(out_, hash_, range_, opts_) \
-    (forum_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
+#define forum_post_update(obj_, actions_, cond_) (forum_post_update)(DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
+#define forum_post_put_ex(ret_, has_, obj_, cond_, opts_) (forum_post_put_ex)(DDB_ARG_PTR(forum_post, ret_), (has_), DDB_ARG_PTR(forum_post, obj_), (cond_), (opts_))
+#define forum_post_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (forum_post_update_ex)(DDB_ARG_PTR(forum_post, ret_), (has_), DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_), (opts_))
+#define forum_post_delete_ex(ret_, has_, obj_, cond_, opts_) (forum_post_delete_ex)(DDB_ARG_PTR(forum_post, ret_), (has_), DDB_ARG_CPTR(forum_post, obj_), (cond_), (opts_))
+#define forum_post_exists(out_, hash_, range_, opts_) (forum_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (opts_))
 #define forum_post_refresh(obj_, opts_) (forum_post_refresh)(DDB_ARG_PTR(forum_post, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (forum_post_query)(ddb_iter **it, const char *thread_id, forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &forum_post_model, &thread_id, range.p, filter.p, opts); }
+static inline int (forum_post_scan)(ddb_iter **it, forum_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &forum_post_model, filter.p, opts); }
+static inline int (forum_post_next)(forum_post *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (forum_post_query_page)(forum_post *items, size_t max, ddb_page *page, const char *thread_id, forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &forum_post_model, NULL, &thread_id, range.p, filter.p, opts); }
+static inline int (forum_post_scan_page)(forum_post *items, size_t max, ddb_page *page, forum_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &forum_post_model, NULL, filter.p, opts); }
+static inline int (forum_post_count)(int64_t *out, const char *thread_id, forum_post_range range, forum_post_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &forum_post_model, NULL, &thread_id, range.p, filter.p, opts); }
+static inline int (forum_post_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &forum_post_model, NULL); }
+#define forum_post_query(it_, hash_, range_, filter_, opts_) (forum_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_post_next(out_, it_) (forum_post_next)(DDB_ARG_PTR(forum_post, out_), (it_))
+#define forum_post_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (forum_post_query_page)(DDB_ARG_PTR(forum_post, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define forum_post_scan_page(items_, max_, page_, filter_, opts_) (forum_post_scan_page)(DDB_ARG_PTR(forum_post, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define forum_post_count(out_, hash_, range_, filter_, opts_) (forum_post_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (forum_post_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&forum_post_model, opts); }
+static inline int (forum_post_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&forum_post_model, opts); }
+static inline int (forum_post_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &forum_post_model); }
+static inline int (forum_post_table_exists)(bool *out) { return ddb_model_table_exists(out, &forum_post_model); }
+static inline int (forum_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&forum_post_model, read, write, opts); }
+static inline int (forum_post_update_ttl)(bool enabled) { return ddb_model_update_ttl(&forum_post_model, enabled); }
+static inline int (forum_post_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &forum_post_model, out, opts); }
+static inline int (forum_post_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &forum_post_model, in, opts); }
+#define forum_post_update_throughput(read_, write_, opts_) (forum_post_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (forum_post_batch_put)(ddb_batch_writer *w, const forum_post *obj) { return ddb_batch_writer_put(w, &forum_post_model, obj); }
+static inline int (forum_post_batch_delete)(ddb_batch_writer *w, const forum_post *obj) { return ddb_batch_writer_delete(w, &forum_post_model, obj); }
+static inline int (forum_post_batch_get)(forum_post *out, bool *found, ddb_batch_getter *g, const char *thread_id, int64_t posted_at) { return ddb_batch_getter_add(out, found, g, &forum_post_model, &thread_id, &posted_at); }
+static inline int (forum_post_txn_put)(ddb_txn *t, forum_post *obj, forum_post_cond cond) { return ddb_txn_put(t, &forum_post_model, obj, cond.p); }
+static inline int (forum_post_txn_update)(ddb_txn *t, forum_post *obj, forum_post_action actions, forum_post_cond cond) { return ddb_txn_update(t, &forum_post_model, obj, actions.p, cond.p); }
+static inline int (forum_post_txn_delete)(ddb_txn *t, const forum_post *obj, forum_post_cond cond) { return ddb_txn_delete(t, &forum_post_model, obj, cond.p); }
+static inline int (forum_post_txn_check)(ddb_txn *t, const char *thread_id, int64_t posted_at, forum_post_cond cond) { return ddb_txn_check_key(t, &forum_post_model, &thread_id, &posted_at, cond.p); }
+static inline int (forum_post_txn_get)(forum_post *out, bool *found, ddb_txn_getter *g, const char *thread_id, int64_t posted_at) { return ddb_txn_getter_add(out, found, g, &forum_post_model, &thread_id, &posted_at); }
 #define forum_post_batch_put(w_, obj_) (forum_post_batch_put)((w_), DDB_ARG_CPTR(forum_post, obj_))
 #define forum_post_batch_delete(w_, obj_) (forum_post_batch_delete)((w_), DDB_ARG_CPTR(forum_post, obj_))
-#define forum_post_batch_get(g_, hash_, range_, out_, found_) \
-    (forum_post_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(forum_post, out_), (found_))
+#define forum_post_batch_get(out_, found_, g_, hash_, range_) (forum_post_batch_get)(DDB_ARG_PTR(forum_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
 #define forum_post_txn_put(t_, obj_, cond_) (forum_post_txn_put)((t_), DDB_ARG_PTR(forum_post, obj_), (cond_))
-#define forum_post_txn_update(t_, obj_, actions_, cond_) \
-    (forum_post_txn_update)((t_), DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
+#define forum_post_txn_update(t_, obj_, actions_, cond_) (forum_post_txn_update)((t_), DDB_ARG_PTR(forum_post, obj_), (actions_), (cond_))
 #define forum_post_txn_delete(t_, obj_, cond_) (forum_post_txn_delete)((t_), DDB_ARG_CPTR(forum_post, obj_), (cond_))
-#define forum_post_txn_check(t_, hash_, range_, cond_) \
-    (forum_post_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
-#define forum_post_txn_get(g_, hash_, range_, out_, found_) \
-    (forum_post_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), DDB_ARG_PTR(forum_post, out_), (found_))
-#define forum_post_to_simple_json(obj_, out_) (forum_post_to_simple_json)(DDB_ARG_CPTR(forum_post, obj_), (out_))
-#define forum_post_from_simple_json(obj_, json_, len_) \
-    (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), (len_))
+#define forum_post_txn_check(t_, hash_, range_, cond_) (forum_post_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
+#define forum_post_txn_get(out_, found_, g_, hash_, range_) (forum_post_txn_get)(DDB_ARG_PTR(forum_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (forum_post_to_simple_json)(ddb_buf *out, const forum_post *obj) { return ddb_model_to_simple_json(out, &forum_post_model, obj); }
+static inline int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_post_model, json, len); }
+static inline void (forum_post_use_client)(ddb_client *client) { ddb_model_use_client(&forum_post_model, client); }
+#define forum_post_to_simple_json(out_, obj_) (forum_post_to_simple_json)((out_), DDB_ARG_CPTR(forum_post, obj_))
+#define forum_post_from_simple_json(obj_, json_, len_) (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline forum_post_cond (forum_post_cond_and)(forum_post_cond a, forum_post_cond b) { return (forum_post_cond){ddb_cond_and(a.p, b.p)}; }
+static inline forum_post_cond (forum_post_cond_or)(forum_post_cond a, forum_post_cond b) { return (forum_post_cond){ddb_cond_or(a.p, b.p)}; }
+static inline forum_post_cond (forum_post_cond_not)(forum_post_cond a) { return (forum_post_cond){ddb_cond_not(a.p)}; }
+static inline void (forum_post_cond_free)(forum_post_cond c) { ddb_cond_free(c.p); }
+static inline forum_post_action (forum_post_action_join)(forum_post_action a, forum_post_action b) { return (forum_post_action){ddb_update_join(a.p, b.p)}; }
+static inline void (forum_post_action_free)(forum_post_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* thread_id (string) */
+static inline forum_post_cond (forum_post_thread_id_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EQ, &v)}; }
 #define forum_post_thread_id_eq(v_) (forum_post_thread_id_eq)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NE, &v)}; }
 #define forum_post_thread_id_ne(v_) (forum_post_thread_id_ne)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LT, &v)}; }
 #define forum_post_thread_id_lt(v_) (forum_post_thread_id_lt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_le)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LE, &v)}; }
 #define forum_post_thread_id_le(v_) (forum_post_thread_id_le)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GT, &v)}; }
 #define forum_post_thread_id_gt(v_) (forum_post_thread_id_gt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GE, &v)}; }
 #define forum_post_thread_id_ge(v_) (forum_post_thread_id_ge)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("thread_id", 0, &forum_post_model.fields[0], &low, &high)}; }
 #define forum_post_thread_id_between(low_, high_) (forum_post_thread_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_post_thread_id_begins_with(prefix_) (forum_post_thread_id_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_post_thread_id_in(values_, n_) (forum_post_thread_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("thread_id", 0, &forum_post_model.fields[0], values, n)}; }
+#define forum_post_thread_id_in(values_, n_) (forum_post_thread_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define forum_post_thread_id_contains(v_) (forum_post_thread_id_contains)(DDB_ARG_STRING(v_))
-#define forum_post_thread_id_size_eq(n_) (forum_post_thread_id_size_eq)(DDB_ARG_INT64(n_))
-#define forum_post_thread_id_size_ne(n_) (forum_post_thread_id_size_ne)(DDB_ARG_INT64(n_))
-#define forum_post_thread_id_size_lt(n_) (forum_post_thread_id_size_lt)(DDB_ARG_INT64(n_))
-#define forum_post_thread_id_size_le(n_) (forum_post_thread_id_size_le)(DDB_ARG_INT64(n_))
-#define forum_post_thread_id_size_gt(n_) (forum_post_thread_id_size_gt)(DDB_ARG_INT64(n_))
-#define forum_post_thread_id_size_ge(n_) (forum_post_thread_id_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_post_cond (forum_post_thread_id_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_post_thread_id_size_eq(n_) (forum_post_thread_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define forum_post_thread_id_size_ne(n_) (forum_post_thread_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define forum_post_thread_id_size_lt(n_) (forum_post_thread_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define forum_post_thread_id_size_le(n_) (forum_post_thread_id_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define forum_post_thread_id_size_gt(n_) (forum_post_thread_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define forum_post_thread_id_size_ge(n_) (forum_post_thread_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_thread_id_exists)(void) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_thread_id_not_exists)(void) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* posted_at (int64) */
+static inline forum_post_cond (forum_post_posted_at_eq)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; }
 #define forum_post_posted_at_eq(v_) (forum_post_posted_at_eq)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_ne)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NE, &v)}; }
 #define forum_post_posted_at_ne(v_) (forum_post_posted_at_ne)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_lt)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; }
 #define forum_post_posted_at_lt(v_) (forum_post_posted_at_lt)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_le)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; }
 #define forum_post_posted_at_le(v_) (forum_post_posted_at_le)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_gt)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; }
 #define forum_post_posted_at_gt(v_) (forum_post_posted_at_gt)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_ge)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; }
 #define forum_post_posted_at_ge(v_) (forum_post_posted_at_ge)(DDB_ARG_INT64(v_))
+static inline forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high) { return (forum_post_cond){ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; }
 #define forum_post_posted_at_between(low_, high_) (forum_post_posted_at_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define forum_post_posted_at_in(values_, n_) (forum_post_posted_at_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n) { return (forum_post_cond){ddb_field_in("posted_at", 0, &forum_post_model.fields[1], values, n)}; }
+#define forum_post_posted_at_in(values_, n_) (forum_post_posted_at_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_posted_at_exists)(void) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_posted_at_not_exists)(void) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* by (string) */
+static inline forum_post_cond (forum_post_by_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EQ, &v)}; }
 #define forum_post_by_eq(v_) (forum_post_by_eq)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NE, &v)}; }
 #define forum_post_by_ne(v_) (forum_post_by_ne)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LT, &v)}; }
 #define forum_post_by_lt(v_) (forum_post_by_lt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_le)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LE, &v)}; }
 #define forum_post_by_le(v_) (forum_post_by_le)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GT, &v)}; }
 #define forum_post_by_gt(v_) (forum_post_by_gt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GE, &v)}; }
 #define forum_post_by_ge(v_) (forum_post_by_ge)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_by_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("by", 0, &forum_post_model.fields[2], &low, &high)}; }
 #define forum_post_by_between(low_, high_) (forum_post_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_post_cond (forum_post_by_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_post_by_begins_with(prefix_) (forum_post_by_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_post_by_in(values_, n_) (forum_post_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_post_cond (forum_post_by_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("by", 0, &forum_post_model.fields[2], values, n)}; }
+#define forum_post_by_in(values_, n_) (forum_post_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define forum_post_by_contains(v_) (forum_post_by_contains)(DDB_ARG_STRING(v_))
-#define forum_post_by_size_eq(n_) (forum_post_by_size_eq)(DDB_ARG_INT64(n_))
-#define forum_post_by_size_ne(n_) (forum_post_by_size_ne)(DDB_ARG_INT64(n_))
-#define forum_post_by_size_lt(n_) (forum_post_by_size_lt)(DDB_ARG_INT64(n_))
-#define forum_post_by_size_le(n_) (forum_post_by_size_le)(DDB_ARG_INT64(n_))
-#define forum_post_by_size_gt(n_) (forum_post_by_size_gt)(DDB_ARG_INT64(n_))
-#define forum_post_by_size_ge(n_) (forum_post_by_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_post_cond (forum_post_by_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_post_by_size_eq(n_) (forum_post_by_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define forum_post_by_size_ne(n_) (forum_post_by_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define forum_post_by_size_lt(n_) (forum_post_by_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define forum_post_by_size_le(n_) (forum_post_by_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define forum_post_by_size_gt(n_) (forum_post_by_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define forum_post_by_size_ge(n_) (forum_post_by_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_by_exists)(void) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_by_not_exists)(void) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_post_action (forum_post_set_by)(const char *v) { return (forum_post_action){ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET, &v)}; }
 #define forum_post_set_by(v_) (forum_post_set_by)(DDB_ARG_STRING(v_))
+static inline forum_post_action (forum_post_set_if_absent_by)(const char *v) { return (forum_post_action){ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_post_set_if_absent_by(v_) (forum_post_set_if_absent_by)(DDB_ARG_STRING(v_))
+/* text (string) */
+static inline forum_post_cond (forum_post_text_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EQ, &v)}; }
 #define forum_post_text_eq(v_) (forum_post_text_eq)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NE, &v)}; }
 #define forum_post_text_ne(v_) (forum_post_text_ne)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LT, &v)}; }
 #define forum_post_text_lt(v_) (forum_post_text_lt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_le)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LE, &v)}; }
 #define forum_post_text_le(v_) (forum_post_text_le)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GT, &v)}; }
 #define forum_post_text_gt(v_) (forum_post_text_gt)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GE, &v)}; }
 #define forum_post_text_ge(v_) (forum_post_text_ge)(DDB_ARG_STRING(v_))
+static inline forum_post_cond (forum_post_text_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("text", 0, &forum_post_model.fields[3], &low, &high)}; }
 #define forum_post_text_between(low_, high_) (forum_post_text_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline forum_post_cond (forum_post_text_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define forum_post_text_begins_with(prefix_) (forum_post_text_begins_with)(DDB_ARG_STRING(prefix_))
-#define forum_post_text_in(values_, n_) (forum_post_text_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline forum_post_cond (forum_post_text_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("text", 0, &forum_post_model.fields[3], values, n)}; }
+#define forum_post_text_in(values_, n_) (forum_post_text_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_CONTAINS, &v)}; }
 #define forum_post_text_contains(v_) (forum_post_text_contains)(DDB_ARG_STRING(v_))
-#define forum_post_text_size_eq(n_) (forum_post_text_size_eq)(DDB_ARG_INT64(n_))
-#define forum_post_text_size_ne(n_) (forum_post_text_size_ne)(DDB_ARG_INT64(n_))
-#define forum_post_text_size_lt(n_) (forum_post_text_size_lt)(DDB_ARG_INT64(n_))
-#define forum_post_text_size_le(n_) (forum_post_text_size_le)(DDB_ARG_INT64(n_))
-#define forum_post_text_size_gt(n_) (forum_post_text_size_gt)(DDB_ARG_INT64(n_))
-#define forum_post_text_size_ge(n_) (forum_post_text_size_ge)(DDB_ARG_INT64(n_))
+static inline forum_post_cond (forum_post_text_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_EQ, &n)}; }
+#define forum_post_text_size_eq(n_) (forum_post_text_size_eq)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_NE, &n)}; }
+#define forum_post_text_size_ne(n_) (forum_post_text_size_ne)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LT, &n)}; }
+#define forum_post_text_size_lt(n_) (forum_post_text_size_lt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LE, &n)}; }
+#define forum_post_text_size_le(n_) (forum_post_text_size_le)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GT, &n)}; }
+#define forum_post_text_size_gt(n_) (forum_post_text_size_gt)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GE, &n)}; }
+#define forum_post_text_size_ge(n_) (forum_post_text_size_ge)(DDB_ARG_SIZE(n_))
+static inline forum_post_cond (forum_post_text_exists)(void) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_text_not_exists)(void) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_post_action (forum_post_set_text)(const char *v) { return (forum_post_action){ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET, &v)}; }
 #define forum_post_set_text(v_) (forum_post_set_text)(DDB_ARG_STRING(v_))
+static inline forum_post_action (forum_post_set_if_absent_text)(const char *v) { return (forum_post_action){ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define forum_post_set_if_absent_text(v_) (forum_post_set_if_absent_text)(DDB_ARG_STRING(v_))
+static inline forum_post_range (forum_post_range_eq)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; }
 #define forum_post_range_eq(v_) (forum_post_range_eq)(DDB_ARG_INT64(v_))
+static inline forum_post_range (forum_post_range_lt)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; }
 #define forum_post_range_lt(v_) (forum_post_range_lt)(DDB_ARG_INT64(v_))
+static inline forum_post_range (forum_post_range_le)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; }
 #define forum_post_range_le(v_) (forum_post_range_le)(DDB_ARG_INT64(v_))
+static inline forum_post_range (forum_post_range_gt)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; }
 #define forum_post_range_gt(v_) (forum_post_range_gt)(DDB_ARG_INT64(v_))
+static inline forum_post_range (forum_post_range_ge)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; }
 #define forum_post_range_ge(v_) (forum_post_range_ge)(DDB_ARG_INT64(v_))
+static inline forum_post_range (forum_post_range_between)(int64_t low, int64_t high) { return (forum_post_range){ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; }
 #define forum_post_range_between(low_, high_) (forum_post_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 #ifdef __cplusplus

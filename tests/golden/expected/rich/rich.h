@@ -18,62 +18,59 @@ extern "C" {
 #endif
 
 /*
- * Conventions for every model below (details: docs/generated.md):
+ * Conventions (docs/generated.md, docs/conventions.md):
  *  - <model>_init before first use, <model>_clear to free what it owns.
- *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() has
- *    the AWS error type, message, HTTP status and request id.
- *  - Condition (_cond), update (_action) and key-range (_range) handles
- *    belong to one model; passing them to an operation hands them over
- *    (the operation frees them, whatever the outcome). Pass <MODEL>_NO_COND
- *    / <MODEL>_NO_RANGE for none.
- *  - Arguments are type-checked at compile time: a value of the wrong type
- *    or a handle of another model does not compile.
- *  - Thread safety: functions are safe to call concurrently on distinct
- *    objects; the model's client slot is shared (see <model>_use_client).
+ *  - Functions return 0 or a negative DDB_E* code; ddb_last_error() then has
+ *    the AWS error type, message, HTTP status and request id. Success does
+ *    not clear it: read it only after a failure.
+ *  - Out-parameters come first. Condition (_cond), update (_action) and
+ *    key-range (_range) handles belong to one model; an operation or
+ *    combinator they are passed to takes them over, whatever the outcome.
+ *    <MODEL>_NO_COND / <MODEL>_NO_RANGE pass none. Values passed to builders
+ *    are copied: they stay the caller's (ddb/model.h says how to free each).
+ *  - Each function is a static inline wrapper of the runtime (ddb/model.h)
+ *    behind a same-named macro that checks argument types at compile time:
+ *    a value of the wrong type or a handle of another model does not
+ *    compile, and the message names the expected type.
+ *  - Thread safety: safe to call concurrently on distinct objects; the
+ *    model's client slot is shared (<model>_use_client).
  */
 
-/* ---- typed lists: {items, n}; the struct owns items and their contents ---- */
+/* ---- typed lists {items, n}: the list owns items and their contents ---- */
 #ifndef DDBC_RICH_LIST_STRING_DEFINED /* shared by the headers of one prefix */
 #define DDBC_RICH_LIST_STRING_DEFINED
-typedef struct rich_list_string {
-    char **items;
-    size_t n;
-} rich_list_string;
+typedef struct rich_list_string {char **items; size_t n; } rich_list_string;
+static inline void (rich_list_string_clear)(rich_list_string *list) { ddb_list_clear(list, DDB_FT_STRING, sizeof(char *), NULL); }
+#define rich_list_string_clear(list_) (rich_list_string_clear)(DDB_ARG_PTR(rich_list_string, list_))
+_Static_assert(sizeof(rich_list_string) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
 #endif
 #ifndef DDBC_RICH_LIST_INT64_DEFINED /* shared by the headers of one prefix */
 #define DDBC_RICH_LIST_INT64_DEFINED
-typedef struct rich_list_int64 {
-    int64_t *items;
-    size_t n;
-} rich_list_int64;
+typedef struct rich_list_int64 {int64_t *items; size_t n; } rich_list_int64;
+static inline void (rich_list_int64_clear)(rich_list_int64 *list) { ddb_list_clear(list, DDB_FT_INT64, sizeof(int64_t), NULL); }
+#define rich_list_int64_clear(list_) (rich_list_int64_clear)(DDB_ARG_PTR(rich_list_int64, list_))
+_Static_assert(sizeof(rich_list_int64) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
 #endif
 typedef struct rich_address rich_address;
-typedef struct rich_address_list {
-    struct rich_address *items;
-    size_t n;
-} rich_address_list;
+typedef struct rich_address_list { struct rich_address *items; size_t n; } rich_address_list;
 typedef struct rich_author rich_author;
-typedef struct rich_author_list {
-    struct rich_author *items;
-    size_t n;
-} rich_author_list;
+typedef struct rich_author_list { struct rich_author *items; size_t n; } rich_author_list;
 typedef struct rich_reply rich_reply;
-typedef struct rich_reply_list {
-    struct rich_reply *items;
-    size_t n;
-} rich_reply_list;
+typedef struct rich_reply_list { struct rich_reply *items; size_t n; } rich_reply_list;
 
 /* ---- map address ---- */
 struct rich_address {
     char *city;
     char *zip; /* absent when NULL */
 };
-
 extern const ddb_model rich_address_map;
-/* Zeroes *obj and applies schema defaults. */
-void (rich_address_init)(rich_address *obj);
-/* Frees what *obj owns and zeroes it. NULL-safe. */
-void (rich_address_clear)(rich_address *obj);
+static inline void (rich_address_init)(rich_address *obj) { ddb_model_init(&rich_address_map, obj); }
+static inline void (rich_address_clear)(rich_address *obj) { if (obj != NULL) ddb_model_clear(&rich_address_map, obj); }
+#define rich_address_init(obj_) (rich_address_init)(DDB_ARG_PTR(rich_address, obj_))
+#define rich_address_clear(obj_) (rich_address_clear)(DDB_ARG_PTR(rich_address, obj_))
+static inline void (rich_address_list_clear)(rich_address_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_address), &rich_address_map); }
+#define rich_address_list_clear(list_) (rich_address_list_clear)(DDB_ARG_PTR(rich_address_list, list_))
+_Static_assert(sizeof(rich_address_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
 
 /* ---- map author ---- */
 struct rich_author {
@@ -83,12 +80,14 @@ struct rich_author {
     bool has_address;
     rich_address address;
 };
-
 extern const ddb_model rich_author_map;
-/* Zeroes *obj and applies schema defaults. */
-void (rich_author_init)(rich_author *obj);
-/* Frees what *obj owns and zeroes it. NULL-safe. */
-void (rich_author_clear)(rich_author *obj);
+static inline void (rich_author_init)(rich_author *obj) { ddb_model_init(&rich_author_map, obj); }
+static inline void (rich_author_clear)(rich_author *obj) { if (obj != NULL) ddb_model_clear(&rich_author_map, obj); }
+#define rich_author_init(obj_) (rich_author_init)(DDB_ARG_PTR(rich_author, obj_))
+#define rich_author_clear(obj_) (rich_author_clear)(DDB_ARG_PTR(rich_author, obj_))
+static inline void (rich_author_list_clear)(rich_author_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_author), &rich_author_map); }
+#define rich_author_list_clear(list_) (rich_author_list_clear)(DDB_ARG_PTR(rich_author_list, list_))
+_Static_assert(sizeof(rich_author_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
 
 /* ---- map reply ---- */
 struct rich_reply {
@@ -96,12 +95,14 @@ struct rich_reply {
     char *text;
     int64_t likes;
 };
-
 extern const ddb_model rich_reply_map;
-/* Zeroes *obj and applies schema defaults. */
-void (rich_reply_init)(rich_reply *obj);
-/* Frees what *obj owns and zeroes it. NULL-safe. */
-void (rich_reply_clear)(rich_reply *obj);
+static inline void (rich_reply_init)(rich_reply *obj) { ddb_model_init(&rich_reply_map, obj); }
+static inline void (rich_reply_clear)(rich_reply *obj) { if (obj != NULL) ddb_model_clear(&rich_reply_map, obj); }
+#define rich_reply_init(obj_) (rich_reply_init)(DDB_ARG_PTR(rich_reply, obj_))
+#define rich_reply_clear(obj_) (rich_reply_clear)(DDB_ARG_PTR(rich_reply, obj_))
+static inline void (rich_reply_list_clear)(rich_reply_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_reply), &rich_reply_map); }
+#define rich_reply_list_clear(list_) (rich_reply_list_clear)(DDB_ARG_PTR(rich_reply_list, list_))
+_Static_assert(sizeof(rich_reply_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
 
 /* ------------------------------------------------------------------------
  * post: table "Posts", hash key id, range key at
@@ -134,993 +135,874 @@ typedef struct rich_post {
 typedef struct rich_post_cond { ddb_cond *p; } rich_post_cond;
 typedef struct rich_post_action { ddb_update *p; } rich_post_action;
 typedef struct rich_post_range { ddb_cond *p; } rich_post_range;
-
 #define RICH_POST_NO_COND ((rich_post_cond){NULL})
 #define RICH_POST_NO_RANGE ((rich_post_range){NULL})
 /* Key range on the index by_score: only its own functions accept it. */
 typedef struct rich_post_by_score_range { ddb_cond *p; } rich_post_by_score_range;
 #define RICH_POST_BY_SCORE_NO_RANGE ((rich_post_by_score_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_post_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (rich_post_init)(rich_post *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (rich_post_clear)(rich_post *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (rich_post_to_item)(const rich_post *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (rich_post_from_item)(rich_post *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (rich_post_put)(rich_post *obj, rich_post_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (rich_post_get)(rich_post *out, const char *id, ddb_time at, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (rich_post_delete)(const rich_post *obj, rich_post_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (rich_post_update)(rich_post *obj, rich_post_action actions, rich_post_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (rich_post_put_returning)(rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
-    rich_post *returned, bool *has_returned);
-int (rich_post_update_returning)(rich_post *obj, rich_post_action actions, rich_post_cond cond,
-    const ddb_write_opts *opts, rich_post *returned, bool *has_returned);
-int (rich_post_delete_returning)(const rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts,
-    rich_post *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * rich_post_next, free with ddb_iter_free. */
-int (rich_post_query)(ddb_iter **it, const char *id, rich_post_range range,
-    rich_post_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (rich_post_scan)(ddb_iter **it, rich_post_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (rich_post_next)(ddb_iter *it, rich_post *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (rich_post_query_page)(rich_post *items, size_t max_items, ddb_page *page, const char *id,
-    rich_post_range range, rich_post_cond filter, const ddb_query_opts *opts);
-int (rich_post_scan_page)(rich_post *items, size_t max_items, ddb_page *page, rich_post_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (rich_post_count)(int64_t *out, const char *id, rich_post_range range, rich_post_cond filter,
-    const ddb_query_opts *opts);
-int (rich_post_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (rich_post_exists)(bool *out, const char *id, ddb_time at, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (rich_post_refresh)(rich_post *obj, const ddb_get_opts *opts);
-/* Index by_score (global): query, scan, pages and count. */
-int (rich_post_by_score_query)(ddb_iter **it, const char *kind_hint, rich_post_by_score_range range,
-    rich_post_cond filter, const ddb_query_opts *opts);
-int (rich_post_by_score_scan)(ddb_iter **it, rich_post_cond filter, const ddb_scan_opts *opts);
-int (rich_post_by_score_query_page)(rich_post *items, size_t max_items, ddb_page *page, const char *kind_hint,
-    rich_post_by_score_range range, rich_post_cond filter, const ddb_query_opts *opts);
-int (rich_post_by_score_scan_page)(rich_post *items, size_t max_items, ddb_page *page, rich_post_cond filter,
-    const ddb_scan_opts *opts);
-int (rich_post_by_score_count)(int64_t *out, const char *kind_hint, rich_post_by_score_range range, rich_post_cond filter,
-    const ddb_query_opts *opts);
-int (rich_post_create_table)(const ddb_table_opts *opts);
-int (rich_post_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (rich_post_describe_table)(ddb_table_output *out);
-int (rich_post_table_exists)(bool *out);
-int (rich_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (rich_post_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (rich_post_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (rich_post_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (rich_post_batch_put)(ddb_batch_writer *w, const rich_post *obj);
-int (rich_post_batch_delete)(ddb_batch_writer *w, const rich_post *obj);
-int (rich_post_batch_get)(ddb_batch_getter *g, const char *id, ddb_time at, rich_post *out, bool *found);
-int (rich_post_txn_put)(ddb_txn *t, rich_post *obj, rich_post_cond cond);
-int (rich_post_txn_update)(ddb_txn *t, rich_post *obj, rich_post_action actions, rich_post_cond cond);
-int (rich_post_txn_delete)(ddb_txn *t, const rich_post *obj, rich_post_cond cond);
-int (rich_post_txn_check)(ddb_txn *t, const char *id, ddb_time at, rich_post_cond cond);
-int (rich_post_txn_get)(ddb_txn_getter *g, const char *id, ddb_time at, rich_post *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (rich_post_to_simple_json)(const rich_post *obj, ddb_buf *out);
-int (rich_post_from_simple_json)(rich_post *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (rich_post_use_client)(ddb_client *client);
-
-rich_post_cond (rich_post_cond_and)(rich_post_cond a, rich_post_cond b);
-rich_post_cond (rich_post_cond_or)(rich_post_cond a, rich_post_cond b);
-rich_post_cond (rich_post_cond_not)(rich_post_cond a);
-void (rich_post_cond_free)(rich_post_cond c);
-rich_post_action (rich_post_action_join)(rich_post_action a, rich_post_action b);
-void (rich_post_action_free)(rich_post_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* id (string) */
-rich_post_cond (rich_post_id_eq)(const char *v);
-rich_post_cond (rich_post_id_ne)(const char *v);
-rich_post_cond (rich_post_id_lt)(const char *v);
-rich_post_cond (rich_post_id_le)(const char *v);
-rich_post_cond (rich_post_id_gt)(const char *v);
-rich_post_cond (rich_post_id_ge)(const char *v);
-rich_post_cond (rich_post_id_between)(const char *low, const char *high);
-rich_post_cond (rich_post_id_begins_with)(const char *prefix);
-rich_post_cond (rich_post_id_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_id_contains)(const char *v);
-rich_post_cond (rich_post_id_size_eq)(int64_t n);
-rich_post_cond (rich_post_id_size_ne)(int64_t n);
-rich_post_cond (rich_post_id_size_lt)(int64_t n);
-rich_post_cond (rich_post_id_size_le)(int64_t n);
-rich_post_cond (rich_post_id_size_gt)(int64_t n);
-rich_post_cond (rich_post_id_size_ge)(int64_t n);
-rich_post_cond (rich_post_id_exists)(void);
-rich_post_cond (rich_post_id_not_exists)(void);
-
-/* at (utc_datetime) */
-rich_post_cond (rich_post_at_eq)(ddb_time v);
-rich_post_cond (rich_post_at_ne)(ddb_time v);
-rich_post_cond (rich_post_at_lt)(ddb_time v);
-rich_post_cond (rich_post_at_le)(ddb_time v);
-rich_post_cond (rich_post_at_gt)(ddb_time v);
-rich_post_cond (rich_post_at_ge)(ddb_time v);
-rich_post_cond (rich_post_at_between)(ddb_time low, ddb_time high);
-rich_post_cond (rich_post_at_in)(const ddb_time *values, size_t n);
-rich_post_cond (rich_post_at_exists)(void);
-rich_post_cond (rich_post_at_not_exists)(void);
-
-/* kind_hint (string) */
-rich_post_cond (rich_post_kind_hint_eq)(const char *v);
-rich_post_cond (rich_post_kind_hint_ne)(const char *v);
-rich_post_cond (rich_post_kind_hint_lt)(const char *v);
-rich_post_cond (rich_post_kind_hint_le)(const char *v);
-rich_post_cond (rich_post_kind_hint_gt)(const char *v);
-rich_post_cond (rich_post_kind_hint_ge)(const char *v);
-rich_post_cond (rich_post_kind_hint_between)(const char *low, const char *high);
-rich_post_cond (rich_post_kind_hint_begins_with)(const char *prefix);
-rich_post_cond (rich_post_kind_hint_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_kind_hint_contains)(const char *v);
-rich_post_cond (rich_post_kind_hint_size_eq)(int64_t n);
-rich_post_cond (rich_post_kind_hint_size_ne)(int64_t n);
-rich_post_cond (rich_post_kind_hint_size_lt)(int64_t n);
-rich_post_cond (rich_post_kind_hint_size_le)(int64_t n);
-rich_post_cond (rich_post_kind_hint_size_gt)(int64_t n);
-rich_post_cond (rich_post_kind_hint_size_ge)(int64_t n);
-rich_post_cond (rich_post_kind_hint_exists)(void);
-rich_post_cond (rich_post_kind_hint_not_exists)(void);
-rich_post_action (rich_post_set_kind_hint)(const char *v);
-rich_post_action (rich_post_set_if_absent_kind_hint)(const char *v);
-
-/* price (decimal) */
-rich_post_cond (rich_post_price_eq)(const char *v);
-rich_post_cond (rich_post_price_ne)(const char *v);
-rich_post_cond (rich_post_price_lt)(const char *v);
-rich_post_cond (rich_post_price_le)(const char *v);
-rich_post_cond (rich_post_price_gt)(const char *v);
-rich_post_cond (rich_post_price_ge)(const char *v);
-rich_post_cond (rich_post_price_between)(const char *low, const char *high);
-rich_post_cond (rich_post_price_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_price_exists)(void);
-rich_post_cond (rich_post_price_not_exists)(void);
-rich_post_action (rich_post_set_price)(const char *v);
-rich_post_action (rich_post_set_if_absent_price)(const char *v);
-rich_post_action (rich_post_add_price)(const char *v);
-rich_post_action (rich_post_incr_price)(const char *v);
-rich_post_action (rich_post_decr_price)(const char *v);
-rich_post_action (rich_post_remove_price)(void);
-
-/* score (double) */
-rich_post_cond (rich_post_score_eq)(double v);
-rich_post_cond (rich_post_score_ne)(double v);
-rich_post_cond (rich_post_score_lt)(double v);
-rich_post_cond (rich_post_score_le)(double v);
-rich_post_cond (rich_post_score_gt)(double v);
-rich_post_cond (rich_post_score_ge)(double v);
-rich_post_cond (rich_post_score_between)(double low, double high);
-rich_post_cond (rich_post_score_in)(const double *values, size_t n);
-rich_post_cond (rich_post_score_exists)(void);
-rich_post_cond (rich_post_score_not_exists)(void);
-rich_post_action (rich_post_set_score)(double v);
-rich_post_action (rich_post_set_if_absent_score)(double v);
-rich_post_action (rich_post_add_score)(double v);
-rich_post_action (rich_post_incr_score)(double v);
-rich_post_action (rich_post_decr_score)(double v);
-
-/* meta (json) */
-rich_post_cond (rich_post_meta_eq)(const char *v);
-rich_post_cond (rich_post_meta_ne)(const char *v);
-rich_post_cond (rich_post_meta_size_eq)(int64_t n);
-rich_post_cond (rich_post_meta_size_ne)(int64_t n);
-rich_post_cond (rich_post_meta_size_lt)(int64_t n);
-rich_post_cond (rich_post_meta_size_le)(int64_t n);
-rich_post_cond (rich_post_meta_size_gt)(int64_t n);
-rich_post_cond (rich_post_meta_size_ge)(int64_t n);
-rich_post_cond (rich_post_meta_exists)(void);
-rich_post_cond (rich_post_meta_not_exists)(void);
-rich_post_action (rich_post_set_meta)(const char *v);
-rich_post_action (rich_post_set_if_absent_meta)(const char *v);
-rich_post_action (rich_post_remove_meta)(void);
-
-/* tags (string_set) */
-rich_post_cond (rich_post_tags_contains)(const char *v);
-rich_post_cond (rich_post_tags_size_eq)(int64_t n);
-rich_post_cond (rich_post_tags_size_ne)(int64_t n);
-rich_post_cond (rich_post_tags_size_lt)(int64_t n);
-rich_post_cond (rich_post_tags_size_le)(int64_t n);
-rich_post_cond (rich_post_tags_size_gt)(int64_t n);
-rich_post_cond (rich_post_tags_size_ge)(int64_t n);
-rich_post_cond (rich_post_tags_exists)(void);
-rich_post_cond (rich_post_tags_not_exists)(void);
-rich_post_action (rich_post_set_tags)(ddb_strset v);
-rich_post_action (rich_post_set_if_absent_tags)(ddb_strset v);
-rich_post_action (rich_post_add_tags)(ddb_strset v);
-rich_post_action (rich_post_delete_tags)(ddb_strset v);
-rich_post_action (rich_post_remove_tags)(void);
-
-/* nums (number_set) */
-rich_post_cond (rich_post_nums_contains)(const char *v);
-rich_post_cond (rich_post_nums_size_eq)(int64_t n);
-rich_post_cond (rich_post_nums_size_ne)(int64_t n);
-rich_post_cond (rich_post_nums_size_lt)(int64_t n);
-rich_post_cond (rich_post_nums_size_le)(int64_t n);
-rich_post_cond (rich_post_nums_size_gt)(int64_t n);
-rich_post_cond (rich_post_nums_size_ge)(int64_t n);
-rich_post_cond (rich_post_nums_exists)(void);
-rich_post_cond (rich_post_nums_not_exists)(void);
-rich_post_action (rich_post_set_nums)(ddb_numset v);
-rich_post_action (rich_post_set_if_absent_nums)(ddb_numset v);
-rich_post_action (rich_post_add_nums)(ddb_numset v);
-rich_post_action (rich_post_delete_nums)(ddb_numset v);
-rich_post_action (rich_post_remove_nums)(void);
-
-/* blobs (binary_set) */
-rich_post_cond (rich_post_blobs_contains)(ddb_bytes v);
-rich_post_cond (rich_post_blobs_size_eq)(int64_t n);
-rich_post_cond (rich_post_blobs_size_ne)(int64_t n);
-rich_post_cond (rich_post_blobs_size_lt)(int64_t n);
-rich_post_cond (rich_post_blobs_size_le)(int64_t n);
-rich_post_cond (rich_post_blobs_size_gt)(int64_t n);
-rich_post_cond (rich_post_blobs_size_ge)(int64_t n);
-rich_post_cond (rich_post_blobs_exists)(void);
-rich_post_cond (rich_post_blobs_not_exists)(void);
-rich_post_action (rich_post_set_blobs)(ddb_binset v);
-rich_post_action (rich_post_set_if_absent_blobs)(ddb_binset v);
-rich_post_action (rich_post_add_blobs)(ddb_binset v);
-rich_post_action (rich_post_delete_blobs)(ddb_binset v);
-rich_post_action (rich_post_remove_blobs)(void);
-
-/* words (list) */
-rich_post_cond (rich_post_words_contains)(const char *v);
-rich_post_cond (rich_post_words_size_eq)(int64_t n);
-rich_post_cond (rich_post_words_size_ne)(int64_t n);
-rich_post_cond (rich_post_words_size_lt)(int64_t n);
-rich_post_cond (rich_post_words_size_le)(int64_t n);
-rich_post_cond (rich_post_words_size_gt)(int64_t n);
-rich_post_cond (rich_post_words_size_ge)(int64_t n);
-rich_post_cond (rich_post_words_exists)(void);
-rich_post_cond (rich_post_words_not_exists)(void);
-rich_post_action (rich_post_set_words)(rich_list_string v);
-rich_post_action (rich_post_set_if_absent_words)(rich_list_string v);
-rich_post_action (rich_post_append_words)(rich_list_string v);
-rich_post_action (rich_post_prepend_words)(rich_list_string v);
-rich_post_action (rich_post_remove_words)(void);
-rich_post_cond (rich_post_words_at_eq)(size_t i, const char *v);
-rich_post_cond (rich_post_words_at_ne)(size_t i, const char *v);
-rich_post_cond (rich_post_words_at_lt)(size_t i, const char *v);
-rich_post_cond (rich_post_words_at_le)(size_t i, const char *v);
-rich_post_cond (rich_post_words_at_gt)(size_t i, const char *v);
-rich_post_cond (rich_post_words_at_ge)(size_t i, const char *v);
-
-/* counts (list) */
-rich_post_cond (rich_post_counts_contains)(int64_t v);
-rich_post_cond (rich_post_counts_size_eq)(int64_t n);
-rich_post_cond (rich_post_counts_size_ne)(int64_t n);
-rich_post_cond (rich_post_counts_size_lt)(int64_t n);
-rich_post_cond (rich_post_counts_size_le)(int64_t n);
-rich_post_cond (rich_post_counts_size_gt)(int64_t n);
-rich_post_cond (rich_post_counts_size_ge)(int64_t n);
-rich_post_cond (rich_post_counts_exists)(void);
-rich_post_cond (rich_post_counts_not_exists)(void);
-rich_post_action (rich_post_set_counts)(rich_list_int64 v);
-rich_post_action (rich_post_set_if_absent_counts)(rich_list_int64 v);
-rich_post_action (rich_post_append_counts)(rich_list_int64 v);
-rich_post_action (rich_post_prepend_counts)(rich_list_int64 v);
-rich_post_action (rich_post_remove_counts)(void);
-rich_post_cond (rich_post_counts_at_eq)(size_t i, int64_t v);
-rich_post_cond (rich_post_counts_at_ne)(size_t i, int64_t v);
-rich_post_cond (rich_post_counts_at_lt)(size_t i, int64_t v);
-rich_post_cond (rich_post_counts_at_le)(size_t i, int64_t v);
-rich_post_cond (rich_post_counts_at_gt)(size_t i, int64_t v);
-rich_post_cond (rich_post_counts_at_ge)(size_t i, int64_t v);
-
-/* replies (list) */
-rich_post_cond (rich_post_replies_size_eq)(int64_t n);
-rich_post_cond (rich_post_replies_size_ne)(int64_t n);
-rich_post_cond (rich_post_replies_size_lt)(int64_t n);
-rich_post_cond (rich_post_replies_size_le)(int64_t n);
-rich_post_cond (rich_post_replies_size_gt)(int64_t n);
-rich_post_cond (rich_post_replies_size_ge)(int64_t n);
-rich_post_cond (rich_post_replies_exists)(void);
-rich_post_cond (rich_post_replies_not_exists)(void);
-rich_post_action (rich_post_set_replies)(rich_reply_list v);
-rich_post_action (rich_post_set_if_absent_replies)(rich_reply_list v);
-rich_post_action (rich_post_append_replies)(rich_reply_list v);
-rich_post_action (rich_post_prepend_replies)(rich_reply_list v);
-rich_post_action (rich_post_remove_replies)(void);
-
-/* replies_by (string) */
-rich_post_cond (rich_post_replies_by_eq)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_ne)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_lt)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_le)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_gt)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_ge)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_between)(size_t i, const char *low, const char *high);
-rich_post_cond (rich_post_replies_by_begins_with)(size_t i, const char *prefix);
-rich_post_cond (rich_post_replies_by_in)(size_t i, const char *const *values, size_t n);
-rich_post_cond (rich_post_replies_by_contains)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_by_size_eq)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_size_ne)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_size_lt)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_size_le)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_size_gt)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_size_ge)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_by_exists)(size_t i);
-rich_post_cond (rich_post_replies_by_not_exists)(size_t i);
-rich_post_action (rich_post_set_replies_by)(size_t i, const char *v);
-rich_post_action (rich_post_set_if_absent_replies_by)(size_t i, const char *v);
-
-/* replies_text (string) */
-rich_post_cond (rich_post_replies_text_eq)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_ne)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_lt)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_le)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_gt)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_ge)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_between)(size_t i, const char *low, const char *high);
-rich_post_cond (rich_post_replies_text_begins_with)(size_t i, const char *prefix);
-rich_post_cond (rich_post_replies_text_in)(size_t i, const char *const *values, size_t n);
-rich_post_cond (rich_post_replies_text_contains)(size_t i, const char *v);
-rich_post_cond (rich_post_replies_text_size_eq)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_size_ne)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_size_lt)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_size_le)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_size_gt)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_size_ge)(size_t i, int64_t n);
-rich_post_cond (rich_post_replies_text_exists)(size_t i);
-rich_post_cond (rich_post_replies_text_not_exists)(size_t i);
-rich_post_action (rich_post_set_replies_text)(size_t i, const char *v);
-rich_post_action (rich_post_set_if_absent_replies_text)(size_t i, const char *v);
-
-/* replies_likes (int64) */
-rich_post_cond (rich_post_replies_likes_eq)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_ne)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_lt)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_le)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_gt)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_ge)(size_t i, int64_t v);
-rich_post_cond (rich_post_replies_likes_between)(size_t i, int64_t low, int64_t high);
-rich_post_cond (rich_post_replies_likes_in)(size_t i, const int64_t *values, size_t n);
-rich_post_cond (rich_post_replies_likes_exists)(size_t i);
-rich_post_cond (rich_post_replies_likes_not_exists)(size_t i);
-rich_post_action (rich_post_set_replies_likes)(size_t i, int64_t v);
-rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v);
-rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v);
-rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v);
-rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v);
-
-/* stuff (list) */
-rich_post_cond (rich_post_stuff_size_eq)(int64_t n);
-rich_post_cond (rich_post_stuff_size_ne)(int64_t n);
-rich_post_cond (rich_post_stuff_size_lt)(int64_t n);
-rich_post_cond (rich_post_stuff_size_le)(int64_t n);
-rich_post_cond (rich_post_stuff_size_gt)(int64_t n);
-rich_post_cond (rich_post_stuff_size_ge)(int64_t n);
-rich_post_cond (rich_post_stuff_is_type)(ddb_av_type type);
-rich_post_cond (rich_post_stuff_exists)(void);
-rich_post_cond (rich_post_stuff_not_exists)(void);
-rich_post_action (rich_post_set_stuff)(const ddb_av *v);
-rich_post_action (rich_post_set_if_absent_stuff)(const ddb_av *v);
-rich_post_action (rich_post_remove_stuff)(void);
-
-/* author (author) */
-rich_post_cond (rich_post_author_size_eq)(int64_t n);
-rich_post_cond (rich_post_author_size_ne)(int64_t n);
-rich_post_cond (rich_post_author_size_lt)(int64_t n);
-rich_post_cond (rich_post_author_size_le)(int64_t n);
-rich_post_cond (rich_post_author_size_gt)(int64_t n);
-rich_post_cond (rich_post_author_size_ge)(int64_t n);
-rich_post_cond (rich_post_author_exists)(void);
-rich_post_cond (rich_post_author_not_exists)(void);
-rich_post_action (rich_post_set_author)(rich_author v);
-rich_post_action (rich_post_set_if_absent_author)(rich_author v);
-
-/* author_name (string) */
-rich_post_cond (rich_post_author_name_eq)(const char *v);
-rich_post_cond (rich_post_author_name_ne)(const char *v);
-rich_post_cond (rich_post_author_name_lt)(const char *v);
-rich_post_cond (rich_post_author_name_le)(const char *v);
-rich_post_cond (rich_post_author_name_gt)(const char *v);
-rich_post_cond (rich_post_author_name_ge)(const char *v);
-rich_post_cond (rich_post_author_name_between)(const char *low, const char *high);
-rich_post_cond (rich_post_author_name_begins_with)(const char *prefix);
-rich_post_cond (rich_post_author_name_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_author_name_contains)(const char *v);
-rich_post_cond (rich_post_author_name_size_eq)(int64_t n);
-rich_post_cond (rich_post_author_name_size_ne)(int64_t n);
-rich_post_cond (rich_post_author_name_size_lt)(int64_t n);
-rich_post_cond (rich_post_author_name_size_le)(int64_t n);
-rich_post_cond (rich_post_author_name_size_gt)(int64_t n);
-rich_post_cond (rich_post_author_name_size_ge)(int64_t n);
-rich_post_cond (rich_post_author_name_exists)(void);
-rich_post_cond (rich_post_author_name_not_exists)(void);
-rich_post_action (rich_post_set_author_name)(const char *v);
-rich_post_action (rich_post_set_if_absent_author_name)(const char *v);
-
-/* author_karma (int64) */
-rich_post_cond (rich_post_author_karma_eq)(int64_t v);
-rich_post_cond (rich_post_author_karma_ne)(int64_t v);
-rich_post_cond (rich_post_author_karma_lt)(int64_t v);
-rich_post_cond (rich_post_author_karma_le)(int64_t v);
-rich_post_cond (rich_post_author_karma_gt)(int64_t v);
-rich_post_cond (rich_post_author_karma_ge)(int64_t v);
-rich_post_cond (rich_post_author_karma_between)(int64_t low, int64_t high);
-rich_post_cond (rich_post_author_karma_in)(const int64_t *values, size_t n);
-rich_post_cond (rich_post_author_karma_exists)(void);
-rich_post_cond (rich_post_author_karma_not_exists)(void);
-rich_post_action (rich_post_set_author_karma)(int64_t v);
-rich_post_action (rich_post_set_if_absent_author_karma)(int64_t v);
-rich_post_action (rich_post_add_author_karma)(int64_t v);
-rich_post_action (rich_post_incr_author_karma)(int64_t v);
-rich_post_action (rich_post_decr_author_karma)(int64_t v);
-rich_post_action (rich_post_remove_author_karma)(void);
-
-/* author_address (address) */
-rich_post_cond (rich_post_author_address_size_eq)(int64_t n);
-rich_post_cond (rich_post_author_address_size_ne)(int64_t n);
-rich_post_cond (rich_post_author_address_size_lt)(int64_t n);
-rich_post_cond (rich_post_author_address_size_le)(int64_t n);
-rich_post_cond (rich_post_author_address_size_gt)(int64_t n);
-rich_post_cond (rich_post_author_address_size_ge)(int64_t n);
-rich_post_cond (rich_post_author_address_exists)(void);
-rich_post_cond (rich_post_author_address_not_exists)(void);
-rich_post_action (rich_post_set_author_address)(rich_address v);
-rich_post_action (rich_post_set_if_absent_author_address)(rich_address v);
-rich_post_action (rich_post_remove_author_address)(void);
-
-/* author_address_city (string) */
-rich_post_cond (rich_post_author_address_city_eq)(const char *v);
-rich_post_cond (rich_post_author_address_city_ne)(const char *v);
-rich_post_cond (rich_post_author_address_city_lt)(const char *v);
-rich_post_cond (rich_post_author_address_city_le)(const char *v);
-rich_post_cond (rich_post_author_address_city_gt)(const char *v);
-rich_post_cond (rich_post_author_address_city_ge)(const char *v);
-rich_post_cond (rich_post_author_address_city_between)(const char *low, const char *high);
-rich_post_cond (rich_post_author_address_city_begins_with)(const char *prefix);
-rich_post_cond (rich_post_author_address_city_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_author_address_city_contains)(const char *v);
-rich_post_cond (rich_post_author_address_city_size_eq)(int64_t n);
-rich_post_cond (rich_post_author_address_city_size_ne)(int64_t n);
-rich_post_cond (rich_post_author_address_city_size_lt)(int64_t n);
-rich_post_cond (rich_post_author_address_city_size_le)(int64_t n);
-rich_post_cond (rich_post_author_address_city_size_gt)(int64_t n);
-rich_post_cond (rich_post_author_address_city_size_ge)(int64_t n);
-rich_post_cond (rich_post_author_address_city_exists)(void);
-rich_post_cond (rich_post_author_address_city_not_exists)(void);
-rich_post_action (rich_post_set_author_address_city)(const char *v);
-rich_post_action (rich_post_set_if_absent_author_address_city)(const char *v);
-
-/* author_address_zip (string) */
-rich_post_cond (rich_post_author_address_zip_eq)(const char *v);
-rich_post_cond (rich_post_author_address_zip_ne)(const char *v);
-rich_post_cond (rich_post_author_address_zip_lt)(const char *v);
-rich_post_cond (rich_post_author_address_zip_le)(const char *v);
-rich_post_cond (rich_post_author_address_zip_gt)(const char *v);
-rich_post_cond (rich_post_author_address_zip_ge)(const char *v);
-rich_post_cond (rich_post_author_address_zip_between)(const char *low, const char *high);
-rich_post_cond (rich_post_author_address_zip_begins_with)(const char *prefix);
-rich_post_cond (rich_post_author_address_zip_in)(const char *const *values, size_t n);
-rich_post_cond (rich_post_author_address_zip_contains)(const char *v);
-rich_post_cond (rich_post_author_address_zip_size_eq)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_size_ne)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_size_lt)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_size_le)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_size_gt)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_size_ge)(int64_t n);
-rich_post_cond (rich_post_author_address_zip_exists)(void);
-rich_post_cond (rich_post_author_address_zip_not_exists)(void);
-rich_post_action (rich_post_set_author_address_zip)(const char *v);
-rich_post_action (rich_post_set_if_absent_author_address_zip)(const char *v);
-rich_post_action (rich_post_remove_author_address_zip)(void);
-
-/* doc (document) */
-rich_post_cond (rich_post_doc_size_eq)(int64_t n);
-rich_post_cond (rich_post_doc_size_ne)(int64_t n);
-rich_post_cond (rich_post_doc_size_lt)(int64_t n);
-rich_post_cond (rich_post_doc_size_le)(int64_t n);
-rich_post_cond (rich_post_doc_size_gt)(int64_t n);
-rich_post_cond (rich_post_doc_size_ge)(int64_t n);
-rich_post_cond (rich_post_doc_is_type)(ddb_av_type type);
-rich_post_cond (rich_post_doc_exists)(void);
-rich_post_cond (rich_post_doc_not_exists)(void);
-rich_post_action (rich_post_set_doc)(const ddb_av *v);
-rich_post_action (rich_post_set_if_absent_doc)(const ddb_av *v);
-rich_post_action (rich_post_remove_doc)(void);
-
-/* gone (null) */
-rich_post_cond (rich_post_gone_exists)(void);
-rich_post_cond (rich_post_gone_not_exists)(void);
-rich_post_action (rich_post_set_gone)(void);
-rich_post_action (rich_post_set_if_absent_gone)(void);
-rich_post_action (rich_post_remove_gone)(void);
-
-/* expires (ttl) */
-rich_post_cond (rich_post_expires_eq)(int64_t v);
-rich_post_cond (rich_post_expires_ne)(int64_t v);
-rich_post_cond (rich_post_expires_lt)(int64_t v);
-rich_post_cond (rich_post_expires_le)(int64_t v);
-rich_post_cond (rich_post_expires_gt)(int64_t v);
-rich_post_cond (rich_post_expires_ge)(int64_t v);
-rich_post_cond (rich_post_expires_between)(int64_t low, int64_t high);
-rich_post_cond (rich_post_expires_in)(const int64_t *values, size_t n);
-rich_post_cond (rich_post_expires_exists)(void);
-rich_post_cond (rich_post_expires_not_exists)(void);
-rich_post_action (rich_post_set_expires)(int64_t v);
-rich_post_action (rich_post_set_if_absent_expires)(int64_t v);
-rich_post_action (rich_post_add_expires)(int64_t v);
-rich_post_action (rich_post_incr_expires)(int64_t v);
-rich_post_action (rich_post_decr_expires)(int64_t v);
-rich_post_action (rich_post_remove_expires)(void);
-
-/* version (version) */
-rich_post_cond (rich_post_version_eq)(int64_t v);
-rich_post_cond (rich_post_version_ne)(int64_t v);
-rich_post_cond (rich_post_version_lt)(int64_t v);
-rich_post_cond (rich_post_version_le)(int64_t v);
-rich_post_cond (rich_post_version_gt)(int64_t v);
-rich_post_cond (rich_post_version_ge)(int64_t v);
-rich_post_cond (rich_post_version_between)(int64_t low, int64_t high);
-rich_post_cond (rich_post_version_in)(const int64_t *values, size_t n);
-rich_post_cond (rich_post_version_exists)(void);
-rich_post_cond (rich_post_version_not_exists)(void);
-
-/* created (utc_datetime) */
-rich_post_cond (rich_post_created_eq)(ddb_time v);
-rich_post_cond (rich_post_created_ne)(ddb_time v);
-rich_post_cond (rich_post_created_lt)(ddb_time v);
-rich_post_cond (rich_post_created_le)(ddb_time v);
-rich_post_cond (rich_post_created_gt)(ddb_time v);
-rich_post_cond (rich_post_created_ge)(ddb_time v);
-rich_post_cond (rich_post_created_between)(ddb_time low, ddb_time high);
-rich_post_cond (rich_post_created_in)(const ddb_time *values, size_t n);
-rich_post_cond (rich_post_created_exists)(void);
-rich_post_cond (rich_post_created_not_exists)(void);
-rich_post_action (rich_post_set_created)(ddb_time v);
-rich_post_action (rich_post_set_if_absent_created)(ddb_time v);
-rich_post_range (rich_post_range_eq)(ddb_time v);
-rich_post_range (rich_post_range_lt)(ddb_time v);
-rich_post_range (rich_post_range_le)(ddb_time v);
-rich_post_range (rich_post_range_gt)(ddb_time v);
-rich_post_range (rich_post_range_ge)(ddb_time v);
-rich_post_range (rich_post_range_between)(ddb_time low, ddb_time high);
-rich_post_by_score_range (rich_post_by_score_range_eq)(double v);
-rich_post_by_score_range (rich_post_by_score_range_lt)(double v);
-rich_post_by_score_range (rich_post_by_score_range_le)(double v);
-rich_post_by_score_range (rich_post_by_score_range_gt)(double v);
-rich_post_by_score_range (rich_post_by_score_range_ge)(double v);
-rich_post_by_score_range (rich_post_by_score_range_between)(double low, double high);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (rich_post_init)(rich_post *obj) { ddb_model_init(&rich_post_model, obj); }
+static inline void (rich_post_clear)(rich_post *obj) { if (obj != NULL) ddb_model_clear(&rich_post_model, obj); }
 #define rich_post_init(obj_) (rich_post_init)(DDB_ARG_PTR(rich_post, obj_))
 #define rich_post_clear(obj_) (rich_post_clear)(DDB_ARG_PTR(rich_post, obj_))
-#define rich_post_to_item(obj_, out_) (rich_post_to_item)(DDB_ARG_CPTR(rich_post, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (rich_post_to_item)(ddb_av **out, const rich_post *obj) { return ddb_model_to_item(out, &rich_post_model, obj); }
+static inline int (rich_post_from_item)(rich_post *obj, const ddb_av *item) { return ddb_model_from_item(obj, &rich_post_model, item); }
+#define rich_post_to_item(out_, obj_) (rich_post_to_item)((out_), DDB_ARG_CPTR(rich_post, obj_))
 #define rich_post_from_item(obj_, item_) (rich_post_from_item)(DDB_ARG_PTR(rich_post, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (rich_post_put)(rich_post *obj, rich_post_cond cond) { return ddb_model_put(&rich_post_model, obj, cond.p); }
+static inline int (rich_post_get)(rich_post *out, const char *id, ddb_time at, const ddb_get_opts *opts) { return ddb_model_get(out, &rich_post_model, &id, &at, opts); }
+static inline int (rich_post_delete)(const rich_post *obj, rich_post_cond cond) { return ddb_model_delete(&rich_post_model, obj, cond.p); }
+static inline int (rich_post_update)(rich_post *obj, rich_post_action actions, rich_post_cond cond) { return ddb_model_update(&rich_post_model, obj, actions.p, cond.p); }
+static inline int (rich_post_put_ex)(rich_post *returned, bool *has_returned, rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &rich_post_model, obj, cond.p, opts); }
+static inline int (rich_post_update_ex)(rich_post *returned, bool *has_returned, rich_post *obj, rich_post_action actions, rich_post_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &rich_post_model, obj, actions.p, cond.p, opts); }
+static inline int (rich_post_delete_ex)(rich_post *returned, bool *has_returned, const rich_post *obj, rich_post_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &rich_post_model, obj, cond.p, opts); }
+static inline int (rich_post_exists)(bool *out, const char *id, ddb_time at, const ddb_get_opts *opts) { return ddb_model_exists(out, &rich_post_model, &id, &at, opts); }
+static inline int (rich_post_refresh)(rich_post *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&rich_post_model, obj, opts); }
 #define rich_post_put(obj_, cond_) (rich_post_put)(DDB_ARG_PTR(rich_post, obj_), (cond_))
-#define rich_post_get(out_, hash_, range_, opts_) \
-    (rich_post_get)(DDB_ARG_PTR(rich_post, out_), DDB_ARG_STRING(hash_), DDB_ARG_TIME(range_), (opts_))
+#define rich_post_get(out_, hash_, range_, opts_) (rich_post_get)(DDB_ARG_PTR(rich_post, out_), DDB_ARG_STRING(hash_), (range_), (opts_))
 #define rich_post_delete(obj_, cond_) (rich_post_delete)(DDB_ARG_CPTR(rich_post, obj_), (cond_))
-#define rich_post_update(obj_, actions_, cond_) \
-    (rich_post_update)(DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_))
-#define rich_post_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_post_put_returning)(DDB_ARG_PTR(rich_post, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_post, ret_), (has_))
-#define rich_post_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (rich_post_update_returning)(DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(rich_post, ret_), (has_))
-#define rich_post_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_post_delete_returning)(DDB_ARG_CPTR(rich_post, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_post, ret_), (has_))
-#define rich_post_query(it_, hash_, range_, filter_, opts_) \
-    (rich_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_post_next(it_, out_) (rich_post_next)((it_), DDB_ARG_PTR(rich_post, out_))
-#define rich_post_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (rich_post_query_page)(DDB_ARG_PTR(rich_post, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define rich_post_scan_page(items_, max_, page_, filter_, opts_) \
-    (rich_post_scan_page)(DDB_ARG_PTR(rich_post, items_), (max_), (page_), (filter_), (opts_))
-#define rich_post_count(out_, hash_, range_, filter_, opts_) \
-    (rich_post_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_post_exists(out_, hash_, range_, opts_) \
-    (rich_post_exists)((out_), DDB_ARG_STRING(hash_), DDB_ARG_TIME(range_), (opts_))
+#define rich_post_update(obj_, actions_, cond_) (rich_post_update)(DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_))
+#define rich_post_put_ex(ret_, has_, obj_, cond_, opts_) (rich_post_put_ex)(DDB_ARG_PTR(rich_post, ret_), (has_), DDB_ARG_PTR(rich_post, obj_), (cond_), (opts_))
+#define rich_post_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (rich_post_update_ex)(DDB_ARG_PTR(rich_post, ret_), (has_), DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_), (opts_))
+#define rich_post_delete_ex(ret_, has_, obj_, cond_, opts_) (rich_post_delete_ex)(DDB_ARG_PTR(rich_post, ret_), (has_), DDB_ARG_CPTR(rich_post, obj_), (cond_), (opts_))
+#define rich_post_exists(out_, hash_, range_, opts_) (rich_post_exists)((out_), DDB_ARG_STRING(hash_), (range_), (opts_))
 #define rich_post_refresh(obj_, opts_) (rich_post_refresh)(DDB_ARG_PTR(rich_post, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (rich_post_query)(ddb_iter **it, const char *id, rich_post_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &rich_post_model, &id, range.p, filter.p, opts); }
+static inline int (rich_post_scan)(ddb_iter **it, rich_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &rich_post_model, filter.p, opts); }
+static inline int (rich_post_next)(rich_post *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (rich_post_query_page)(rich_post *items, size_t max, ddb_page *page, const char *id, rich_post_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &rich_post_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_post_scan_page)(rich_post *items, size_t max, ddb_page *page, rich_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &rich_post_model, NULL, filter.p, opts); }
+static inline int (rich_post_count)(int64_t *out, const char *id, rich_post_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &rich_post_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_post_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &rich_post_model, NULL); }
+#define rich_post_query(it_, hash_, range_, filter_, opts_) (rich_post_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_post_next(out_, it_) (rich_post_next)(DDB_ARG_PTR(rich_post, out_), (it_))
+#define rich_post_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (rich_post_query_page)(DDB_ARG_PTR(rich_post, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_post_scan_page(items_, max_, page_, filter_, opts_) (rich_post_scan_page)(DDB_ARG_PTR(rich_post, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define rich_post_count(out_, hash_, range_, filter_, opts_) (rich_post_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+/* Index by_score (global): query, scan, pages and count. */
+static inline int (rich_post_by_score_query)(ddb_iter **it, const char *kind_hint, rich_post_by_score_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query_index(it, &rich_post_model, &rich_post_model.indexes[0], &kind_hint, range.p, filter.p, opts); }
+static inline int (rich_post_by_score_scan)(ddb_iter **it, rich_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_index(it, &rich_post_model, &rich_post_model.indexes[0], filter.p, opts); }
+static inline int (rich_post_by_score_query_page)(rich_post *items, size_t max, ddb_page *page, const char *kind_hint, rich_post_by_score_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &rich_post_model, &rich_post_model.indexes[0], &kind_hint, range.p, filter.p, opts); }
+static inline int (rich_post_by_score_scan_page)(rich_post *items, size_t max, ddb_page *page, rich_post_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &rich_post_model, &rich_post_model.indexes[0], filter.p, opts); }
+static inline int (rich_post_by_score_count)(int64_t *out, const char *kind_hint, rich_post_by_score_range range, rich_post_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &rich_post_model, &rich_post_model.indexes[0], &kind_hint, range.p, filter.p, opts); }
+#define rich_post_by_score_query(it_, hash_, range_, filter_, opts_) (rich_post_by_score_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_post_by_score_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (rich_post_by_score_query_page)(DDB_ARG_PTR(rich_post, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_post_by_score_scan_page(items_, max_, page_, filter_, opts_) (rich_post_by_score_scan_page)(DDB_ARG_PTR(rich_post, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define rich_post_by_score_count(out_, hash_, range_, filter_, opts_) (rich_post_by_score_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (rich_post_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&rich_post_model, opts); }
+static inline int (rich_post_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&rich_post_model, opts); }
+static inline int (rich_post_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &rich_post_model); }
+static inline int (rich_post_table_exists)(bool *out) { return ddb_model_table_exists(out, &rich_post_model); }
+static inline int (rich_post_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&rich_post_model, read, write, opts); }
+static inline int (rich_post_update_ttl)(bool enabled) { return ddb_model_update_ttl(&rich_post_model, enabled); }
+static inline int (rich_post_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &rich_post_model, out, opts); }
+static inline int (rich_post_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &rich_post_model, in, opts); }
+#define rich_post_update_throughput(read_, write_, opts_) (rich_post_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (rich_post_batch_put)(ddb_batch_writer *w, const rich_post *obj) { return ddb_batch_writer_put(w, &rich_post_model, obj); }
+static inline int (rich_post_batch_delete)(ddb_batch_writer *w, const rich_post *obj) { return ddb_batch_writer_delete(w, &rich_post_model, obj); }
+static inline int (rich_post_batch_get)(rich_post *out, bool *found, ddb_batch_getter *g, const char *id, ddb_time at) { return ddb_batch_getter_add(out, found, g, &rich_post_model, &id, &at); }
+static inline int (rich_post_txn_put)(ddb_txn *t, rich_post *obj, rich_post_cond cond) { return ddb_txn_put(t, &rich_post_model, obj, cond.p); }
+static inline int (rich_post_txn_update)(ddb_txn *t, rich_post *obj, rich_post_action actions, rich_post_cond cond) { return ddb_txn_update(t, &rich_post_model, obj, actions.p, cond.p); }
+static inline int (rich_post_txn_delete)(ddb_txn *t, const rich_post *obj, rich_post_cond cond) { return ddb_txn_delete(t, &rich_post_model, obj, cond.p); }
+static inline int (rich_post_txn_check)(ddb_txn *t, const char *id, ddb_time at, rich_post_cond cond) { return ddb_txn_check_key(t, &rich_post_model, &id, &at, cond.p); }
+static inline int (rich_post_txn_get)(rich_post *out, bool *found, ddb_txn_getter *g, const char *id, ddb_time at) { return ddb_txn_getter_add(out, found, g, &rich_post_model, &id, &at); }
 #define rich_post_batch_put(w_, obj_) (rich_post_batch_put)((w_), DDB_ARG_CPTR(rich_post, obj_))
 #define rich_post_batch_delete(w_, obj_) (rich_post_batch_delete)((w_), DDB_ARG_CPTR(rich_post, obj_))
-#define rich_post_batch_get(g_, hash_, range_, out_, found_) \
-    (rich_post_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_TIME(range_), DDB_ARG_PTR(rich_post, out_), (found_))
+#define rich_post_batch_get(out_, found_, g_, hash_, range_) (rich_post_batch_get)(DDB_ARG_PTR(rich_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), (range_))
 #define rich_post_txn_put(t_, obj_, cond_) (rich_post_txn_put)((t_), DDB_ARG_PTR(rich_post, obj_), (cond_))
-#define rich_post_txn_update(t_, obj_, actions_, cond_) \
-    (rich_post_txn_update)((t_), DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_))
+#define rich_post_txn_update(t_, obj_, actions_, cond_) (rich_post_txn_update)((t_), DDB_ARG_PTR(rich_post, obj_), (actions_), (cond_))
 #define rich_post_txn_delete(t_, obj_, cond_) (rich_post_txn_delete)((t_), DDB_ARG_CPTR(rich_post, obj_), (cond_))
-#define rich_post_txn_check(t_, hash_, range_, cond_) \
-    (rich_post_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_TIME(range_), (cond_))
-#define rich_post_txn_get(g_, hash_, range_, out_, found_) \
-    (rich_post_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_TIME(range_), DDB_ARG_PTR(rich_post, out_), (found_))
-#define rich_post_to_simple_json(obj_, out_) (rich_post_to_simple_json)(DDB_ARG_CPTR(rich_post, obj_), (out_))
-#define rich_post_from_simple_json(obj_, json_, len_) \
-    (rich_post_from_simple_json)(DDB_ARG_PTR(rich_post, obj_), (json_), (len_))
-#define rich_post_by_score_query(it_, hash_, range_, filter_, opts_) \
-    (rich_post_by_score_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_post_by_score_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (rich_post_by_score_query_page)(DDB_ARG_PTR(rich_post, items_), (max_), (page_), DDB_ARG_STRING(hash_), \
-                            (range_), (filter_), (opts_))
-#define rich_post_by_score_scan_page(items_, max_, page_, filter_, opts_) \
-    (rich_post_by_score_scan_page)(DDB_ARG_PTR(rich_post, items_), (max_), (page_), (filter_), (opts_))
-#define rich_post_by_score_count(out_, hash_, range_, filter_, opts_) \
-    (rich_post_by_score_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_post_txn_check(t_, hash_, range_, cond_) (rich_post_txn_check)((t_), DDB_ARG_STRING(hash_), (range_), (cond_))
+#define rich_post_txn_get(out_, found_, g_, hash_, range_) (rich_post_txn_get)(DDB_ARG_PTR(rich_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), (range_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (rich_post_to_simple_json)(ddb_buf *out, const rich_post *obj) { return ddb_model_to_simple_json(out, &rich_post_model, obj); }
+static inline int (rich_post_from_simple_json)(rich_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_post_model, json, len); }
+static inline void (rich_post_use_client)(ddb_client *client) { ddb_model_use_client(&rich_post_model, client); }
+#define rich_post_to_simple_json(out_, obj_) (rich_post_to_simple_json)((out_), DDB_ARG_CPTR(rich_post, obj_))
+#define rich_post_from_simple_json(obj_, json_, len_) (rich_post_from_simple_json)(DDB_ARG_PTR(rich_post, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline rich_post_cond (rich_post_cond_and)(rich_post_cond a, rich_post_cond b) { return (rich_post_cond){ddb_cond_and(a.p, b.p)}; }
+static inline rich_post_cond (rich_post_cond_or)(rich_post_cond a, rich_post_cond b) { return (rich_post_cond){ddb_cond_or(a.p, b.p)}; }
+static inline rich_post_cond (rich_post_cond_not)(rich_post_cond a) { return (rich_post_cond){ddb_cond_not(a.p)}; }
+static inline void (rich_post_cond_free)(rich_post_cond c) { ddb_cond_free(c.p); }
+static inline rich_post_action (rich_post_action_join)(rich_post_action a, rich_post_action b) { return (rich_post_action){ddb_update_join(a.p, b.p)}; }
+static inline void (rich_post_action_free)(rich_post_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (string) */
+static inline rich_post_cond (rich_post_id_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EQ, &v)}; }
 #define rich_post_id_eq(v_) (rich_post_id_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NE, &v)}; }
 #define rich_post_id_ne(v_) (rich_post_id_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LT, &v)}; }
 #define rich_post_id_lt(v_) (rich_post_id_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_le)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LE, &v)}; }
 #define rich_post_id_le(v_) (rich_post_id_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GT, &v)}; }
 #define rich_post_id_gt(v_) (rich_post_id_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GE, &v)}; }
 #define rich_post_id_ge(v_) (rich_post_id_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_id_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("id", 0, &rich_post_model.fields[0], &low, &high)}; }
 #define rich_post_id_between(low_, high_) (rich_post_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_id_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_post_id_begins_with(prefix_) (rich_post_id_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_post_id_in(values_, n_) (rich_post_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_id_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("id", 0, &rich_post_model.fields[0], values, n)}; }
+#define rich_post_id_in(values_, n_) (rich_post_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_id_contains(v_) (rich_post_id_contains)(DDB_ARG_STRING(v_))
-#define rich_post_id_size_eq(n_) (rich_post_id_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_id_size_ne(n_) (rich_post_id_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_id_size_lt(n_) (rich_post_id_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_id_size_le(n_) (rich_post_id_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_id_size_gt(n_) (rich_post_id_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_id_size_ge(n_) (rich_post_id_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_at_eq(v_) (rich_post_at_eq)(DDB_ARG_TIME(v_))
-#define rich_post_at_ne(v_) (rich_post_at_ne)(DDB_ARG_TIME(v_))
-#define rich_post_at_lt(v_) (rich_post_at_lt)(DDB_ARG_TIME(v_))
-#define rich_post_at_le(v_) (rich_post_at_le)(DDB_ARG_TIME(v_))
-#define rich_post_at_gt(v_) (rich_post_at_gt)(DDB_ARG_TIME(v_))
-#define rich_post_at_ge(v_) (rich_post_at_ge)(DDB_ARG_TIME(v_))
-#define rich_post_at_between(low_, high_) (rich_post_at_between)(DDB_ARG_TIME(low_), DDB_ARG_TIME(high_))
-#define rich_post_at_in(values_, n_) (rich_post_at_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_id_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_id_size_eq(n_) (rich_post_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_id_size_ne(n_) (rich_post_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_id_size_lt(n_) (rich_post_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_id_size_le(n_) (rich_post_id_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_id_size_gt(n_) (rich_post_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_id_size_ge(n_) (rich_post_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_id_exists)(void) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_id_not_exists)(void) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* at (utc_datetime) */
+static inline rich_post_cond (rich_post_at_eq)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_at_ne)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_at_lt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_at_le)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_at_gt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_at_ge)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_at_between)(ddb_time low, ddb_time high) { return (rich_post_cond){ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; }
+static inline rich_post_cond (rich_post_at_in)(const ddb_time *values, size_t n) { return (rich_post_cond){ddb_field_in("at", 0, &rich_post_model.fields[1], values, n)}; }
+#define rich_post_at_in(values_, n_) (rich_post_at_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_at_exists)(void) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_at_not_exists)(void) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* kind_hint (string) */
+static inline rich_post_cond (rich_post_kind_hint_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EQ, &v)}; }
 #define rich_post_kind_hint_eq(v_) (rich_post_kind_hint_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NE, &v)}; }
 #define rich_post_kind_hint_ne(v_) (rich_post_kind_hint_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LT, &v)}; }
 #define rich_post_kind_hint_lt(v_) (rich_post_kind_hint_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_le)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LE, &v)}; }
 #define rich_post_kind_hint_le(v_) (rich_post_kind_hint_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GT, &v)}; }
 #define rich_post_kind_hint_gt(v_) (rich_post_kind_hint_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GE, &v)}; }
 #define rich_post_kind_hint_ge(v_) (rich_post_kind_hint_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_kind_hint_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("kind_hint", 0, &rich_post_model.fields[2], &low, &high)}; }
 #define rich_post_kind_hint_between(low_, high_) (rich_post_kind_hint_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_kind_hint_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_post_kind_hint_begins_with(prefix_) (rich_post_kind_hint_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_post_kind_hint_in(values_, n_) (rich_post_kind_hint_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_kind_hint_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("kind_hint", 0, &rich_post_model.fields[2], values, n)}; }
+#define rich_post_kind_hint_in(values_, n_) (rich_post_kind_hint_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_kind_hint_contains(v_) (rich_post_kind_hint_contains)(DDB_ARG_STRING(v_))
-#define rich_post_kind_hint_size_eq(n_) (rich_post_kind_hint_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_kind_hint_size_ne(n_) (rich_post_kind_hint_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_kind_hint_size_lt(n_) (rich_post_kind_hint_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_kind_hint_size_le(n_) (rich_post_kind_hint_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_kind_hint_size_gt(n_) (rich_post_kind_hint_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_kind_hint_size_ge(n_) (rich_post_kind_hint_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_kind_hint_size_eq(n_) (rich_post_kind_hint_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_kind_hint_size_ne(n_) (rich_post_kind_hint_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_kind_hint_size_lt(n_) (rich_post_kind_hint_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_kind_hint_size_le(n_) (rich_post_kind_hint_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_kind_hint_size_gt(n_) (rich_post_kind_hint_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_kind_hint_size_ge(n_) (rich_post_kind_hint_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_kind_hint_exists)(void) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_kind_hint_not_exists)(void) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_kind_hint)(const char *v) { return (rich_post_action){ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET, &v)}; }
 #define rich_post_set_kind_hint(v_) (rich_post_set_kind_hint)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_kind_hint)(const char *v) { return (rich_post_action){ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_kind_hint(v_) (rich_post_set_if_absent_kind_hint)(DDB_ARG_STRING(v_))
+/* price (decimal) */
+static inline rich_post_cond (rich_post_price_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EQ, &v)}; }
 #define rich_post_price_eq(v_) (rich_post_price_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NE, &v)}; }
 #define rich_post_price_ne(v_) (rich_post_price_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LT, &v)}; }
 #define rich_post_price_lt(v_) (rich_post_price_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_le)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LE, &v)}; }
 #define rich_post_price_le(v_) (rich_post_price_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GT, &v)}; }
 #define rich_post_price_gt(v_) (rich_post_price_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GE, &v)}; }
 #define rich_post_price_ge(v_) (rich_post_price_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_price_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("price", 0, &rich_post_model.fields[3], &low, &high)}; }
 #define rich_post_price_between(low_, high_) (rich_post_price_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define rich_post_price_in(values_, n_) (rich_post_price_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_price_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("price", 0, &rich_post_model.fields[3], values, n)}; }
+#define rich_post_price_in(values_, n_) (rich_post_price_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_price_exists)(void) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_price_not_exists)(void) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET, &v)}; }
 #define rich_post_set_price(v_) (rich_post_set_price)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_price(v_) (rich_post_set_if_absent_price)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_add_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_ADD, &v)}; }
 #define rich_post_add_price(v_) (rich_post_add_price)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_incr_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_INCR, &v)}; }
 #define rich_post_incr_price(v_) (rich_post_incr_price)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_decr_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_DECR, &v)}; }
 #define rich_post_decr_price(v_) (rich_post_decr_price)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_remove_price)(void) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+/* score (double) */
+static inline rich_post_cond (rich_post_score_eq)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; }
 #define rich_post_score_eq(v_) (rich_post_score_eq)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_ne)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NE, &v)}; }
 #define rich_post_score_ne(v_) (rich_post_score_ne)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_lt)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; }
 #define rich_post_score_lt(v_) (rich_post_score_lt)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_le)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; }
 #define rich_post_score_le(v_) (rich_post_score_le)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_gt)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; }
 #define rich_post_score_gt(v_) (rich_post_score_gt)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_ge)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; }
 #define rich_post_score_ge(v_) (rich_post_score_ge)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_cond (rich_post_score_between)(double low, double high) { return (rich_post_cond){ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; }
 #define rich_post_score_between(low_, high_) (rich_post_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-#define rich_post_score_in(values_, n_) (rich_post_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_score_in)(const double *values, size_t n) { return (rich_post_cond){ddb_field_in("score", 0, &rich_post_model.fields[4], values, n)}; }
+#define rich_post_score_in(values_, n_) (rich_post_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_score_exists)(void) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_score_not_exists)(void) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET, &v)}; }
 #define rich_post_set_score(v_) (rich_post_set_score)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_action (rich_post_set_if_absent_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_score(v_) (rich_post_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_action (rich_post_add_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_ADD, &v)}; }
 #define rich_post_add_score(v_) (rich_post_add_score)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_action (rich_post_incr_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_INCR, &v)}; }
 #define rich_post_incr_score(v_) (rich_post_incr_score)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_action (rich_post_decr_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_DECR, &v)}; }
 #define rich_post_decr_score(v_) (rich_post_decr_score)(DDB_ARG_DOUBLE(v_))
+/* meta (json) */
+static inline rich_post_cond (rich_post_meta_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EQ, &v)}; }
 #define rich_post_meta_eq(v_) (rich_post_meta_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_meta_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NE, &v)}; }
 #define rich_post_meta_ne(v_) (rich_post_meta_ne)(DDB_ARG_STRING(v_))
-#define rich_post_meta_size_eq(n_) (rich_post_meta_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_meta_size_ne(n_) (rich_post_meta_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_meta_size_lt(n_) (rich_post_meta_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_meta_size_le(n_) (rich_post_meta_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_meta_size_gt(n_) (rich_post_meta_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_meta_size_ge(n_) (rich_post_meta_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_post_cond (rich_post_meta_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_meta_size_eq(n_) (rich_post_meta_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_meta_size_ne(n_) (rich_post_meta_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_meta_size_lt(n_) (rich_post_meta_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_meta_size_le(n_) (rich_post_meta_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_meta_size_gt(n_) (rich_post_meta_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_meta_size_ge(n_) (rich_post_meta_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_meta_exists)(void) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_meta_not_exists)(void) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_meta)(const char *v) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET, &v)}; }
 #define rich_post_set_meta(v_) (rich_post_set_meta)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_meta)(const char *v) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_meta(v_) (rich_post_set_if_absent_meta)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_remove_meta)(void) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_REMOVE, NULL)}; }
+/* tags (string_set) */
+static inline rich_post_cond (rich_post_tags_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_tags_contains(v_) (rich_post_tags_contains)(DDB_ARG_STRING(v_))
-#define rich_post_tags_size_eq(n_) (rich_post_tags_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_tags_size_ne(n_) (rich_post_tags_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_tags_size_lt(n_) (rich_post_tags_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_tags_size_le(n_) (rich_post_tags_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_tags_size_gt(n_) (rich_post_tags_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_tags_size_ge(n_) (rich_post_tags_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_tags(v_) (rich_post_set_tags)(DDB_ARG_STRSET(v_))
-#define rich_post_set_if_absent_tags(v_) (rich_post_set_if_absent_tags)(DDB_ARG_STRSET(v_))
-#define rich_post_add_tags(v_) (rich_post_add_tags)(DDB_ARG_STRSET(v_))
-#define rich_post_delete_tags(v_) (rich_post_delete_tags)(DDB_ARG_STRSET(v_))
+static inline rich_post_cond (rich_post_tags_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_tags_size_eq(n_) (rich_post_tags_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_tags_size_ne(n_) (rich_post_tags_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_tags_size_lt(n_) (rich_post_tags_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_tags_size_le(n_) (rich_post_tags_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_tags_size_gt(n_) (rich_post_tags_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_tags_size_ge(n_) (rich_post_tags_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_tags_exists)(void) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_tags_not_exists)(void) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_add_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_delete_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_DELETE, &v)}; }
+static inline rich_post_action (rich_post_remove_tags)(void) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+/* nums (number_set) */
+static inline rich_post_cond (rich_post_nums_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_nums_contains(v_) (rich_post_nums_contains)(DDB_ARG_STRING(v_))
-#define rich_post_nums_size_eq(n_) (rich_post_nums_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_nums_size_ne(n_) (rich_post_nums_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_nums_size_lt(n_) (rich_post_nums_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_nums_size_le(n_) (rich_post_nums_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_nums_size_gt(n_) (rich_post_nums_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_nums_size_ge(n_) (rich_post_nums_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_nums(v_) (rich_post_set_nums)(DDB_ARG_NUMSET(v_))
-#define rich_post_set_if_absent_nums(v_) (rich_post_set_if_absent_nums)(DDB_ARG_NUMSET(v_))
-#define rich_post_add_nums(v_) (rich_post_add_nums)(DDB_ARG_NUMSET(v_))
-#define rich_post_delete_nums(v_) (rich_post_delete_nums)(DDB_ARG_NUMSET(v_))
-#define rich_post_blobs_contains(v_) (rich_post_blobs_contains)(DDB_ARG_BYTES(v_))
-#define rich_post_blobs_size_eq(n_) (rich_post_blobs_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_blobs_size_ne(n_) (rich_post_blobs_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_blobs_size_lt(n_) (rich_post_blobs_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_blobs_size_le(n_) (rich_post_blobs_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_blobs_size_gt(n_) (rich_post_blobs_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_blobs_size_ge(n_) (rich_post_blobs_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_blobs(v_) (rich_post_set_blobs)(DDB_ARG_BINSET(v_))
-#define rich_post_set_if_absent_blobs(v_) (rich_post_set_if_absent_blobs)(DDB_ARG_BINSET(v_))
-#define rich_post_add_blobs(v_) (rich_post_add_blobs)(DDB_ARG_BINSET(v_))
-#define rich_post_delete_blobs(v_) (rich_post_delete_blobs)(DDB_ARG_BINSET(v_))
+static inline rich_post_cond (rich_post_nums_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_nums_size_eq(n_) (rich_post_nums_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_nums_size_ne(n_) (rich_post_nums_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_nums_size_lt(n_) (rich_post_nums_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_nums_size_le(n_) (rich_post_nums_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_nums_size_gt(n_) (rich_post_nums_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_nums_size_ge(n_) (rich_post_nums_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_nums_exists)(void) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_nums_not_exists)(void) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_add_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_delete_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_DELETE, &v)}; }
+static inline rich_post_action (rich_post_remove_nums)(void) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+/* blobs (binary_set) */
+static inline rich_post_cond (rich_post_blobs_contains)(ddb_bytes v) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_blobs_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_blobs_size_eq(n_) (rich_post_blobs_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_blobs_size_ne(n_) (rich_post_blobs_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_blobs_size_lt(n_) (rich_post_blobs_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_blobs_size_le(n_) (rich_post_blobs_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_blobs_size_gt(n_) (rich_post_blobs_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_blobs_size_ge(n_) (rich_post_blobs_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_blobs_exists)(void) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_blobs_not_exists)(void) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_add_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_delete_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_DELETE, &v)}; }
+static inline rich_post_action (rich_post_remove_blobs)(void) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
+/* words (list) */
+static inline rich_post_cond (rich_post_words_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_words_contains(v_) (rich_post_words_contains)(DDB_ARG_STRING(v_))
-#define rich_post_words_size_eq(n_) (rich_post_words_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_words_size_ne(n_) (rich_post_words_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_words_size_lt(n_) (rich_post_words_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_words_size_le(n_) (rich_post_words_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_words_size_gt(n_) (rich_post_words_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_words_size_ge(n_) (rich_post_words_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_words(v_) (rich_post_set_words)(DDB_ARG_IS(rich_list_string, v_))
-#define rich_post_set_if_absent_words(v_) (rich_post_set_if_absent_words)(DDB_ARG_IS(rich_list_string, v_))
-#define rich_post_append_words(v_) (rich_post_append_words)(DDB_ARG_IS(rich_list_string, v_))
-#define rich_post_prepend_words(v_) (rich_post_prepend_words)(DDB_ARG_IS(rich_list_string, v_))
-#define rich_post_words_at_eq(i_, v_) (rich_post_words_at_eq)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_words_at_ne(i_, v_) (rich_post_words_at_ne)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_words_at_lt(i_, v_) (rich_post_words_at_lt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_words_at_le(i_, v_) (rich_post_words_at_le)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_words_at_gt(i_, v_) (rich_post_words_at_gt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_words_at_ge(i_, v_) (rich_post_words_at_ge)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_words_size_eq(n_) (rich_post_words_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_words_size_ne(n_) (rich_post_words_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_words_size_lt(n_) (rich_post_words_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_words_size_le(n_) (rich_post_words_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_words_size_gt(n_) (rich_post_words_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_words_size_ge(n_) (rich_post_words_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_words_exists)(void) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_words_not_exists)(void) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_append_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_APPEND, &v)}; }
+static inline rich_post_action (rich_post_prepend_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_PREPEND, &v)}; }
+static inline rich_post_action (rich_post_remove_words)(void) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_words_at_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_EQ, &v)}; }
+#define rich_post_words_at_eq(i_, v_) (rich_post_words_at_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_at_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_NE, &v)}; }
+#define rich_post_words_at_ne(i_, v_) (rich_post_words_at_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_at_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LT, &v)}; }
+#define rich_post_words_at_lt(i_, v_) (rich_post_words_at_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_at_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LE, &v)}; }
+#define rich_post_words_at_le(i_, v_) (rich_post_words_at_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_at_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GT, &v)}; }
+#define rich_post_words_at_gt(i_, v_) (rich_post_words_at_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_words_at_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GE, &v)}; }
+#define rich_post_words_at_ge(i_, v_) (rich_post_words_at_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+/* counts (list) */
+static inline rich_post_cond (rich_post_counts_contains)(int64_t v) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_counts_contains(v_) (rich_post_counts_contains)(DDB_ARG_INT64(v_))
-#define rich_post_counts_size_eq(n_) (rich_post_counts_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_counts_size_ne(n_) (rich_post_counts_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_counts_size_lt(n_) (rich_post_counts_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_counts_size_le(n_) (rich_post_counts_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_counts_size_gt(n_) (rich_post_counts_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_counts_size_ge(n_) (rich_post_counts_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_counts(v_) (rich_post_set_counts)(DDB_ARG_IS(rich_list_int64, v_))
-#define rich_post_set_if_absent_counts(v_) (rich_post_set_if_absent_counts)(DDB_ARG_IS(rich_list_int64, v_))
-#define rich_post_append_counts(v_) (rich_post_append_counts)(DDB_ARG_IS(rich_list_int64, v_))
-#define rich_post_prepend_counts(v_) (rich_post_prepend_counts)(DDB_ARG_IS(rich_list_int64, v_))
-#define rich_post_counts_at_eq(i_, v_) (rich_post_counts_at_eq)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_counts_at_ne(i_, v_) (rich_post_counts_at_ne)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_counts_at_lt(i_, v_) (rich_post_counts_at_lt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_counts_at_le(i_, v_) (rich_post_counts_at_le)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_counts_at_gt(i_, v_) (rich_post_counts_at_gt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_counts_at_ge(i_, v_) (rich_post_counts_at_ge)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_size_eq(n_) (rich_post_replies_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_replies_size_ne(n_) (rich_post_replies_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_replies_size_lt(n_) (rich_post_replies_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_replies_size_le(n_) (rich_post_replies_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_replies_size_gt(n_) (rich_post_replies_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_replies_size_ge(n_) (rich_post_replies_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_replies(v_) (rich_post_set_replies)(DDB_ARG_IS(rich_reply_list, v_))
-#define rich_post_set_if_absent_replies(v_) (rich_post_set_if_absent_replies)(DDB_ARG_IS(rich_reply_list, v_))
-#define rich_post_append_replies(v_) (rich_post_append_replies)(DDB_ARG_IS(rich_reply_list, v_))
-#define rich_post_prepend_replies(v_) (rich_post_prepend_replies)(DDB_ARG_IS(rich_reply_list, v_))
-#define rich_post_replies_by_eq(i_, v_) (rich_post_replies_by_eq)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_ne(i_, v_) (rich_post_replies_by_ne)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_lt(i_, v_) (rich_post_replies_by_lt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_le(i_, v_) (rich_post_replies_by_le)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_gt(i_, v_) (rich_post_replies_by_gt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_ge(i_, v_) (rich_post_replies_by_ge)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_between(i_, low_, high_) (rich_post_replies_by_between)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define rich_post_replies_by_begins_with(i_, prefix_) (rich_post_replies_by_begins_with)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(prefix_))
-#define rich_post_replies_by_in(i_, values_, n_) (rich_post_replies_by_in)(DDB_ARG_INDEX(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
-#define rich_post_replies_by_contains(i_, v_) (rich_post_replies_by_contains)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_by_size_eq(i_, n_) (rich_post_replies_by_size_eq)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_size_ne(i_, n_) (rich_post_replies_by_size_ne)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_size_lt(i_, n_) (rich_post_replies_by_size_lt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_size_le(i_, n_) (rich_post_replies_by_size_le)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_size_gt(i_, n_) (rich_post_replies_by_size_gt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_size_ge(i_, n_) (rich_post_replies_by_size_ge)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_by_exists(i_) (rich_post_replies_by_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_replies_by_not_exists(i_) (rich_post_replies_by_not_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_set_replies_by(i_, v_) (rich_post_set_replies_by)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_set_if_absent_replies_by(i_, v_) (rich_post_set_if_absent_replies_by)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_eq(i_, v_) (rich_post_replies_text_eq)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_ne(i_, v_) (rich_post_replies_text_ne)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_lt(i_, v_) (rich_post_replies_text_lt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_le(i_, v_) (rich_post_replies_text_le)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_gt(i_, v_) (rich_post_replies_text_gt)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_ge(i_, v_) (rich_post_replies_text_ge)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_between(i_, low_, high_) (rich_post_replies_text_between)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-#define rich_post_replies_text_begins_with(i_, prefix_) (rich_post_replies_text_begins_with)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(prefix_))
-#define rich_post_replies_text_in(i_, values_, n_) (rich_post_replies_text_in)(DDB_ARG_INDEX(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
-#define rich_post_replies_text_contains(i_, v_) (rich_post_replies_text_contains)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_text_size_eq(i_, n_) (rich_post_replies_text_size_eq)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_size_ne(i_, n_) (rich_post_replies_text_size_ne)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_size_lt(i_, n_) (rich_post_replies_text_size_lt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_size_le(i_, n_) (rich_post_replies_text_size_le)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_size_gt(i_, n_) (rich_post_replies_text_size_gt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_size_ge(i_, n_) (rich_post_replies_text_size_ge)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(n_))
-#define rich_post_replies_text_exists(i_) (rich_post_replies_text_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_replies_text_not_exists(i_) (rich_post_replies_text_not_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_set_replies_text(i_, v_) (rich_post_set_replies_text)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_set_if_absent_replies_text(i_, v_) (rich_post_set_if_absent_replies_text)(DDB_ARG_INDEX(i_), DDB_ARG_STRING(v_))
-#define rich_post_replies_likes_eq(i_, v_) (rich_post_replies_likes_eq)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_ne(i_, v_) (rich_post_replies_likes_ne)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_lt(i_, v_) (rich_post_replies_likes_lt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_le(i_, v_) (rich_post_replies_likes_le)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_gt(i_, v_) (rich_post_replies_likes_gt)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_ge(i_, v_) (rich_post_replies_likes_ge)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_replies_likes_between(i_, low_, high_) (rich_post_replies_likes_between)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define rich_post_replies_likes_in(i_, values_, n_) (rich_post_replies_likes_in)(DDB_ARG_INDEX(i_), DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
-#define rich_post_replies_likes_exists(i_) (rich_post_replies_likes_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_replies_likes_not_exists(i_) (rich_post_replies_likes_not_exists)(DDB_ARG_INDEX(i_))
-#define rich_post_set_replies_likes(i_, v_) (rich_post_set_replies_likes)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_set_if_absent_replies_likes(i_, v_) (rich_post_set_if_absent_replies_likes)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_add_replies_likes(i_, v_) (rich_post_add_replies_likes)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_incr_replies_likes(i_, v_) (rich_post_incr_replies_likes)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_decr_replies_likes(i_, v_) (rich_post_decr_replies_likes)(DDB_ARG_INDEX(i_), DDB_ARG_INT64(v_))
-#define rich_post_stuff_size_eq(n_) (rich_post_stuff_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_size_ne(n_) (rich_post_stuff_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_size_lt(n_) (rich_post_stuff_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_size_le(n_) (rich_post_stuff_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_size_gt(n_) (rich_post_stuff_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_size_ge(n_) (rich_post_stuff_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_stuff_is_type(type_) (rich_post_stuff_is_type)((type_))
+static inline rich_post_cond (rich_post_counts_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_counts_size_eq(n_) (rich_post_counts_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_counts_size_ne(n_) (rich_post_counts_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_counts_size_lt(n_) (rich_post_counts_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_counts_size_le(n_) (rich_post_counts_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_counts_size_gt(n_) (rich_post_counts_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_counts_size_ge(n_) (rich_post_counts_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_counts_exists)(void) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_counts_not_exists)(void) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_append_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_APPEND, &v)}; }
+static inline rich_post_action (rich_post_prepend_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_PREPEND, &v)}; }
+static inline rich_post_action (rich_post_remove_counts)(void) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_counts_at_eq)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_EQ, &v)}; }
+#define rich_post_counts_at_eq(i_, v_) (rich_post_counts_at_eq)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_counts_at_ne)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_NE, &v)}; }
+#define rich_post_counts_at_ne(i_, v_) (rich_post_counts_at_ne)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_counts_at_lt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LT, &v)}; }
+#define rich_post_counts_at_lt(i_, v_) (rich_post_counts_at_lt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_counts_at_le)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LE, &v)}; }
+#define rich_post_counts_at_le(i_, v_) (rich_post_counts_at_le)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_counts_at_gt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GT, &v)}; }
+#define rich_post_counts_at_gt(i_, v_) (rich_post_counts_at_gt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_counts_at_ge)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GE, &v)}; }
+#define rich_post_counts_at_ge(i_, v_) (rich_post_counts_at_ge)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+/* replies (list) */
+static inline rich_post_cond (rich_post_replies_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_replies_size_eq(n_) (rich_post_replies_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_replies_size_ne(n_) (rich_post_replies_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_replies_size_lt(n_) (rich_post_replies_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_replies_size_le(n_) (rich_post_replies_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_replies_size_gt(n_) (rich_post_replies_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_replies_size_ge(n_) (rich_post_replies_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_exists)(void) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_not_exists)(void) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_append_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_APPEND, &v)}; }
+static inline rich_post_action (rich_post_prepend_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_PREPEND, &v)}; }
+static inline rich_post_action (rich_post_remove_replies)(void) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_REMOVE, NULL)}; }
+/* replies_by (string) */
+static inline rich_post_cond (rich_post_replies_by_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EQ, &v)}; }
+#define rich_post_replies_by_eq(i_, v_) (rich_post_replies_by_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NE, &v)}; }
+#define rich_post_replies_by_ne(i_, v_) (rich_post_replies_by_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LT, &v)}; }
+#define rich_post_replies_by_lt(i_, v_) (rich_post_replies_by_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LE, &v)}; }
+#define rich_post_replies_by_le(i_, v_) (rich_post_replies_by_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GT, &v)}; }
+#define rich_post_replies_by_gt(i_, v_) (rich_post_replies_by_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GE, &v)}; }
+#define rich_post_replies_by_ge(i_, v_) (rich_post_replies_by_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_between)(size_t i, const char *low, const char *high) { return (rich_post_cond){ddb_field_between("replies[].by", i, &rich_reply_map.fields[0], &low, &high)}; }
+#define rich_post_replies_by_between(i_, low_, high_) (rich_post_replies_by_between)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_replies_by_begins_with)(size_t i, const char *prefix) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+#define rich_post_replies_by_begins_with(i_, prefix_) (rich_post_replies_by_begins_with)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(prefix_))
+static inline rich_post_cond (rich_post_replies_by_in)(size_t i, const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].by", i, &rich_reply_map.fields[0], values, n)}; }
+#define rich_post_replies_by_in(i_, values_, n_) (rich_post_replies_by_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_contains)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_CONTAINS, &v)}; }
+#define rich_post_replies_by_contains(i_, v_) (rich_post_replies_by_contains)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_by_size_eq)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_replies_by_size_eq(i_, n_) (rich_post_replies_by_size_eq)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_size_ne)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_replies_by_size_ne(i_, n_) (rich_post_replies_by_size_ne)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_size_lt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_replies_by_size_lt(i_, n_) (rich_post_replies_by_size_lt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_size_le)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_replies_by_size_le(i_, n_) (rich_post_replies_by_size_le)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_size_gt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_replies_by_size_gt(i_, n_) (rich_post_replies_by_size_gt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_size_ge)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_replies_by_size_ge(i_, n_) (rich_post_replies_by_size_ge)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_by_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EXISTS, NULL)}; }
+#define rich_post_replies_by_exists(i_) (rich_post_replies_by_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_cond (rich_post_replies_by_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+#define rich_post_replies_by_not_exists(i_) (rich_post_replies_by_not_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_action (rich_post_set_replies_by)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET, &v)}; }
+#define rich_post_set_replies_by(i_, v_) (rich_post_set_replies_by)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_replies_by)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define rich_post_set_if_absent_replies_by(i_, v_) (rich_post_set_if_absent_replies_by)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+/* replies_text (string) */
+static inline rich_post_cond (rich_post_replies_text_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EQ, &v)}; }
+#define rich_post_replies_text_eq(i_, v_) (rich_post_replies_text_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NE, &v)}; }
+#define rich_post_replies_text_ne(i_, v_) (rich_post_replies_text_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LT, &v)}; }
+#define rich_post_replies_text_lt(i_, v_) (rich_post_replies_text_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LE, &v)}; }
+#define rich_post_replies_text_le(i_, v_) (rich_post_replies_text_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GT, &v)}; }
+#define rich_post_replies_text_gt(i_, v_) (rich_post_replies_text_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GE, &v)}; }
+#define rich_post_replies_text_ge(i_, v_) (rich_post_replies_text_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_between)(size_t i, const char *low, const char *high) { return (rich_post_cond){ddb_field_between("replies[].text", i, &rich_reply_map.fields[1], &low, &high)}; }
+#define rich_post_replies_text_between(i_, low_, high_) (rich_post_replies_text_between)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_replies_text_begins_with)(size_t i, const char *prefix) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+#define rich_post_replies_text_begins_with(i_, prefix_) (rich_post_replies_text_begins_with)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(prefix_))
+static inline rich_post_cond (rich_post_replies_text_in)(size_t i, const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].text", i, &rich_reply_map.fields[1], values, n)}; }
+#define rich_post_replies_text_in(i_, values_, n_) (rich_post_replies_text_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_contains)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_CONTAINS, &v)}; }
+#define rich_post_replies_text_contains(i_, v_) (rich_post_replies_text_contains)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_replies_text_size_eq)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_replies_text_size_eq(i_, n_) (rich_post_replies_text_size_eq)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_size_ne)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_replies_text_size_ne(i_, n_) (rich_post_replies_text_size_ne)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_size_lt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_replies_text_size_lt(i_, n_) (rich_post_replies_text_size_lt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_size_le)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_replies_text_size_le(i_, n_) (rich_post_replies_text_size_le)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_size_gt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_replies_text_size_gt(i_, n_) (rich_post_replies_text_size_gt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_size_ge)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_replies_text_size_ge(i_, n_) (rich_post_replies_text_size_ge)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_text_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EXISTS, NULL)}; }
+#define rich_post_replies_text_exists(i_) (rich_post_replies_text_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_cond (rich_post_replies_text_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+#define rich_post_replies_text_not_exists(i_) (rich_post_replies_text_not_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_action (rich_post_set_replies_text)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET, &v)}; }
+#define rich_post_set_replies_text(i_, v_) (rich_post_set_replies_text)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_replies_text)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define rich_post_set_if_absent_replies_text(i_, v_) (rich_post_set_if_absent_replies_text)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
+/* replies_likes (int64) */
+static inline rich_post_cond (rich_post_replies_likes_eq)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EQ, &v)}; }
+#define rich_post_replies_likes_eq(i_, v_) (rich_post_replies_likes_eq)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_ne)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NE, &v)}; }
+#define rich_post_replies_likes_ne(i_, v_) (rich_post_replies_likes_ne)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_lt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LT, &v)}; }
+#define rich_post_replies_likes_lt(i_, v_) (rich_post_replies_likes_lt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_le)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LE, &v)}; }
+#define rich_post_replies_likes_le(i_, v_) (rich_post_replies_likes_le)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_gt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GT, &v)}; }
+#define rich_post_replies_likes_gt(i_, v_) (rich_post_replies_likes_gt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_ge)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GE, &v)}; }
+#define rich_post_replies_likes_ge(i_, v_) (rich_post_replies_likes_ge)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_replies_likes_between)(size_t i, int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("replies[].likes", i, &rich_reply_map.fields[2], &low, &high)}; }
+#define rich_post_replies_likes_between(i_, low_, high_) (rich_post_replies_likes_between)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
+static inline rich_post_cond (rich_post_replies_likes_in)(size_t i, const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].likes", i, &rich_reply_map.fields[2], values, n)}; }
+#define rich_post_replies_likes_in(i_, values_, n_) (rich_post_replies_likes_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_replies_likes_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EXISTS, NULL)}; }
+#define rich_post_replies_likes_exists(i_) (rich_post_replies_likes_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_cond (rich_post_replies_likes_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+#define rich_post_replies_likes_not_exists(i_) (rich_post_replies_likes_not_exists)(DDB_ARG_SIZE(i_))
+static inline rich_post_action (rich_post_set_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET, &v)}; }
+#define rich_post_set_replies_likes(i_, v_) (rich_post_set_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define rich_post_set_if_absent_replies_likes(i_, v_) (rich_post_set_if_absent_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_ADD, &v)}; }
+#define rich_post_add_replies_likes(i_, v_) (rich_post_add_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_INCR, &v)}; }
+#define rich_post_incr_replies_likes(i_, v_) (rich_post_incr_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_DECR, &v)}; }
+#define rich_post_decr_replies_likes(i_, v_) (rich_post_decr_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
+/* stuff (list) */
+static inline rich_post_cond (rich_post_stuff_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_stuff_size_eq(n_) (rich_post_stuff_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_stuff_size_ne(n_) (rich_post_stuff_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_stuff_size_lt(n_) (rich_post_stuff_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_stuff_size_le(n_) (rich_post_stuff_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_stuff_size_gt(n_) (rich_post_stuff_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_stuff_size_ge(n_) (rich_post_stuff_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_stuff_is_type)(ddb_av_type type) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_IS_TYPE, &type)}; }
+static inline rich_post_cond (rich_post_stuff_exists)(void) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_stuff_not_exists)(void) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_stuff)(const ddb_av *v) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET, &v)}; }
 #define rich_post_set_stuff(v_) (rich_post_set_stuff)(DDB_ARG_DOCUMENT(v_))
+static inline rich_post_action (rich_post_set_if_absent_stuff)(const ddb_av *v) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_stuff(v_) (rich_post_set_if_absent_stuff)(DDB_ARG_DOCUMENT(v_))
-#define rich_post_author_size_eq(n_) (rich_post_author_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_author_size_ne(n_) (rich_post_author_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_author_size_lt(n_) (rich_post_author_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_author_size_le(n_) (rich_post_author_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_author_size_gt(n_) (rich_post_author_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_author_size_ge(n_) (rich_post_author_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_author(v_) (rich_post_set_author)(DDB_ARG_IS(rich_author, v_))
-#define rich_post_set_if_absent_author(v_) (rich_post_set_if_absent_author)(DDB_ARG_IS(rich_author, v_))
+static inline rich_post_action (rich_post_remove_stuff)(void) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_REMOVE, NULL)}; }
+/* author (author) */
+static inline rich_post_cond (rich_post_author_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_author_size_eq(n_) (rich_post_author_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_author_size_ne(n_) (rich_post_author_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_author_size_lt(n_) (rich_post_author_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_author_size_le(n_) (rich_post_author_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_author_size_gt(n_) (rich_post_author_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_author_size_ge(n_) (rich_post_author_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_exists)(void) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author)(rich_author v) { return (rich_post_action){ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author)(rich_author v) { return (rich_post_action){ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET_IF_ABSENT, &v)}; }
+/* author_name (string) */
+static inline rich_post_cond (rich_post_author_name_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EQ, &v)}; }
 #define rich_post_author_name_eq(v_) (rich_post_author_name_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NE, &v)}; }
 #define rich_post_author_name_ne(v_) (rich_post_author_name_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LT, &v)}; }
 #define rich_post_author_name_lt(v_) (rich_post_author_name_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LE, &v)}; }
 #define rich_post_author_name_le(v_) (rich_post_author_name_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GT, &v)}; }
 #define rich_post_author_name_gt(v_) (rich_post_author_name_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GE, &v)}; }
 #define rich_post_author_name_ge(v_) (rich_post_author_name_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_name_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.name", 0, &rich_author_map.fields[0], &low, &high)}; }
 #define rich_post_author_name_between(low_, high_) (rich_post_author_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_author_name_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_post_author_name_begins_with(prefix_) (rich_post_author_name_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_post_author_name_in(values_, n_) (rich_post_author_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_author_name_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.name", 0, &rich_author_map.fields[0], values, n)}; }
+#define rich_post_author_name_in(values_, n_) (rich_post_author_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_author_name_contains(v_) (rich_post_author_name_contains)(DDB_ARG_STRING(v_))
-#define rich_post_author_name_size_eq(n_) (rich_post_author_name_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_author_name_size_ne(n_) (rich_post_author_name_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_author_name_size_lt(n_) (rich_post_author_name_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_author_name_size_le(n_) (rich_post_author_name_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_author_name_size_gt(n_) (rich_post_author_name_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_author_name_size_ge(n_) (rich_post_author_name_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_post_cond (rich_post_author_name_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_author_name_size_eq(n_) (rich_post_author_name_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_author_name_size_ne(n_) (rich_post_author_name_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_author_name_size_lt(n_) (rich_post_author_name_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_author_name_size_le(n_) (rich_post_author_name_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_author_name_size_gt(n_) (rich_post_author_name_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_author_name_size_ge(n_) (rich_post_author_name_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_name_exists)(void) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_name_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author_name)(const char *v) { return (rich_post_action){ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET, &v)}; }
 #define rich_post_set_author_name(v_) (rich_post_set_author_name)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_author_name)(const char *v) { return (rich_post_action){ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_author_name(v_) (rich_post_set_if_absent_author_name)(DDB_ARG_STRING(v_))
+/* author_karma (int64) */
+static inline rich_post_cond (rich_post_author_karma_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EQ, &v)}; }
 #define rich_post_author_karma_eq(v_) (rich_post_author_karma_eq)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NE, &v)}; }
 #define rich_post_author_karma_ne(v_) (rich_post_author_karma_ne)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LT, &v)}; }
 #define rich_post_author_karma_lt(v_) (rich_post_author_karma_lt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LE, &v)}; }
 #define rich_post_author_karma_le(v_) (rich_post_author_karma_le)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GT, &v)}; }
 #define rich_post_author_karma_gt(v_) (rich_post_author_karma_gt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GE, &v)}; }
 #define rich_post_author_karma_ge(v_) (rich_post_author_karma_ge)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_author_karma_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("author.karma", 0, &rich_author_map.fields[1], &low, &high)}; }
 #define rich_post_author_karma_between(low_, high_) (rich_post_author_karma_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define rich_post_author_karma_in(values_, n_) (rich_post_author_karma_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_author_karma_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("author.karma", 0, &rich_author_map.fields[1], values, n)}; }
+#define rich_post_author_karma_in(values_, n_) (rich_post_author_karma_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_karma_exists)(void) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_karma_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET, &v)}; }
 #define rich_post_set_author_karma(v_) (rich_post_set_author_karma)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_set_if_absent_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_author_karma(v_) (rich_post_set_if_absent_author_karma)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_add_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_ADD, &v)}; }
 #define rich_post_add_author_karma(v_) (rich_post_add_author_karma)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_incr_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_INCR, &v)}; }
 #define rich_post_incr_author_karma(v_) (rich_post_incr_author_karma)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_decr_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_DECR, &v)}; }
 #define rich_post_decr_author_karma(v_) (rich_post_decr_author_karma)(DDB_ARG_INT64(v_))
-#define rich_post_author_address_size_eq(n_) (rich_post_author_address_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_size_ne(n_) (rich_post_author_address_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_size_lt(n_) (rich_post_author_address_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_size_le(n_) (rich_post_author_address_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_size_gt(n_) (rich_post_author_address_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_size_ge(n_) (rich_post_author_address_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_set_author_address(v_) (rich_post_set_author_address)(DDB_ARG_IS(rich_address, v_))
-#define rich_post_set_if_absent_author_address(v_) (rich_post_set_if_absent_author_address)(DDB_ARG_IS(rich_address, v_))
+static inline rich_post_action (rich_post_remove_author_karma)(void) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_REMOVE, NULL)}; }
+/* author_address (address) */
+static inline rich_post_cond (rich_post_author_address_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_author_address_size_eq(n_) (rich_post_author_address_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_author_address_size_ne(n_) (rich_post_author_address_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_author_address_size_lt(n_) (rich_post_author_address_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_author_address_size_le(n_) (rich_post_author_address_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_author_address_size_gt(n_) (rich_post_author_address_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_author_address_size_ge(n_) (rich_post_author_address_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_address_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author_address)(rich_address v) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author_address)(rich_address v) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_remove_author_address)(void) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_REMOVE, NULL)}; }
+/* author_address_city (string) */
+static inline rich_post_cond (rich_post_author_address_city_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EQ, &v)}; }
 #define rich_post_author_address_city_eq(v_) (rich_post_author_address_city_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NE, &v)}; }
 #define rich_post_author_address_city_ne(v_) (rich_post_author_address_city_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LT, &v)}; }
 #define rich_post_author_address_city_lt(v_) (rich_post_author_address_city_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LE, &v)}; }
 #define rich_post_author_address_city_le(v_) (rich_post_author_address_city_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GT, &v)}; }
 #define rich_post_author_address_city_gt(v_) (rich_post_author_address_city_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GE, &v)}; }
 #define rich_post_author_address_city_ge(v_) (rich_post_author_address_city_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_city_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.address.city", 0, &rich_address_map.fields[0], &low, &high)}; }
 #define rich_post_author_address_city_between(low_, high_) (rich_post_author_address_city_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_author_address_city_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_post_author_address_city_begins_with(prefix_) (rich_post_author_address_city_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_post_author_address_city_in(values_, n_) (rich_post_author_address_city_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_author_address_city_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.address.city", 0, &rich_address_map.fields[0], values, n)}; }
+#define rich_post_author_address_city_in(values_, n_) (rich_post_author_address_city_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_author_address_city_contains(v_) (rich_post_author_address_city_contains)(DDB_ARG_STRING(v_))
-#define rich_post_author_address_city_size_eq(n_) (rich_post_author_address_city_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_city_size_ne(n_) (rich_post_author_address_city_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_city_size_lt(n_) (rich_post_author_address_city_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_city_size_le(n_) (rich_post_author_address_city_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_city_size_gt(n_) (rich_post_author_address_city_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_city_size_ge(n_) (rich_post_author_address_city_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_author_address_city_size_eq(n_) (rich_post_author_address_city_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_author_address_city_size_ne(n_) (rich_post_author_address_city_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_author_address_city_size_lt(n_) (rich_post_author_address_city_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_author_address_city_size_le(n_) (rich_post_author_address_city_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_author_address_city_size_gt(n_) (rich_post_author_address_city_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_author_address_city_size_ge(n_) (rich_post_author_address_city_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_city_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_address_city_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author_address_city)(const char *v) { return (rich_post_action){ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET, &v)}; }
 #define rich_post_set_author_address_city(v_) (rich_post_set_author_address_city)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_author_address_city)(const char *v) { return (rich_post_action){ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_author_address_city(v_) (rich_post_set_if_absent_author_address_city)(DDB_ARG_STRING(v_))
+/* author_address_zip (string) */
+static inline rich_post_cond (rich_post_author_address_zip_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EQ, &v)}; }
 #define rich_post_author_address_zip_eq(v_) (rich_post_author_address_zip_eq)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NE, &v)}; }
 #define rich_post_author_address_zip_ne(v_) (rich_post_author_address_zip_ne)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LT, &v)}; }
 #define rich_post_author_address_zip_lt(v_) (rich_post_author_address_zip_lt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LE, &v)}; }
 #define rich_post_author_address_zip_le(v_) (rich_post_author_address_zip_le)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GT, &v)}; }
 #define rich_post_author_address_zip_gt(v_) (rich_post_author_address_zip_gt)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GE, &v)}; }
 #define rich_post_author_address_zip_ge(v_) (rich_post_author_address_zip_ge)(DDB_ARG_STRING(v_))
+static inline rich_post_cond (rich_post_author_address_zip_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.address.zip", 0, &rich_address_map.fields[1], &low, &high)}; }
 #define rich_post_author_address_zip_between(low_, high_) (rich_post_author_address_zip_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_post_cond (rich_post_author_address_zip_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_post_author_address_zip_begins_with(prefix_) (rich_post_author_address_zip_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_post_author_address_zip_in(values_, n_) (rich_post_author_address_zip_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_author_address_zip_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.address.zip", 0, &rich_address_map.fields[1], values, n)}; }
+#define rich_post_author_address_zip_in(values_, n_) (rich_post_author_address_zip_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_CONTAINS, &v)}; }
 #define rich_post_author_address_zip_contains(v_) (rich_post_author_address_zip_contains)(DDB_ARG_STRING(v_))
-#define rich_post_author_address_zip_size_eq(n_) (rich_post_author_address_zip_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_zip_size_ne(n_) (rich_post_author_address_zip_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_zip_size_lt(n_) (rich_post_author_address_zip_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_zip_size_le(n_) (rich_post_author_address_zip_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_zip_size_gt(n_) (rich_post_author_address_zip_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_author_address_zip_size_ge(n_) (rich_post_author_address_zip_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_author_address_zip_size_eq(n_) (rich_post_author_address_zip_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_author_address_zip_size_ne(n_) (rich_post_author_address_zip_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_author_address_zip_size_lt(n_) (rich_post_author_address_zip_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_author_address_zip_size_le(n_) (rich_post_author_address_zip_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_author_address_zip_size_gt(n_) (rich_post_author_address_zip_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_author_address_zip_size_ge(n_) (rich_post_author_address_zip_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_author_address_zip_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_author_address_zip_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_author_address_zip)(const char *v) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET, &v)}; }
 #define rich_post_set_author_address_zip(v_) (rich_post_set_author_address_zip)(DDB_ARG_STRING(v_))
+static inline rich_post_action (rich_post_set_if_absent_author_address_zip)(const char *v) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_author_address_zip(v_) (rich_post_set_if_absent_author_address_zip)(DDB_ARG_STRING(v_))
-#define rich_post_doc_size_eq(n_) (rich_post_doc_size_eq)(DDB_ARG_INT64(n_))
-#define rich_post_doc_size_ne(n_) (rich_post_doc_size_ne)(DDB_ARG_INT64(n_))
-#define rich_post_doc_size_lt(n_) (rich_post_doc_size_lt)(DDB_ARG_INT64(n_))
-#define rich_post_doc_size_le(n_) (rich_post_doc_size_le)(DDB_ARG_INT64(n_))
-#define rich_post_doc_size_gt(n_) (rich_post_doc_size_gt)(DDB_ARG_INT64(n_))
-#define rich_post_doc_size_ge(n_) (rich_post_doc_size_ge)(DDB_ARG_INT64(n_))
-#define rich_post_doc_is_type(type_) (rich_post_doc_is_type)((type_))
+static inline rich_post_action (rich_post_remove_author_address_zip)(void) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_REMOVE, NULL)}; }
+/* doc (document) */
+static inline rich_post_cond (rich_post_doc_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_post_doc_size_eq(n_) (rich_post_doc_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_NE, &n)}; }
+#define rich_post_doc_size_ne(n_) (rich_post_doc_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LT, &n)}; }
+#define rich_post_doc_size_lt(n_) (rich_post_doc_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LE, &n)}; }
+#define rich_post_doc_size_le(n_) (rich_post_doc_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GT, &n)}; }
+#define rich_post_doc_size_gt(n_) (rich_post_doc_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GE, &n)}; }
+#define rich_post_doc_size_ge(n_) (rich_post_doc_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_doc_is_type)(ddb_av_type type) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_IS_TYPE, &type)}; }
+static inline rich_post_cond (rich_post_doc_exists)(void) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_doc_not_exists)(void) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_doc)(const ddb_av *v) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET, &v)}; }
 #define rich_post_set_doc(v_) (rich_post_set_doc)(DDB_ARG_DOCUMENT(v_))
+static inline rich_post_action (rich_post_set_if_absent_doc)(const ddb_av *v) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_doc(v_) (rich_post_set_if_absent_doc)(DDB_ARG_DOCUMENT(v_))
+static inline rich_post_action (rich_post_remove_doc)(void) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_REMOVE, NULL)}; }
+/* gone (null) */
+static inline rich_post_cond (rich_post_gone_exists)(void) { return (rich_post_cond){ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_gone_not_exists)(void) { return (rich_post_cond){ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET, NULL)}; }
+static inline rich_post_action (rich_post_set_if_absent_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET_IF_ABSENT, NULL)}; }
+static inline rich_post_action (rich_post_remove_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_REMOVE, NULL)}; }
+/* expires (ttl) */
+static inline rich_post_cond (rich_post_expires_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EQ, &v)}; }
 #define rich_post_expires_eq(v_) (rich_post_expires_eq)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NE, &v)}; }
 #define rich_post_expires_ne(v_) (rich_post_expires_ne)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LT, &v)}; }
 #define rich_post_expires_lt(v_) (rich_post_expires_lt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LE, &v)}; }
 #define rich_post_expires_le(v_) (rich_post_expires_le)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GT, &v)}; }
 #define rich_post_expires_gt(v_) (rich_post_expires_gt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GE, &v)}; }
 #define rich_post_expires_ge(v_) (rich_post_expires_ge)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_expires_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("expires", 0, &rich_post_model.fields[16], &low, &high)}; }
 #define rich_post_expires_between(low_, high_) (rich_post_expires_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define rich_post_expires_in(values_, n_) (rich_post_expires_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
+static inline rich_post_cond (rich_post_expires_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("expires", 0, &rich_post_model.fields[16], values, n)}; }
+#define rich_post_expires_in(values_, n_) (rich_post_expires_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_expires_exists)(void) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_expires_not_exists)(void) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET, &v)}; }
 #define rich_post_set_expires(v_) (rich_post_set_expires)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_set_if_absent_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_post_set_if_absent_expires(v_) (rich_post_set_if_absent_expires)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_add_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_ADD, &v)}; }
 #define rich_post_add_expires(v_) (rich_post_add_expires)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_incr_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_INCR, &v)}; }
 #define rich_post_incr_expires(v_) (rich_post_incr_expires)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_decr_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_DECR, &v)}; }
 #define rich_post_decr_expires(v_) (rich_post_decr_expires)(DDB_ARG_INT64(v_))
+static inline rich_post_action (rich_post_remove_expires)(void) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_REMOVE, NULL)}; }
+/* version (version) */
+static inline rich_post_cond (rich_post_version_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EQ, &v)}; }
 #define rich_post_version_eq(v_) (rich_post_version_eq)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NE, &v)}; }
 #define rich_post_version_ne(v_) (rich_post_version_ne)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LT, &v)}; }
 #define rich_post_version_lt(v_) (rich_post_version_lt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LE, &v)}; }
 #define rich_post_version_le(v_) (rich_post_version_le)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GT, &v)}; }
 #define rich_post_version_gt(v_) (rich_post_version_gt)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GE, &v)}; }
 #define rich_post_version_ge(v_) (rich_post_version_ge)(DDB_ARG_INT64(v_))
+static inline rich_post_cond (rich_post_version_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("version", 0, &rich_post_model.fields[17], &low, &high)}; }
 #define rich_post_version_between(low_, high_) (rich_post_version_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-#define rich_post_version_in(values_, n_) (rich_post_version_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_INDEX(n_))
-#define rich_post_created_eq(v_) (rich_post_created_eq)(DDB_ARG_TIME(v_))
-#define rich_post_created_ne(v_) (rich_post_created_ne)(DDB_ARG_TIME(v_))
-#define rich_post_created_lt(v_) (rich_post_created_lt)(DDB_ARG_TIME(v_))
-#define rich_post_created_le(v_) (rich_post_created_le)(DDB_ARG_TIME(v_))
-#define rich_post_created_gt(v_) (rich_post_created_gt)(DDB_ARG_TIME(v_))
-#define rich_post_created_ge(v_) (rich_post_created_ge)(DDB_ARG_TIME(v_))
-#define rich_post_created_between(low_, high_) (rich_post_created_between)(DDB_ARG_TIME(low_), DDB_ARG_TIME(high_))
-#define rich_post_created_in(values_, n_) (rich_post_created_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_INDEX(n_))
-#define rich_post_set_created(v_) (rich_post_set_created)(DDB_ARG_TIME(v_))
-#define rich_post_set_if_absent_created(v_) (rich_post_set_if_absent_created)(DDB_ARG_TIME(v_))
-#define rich_post_range_eq(v_) (rich_post_range_eq)(DDB_ARG_TIME(v_))
-#define rich_post_range_lt(v_) (rich_post_range_lt)(DDB_ARG_TIME(v_))
-#define rich_post_range_le(v_) (rich_post_range_le)(DDB_ARG_TIME(v_))
-#define rich_post_range_gt(v_) (rich_post_range_gt)(DDB_ARG_TIME(v_))
-#define rich_post_range_ge(v_) (rich_post_range_ge)(DDB_ARG_TIME(v_))
-#define rich_post_range_between(low_, high_) (rich_post_range_between)(DDB_ARG_TIME(low_), DDB_ARG_TIME(high_))
+static inline rich_post_cond (rich_post_version_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("version", 0, &rich_post_model.fields[17], values, n)}; }
+#define rich_post_version_in(values_, n_) (rich_post_version_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_version_exists)(void) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_version_not_exists)(void) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NOT_EXISTS, NULL)}; }
+/* created (utc_datetime) */
+static inline rich_post_cond (rich_post_created_eq)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_created_ne)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_created_lt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_created_le)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_created_gt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_created_ge)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_created_between)(ddb_time low, ddb_time high) { return (rich_post_cond){ddb_field_between("created", 0, &rich_post_model.fields[18], &low, &high)}; }
+static inline rich_post_cond (rich_post_created_in)(const ddb_time *values, size_t n) { return (rich_post_cond){ddb_field_in("created", 0, &rich_post_model.fields[18], values, n)}; }
+#define rich_post_created_in(values_, n_) (rich_post_created_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_SIZE(n_))
+static inline rich_post_cond (rich_post_created_exists)(void) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_created_not_exists)(void) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_action (rich_post_set_created)(ddb_time v) { return (rich_post_action){ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_created)(ddb_time v) { return (rich_post_action){ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_range (rich_post_range_eq)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_post_range (rich_post_range_lt)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; }
+static inline rich_post_range (rich_post_range_le)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; }
+static inline rich_post_range (rich_post_range_gt)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; }
+static inline rich_post_range (rich_post_range_ge)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; }
+static inline rich_post_range (rich_post_range_between)(ddb_time low, ddb_time high) { return (rich_post_range){ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_eq)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; }
 #define rich_post_by_score_range_eq(v_) (rich_post_by_score_range_eq)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_by_score_range (rich_post_by_score_range_lt)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; }
 #define rich_post_by_score_range_lt(v_) (rich_post_by_score_range_lt)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_by_score_range (rich_post_by_score_range_le)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; }
 #define rich_post_by_score_range_le(v_) (rich_post_by_score_range_le)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_by_score_range (rich_post_by_score_range_gt)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; }
 #define rich_post_by_score_range_gt(v_) (rich_post_by_score_range_gt)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_by_score_range (rich_post_by_score_range_ge)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; }
 #define rich_post_by_score_range_ge(v_) (rich_post_by_score_range_ge)(DDB_ARG_DOUBLE(v_))
+static inline rich_post_by_score_range (rich_post_by_score_range_between)(double low, double high) { return (rich_post_by_score_range){ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; }
 #define rich_post_by_score_range_between(low_, high_) (rich_post_by_score_range_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
 
 /* ------------------------------------------------------------------------
@@ -1135,230 +1017,197 @@ typedef struct rich_animal {
 typedef struct rich_animal_cond { ddb_cond *p; } rich_animal_cond;
 typedef struct rich_animal_action { ddb_update *p; } rich_animal_action;
 typedef struct rich_animal_range { ddb_cond *p; } rich_animal_range;
-
 #define RICH_ANIMAL_NO_COND ((rich_animal_cond){NULL})
 #define RICH_ANIMAL_NO_RANGE ((rich_animal_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_animal_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (rich_animal_init)(rich_animal *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (rich_animal_clear)(rich_animal *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (rich_animal_to_item)(const rich_animal *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (rich_animal_from_item)(rich_animal *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (rich_animal_put)(rich_animal *obj, rich_animal_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (rich_animal_get)(rich_animal *out, const char *id, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (rich_animal_delete)(const rich_animal *obj, rich_animal_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (rich_animal_update)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (rich_animal_put_returning)(rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
-    rich_animal *returned, bool *has_returned);
-int (rich_animal_update_returning)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond,
-    const ddb_write_opts *opts, rich_animal *returned, bool *has_returned);
-int (rich_animal_delete_returning)(const rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts,
-    rich_animal *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * rich_animal_next, free with ddb_iter_free. */
-int (rich_animal_query)(ddb_iter **it, const char *id, rich_animal_range range,
-    rich_animal_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (rich_animal_scan)(ddb_iter **it, rich_animal_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (rich_animal_next)(ddb_iter *it, rich_animal *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (rich_animal_query_page)(rich_animal *items, size_t max_items, ddb_page *page, const char *id,
-    rich_animal_range range, rich_animal_cond filter, const ddb_query_opts *opts);
-int (rich_animal_scan_page)(rich_animal *items, size_t max_items, ddb_page *page, rich_animal_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (rich_animal_count)(int64_t *out, const char *id, rich_animal_range range, rich_animal_cond filter,
-    const ddb_query_opts *opts);
-int (rich_animal_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (rich_animal_exists)(bool *out, const char *id, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (rich_animal_refresh)(rich_animal *obj, const ddb_get_opts *opts);
-int (rich_animal_create_table)(const ddb_table_opts *opts);
-int (rich_animal_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (rich_animal_describe_table)(ddb_table_output *out);
-int (rich_animal_table_exists)(bool *out);
-int (rich_animal_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (rich_animal_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (rich_animal_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (rich_animal_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (rich_animal_batch_put)(ddb_batch_writer *w, const rich_animal *obj);
-int (rich_animal_batch_delete)(ddb_batch_writer *w, const rich_animal *obj);
-int (rich_animal_batch_get)(ddb_batch_getter *g, const char *id, rich_animal *out, bool *found);
-int (rich_animal_txn_put)(ddb_txn *t, rich_animal *obj, rich_animal_cond cond);
-int (rich_animal_txn_update)(ddb_txn *t, rich_animal *obj, rich_animal_action actions, rich_animal_cond cond);
-int (rich_animal_txn_delete)(ddb_txn *t, const rich_animal *obj, rich_animal_cond cond);
-int (rich_animal_txn_check)(ddb_txn *t, const char *id, rich_animal_cond cond);
-int (rich_animal_txn_get)(ddb_txn_getter *g, const char *id, rich_animal *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (rich_animal_to_simple_json)(const rich_animal *obj, ddb_buf *out);
-int (rich_animal_from_simple_json)(rich_animal *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (rich_animal_use_client)(ddb_client *client);
-
-rich_animal_cond (rich_animal_cond_and)(rich_animal_cond a, rich_animal_cond b);
-rich_animal_cond (rich_animal_cond_or)(rich_animal_cond a, rich_animal_cond b);
-rich_animal_cond (rich_animal_cond_not)(rich_animal_cond a);
-void (rich_animal_cond_free)(rich_animal_cond c);
-rich_animal_action (rich_animal_action_join)(rich_animal_action a, rich_animal_action b);
-void (rich_animal_action_free)(rich_animal_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* id (string) */
-rich_animal_cond (rich_animal_id_eq)(const char *v);
-rich_animal_cond (rich_animal_id_ne)(const char *v);
-rich_animal_cond (rich_animal_id_lt)(const char *v);
-rich_animal_cond (rich_animal_id_le)(const char *v);
-rich_animal_cond (rich_animal_id_gt)(const char *v);
-rich_animal_cond (rich_animal_id_ge)(const char *v);
-rich_animal_cond (rich_animal_id_between)(const char *low, const char *high);
-rich_animal_cond (rich_animal_id_begins_with)(const char *prefix);
-rich_animal_cond (rich_animal_id_in)(const char *const *values, size_t n);
-rich_animal_cond (rich_animal_id_contains)(const char *v);
-rich_animal_cond (rich_animal_id_size_eq)(int64_t n);
-rich_animal_cond (rich_animal_id_size_ne)(int64_t n);
-rich_animal_cond (rich_animal_id_size_lt)(int64_t n);
-rich_animal_cond (rich_animal_id_size_le)(int64_t n);
-rich_animal_cond (rich_animal_id_size_gt)(int64_t n);
-rich_animal_cond (rich_animal_id_size_ge)(int64_t n);
-rich_animal_cond (rich_animal_id_exists)(void);
-rich_animal_cond (rich_animal_id_not_exists)(void);
-
-/* kind (discriminator) */
-rich_animal_cond (rich_animal_kind_eq)(const char *v);
-rich_animal_cond (rich_animal_kind_ne)(const char *v);
-rich_animal_cond (rich_animal_kind_in)(const char *const *values, size_t n);
-rich_animal_cond (rich_animal_kind_exists)(void);
-rich_animal_cond (rich_animal_kind_not_exists)(void);
-
-/* name (string) */
-rich_animal_cond (rich_animal_name_eq)(const char *v);
-rich_animal_cond (rich_animal_name_ne)(const char *v);
-rich_animal_cond (rich_animal_name_lt)(const char *v);
-rich_animal_cond (rich_animal_name_le)(const char *v);
-rich_animal_cond (rich_animal_name_gt)(const char *v);
-rich_animal_cond (rich_animal_name_ge)(const char *v);
-rich_animal_cond (rich_animal_name_between)(const char *low, const char *high);
-rich_animal_cond (rich_animal_name_begins_with)(const char *prefix);
-rich_animal_cond (rich_animal_name_in)(const char *const *values, size_t n);
-rich_animal_cond (rich_animal_name_contains)(const char *v);
-rich_animal_cond (rich_animal_name_size_eq)(int64_t n);
-rich_animal_cond (rich_animal_name_size_ne)(int64_t n);
-rich_animal_cond (rich_animal_name_size_lt)(int64_t n);
-rich_animal_cond (rich_animal_name_size_le)(int64_t n);
-rich_animal_cond (rich_animal_name_size_gt)(int64_t n);
-rich_animal_cond (rich_animal_name_size_ge)(int64_t n);
-rich_animal_cond (rich_animal_name_exists)(void);
-rich_animal_cond (rich_animal_name_not_exists)(void);
-rich_animal_action (rich_animal_set_name)(const char *v);
-rich_animal_action (rich_animal_set_if_absent_name)(const char *v);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (rich_animal_init)(rich_animal *obj) { ddb_model_init(&rich_animal_model, obj); }
+static inline void (rich_animal_clear)(rich_animal *obj) { if (obj != NULL) ddb_model_clear(&rich_animal_model, obj); }
 #define rich_animal_init(obj_) (rich_animal_init)(DDB_ARG_PTR(rich_animal, obj_))
 #define rich_animal_clear(obj_) (rich_animal_clear)(DDB_ARG_PTR(rich_animal, obj_))
-#define rich_animal_to_item(obj_, out_) (rich_animal_to_item)(DDB_ARG_CPTR(rich_animal, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (rich_animal_to_item)(ddb_av **out, const rich_animal *obj) { return ddb_model_to_item(out, &rich_animal_model, obj); }
+static inline int (rich_animal_from_item)(rich_animal *obj, const ddb_av *item) { return ddb_model_from_item(obj, &rich_animal_model, item); }
+#define rich_animal_to_item(out_, obj_) (rich_animal_to_item)((out_), DDB_ARG_CPTR(rich_animal, obj_))
 #define rich_animal_from_item(obj_, item_) (rich_animal_from_item)(DDB_ARG_PTR(rich_animal, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (rich_animal_put)(rich_animal *obj, rich_animal_cond cond) { return ddb_model_put(&rich_animal_model, obj, cond.p); }
+static inline int (rich_animal_get)(rich_animal *out, const char *id, const ddb_get_opts *opts) { return ddb_model_get(out, &rich_animal_model, &id, NULL, opts); }
+static inline int (rich_animal_delete)(const rich_animal *obj, rich_animal_cond cond) { return ddb_model_delete(&rich_animal_model, obj, cond.p); }
+static inline int (rich_animal_update)(rich_animal *obj, rich_animal_action actions, rich_animal_cond cond) { return ddb_model_update(&rich_animal_model, obj, actions.p, cond.p); }
+static inline int (rich_animal_put_ex)(rich_animal *returned, bool *has_returned, rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &rich_animal_model, obj, cond.p, opts); }
+static inline int (rich_animal_update_ex)(rich_animal *returned, bool *has_returned, rich_animal *obj, rich_animal_action actions, rich_animal_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &rich_animal_model, obj, actions.p, cond.p, opts); }
+static inline int (rich_animal_delete_ex)(rich_animal *returned, bool *has_returned, const rich_animal *obj, rich_animal_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &rich_animal_model, obj, cond.p, opts); }
+static inline int (rich_animal_exists)(bool *out, const char *id, const ddb_get_opts *opts) { return ddb_model_exists(out, &rich_animal_model, &id, NULL, opts); }
+static inline int (rich_animal_refresh)(rich_animal *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&rich_animal_model, obj, opts); }
 #define rich_animal_put(obj_, cond_) (rich_animal_put)(DDB_ARG_PTR(rich_animal, obj_), (cond_))
-#define rich_animal_get(out_, hash_, opts_) \
-    (rich_animal_get)(DDB_ARG_PTR(rich_animal, out_), DDB_ARG_STRING(hash_), (opts_))
+#define rich_animal_get(out_, hash_, opts_) (rich_animal_get)(DDB_ARG_PTR(rich_animal, out_), DDB_ARG_STRING(hash_), (opts_))
 #define rich_animal_delete(obj_, cond_) (rich_animal_delete)(DDB_ARG_CPTR(rich_animal, obj_), (cond_))
-#define rich_animal_update(obj_, actions_, cond_) \
-    (rich_animal_update)(DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_))
-#define rich_animal_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_animal_put_returning)(DDB_ARG_PTR(rich_animal, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_animal, ret_), (has_))
-#define rich_animal_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (rich_animal_update_returning)(DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(rich_animal, ret_), (has_))
-#define rich_animal_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_animal_delete_returning)(DDB_ARG_CPTR(rich_animal, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_animal, ret_), (has_))
-#define rich_animal_query(it_, hash_, range_, filter_, opts_) \
-    (rich_animal_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_animal_next(it_, out_) (rich_animal_next)((it_), DDB_ARG_PTR(rich_animal, out_))
-#define rich_animal_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (rich_animal_query_page)(DDB_ARG_PTR(rich_animal, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define rich_animal_scan_page(items_, max_, page_, filter_, opts_) \
-    (rich_animal_scan_page)(DDB_ARG_PTR(rich_animal, items_), (max_), (page_), (filter_), (opts_))
-#define rich_animal_count(out_, hash_, range_, filter_, opts_) \
-    (rich_animal_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_animal_exists(out_, hash_, opts_) \
-    (rich_animal_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
+#define rich_animal_update(obj_, actions_, cond_) (rich_animal_update)(DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_))
+#define rich_animal_put_ex(ret_, has_, obj_, cond_, opts_) (rich_animal_put_ex)(DDB_ARG_PTR(rich_animal, ret_), (has_), DDB_ARG_PTR(rich_animal, obj_), (cond_), (opts_))
+#define rich_animal_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (rich_animal_update_ex)(DDB_ARG_PTR(rich_animal, ret_), (has_), DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_), (opts_))
+#define rich_animal_delete_ex(ret_, has_, obj_, cond_, opts_) (rich_animal_delete_ex)(DDB_ARG_PTR(rich_animal, ret_), (has_), DDB_ARG_CPTR(rich_animal, obj_), (cond_), (opts_))
+#define rich_animal_exists(out_, hash_, opts_) (rich_animal_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
 #define rich_animal_refresh(obj_, opts_) (rich_animal_refresh)(DDB_ARG_PTR(rich_animal, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (rich_animal_query)(ddb_iter **it, const char *id, rich_animal_range range, rich_animal_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &rich_animal_model, &id, range.p, filter.p, opts); }
+static inline int (rich_animal_scan)(ddb_iter **it, rich_animal_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &rich_animal_model, filter.p, opts); }
+static inline int (rich_animal_next)(rich_animal *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (rich_animal_query_page)(rich_animal *items, size_t max, ddb_page *page, const char *id, rich_animal_range range, rich_animal_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &rich_animal_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_animal_scan_page)(rich_animal *items, size_t max, ddb_page *page, rich_animal_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &rich_animal_model, NULL, filter.p, opts); }
+static inline int (rich_animal_count)(int64_t *out, const char *id, rich_animal_range range, rich_animal_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &rich_animal_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_animal_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &rich_animal_model, NULL); }
+#define rich_animal_query(it_, hash_, range_, filter_, opts_) (rich_animal_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_animal_next(out_, it_) (rich_animal_next)(DDB_ARG_PTR(rich_animal, out_), (it_))
+#define rich_animal_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (rich_animal_query_page)(DDB_ARG_PTR(rich_animal, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_animal_scan_page(items_, max_, page_, filter_, opts_) (rich_animal_scan_page)(DDB_ARG_PTR(rich_animal, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define rich_animal_count(out_, hash_, range_, filter_, opts_) (rich_animal_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (rich_animal_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&rich_animal_model, opts); }
+static inline int (rich_animal_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&rich_animal_model, opts); }
+static inline int (rich_animal_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &rich_animal_model); }
+static inline int (rich_animal_table_exists)(bool *out) { return ddb_model_table_exists(out, &rich_animal_model); }
+static inline int (rich_animal_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&rich_animal_model, read, write, opts); }
+static inline int (rich_animal_update_ttl)(bool enabled) { return ddb_model_update_ttl(&rich_animal_model, enabled); }
+static inline int (rich_animal_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &rich_animal_model, out, opts); }
+static inline int (rich_animal_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &rich_animal_model, in, opts); }
+#define rich_animal_update_throughput(read_, write_, opts_) (rich_animal_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (rich_animal_batch_put)(ddb_batch_writer *w, const rich_animal *obj) { return ddb_batch_writer_put(w, &rich_animal_model, obj); }
+static inline int (rich_animal_batch_delete)(ddb_batch_writer *w, const rich_animal *obj) { return ddb_batch_writer_delete(w, &rich_animal_model, obj); }
+static inline int (rich_animal_batch_get)(rich_animal *out, bool *found, ddb_batch_getter *g, const char *id) { return ddb_batch_getter_add(out, found, g, &rich_animal_model, &id, NULL); }
+static inline int (rich_animal_txn_put)(ddb_txn *t, rich_animal *obj, rich_animal_cond cond) { return ddb_txn_put(t, &rich_animal_model, obj, cond.p); }
+static inline int (rich_animal_txn_update)(ddb_txn *t, rich_animal *obj, rich_animal_action actions, rich_animal_cond cond) { return ddb_txn_update(t, &rich_animal_model, obj, actions.p, cond.p); }
+static inline int (rich_animal_txn_delete)(ddb_txn *t, const rich_animal *obj, rich_animal_cond cond) { return ddb_txn_delete(t, &rich_animal_model, obj, cond.p); }
+static inline int (rich_animal_txn_check)(ddb_txn *t, const char *id, rich_animal_cond cond) { return ddb_txn_check_key(t, &rich_animal_model, &id, NULL, cond.p); }
+static inline int (rich_animal_txn_get)(rich_animal *out, bool *found, ddb_txn_getter *g, const char *id) { return ddb_txn_getter_add(out, found, g, &rich_animal_model, &id, NULL); }
 #define rich_animal_batch_put(w_, obj_) (rich_animal_batch_put)((w_), DDB_ARG_CPTR(rich_animal, obj_))
 #define rich_animal_batch_delete(w_, obj_) (rich_animal_batch_delete)((w_), DDB_ARG_CPTR(rich_animal, obj_))
-#define rich_animal_batch_get(g_, hash_, out_, found_) \
-    (rich_animal_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_PTR(rich_animal, out_), (found_))
+#define rich_animal_batch_get(out_, found_, g_, hash_) (rich_animal_batch_get)(DDB_ARG_PTR(rich_animal, out_), (found_), (g_), DDB_ARG_STRING(hash_))
 #define rich_animal_txn_put(t_, obj_, cond_) (rich_animal_txn_put)((t_), DDB_ARG_PTR(rich_animal, obj_), (cond_))
-#define rich_animal_txn_update(t_, obj_, actions_, cond_) \
-    (rich_animal_txn_update)((t_), DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_))
+#define rich_animal_txn_update(t_, obj_, actions_, cond_) (rich_animal_txn_update)((t_), DDB_ARG_PTR(rich_animal, obj_), (actions_), (cond_))
 #define rich_animal_txn_delete(t_, obj_, cond_) (rich_animal_txn_delete)((t_), DDB_ARG_CPTR(rich_animal, obj_), (cond_))
-#define rich_animal_txn_check(t_, hash_, cond_) \
-    (rich_animal_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
-#define rich_animal_txn_get(g_, hash_, out_, found_) \
-    (rich_animal_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_PTR(rich_animal, out_), (found_))
-#define rich_animal_to_simple_json(obj_, out_) (rich_animal_to_simple_json)(DDB_ARG_CPTR(rich_animal, obj_), (out_))
-#define rich_animal_from_simple_json(obj_, json_, len_) \
-    (rich_animal_from_simple_json)(DDB_ARG_PTR(rich_animal, obj_), (json_), (len_))
+#define rich_animal_txn_check(t_, hash_, cond_) (rich_animal_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
+#define rich_animal_txn_get(out_, found_, g_, hash_) (rich_animal_txn_get)(DDB_ARG_PTR(rich_animal, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (rich_animal_to_simple_json)(ddb_buf *out, const rich_animal *obj) { return ddb_model_to_simple_json(out, &rich_animal_model, obj); }
+static inline int (rich_animal_from_simple_json)(rich_animal *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_animal_model, json, len); }
+static inline void (rich_animal_use_client)(ddb_client *client) { ddb_model_use_client(&rich_animal_model, client); }
+#define rich_animal_to_simple_json(out_, obj_) (rich_animal_to_simple_json)((out_), DDB_ARG_CPTR(rich_animal, obj_))
+#define rich_animal_from_simple_json(obj_, json_, len_) (rich_animal_from_simple_json)(DDB_ARG_PTR(rich_animal, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline rich_animal_cond (rich_animal_cond_and)(rich_animal_cond a, rich_animal_cond b) { return (rich_animal_cond){ddb_cond_and(a.p, b.p)}; }
+static inline rich_animal_cond (rich_animal_cond_or)(rich_animal_cond a, rich_animal_cond b) { return (rich_animal_cond){ddb_cond_or(a.p, b.p)}; }
+static inline rich_animal_cond (rich_animal_cond_not)(rich_animal_cond a) { return (rich_animal_cond){ddb_cond_not(a.p)}; }
+static inline void (rich_animal_cond_free)(rich_animal_cond c) { ddb_cond_free(c.p); }
+static inline rich_animal_action (rich_animal_action_join)(rich_animal_action a, rich_animal_action b) { return (rich_animal_action){ddb_update_join(a.p, b.p)}; }
+static inline void (rich_animal_action_free)(rich_animal_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (string) */
+static inline rich_animal_cond (rich_animal_id_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EQ, &v)}; }
 #define rich_animal_id_eq(v_) (rich_animal_id_eq)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NE, &v)}; }
 #define rich_animal_id_ne(v_) (rich_animal_id_ne)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_lt)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LT, &v)}; }
 #define rich_animal_id_lt(v_) (rich_animal_id_lt)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_le)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LE, &v)}; }
 #define rich_animal_id_le(v_) (rich_animal_id_le)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_gt)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GT, &v)}; }
 #define rich_animal_id_gt(v_) (rich_animal_id_gt)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_ge)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GE, &v)}; }
 #define rich_animal_id_ge(v_) (rich_animal_id_ge)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_id_between)(const char *low, const char *high) { return (rich_animal_cond){ddb_field_between("id", 0, &rich_animal_model.fields[0], &low, &high)}; }
 #define rich_animal_id_between(low_, high_) (rich_animal_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_animal_cond (rich_animal_id_begins_with)(const char *prefix) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_animal_id_begins_with(prefix_) (rich_animal_id_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_animal_id_in(values_, n_) (rich_animal_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_animal_cond (rich_animal_id_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("id", 0, &rich_animal_model.fields[0], values, n)}; }
+#define rich_animal_id_in(values_, n_) (rich_animal_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_contains)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define rich_animal_id_contains(v_) (rich_animal_id_contains)(DDB_ARG_STRING(v_))
-#define rich_animal_id_size_eq(n_) (rich_animal_id_size_eq)(DDB_ARG_INT64(n_))
-#define rich_animal_id_size_ne(n_) (rich_animal_id_size_ne)(DDB_ARG_INT64(n_))
-#define rich_animal_id_size_lt(n_) (rich_animal_id_size_lt)(DDB_ARG_INT64(n_))
-#define rich_animal_id_size_le(n_) (rich_animal_id_size_le)(DDB_ARG_INT64(n_))
-#define rich_animal_id_size_gt(n_) (rich_animal_id_size_gt)(DDB_ARG_INT64(n_))
-#define rich_animal_id_size_ge(n_) (rich_animal_id_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_animal_cond (rich_animal_id_size_eq)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_animal_id_size_eq(n_) (rich_animal_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_size_ne)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_animal_id_size_ne(n_) (rich_animal_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_size_lt)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_animal_id_size_lt(n_) (rich_animal_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_size_le)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_animal_id_size_le(n_) (rich_animal_id_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_size_gt)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_animal_id_size_gt(n_) (rich_animal_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_size_ge)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_animal_id_size_ge(n_) (rich_animal_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_id_exists)(void) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_animal_cond (rich_animal_id_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* kind (discriminator) */
+static inline rich_animal_cond (rich_animal_kind_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EQ, &v)}; }
 #define rich_animal_kind_eq(v_) (rich_animal_kind_eq)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_kind_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NE, &v)}; }
 #define rich_animal_kind_ne(v_) (rich_animal_kind_ne)(DDB_ARG_STRING(v_))
-#define rich_animal_kind_in(values_, n_) (rich_animal_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_animal_cond (rich_animal_kind_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("kind", 0, &rich_animal_model.fields[1], values, n)}; }
+#define rich_animal_kind_in(values_, n_) (rich_animal_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_kind_exists)(void) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_animal_cond (rich_animal_kind_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* name (string) */
+static inline rich_animal_cond (rich_animal_name_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EQ, &v)}; }
 #define rich_animal_name_eq(v_) (rich_animal_name_eq)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NE, &v)}; }
 #define rich_animal_name_ne(v_) (rich_animal_name_ne)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_lt)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LT, &v)}; }
 #define rich_animal_name_lt(v_) (rich_animal_name_lt)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_le)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LE, &v)}; }
 #define rich_animal_name_le(v_) (rich_animal_name_le)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_gt)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GT, &v)}; }
 #define rich_animal_name_gt(v_) (rich_animal_name_gt)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_ge)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GE, &v)}; }
 #define rich_animal_name_ge(v_) (rich_animal_name_ge)(DDB_ARG_STRING(v_))
+static inline rich_animal_cond (rich_animal_name_between)(const char *low, const char *high) { return (rich_animal_cond){ddb_field_between("name", 0, &rich_animal_model.fields[2], &low, &high)}; }
 #define rich_animal_name_between(low_, high_) (rich_animal_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_animal_cond (rich_animal_name_begins_with)(const char *prefix) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_animal_name_begins_with(prefix_) (rich_animal_name_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_animal_name_in(values_, n_) (rich_animal_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_animal_cond (rich_animal_name_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("name", 0, &rich_animal_model.fields[2], values, n)}; }
+#define rich_animal_name_in(values_, n_) (rich_animal_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_contains)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define rich_animal_name_contains(v_) (rich_animal_name_contains)(DDB_ARG_STRING(v_))
-#define rich_animal_name_size_eq(n_) (rich_animal_name_size_eq)(DDB_ARG_INT64(n_))
-#define rich_animal_name_size_ne(n_) (rich_animal_name_size_ne)(DDB_ARG_INT64(n_))
-#define rich_animal_name_size_lt(n_) (rich_animal_name_size_lt)(DDB_ARG_INT64(n_))
-#define rich_animal_name_size_le(n_) (rich_animal_name_size_le)(DDB_ARG_INT64(n_))
-#define rich_animal_name_size_gt(n_) (rich_animal_name_size_gt)(DDB_ARG_INT64(n_))
-#define rich_animal_name_size_ge(n_) (rich_animal_name_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_animal_cond (rich_animal_name_size_eq)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_animal_name_size_eq(n_) (rich_animal_name_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_size_ne)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define rich_animal_name_size_ne(n_) (rich_animal_name_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_size_lt)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define rich_animal_name_size_lt(n_) (rich_animal_name_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_size_le)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define rich_animal_name_size_le(n_) (rich_animal_name_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_size_gt)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define rich_animal_name_size_gt(n_) (rich_animal_name_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_size_ge)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define rich_animal_name_size_ge(n_) (rich_animal_name_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_animal_cond (rich_animal_name_exists)(void) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline rich_animal_cond (rich_animal_name_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_animal_action (rich_animal_set_name)(const char *v) { return (rich_animal_action){ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET, &v)}; }
 #define rich_animal_set_name(v_) (rich_animal_set_name)(DDB_ARG_STRING(v_))
+static inline rich_animal_action (rich_animal_set_if_absent_name)(const char *v) { return (rich_animal_action){ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_animal_set_if_absent_name(v_) (rich_animal_set_if_absent_name)(DDB_ARG_STRING(v_))
 
 /* ------------------------------------------------------------------------
@@ -1374,242 +1223,208 @@ typedef struct rich_dog {
 typedef struct rich_dog_cond { ddb_cond *p; } rich_dog_cond;
 typedef struct rich_dog_action { ddb_update *p; } rich_dog_action;
 typedef struct rich_dog_range { ddb_cond *p; } rich_dog_range;
-
 #define RICH_DOG_NO_COND ((rich_dog_cond){NULL})
 #define RICH_DOG_NO_RANGE ((rich_dog_range){NULL})
 
-/* Descriptor used by the generic runtime (ddb/model.h). */
+/* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_dog_model;
 
-/* Zeroes *obj and applies schema defaults. */
-void (rich_dog_init)(rich_dog *obj);
-/* Frees what *obj owns and zeroes it (call _init to reuse it). NULL-safe. */
-void (rich_dog_clear)(rich_dog *obj);
-/* Item conversion; *out is owned by the caller (ddb_av_free). */
-int (rich_dog_to_item)(const rich_dog *obj, ddb_av **out);
-/* Fills an initialised *obj from an item. */
-int (rich_dog_from_item)(rich_dog *obj, const ddb_av *item);
-
-/* PutItem; cond is consumed. A version attribute is checked and bumped in *obj. */
-int (rich_dog_put)(rich_dog *obj, rich_dog_cond cond);
-/* GetItem by key; DDB_ENOTFOUND when absent (out unchanged). */
-int (rich_dog_get)(rich_dog *out, const char *id, const ddb_get_opts *opts);
-/* DeleteItem by the key of *obj; cond is consumed. */
-int (rich_dog_delete)(const rich_dog *obj, rich_dog_cond cond);
-/* UpdateItem on the key of *obj, then *obj holds the new item; consumed. */
-int (rich_dog_update)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond);
-/* The same, returning attributes (ReturnValues / ReturnValuesOnConditionCheckFailure,
- * see ddb_write_opts in ddb/model.h) into *returned (initialised; may be NULL). */
-int (rich_dog_put_returning)(rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
-    rich_dog *returned, bool *has_returned);
-int (rich_dog_update_returning)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond,
-    const ddb_write_opts *opts, rich_dog *returned, bool *has_returned);
-int (rich_dog_delete_returning)(const rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts,
-    rich_dog *returned, bool *has_returned);
-/* Query one partition; range and filter are consumed. Iterate with
- * rich_dog_next, free with ddb_iter_free. */
-int (rich_dog_query)(ddb_iter **it, const char *id, rich_dog_range range,
-    rich_dog_cond filter, const ddb_query_opts *opts);
-/* Scan the table; filter is consumed. */
-int (rich_dog_scan)(ddb_iter **it, rich_dog_cond filter, const ddb_scan_opts *opts);
-/* Next item of a query/scan into *out: 1 item, 0 end, < 0 error. */
-int (rich_dog_next)(ddb_iter *it, rich_dog *out);
-/* One request: up to max_items into items[] (initialised structs); page->cursor
- * (free with ddb_page_free) resumes after them, NULL at the end (ddb/query.h). */
-int (rich_dog_query_page)(rich_dog *items, size_t max_items, ddb_page *page, const char *id,
-    rich_dog_range range, rich_dog_cond filter, const ddb_query_opts *opts);
-int (rich_dog_scan_page)(rich_dog *items, size_t max_items, ddb_page *page, rich_dog_cond filter,
-    const ddb_scan_opts *opts);
-/* Exact count of a query (Select COUNT over every page); the estimate is
- * DescribeTable's ItemCount (updated by DynamoDB about every six hours). */
-int (rich_dog_count)(int64_t *out, const char *id, rich_dog_range range, rich_dog_cond filter,
-    const ddb_query_opts *opts);
-int (rich_dog_count_estimate)(int64_t *out);
-/* Whether an item with this key exists (reads the key only). */
-int (rich_dog_exists)(bool *out, const char *id, const ddb_get_opts *opts);
-/* Re-reads *obj by its own key; DDB_ENOTFOUND (obj unchanged) when it is gone. */
-int (rich_dog_refresh)(rich_dog *obj, const ddb_get_opts *opts);
-int (rich_dog_create_table)(const ddb_table_opts *opts);
-int (rich_dog_delete_table)(const ddb_table_opts *opts);
-/* Table state and settings (free `out` with ddb_table_output_free). */
-int (rich_dog_describe_table)(ddb_table_output *out);
-int (rich_dog_table_exists)(bool *out);
-int (rich_dog_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts);
-int (rich_dog_update_ttl)(bool enabled);
-/* The table to/from DynamoDB JSON lines ({"Item": {...}} a line, the format
- * of DynamoDB's export to S3), streaming (ddb/backup.h). */
-int (rich_dog_dump)(FILE *out, const ddb_dump_opts *opts, ddb_dump_stats *stats);
-int (rich_dog_load)(FILE *in, const ddb_load_opts *opts, ddb_load_stats *stats);
-/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
- * writes/reads on a writer, getter or transaction shared with other models.
- * Conditions and actions are consumed; outs are filled by the run. */
-int (rich_dog_batch_put)(ddb_batch_writer *w, const rich_dog *obj);
-int (rich_dog_batch_delete)(ddb_batch_writer *w, const rich_dog *obj);
-int (rich_dog_batch_get)(ddb_batch_getter *g, const char *id, rich_dog *out, bool *found);
-int (rich_dog_txn_put)(ddb_txn *t, rich_dog *obj, rich_dog_cond cond);
-int (rich_dog_txn_update)(ddb_txn *t, rich_dog *obj, rich_dog_action actions, rich_dog_cond cond);
-int (rich_dog_txn_delete)(ddb_txn *t, const rich_dog *obj, rich_dog_cond cond);
-int (rich_dog_txn_check)(ddb_txn *t, const char *id, rich_dog_cond cond);
-int (rich_dog_txn_get)(ddb_txn_getter *g, const char *id, rich_dog *out, bool *found);
-/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h). */
-int (rich_dog_to_simple_json)(const rich_dog *obj, ddb_buf *out);
-int (rich_dog_from_simple_json)(rich_dog *obj, const char *json, size_t len);
-/* Binds a client (borrowed; NULL: back to the process default). */
-void (rich_dog_use_client)(ddb_client *client);
-
-rich_dog_cond (rich_dog_cond_and)(rich_dog_cond a, rich_dog_cond b);
-rich_dog_cond (rich_dog_cond_or)(rich_dog_cond a, rich_dog_cond b);
-rich_dog_cond (rich_dog_cond_not)(rich_dog_cond a);
-void (rich_dog_cond_free)(rich_dog_cond c);
-rich_dog_action (rich_dog_action_join)(rich_dog_action a, rich_dog_action b);
-void (rich_dog_action_free)(rich_dog_action a);
-
-/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
- * key ranges <model>_range_<op> (docs/generated.md). */
-
-/* id (string) */
-rich_dog_cond (rich_dog_id_eq)(const char *v);
-rich_dog_cond (rich_dog_id_ne)(const char *v);
-rich_dog_cond (rich_dog_id_lt)(const char *v);
-rich_dog_cond (rich_dog_id_le)(const char *v);
-rich_dog_cond (rich_dog_id_gt)(const char *v);
-rich_dog_cond (rich_dog_id_ge)(const char *v);
-rich_dog_cond (rich_dog_id_between)(const char *low, const char *high);
-rich_dog_cond (rich_dog_id_begins_with)(const char *prefix);
-rich_dog_cond (rich_dog_id_in)(const char *const *values, size_t n);
-rich_dog_cond (rich_dog_id_contains)(const char *v);
-rich_dog_cond (rich_dog_id_size_eq)(int64_t n);
-rich_dog_cond (rich_dog_id_size_ne)(int64_t n);
-rich_dog_cond (rich_dog_id_size_lt)(int64_t n);
-rich_dog_cond (rich_dog_id_size_le)(int64_t n);
-rich_dog_cond (rich_dog_id_size_gt)(int64_t n);
-rich_dog_cond (rich_dog_id_size_ge)(int64_t n);
-rich_dog_cond (rich_dog_id_exists)(void);
-rich_dog_cond (rich_dog_id_not_exists)(void);
-
-/* kind (discriminator) */
-rich_dog_cond (rich_dog_kind_eq)(const char *v);
-rich_dog_cond (rich_dog_kind_ne)(const char *v);
-rich_dog_cond (rich_dog_kind_in)(const char *const *values, size_t n);
-rich_dog_cond (rich_dog_kind_exists)(void);
-rich_dog_cond (rich_dog_kind_not_exists)(void);
-
-/* name (string) */
-rich_dog_cond (rich_dog_name_eq)(const char *v);
-rich_dog_cond (rich_dog_name_ne)(const char *v);
-rich_dog_cond (rich_dog_name_lt)(const char *v);
-rich_dog_cond (rich_dog_name_le)(const char *v);
-rich_dog_cond (rich_dog_name_gt)(const char *v);
-rich_dog_cond (rich_dog_name_ge)(const char *v);
-rich_dog_cond (rich_dog_name_between)(const char *low, const char *high);
-rich_dog_cond (rich_dog_name_begins_with)(const char *prefix);
-rich_dog_cond (rich_dog_name_in)(const char *const *values, size_t n);
-rich_dog_cond (rich_dog_name_contains)(const char *v);
-rich_dog_cond (rich_dog_name_size_eq)(int64_t n);
-rich_dog_cond (rich_dog_name_size_ne)(int64_t n);
-rich_dog_cond (rich_dog_name_size_lt)(int64_t n);
-rich_dog_cond (rich_dog_name_size_le)(int64_t n);
-rich_dog_cond (rich_dog_name_size_gt)(int64_t n);
-rich_dog_cond (rich_dog_name_size_ge)(int64_t n);
-rich_dog_cond (rich_dog_name_exists)(void);
-rich_dog_cond (rich_dog_name_not_exists)(void);
-rich_dog_action (rich_dog_set_name)(const char *v);
-rich_dog_action (rich_dog_set_if_absent_name)(const char *v);
-
-/* barks (bool) */
-rich_dog_cond (rich_dog_barks_eq)(bool v);
-rich_dog_cond (rich_dog_barks_ne)(bool v);
-rich_dog_cond (rich_dog_barks_exists)(void);
-rich_dog_cond (rich_dog_barks_not_exists)(void);
-rich_dog_action (rich_dog_set_barks)(bool v);
-rich_dog_action (rich_dog_set_if_absent_barks)(bool v);
-
-/* Compile-time argument checks (see DDB_ARG_* in ddb/model.h). */
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (rich_dog_init)(rich_dog *obj) { ddb_model_init(&rich_dog_model, obj); }
+static inline void (rich_dog_clear)(rich_dog *obj) { if (obj != NULL) ddb_model_clear(&rich_dog_model, obj); }
 #define rich_dog_init(obj_) (rich_dog_init)(DDB_ARG_PTR(rich_dog, obj_))
 #define rich_dog_clear(obj_) (rich_dog_clear)(DDB_ARG_PTR(rich_dog, obj_))
-#define rich_dog_to_item(obj_, out_) (rich_dog_to_item)(DDB_ARG_CPTR(rich_dog, obj_), (out_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (rich_dog_to_item)(ddb_av **out, const rich_dog *obj) { return ddb_model_to_item(out, &rich_dog_model, obj); }
+static inline int (rich_dog_from_item)(rich_dog *obj, const ddb_av *item) { return ddb_model_from_item(obj, &rich_dog_model, item); }
+#define rich_dog_to_item(out_, obj_) (rich_dog_to_item)((out_), DDB_ARG_CPTR(rich_dog, obj_))
 #define rich_dog_from_item(obj_, item_) (rich_dog_from_item)(DDB_ARG_PTR(rich_dog, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (rich_dog_put)(rich_dog *obj, rich_dog_cond cond) { return ddb_model_put(&rich_dog_model, obj, cond.p); }
+static inline int (rich_dog_get)(rich_dog *out, const char *id, const ddb_get_opts *opts) { return ddb_model_get(out, &rich_dog_model, &id, NULL, opts); }
+static inline int (rich_dog_delete)(const rich_dog *obj, rich_dog_cond cond) { return ddb_model_delete(&rich_dog_model, obj, cond.p); }
+static inline int (rich_dog_update)(rich_dog *obj, rich_dog_action actions, rich_dog_cond cond) { return ddb_model_update(&rich_dog_model, obj, actions.p, cond.p); }
+static inline int (rich_dog_put_ex)(rich_dog *returned, bool *has_returned, rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &rich_dog_model, obj, cond.p, opts); }
+static inline int (rich_dog_update_ex)(rich_dog *returned, bool *has_returned, rich_dog *obj, rich_dog_action actions, rich_dog_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &rich_dog_model, obj, actions.p, cond.p, opts); }
+static inline int (rich_dog_delete_ex)(rich_dog *returned, bool *has_returned, const rich_dog *obj, rich_dog_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &rich_dog_model, obj, cond.p, opts); }
+static inline int (rich_dog_exists)(bool *out, const char *id, const ddb_get_opts *opts) { return ddb_model_exists(out, &rich_dog_model, &id, NULL, opts); }
+static inline int (rich_dog_refresh)(rich_dog *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&rich_dog_model, obj, opts); }
 #define rich_dog_put(obj_, cond_) (rich_dog_put)(DDB_ARG_PTR(rich_dog, obj_), (cond_))
-#define rich_dog_get(out_, hash_, opts_) \
-    (rich_dog_get)(DDB_ARG_PTR(rich_dog, out_), DDB_ARG_STRING(hash_), (opts_))
+#define rich_dog_get(out_, hash_, opts_) (rich_dog_get)(DDB_ARG_PTR(rich_dog, out_), DDB_ARG_STRING(hash_), (opts_))
 #define rich_dog_delete(obj_, cond_) (rich_dog_delete)(DDB_ARG_CPTR(rich_dog, obj_), (cond_))
-#define rich_dog_update(obj_, actions_, cond_) \
-    (rich_dog_update)(DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_))
-#define rich_dog_put_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_dog_put_returning)(DDB_ARG_PTR(rich_dog, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_dog, ret_), (has_))
-#define rich_dog_update_returning(obj_, actions_, cond_, opts_, ret_, has_) \
-    (rich_dog_update_returning)(DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_), (opts_), \
-                                 DDB_ARG_PTR(rich_dog, ret_), (has_))
-#define rich_dog_delete_returning(obj_, cond_, opts_, ret_, has_) \
-    (rich_dog_delete_returning)(DDB_ARG_CPTR(rich_dog, obj_), (cond_), (opts_), DDB_ARG_PTR(rich_dog, ret_), (has_))
-#define rich_dog_query(it_, hash_, range_, filter_, opts_) \
-    (rich_dog_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_dog_next(it_, out_) (rich_dog_next)((it_), DDB_ARG_PTR(rich_dog, out_))
-#define rich_dog_query_page(items_, max_, page_, hash_, range_, filter_, opts_) \
-    (rich_dog_query_page)(DDB_ARG_PTR(rich_dog, items_), (max_), (page_), DDB_ARG_STRING(hash_), (range_), \
-                           (filter_), (opts_))
-#define rich_dog_scan_page(items_, max_, page_, filter_, opts_) \
-    (rich_dog_scan_page)(DDB_ARG_PTR(rich_dog, items_), (max_), (page_), (filter_), (opts_))
-#define rich_dog_count(out_, hash_, range_, filter_, opts_) \
-    (rich_dog_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
-#define rich_dog_exists(out_, hash_, opts_) \
-    (rich_dog_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
+#define rich_dog_update(obj_, actions_, cond_) (rich_dog_update)(DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_))
+#define rich_dog_put_ex(ret_, has_, obj_, cond_, opts_) (rich_dog_put_ex)(DDB_ARG_PTR(rich_dog, ret_), (has_), DDB_ARG_PTR(rich_dog, obj_), (cond_), (opts_))
+#define rich_dog_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (rich_dog_update_ex)(DDB_ARG_PTR(rich_dog, ret_), (has_), DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_), (opts_))
+#define rich_dog_delete_ex(ret_, has_, obj_, cond_, opts_) (rich_dog_delete_ex)(DDB_ARG_PTR(rich_dog, ret_), (has_), DDB_ARG_CPTR(rich_dog, obj_), (cond_), (opts_))
+#define rich_dog_exists(out_, hash_, opts_) (rich_dog_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
 #define rich_dog_refresh(obj_, opts_) (rich_dog_refresh)(DDB_ARG_PTR(rich_dog, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (rich_dog_query)(ddb_iter **it, const char *id, rich_dog_range range, rich_dog_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &rich_dog_model, &id, range.p, filter.p, opts); }
+static inline int (rich_dog_scan)(ddb_iter **it, rich_dog_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &rich_dog_model, filter.p, opts); }
+static inline int (rich_dog_next)(rich_dog *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (rich_dog_query_page)(rich_dog *items, size_t max, ddb_page *page, const char *id, rich_dog_range range, rich_dog_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &rich_dog_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_dog_scan_page)(rich_dog *items, size_t max, ddb_page *page, rich_dog_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &rich_dog_model, NULL, filter.p, opts); }
+static inline int (rich_dog_count)(int64_t *out, const char *id, rich_dog_range range, rich_dog_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &rich_dog_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (rich_dog_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &rich_dog_model, NULL); }
+#define rich_dog_query(it_, hash_, range_, filter_, opts_) (rich_dog_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_dog_next(out_, it_) (rich_dog_next)(DDB_ARG_PTR(rich_dog, out_), (it_))
+#define rich_dog_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (rich_dog_query_page)(DDB_ARG_PTR(rich_dog, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define rich_dog_scan_page(items_, max_, page_, filter_, opts_) (rich_dog_scan_page)(DDB_ARG_PTR(rich_dog, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define rich_dog_count(out_, hash_, range_, filter_, opts_) (rich_dog_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (rich_dog_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&rich_dog_model, opts); }
+static inline int (rich_dog_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&rich_dog_model, opts); }
+static inline int (rich_dog_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &rich_dog_model); }
+static inline int (rich_dog_table_exists)(bool *out) { return ddb_model_table_exists(out, &rich_dog_model); }
+static inline int (rich_dog_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&rich_dog_model, read, write, opts); }
+static inline int (rich_dog_update_ttl)(bool enabled) { return ddb_model_update_ttl(&rich_dog_model, enabled); }
+static inline int (rich_dog_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &rich_dog_model, out, opts); }
+static inline int (rich_dog_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &rich_dog_model, in, opts); }
+#define rich_dog_update_throughput(read_, write_, opts_) (rich_dog_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (rich_dog_batch_put)(ddb_batch_writer *w, const rich_dog *obj) { return ddb_batch_writer_put(w, &rich_dog_model, obj); }
+static inline int (rich_dog_batch_delete)(ddb_batch_writer *w, const rich_dog *obj) { return ddb_batch_writer_delete(w, &rich_dog_model, obj); }
+static inline int (rich_dog_batch_get)(rich_dog *out, bool *found, ddb_batch_getter *g, const char *id) { return ddb_batch_getter_add(out, found, g, &rich_dog_model, &id, NULL); }
+static inline int (rich_dog_txn_put)(ddb_txn *t, rich_dog *obj, rich_dog_cond cond) { return ddb_txn_put(t, &rich_dog_model, obj, cond.p); }
+static inline int (rich_dog_txn_update)(ddb_txn *t, rich_dog *obj, rich_dog_action actions, rich_dog_cond cond) { return ddb_txn_update(t, &rich_dog_model, obj, actions.p, cond.p); }
+static inline int (rich_dog_txn_delete)(ddb_txn *t, const rich_dog *obj, rich_dog_cond cond) { return ddb_txn_delete(t, &rich_dog_model, obj, cond.p); }
+static inline int (rich_dog_txn_check)(ddb_txn *t, const char *id, rich_dog_cond cond) { return ddb_txn_check_key(t, &rich_dog_model, &id, NULL, cond.p); }
+static inline int (rich_dog_txn_get)(rich_dog *out, bool *found, ddb_txn_getter *g, const char *id) { return ddb_txn_getter_add(out, found, g, &rich_dog_model, &id, NULL); }
 #define rich_dog_batch_put(w_, obj_) (rich_dog_batch_put)((w_), DDB_ARG_CPTR(rich_dog, obj_))
 #define rich_dog_batch_delete(w_, obj_) (rich_dog_batch_delete)((w_), DDB_ARG_CPTR(rich_dog, obj_))
-#define rich_dog_batch_get(g_, hash_, out_, found_) \
-    (rich_dog_batch_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_PTR(rich_dog, out_), (found_))
+#define rich_dog_batch_get(out_, found_, g_, hash_) (rich_dog_batch_get)(DDB_ARG_PTR(rich_dog, out_), (found_), (g_), DDB_ARG_STRING(hash_))
 #define rich_dog_txn_put(t_, obj_, cond_) (rich_dog_txn_put)((t_), DDB_ARG_PTR(rich_dog, obj_), (cond_))
-#define rich_dog_txn_update(t_, obj_, actions_, cond_) \
-    (rich_dog_txn_update)((t_), DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_))
+#define rich_dog_txn_update(t_, obj_, actions_, cond_) (rich_dog_txn_update)((t_), DDB_ARG_PTR(rich_dog, obj_), (actions_), (cond_))
 #define rich_dog_txn_delete(t_, obj_, cond_) (rich_dog_txn_delete)((t_), DDB_ARG_CPTR(rich_dog, obj_), (cond_))
-#define rich_dog_txn_check(t_, hash_, cond_) \
-    (rich_dog_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
-#define rich_dog_txn_get(g_, hash_, out_, found_) \
-    (rich_dog_txn_get)((g_), DDB_ARG_STRING(hash_), DDB_ARG_PTR(rich_dog, out_), (found_))
-#define rich_dog_to_simple_json(obj_, out_) (rich_dog_to_simple_json)(DDB_ARG_CPTR(rich_dog, obj_), (out_))
-#define rich_dog_from_simple_json(obj_, json_, len_) \
-    (rich_dog_from_simple_json)(DDB_ARG_PTR(rich_dog, obj_), (json_), (len_))
+#define rich_dog_txn_check(t_, hash_, cond_) (rich_dog_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
+#define rich_dog_txn_get(out_, found_, g_, hash_) (rich_dog_txn_get)(DDB_ARG_PTR(rich_dog, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client (borrowed; NULL: back to the process default). */
+static inline int (rich_dog_to_simple_json)(ddb_buf *out, const rich_dog *obj) { return ddb_model_to_simple_json(out, &rich_dog_model, obj); }
+static inline int (rich_dog_from_simple_json)(rich_dog *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_dog_model, json, len); }
+static inline void (rich_dog_use_client)(ddb_client *client) { ddb_model_use_client(&rich_dog_model, client); }
+#define rich_dog_to_simple_json(out_, obj_) (rich_dog_to_simple_json)((out_), DDB_ARG_CPTR(rich_dog, obj_))
+#define rich_dog_from_simple_json(obj_, json_, len_) (rich_dog_from_simple_json)(DDB_ARG_PTR(rich_dog, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline rich_dog_cond (rich_dog_cond_and)(rich_dog_cond a, rich_dog_cond b) { return (rich_dog_cond){ddb_cond_and(a.p, b.p)}; }
+static inline rich_dog_cond (rich_dog_cond_or)(rich_dog_cond a, rich_dog_cond b) { return (rich_dog_cond){ddb_cond_or(a.p, b.p)}; }
+static inline rich_dog_cond (rich_dog_cond_not)(rich_dog_cond a) { return (rich_dog_cond){ddb_cond_not(a.p)}; }
+static inline void (rich_dog_cond_free)(rich_dog_cond c) { ddb_cond_free(c.p); }
+static inline rich_dog_action (rich_dog_action_join)(rich_dog_action a, rich_dog_action b) { return (rich_dog_action){ddb_update_join(a.p, b.p)}; }
+static inline void (rich_dog_action_free)(rich_dog_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (string) */
+static inline rich_dog_cond (rich_dog_id_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EQ, &v)}; }
 #define rich_dog_id_eq(v_) (rich_dog_id_eq)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NE, &v)}; }
 #define rich_dog_id_ne(v_) (rich_dog_id_ne)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_lt)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LT, &v)}; }
 #define rich_dog_id_lt(v_) (rich_dog_id_lt)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_le)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LE, &v)}; }
 #define rich_dog_id_le(v_) (rich_dog_id_le)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_gt)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GT, &v)}; }
 #define rich_dog_id_gt(v_) (rich_dog_id_gt)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_ge)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GE, &v)}; }
 #define rich_dog_id_ge(v_) (rich_dog_id_ge)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_id_between)(const char *low, const char *high) { return (rich_dog_cond){ddb_field_between("id", 0, &rich_dog_model.fields[0], &low, &high)}; }
 #define rich_dog_id_between(low_, high_) (rich_dog_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_dog_cond (rich_dog_id_begins_with)(const char *prefix) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_dog_id_begins_with(prefix_) (rich_dog_id_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_dog_id_in(values_, n_) (rich_dog_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_dog_cond (rich_dog_id_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("id", 0, &rich_dog_model.fields[0], values, n)}; }
+#define rich_dog_id_in(values_, n_) (rich_dog_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_contains)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_CONTAINS, &v)}; }
 #define rich_dog_id_contains(v_) (rich_dog_id_contains)(DDB_ARG_STRING(v_))
-#define rich_dog_id_size_eq(n_) (rich_dog_id_size_eq)(DDB_ARG_INT64(n_))
-#define rich_dog_id_size_ne(n_) (rich_dog_id_size_ne)(DDB_ARG_INT64(n_))
-#define rich_dog_id_size_lt(n_) (rich_dog_id_size_lt)(DDB_ARG_INT64(n_))
-#define rich_dog_id_size_le(n_) (rich_dog_id_size_le)(DDB_ARG_INT64(n_))
-#define rich_dog_id_size_gt(n_) (rich_dog_id_size_gt)(DDB_ARG_INT64(n_))
-#define rich_dog_id_size_ge(n_) (rich_dog_id_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_dog_cond (rich_dog_id_size_eq)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_dog_id_size_eq(n_) (rich_dog_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_size_ne)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define rich_dog_id_size_ne(n_) (rich_dog_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_size_lt)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define rich_dog_id_size_lt(n_) (rich_dog_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_size_le)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define rich_dog_id_size_le(n_) (rich_dog_id_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_size_gt)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define rich_dog_id_size_gt(n_) (rich_dog_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_size_ge)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define rich_dog_id_size_ge(n_) (rich_dog_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_id_exists)(void) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_id_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* kind (discriminator) */
+static inline rich_dog_cond (rich_dog_kind_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EQ, &v)}; }
 #define rich_dog_kind_eq(v_) (rich_dog_kind_eq)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_kind_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NE, &v)}; }
 #define rich_dog_kind_ne(v_) (rich_dog_kind_ne)(DDB_ARG_STRING(v_))
-#define rich_dog_kind_in(values_, n_) (rich_dog_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_dog_cond (rich_dog_kind_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("kind", 0, &rich_dog_model.fields[1], values, n)}; }
+#define rich_dog_kind_in(values_, n_) (rich_dog_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_kind_exists)(void) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_kind_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+/* name (string) */
+static inline rich_dog_cond (rich_dog_name_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EQ, &v)}; }
 #define rich_dog_name_eq(v_) (rich_dog_name_eq)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NE, &v)}; }
 #define rich_dog_name_ne(v_) (rich_dog_name_ne)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_lt)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LT, &v)}; }
 #define rich_dog_name_lt(v_) (rich_dog_name_lt)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_le)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LE, &v)}; }
 #define rich_dog_name_le(v_) (rich_dog_name_le)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_gt)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GT, &v)}; }
 #define rich_dog_name_gt(v_) (rich_dog_name_gt)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_ge)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GE, &v)}; }
 #define rich_dog_name_ge(v_) (rich_dog_name_ge)(DDB_ARG_STRING(v_))
+static inline rich_dog_cond (rich_dog_name_between)(const char *low, const char *high) { return (rich_dog_cond){ddb_field_between("name", 0, &rich_dog_model.fields[2], &low, &high)}; }
 #define rich_dog_name_between(low_, high_) (rich_dog_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline rich_dog_cond (rich_dog_name_begins_with)(const char *prefix) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define rich_dog_name_begins_with(prefix_) (rich_dog_name_begins_with)(DDB_ARG_STRING(prefix_))
-#define rich_dog_name_in(values_, n_) (rich_dog_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_INDEX(n_))
+static inline rich_dog_cond (rich_dog_name_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("name", 0, &rich_dog_model.fields[2], values, n)}; }
+#define rich_dog_name_in(values_, n_) (rich_dog_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_contains)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_CONTAINS, &v)}; }
 #define rich_dog_name_contains(v_) (rich_dog_name_contains)(DDB_ARG_STRING(v_))
-#define rich_dog_name_size_eq(n_) (rich_dog_name_size_eq)(DDB_ARG_INT64(n_))
-#define rich_dog_name_size_ne(n_) (rich_dog_name_size_ne)(DDB_ARG_INT64(n_))
-#define rich_dog_name_size_lt(n_) (rich_dog_name_size_lt)(DDB_ARG_INT64(n_))
-#define rich_dog_name_size_le(n_) (rich_dog_name_size_le)(DDB_ARG_INT64(n_))
-#define rich_dog_name_size_gt(n_) (rich_dog_name_size_gt)(DDB_ARG_INT64(n_))
-#define rich_dog_name_size_ge(n_) (rich_dog_name_size_ge)(DDB_ARG_INT64(n_))
+static inline rich_dog_cond (rich_dog_name_size_eq)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+#define rich_dog_name_size_eq(n_) (rich_dog_name_size_eq)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_size_ne)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+#define rich_dog_name_size_ne(n_) (rich_dog_name_size_ne)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_size_lt)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+#define rich_dog_name_size_lt(n_) (rich_dog_name_size_lt)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_size_le)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+#define rich_dog_name_size_le(n_) (rich_dog_name_size_le)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_size_gt)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+#define rich_dog_name_size_gt(n_) (rich_dog_name_size_gt)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_size_ge)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+#define rich_dog_name_size_ge(n_) (rich_dog_name_size_ge)(DDB_ARG_SIZE(n_))
+static inline rich_dog_cond (rich_dog_name_exists)(void) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_name_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_dog_action (rich_dog_set_name)(const char *v) { return (rich_dog_action){ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET, &v)}; }
 #define rich_dog_set_name(v_) (rich_dog_set_name)(DDB_ARG_STRING(v_))
+static inline rich_dog_action (rich_dog_set_if_absent_name)(const char *v) { return (rich_dog_action){ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_dog_set_if_absent_name(v_) (rich_dog_set_if_absent_name)(DDB_ARG_STRING(v_))
+/* barks (bool) */
+static inline rich_dog_cond (rich_dog_barks_eq)(bool v) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EQ, &v)}; }
 #define rich_dog_barks_eq(v_) (rich_dog_barks_eq)(DDB_ARG_BOOL(v_))
+static inline rich_dog_cond (rich_dog_barks_ne)(bool v) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NE, &v)}; }
 #define rich_dog_barks_ne(v_) (rich_dog_barks_ne)(DDB_ARG_BOOL(v_))
+static inline rich_dog_cond (rich_dog_barks_exists)(void) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_barks_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_dog_action (rich_dog_set_barks)(bool v) { return (rich_dog_action){ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET, &v)}; }
 #define rich_dog_set_barks(v_) (rich_dog_set_barks)(DDB_ARG_BOOL(v_))
+static inline rich_dog_action (rich_dog_set_if_absent_barks)(bool v) { return (rich_dog_action){ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define rich_dog_set_if_absent_barks(v_) (rich_dog_set_if_absent_barks)(DDB_ARG_BOOL(v_))
 
 #ifdef __cplusplus
