@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "ddb/error.h"
+#include "ddb/version.h"
 
 static void test_table_names_and_text(void **state)
 {
@@ -136,6 +137,13 @@ static void test_clear(void **state)
     assert_string_equal(e->operation, "");
 }
 
+/* The library linked reports the version the headers were made for. */
+static void test_version_of_the_linked_library(void **state)
+{
+    (void)state;
+    assert_string_equal(ddb_version(), DDB_VERSION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_set_resets_aws_detail),      cmocka_unit_test(test_long_fields_truncate),
         cmocka_unit_test(test_format_full_and_minimal),    cmocka_unit_test(test_format_truncates_safely),
         cmocka_unit_test(test_last_error_is_thread_local), cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_version_of_the_linked_library),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,8 @@
 #ifndef DDB_AV_H
 #define DDB_AV_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,63 +85,63 @@ struct ddb_av {
 };
 
 /* Wire tag of a type: "S", "N", ..., "NULL", "BOOL"; "?" for other values. */
-const char *ddb_av_type_tag(ddb_av_type t);
+DDB_API const char *ddb_av_type_tag(ddb_av_type t);
 
 /* --- constructors (return NULL on ENOMEM or invalid input, error recorded) --- */
 /* Empty container, NULL, BOOL false, or empty S/N/B. An empty N is not a
  * valid number: the writer rejects it. */
-ddb_av *ddb_av_new(ddb_av_type t);
-ddb_av *ddb_av_null(void);
-ddb_av *ddb_av_bool(bool v);
-ddb_av *ddb_av_s(const char *s);                   /* copies; s must not be NULL */
-ddb_av *ddb_av_s_len(const char *s, size_t len);   /* copies len bytes */
-ddb_av *ddb_av_n(const char *text);                /* validates with ddb_number_check */
-ddb_av *ddb_av_n_i64(int64_t v);
+DDB_API ddb_av *ddb_av_new(ddb_av_type t);
+DDB_API ddb_av *ddb_av_null(void);
+DDB_API ddb_av *ddb_av_bool(bool v);
+DDB_API ddb_av *ddb_av_s(const char *s);                   /* copies; s must not be NULL */
+DDB_API ddb_av *ddb_av_s_len(const char *s, size_t len);   /* copies len bytes */
+DDB_API ddb_av *ddb_av_n(const char *text);                /* validates with ddb_number_check */
+DDB_API ddb_av *ddb_av_n_i64(int64_t v);
 /* Shortest of %.15g/%.16g/%.17g that reads back as exactly v, always with
  * '.' whatever the process locale. DDB_EINVAL for NaN, infinities, and
  * values outside DynamoDB's range (|v| >= 1E+126 or 0 < |v| < 1E-130). */
-ddb_av *ddb_av_n_double(double v);
-ddb_av *ddb_av_b(const void *data, size_t len);    /* copies */
+DDB_API ddb_av *ddb_av_n_double(double v);
+DDB_API ddb_av *ddb_av_b(const void *data, size_t len);    /* copies */
 
 /* --- containers: take ownership of `child` in every case --- */
 /* Appends to L/SS/NS/BS. 0; DDB_ETYPE if `list` is not one of those or a
  * set's child is not its element type (S/N/B); DDB_ENOMEM. Sets are not
  * checked for repeated elements (DynamoDB rejects them). */
-int ddb_av_list_push(ddb_av *list, ddb_av *child);
+DDB_API int ddb_av_list_push(ddb_av *list, ddb_av *child);
 /* Sets member `name` (copied) of M, replacing (and freeing) any previous
  * value in place, so member order is kept. 0; DDB_ETYPE if `map` is not M;
  * DDB_EINVAL for a NULL name; DDB_ENOMEM. */
-int ddb_av_map_set(ddb_av *map, const char *name, ddb_av *child);
+DDB_API int ddb_av_map_set(ddb_av *map, const char *name, ddb_av *child);
 /* As ddb_av_map_set, for a name of `name_len` bytes (may contain NUL). */
-int ddb_av_map_set_len(ddb_av *map, const char *name, size_t name_len, ddb_av *child);
+DDB_API int ddb_av_map_set_len(ddb_av *map, const char *name, size_t name_len, ddb_av *child);
 
 /* --- lookup (borrowed pointers, valid while the tree is unchanged) --- */
-const ddb_av *ddb_av_map_get(const ddb_av *map, const char *name); /* NULL if absent or not M */
+DDB_API const ddb_av *ddb_av_map_get(const ddb_av *map, const char *name); /* NULL if absent or not M */
 /* Removes member `name` and returns it to the caller (owned); NULL if absent. */
-ddb_av *ddb_av_map_take(ddb_av *map, const char *name);
+DDB_API ddb_av *ddb_av_map_take(ddb_av *map, const char *name);
 /* Number of elements/members of a container, 0 for scalars. */
-size_t ddb_av_len(const ddb_av *v);
+DDB_API size_t ddb_av_len(const ddb_av *v);
 
 /* --- typed reads: 0, DDB_ETYPE (NULL or not N) or DDB_EINVAL (out of range) --- */
 /* Exact: any notation of an integral value converts ("12", "1.2E1"); a
  * fraction or a value beyond int64 is DDB_EINVAL. */
-int ddb_av_get_i64(int64_t *out, const ddb_av *v);
+DDB_API int ddb_av_get_i64(int64_t *out, const ddb_av *v);
 /* Nearest double (locale-independent). */
-int ddb_av_get_double(double *out, const ddb_av *v);
+DDB_API int ddb_av_get_double(double *out, const ddb_av *v);
 
 /* --- whole trees --- */
 /* Frees v and everything below it. */
-void ddb_av_free(ddb_av *v);
+DDB_API void ddb_av_free(ddb_av *v);
 /* Deep copy owned by the caller; NULL with DDB_ENOMEM, or DDB_EINVAL for
  * a NULL v. */
-ddb_av *ddb_av_clone(const ddb_av *v);
+DDB_API ddb_av *ddb_av_clone(const ddb_av *v);
 /* Deep equality. Sets compare as sets (order-insensitive, repeats ignored),
  * maps by member name (order-insensitive), lists by position, numbers by
  * numeric value ("1.0" == "1e0" == "+1", "-0" == "0"), S and B by bytes.
  * Two NULL pointers are equal. O(n log n) per set or map; comparing large
  * sets or maps allocates, and if that fails the result is false with
  * DDB_ENOMEM recorded. */
-bool ddb_av_equal(const ddb_av *a, const ddb_av *b);
+DDB_API bool ddb_av_equal(const ddb_av *a, const ddb_av *b);
 
 /*
  * Checks DynamoDB number text as the service does: optional '+' or '-',
@@ -150,7 +152,7 @@ bool ddb_av_equal(const ddb_av *a, const ddb_av *b);
  * [1E-130, 9.9999999999999999999999999999999999999E+125].
  * Returns 0 or DDB_EINVAL (message says why).
  */
-int ddb_number_check(const char *text, size_t len);
+DDB_API int ddb_number_check(const char *text, size_t len);
 
 #ifdef __cplusplus
 }

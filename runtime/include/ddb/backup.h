@@ -44,6 +44,8 @@
 #ifndef DDB_BACKUP_H
 #define DDB_BACKUP_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,9 +133,9 @@ typedef struct ddb_load_stats {
  * DDB_EIO (the stream failed), the write callback's code, or the code of
  * the Scan that failed (after `max_rounds` tries for retryable ones).
  */
-int ddb_table_dump(ddb_dump_stats *stats, ddb_client *c, const char *table, FILE *out,
+DDB_API int ddb_table_dump(ddb_dump_stats *stats, ddb_client *c, const char *table, FILE *out,
                    const ddb_dump_opts *opts);
-int ddb_table_dump_to(ddb_dump_stats *stats, ddb_client *c, const char *table, const ddb_dump_opts *opts,
+DDB_API int ddb_table_dump_to(ddb_dump_stats *stats, ddb_client *c, const char *table, const ddb_dump_opts *opts,
                       ddb_write_fn write, void *payload);
 
 /*
@@ -150,9 +152,9 @@ int ddb_table_dump_to(ddb_dump_stats *stats, ddb_client *c, const char *table, c
  * non-zero return carries the *first* failure in ddb_last_error().
  * `opts` and `stats` may be NULL; `*stats` is filled also on failure.
  */
-int ddb_table_load(ddb_load_stats *stats, ddb_client *c, const char *table, FILE *in,
+DDB_API int ddb_table_load(ddb_load_stats *stats, ddb_client *c, const char *table, FILE *in,
                    const ddb_load_opts *opts);
-int ddb_table_load_from(ddb_load_stats *stats, ddb_client *c, const char *table, const ddb_load_opts *opts,
+DDB_API int ddb_table_load_from(ddb_load_stats *stats, ddb_client *c, const char *table, const ddb_load_opts *opts,
                         ddb_read_fn read, void *payload);
 
 /*
@@ -160,8 +162,8 @@ int ddb_table_load_from(ddb_load_stats *stats, ddb_client *c, const char *table,
  * (ddb_model_client): what <model>_dump and <model>_load call. Errors as
  * above, or the client lookup's error (e.g. DDB_ECONFIG).
  */
-int ddb_model_dump(ddb_dump_stats *stats, const ddb_model *m, FILE *out, const ddb_dump_opts *opts);
-int ddb_model_load(ddb_load_stats *stats, const ddb_model *m, FILE *in, const ddb_load_opts *opts);
+DDB_API int ddb_model_dump(ddb_dump_stats *stats, const ddb_model *m, FILE *out, const ddb_dump_opts *opts);
+DDB_API int ddb_model_load(ddb_load_stats *stats, const ddb_model *m, FILE *in, const ddb_load_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,8 @@
 #ifndef DDB_BATCH_H
 #define DDB_BATCH_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -79,7 +81,7 @@ extern "C" {
  * (tests/batch/test_batch_local.c; moto and dynalite measure otherwise,
  * docs/engines.md). 0 for NULL. Thread-safe (reads only).
  */
-size_t ddb_av_size(const ddb_av *value);
+DDB_API size_t ddb_av_size(const ddb_av *value);
 
 /*
  * Size of an item (an M of attributes) as DynamoDB counts it against the
@@ -87,7 +89,7 @@ size_t ddb_av_size(const ddb_av *value);
  * ddb_av_size of its value. 0 for NULL or a value that is not M.
  * Thread-safe.
  */
-size_t ddb_item_size(const ddb_av *item);
+DDB_API size_t ddb_item_size(const ddb_av *item);
 
 /* ------------------------------------------------------------------ */
 /* Options and failures shared by writers and getters                 */
@@ -148,14 +150,14 @@ typedef struct ddb_batch_writer ddb_batch_writer;
  * group's first sends that group. 0, DDB_EINVAL (unknown opts version),
  * DDB_ENOMEM. *out is NULL on failure.
  */
-int ddb_batch_writer_new(ddb_batch_writer **out, ddb_client *client, const ddb_batch_opts *opts);
+DDB_API int ddb_batch_writer_new(ddb_batch_writer **out, ddb_client *client, const ddb_batch_opts *opts);
 
 /*
  * Releases the writer, its queued (unsent!) writes and its failure list.
  * Call ddb_batch_writer_flush first and check its result: freeing is not
  * sending. NULL-safe.
  */
-void ddb_batch_writer_free(ddb_batch_writer *w);
+DDB_API void ddb_batch_writer_free(ddb_batch_writer *w);
 
 /*
  * Queues a PutRequest of `obj` (a struct of model `m`, borrowed for the
@@ -167,15 +169,15 @@ void ddb_batch_writer_free(ddb_batch_writer *w);
  * the group), DDB_ELIMIT (item or key too large), DDB_ENOMEM, or the
  * error of resolving the model's client.
  */
-int ddb_batch_writer_put(ddb_batch_writer *w, const ddb_model *m, const void *obj);
+DDB_API int ddb_batch_writer_put(ddb_batch_writer *w, const ddb_model *m, const void *obj);
 
 /* Queues a DeleteRequest for the key of `obj` (only its key fields are
  * read). Same rules and results as ddb_batch_writer_put. */
-int ddb_batch_writer_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj);
+DDB_API int ddb_batch_writer_delete(ddb_batch_writer *w, const ddb_model *m, const void *obj);
 
 /* Queues a DeleteRequest for a key given as values (as ddb_model_get:
  * pointers to the key fields' C types; `range` NULL without a range key). */
-int ddb_batch_writer_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
+DDB_API int ddb_batch_writer_delete_key(ddb_batch_writer *w, const ddb_model *m, const void *hash,
                          const void *range);
 
 /*
@@ -184,17 +186,17 @@ int ddb_batch_writer_delete_key(ddb_batch_writer *w, const ddb_model *m, const v
  * entry, with ddb_last_error() summarising ("BatchWriteItem: 3 writes
  * failed ..."). DDB_ENOMEM when out of memory (queued work kept).
  */
-int ddb_batch_writer_flush(ddb_batch_writer *w);
+DDB_API int ddb_batch_writer_flush(ddb_batch_writer *w);
 
 /* Number of writes queued and not yet sent. */
-size_t ddb_batch_writer_pending(const ddb_batch_writer *w);
+DDB_API size_t ddb_batch_writer_pending(const ddb_batch_writer *w);
 
 /*
  * Writes that finally failed, oldest first; *n set (n must not be NULL).
  * NULL when there are none. Valid until the next put, delete, flush,
  * retry or clear on this writer (the array may move; entries are kept).
  */
-const ddb_batch_failure *ddb_batch_writer_failed(size_t *n, const ddb_batch_writer *w);
+DDB_API const ddb_batch_failure *ddb_batch_writer_failed(size_t *n, const ddb_batch_writer *w);
 
 /*
  * Queues every failed write again (oldest first, same items), emptying
@@ -202,10 +204,10 @@ const ddb_batch_failure *ddb_batch_writer_failed(size_t *n, const ddb_batch_writ
  * Returns 0, or the error of re-queuing one (e.g. its key is already
  * queued), in which case that write and the ones after it stay listed.
  */
-int ddb_batch_writer_retry_failed(ddb_batch_writer *w);
+DDB_API int ddb_batch_writer_retry_failed(ddb_batch_writer *w);
 
 /* Forgets the failure list (after the caller has dealt with it). */
-void ddb_batch_writer_clear_failed(ddb_batch_writer *w);
+DDB_API void ddb_batch_writer_clear_failed(ddb_batch_writer *w);
 
 /* ------------------------------------------------------------------ */
 /* Batch getter                                                       */
@@ -221,10 +223,10 @@ typedef struct ddb_batch_getter ddb_batch_getter;
  * model's client, resolved when the key is added; keys are grouped by
  * client). 0, DDB_EINVAL, DDB_ENOMEM; *out NULL on failure.
  */
-int ddb_batch_getter_new(ddb_batch_getter **out, ddb_client *client, const ddb_batch_opts *opts);
+DDB_API int ddb_batch_getter_new(ddb_batch_getter **out, ddb_client *client, const ddb_batch_opts *opts);
 
 /* Releases the getter and its keys (never the callers' structs). NULL-safe. */
-void ddb_batch_getter_free(ddb_batch_getter *g);
+DDB_API void ddb_batch_getter_free(ddb_batch_getter *g);
 
 /*
  * Adds slot number ddb_batch_getter_count() (0, 1, ...): the item of model
@@ -236,12 +238,12 @@ void ddb_batch_getter_free(ddb_batch_getter *g);
  * value, the key is already in this getter), DDB_ELIMIT (key too
  * large), DDB_ENOMEM, or the client's resolution error.
  */
-int ddb_batch_getter_add(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+DDB_API int ddb_batch_getter_add(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
                       const void *hash, const void *range);
 
 /* As ddb_batch_getter_add, with the key read from `key_obj` (a struct of
  * model `m`; only its key fields are read, now). `key_obj` may be `out`. */
-int ddb_batch_getter_add_obj(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
+DDB_API int ddb_batch_getter_add_obj(void *out, bool *found, ddb_batch_getter *g, const ddb_model *m,
                           const void *key_obj);
 
 /*
@@ -254,26 +256,26 @@ int ddb_batch_getter_add_obj(void *out, bool *found, ddb_batch_getter *g, const 
  * Returns 0 when no slot failed, else the first failed slot's code with a
  * summary in ddb_last_error(); see ddb_batch_getter_failed.
  */
-int ddb_batch_getter_run(ddb_batch_getter *g);
+DDB_API int ddb_batch_getter_run(ddb_batch_getter *g);
 
 /* Number of slots added. */
-size_t ddb_batch_getter_count(const ddb_batch_getter *g);
+DDB_API size_t ddb_batch_getter_count(const ddb_batch_getter *g);
 
 /*
  * Status of slot `i`: 1 found (loaded), 0 no such item,
  * DDB_BATCH_GET_PENDING not read yet, or the negative DDB_E* code it
  * failed with. DDB_EINVAL (not recorded) for an index out of range.
  */
-int ddb_batch_getter_status(const ddb_batch_getter *g, size_t i);
+DDB_API int ddb_batch_getter_status(const ddb_batch_getter *g, size_t i);
 
 /*
  * The slots that failed in the last run, in slot order (index = slot);
  * *n set. NULL when none. Valid until the next add, run or reset.
  */
-const ddb_batch_failure *ddb_batch_getter_failed(size_t *n, const ddb_batch_getter *g);
+DDB_API const ddb_batch_failure *ddb_batch_getter_failed(size_t *n, const ddb_batch_getter *g);
 
 /* Forgets every slot and failure, so the getter can be reused. */
-void ddb_batch_getter_reset(ddb_batch_getter *g);
+DDB_API void ddb_batch_getter_reset(ddb_batch_getter *g);
 
 #ifdef __cplusplus
 }

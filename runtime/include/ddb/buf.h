@@ -14,6 +14,8 @@
 #ifndef DDB_BUF_H
 #define DDB_BUF_H
 
+#include "ddb/export.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,41 +32,41 @@ typedef struct ddb_buf {
 
 #define DDB_BUF_INIT {NULL, 0, 0}
 
-void ddb_buf_init(ddb_buf *b);
-void ddb_buf_free(ddb_buf *b);
+DDB_API void ddb_buf_init(ddb_buf *b);
+DDB_API void ddb_buf_free(ddb_buf *b);
 /* Empties the buffer, keeping its memory for reuse. */
-void ddb_buf_reset(ddb_buf *b);
+DDB_API void ddb_buf_reset(ddb_buf *b);
 /* Ensures room for `extra` more bytes (plus the NUL). */
-int ddb_buf_reserve(ddb_buf *b, size_t extra);
-int ddb_buf_append(ddb_buf *b, const void *data, size_t len);
-int ddb_buf_puts(ddb_buf *b, const char *s);
-int ddb_buf_putc(ddb_buf *b, char c);
-int ddb_buf_printf(ddb_buf *b, const char *fmt, ...)
+DDB_API int ddb_buf_reserve(ddb_buf *b, size_t extra);
+DDB_API int ddb_buf_append(ddb_buf *b, const void *data, size_t len);
+DDB_API int ddb_buf_puts(ddb_buf *b, const char *s);
+DDB_API int ddb_buf_putc(ddb_buf *b, char c);
+DDB_API int ddb_buf_printf(ddb_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap)
+DDB_API int ddb_buf_vprintf(ddb_buf *b, const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 0)))
 #endif
     ;
 /* Appends the decimal text of v. */
-int ddb_buf_put_i64(ddb_buf *b, int64_t v);
-int ddb_buf_put_u64(ddb_buf *b, uint64_t v);
+DDB_API int ddb_buf_put_i64(ddb_buf *b, int64_t v);
+DDB_API int ddb_buf_put_u64(ddb_buf *b, uint64_t v);
 /* Lowercase hex of `len` bytes. */
-int ddb_buf_put_hex(ddb_buf *b, const unsigned char *bytes, size_t len);
+DDB_API int ddb_buf_put_hex(ddb_buf *b, const unsigned char *bytes, size_t len);
 /* Never NULL: "" for an empty buffer. Valid until the next change. */
-const char *ddb_buf_cstr(const ddb_buf *b);
+DDB_API const char *ddb_buf_cstr(const ddb_buf *b);
 /* Transfers ownership of the bytes to the caller (free()); buffer becomes empty.
  * Returns a malloc'ed "" for an empty buffer, NULL only when out of memory. */
-char *ddb_buf_steal(size_t *len_out, ddb_buf *b);
+DDB_API char *ddb_buf_steal(size_t *len_out, ddb_buf *b);
 
 /* Standard base64 (with padding). Encode appends to `out`. */
-int ddb_base64_encode(ddb_buf *out, const unsigned char *data, size_t len);
+DDB_API int ddb_base64_encode(ddb_buf *out, const unsigned char *data, size_t len);
 /* Decodes strictly (padding required, no whitespace); appends raw bytes to `out`.
  * Returns 0, DDB_EINVAL on malformed input, or DDB_ENOMEM. */
-int ddb_base64_decode(ddb_buf *out, const char *text, size_t len);
+DDB_API int ddb_base64_decode(ddb_buf *out, const char *text, size_t len);
 
 #ifdef __cplusplus
 }

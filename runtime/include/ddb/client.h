@@ -21,6 +21,8 @@
 #ifndef DDB_CLIENT_H
 #define DDB_CLIENT_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -64,18 +66,18 @@ typedef struct ddb_client_config {
  * no user info, query or fragment. The Host header is the host as
  * written, with the port unless it is the scheme's default.
  */
-int ddb_client_new(ddb_client **out, const ddb_client_config *cfg);
+DDB_API int ddb_client_new(ddb_client **out, const ddb_client_config *cfg);
 /* Releases the client and what it owns. NULL-safe. */
-void ddb_client_free(ddb_client *c);
+DDB_API void ddb_client_free(ddb_client *c);
 
 /* The resolved endpoint URL (normalised: path "/" when none was given)
  * and region, owned by the client. */
-const char *ddb_client_endpoint(const ddb_client *c);
-const char *ddb_client_region(const ddb_client *c);
+DDB_API const char *ddb_client_endpoint(const ddb_client *c);
+DDB_API const char *ddb_client_region(const ddb_client *c);
 /* The client's retry policy (read-only; its hooks are what the client uses
  * to sleep, so helpers that back off, such as waiters and batch loops,
  * share the schedule and the test hooks). */
-const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
+DDB_API const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
 
 /*
  * One DynamoDB JSON-protocol call: signs `body` for X-Amz-Target
@@ -102,7 +104,7 @@ const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
  * the retry quota stops a retry, the code is still that of the last attempt
  * and the message ends with "[retry quota exhausted]".
  */
-int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,
+DDB_API int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,
                     const char *body, size_t body_len);
 
 /*
@@ -113,8 +115,8 @@ int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const c
  * first use (thread-safe, lock-free once created); NULL if that fails
  * (error recorded; the next call tries again).
  */
-ddb_client *ddb_default_client(void);
-void ddb_default_client_set(ddb_client *c);
+DDB_API ddb_client *ddb_default_client(void);
+DDB_API void ddb_default_client_set(ddb_client *c);
 
 /*
  * Maps an AWS error response to a DDB_E* code and records it as the last
@@ -127,7 +129,7 @@ void ddb_default_client_set(ddb_client *c);
  * DDB_EAUTH, 413 DDB_ELIMIT, other 4xx DDB_EVALIDATION, else
  * DDB_EPROTOCOL. Returns the code. Thread-safe.
  */
-int ddb_error_from_response(long http_status, const char *body, size_t len,
+DDB_API int ddb_error_from_response(long http_status, const char *body, size_t len,
                             const char *request_id);
 
 #ifdef __cplusplus

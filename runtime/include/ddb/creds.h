@@ -14,6 +14,8 @@
 #ifndef DDB_CREDS_H
 #define DDB_CREDS_H
 
+#include "ddb/export.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -32,11 +34,11 @@ typedef struct ddb_credentials {
 
 /* Frees the strings and resets the struct to DDB_CREDENTIALS_INIT; the
  * secret and the session token are wiped first (OPENSSL_cleanse). NULL-safe. */
-void ddb_credentials_clear(ddb_credentials *c);
+DDB_API void ddb_credentials_clear(ddb_credentials *c);
 /* Deep copy into `dst`, which must be empty (DDB_CREDENTIALS_INIT or
  * cleared). Returns 0, DDB_EINVAL (NULL argument) or DDB_ENOMEM; on
  * failure `dst` is left empty. */
-int ddb_credentials_copy(ddb_credentials *dst, const ddb_credentials *src);
+DDB_API int ddb_credentials_copy(ddb_credentials *dst, const ddb_credentials *src);
 
 typedef struct ddb_credentials_provider ddb_credentials_provider;
 
@@ -60,14 +62,14 @@ struct ddb_credentials_provider {
  */
 
 /* Fixed keys (copied; session_token may be NULL). get() is thread-safe. */
-int ddb_creds_static_new(ddb_credentials_provider **out, const char *access_key_id,
+DDB_API int ddb_creds_static_new(ddb_credentials_provider **out, const char *access_key_id,
                          const char *secret_access_key, const char *session_token);
 
 /* Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN on
  * every get() (empty counts as unset). Neither key set: DDB_ECREDENTIALS;
  * only one: DDB_ECONFIG. get() is as thread-safe as getenv(): safe unless
  * another thread changes the environment meanwhile. */
-int ddb_creds_env_new(ddb_credentials_provider **out);
+DDB_API int ddb_creds_env_new(ddb_credentials_provider **out);
 
 /*
  * Shared files for `profile` (copied; NULL: $AWS_PROFILE, else "default",
@@ -82,14 +84,14 @@ int ddb_creds_env_new(ddb_credentials_provider **out);
  * the profile, or a file's size or modification time changes. get() is
  * thread-safe (a mutex guards the cache).
  */
-int ddb_creds_profile_new(ddb_credentials_provider **out, const char *profile);
+DDB_API int ddb_creds_profile_new(ddb_credentials_provider **out, const char *profile);
 
 /* The default chain: environment, then shared files (for $AWS_PROFILE or
  * "default"). Only DDB_ECREDENTIALS moves on to the next source; any other
  * failure (a malformed file, a partial environment) is returned at once.
  * When no source has credentials, the message lists what each one said.
  * get() is thread-safe (as the environment provider). */
-int ddb_creds_default_chain_new(ddb_credentials_provider **out);
+DDB_API int ddb_creds_default_chain_new(ddb_credentials_provider **out);
 
 /*
  * Shared config lookup, also used for region: returns a malloc'ed copy of
@@ -100,10 +102,10 @@ int ddb_creds_default_chain_new(ddb_credentials_provider **out);
  * malformed file, DDB_EIO, DDB_ENOMEM); callers that must tell the two
  * apart call ddb_error_clear() first. Thread-safe (as getenv()).
  */
-char *ddb_shared_config_get(const char *profile, const char *key);
+DDB_API char *ddb_shared_config_get(const char *profile, const char *key);
 
 /* Releases a provider (NULL-safe): calls its destroy, if any. */
-void ddb_credentials_provider_free(ddb_credentials_provider *p);
+DDB_API void ddb_credentials_provider_free(ddb_credentials_provider *p);
 
 #ifdef __cplusplus
 }

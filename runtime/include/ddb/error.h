@@ -18,6 +18,8 @@
 #ifndef DDB_ERROR_H
 #define DDB_ERROR_H
 
+#include "ddb/export.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -91,16 +93,16 @@ typedef struct ddb_error {
  * valid for the life of the thread; its contents change with the next
  * failing libddb call on this thread. Never NULL.
  */
-const ddb_error *ddb_last_error(void);
+DDB_API const ddb_error *ddb_last_error(void);
 
 /* Clears the calling thread's last error (code 0, empty strings). */
-void ddb_error_clear(void);
+DDB_API void ddb_error_clear(void);
 
 /* Static human text for a DDB_E* code ("unknown error" for others). */
-const char *ddb_strerror(int code);
+DDB_API const char *ddb_strerror(int code);
 
 /* Static symbolic name for a DDB_E* code, e.g. "DDB_ENOTFOUND". */
-const char *ddb_code_name(int code);
+DDB_API const char *ddb_code_name(int code);
 
 /*
  * Records an error on the calling thread and returns `code`, so that
@@ -111,7 +113,7 @@ const char *ddb_code_name(int code);
  * new error starts afresh. Used by libddb and by generated code; users
  * rarely need it.
  */
-int ddb_error_set(int code, const char *fmt, ...)
+DDB_API int ddb_error_set(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -121,29 +123,29 @@ int ddb_error_set(int code, const char *fmt, ...)
  * Fills the AWS detail of the current error (any argument may be NULL to
  * leave that field unchanged). Returns ddb_last_error()->code.
  */
-int ddb_error_set_aws(long http_status, const char *aws_type, const char *request_id);
+DDB_API int ddb_error_set_aws(long http_status, const char *aws_type, const char *request_id);
 
 /* Sets operation/table context of the current error (NULL leaves it). */
-void ddb_error_set_context(const char *operation, const char *table);
+DDB_API void ddb_error_set_context(const char *operation, const char *table);
 
 /* Sets the number of HTTP attempts of the current error. */
-void ddb_error_set_attempts(unsigned attempts);
+DDB_API void ddb_error_set_attempts(unsigned attempts);
 
 /* Puts printf-formatted text in front of the current error's message,
  * keeping its code and detail (e.g. to name the field a failure was in). */
-void ddb_error_prefix(const char *fmt, ...)
+DDB_API void ddb_error_prefix(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
 
 /* Appends text to the current error's message (truncated at the limit). */
-void ddb_error_append(const char *text);
+DDB_API void ddb_error_append(const char *text);
 
 /* Replaces the calling thread's last error with `saved` (a copy taken with
  * `ddb_error saved = *ddb_last_error();`), e.g. so that a failure while
  * cleaning up does not hide the error that caused it. */
-void ddb_error_restore(const ddb_error *saved);
+DDB_API void ddb_error_restore(const ddb_error *saved);
 
 /*
  * Formats the last error as one line, e.g.
@@ -151,7 +153,7 @@ void ddb_error_restore(const ddb_error *saved);
  *  The conditional request failed (HTTP 400, request id ABC...)".
  * Writes at most `size` bytes including the NUL into `out`; returns `out`.
  */
-char *ddb_error_format(char *out, size_t size, const ddb_error *err);
+DDB_API char *ddb_error_format(char *out, size_t size, const ddb_error *err);
 
 #ifdef __cplusplus
 }

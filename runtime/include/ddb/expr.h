@@ -29,6 +29,8 @@
 #ifndef DDB_EXPR_H
 #define DDB_EXPR_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,38 +48,38 @@ typedef enum ddb_cmp { DDB_CMP_EQ, DDB_CMP_NE, DDB_CMP_LT, DDB_CMP_LE, DDB_CMP_G
 
 /* --- conditions --- */
 /* path <op> value */
-ddb_cond *ddb_cond_cmp(const char *path, ddb_cmp op, ddb_av *value);
+DDB_API ddb_cond *ddb_cond_cmp(const char *path, ddb_cmp op, ddb_av *value);
 /* size(path) <op> value (value is a number) */
-ddb_cond *ddb_cond_size_cmp(const char *path, ddb_cmp op, ddb_av *value);
-ddb_cond *ddb_cond_between(const char *path, ddb_av *low, ddb_av *high);
+DDB_API ddb_cond *ddb_cond_size_cmp(const char *path, ddb_cmp op, ddb_av *value);
+DDB_API ddb_cond *ddb_cond_between(const char *path, ddb_av *low, ddb_av *high);
 /* path IN (v1, ..., vn): takes ownership of every values[i]; 1..100 values */
-ddb_cond *ddb_cond_in(const char *path, ddb_av **values, size_t n);
-ddb_cond *ddb_cond_begins_with(const char *path, ddb_av *prefix);
-ddb_cond *ddb_cond_contains(const char *path, ddb_av *operand);
-ddb_cond *ddb_cond_exists(const char *path);
-ddb_cond *ddb_cond_not_exists(const char *path);
-ddb_cond *ddb_cond_attribute_type(const char *path, ddb_av_type type);
-ddb_cond *ddb_cond_and(ddb_cond *a, ddb_cond *b);
-ddb_cond *ddb_cond_or(ddb_cond *a, ddb_cond *b);
-ddb_cond *ddb_cond_not(ddb_cond *a);
+DDB_API ddb_cond *ddb_cond_in(const char *path, ddb_av **values, size_t n);
+DDB_API ddb_cond *ddb_cond_begins_with(const char *path, ddb_av *prefix);
+DDB_API ddb_cond *ddb_cond_contains(const char *path, ddb_av *operand);
+DDB_API ddb_cond *ddb_cond_exists(const char *path);
+DDB_API ddb_cond *ddb_cond_not_exists(const char *path);
+DDB_API ddb_cond *ddb_cond_attribute_type(const char *path, ddb_av_type type);
+DDB_API ddb_cond *ddb_cond_and(ddb_cond *a, ddb_cond *b);
+DDB_API ddb_cond *ddb_cond_or(ddb_cond *a, ddb_cond *b);
+DDB_API ddb_cond *ddb_cond_not(ddb_cond *a);
 /* An error node carrying `code` (for wrappers that detect misuse). */
-ddb_cond *ddb_cond_error(int code);
+DDB_API ddb_cond *ddb_cond_error(int code);
 /* Deep copy (error nodes copy too). */
-ddb_cond *ddb_cond_clone(const ddb_cond *c);
+DDB_API ddb_cond *ddb_cond_clone(const ddb_cond *c);
 /* 0 for a usable tree, else the DDB_E* code of the error node it holds. */
-int ddb_cond_status(const ddb_cond *c);
-void ddb_cond_free(ddb_cond *c);
+DDB_API int ddb_cond_status(const ddb_cond *c);
+DDB_API void ddb_cond_free(ddb_cond *c);
 
 /* --- update actions (a list; rendered grouped as SET/REMOVE/ADD/DELETE) --- */
-ddb_update *ddb_update_set(const char *path, ddb_av *value);             /* path = v */
-ddb_update *ddb_update_set_plus(const char *path, ddb_av *delta);        /* path = path + d */
-ddb_update *ddb_update_set_minus(const char *path, ddb_av *delta);       /* path = path - d */
-ddb_update *ddb_update_set_if_not_exists(const char *path, ddb_av *value); /* path = if_not_exists(path, v) */
-ddb_update *ddb_update_list_append(const char *path, ddb_av *list);     /* path = list_append(path, l) */
-ddb_update *ddb_update_list_prepend(const char *path, ddb_av *list);    /* path = list_append(l, path) */
-ddb_update *ddb_update_remove(const char *path);
-ddb_update *ddb_update_add(const char *path, ddb_av *value);             /* numbers and sets */
-ddb_update *ddb_update_delete(const char *path, ddb_av *set);            /* remove elements from a set */
+DDB_API ddb_update *ddb_update_set(const char *path, ddb_av *value);             /* path = v */
+DDB_API ddb_update *ddb_update_set_plus(const char *path, ddb_av *delta);        /* path = path + d */
+DDB_API ddb_update *ddb_update_set_minus(const char *path, ddb_av *delta);       /* path = path - d */
+DDB_API ddb_update *ddb_update_set_if_not_exists(const char *path, ddb_av *value); /* path = if_not_exists(path, v) */
+DDB_API ddb_update *ddb_update_list_append(const char *path, ddb_av *list);     /* path = list_append(path, l) */
+DDB_API ddb_update *ddb_update_list_prepend(const char *path, ddb_av *list);    /* path = list_append(l, path) */
+DDB_API ddb_update *ddb_update_remove(const char *path);
+DDB_API ddb_update *ddb_update_add(const char *path, ddb_av *value);             /* numbers and sets */
+DDB_API ddb_update *ddb_update_delete(const char *path, ddb_av *set);            /* remove elements from a set */
 /*
  * int64 arithmetic that never leaves the int64 range: as ddb_update_add /
  * ddb_update_set_plus / ddb_update_set_minus with an int64 `delta`, and
@@ -91,16 +93,16 @@ ddb_update *ddb_update_delete(const char *path, ddb_av *set);            /* remo
  * attribute holds no number), or 0 (the guards held: another condition
  * failed). Both are reentrant and read `u` only.
  */
-ddb_update *ddb_update_add_int64(const char *path, int64_t delta);
-ddb_update *ddb_update_set_plus_int64(const char *path, int64_t delta);
-ddb_update *ddb_update_set_minus_int64(const char *path, int64_t delta);
-ddb_cond *ddb_update_range_guard(const ddb_update *u);
-int ddb_update_range_check(const ddb_update *u, const ddb_av *old_item);
+DDB_API ddb_update *ddb_update_add_int64(const char *path, int64_t delta);
+DDB_API ddb_update *ddb_update_set_plus_int64(const char *path, int64_t delta);
+DDB_API ddb_update *ddb_update_set_minus_int64(const char *path, int64_t delta);
+DDB_API ddb_cond *ddb_update_range_guard(const ddb_update *u);
+DDB_API int ddb_update_range_check(const ddb_update *u, const ddb_av *old_item);
 /* Concatenates b after a (takes both). */
-ddb_update *ddb_update_join(ddb_update *a, ddb_update *b);
-ddb_update *ddb_update_error(int code);
-int ddb_update_status(const ddb_update *u);
-void ddb_update_free(ddb_update *u);
+DDB_API ddb_update *ddb_update_join(ddb_update *a, ddb_update *b);
+DDB_API ddb_update *ddb_update_error(int code);
+DDB_API int ddb_update_status(const ddb_update *u);
+DDB_API void ddb_update_free(ddb_update *u);
 
 /* --- rendering --- */
 
@@ -117,14 +119,14 @@ typedef struct ddb_expr_ctx {
 
 #define DDB_EXPR_CTX_INIT {NULL, NULL, 0, 0}
 
-void ddb_expr_ctx_free(ddb_expr_ctx *ctx);
+DDB_API void ddb_expr_ctx_free(ddb_expr_ctx *ctx);
 
 /* Appends the expression for `c` to `out`, registering placeholders in ctx.
  * Returns 0, the code of an error node, DDB_EINVAL (bad path) or DDB_ENOMEM. */
-int ddb_expr_render_cond(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_cond *c);
-int ddb_expr_render_update(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_update *u);
+DDB_API int ddb_expr_render_cond(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_cond *c);
+DDB_API int ddb_expr_render_update(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_update *u);
 /* Appends the placeholder form of `path` ("#n0.#n1[2]"). */
-int ddb_expr_render_path(ddb_buf *out, ddb_expr_ctx *ctx, const char *path);
+DDB_API int ddb_expr_render_path(ddb_buf *out, ddb_expr_ctx *ctx, const char *path);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,8 @@
 #ifndef DDB_HOOKS_H
 #define DDB_HOOKS_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,7 +97,7 @@ typedef void (*ddb_hook_fn)(const ddb_hook_event *ev, void *payload);
  * client, both functions NULL) or DDB_ENOMEM. The registration ends with
  * ddb_client_remove_hook or ddb_client_free.
  */
-int ddb_client_add_hook(ddb_client *c, ddb_hook_fn before, ddb_hook_fn after, void *payload);
+DDB_API int ddb_client_add_hook(ddb_client *c, ddb_hook_fn before, ddb_hook_fn after, void *payload);
 
 /*
  * Removes one registration of exactly this (before, after, payload) triple
@@ -110,13 +112,13 @@ int ddb_client_add_hook(ddb_client *c, ddb_hook_fn before, ddb_hook_fn after, vo
  * Returns 0, DDB_ENOTFOUND (no such registration), DDB_EINVAL (NULL
  * client) or DDB_ENOMEM (the registration stays; retry).
  */
-int ddb_client_remove_hook(ddb_client *c, ddb_hook_fn before, ddb_hook_fn after, void *payload);
+DDB_API int ddb_client_remove_hook(ddb_client *c, ddb_hook_fn before, ddb_hook_fn after, void *payload);
 
 /* As ddb_client_add_hook / ddb_client_remove_hook, for hooks that run for
  * every request of every client of the process. Process-wide hooks stay
  * registered until removed. */
-int ddb_global_add_hook(ddb_hook_fn before, ddb_hook_fn after, void *payload);
-int ddb_global_remove_hook(ddb_hook_fn before, ddb_hook_fn after, void *payload);
+DDB_API int ddb_global_add_hook(ddb_hook_fn before, ddb_hook_fn after, void *payload);
+DDB_API int ddb_global_remove_hook(ddb_hook_fn before, ddb_hook_fn after, void *payload);
 
 /* ConsumedCapacity of a response, summed over its tables (BatchWriteItem,
  * BatchGetItem and transactions report one entry per table). */
@@ -139,7 +141,7 @@ typedef struct ddb_hook_capacity {
  * recorded — call it from a hook only, where the last error is restored
  * afterwards anyway). Reentrant.
  */
-int ddb_hook_event_capacity(ddb_hook_capacity *out, const ddb_hook_event *ev);
+DDB_API int ddb_hook_event_capacity(ddb_hook_capacity *out, const ddb_hook_event *ev);
 
 #ifdef __cplusplus
 }

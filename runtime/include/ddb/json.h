@@ -32,6 +32,8 @@
 #ifndef DDB_JSON_H
 #define DDB_JSON_H
 
+#include "ddb/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,20 +57,20 @@ extern "C" {
  * and control characters are escaped (\n \t \r \b \f, else \u00XX);
  * everything else, valid multi-byte UTF-8 included, passes unchanged.
  * DDB_EINVAL if the bytes are not valid UTF-8. */
-int ddb_json_put_string(ddb_buf *out, const char *s, size_t len);
+DDB_API int ddb_json_put_string(ddb_buf *out, const char *s, size_t len);
 
 /* Appends {"<tag>":...} for one value. */
-int ddb_av_write_json(ddb_buf *out, const ddb_av *v);
+DDB_API int ddb_av_write_json(ddb_buf *out, const ddb_av *v);
 /* Appends {"name":{...},...} for a map value (DDB_ETYPE if `item` is not M). */
-int ddb_item_write_json(ddb_buf *out, const ddb_av *item);
+DDB_API int ddb_item_write_json(ddb_buf *out, const ddb_av *item);
 
 /* Parses value form. */
-int ddb_av_parse_json(ddb_av **out, const char *text, size_t len);
+DDB_API int ddb_av_parse_json(ddb_av **out, const char *text, size_t len);
 /* Parses item form into an M tree. */
-int ddb_item_parse_json(ddb_av **out, const char *text, size_t len);
+DDB_API int ddb_item_parse_json(ddb_av **out, const char *text, size_t len);
 
 /* CRC32 (IEEE, as in x-amz-crc32) of a byte range. Thread-safe. */
-uint32_t ddb_crc32(const void *data, size_t len);
+DDB_API uint32_t ddb_crc32(const void *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,8 @@
 #ifndef DDB_MODEL_H
 #define DDB_MODEL_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,12 +62,12 @@ typedef struct ddb_time {
 
 /* Formats `t` as PynamoDB does (%Y-%m-%dT%H:%M:%S.%f+0000) into `out`.
  * DDB_EINVAL outside years 1..9999 or with usec outside 0..999999. */
-int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE]);
+DDB_API int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE]);
 /* Parses that format, also accepting "+00:00" or "Z" for the zone, 1 to 4
  * year digits and 1..9 fraction digits (or none). Digits beyond the
  * microsecond must be zeros: a finer instant is DDB_EINVAL, never rounded.
  * 0 or DDB_EINVAL. Reentrant. */
-int ddb_time_parse(const char *text, size_t len, ddb_time *out);
+DDB_API int ddb_time_parse(const char *text, size_t len, ddb_time *out);
 
 /* Sets; an empty set is stored as an absent attribute (DynamoDB rule).
  * Elements are owned by the set (malloc'ed). Number elements are decimal
@@ -248,12 +250,12 @@ typedef struct ddb_table_opts {
  * ddb_time_of: a time from PynamoDB's text ({0, 0} when invalid).
  * Thread safety: reentrant.
  */
-char *ddb_strdup(const char *s);
-ddb_bytes ddb_bytes_from_base64(const char *b64);
-ddb_strset ddb_strset_of(const char *const *items, size_t n);
-ddb_numset ddb_numset_of(const char *const *items, size_t n);
-ddb_binset ddb_binset_of_base64(const char *const *items, size_t n);
-ddb_time ddb_time_of(const char *text);
+DDB_API char *ddb_strdup(const char *s);
+DDB_API ddb_bytes ddb_bytes_from_base64(const char *b64);
+DDB_API ddb_strset ddb_strset_of(const char *const *items, size_t n);
+DDB_API ddb_numset ddb_numset_of(const char *const *items, size_t n);
+DDB_API ddb_binset ddb_binset_of_base64(const char *const *items, size_t n);
+DDB_API ddb_time ddb_time_of(const char *text);
 
 /*
  * Freeing values a program builds: each frees what the value owns (its
@@ -265,11 +267,11 @@ ddb_time ddb_time_of(const char *text);
  * `list` points to a {T *items; size_t n} of elements of type `elem`,
  * `elem_size` bytes each, `sub` the map descriptor for lists of maps).
  */
-void ddb_bytes_clear(ddb_bytes *b);
-void ddb_strset_clear(ddb_strset *set);
-void ddb_numset_clear(ddb_numset *set);
-void ddb_binset_clear(ddb_binset *set);
-void ddb_list_clear(void *list, ddb_ftype elem, size_t elem_size, const ddb_model *sub);
+DDB_API void ddb_bytes_clear(ddb_bytes *b);
+DDB_API void ddb_strset_clear(ddb_strset *set);
+DDB_API void ddb_numset_clear(ddb_numset *set);
+DDB_API void ddb_binset_clear(ddb_binset *set);
+DDB_API void ddb_list_clear(void *list, ddb_ftype elem, size_t elem_size, const ddb_model *sub);
 
 /*
  * Typed builders' entry points: every generated condition, key-range and
@@ -311,11 +313,11 @@ typedef enum ddb_action {
     DDB_ACT_REMOVE         /* REMOVE path */
 } ddb_action;
 
-ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb_cond_op op, const void *v);
-ddb_cond *ddb_field_between(const char *path, size_t index, const ddb_field *f, const void *low,
+DDB_API ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb_cond_op op, const void *v);
+DDB_API ddb_cond *ddb_field_between(const char *path, size_t index, const ddb_field *f, const void *low,
                             const void *high);
-ddb_cond *ddb_field_in(const char *path, size_t index, const ddb_field *f, const void *values, size_t n);
-ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f, ddb_action act, const void *v);
+DDB_API ddb_cond *ddb_field_in(const char *path, size_t index, const ddb_field *f, const void *values, size_t n);
+DDB_API ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f, ddb_action act, const void *v);
 
 /*
  * Argument gates: generated functions are wrapped in same-named macros that
@@ -367,36 +369,36 @@ struct ddb_expected_a_pointer_to_the_model_struct { char model_struct_pointer; }
 
 /* --- connection slot --- */
 /* Binds `c` (borrowed; NULL unbinds) to the model. */
-void ddb_model_use_client(const ddb_model *m, ddb_client *c);
+DDB_API void ddb_model_use_client(const ddb_model *m, ddb_client *c);
 /* The client a call on `m` would use now (bound, else default); NULL when
  * none can be created (error recorded). */
-ddb_client *ddb_model_client(const ddb_model *m);
+DDB_API ddb_client *ddb_model_client(const ddb_model *m);
 
 /* --- struct <-> item --- */
 /* Frees what `obj` owns and zeroes it (no defaults applied). */
-void ddb_model_clear(const ddb_model *m, void *obj);
+DDB_API void ddb_model_clear(const ddb_model *m, void *obj);
 /* Zeroes `obj` and applies the schema defaults (does not free). */
-void ddb_model_init(const ddb_model *m, void *obj);
+DDB_API void ddb_model_init(const ddb_model *m, void *obj);
 /* Builds the item (owned by the caller). DDB_EINVAL when a non-nullable
  * string/binary is absent (message names "<model>.<field>"), or a double is
  * not finite. */
-int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj);
+DDB_API int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj);
 /* Builds the key map of `obj` (only the key fields are read). */
-int ddb_model_key(ddb_av **out, const ddb_model *m, const void *obj);
+DDB_API int ddb_model_key(ddb_av **out, const ddb_model *m, const void *obj);
 /* Builds a key map from key values (see ddb_model_get). */
-int ddb_model_key_of(ddb_av **out, const ddb_model *m, const void *hash, const void *range);
+DDB_API int ddb_model_key_of(ddb_av **out, const ddb_model *m, const void *hash, const void *range);
 /* Fills `obj` from `item`. `obj` must be freshly cleared/initialised; fields
  * absent from the item keep their values. DDB_ETYPE when an attribute has
  * the wrong type (message names the attribute, expected and actual type).
  * On failure `obj` may be partially filled; clear it. */
-int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item);
+DDB_API int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item);
 
 /* --- item operations; `cond`/`actions` are consumed (freed) in every case --- */
 /* A model with a version field: the put is conditional on the stored version
  * being obj's (or absent for a never-saved obj) and writes version + 1, which
  * obj holds after success (PynamoDB's VersionAttribute); delete and update
  * check the version the same way. */
-int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
+DDB_API int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
 /*
  * Key values are passed as pointers to a value of the key field's C type
  * (char **, int64_t *, double *, ddb_bytes *); `range` is NULL for models
@@ -404,9 +406,9 @@ int ddb_model_put(const ddb_model *m, void *obj, ddb_cond *cond);
  */
 /* Reads one item; on success clears `out`, applies defaults, fills it, and
  * returns 0. DDB_ENOTFOUND when there is no such item (`out` unchanged). */
-int ddb_model_get(void *out, const ddb_model *m, const void *hash, const void *range,
+DDB_API int ddb_model_get(void *out, const ddb_model *m, const void *hash, const void *range,
                   const ddb_get_opts *opts);
-int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
+DDB_API int ddb_model_delete(const ddb_model *m, const void *obj, ddb_cond *cond);
 
 /* What a write returns (ReturnValues, ReturnValuesOnConditionCheckFailure). */
 typedef struct ddb_write_opts {
@@ -433,28 +435,28 @@ typedef struct ddb_write_opts {
  * return_old_on_failure, `returned` holds the stored item and the call
  * still returns DDB_ECONDITION.
  */
-int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+DDB_API int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
                      ddb_cond *cond, const ddb_write_opts *opts);
-int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
+DDB_API int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, void *obj,
                         ddb_update *actions, ddb_cond *cond, const ddb_write_opts *opts);
-int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, const void *obj,
+DDB_API int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, const void *obj,
                         ddb_cond *cond, const ddb_write_opts *opts);
 /* Applies `actions` to the item with the key of `obj` (created if absent,
  * as DynamoDB does), then refreshes `obj` from the new item (ALL_NEW). */
-int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
+DDB_API int ddb_model_update(const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
 
 /* --- tables --- */
-int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts);
-int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
+DDB_API int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts);
+DDB_API int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts);
 /* DescribeTable of the model's table; `out` as ddb_describe_table (free it
  * with ddb_table_output_free after every call). */
-int ddb_model_describe_table(ddb_table_output *out, const ddb_model *m);
+DDB_API int ddb_model_describe_table(ddb_table_output *out, const ddb_model *m);
 /* Whether the table exists (DescribeTable; ResourceNotFound is "no"). */
-int ddb_model_table_exists(bool *out, const ddb_model *m);
+DDB_API int ddb_model_table_exists(bool *out, const ddb_model *m);
 /* Provisioned throughput of the table (switches it to PROVISIONED). */
-int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts);
+DDB_API int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write, const ddb_table_opts *opts);
 /* Turns TTL on or off for the model's ttl attribute (DDB_EINVAL without one). */
-int ddb_model_update_ttl(const ddb_model *m, bool enabled);
+DDB_API int ddb_model_update_ttl(const ddb_model *m, bool enabled);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,8 @@
 #ifndef DDB_OPS_H
 #define DDB_OPS_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,16 +183,16 @@ typedef struct ddb_write_item_output {
 } ddb_write_item_output;
 
 /* GetItem. Returns 0 with out->item NULL when the item does not exist. */
-int ddb_get_item(ddb_get_item_output *out, ddb_client *c, const ddb_get_item_input *in);
+DDB_API int ddb_get_item(ddb_get_item_output *out, ddb_client *c, const ddb_get_item_input *in);
 /* PutItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_put_item(ddb_write_item_output *out, ddb_client *c, const ddb_put_item_input *in);
+DDB_API int ddb_put_item(ddb_write_item_output *out, ddb_client *c, const ddb_put_item_input *in);
 /* UpdateItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_update_item(ddb_write_item_output *out, ddb_client *c, const ddb_update_item_input *in);
+DDB_API int ddb_update_item(ddb_write_item_output *out, ddb_client *c, const ddb_update_item_input *in);
 /* DeleteItem. DDB_ECONDITION when condition_expression is false. */
-int ddb_delete_item(ddb_write_item_output *out, ddb_client *c, const ddb_delete_item_input *in);
+DDB_API int ddb_delete_item(ddb_write_item_output *out, ddb_client *c, const ddb_delete_item_input *in);
 
-void ddb_get_item_output_free(ddb_get_item_output *out);
-void ddb_write_item_output_free(ddb_write_item_output *out);
+DDB_API void ddb_get_item_output_free(ddb_get_item_output *out);
+DDB_API void ddb_write_item_output_free(ddb_write_item_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Query and Scan                                                     */
@@ -248,9 +250,9 @@ typedef struct ddb_read_output {
     ddb_out_mem *mem;
 } ddb_read_output;
 
-int ddb_query(ddb_read_output *out, ddb_client *c, const ddb_query_input *in);
-int ddb_scan(ddb_read_output *out, ddb_client *c, const ddb_scan_input *in);
-void ddb_read_output_free(ddb_read_output *out);
+DDB_API int ddb_query(ddb_read_output *out, ddb_client *c, const ddb_query_input *in);
+DDB_API int ddb_scan(ddb_read_output *out, ddb_client *c, const ddb_scan_input *in);
+DDB_API void ddb_read_output_free(ddb_read_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Batches                                                            */
@@ -324,14 +326,14 @@ typedef struct ddb_batch_write_item_output {
 
 /* BatchGetItem: one call, no retry of unprocessed keys (see the batch
  * module for that). */
-int ddb_batch_get_item(ddb_batch_get_item_output *out, ddb_client *c,
+DDB_API int ddb_batch_get_item(ddb_batch_get_item_output *out, ddb_client *c,
                        const ddb_batch_get_item_input *in);
 /* BatchWriteItem: one call; requests are grouped by table on the wire, in
  * order of first appearance. */
-int ddb_batch_write_item(ddb_batch_write_item_output *out, ddb_client *c,
+DDB_API int ddb_batch_write_item(ddb_batch_write_item_output *out, ddb_client *c,
                          const ddb_batch_write_item_input *in);
-void ddb_batch_get_item_output_free(ddb_batch_get_item_output *out);
-void ddb_batch_write_item_output_free(ddb_batch_write_item_output *out);
+DDB_API void ddb_batch_get_item_output_free(ddb_batch_get_item_output *out);
+DDB_API void ddb_batch_write_item_output_free(ddb_batch_write_item_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Transactions                                                       */
@@ -409,12 +411,12 @@ typedef struct ddb_transact_write_items_output {
 
 /* TransactGetItems / TransactWriteItems. On DDB_ECANCELLED the reasons are
  * in the output (request order). */
-int ddb_transact_get_items(ddb_transact_get_items_output *out, ddb_client *c,
+DDB_API int ddb_transact_get_items(ddb_transact_get_items_output *out, ddb_client *c,
                            const ddb_transact_get_items_input *in);
-int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c,
+DDB_API int ddb_transact_write_items(ddb_transact_write_items_output *out, ddb_client *c,
                              const ddb_transact_write_items_input *in);
-void ddb_transact_get_items_output_free(ddb_transact_get_items_output *out);
-void ddb_transact_write_items_output_free(ddb_transact_write_items_output *out);
+DDB_API void ddb_transact_get_items_output_free(ddb_transact_get_items_output *out);
+DDB_API void ddb_transact_write_items_output_free(ddb_transact_write_items_output *out);
 
 
 /* ------------------------------------------------------------------ */
@@ -591,11 +593,11 @@ typedef struct ddb_table_output {
     ddb_out_mem *mem;
 } ddb_table_output;
 
-int ddb_create_table(ddb_table_output *out, ddb_client *c, const ddb_create_table_input *in);
-int ddb_describe_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
-int ddb_update_table(ddb_table_output *out, ddb_client *c, const ddb_update_table_input *in);
-int ddb_delete_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
-void ddb_table_output_free(ddb_table_output *out);
+DDB_API int ddb_create_table(ddb_table_output *out, ddb_client *c, const ddb_create_table_input *in);
+DDB_API int ddb_describe_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
+DDB_API int ddb_update_table(ddb_table_output *out, ddb_client *c, const ddb_update_table_input *in);
+DDB_API int ddb_delete_table(ddb_table_output *out, ddb_client *c, const ddb_table_name_input *in);
+DDB_API void ddb_table_output_free(ddb_table_output *out);
 
 typedef struct ddb_list_tables_input {
     const char *exclusive_start_table_name;
@@ -612,8 +614,8 @@ typedef struct ddb_list_tables_output {
 } ddb_list_tables_output;
 
 /* ListTables; `in` may be NULL (first page, service default limit). */
-int ddb_list_tables(ddb_list_tables_output *out, ddb_client *c, const ddb_list_tables_input *in);
-void ddb_list_tables_output_free(ddb_list_tables_output *out);
+DDB_API int ddb_list_tables(ddb_list_tables_output *out, ddb_client *c, const ddb_list_tables_input *in);
+DDB_API void ddb_list_tables_output_free(ddb_list_tables_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Time to live                                                       */
@@ -643,9 +645,9 @@ typedef struct ddb_ttl_output {
     ddb_out_mem *mem;
 } ddb_ttl_output;
 
-int ddb_update_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_update_ttl_input *in);
-int ddb_describe_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_table_name_input *in);
-void ddb_ttl_output_free(ddb_ttl_output *out);
+DDB_API int ddb_update_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_update_ttl_input *in);
+DDB_API int ddb_describe_time_to_live(ddb_ttl_output *out, ddb_client *c, const ddb_table_name_input *in);
+DDB_API void ddb_ttl_output_free(ddb_ttl_output *out);
 
 /* ------------------------------------------------------------------ */
 /* Waiters                                                            */
@@ -660,8 +662,8 @@ void ddb_ttl_output_free(ddb_ttl_output *out);
  * DescribeTable call (DDB_ERESOURCE while waiting for ACTIVE: the table
  * does not exist).
  */
-int ddb_wait_table_active(ddb_client *c, const char *table_name, long timeout_ms);
-int ddb_wait_table_deleted(ddb_client *c, const char *table_name, long timeout_ms);
+DDB_API int ddb_wait_table_active(ddb_client *c, const char *table_name, long timeout_ms);
+DDB_API int ddb_wait_table_deleted(ddb_client *c, const char *table_name, long timeout_ms);
 
 /* ------------------------------------------------------------------ */
 /* Per-thread state                                                   */
@@ -670,7 +672,7 @@ int ddb_wait_table_deleted(ddb_client *c, const char *table_name, long timeout_m
 /* Releases the calling thread's scratch buffers and cancellation reasons
  * now rather than at thread exit (the main thread never "exits", so call
  * it there to keep leak checkers quiet). Safe to call at any time. */
-void ddb_ops_thread_cleanup(void);
+DDB_API void ddb_ops_thread_cleanup(void);
 
 #ifdef __cplusplus
 }

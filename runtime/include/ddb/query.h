@@ -29,6 +29,8 @@
 #ifndef DDB_QUERY_H
 #define DDB_QUERY_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,7 +101,7 @@ typedef struct ddb_scan_opts {
 /* The secondary index of `m` called `name`, or NULL (DDB_EINVAL recorded)
  * when m has none by that name. For untyped callers; generated wrappers
  * pass &m->indexes[i]. Thread-safe. */
-const ddb_index *ddb_model_index(const ddb_model *m, const char *name);
+DDB_API const ddb_index *ddb_model_index(const ddb_model *m, const char *name);
 
 /* ------------------------------------------------------------ iterators */
 
@@ -117,16 +119,16 @@ typedef struct ddb_iter ddb_iter;
  * (DDB_EINVAL, see ddb_model_query_page), an error carried by a condition,
  * DDB_ECONFIG (no client), DDB_ENOMEM.
  */
-int ddb_model_query_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
+DDB_API int ddb_model_query_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
                           const void *hash, ddb_cond *range, ddb_cond *filter,
                           const ddb_query_opts *opts);
 /* As ddb_model_query_index over a Scan of the table or index. */
-int ddb_model_scan_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
+DDB_API int ddb_model_scan_index(ddb_iter **out, const ddb_model *m, const ddb_index *index,
                          ddb_cond *filter, const ddb_scan_opts *opts);
 /* ddb_model_query_index / ddb_model_scan_index on the table (index NULL). */
-int ddb_model_query(ddb_iter **out, const ddb_model *m, const void *hash, ddb_cond *range,
+DDB_API int ddb_model_query(ddb_iter **out, const ddb_model *m, const void *hash, ddb_cond *range,
                     ddb_cond *filter, const ddb_query_opts *opts);
-int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const ddb_scan_opts *opts);
+DDB_API int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const ddb_scan_opts *opts);
 
 /*
  * Clears `obj` (a valid struct of the iterator's model), applies defaults
@@ -139,7 +141,7 @@ int ddb_model_scan(ddb_iter **out, const ddb_model *m, ddb_cond *filter, const d
  * on after it; ddb_iter_cursor then resumes after it too. `obj` is
  * unchanged unless 1 is returned.
  */
-int ddb_iter_next(void *obj, ddb_iter *it);
+DDB_API int ddb_iter_next(void *obj, ddb_iter *it);
 
 /*
  * A cursor for where `it` stands: resuming from it (opts.cursor of a new
@@ -152,14 +154,14 @@ int ddb_iter_next(void *obj, ddb_iter *it);
  * end. Works after a failure too. Returns 0, DDB_EINVAL (it NULL) or
  * DDB_ENOMEM (*out NULL).
  */
-int ddb_iter_cursor(char **out, const ddb_iter *it);
+DDB_API int ddb_iter_cursor(char **out, const ddb_iter *it);
 
 /* Read capacity units consumed by the iterator's requests so far (as
  * DynamoDB reported them; 0 when it reports none). NULL-safe (0). */
-double ddb_iter_consumed(const ddb_iter *it);
+DDB_API double ddb_iter_consumed(const ddb_iter *it);
 
 /* Frees the iterator. NULL-safe. */
-void ddb_iter_free(ddb_iter *it);
+DDB_API void ddb_iter_free(ddb_iter *it);
 
 /* ------------------------------------------------------------ pages */
 
@@ -205,14 +207,14 @@ typedef struct ddb_page {
  * which. Other errors: as ddb_model_query_index, DDB_ETYPE (above), service
  * errors.
  */
-int ddb_model_query_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
+DDB_API int ddb_model_query_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
                          const ddb_index *index, const void *hash, ddb_cond *range,
                          ddb_cond *filter, const ddb_query_opts *opts);
 /* One request of a Scan; as ddb_model_query_page. */
-int ddb_model_scan_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
+DDB_API int ddb_model_scan_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
                         const ddb_index *index, ddb_cond *filter, const ddb_scan_opts *opts);
 /* Frees page->cursor and zeroes the page. NULL-safe. */
-void ddb_page_free(ddb_page *page);
+DDB_API void ddb_page_free(ddb_page *page);
 
 /* ------------------------------------------------------------ counts */
 
@@ -226,14 +228,14 @@ void ddb_page_free(ddb_page *page);
  * descending are ignored. On success *out is the count; on failure it is
  * unchanged.
  */
-int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, const void *hash,
+DDB_API int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, const void *hash,
                     ddb_cond *range, ddb_cond *filter, const ddb_query_opts *opts);
 /*
  * DynamoDB's approximate item count of the table or index (DescribeTable
  * ItemCount: updated about every six hours; free and instant). On failure
  * *out is unchanged.
  */
-int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index);
+DDB_API int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index);
 
 /* ------------------------------------------------------------ single items */
 
@@ -242,14 +244,14 @@ int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *
  * (opts may be NULL; its consistent_read applies, its attributes do not).
  * *out is set on success only.
  */
-int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void *range,
+DDB_API int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void *range,
                      const ddb_get_opts *opts);
 /*
  * Re-reads `obj` by its own key (ddb_get_opts as for ddb_model_get, its
  * projection included): on success `obj` is cleared and refilled.
  * DDB_ENOTFOUND when the item is gone (obj unchanged).
  */
-int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts);
+DDB_API int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts);
 
 #ifdef __cplusplus
 }

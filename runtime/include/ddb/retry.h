@@ -25,6 +25,8 @@
 #ifndef DDB_RETRY_H
 #define DDB_RETRY_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,14 +57,14 @@ typedef struct ddb_retry_quota ddb_retry_quota;
 
 /* Creates a full bucket of `capacity` tokens; NULL on ENOMEM (recorded).
  * Free with ddb_retry_quota_free (NULL-safe). */
-ddb_retry_quota *ddb_retry_quota_new(uint32_t capacity);
-void ddb_retry_quota_free(ddb_retry_quota *q);
+DDB_API ddb_retry_quota *ddb_retry_quota_new(uint32_t capacity);
+DDB_API void ddb_retry_quota_free(ddb_retry_quota *q);
 /* Takes `cost` tokens; false (nothing taken) when not enough are left. */
-bool ddb_retry_quota_acquire(ddb_retry_quota *q, uint32_t cost);
+DDB_API bool ddb_retry_quota_acquire(ddb_retry_quota *q, uint32_t cost);
 /* Returns tokens, capped at capacity. */
-void ddb_retry_quota_release(ddb_retry_quota *q, uint32_t amount);
+DDB_API void ddb_retry_quota_release(ddb_retry_quota *q, uint32_t amount);
 /* Tokens left (UINT32_MAX for a NULL quota). */
-uint32_t ddb_retry_quota_available(ddb_retry_quota *q);
+DDB_API uint32_t ddb_retry_quota_available(ddb_retry_quota *q);
 
 /*
  * Delay before retry number `retry` (0 for the first retry), in ms:
@@ -70,11 +72,11 @@ uint32_t ddb_retry_quota_available(ddb_retry_quota *q);
  * rand01 hook a per-thread xorshift generator seeded from the clock is used
  * (jitter, not cryptography).
  */
-uint32_t ddb_retry_delay_ms(const ddb_retry_policy *p, unsigned retry);
+DDB_API uint32_t ddb_retry_delay_ms(const ddb_retry_policy *p, unsigned retry);
 
 /* Sleeps `ms` through the policy's sleep_ms hook, or nanosleep when it is
  * NULL (restarted after signals). */
-void ddb_retry_sleep(const ddb_retry_policy *p, uint32_t ms);
+DDB_API void ddb_retry_sleep(const ddb_retry_policy *p, uint32_t ms);
 
 /*
  * Classifies a failed attempt: `code` is the DDB_E* of the attempt,
@@ -85,7 +87,7 @@ void ddb_retry_sleep(const ddb_retry_policy *p, uint32_t ms);
  * the AWS SDKs, e.g. SlowDown, TooManyRequestsException,
  * LimitExceededException); HTTP 429, 500, 502, 503, 504.
  */
-bool ddb_retry_is_retryable(int code, long http_status, const char *aws_type);
+DDB_API bool ddb_retry_is_retryable(int code, long http_status, const char *aws_type);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,8 @@
 #ifndef DDB_SIGV4_H
 #define DDB_SIGV4_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,13 +81,13 @@ typedef struct ddb_sigv4_cache ddb_sigv4_cache;
 
 /* Creates an empty cache; NULL on failure (DDB_ENOMEM recorded).
  * Free with ddb_sigv4_cache_free. */
-ddb_sigv4_cache *ddb_sigv4_cache_new(void);
+DDB_API ddb_sigv4_cache *ddb_sigv4_cache_new(void);
 /* Wipes and frees the cache (NULL-safe). No thread may still be using it. */
-void ddb_sigv4_cache_free(ddb_sigv4_cache *cache);
+DDB_API void ddb_sigv4_cache_free(ddb_sigv4_cache *cache);
 /* Lookups answered from the cache, and keys derived because they were not
  * (for tests and monitoring); zeros for a NULL cache. Either pointer may
  * be NULL. Thread-safe. */
-void ddb_sigv4_cache_stats(uint64_t *hits, uint64_t *misses, ddb_sigv4_cache *cache);
+DDB_API void ddb_sigv4_cache_stats(uint64_t *hits, uint64_t *misses, ddb_sigv4_cache *cache);
 
 /*
  * Signs `req` with `creds` for params->region and params->service.
@@ -121,14 +123,14 @@ void ddb_sigv4_cache_stats(uint64_t *hits, uint64_t *misses, ddb_sigv4_cache *ca
  * DDB_ENOMEM (allocation or libcrypto failure). On failure `out` holds
  * empty strings. Thread-safe (see above).
  */
-int ddb_sigv4_sign(ddb_sigv4_result *out, ddb_buf *debug,
+DDB_API int ddb_sigv4_sign(ddb_sigv4_result *out, ddb_buf *debug,
                    ddb_sigv4_cache *cache, const ddb_sigv4_params *params,
                    const ddb_credentials *creds, const ddb_sigv4_request *req);
 
 /* Lowercase hex SHA-256 of `len` bytes at `data` (NULL allowed when len is
  * 0) into out[65]. On a libcrypto failure `out` is "" and DDB_ENOMEM is
  * recorded. Thread-safe. */
-void ddb_sha256_hex(char out[65], const void *data, size_t len);
+DDB_API void ddb_sha256_hex(char out[65], const void *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,8 @@
 #ifndef DDB_SIMPLE_JSON_H
 #define DDB_SIMPLE_JSON_H
 
+#include "ddb/export.h"
+
 #include <stddef.h>
 
 #include "ddb/av.h"
@@ -73,7 +75,7 @@ extern "C" {
  * that does (e.g. DDB_EINVAL for a required attribute that is missing). On
  * failure `out` keeps its previous length.
  */
-int ddb_model_to_simple_json(ddb_buf *out, const ddb_model *m, const void *obj);
+DDB_API int ddb_model_to_simple_json(ddb_buf *out, const ddb_model *m, const void *obj);
 
 /*
  * Reads the plain JSON object `json` (`len` bytes, need not be
@@ -82,7 +84,7 @@ int ddb_model_to_simple_json(ddb_buf *out, const ddb_model *m, const void *obj);
  * with the model's defaults applied to attributes the JSON lacks (as when
  * reading an item); on failure it is left unchanged.
  */
-int ddb_model_from_simple_json(void *obj, const ddb_model *m, const char *json, size_t len);
+DDB_API int ddb_model_from_simple_json(void *obj, const ddb_model *m, const char *json, size_t len);
 
 /*
  * The item-level halves, for callers that have an item rather than a
@@ -90,8 +92,8 @@ int ddb_model_from_simple_json(void *obj, const ddb_model *m, const char *json, 
  * as untyped. ddb_item_from_simple_json sets *item to a new M tree owned by
  * the caller (NULL on failure).
  */
-int ddb_item_to_simple_json(ddb_buf *out, const ddb_model *m, const ddb_av *item);
-int ddb_item_from_simple_json(ddb_av **item, const ddb_model *m, const char *json, size_t len);
+DDB_API int ddb_item_to_simple_json(ddb_buf *out, const ddb_model *m, const ddb_av *item);
+DDB_API int ddb_item_from_simple_json(ddb_av **item, const ddb_model *m, const char *json, size_t len);
 
 #ifdef __cplusplus
 }

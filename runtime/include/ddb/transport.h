@@ -15,6 +15,8 @@
 #ifndef DDB_TRANSPORT_H
 #define DDB_TRANSPORT_H
 
+#include "ddb/export.h"
+
 #include <stddef.h>
 
 #include "ddb/buf.h"
@@ -69,18 +71,18 @@ typedef struct ddb_http_response {
 #define DDB_HTTP_RESPONSE_INIT {0, DDB_BUF_INIT, {0}, {0}, {0}, {0}, {0}}
 
 /* Frees the body and resets every field. NULL-safe. */
-void ddb_http_response_free(ddb_http_response *r);
+DDB_API void ddb_http_response_free(ddb_http_response *r);
 /* Resets status and headers and empties the body, keeping its capacity. */
-void ddb_http_response_reset(ddb_http_response *r);
+DDB_API void ddb_http_response_reset(ddb_http_response *r);
 /* Forgets the recorded headers only (a transport calls it when a new status
  * line starts, e.g. after "100 Continue"). */
-void ddb_http_response_clear_headers(ddb_http_response *r);
+DDB_API void ddb_http_response_clear_headers(ddb_http_response *r);
 /*
  * Records one header received from the wire when its name is one of
  * interest (case-insensitive); ignores others. Leading and trailing blanks
  * of the value are dropped. For transport implementations; never fails.
  */
-void ddb_http_response_add_header(ddb_http_response *r, const char *name, size_t name_len,
+DDB_API void ddb_http_response_add_header(ddb_http_response *r, const char *name, size_t name_len,
                                   const char *value, size_t value_len);
 
 typedef struct ddb_transport ddb_transport;
@@ -101,7 +103,7 @@ struct ddb_transport {
 };
 
 /* Calls t->destroy when both are non-NULL. */
-void ddb_transport_free(ddb_transport *t);
+DDB_API void ddb_transport_free(ddb_transport *t);
 
 /* Options of the libcurl transport. */
 typedef struct ddb_curl_options {
@@ -136,7 +138,7 @@ typedef struct ddb_curl_options {
  * Thread safety: send() may be called from any number of threads; destroy
  * must not race with send().
  */
-int ddb_curl_transport_new(ddb_transport **out, const ddb_curl_options *opts);
+DDB_API int ddb_curl_transport_new(ddb_transport **out, const ddb_curl_options *opts);
 
 #ifdef __cplusplus
 }

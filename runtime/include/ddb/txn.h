@@ -39,6 +39,8 @@
 #ifndef DDB_TXN_H
 #define DDB_TXN_H
 
+#include "ddb/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,10 +114,10 @@ typedef struct ddb_txn ddb_txn;
  * (unknown opts version, bad token), DDB_ENOMEM, DDB_EIO (no random
  * bytes for the token). *out NULL on failure.
  */
-int ddb_txn_new(ddb_txn **out, ddb_client *client, const ddb_txn_opts *opts);
+DDB_API int ddb_txn_new(ddb_txn **out, ddb_client *client, const ddb_txn_opts *opts);
 
 /* Releases the transaction (never the callers' structs). NULL-safe. */
-void ddb_txn_free(ddb_txn *t);
+DDB_API void ddb_txn_free(ddb_txn *t);
 
 /*
  * Adds a Put of `obj` (struct of model `m`; the item is built now) with
@@ -127,24 +129,24 @@ void ddb_txn_free(ddb_txn *t);
  * of items in all, an expression over 4 KB), an error node's code, or
  * DDB_ENOMEM.
  */
-int ddb_txn_put(ddb_txn *t, const ddb_model *m, void *obj, ddb_cond *cond);
+DDB_API int ddb_txn_put(ddb_txn *t, const ddb_model *m, void *obj, ddb_cond *cond);
 
 /* Adds an Update of the item with the key of `obj`: `actions` (required)
  * and `cond` are consumed. With a version field, as ddb_txn_put. Only the
  * version is written back to `obj` (no ReturnValues in transactions).
  * Same refusals as ddb_txn_put. */
-int ddb_txn_update(ddb_txn *t, const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
+DDB_API int ddb_txn_update(ddb_txn *t, const ddb_model *m, void *obj, ddb_update *actions, ddb_cond *cond);
 
 /* Adds a Delete of the item with the key of `obj` (read now; a version
  * field adds its guard). `cond` consumed. Same refusals. */
-int ddb_txn_delete(ddb_txn *t, const ddb_model *m, const void *obj, ddb_cond *cond);
+DDB_API int ddb_txn_delete(ddb_txn *t, const ddb_model *m, const void *obj, ddb_cond *cond);
 
 /* Adds a ConditionCheck of `cond` (required, consumed) on the item with
  * the key of `obj` (read now). Same refusals. */
-int ddb_txn_check(ddb_txn *t, const ddb_model *m, const void *obj, ddb_cond *cond);
+DDB_API int ddb_txn_check(ddb_txn *t, const ddb_model *m, const void *obj, ddb_cond *cond);
 
 /* As ddb_txn_check for a key given as values (as ddb_model_get). */
-int ddb_txn_check_key(ddb_txn *t, const ddb_model *m, const void *hash, const void *range,
+DDB_API int ddb_txn_check_key(ddb_txn *t, const ddb_model *m, const void *hash, const void *range,
                       ddb_cond *cond);
 
 /*
@@ -155,17 +157,17 @@ int ddb_txn_check_key(ddb_txn *t, const ddb_model *m, const void *hash, const vo
  * for an empty transaction. May be called again (same token), e.g. when a
  * timeout left the outcome unknown.
  */
-int ddb_txn_commit(ddb_txn *t);
+DDB_API int ddb_txn_commit(ddb_txn *t);
 
 /* Number of actions added. */
-size_t ddb_txn_count(const ddb_txn *t);
+DDB_API size_t ddb_txn_count(const ddb_txn *t);
 
 /* The ClientRequestToken the commit sends (owned by the transaction). */
-const char *ddb_txn_token(const ddb_txn *t);
+DDB_API const char *ddb_txn_token(const ddb_txn *t);
 
 /* Action `i` and, after a cancelled commit, why it failed or not; NULL
  * when i >= ddb_txn_count(t). */
-const ddb_txn_outcome *ddb_txn_reason(const ddb_txn *t, size_t i);
+DDB_API const ddb_txn_outcome *ddb_txn_reason(const ddb_txn *t, size_t i);
 
 /* ------------------------------------------------------------------ */
 /* Get transactions                                                   */
@@ -174,10 +176,10 @@ const ddb_txn_outcome *ddb_txn_reason(const ddb_txn *t, size_t i);
 typedef struct ddb_txn_getter ddb_txn_getter;
 
 /* Creates an empty get transaction; `client` as for ddb_txn_new. */
-int ddb_txn_getter_new(ddb_txn_getter **out, ddb_client *client);
+DDB_API int ddb_txn_getter_new(ddb_txn_getter **out, ddb_client *client);
 
 /* Releases it (never the callers' structs). NULL-safe. */
-void ddb_txn_getter_free(ddb_txn_getter *g);
+DDB_API void ddb_txn_getter_free(ddb_txn_getter *g);
 
 /*
  * Adds item number ddb_txn_getter_count(): model `m`, key values `hash` /
@@ -187,11 +189,11 @@ void ddb_txn_getter_free(ddb_txn_getter *g);
  * the key is already in the transaction, another client), DDB_ELIMIT
  * (101st item, key too large), DDB_ENOMEM.
  */
-int ddb_txn_getter_add(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+DDB_API int ddb_txn_getter_add(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
                     const void *hash, const void *range);
 
 /* As ddb_txn_getter_add with the key read from `key_obj` (may be `out`). */
-int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
+DDB_API int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
                         const void *key_obj);
 
 /*
@@ -201,13 +203,13 @@ int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_
  * ddb_txn_getter_reason), DDB_ETYPE when an item cannot be loaded, the
  * client's errors, DDB_EINVAL when empty.
  */
-int ddb_txn_getter_run(ddb_txn_getter *g);
+DDB_API int ddb_txn_getter_run(ddb_txn_getter *g);
 
 /* Number of items added. */
-size_t ddb_txn_getter_count(const ddb_txn_getter *g);
+DDB_API size_t ddb_txn_getter_count(const ddb_txn_getter *g);
 
 /* Item `i` and, after a cancelled run, why; NULL when out of range. */
-const ddb_txn_outcome *ddb_txn_getter_reason(const ddb_txn_getter *g, size_t i);
+DDB_API const ddb_txn_outcome *ddb_txn_getter_reason(const ddb_txn_getter *g, size_t i);
 
 #ifdef __cplusplus
 }
