@@ -653,14 +653,21 @@ static const char *const fixed_params[] = {"out", "obj", "opts", "it", "range", 
                                            "returned", "has_returned"};
 
 /* The parameter name of key attribute `a` in generated functions: its own
- * name, with "_key" appended while that is taken by another parameter of
- * the same function (a fixed one, or `other`: the other key's parameter)
- * or could shadow a generated global ("<prefix>_..."). */
+ * name, else "<name>_key", else "key1", "key2", ... — the first that no
+ * other parameter of the same function takes (a fixed one, or `other`:
+ * the other key's parameter) and that cannot shadow a generated global
+ * ("<prefix>_..."). */
 static void key_param_name(ddb_buf *out, const builder *b, const ddbc_attr *a, const char *other)
 {
-    ddb_buf_puts(out, a->name);
     size_t plen = strlen(b->s->prefix);
-    for (;;) {
+    for (int attempt = 0;; attempt++) {
+        ddb_buf_reset(out);
+        if (attempt == 0)
+            ddb_buf_puts(out, a->name);
+        else if (attempt == 1)
+            ddb_buf_printf(out, "%s_key", a->name);
+        else
+            ddb_buf_printf(out, "key%d", attempt - 1);
         const char *n = ddb_buf_cstr(out);
         bool taken = (other != NULL && strcmp(n, other) == 0) ||
                      (strncmp(n, b->s->prefix, plen) == 0 && n[plen] == '_');
@@ -668,7 +675,6 @@ static void key_param_name(ddb_buf *out, const builder *b, const ddbc_attr *a, c
             taken = strcmp(n, fixed_params[i]) == 0;
         if (!taken)
             return;
-        ddb_buf_puts(out, "_key");
     }
 }
 

@@ -1,3 +1,4 @@
+// expect: ok
 /* The control for the compile-fail cases: the same calls with the right
  * types compile cleanly under -Werror, so each failure is the misuse alone. */
 #include "forum.h"

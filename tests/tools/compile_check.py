@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Compile tests of generated code.
 
-  compile_check.py ok CC INCLUDES... -- FILE...
-      Each FILE must compile with CC -std=c11 -Wall -Wextra -Wpedantic -Werror.
+  compile_check.py cases CC INCLUDES... -- GOLDEN_DIR
+      Every .c of every golden case (GOLDEN_DIR/<case>/) must compile with
+      CC -std=c11 -Wall -Wextra -Wpedantic -Werror.
   compile_check.py header CC INCLUDES... -- HEADER...
       Each HEADER (a name such as ddb/av.h) must compile alone, first in a
       translation unit, with the strict flags.
-  compile_check.py fail CC INCLUDES... -- FILE...
-      Each FILE must FAIL to compile with CC -std=c11 (no -Werror: the
-      misuse must be a hard error), and the compiler's output must match the
-      regular expression on the FILE's line `// expect-error: REGEX`.
-INCLUDES are directories passed as -I.
+  compile_check.py misuse CC INCLUDES... -- MISUSE_DIR GOLDEN_DIR
+      Every .c in MISUSE_DIR is a case, compiled against the golden case
+      whose header it includes (#include "rich.h" -> GOLDEN_DIR/rich/):
+      with a line `// expect-error: REGEX` it must FAIL to compile with
+      CC -std=c11 (no -Werror: the misuse must be a hard error) and the
+      compiler's output must match REGEX; with `// expect: ok` (a control)
+      it must compile with the strict flags.
+INCLUDES are directories passed as -I. Cases are discovered from their
+folders: adding one is adding a file.
 """
 import os
 import re
@@ -27,50 +32,100 @@ def compile_one(cc, includes, path, flags):
         return subprocess.run(cmd, capture_output=True, text=True)
 
 
+def golden_cases(golden_dir):
+    cases = sorted(d for d in os.listdir(golden_dir) if os.path.isdir(os.path.join(golden_dir, d)))
+    if not cases:
+        sys.exit(f"no golden cases in {golden_dir}")
+    return cases
+
+
+def check_headers(cc, includes, headers):
+    failures = 0
+    for name in headers:
+        with tempfile.TemporaryDirectory() as tmp:
+            unit = os.path.join(tmp, "alone.c")
+            with open(unit, "w") as f:
+                f.write(f"#include <{name}>\n#include <{name}>\nint alone_unit_is_not_empty;\n")
+            proc = compile_one(cc, includes, unit, STRICT)
+        if proc.returncode != 0:
+            print(f"FAIL {name}: does not compile alone with {cc}:\n{proc.stderr}")
+            failures += 1
+        else:
+            print(f"ok   {name}")
+    return failures, len(headers)
+
+
+def check_cases(cc, includes, golden_dir):
+    failures = total = 0
+    for case in golden_cases(golden_dir):
+        d = os.path.join(golden_dir, case)
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".c"):
+                continue
+            total += 1
+            proc = compile_one(cc, includes + [d], os.path.join(d, name), STRICT)
+            if proc.returncode != 0:
+                print(f"FAIL {case}/{name}: did not compile with {cc}:\n{proc.stderr}")
+                failures += 1
+            else:
+                print(f"ok   {case}/{name}")
+    return failures, total
+
+
+def check_misuse(cc, includes, misuse_dir, golden_dir):
+    failures = total = 0
+    for name in sorted(os.listdir(misuse_dir)):
+        if not name.endswith(".c"):
+            continue
+        total += 1
+        path = os.path.join(misuse_dir, name)
+        text = open(path, encoding="utf-8").read()
+        inc = re.search(r'#include "([^"/]+)\.h"', text)
+        if not inc or not os.path.isdir(os.path.join(golden_dir, inc.group(1))):
+            print(f"FAIL {name}: includes no golden case's header")
+            failures += 1
+            continue
+        case_includes = includes + [os.path.join(golden_dir, inc.group(1))]
+        err = re.search(r"//\s*expect-error:\s*(.+)", text)
+        if re.search(r"//\s*expect:\s*ok\b", text):
+            proc = compile_one(cc, case_includes, path, STRICT)
+            if proc.returncode != 0:
+                print(f"FAIL {name}: the control did not compile with {cc}:\n{proc.stderr}")
+                failures += 1
+            else:
+                print(f"ok   {name} (control compiles)")
+            continue
+        if not err:
+            print(f"FAIL {name}: neither '// expect-error: REGEX' nor '// expect: ok'")
+            failures += 1
+            continue
+        proc = compile_one(cc, case_includes, path, ["-std=c11"])
+        if proc.returncode == 0:
+            print(f"FAIL {name}: compiled with {cc}, but the misuse must be an error")
+            failures += 1
+        elif not re.search(err.group(1).strip(), proc.stderr):
+            print(f"FAIL {name}: error output does not match /{err.group(1).strip()}/:\n{proc.stderr}")
+            failures += 1
+        else:
+            print(f"ok   {name} (rejected as expected)")
+    return failures, total
+
+
 def main():
     mode, cc = sys.argv[1], sys.argv[2]
     sep = sys.argv.index("--")
-    includes, files = sys.argv[3:sep], sys.argv[sep + 1:]
-    if not files:
-        sys.exit("no files given")
-    failures = 0
-    for path in files:
-        if mode == "header":
-            with tempfile.TemporaryDirectory() as tmp:
-                unit = os.path.join(tmp, "alone.c")
-                with open(unit, "w") as f:
-                    f.write(f"#include <{path}>\n#include <{path}>\nint alone_unit_is_not_empty;\n")
-                proc = compile_one(cc, includes, unit, STRICT)
-            if proc.returncode != 0:
-                print(f"FAIL {path}: does not compile alone with {cc}:\n{proc.stderr}")
-                failures += 1
-            else:
-                print(f"ok   {path}")
-            continue
-        if mode == "ok":
-            proc = compile_one(cc, includes, path, STRICT)
-            if proc.returncode != 0:
-                print(f"FAIL {path}: did not compile with {cc}:\n{proc.stderr}")
-                failures += 1
-            else:
-                print(f"ok   {path}")
-            continue
-        text = open(path).read()
-        m = re.search(r"//\s*expect-error:\s*(.+)", text)
-        if not m:
-            print(f"FAIL {path}: no '// expect-error: REGEX' line")
-            failures += 1
-            continue
-        proc = compile_one(cc, includes, path, ["-std=c11"])
-        if proc.returncode == 0:
-            print(f"FAIL {path}: compiled with {cc}, but the misuse must be an error")
-            failures += 1
-        elif not re.search(m.group(1).strip(), proc.stderr):
-            print(f"FAIL {path}: error output does not match /{m.group(1).strip()}/:\n{proc.stderr}")
-            failures += 1
-        else:
-            print(f"ok   {path} (rejected as expected)")
-    print(f"{len(files) - failures} of {len(files)} as expected with {cc}")
+    includes, rest = sys.argv[3:sep], sys.argv[sep + 1:]
+    if mode == "header":
+        failures, total = check_headers(cc, includes, rest)
+    elif mode == "cases":
+        failures, total = check_cases(cc, includes, rest[0])
+    elif mode == "misuse":
+        failures, total = check_misuse(cc, includes, rest[0], rest[1])
+    else:
+        sys.exit(f"unknown mode {mode}")
+    if total == 0:
+        sys.exit("no files checked")
+    print(f"{total - failures} of {total} as expected with {cc}")
     sys.exit(1 if failures else 0)
 
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Golden test of the generator: run ddbc on one schema and compare every
-generated file, whole, with the expected copy. Also checks that a second
-run produces byte-identical output.
+"""Golden test of the generator: for every case folder GOLDEN_DIR/<case>/,
+run ddbc on the schema its `schema` file names (one line: a path relative
+to ROOT, the repository) and compare every generated file, whole, with the
+copy in the folder. Also checks that a second run produces byte-identical
+output. Cases are discovered from the folders: adding one is adding a
+folder with its `schema` file (then DDB_UPDATE_GOLDEN=1 writes the rest).
 
-Usage: golden.py DDBC SCHEMA EXPECTED_DIR
+Usage: golden.py DDBC GOLDEN_DIR ROOT
 With DDB_UPDATE_GOLDEN=1 the expected files are (re)written instead.
 """
 import difflib
@@ -16,30 +19,41 @@ import tempfile
 def run_ddbc(ddbc, schema, outdir):
     proc = subprocess.run([ddbc, "-o", outdir, schema], capture_output=True, text=True)
     if proc.returncode != 0:
-        sys.exit(f"ddbc failed with {proc.returncode}:\n{proc.stderr}")
+        print(f"ddbc failed with {proc.returncode}:\n{proc.stderr}")
+        return None
     return {name: open(os.path.join(outdir, name), "rb").read() for name in sorted(os.listdir(outdir))}
 
 
-def main():
-    ddbc, schema, expected_dir = (os.path.abspath(p) for p in sys.argv[1:4])
+def check_case(ddbc, schema, expected_dir):
+    """0 when the output of ddbc on `schema` matches `expected_dir`."""
     schema_dir = os.path.dirname(os.path.abspath(schema))
+    cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         # Run from the schema's folder so the banner names the file alone.
         os.chdir(schema_dir)
         got = run_ddbc(ddbc, os.path.basename(schema), first)
         again = run_ddbc(ddbc, os.path.basename(schema), second)
+        os.chdir(cwd)
+    if got is None or again is None:
+        return 1
     if got != again:
-        sys.exit("ddbc output differs between two runs on the same input")
+        print("ddbc output differs between two runs on the same input")
+        return 1
     if not got:
-        sys.exit("ddbc wrote no files")
+        print("ddbc wrote no files")
+        return 1
     if os.environ.get("DDB_UPDATE_GOLDEN") == "1":
         os.makedirs(expected_dir, exist_ok=True)
         for name, data in got.items():
             with open(os.path.join(expected_dir, name), "wb") as f:
                 f.write(data)
         print(f"updated {len(got)} golden file(s) in {expected_dir}")
-        return
+        return 0
     failed = False
+    for name in sorted(os.listdir(expected_dir)):
+        if name != "schema" and name not in got:
+            print(f"{os.path.join(expected_dir, name)} is not generated any more (delete it)")
+            failed = True
     for name, data in got.items():
         path = os.path.join(expected_dir, name)
         if not os.path.exists(path):
@@ -53,8 +67,25 @@ def main():
                                         fromfile=path, tofile="generated/" + name)
             sys.stdout.writelines(diff)
     if failed:
-        sys.exit(1)
+        return 1
     print(f"{len(got)} file(s) identical to {expected_dir}")
+    return 0
+
+
+def main():
+    ddbc, golden_dir, root = (os.path.abspath(p) for p in sys.argv[1:4])
+    cases = sorted(d for d in os.listdir(golden_dir) if os.path.isfile(os.path.join(golden_dir, d, "schema")))
+    if not cases:
+        sys.exit(f"no golden cases (folders with a `schema` file) in {golden_dir}")
+    failed = []
+    for case in cases:
+        with open(os.path.join(golden_dir, case, "schema"), encoding="utf-8") as f:
+            schema = os.path.join(root, f.read().strip())
+        print(f"== {case} ({os.path.relpath(schema, root)})")
+        if check_case(ddbc, schema, os.path.join(golden_dir, case)) != 0:
+            failed.append(case)
+    print(f"{len(cases) - len(failed)} of {len(cases)} golden cases as expected")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
