@@ -697,38 +697,6 @@ static int find_attr(const ddbc_model *m, ddb_ftype t)
     return -1;
 }
 
-/* The ddb_stream_view enumerator's suffix (DDB_STREAM_<suffix>). */
-static const char *stream_name(ddbc_stream s)
-{
-    switch (s) {
-    case DDBC_STREAM_NONE:
-        return "unset";
-    case DDBC_STREAM_KEYS_ONLY:
-        return "keys_only";
-    case DDBC_STREAM_NEW_IMAGE:
-        return "new_image";
-    case DDBC_STREAM_OLD_IMAGE:
-        return "old_image";
-    case DDBC_STREAM_NEW_AND_OLD_IMAGES:
-        return "new_and_old_images";
-    }
-    return "unset";
-}
-
-/* The ddb_index_projection enumerator's suffix (DDB_INDEX_<suffix>). */
-static const char *projection_name(ddbc_projection p)
-{
-    switch (p) {
-    case DDBC_PROJECTION_ALL:
-        return "all";
-    case DDBC_PROJECTION_KEYS_ONLY:
-        return "keys_only";
-    case DDBC_PROJECTION_INCLUDE:
-        return "include";
-    }
-    return "all";
-}
-
 /* The words of an index's C names, checked for clashes. */
 static const char *const index_words[] = {"range", "query", "scan", "query_page", "scan_page", "count"};
 
@@ -750,7 +718,7 @@ static tmpl_value *indexes_value(builder *b, const ddbc_model *m, const walk *mo
         put(b, d, "global", tmpl_bool(ix->global));
         put(b, d, "hash", tmpl_int(ix->hash_key));
         put(b, d, "range", tmpl_int(ix->range_key));
-        put_str(b, d, "projection", projection_name(ix->projection));
+        put_str(b, d, "projection", ddbc_projection_name(ix->projection));
         tmpl_value *include = tmpl_list();
         for (size_t k = 0; include != NULL && k < ix->n_include; k++)
             push(b, include, tmpl_str(m->attrs[ix->include[k]].attr_name));
@@ -831,7 +799,8 @@ static tmpl_value *model_value(builder *b, const ddbc_model *m)
     put_str(b, md, "discriminator", m->discriminator_value);
     put(b, md, "subclass", tmpl_bool(m->discriminator_value != NULL && m->extends >= 0));
     put(b, md, "keep_unknown", tmpl_bool(m->keep_unknown));
-    put_str(b, md, "stream", stream_name(m->stream));
+    /* DDB_STREAM_<stream>: none is DDB_STREAM_UNSET (no stream) */
+    put_str(b, md, "stream", m->stream == DDBC_STREAM_NONE ? "unset" : ddbc_stream_name(m->stream));
     put(b, md, "fields", fields_value(b, m->attrs, m->n_attrs, m->hash_key, m->range_key));
     put(b, md, "has_defaults", tmpl_bool(has_defaults(m->attrs, m->n_attrs, m->discriminator_value)));
     ddb_buf_printf(&desc, "%s_model", ddb_buf_cstr(&c));

@@ -112,15 +112,30 @@ static bool cond_offered(const ddb_field *f, bool element, ddb_cond_op op)
     return false;
 }
 
+/* The resolved path of a condition `op` on `f` (in buf), and whether it
+ * names a list element; NULL with the error recorded when the path does
+ * not fit or the field's type does not offer `op`. */
+static const char *cond_path(char buf[DDB_PATH_MAX], const char *path, size_t index, const ddb_field *f,
+                             ddb_cond_op op, bool *element)
+{
+    const char *p = resolve_path(buf, path, index);
+    if (p == NULL)
+        return NULL;
+    *element = names_element(path, f);
+    if (!cond_offered(f, *element, op)) {
+        refuse(f, "such condition");
+        return NULL;
+    }
+    return p;
+}
+
 ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb_cond_op op, const void *v)
 {
     char buf[DDB_PATH_MAX];
-    const char *p = resolve_path(buf, path, index);
+    bool element = false;
+    const char *p = cond_path(buf, path, index, f, op, &element);
     if (p == NULL)
-        return ddb_cond_error(DDB_EINVAL);
-    bool element = names_element(path, f);
-    if (!cond_offered(f, element, op))
-        return ddb_cond_error(refuse(f, "such condition"));
+        return ddb_cond_error(ddb_last_error()->code);
     bool needs_value = op != DDB_OP_EXISTS && op != DDB_OP_NOT_EXISTS;
     if (needs_value && v == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "condition on %s without a value", f->attr));
@@ -157,12 +172,10 @@ ddb_cond *ddb_field_between(const char *path, size_t index, const ddb_field *f, 
                             const void *high)
 {
     char buf[DDB_PATH_MAX];
-    const char *p = resolve_path(buf, path, index);
+    bool element = false;
+    const char *p = cond_path(buf, path, index, f, DDB_OP_LT, &element);
     if (p == NULL)
-        return ddb_cond_error(DDB_EINVAL);
-    bool element = names_element(path, f);
-    if (!cond_offered(f, element, DDB_OP_LT))
-        return ddb_cond_error(refuse(f, "BETWEEN"));
+        return ddb_cond_error(ddb_last_error()->code);
     if (low == NULL || high == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "BETWEEN on %s without both bounds", f->attr));
     return ddb_cond_between(p, compared_value(f, element, low), compared_value(f, element, high));

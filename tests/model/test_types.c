@@ -476,38 +476,33 @@ static void test_path_at(void **state)
     free(long_path);
 }
 
-/* The text a condition renders to (with the values as JSON), or the error
- * code it carries. */
-static int render_cond(char *out, size_t size, ddb_cond *c)
+/* The text a condition or an update (the other NULL) renders to, with the
+ * values as JSON, or the error code it carries; frees it. */
+static int render(char *out, size_t size, ddb_cond *c, ddb_update *u)
 {
     ddb_buf text = DDB_BUF_INIT;
     ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
-    int rc = ddb_expr_render_cond(&text, &ctx, c);
+    int rc = c != NULL ? ddb_expr_render_cond(&text, &ctx, c) : ddb_expr_render_update(&text, &ctx, u);
     if (rc == 0 && ctx.values != NULL) {
         ddb_buf_puts(&text, " ");
         rc = ddb_item_write_json(&text, ctx.values);
     }
     snprintf(out, size, "%s", ddb_buf_cstr(&text));
     ddb_cond_free(c);
+    ddb_update_free(u);
     ddb_expr_ctx_free(&ctx);
     ddb_buf_free(&text);
     return rc;
 }
 
+static int render_cond(char *out, size_t size, ddb_cond *c)
+{
+    return render(out, size, c, NULL);
+}
+
 static int render_update(char *out, size_t size, ddb_update *u)
 {
-    ddb_buf text = DDB_BUF_INIT;
-    ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
-    int rc = ddb_expr_render_update(&text, &ctx, u);
-    if (rc == 0 && ctx.values != NULL) {
-        ddb_buf_puts(&text, " ");
-        rc = ddb_item_write_json(&text, ctx.values);
-    }
-    snprintf(out, size, "%s", ddb_buf_cstr(&text));
-    ddb_update_free(u);
-    ddb_expr_ctx_free(&ctx);
-    ddb_buf_free(&text);
-    return rc;
+    return render(out, size, NULL, u);
 }
 
 /* The typed builders' entry points: operands converted by the codec,

@@ -32,6 +32,16 @@ def compile_one(cc, includes, path, flags):
         return subprocess.run(cmd, capture_output=True, text=True)
 
 
+def strict_ok(cc, includes, path, label, what):
+    """Compiles `path` with the strict flags; prints the outcome; 1 on failure."""
+    proc = compile_one(cc, includes, path, STRICT)
+    if proc.returncode != 0:
+        print(f"FAIL {label}: {what} with {cc}:\n{proc.stderr}")
+        return 1
+    print(f"ok   {label}")
+    return 0
+
+
 def golden_cases(golden_dir):
     cases = sorted(d for d in os.listdir(golden_dir) if os.path.isdir(os.path.join(golden_dir, d)))
     if not cases:
@@ -46,12 +56,7 @@ def check_headers(cc, includes, headers):
             unit = os.path.join(tmp, "alone.c")
             with open(unit, "w") as f:
                 f.write(f"#include <{name}>\n#include <{name}>\nint alone_unit_is_not_empty;\n")
-            proc = compile_one(cc, includes, unit, STRICT)
-        if proc.returncode != 0:
-            print(f"FAIL {name}: does not compile alone with {cc}:\n{proc.stderr}")
-            failures += 1
-        else:
-            print(f"ok   {name}")
+            failures += strict_ok(cc, includes, unit, name, "does not compile alone")
     return failures, len(headers)
 
 
@@ -63,12 +68,7 @@ def check_cases(cc, includes, golden_dir):
             if not name.endswith(".c"):
                 continue
             total += 1
-            proc = compile_one(cc, includes + [d], os.path.join(d, name), STRICT)
-            if proc.returncode != 0:
-                print(f"FAIL {case}/{name}: did not compile with {cc}:\n{proc.stderr}")
-                failures += 1
-            else:
-                print(f"ok   {case}/{name}")
+            failures += strict_ok(cc, includes + [d], os.path.join(d, name), f"{case}/{name}", "did not compile")
     return failures, total
 
 
@@ -88,12 +88,7 @@ def check_misuse(cc, includes, misuse_dir, golden_dir):
         case_includes = includes + [os.path.join(golden_dir, inc.group(1))]
         err = re.search(r"//\s*expect-error:\s*(.+)", text)
         if re.search(r"//\s*expect:\s*ok\b", text):
-            proc = compile_one(cc, case_includes, path, STRICT)
-            if proc.returncode != 0:
-                print(f"FAIL {name}: the control did not compile with {cc}:\n{proc.stderr}")
-                failures += 1
-            else:
-                print(f"ok   {name} (control compiles)")
+            failures += strict_ok(cc, case_includes, path, f"{name} (control)", "did not compile")
             continue
         if not err:
             print(f"FAIL {name}: neither '// expect-error: REGEX' nor '// expect: ok'")
