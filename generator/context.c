@@ -216,7 +216,7 @@ static bool has_flag(const ddbc_attr *a)
 
 /* ------------------------------------------------------------ fields */
 
-/* The default of `a` as data: {fn, text, items}; none without a default. */
+/* The default of `a` as data: {fn, text, members}; none without a default. */
 static tmpl_value *default_value(builder *b, const ddbc_attr *a)
 {
     if (!a->has_default)
@@ -230,9 +230,9 @@ static tmpl_value *default_value(builder *b, const ddbc_attr *a)
         tmpl_value *items = tmpl_list();
         for (size_t i = 0; items != NULL && i < a->n_default_items; i++)
             push(b, items, tmpl_str(a->default_items[i]));
-        put(b, d, "items", items);
+        put(b, d, "members", items);
     } else {
-        put(b, d, "items", tmpl_none());
+        put(b, d, "members", tmpl_none());
     }
     return d;
 }

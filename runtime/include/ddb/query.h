@@ -24,7 +24,6 @@
  *
  * Thread safety: descriptors are immutable and every function may be
  * called concurrently; an iterator belongs to one thread at a time.
- * ddb_last_consumed is per thread.
  */
 #ifndef DDB_QUERY_H
 #define DDB_QUERY_H
