@@ -245,20 +245,13 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
         ddb_buf_puts(out, hash ? "hash key" : "range key");
         sep = "; ";
     }
-    if (a->nullable && !has_flag(a) && a->type != DDB_FT_NULL) {
-        ddb_buf_printf(out, "%sabsent when %s", sep,
-                       a->type == DDB_FT_BINARY                                  ? "data is NULL"
-                       : a->type == DDB_FT_STRING_SET || a->type == DDB_FT_NUMBER_SET ||
-                               a->type == DDB_FT_BINARY_SET                      ? "empty"
-                                                                                 : "NULL");
+    const ddb_type_info *ti = ddb_type(a->type);
+    if (a->nullable && !has_flag(a) && (ti->absent != NULL || is_untyped_list(a))) {
+        ddb_buf_printf(out, "%sabsent when %s", sep, ti->absent != NULL ? ti->absent : "NULL");
         sep = "; ";
     }
-    if (a->type == DDB_FT_VERSION) {
-        ddb_buf_printf(out, "%soptimistic locking: 0 until saved, bumped by every write", sep);
-        sep = "; ";
-    }
-    if (a->type == DDB_FT_TTL) {
-        ddb_buf_printf(out, "%sexpiry, epoch seconds", sep);
+    if (ti->note != NULL) {
+        ddb_buf_printf(out, "%s%s", sep, ti->note);
         sep = "; ";
     }
     if (a->default_for_new) {
@@ -538,7 +531,7 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
         emit_builder(w, a, k, (builder_op){"action", "update", verbs[i].op}, ddb_buf_cstr(&sym), "", &v,
                      takes_value ? 1 : 0, takes_value ? "v" : NULL);
     }
-    bool removable = a->nullable || ti->set_ops || a->type == DDB_FT_LIST || a->type == DDB_FT_DOCUMENT;
+    bool removable = a->nullable || ti->removable;
     if (removable && ti->settable) {
         ddb_buf_reset(&sym);
         ddb_buf_printf(&sym, "%s_remove_%s%s", w->owner, w->sym_prefix, a->name);

@@ -228,8 +228,9 @@ static bool action_offered(const ddb_field *f, ddb_action act)
         return typed_list;
     case DDB_ACT_DELETE:
         return ti->set_ops;
-    case DDB_ACT_REMOVE:
-        return ti->settable && !(f->flags & (DDB_FIELD_HASH_KEY | DDB_FIELD_RANGE_KEY));
+    case DDB_ACT_REMOVE: /* what may be absent: nullable, or a set, list, document */
+        return ti->settable && ((f->flags & DDB_FIELD_NULLABLE) || ti->removable) &&
+               !(f->flags & (DDB_FIELD_HASH_KEY | DDB_FIELD_RANGE_KEY));
     }
     return false;
 }

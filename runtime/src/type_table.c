@@ -15,6 +15,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .default_fn = "ddb_strdup",
         .cmp = DDB_TYPE_CMP_ORDER, .begins_with = true, .in = true, .size = true, .settable = true,
         .contains = DDB_FT_STRING,
+        .absent = "NULL",
     },
     [DDB_FT_INT64] = {
         .c_enum = "DDB_FT_INT64",
@@ -48,6 +49,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .default_fn = "ddb_bytes_from_base64",
         .cmp = DDB_TYPE_CMP_ORDER, .begins_with = true, .in = true, .size = true, .settable = true,
         .contains = DDB_FT_NONE,
+        .absent = "data is NULL",
     },
     [DDB_FT_DECIMAL] = {
         .c_enum = "DDB_FT_DECIMAL",
@@ -57,6 +59,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .default_fn = "ddb_strdup",
         .cmp = DDB_TYPE_CMP_ORDER, .in = true, .arith = true, .settable = true,
         .contains = DDB_FT_NONE,
+        .absent = "NULL",
     },
     [DDB_FT_DATETIME] = {
         .c_enum = "DDB_FT_DATETIME",
@@ -74,6 +77,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "char *", .param = "const char *", .gate = "DDB_ARG_STRING", .default_fn = "ddb_strdup",
         .cmp = DDB_TYPE_CMP_EQUALITY, .size = true, .settable = true,
         .contains = DDB_FT_NONE,
+        .absent = "NULL",
     },
     [DDB_FT_STRING_SET] = {
         .c_enum = "DDB_FT_STRING_SET",
@@ -82,6 +86,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "ddb_strset ", .param = "ddb_strset ", .default_fn = "ddb_strset_of",
         .size = true, .set_ops = true, .settable = true,
         .contains = DDB_FT_STRING,
+        .absent = "empty", .removable = true,
     },
     [DDB_FT_NUMBER_SET] = {
         .c_enum = "DDB_FT_NUMBER_SET",
@@ -90,6 +95,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "ddb_numset ", .param = "ddb_numset ", .default_fn = "ddb_numset_of",
         .size = true, .set_ops = true, .settable = true,
         .contains = DDB_FT_DECIMAL,
+        .absent = "empty", .removable = true,
     },
     [DDB_FT_BINARY_SET] = {
         .c_enum = "DDB_FT_BINARY_SET",
@@ -99,6 +105,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .default_fn = "ddb_binset_of_base64",
         .size = true, .set_ops = true, .settable = true,
         .contains = DDB_FT_BINARY,
+        .absent = "empty", .removable = true,
     },
     [DDB_FT_LIST] = {
         .c_enum = "DDB_FT_LIST",
@@ -106,6 +113,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .wire = DDB_AV_L, .elem = DDB_FT_DOCUMENT, .presence = true,
         .size = true, .settable = true,
         .contains = DDB_FT_LIST, /* its element type */
+        .removable = true,
     },
     [DDB_FT_MAP] = {
         .c_enum = "DDB_FT_MAP",
@@ -121,6 +129,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "ddb_av *", .param = "const ddb_av *", .gate = "DDB_ARG_DOCUMENT",
         .size = true, .settable = true, .is_type = true,
         .contains = DDB_FT_NONE,
+        .absent = "NULL", .removable = true,
     },
     [DDB_FT_NULL] = {
         .c_enum = "DDB_FT_NULL",
@@ -136,6 +145,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "int64_t ", .param = "int64_t ", .array_param = "const int64_t *", .gate = "DDB_ARG_INT64", .presence = true,
         .cmp = DDB_TYPE_CMP_ORDER, .in = true, .arith = true, .settable = true,
         .contains = DDB_FT_NONE,
+        .note = "expiry, epoch seconds",
     },
     [DDB_FT_VERSION] = {
         .c_enum = "DDB_FT_VERSION",
@@ -146,6 +156,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "int64_t ", .param = "int64_t ", .array_param = "const int64_t *", .gate = "DDB_ARG_INT64",
         .cmp = DDB_TYPE_CMP_ORDER, .in = true,
         .contains = DDB_FT_NONE,
+        .note = "optimistic locking: 0 until saved, bumped by every write",
     },
     [DDB_FT_DISCRIMINATOR] = {
         .c_enum = "DDB_FT_DISCRIMINATOR",
@@ -156,6 +167,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
         .c_type = "char *", .param = "const char *", .array_param = "const char *const *", .gate = "DDB_ARG_STRING",
         .cmp = DDB_TYPE_CMP_EQUALITY, .in = true,
         .contains = DDB_FT_NONE,
+        .absent = "NULL",
     },
 };
 

@@ -54,6 +54,9 @@ typedef struct ddb_type_info {
     const char *default_fn;  /* runtime function that turns a default's text into a value;
                                 NULL: the default is a C literal */
     bool presence;           /* a nullable member comes with `bool has_<name>` */
+    const char *absent;      /* without a presence flag: when the member is absent ("NULL",
+                                "empty"), for its comment; NULL: never absent */
+    const char *note;        /* what its member's comment always says (ttl, version) */
     /* ---- typed builders (docs/generated.md) */
     ddb_type_cmp cmp;        /* comparisons */
     bool begins_with;        /* begins_with() */
@@ -62,6 +65,7 @@ typedef struct ddb_type_info {
     bool arith;              /* ADD and SET x = x +- n */
     bool set_ops;            /* ADD and DELETE of elements */
     bool settable;           /* SET by the user (not version or discriminator) */
+    bool removable;          /* REMOVE even when not nullable (sets, lists, documents) */
     bool is_type;            /* attribute_type() (untyped values) */
     ddb_ftype contains;      /* operand type of contains(); DDB_FT_NONE: none (typed
                                 lists: their element type, decided per attribute) */
