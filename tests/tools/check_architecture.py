@@ -7,10 +7,38 @@ Fails listing each source, header or build file under generator/ and
 runtime/ (git-tracked or not, build trees excluded) whose name does not
 appear in docs/architecture.md as a word, and each name in the document's
 file tables that no longer exists, so the document stays true to the code.
+Also checks the document's claim that no public header includes one that
+includes it back (directly or through others).
 """
 import os
 import re
 import sys
+
+
+def include_cycles(include_dir):
+    """Cycles among the headers of include_dir/ddb (#include "ddb/x.h")."""
+    graph = {}
+    ddb = os.path.join(include_dir, 'ddb')
+    for n in os.listdir(ddb):
+        if n.endswith(('.h', '.h.in')):
+            name = n[:-3] if n.endswith('.in') else n
+            text = open(os.path.join(ddb, n), encoding='utf-8').read()
+            graph[name] = set(re.findall(r'#include\s+["<]ddb/([\w.]+)[">]', text))
+    cycles, state = [], {}
+
+    def visit(node, path):
+        state[node] = 'open'
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 'open':
+                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 'done'
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return cycles
 
 
 def main():
@@ -36,8 +64,11 @@ def main():
         print(f'FAIL {rel} is not named in docs/architecture.md')
     for n in stale:
         print(f'FAIL docs/architecture.md names {n}, which does not exist')
-    print(f'{len(files)} files, {len(missing)} unnamed, {len(stale)} stale names')
-    return 1 if missing or stale else 0
+    cycles = include_cycles(os.path.join(root, 'runtime', 'include'))
+    for c in cycles:
+        print('FAIL public headers include each other: ' + ' -> '.join(c))
+    print(f'{len(files)} files, {len(missing)} unnamed, {len(stale)} stale names, {len(cycles)} include cycles')
+    return 1 if missing or stale or cycles else 0
 
 
 if __name__ == '__main__':
