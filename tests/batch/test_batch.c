@@ -25,6 +25,7 @@
 
 static fake_ddb fake;
 static ddb_client *client;
+static const ddb_model *const models[] = {&shop_item_model, &shop_order_model, &shop_doc_model};
 static uint32_t sleeps[64];
 static size_t n_sleeps;
 
@@ -46,31 +47,20 @@ static int setup(void **state)
 {
     (void)state;
     fake_init(&fake);
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, "AKID", "secret", NULL) != 0)
-        return -1;
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &fake.base;
     cfg.retry.max_attempts = 1; /* the client's own retries off: batch retries are what we see */
     cfg.retry.rand01 = half;
     cfg.retry.sleep_ms = record_sleep;
-    if (ddb_client_new(&client, &cfg) != 0)
+    if (ddbt_transport_client(&client, &fake.base, "AKID", &cfg) != 0)
         return -1;
-    shop_item_use_client(client);
-    shop_order_use_client(client);
-    shop_doc_use_client(client);
+    ddbt_use_client(client, models, 3);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    shop_item_use_client(NULL);
-    shop_order_use_client(NULL);
-    shop_doc_use_client(NULL);
+    ddbt_use_client(NULL, models, 3);
     ddb_client_free(client);
     fake_free(&fake);
     ddb_ops_thread_cleanup();
@@ -1035,15 +1025,9 @@ static void test_per_model_clients_must_agree(void **state)
 {
     (void)state;
     ddb_client *other;
-    ddb_credentials_provider *creds;
-    DDBT_ASSERT_OK(ddb_creds_static_new(&creds, "AKID2", "secret", NULL));
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &fake.base;
     cfg.retry.max_attempts = 1;
-    DDBT_ASSERT_OK(ddb_client_new(&other, &cfg));
+    DDBT_ASSERT_OK(ddbt_transport_client(&other, &fake.base, "AKID2", &cfg));
     shop_order_use_client(other);
 
     /* transactions: one client */

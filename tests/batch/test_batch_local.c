@@ -23,33 +23,21 @@
 #include "shop.h"
 
 static ddb_client *client;
+static const ddb_model *const models[] = {&shop_item_model, &shop_order_model, &shop_doc_model};
+#define N_MODELS (sizeof models / sizeof models[0])
 
 static int setup(void **state)
 {
     (void)state;
-    if (ddbt_local_client(&client, "batch", NULL, NULL) != 0)
+    if (ddbt_models_client(&client, "batch", models, N_MODELS) != 0)
         return -1;
-    shop_item_use_client(client);
-    shop_order_use_client(client);
-    shop_doc_use_client(client);
-    if (ddbt_create_model_table(&shop_item_model) != 0 || ddbt_create_model_table(&shop_order_model) != 0 ||
-        ddbt_create_model_table(&shop_doc_model) != 0) {
-        fprintf(stderr, "create_table: %s\n", ddbt_last_error());
-        return -1;
-    }
-    return 0;
+    return ddbt_create_model_tables(models, N_MODELS);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = ddbt_delete_created_tables();
-    shop_item_use_client(NULL);
-    shop_order_use_client(NULL);
-    shop_doc_use_client(NULL);
-    ddb_client_free(client);
-    ddb_ops_thread_cleanup();
-    return rc;
+    return ddbt_models_teardown(client, models, N_MODELS);
 }
 
 static void make_item(shop_item *it, const char *sku, int64_t qty)

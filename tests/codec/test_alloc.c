@@ -1,8 +1,8 @@
 /*
  * test_alloc.c - allocation-failure sweeps. The allocator calls of the
- * codec sources are wrapped (-Wl,--wrap=...); each sweep runs an operation
- * again and again, failing its 1st, 2nd, ... allocation, until it runs
- * without an injected failure. Every injected failure must come back as
+ * codec sources are wrapped (-Wl,--wrap=..., tests/support/alloc_fail.c);
+ * each sweep runs an operation again and again, failing its 1st, 2nd, ...
+ * allocation, until it runs without an injected failure. Every injected failure must come back as
  * DDB_ENOMEM, leave outputs empty, and leak nothing (ASan and valgrind runs
  * of the suite check the last part).
  */
@@ -21,38 +21,7 @@
 #include "ddb/json.h"
 #include "json_internal.h"
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-
-static long countdown = -1; /* allocations left before the failure; -1: none planned */
-static bool injected;
-
-static bool fail_now(void)
-{
-    if (countdown < 0 || countdown-- != 0)
-        return false;
-    injected = true;
-    return true;
-}
-
-void *__wrap_malloc(size_t size)
-{
-    return fail_now() ? NULL : __real_malloc(size);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t size)
-{
-    return fail_now() ? NULL : __real_realloc(p, size);
-}
+#include "alloc_fail.h" /* the allocator calls are wrapped: ddbt_fail_alloc_at */
 
 typedef int (*operation)(void);
 
@@ -60,10 +29,10 @@ typedef int (*operation)(void);
 static void sweep(operation op)
 {
     for (long n = 0;; n++) {
-        injected = false;
-        countdown = n;
+        ddbt_fail_alloc_at(n);
         int rc = op();
-        countdown = -1;
+        bool injected = ddbt_alloc_failed();
+        ddbt_fail_alloc_at(-1);
         if (!injected) {
             if (rc != 0)
                 fail_msg("without failures: rc %d (%s)", rc, ddb_last_error()->message);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ddb_test.h"
 #include "extras_test.h"
 #include "hooks_internal.h"
 
@@ -47,7 +48,7 @@ static double run(ddb_client *c, ddb_buf *resp, int n, int plain)
         int rc = plain ? ddb_client_call_unhooked(c, "GetItem", "T", body, sizeof body - 1, resp, NULL)
                        : ddb_client_call(resp, c, "GetItem", "T", body, sizeof body - 1);
         if (rc != 0) {
-            fprintf(stderr, "call failed: %s\n", last_error_line());
+            fprintf(stderr, "call failed: %s\n", ddbt_last_error());
             return -1;
         }
     }

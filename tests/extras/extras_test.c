@@ -1,6 +1,8 @@
 /* extras_test.c - helpers of the extras tests (see extras_test.h). */
 #include "extras_test.h"
 
+#include "ddb_test.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,24 +44,13 @@ ddb_client *fn_client(fn_transport *t, handler_fn handler, void *ctx, unsigned m
     t->base.send = fn_send;
     t->handler = handler;
     t->ctx = ctx;
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, "AKIDEXTRAS", "secret", NULL) != 0)
-        return NULL;
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &t->base;
     cfg.retry.max_attempts = max_attempts;
     cfg.retry.sleep_ms = add_sleep;
     cfg.retry.rand01 = half;
     cfg.retry.ctx = slept_ms;
     ddb_client *c = NULL;
-    if (ddb_client_new(&c, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return NULL;
-    }
-    return c;
+    return ddbt_transport_client(&c, &t->base, "AKIDEXTRAS", &cfg) == 0 ? c : NULL;
 }
 
 int create_test_table(ddb_client *c, const char *name)
@@ -75,10 +66,4 @@ int create_test_table(ddb_client *c, const char *name)
     int rc = ddb_create_table(&out, c, &in);
     ddb_table_output_free(&out);
     return rc != 0 ? rc : ddb_wait_table_active(c, name, 30000);
-}
-
-const char *last_error_line(void)
-{
-    static char line[2048];
-    return ddb_error_format(line, sizeof line, ddb_last_error());
 }

@@ -1,7 +1,9 @@
 /*
  * extras_test.h - helpers of the extras tests (backup, hooks, simple JSON):
  * a transport that answers through a test function, a client for it, table
- * helpers, and a live-heap counter for the constant-memory checks.
+ * helpers, and a live-heap counter for the constant-memory checks. The
+ * helpers of every test program (ddbt_last_error, ...) are in
+ * tests/support/ddb_test.h.
  */
 #ifndef EXTRAS_TEST_H
 #define EXTRAS_TEST_H
@@ -40,8 +42,5 @@ int create_test_table(ddb_client *c, const char *name);
  * counter works. */
 long long heap_live(void);
 int heap_counting(void);
-
-/* Formats the last error as one line (static buffer). */
-const char *last_error_line(void);
 
 #endif /* EXTRAS_TEST_H */

@@ -29,13 +29,7 @@
 #define N_ITEMS 1100
 
 static ddb_client *client;
-
-#define ASSERT_OK(expr)                                                                            \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ != 0)                                                                              \
-            fail_msg("%s -> %s: %s", #expr, ddb_code_name(rc_), last_error_line());                \
-    } while (0)
+static const ddb_model *const models[] = {&forum_thread_model};
 
 /* Item i of the source table: every attribute type. */
 static ddb_av *source_item(int i)
@@ -72,7 +66,7 @@ static ddb_av *get(const char *table, int i)
     in.key = key;
     in.consistent_read = true;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(&out, client, &in));
+    DDBT_ASSERT_OK(ddb_get_item(&out, client, &in));
     ddb_av *item = out.item;
     out.item = NULL;
     ddb_get_item_output_free(&out);
@@ -94,7 +88,7 @@ static void fill_source(void)
         in.requests = req;
         in.n_requests = (size_t)n;
         ddb_batch_write_item_output out;
-        ASSERT_OK(ddb_batch_write_item(&out, client, &in));
+        DDBT_ASSERT_OK(ddb_batch_write_item(&out, client, &in));
         assert_int_equal(out.n_unprocessed, 0);
         ddb_batch_write_item_output_free(&out);
         for (int k = 0; k < n; k++)
@@ -105,21 +99,18 @@ static void fill_source(void)
 static int setup(void **state)
 {
     (void)state;
-    if (ddbt_local_client(&client, "extras", NULL, NULL) != 0)
+    if (ddbt_models_client(&client, "extras", models, 1) != 0)
         return -1;
-    forum_thread_use_client(client);
     const char *names[] = {"Src", "Dst"};
     for (size_t i = 0; i < 2; i++) {
         if (create_test_table(client, names[i]) != 0) {
-            fprintf(stderr, "create table %s: %s\n", names[i], last_error_line());
+            fprintf(stderr, "create table %s: %s\n", names[i], ddbt_last_error());
             return -1;
         }
         ddbt_created_table(client, names[i]);
     }
-    if (ddbt_create_model_table(&forum_thread_model) != 0) {
-        fprintf(stderr, "create tables: %s\n", last_error_line());
+    if (ddbt_create_model_tables(models, 1) != 0)
         return -1;
-    }
     fill_source();
     return 0;
 }
@@ -127,11 +118,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = ddbt_delete_created_tables();
-    forum_thread_use_client(NULL);
-    ddb_client_free(client);
-    ddb_ops_thread_cleanup();
-    return rc;
+    return ddbt_models_teardown(client, models, 1);
 }
 
 /* ------------------------------------------------------------ backups */
@@ -141,7 +128,7 @@ static char *dump_text(const char *table, const ddb_dump_opts *o, ddb_dump_stats
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    ASSERT_OK(ddb_table_dump(st, client, table, f, o));
+    DDBT_ASSERT_OK(ddb_table_dump(st, client, table, f, o));
     fclose(f);
     return text;
 }
@@ -173,7 +160,7 @@ static void test_dump_and_load_every_item(void **state)
     ddb_load_opts lo = DDB_LOAD_OPTS_INIT;
     lo.source = "Src.jsonl";
     ddb_load_stats ls;
-    ASSERT_OK(load_text("Dst", text, &lo, &ls));
+    DDBT_ASSERT_OK(load_text("Dst", text, &lo, &ls));
     assert_int_equal(ls.lines, N_ITEMS);
     assert_int_equal(ls.items, N_ITEMS);
     assert_int_equal(ls.failed, 0);
@@ -217,7 +204,7 @@ static void test_dump_with_tiny_pages_keeps_memory_flat(void **state)
     o.page_size = 7;
     heap_sink s = {0, 0, 0};
     ddb_dump_stats st;
-    ASSERT_OK(ddb_table_dump_to(&st, client, "Src", &o, heap_write, &s));
+    DDBT_ASSERT_OK(ddb_table_dump_to(&st, client, "Src", &o, heap_write, &s));
     assert_int_equal(st.items, N_ITEMS);
     assert_true(st.pages >= N_ITEMS / 7);
     assert_true(st.max_line < 1024);
@@ -270,11 +257,11 @@ static void test_load_reports_bad_lines_with_file_and_line(void **state)
     in.table_name = "Dst";
     in.key = key;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(&out, client, &in));
+    DDBT_ASSERT_OK(ddb_get_item(&out, client, &in));
     assert_non_null(out.item);
     ddb_get_item_output_free(&out);
     ddb_av_map_set(key, "sk", ddb_av_n("4"));
-    ASSERT_OK(ddb_get_item(&out, client, &in));
+    DDBT_ASSERT_OK(ddb_get_item(&out, client, &in));
     assert_null(out.item);
     ddb_get_item_output_free(&out);
     ddb_av_free(key);
@@ -353,16 +340,16 @@ static void test_hooks_see_every_request_and_its_outcome(void **state)
     (void)state;
     event_log log;
     memset(&log, 0, sizeof log);
-    ASSERT_OK(ddb_client_add_hook(client, log_before, log_after, &log));
+    DDBT_ASSERT_OK(ddb_client_add_hook(client, log_before, log_after, &log));
 
     forum_thread t, got;
     make_thread(&t, "s1", 5);
-    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
     forum_thread_init(&got);
-    ASSERT_OK(forum_thread_get(&got, "hooks", "s1", NULL));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "hooks", "s1", NULL));
     forum_thread_clear(&got);
     ddb_iter *it = NULL;
-    ASSERT_OK(forum_thread_query(&it, "hooks", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, NULL));
+    DDBT_ASSERT_OK(forum_thread_query(&it, "hooks", FORUM_THREAD_NO_RANGE, FORUM_THREAD_NO_COND, NULL));
     forum_thread_init(&got);
     assert_int_equal(forum_thread_next(&got, it), 1);
     forum_thread_clear(&got);
@@ -379,10 +366,10 @@ static void test_hooks_see_every_request_and_its_outcome(void **state)
     in.key = key;
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_get_item_output out;
-    ASSERT_OK(ddb_get_item(&out, client, &in));
+    DDBT_ASSERT_OK(ddb_get_item(&out, client, &in));
     ddb_get_item_output_free(&out);
     ddb_av_free(key);
-    ASSERT_OK(ddb_client_remove_hook(client, log_before, log_after, &log));
+    DDBT_ASSERT_OK(ddb_client_remove_hook(client, log_before, log_after, &log));
 
     static const char *const ops[] = {"PutItem", "GetItem", "Query", "PutItem", "GetItem"};
     assert_int_equal(log.n, 5);
@@ -420,12 +407,12 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     memcpy(t.digest.data, "\xff\x00", 2);
     t.digest.len = 2;
     t.last_by = ddb_strdup("bob");
-    ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_put(&t, FORUM_THREAD_NO_COND));
     forum_thread got;
     forum_thread_init(&got);
-    ASSERT_OK(forum_thread_get(&got, "hooks", "json ✓", DDB_GET_OPTS(.consistent_read = true)));
+    DDBT_ASSERT_OK(forum_thread_get(&got, "hooks", "json ✓", DDB_GET_OPTS(.consistent_read = true)));
     ddb_buf json = DDB_BUF_INIT;
-    ASSERT_OK(ddb_model_to_simple_json(&json, &forum_thread_model, &got));
+    DDBT_ASSERT_OK(ddb_model_to_simple_json(&json, &forum_thread_model, &got));
     assert_string_equal(ddb_buf_cstr(&json),
                         "{\"forum\":\"hooks\",\"subject\":\"json ✓\",\"author\":\"ann\",\"views\":12,"
                         "\"score\":4.25,\"answered\":true,\"body\":\"line\\n\\\"quoted\\\"\","
@@ -433,13 +420,13 @@ static void test_plain_json_round_trip_through_the_table(void **state)
     /* back into a struct, saved under another subject, read again */
     forum_thread back;
     forum_thread_init(&back);
-    ASSERT_OK(ddb_model_from_simple_json(&back, &forum_thread_model, json.data, json.len));
+    DDBT_ASSERT_OK(ddb_model_from_simple_json(&back, &forum_thread_model, json.data, json.len));
     free(back.subject);
     back.subject = ddb_strdup("json copy");
-    ASSERT_OK(forum_thread_put(&back, FORUM_THREAD_NO_COND));
+    DDBT_ASSERT_OK(forum_thread_put(&back, FORUM_THREAD_NO_COND));
     forum_thread again;
     forum_thread_init(&again);
-    ASSERT_OK(forum_thread_get(&again, "hooks", "json copy", DDB_GET_OPTS(.consistent_read = true)));
+    DDBT_ASSERT_OK(forum_thread_get(&again, "hooks", "json copy", DDB_GET_OPTS(.consistent_read = true)));
     assert_int_equal(again.views, 12);
     assert_true(again.has_score && again.score == 4.25);
     assert_string_equal(again.body, "line\n\"quoted\"");

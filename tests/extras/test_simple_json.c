@@ -17,36 +17,9 @@
 
 #include "ddb/ddb.h"
 
-/* ---- a map: {name: string, karma: int64?} */
-typedef struct s_author {
-    char *name;
-    bool has_karma;
-    int64_t karma;
-} s_author;
+#include "author_map.h" /* t_author, author_map, t_list_string, t_author_list */
 
-static const ddb_field author_fields[] = {
-    {.name = "name", .attr = "name", .type = DDB_FT_STRING, .offset = offsetof(s_author, name),
-     .has_offset = DDB_NO_PRESENCE},
-    {.name = "karma", .attr = "karma", .type = DDB_FT_INT64, .flags = DDB_FIELD_NULLABLE,
-     .offset = offsetof(s_author, karma), .has_offset = offsetof(s_author, has_karma)},
-};
-
-static const ddb_model author_map = {
-    .name = "s_author", .size = sizeof(s_author), .fields = author_fields, .n_fields = 2,
-    .hash_key = -1, .range_key = -1, .version_field = -1, .ttl_field = -1,
-    .unknown_offset = DDB_NO_PRESENCE, .discriminator_field = -1,
-};
-
-typedef struct s_words {
-    char **items;
-    size_t n;
-} s_words;
-
-typedef struct s_authors {
-    s_author *items;
-    size_t n;
-} s_authors;
-
+/* ---- the model (its map and list types: tests/support/author_map.h) */
 typedef struct s_item {
     char *id;
     int64_t views;
@@ -54,24 +27,24 @@ typedef struct s_item {
     double score;
     bool ok;
     ddb_bytes blob;
-    char *price;      /* decimal */
+    char *price;            /* decimal */
     bool has_when;
-    ddb_time when;    /* utc_datetime */
-    char *meta;       /* json */
+    ddb_time when;          /* utc_datetime */
+    char *meta;             /* json */
     ddb_strset tags;
     ddb_numset scores;
     ddb_binset blobs;
-    s_words words;    /* list of string */
-    s_authors authors; /* list of map */
-    ddb_av *anything; /* untyped list */
-    s_author owner;   /* map */
-    ddb_av *doc;      /* document */
-    bool nothing;     /* null */
+    t_list_string words;    /* list of string */
+    t_author_list authors;  /* list of map */
+    ddb_av *anything;       /* untyped list */
+    t_author owner;         /* map */
+    ddb_av *doc;            /* document */
+    bool nothing;           /* null */
     bool has_expires;
-    int64_t expires;  /* ttl */
+    int64_t expires;        /* ttl */
     int64_t version;
-    char *odd;        /* attr_name "odd key" */
-    ddb_av *unknown;  /* keep_unknown */
+    char *odd;              /* attr_name "odd key" */
+    ddb_av *unknown;        /* keep_unknown */
 } s_item;
 
 static void item_defaults(void *p)
@@ -97,7 +70,7 @@ static const ddb_field item_fields[] = {
     F(words, DDB_FT_LIST, .has_offset = DDB_NO_PRESENCE, .elem = DDB_FT_STRING,
       .elem_size = sizeof(char *)),
     F(authors, DDB_FT_LIST, .has_offset = DDB_NO_PRESENCE, .elem = DDB_FT_MAP,
-      .elem_size = sizeof(s_author), .sub = &author_map),
+      .elem_size = sizeof(t_author), .sub = &author_map),
     F(anything, DDB_FT_LIST, .flags = DDB_FIELD_NULLABLE, .has_offset = DDB_NO_PRESENCE,
       .elem = DDB_FT_DOCUMENT),
     F(owner, DDB_FT_MAP, .has_offset = DDB_NO_PRESENCE, .sub = &author_map),
@@ -159,7 +132,7 @@ static void fill(s_item *it)
     it->words.items[0] = dup("x");
     it->words.items[1] = dup("y \"z\"");
     it->words.n = 2;
-    it->authors.items = calloc(1, sizeof(s_author));
+    it->authors.items = calloc(1, sizeof(t_author));
     it->authors.items[0].name = dup("ann");
     it->authors.items[0].has_karma = true;
     it->authors.items[0].karma = 7;

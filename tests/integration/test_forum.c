@@ -22,30 +22,21 @@
 #include "forum.h"
 
 static ddb_client *client;
+static const ddb_model *const models[] = {&forum_thread_model, &forum_post_model};
+#define N_MODELS (sizeof models / sizeof models[0])
 
 static int setup(void **state)
 {
     (void)state;
-    if (ddbt_local_client(&client, "forum", NULL, NULL) != 0)
+    if (ddbt_models_client(&client, "forum", models, N_MODELS) != 0)
         return -1;
-    forum_thread_use_client(client);
-    forum_post_use_client(client);
-    if (ddbt_create_model_table(&forum_thread_model) != 0 ||
-        ddbt_create_model_table(&forum_post_model) != 0) {
-        fprintf(stderr, "create_table: %s\n", ddbt_last_error());
-        return -1;
-    }
-    return 0;
+    return ddbt_create_model_tables(models, N_MODELS);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = ddbt_delete_created_tables();
-    forum_thread_use_client(NULL);
-    forum_post_use_client(NULL);
-    ddb_client_free(client);
-    return rc;
+    return ddbt_models_teardown(client, models, N_MODELS);
 }
 
 static void make_thread(forum_thread *t, const char *forum, const char *subject, int64_t views)

@@ -21,40 +21,37 @@
 #include "rich.h"
 
 static ddb_client *client;
+/* dog extends animal: their table is one (Animals), made once */
+static const ddb_model *const models[] = {&rich_post_model, &rich_animal_model, &rich_dog_model};
+#define N_MODELS (sizeof models / sizeof models[0])
 
 static int setup(void **state)
 {
     (void)state;
-    if (ddbt_local_client(&client, "rich", NULL, NULL) != 0)
+    if (ddbt_models_client(&client, "rich", models, N_MODELS) != 0)
         return -1;
-    rich_post_use_client(client);
-    rich_animal_use_client(client);
-    rich_dog_use_client(client);
+    if (!ddbt_deviates("no_ttl"))
+        return ddbt_create_model_tables(models, 2); /* Posts, Animals */
+    /* Posts has a ttl attribute: the table is made, and enabling its time
+     * to live, create_table's last step, is refused */
     int rc = ddbt_create_model_table(&rich_post_model);
-    if (ddbt_deviates("no_ttl")) {
-        /* Posts has a ttl attribute: the table is made, and enabling its
-         * time to live, create_table's last step, is refused */
-        if (rc != DDB_EVALIDATION || strcmp(ddb_last_error()->aws_type, "UnknownOperationException") != 0) {
-            fprintf(stderr, "create_table of Posts: expected UnknownOperationException, got %s: %s\n",
-                    ddb_code_name(rc), ddbt_last_error());
-            return -1;
-        }
-        ddbt_created_model_table(&rich_post_model);
-        rc = ddb_wait_table_active(client, "Posts", 30000);
+    if (rc != DDB_EVALIDATION || strcmp(ddb_last_error()->aws_type, "UnknownOperationException") != 0) {
+        fprintf(stderr, "create_table of Posts: expected UnknownOperationException, got %s: %s\n",
+                ddb_code_name(rc), ddbt_last_error());
+        return -1;
     }
-    if (rc != 0 || ddbt_create_model_table(&rich_animal_model) != 0) {
+    ddbt_created_model_table(&rich_post_model);
+    if (ddb_wait_table_active(client, "Posts", 30000) != 0) {
         fprintf(stderr, "create_table: %s\n", ddbt_last_error());
         return -1;
     }
-    return 0;
+    return ddbt_create_model_tables(models + 1, 1); /* Animals */
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = ddbt_delete_created_tables();
-    ddb_client_free(client);
-    return rc;
+    return ddbt_models_teardown(client, models, N_MODELS);
 }
 
 static const ddb_time AT = {1704164645, 123456};

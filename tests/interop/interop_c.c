@@ -170,12 +170,6 @@ static json_t *jbytes(ddb_bytes b)
     return b.data == NULL ? json_null() : b64_json(b.data, b.len);
 }
 
-static const char *error_text(void)
-{
-    static char line[2048];
-    return ddb_error_format(line, sizeof line, ddb_last_error());
-}
-
 static json_t *jrc(int rc)
 {
     return json_string(rc == 0 ? "OK" : ddb_code_name(rc));
@@ -304,7 +298,7 @@ static json_t *dump_av(const ddb_av *v)
 static ddb_av *must(ddb_av *v)
 {
     if (v == NULL)
-        die("building a value: %s", error_text());
+        die("building a value: %s", ddbt_last_error());
     return v;
 }
 
@@ -344,7 +338,7 @@ static ddb_av *build_av(const json_t *j)
         json_t *mv;
         json_object_foreach(v, name, mv) {
             if (ddb_av_map_set(out, name, build_av(mv)) != 0)
-                die("building a map: %s", error_text());
+                die("building a map: %s", ddbt_last_error());
         }
         return out;
     }
@@ -363,7 +357,7 @@ static ddb_av *build_av(const json_t *j)
             child = must(set == DDB_AV_NS ? ddb_av_n(text) : ddb_av_s(text));
         }
         if (ddb_av_list_push(out, child) != 0)
-            die("building a list: %s", error_text());
+            die("building a list: %s", ddbt_last_error());
     }
     return out;
 }
@@ -620,7 +614,7 @@ static json_t *result(int rc)
 {
     json_t *j = json_object();
     jset(j, "rc", jrc(rc));
-    jset(j, "error", rc == 0 ? json_null() : json_string(error_text()));
+    jset(j, "error", rc == 0 ? json_null() : json_string(ddbt_last_error()));
     return j;
 }
 
@@ -662,7 +656,7 @@ static json_t *cmd_get_records(const json_t *req)
     }
     ddb_iter_free(it);
     jset(out, "query", items);
-    jset(out, "query_rc", json_string(rc == 0 ? "OK" : error_text()));
+    jset(out, "query_rc", json_string(rc == 0 ? "OK" : ddbt_last_error()));
 
     /* explicit pages of 3 with cursors */
     json_t *pages = json_array();
@@ -689,7 +683,7 @@ static json_t *cmd_get_records(const json_t *req)
     for (size_t k = 0; k < 3; k++)
         iop_record_clear(&slots[k]);
     jset(out, "pages", pages);
-    jset(out, "pages_rc", json_string(rc == 0 ? "OK" : error_text()));
+    jset(out, "pages_rc", json_string(rc == 0 ? "OK" : ddbt_last_error()));
     return out;
 }
 
@@ -724,13 +718,13 @@ static json_t *cmd_get_shapes(const json_t *req)
         iop_shape_init(&s);
         int rc = iop_shape_get(&s, json_string_value(id), &CONSISTENT);
         jset(res, "shape_rc", jrc(rc));
-        jset(res, "shape", rc == 0 ? dump_shape(&s) : json_string(error_text()));
+        jset(res, "shape", rc == 0 ? dump_shape(&s) : json_string(ddbt_last_error()));
         iop_shape_clear(&s);
         iop_circle c;
         iop_circle_init(&c);
         rc = iop_circle_get(&c, json_string_value(id), &CONSISTENT);
         jset(res, "circle_rc", jrc(rc));
-        jset(res, "circle", rc == 0 ? dump_circle(&c) : json_string(error_text()));
+        jset(res, "circle", rc == 0 ? dump_circle(&c) : json_string(ddbt_last_error()));
         iop_circle_clear(&c);
         jpush(shapes, res);
     }
@@ -813,7 +807,7 @@ static void cmd_lock(void)
     iop_record_init(&r);
     int rc = iop_record_get(&r, pk, sk, &CONSISTENT);
     if (rc != 0)
-        die("lock: get: %s", error_text());
+        die("lock: get: %s", ddbt_last_error());
     json_t *out = json_object();
     jset(out, "read_version", json_integer(r.version));
     rc = iop_record_update(&r, iop_record_set_text("updated by C"), IOP_RECORD_NO_COND);

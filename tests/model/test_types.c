@@ -17,37 +17,9 @@
 #include "ddb/ddb.h"
 #include "model_internal.h"
 
-/* ---- a map: {name: string, tags: list of string} */
-typedef struct t_list_string {
-    char **items;
-    size_t n;
-} t_list_string;
+#include "author_map.h" /* t_author, author_map, t_list_string, t_author_list */
 
-typedef struct t_author {
-    char *name;
-    bool has_karma;
-    int64_t karma;
-} t_author;
-
-static const ddb_field author_fields[] = {
-    {.name = "name", .attr = "name", .type = DDB_FT_STRING, .offset = offsetof(t_author, name),
-     .has_offset = DDB_NO_PRESENCE},
-    {.name = "karma", .attr = "karma", .type = DDB_FT_INT64, .flags = DDB_FIELD_NULLABLE,
-     .offset = offsetof(t_author, karma), .has_offset = offsetof(t_author, has_karma)},
-};
-
-static const ddb_model author_map = {
-    .name = "t_author", .size = sizeof(t_author), .fields = author_fields, .n_fields = 2,
-    .hash_key = -1, .range_key = -1, .version_field = -1, .ttl_field = -1,
-    .unknown_offset = DDB_NO_PRESENCE, .discriminator_field = -1,
-};
-
-typedef struct t_author_list {
-    t_author *items;
-    size_t n;
-} t_author_list;
-
-/* ---- the model */
+/* ---- the model (its map and list types: tests/support/author_map.h) */
 typedef struct t_item {
     char *id;
     char *price;            /* decimal */

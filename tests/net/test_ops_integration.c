@@ -105,12 +105,11 @@ static void expect_json(const ddb_av *v, const char *json)
     free(got);
 }
 
+/* Fails the test unless rc is 0, naming `what` and the last error. */
 static void check(int rc, const char *what)
 {
-    if (rc != 0) {
-        char line[1400];
-        fail_msg("%s: %s", what, ddb_error_format(line, sizeof line, ddb_last_error()));
-    }
+    if (rc != 0)
+        fail_msg("%s: %s", what, ddbt_last_error());
 }
 
 static void put(const char *table, ddb_av *it)
@@ -173,10 +172,10 @@ static int create_simple_table(const char *name)
     return rc;
 }
 
+/* Prints `what` and the last error on stderr; returns -1 (set-up failed). */
 static int report(const char *what)
 {
-    char line[1400];
-    fprintf(stderr, "%s: %s\n", what, ddb_error_format(line, sizeof line, ddb_last_error()));
+    fprintf(stderr, "%s: %s\n", what, ddbt_last_error());
     return -1;
 }
 

@@ -21,6 +21,7 @@
 
 static ddbt_wire wire;
 static ddb_client *client;
+static const ddb_model *const models[] = {&rd_item_model, &rd_other_model};
 
 static void assert_not_sent(size_t i, const char *fragment)
 {
@@ -41,8 +42,7 @@ static int setup(void **state)
     (void)state;
     if (ddbt_wire_client(&client, &wire) != 0)
         return -1;
-    ddb_model_use_client(&rd_item_model, client);
-    ddb_model_use_client(&rd_other_model, client);
+    ddbt_use_client(client, models, 2);
     return 0;
 }
 
@@ -50,8 +50,7 @@ static int teardown(void **state)
 {
     (void)state;
     ddbt_wire_script(&wire, 0);
-    ddb_model_use_client(&rd_item_model, NULL);
-    ddb_model_use_client(&rd_other_model, NULL);
+    ddbt_use_client(NULL, models, 2);
     ddb_client_free(client);
     ddb_ops_thread_cleanup();
     return 0;

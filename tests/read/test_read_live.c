@@ -33,18 +33,9 @@ extern char **environ;
 #define N_ITEMS (N_PARTS * N_PER_PART)
 
 static ddb_client *client;
+static const ddb_model *const models[] = {&rd_item_model, &rd_other_model};
 static char key_id[64];
 static const char *self_path; /* argv[0]: run again for --resume (not /proc/self/exe: valgrind) */
-
-/* A client on the engine under test with access key `id` (ddbt_client_new)
- * and an optional sleep hook. */
-static int client_new(ddb_client **out, const char *id, void (*sleep_ms)(void *, uint32_t), void *ctx)
-{
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.retry.sleep_ms = sleep_ms;
-    cfg.retry.ctx = ctx;
-    return ddbt_client_new(out, id, &cfg);
-}
 
 /* Item i of partition p: owner on 4 of 5 items (a sparse index). */
 static void make_item(rd_item *t, int p, int64_t sk)
@@ -96,10 +87,9 @@ static int setup(void **state)
 {
     (void)state;
     snprintf(key_id, sizeof key_id, "read%ld", (long)getpid());
-    if (client_new(&client, key_id, NULL, NULL) != 0)
+    if (ddbt_client_new(&client, key_id, NULL) != 0)
         return -1;
-    ddb_model_use_client(&rd_item_model, client);
-    ddb_model_use_client(&rd_other_model, client);
+    ddbt_use_client(client, models, 2);
     int rc = create_table();
     if (rc == 0)
         ddbt_created_table(client, rd_item_model.table);
@@ -112,8 +102,7 @@ static int setup(void **state)
         }
     }
     if (rc != 0) {
-        char line[2048];
-        fprintf(stderr, "setup: %s\n", ddb_error_format(line, sizeof line, ddb_last_error()));
+        fprintf(stderr, "setup: %s\n", ddbt_last_error());
         return -1;
     }
     return 0;
@@ -122,12 +111,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = ddbt_delete_created_tables();
-    ddb_model_use_client(&rd_item_model, NULL);
-    ddb_model_use_client(&rd_other_model, NULL);
-    ddb_client_free(client);
-    ddb_ops_thread_cleanup();
-    return rc;
+    return ddbt_models_teardown(client, models, 2);
 }
 
 static char *const p0 = "p0", *const p1 = "p1", *const p2 = "p2";
@@ -209,7 +193,7 @@ static void test_pages_round_trip_cursors(void **state)
 static int resume_child(const char *id, const char *cursor)
 {
     ddb_client *c;
-    if (client_new(&c, id, NULL, NULL) != 0)
+    if (ddbt_client_new(&c, id, NULL) != 0)
         return 2;
     ddb_model_use_client(&rd_item_model, c);
     ddb_query_opts o = {.version = DDB_QUERY_OPTS_VERSION, .cursor = cursor};
@@ -221,10 +205,8 @@ static int resume_child(const char *id, const char *cursor)
         rc = 0;
     }
     printf("\n");
-    if (rc != 0) {
-        char line[2048];
-        fprintf(stderr, "child: %s\n", ddb_error_format(line, sizeof line, ddb_last_error()));
-    }
+    if (rc != 0)
+        fprintf(stderr, "child: %s\n", ddbt_last_error());
     ddb_model_clear(&rd_item_model, &t);
     ddb_iter_free(it);
     ddb_model_use_client(&rd_item_model, NULL);
@@ -395,7 +377,7 @@ static void test_rate_limit_waits_through_the_sleep_hook(void **state)
     (void)state;
     static sleeps slept;
     ddb_client *hooked;
-    assert_int_equal(client_new(&hooked, key_id, record_sleep, &slept), 0);
+    assert_int_equal(ddbt_sleep_client(&hooked, key_id, record_sleep, &slept), 0);
     ddb_model_use_client(&rd_item_model, hooked);
 
     ddb_scan_opts o = {.version = DDB_SCAN_OPTS_VERSION, .page_size = 6, .rate_limit = 1.0};

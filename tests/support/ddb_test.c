@@ -52,26 +52,35 @@ static void wire_sleep(void *ctx, uint32_t ms)
         w->sleeps[w->n_sleeps++] = ms;
 }
 
+int ddbt_transport_client(ddb_client **out, ddb_transport *t, const char *key_id,
+                          const ddb_client_config *base)
+{
+    ddb_credentials_provider *creds;
+    int rc = ddb_creds_static_new(&creds, key_id, "secret", NULL);
+    if (rc != 0)
+        return rc;
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    if (base != NULL)
+        cfg = *base;
+    cfg.endpoint = "http://127.0.0.1:1";
+    cfg.region = "us-east-1";
+    cfg.credentials = creds;
+    cfg.transport = t;
+    rc = ddb_client_new(out, &cfg);
+    if (rc != 0)
+        ddb_credentials_provider_free(creds); /* else the client owns them */
+    return rc;
+}
+
 int ddbt_wire_client(ddb_client **out, ddbt_wire *w)
 {
     w->base.send = wire_send;
     w->base.destroy = NULL;
-    ddb_credentials_provider *creds;
-    if (ddb_creds_static_new(&creds, "AKID", "secret", NULL) != 0)
-        return -1;
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.endpoint = "http://127.0.0.1:1";
-    cfg.region = "us-east-1";
-    cfg.credentials = creds;
-    cfg.transport = &w->base;
     cfg.retry.max_attempts = 1;
     cfg.retry.sleep_ms = wire_sleep;
     cfg.retry.ctx = w;
-    if (ddb_client_new(out, &cfg) != 0) {
-        ddb_credentials_provider_free(creds);
-        return -1;
-    }
-    return 0;
+    return ddbt_transport_client(out, &w->base, "AKID", &cfg) != 0 ? -1 : 0;
 }
 
 void ddbt_wire_script(ddbt_wire *w, size_t n, ...)

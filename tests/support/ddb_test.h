@@ -58,11 +58,32 @@ uint64_t ddbt_moto_account(const char *key_id);
  */
 int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_config *base);
 
-/* ddbt_client_new with the key "<key_prefix><pid>": each test process sees
- * only its own tables where the engine allows it. `sleep_ms`/`ctx` (may be
- * NULL) replace the retry sleep. */
+/* ddbt_client_new with access key `key_id` whose retry sleep is
+ * `sleep_ms`/`ctx` (may be NULL: the default sleep). */
+int ddbt_sleep_client(ddb_client **out, const char *key_id, void (*sleep_ms)(void *, uint32_t),
+                      void *ctx);
+
+/* ddbt_sleep_client with the key "<key_prefix><pid>": each test process
+ * sees only its own tables where the engine allows it. */
 int ddbt_local_client(ddb_client **out, const char *key_prefix, void (*sleep_ms)(void *, uint32_t),
                       void *ctx);
+
+/* ddbt_local_client(out, key_prefix, NULL, NULL) with the n models bound to
+ * the new client (ddb_model_use_client). Returns 0, or -1 with a message on
+ * stderr (nothing made, nothing bound). Undo with ddbt_models_teardown. */
+int ddbt_models_client(ddb_client **out, const char *key_prefix, const ddb_model *const *models,
+                       size_t n);
+
+/* Binds `c` (borrowed; NULL unbinds) to each of the n models. */
+void ddbt_use_client(ddb_client *c, const ddb_model *const *models, size_t n);
+
+/* A client that sends through transport `t` (borrowed) and nowhere else: static
+ * credentials `key_id`/"secret", endpoint http://127.0.0.1:1, region
+ * us-east-1. `base` (may be NULL) supplies the rest (retry settings);
+ * endpoint, region, credentials and transport are overwritten. Returns 0 or
+ * the error code (nothing made). */
+int ddbt_transport_client(ddb_client **out, ddb_transport *t, const char *key_id,
+                          const ddb_client_config *base);
 
 /*
  * Tables a test created, deleted at its end: never one it did not create
@@ -72,15 +93,25 @@ int ddbt_local_client(ddb_client **out, const char *key_prefix, void (*sleep_ms)
  *                            on success records the table; returns its code
  *   ddbt_created_model_table / ddbt_created_table
  *                            record a table the caller created
+ *   ddbt_create_model_tables ddbt_create_model_table for each of n models in
+ *                            order; at the first failure prints
+ *                            "create_table: <error>" and returns -1, else 0
  *   ddbt_delete_created_tables
  *                            deletes the recorded tables, newest first,
  *                            waiting for each; forgets them; returns 0 or
  *                            the first error (each failure printed)
+ *   ddbt_models_teardown     the teardown of ddbt_models_client: deletes
+ *                            the recorded tables, unbinds the n models,
+ *                            frees `c` (owned) and this thread's libddb
+ *                            buffers (ddb_ops_thread_cleanup); returns what
+ *                            ddbt_delete_created_tables returned
  */
 int ddbt_create_model_table(const ddb_model *m);
+int ddbt_create_model_tables(const ddb_model *const *models, size_t n);
 void ddbt_created_model_table(const ddb_model *m);
 void ddbt_created_table(ddb_client *c, const char *name);
 int ddbt_delete_created_tables(void);
+int ddbt_models_teardown(ddb_client *c, const ddb_model *const *models, size_t n);
 
 /* Asserts that `rc` is how engines answer an operation they lack: HTTP 400
  * UnknownOperationException, which libddb reports as DDB_EVALIDATION. */

@@ -270,13 +270,19 @@ int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_confi
     return 0;
 }
 
+int ddbt_sleep_client(ddb_client **out, const char *key_id, void (*sleep_ms)(void *, uint32_t),
+                      void *ctx)
+{
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.retry.sleep_ms = sleep_ms;
+    cfg.retry.ctx = ctx;
+    return ddbt_client_new(out, key_id, &cfg);
+}
+
 int ddbt_local_client(ddb_client **out, const char *key_prefix, void (*sleep_ms)(void *, uint32_t),
                       void *ctx)
 {
     char key_id[96];
     snprintf(key_id, sizeof key_id, "%s%ld", key_prefix, (long)getpid());
-    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
-    cfg.retry.sleep_ms = sleep_ms;
-    cfg.retry.ctx = ctx;
-    return ddbt_client_new(out, key_id, &cfg);
+    return ddbt_sleep_client(out, key_id, sleep_ms, ctx);
 }

@@ -2,8 +2,8 @@
  * test_tmpl_oom.c - the template engine when memory runs out.
  *
  * Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: the wrappers
- * below fail exactly the n-th allocation, for n = 0, 1, 2, ... until a run
- * needs fewer. Every run must either produce the full output or fail with
+ * (tests/support/alloc_fail.c) fail exactly the n-th allocation, for
+ * n = 0, 1, 2, ... until a run needs fewer. Every run must either produce the full output or fail with
  * "out of memory" (never another error, never a crash), and — checked by
  * valgrind or LeakSanitizer — free everything on every path.
  */
@@ -17,45 +17,8 @@
 
 #include <cmocka.h>
 
+#include "alloc_fail.h" /* the allocator calls are wrapped: ddbt_fail_alloc_at */
 #include "tmpl.h"
-
-/* The linker's names for the wrapped functions (reserved identifiers are
- * what --wrap requires). */
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-
-static long fail_at = -1; /* the allocation to fail; -1: none */
-static long allocations;  /* counted since the last reset */
-
-static int fail_now(void)
-{
-    return fail_at >= 0 && allocations++ == fail_at;
-}
-
-void *__wrap_malloc(size_t size)
-{
-    return fail_now() ? NULL : __real_malloc(size);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t size)
-{
-    return fail_now() ? NULL : __real_realloc(p, size);
-}
-
-static void inject(long n)
-{
-    fail_at = n;
-    allocations = 0;
-}
 
 static const struct {
     const char *name, *text;
@@ -156,10 +119,10 @@ static void test_render_oom(void **state)
     long n = 0;
     for (;; n++) {
         char *got;
-        inject(n);
+        ddbt_fail_alloc_at(n);
         int rc = render(vars, &got);
-        long used = allocations;
-        inject(-1);
+        long used = ddbt_alloc_count();
+        ddbt_fail_alloc_at(-1);
         if (rc == 0)
             assert_string_equal(got, want);
         else if (strstr(got, "error: out of memory") == NULL)
@@ -176,9 +139,9 @@ static void test_render_oom(void **state)
 static void test_values_oom(void **state)
 {
     for (long n = 0; n < 200; n++) {
-        inject(n);
+        ddbt_fail_alloc_at(n);
         tmpl_value *vars = make_vars();
-        inject(-1);
+        ddbt_fail_alloc_at(-1);
         tmpl_value_free(vars); /* whatever was built, no leak */
     }
 }
