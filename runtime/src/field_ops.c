@@ -78,8 +78,18 @@ static ddb_av *size_value(const void *v)
 }
 
 /* Whether `op` is offered on field `f` (the type table's builder columns). */
+/* Whether the field stores another form than its type's (a codec): then
+ * its stored bytes cannot be compared with a value, only tested for
+ * presence. */
+static bool transformed(const ddb_field *f)
+{
+    return f->codec != NULL && f->codec->compress;
+}
+
 static bool cond_offered(const ddb_field *f, bool element, ddb_cond_op op)
 {
+    if (transformed(f) && op != DDB_OP_EXISTS && op != DDB_OP_NOT_EXISTS)
+        return false;
     const ddb_type_info *ti = ddb_type(f->type);
     bool typed_list = f->type == DDB_FT_LIST && f->elem_size != 0;
     const ddb_type_info *cmp = element ? ddb_type(f->elem) : ti;
@@ -190,7 +200,7 @@ ddb_cond *ddb_field_in(const char *path, size_t index, const ddb_field *f, const
     const char *p = resolve_path(buf, path, index);
     if (p == NULL)
         return ddb_cond_error(DDB_EINVAL);
-    if (!ddb_type(f->type)->in)
+    if (!ddb_type(f->type)->in || transformed(f))
         return ddb_cond_error(refuse(f, "IN"));
     if (n == 0 || n > IN_MAX || values == NULL)
         return ddb_cond_error(
@@ -214,6 +224,8 @@ static bool action_offered(const ddb_field *f, ddb_action act)
 {
     const ddb_type_info *ti = ddb_type(f->type);
     bool typed_list = f->type == DDB_FT_LIST && f->elem_size != 0;
+    if (transformed(f) && act != DDB_ACT_SET && act != DDB_ACT_SET_IF_ABSENT && act != DDB_ACT_REMOVE)
+        return false;
     switch (act) {
     case DDB_ACT_SET:
     case DDB_ACT_SET_IF_ABSENT:
@@ -254,10 +266,10 @@ ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f,
     /* int64 arithmetic goes through the range-guarded actions (ddb/expr.h) */
     bool int64 = f->type == DDB_FT_INT64 || f->type == DDB_FT_TTL;
     switch (act) {
-    case DDB_ACT_SET:
-        return ddb_update_set(p, ddb_value_av(f, f->type, v));
+    case DDB_ACT_SET: /* the stored form: through the field's codec */
+        return ddb_update_set(p, ddb_field_av(f, v));
     case DDB_ACT_SET_IF_ABSENT:
-        return ddb_update_set_if_not_exists(p, ddb_value_av(f, f->type, v));
+        return ddb_update_set_if_not_exists(p, ddb_field_av(f, v));
     case DDB_ACT_ADD:
         return int64 ? ddb_update_add_int64(p, *(const int64_t *)v) : ddb_update_add(p, ddb_value_av(f, f->type, v));
     case DDB_ACT_INCR:

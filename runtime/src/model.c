@@ -10,6 +10,7 @@
 
 #include "ddb/error.h"
 #include "av_internal.h"
+#include "compress.h"
 #include "json_internal.h"
 #include "model_internal.h"
 #include "type_table.h"
@@ -308,6 +309,43 @@ size_t ddb_value_size(const ddb_field *f)
     return value_size(f);
 }
 
+/* ------------------------------------------------------------ field codecs */
+
+ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av)
+{
+    if (av == NULL || f->codec == NULL || !f->codec->compress)
+        return av;
+    /* string and json are S, binary B: compress their bytes into a B */
+    ddb_buf packed = DDB_BUF_INIT;
+    int rc = ddb_compress(&packed, av->u.str.ptr, av->u.str.len, f->codec);
+    ddb_av_free(av);
+    ddb_av *out = rc == 0 ? ddb_av_b(packed.data, packed.len) : NULL;
+    ddb_buf_free(&packed);
+    return out;
+}
+
+const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned)
+{
+    *owned = NULL;
+    if (f->codec == NULL || !f->codec->compress)
+        return av;
+    if (av->type != DDB_AV_B) {
+        ddb_error_set(DDB_ETYPE, "stored as %s, expected B (a compressed value)", ddb_av_type_tag(av->type));
+        return NULL;
+    }
+    ddb_buf plain = DDB_BUF_INIT;
+    if (ddb_decompress(&plain, av->u.str.ptr, av->u.str.len, f->codec) == 0)
+        *owned = ddb_type(f->type)->wire == DDB_AV_B ? ddb_av_b(plain.data, plain.len)
+                                                      : ddb_av_s_len(plain.data, plain.len);
+    ddb_buf_free(&plain);
+    return *owned;
+}
+
+ddb_av *ddb_field_av(const ddb_field *f, const void *v)
+{
+    return ddb_field_encode(f, value_to_av(f, f->type, v));
+}
+
 /* ------------------------------------------------------------ decoding */
 
 static int value_from_av(const ddb_field *f, ddb_ftype type, const ddb_av *av, void *dst);
@@ -576,9 +614,13 @@ static int field_error_wrap(const ddb_model *m, const ddb_field *f)
     return ddb_last_error()->code;
 }
 
-static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *av, void *obj)
+static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *stored, void *obj)
 {
-    if (value_from_av(f, f->type, av, field_ptr(obj, f)) != 0)
+    ddb_av *owned = NULL;
+    const ddb_av *av = ddb_field_decode(f, stored, &owned);
+    int rc = av != NULL ? value_from_av(f, f->type, av, field_ptr(obj, f)) : ddb_last_error()->code;
+    ddb_av_free(owned);
+    if (rc != 0)
         return field_error_wrap(m, f);
     bool *has = presence_ptr(obj, f);
     if (has != NULL)
@@ -681,7 +723,7 @@ static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj
                    ? 0
                    : field_error(DDB_EINVAL, m, f, "required attribute is missing");
     else
-        v = value_to_av(f, f->type, field_cptr(obj, f));
+        v = ddb_field_av(f, field_cptr(obj, f));
     if (v == NULL)
         return field_error_wrap(m, f);
     return ddb_av_map_set(item, f->attr, v);

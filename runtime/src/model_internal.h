@@ -8,6 +8,16 @@
  * type's C representation; `f` gives list-element and map details). NULL
  * with the error recorded when the codec refuses the value (model.c). */
 ddb_av *ddb_value_av(const ddb_field *f, ddb_ftype type, const void *v);
+/* The attribute a whole value of field `f` is stored as: ddb_value_av,
+ * then the field's codec (compression). NULL with the error recorded. */
+ddb_av *ddb_field_av(const ddb_field *f, const void *v);
+/* The field's codec applied to `av` (its type's form), which it takes
+ * over: the stored form, or NULL with the error recorded. */
+ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av);
+/* The type's form of the stored attribute `av`: `av` itself for a field
+ * without codec, else a new value also put in *owned for the caller to
+ * free. NULL with DDB_ETYPE (say why) or DDB_ENOMEM recorded. */
+const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned);
 /* Bytes of the C storage of a value of field `f`. */
 size_t ddb_value_size(const ddb_field *f);
 

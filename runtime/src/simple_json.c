@@ -304,8 +304,13 @@ static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *m
             rc = ddb_buf_putc(out, ':');
         if (rc == 0) {
             const ddb_field *f = field_of(m, mem->name, mem->name_len);
-            rc = f != NULL ? put_value(w, out, f, f->type, mem->value)
-                           : put_untyped(w, out, mem->value);
+            ddb_av *owned = NULL;
+            const ddb_av *plain = f != NULL ? ddb_field_decode(f, mem->value, &owned) : mem->value;
+            if (plain == NULL)
+                rc = path_wrap(w, ddb_last_error()->code);
+            else
+                rc = f != NULL ? put_value(w, out, f, f->type, plain) : put_untyped(w, out, plain);
+            ddb_av_free(owned);
         }
         path_restore(w, mark);
     }
@@ -595,6 +600,8 @@ static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av *
         }
         ddb_av *v = NULL;
         rc = f != NULL ? read_value(w, f, f->type, k, &v) : read_untyped(w, k, &v);
+        if (rc == 0 && f != NULL && (v = ddb_field_encode(f, v)) == NULL)
+            rc = path_wrap(w, ddb_last_error()->code);
         size_t before = ddb_av_len(map);
         if (rc != 0)
             ddb_av_free(v);

@@ -138,6 +138,32 @@ typedef enum ddb_ftype {
 
 struct ddb_model;
 
+/*
+ * What stands between a field's C value and the attribute DynamoDB stores
+ * (schema options; docs/compression.md). A field without options has none
+ * (codec NULL).
+ *
+ * compress: the value (string, binary or json) is stored as B: one codec
+ * byte, then for DDB_COMPRESS_ZLIB the decompressed length (unsigned
+ * LEB128) and a zlib stream (RFC 1950, deterministic: the same value gives
+ * the same bytes with one zlib build), for DDB_COMPRESS_RAW the value's
+ * bytes as they are. Values shorter than `min_size` bytes, or that zlib
+ * would not shrink, are stored raw. A stored value whose decompressed size
+ * exceeds `max_size` is refused before it is inflated (DDB_ETYPE), as is
+ * a stream that inflates to another size or a codec byte not listed here.
+ */
+typedef enum ddb_compress_codec {
+    DDB_COMPRESS_RAW = 0x00,  /* the value's bytes as they are */
+    DDB_COMPRESS_ZLIB = 0x01  /* LEB128 length + zlib stream */
+} ddb_compress_codec;
+
+typedef struct ddb_field_codec {
+    bool compress;       /* stored compressed (see above) */
+    int level;           /* zlib level 1..9; 0: 6 */
+    size_t min_size;     /* shorter values are stored raw; 0: 128 */
+    size_t max_size;     /* bound on the decompressed size; 0: 16 MiB */
+} ddb_field_codec;
+
 typedef struct ddb_field {
     const char *name;   /* C field name, for messages */
     const char *attr;   /* DynamoDB attribute name */
@@ -148,6 +174,7 @@ typedef struct ddb_field {
     ddb_ftype elem;     /* LIST: the element type (never LIST); else unused */
     size_t elem_size;   /* LIST: sizeof one element; 0 for an untyped list (ddb_av *) */
     const struct ddb_model *sub; /* MAP, and LIST of MAP: the map's descriptor */
+    const ddb_field_codec *codec; /* NULL: stored as its type says (above) */
 } ddb_field;
 
 typedef enum ddb_billing { DDB_BILLING_PAY_PER_REQUEST, DDB_BILLING_PROVISIONED } ddb_billing;
