@@ -71,6 +71,11 @@ static int resolve_key(builder *b, const ddbc_model *m, const ddbc_node *n, cons
         ddb_buf_free(&msg);
         return -1;
     }
+    if (a->compress)
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s '%s' is compressed: a key is compared by its stored bytes, so it cannot be "
+                        "(remove 'compress')",
+                        what, a->name);
     if (table_key && a->nullable)
         ddbc_diag_error(b->diag, n->pos,
                         "%s '%s' cannot be nullable: every item has its key (remove 'null: true')",

@@ -1,5 +1,6 @@
 /* build_attr.c - attributes of models and maps: types, `of`, options, defaults. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,7 +438,67 @@ static void check_nullable(builder *b, const ddbc_attr *a, const ddbc_node *n)
                         ddb_type(a->type)->name, a->name, why);
 }
 
-enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF };
+/* ---- compress ----------------------------------------------------------------- */
+
+enum { Z_LEVEL, Z_MIN_SIZE, Z_MAX_SIZE };
+static const field compress_fields[] = {
+    [Z_LEVEL] = {"level", FIELD_OPTIONAL},
+    [Z_MIN_SIZE] = {"min_size", FIELD_OPTIONAL},
+    [Z_MAX_SIZE] = {"max_size", FIELD_OPTIONAL},
+};
+
+/* A whole number in [lo, hi] into *out, or a report. */
+static void build_size(builder *b, const ddbc_node *n, const char *what, long long lo, long long hi,
+                       long long *out)
+{
+    char valid[96];
+    snprintf(valid, sizeof valid, "a whole number from %lld to %lld", lo, hi);
+    if (!bld_parse_int64(n, out) || *out < lo || *out > hi)
+        bld_must_be(b, n, what, valid);
+}
+
+/* The largest max_size: a value must fit in memory, and DynamoDB items in
+ * 400 KB (larger values belong in S3-backed attributes). */
+#define COMPRESS_MAX_BOUND (1LL << 30)
+
+/* `compress: true` or `compress: {level: 9, min_size: 256, max_size: 1048576}`. */
+static void build_compress(builder *b, ddbc_attr *a, const ddbc_node *n)
+{
+    ddb_buf what = DDB_BUF_INIT;
+    a->compress_pos = n->pos;
+    if (!ddb_type(a->type)->compressible) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' has type %s, which cannot be compressed: 'compress' applies to "
+                        "string, binary and json",
+                        a->name, ddb_type(a->type)->name);
+    } else if (n->kind == DDBC_NODE_SCALAR) {
+        bld_get_bool(b, n, bld_say(&what, "'compress' of attribute '%s'", a->name), &a->compress);
+    } else if (bld_expect_kind(b, n, DDBC_NODE_MAPPING, bld_say(&what, "'compress' of attribute '%s'", a->name),
+                               "true, or {level: 9, min_size: 256, max_size: 1048576}")) {
+        const ddbc_node *v[BLD_LEN(compress_fields)] = {0};
+        bld_match_fields(b, n, compress_fields, BLD_LEN(compress_fields), ddb_buf_cstr(&what), n->pos, v);
+        a->compress = true;
+        if (v[Z_LEVEL] != NULL)
+            build_size(b, v[Z_LEVEL], bld_say(&what, "compression level of attribute '%s'", a->name), 1, 9,
+                       &a->compress_level);
+        if (v[Z_MIN_SIZE] != NULL)
+            build_size(b, v[Z_MIN_SIZE], bld_say(&what, "'min_size' of attribute '%s'", a->name), 0,
+                       COMPRESS_MAX_BOUND, &a->compress_min);
+        if (v[Z_MAX_SIZE] != NULL)
+            build_size(b, v[Z_MAX_SIZE], bld_say(&what, "'max_size' of attribute '%s'", a->name), 1,
+                       COMPRESS_MAX_BOUND, &a->compress_max);
+        if (v[Z_MIN_SIZE] != NULL && v[Z_MAX_SIZE] != NULL && a->compress_max != 0 &&
+            a->compress_min > a->compress_max)
+            ddbc_diag_error(b->diag, v[Z_MIN_SIZE]->pos,
+                            "'min_size' of attribute '%s' (%lld) is larger than its 'max_size' (%lld)", a->name,
+                            a->compress_min, a->compress_max);
+    }
+    ddb_buf_free(&what);
+}
+
+/* ---- attributes (continued) ------------------------------------------------------ */
+
+enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF, A_COMPRESS };
 static const field attr_fields[] = {
     [A_TYPE] = {"type", FIELD_REQUIRED},
     [A_NULL] = {"null", FIELD_OPTIONAL},
@@ -446,9 +507,9 @@ static const field attr_fields[] = {
     [A_ATTR_NAME] = {"attr_name", FIELD_OPTIONAL},
     [A_DOC] = {"doc", FIELD_OPTIONAL},
     [A_OF] = {"of", FIELD_OPTIONAL},
+    [A_COMPRESS] = {"compress", FIELD_OPTIONAL},
     {"s3", FIELD_LATER},
     {"encrypt", FIELD_LATER},
-    {"compress", FIELD_LATER},
 };
 
 /* Both defaults, which exclude each other. */
@@ -499,6 +560,8 @@ static void build_attr(builder *b, ddbc_attr *a, const ddbc_pair *decl, const ch
     }
     if (v[A_DOC] != NULL)
         a->doc = bld_get_string(b, v[A_DOC], bld_say(&what, "'doc' of attribute '%s'", a->name));
+    if (typed && v[A_COMPRESS] != NULL)
+        build_compress(b, a, v[A_COMPRESS]);
 done:
     ddb_buf_free(&owner);
     ddb_buf_free(&what);

@@ -237,6 +237,22 @@ static tmpl_value *default_value(builder *b, const ddbc_attr *a)
     return d;
 }
 
+/* The field's codec as data: {compress, level, min_size, max_size} (0: the
+ * runtime's default); none for a field stored as its type says. */
+static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
+{
+    if (!a->compress)
+        return tmpl_none();
+    tmpl_value *d = tmpl_dict();
+    if (d != NULL) {
+        put(b, d, "compress", tmpl_bool(a->compress));
+        put(b, d, "level", tmpl_int(a->compress_level));
+        put(b, d, "min_size", tmpl_int(a->compress_min));
+        put(b, d, "max_size", tmpl_int(a->compress_max));
+    }
+    return d;
+}
+
 /* "hash key; <first doc line>" etc.: the comment after a struct field. */
 static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool range)
 {
@@ -256,6 +272,10 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
     }
     if (a->default_for_new) {
         ddb_buf_printf(out, "%sdefault for new items only", sep);
+        sep = "; ";
+    }
+    if (a->compress) {
+        ddb_buf_printf(out, "%sstored compressed", sep);
         sep = "; ";
     }
     if (a->doc != NULL) {
@@ -304,6 +324,7 @@ static tmpl_value *field_value(builder *b, const ddbc_attr *a, int index, bool h
         put_str(b, f, "elem_c_type", NULL);
     }
     put(b, f, "default", default_value(b, a));
+    put(b, f, "codec", codec_value(b, a));
     ddb_buf_free(&text);
     return f;
 }
@@ -451,6 +472,8 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
 {
     const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf sym = DDB_BUF_INIT;
+    if (a->compress) /* stored bytes cannot be compared with a value: presence only */
+        goto presence;
     param v = {ti->param, "v", ti->gate, NULL};
     for (int op = 0; op < n_cmp_ops(ti->cmp); op++)
         emit_builder(w, a, k, (builder_op){"cond", "cond", cmp_ops[op].op}, sym_of(&sym, base, cmp_ops[op].suffix),
@@ -490,6 +513,7 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
         emit_builder(w, a, k, (builder_op){"cond", "cond", "IS_TYPE"}, sym_of(&sym, base, "is_type"), "", &t, 1,
                      "type");
     }
+presence:
     emit_builder(w, a, k, (builder_op){"cond", "cond", "EXISTS"}, sym_of(&sym, base, "exists"), "", NULL, 0, NULL);
     emit_builder(w, a, k, (builder_op){"cond", "cond", "NOT_EXISTS"}, sym_of(&sym, base, "not_exists"), "", NULL, 0,
                  NULL);

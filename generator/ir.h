@@ -94,6 +94,12 @@ typedef struct ddbc_attr {
     ddb_ftype elem_type;
     int elem_map_index;     /* DDB_FT_LIST of a map: index into schema->maps; else -1 */
     bool inherited;         /* model attrs: copied from the base, positions too (see above) */
+    /* `compress:` (types whose compressible column holds): stored as B
+     * through ddb_field_codec; level 1..9, sizes in bytes, 0 = the runtime's
+     * default (docs/compression.md). */
+    bool compress;
+    long long compress_level, compress_min, compress_max;
+    ddbc_pos compress_pos;  /* the option, for messages */
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */
     ddbc_pos attr_name_pos; /* the attr_name value, = pos when not given */

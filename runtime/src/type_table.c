@@ -9,6 +9,7 @@
 const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     [DDB_FT_STRING] = {
         .c_enum = "DDB_FT_STRING",
+        .compressible = true,
         .name = "string", .key = true, .list_elem = true,
         .wire = DDB_AV_S, .elem = DDB_FT_STRING, .c_size = sizeof(char *),
         .c_type = "char *", .param = "const char *", .array_param = "const char *const *", .gate = "DDB_ARG_STRING",
@@ -43,6 +44,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_BINARY] = {
         .c_enum = "DDB_FT_BINARY",
+        .compressible = true,
         .name = "binary", .key = true, .list_elem = true,
         .wire = DDB_AV_B, .elem = DDB_FT_BINARY, .c_size = sizeof(ddb_bytes),
         .c_type = "ddb_bytes ", .param = "ddb_bytes ", .array_param = "const ddb_bytes *",
@@ -72,6 +74,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_JSON] = {
         .c_enum = "DDB_FT_JSON",
+        .compressible = true,
         .name = "json", .list_elem = true,
         .wire = DDB_AV_S, .elem = DDB_FT_JSON, .c_size = sizeof(char *),
         .c_type = "char *", .param = "const char *", .gate = "DDB_ARG_STRING", .default_fn = "ddb_strdup",

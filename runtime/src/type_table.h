@@ -39,6 +39,7 @@ typedef struct ddb_type_info {
     bool model_only;         /* only for a model's attributes, not a map's */
     const char *no_default;  /* why it cannot have a default; NULL when it can */
     const char *never_null;  /* why `null: true` is refused; NULL when allowed */
+    bool compressible;       /* may be stored compressed (`compress:`; its value is bytes) */
     /* ---- storage */
     ddb_av_type wire;        /* the attribute value type it is stored as */
     bool any_wire;           /* any attribute value (document) */
