@@ -380,9 +380,66 @@ static void test_create_table_request(void **state)
     ddbt_assert_sent(&wire, 0, "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}");
 }
 
+/* ------------------------------------------------------------ console URLs */
+
+static void test_console_urls(void **state)
+{
+    (void)state;
+    ddb_buf url = DDB_BUF_INIT;
+    /* the model's client's region (ddbt_wire_client: us-east-1) */
+    assert_int_equal(gold_item_table_console_url(&url), 0);
+    assert_string_equal(ddb_buf_cstr(&url), "https://us-east-1.console.aws.amazon.com/dynamodbv2/home?"
+                                            "region=us-east-1#table?initialTagKey=&name=Gold.Items-v1&tab=overview");
+    ddb_buf_reset(&url);
+    assert_int_equal(gold_item_items_console_url(&url), 0);
+    assert_string_equal(ddb_buf_cstr(&url), "https://us-east-1.console.aws.amazon.com/dynamodbv2/home?"
+                                            "region=us-east-1#item-explorer?initialTagKey=&maximize=true&"
+                                            "table=Gold.Items-v1");
+    /* every key value percent-encoded: '&', '#', '/', space, '%', UTF-8 */
+    gold_item it;
+    fill(&it);
+    free(it.pk);
+    it.pk = ddb_strdup("a&b#c/d e%f\xc3\xa9");
+    it.sk = -42;
+    ddb_buf_reset(&url);
+    assert_int_equal(gold_item_item_console_url(&url, &it), 0);
+    assert_string_equal(ddb_buf_cstr(&url),
+                        "https://us-east-1.console.aws.amazon.com/dynamodbv2/home?region=us-east-1#edit-item?"
+                        "table=Gold.Items-v1&itemMode=2&pk=a%26b%23c%2Fd%20e%25f%C3%A9&sk=-42&"
+                        "ref=%23item-explorer%3Ftable%3DGold.Items-v1&route=ROUTE_ITEM_EXPLORER");
+    gold_item_clear(&it);
+    /* a binary hash key as base64, encoded; no range key: an empty sk */
+    gold_counter c;
+    gold_counter_init(&c);
+    c.id = (ddb_bytes){(unsigned char *)ddb_strdup("\xfb\xff?"), 3};
+    ddb_buf_reset(&url);
+    assert_int_equal(gold_counter_item_console_url(&url, &c), 0);
+    assert_non_null(strstr(ddb_buf_cstr(&url), "&pk=%2B%2F8%2F&sk=&ref="));
+    gold_counter_clear(&c);
+    /* other partitions have their own consoles */
+    ddb_buf_reset(&url);
+    assert_int_equal(ddb_model_console_url(&url, &gold_counter_model, "cn-north-1", DDB_CONSOLE_TABLE, NULL), 0);
+    assert_string_equal(ddb_buf_cstr(&url), "https://console.amazonaws.cn/dynamodbv2/home?region=cn-north-1#"
+                                            "table?initialTagKey=&name=Counters&tab=overview");
+    ddb_buf_reset(&url);
+    assert_int_equal(ddb_model_console_url(&url, &gold_counter_model, "us-gov-west-1", DDB_CONSOLE_ITEMS, NULL), 0);
+    assert_non_null(strstr(ddb_buf_cstr(&url), "https://console.amazonaws-us-gov.com/dynamodbv2/home?"));
+    /* an item view without an item, or without its key: refused, out unchanged */
+    ddb_buf_reset(&url);
+    assert_int_equal(ddb_model_console_url(&url, &gold_counter_model, "eu-west-1", DDB_CONSOLE_ITEM, NULL),
+                     DDB_EINVAL);
+    gold_item nokey;
+    gold_item_init(&nokey);
+    assert_int_equal(gold_item_item_console_url(&url, &nokey), DDB_EINVAL);
+    assert_int_equal(url.len, 0);
+    gold_item_clear(&nokey);
+    ddb_buf_free(&url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_console_urls),
         cmocka_unit_test(test_init_applies_defaults_and_clear_zeroes),
         cmocka_unit_test(test_to_item_encodes_every_type),
         cmocka_unit_test(test_to_item_rejects_missing_required_and_nonfinite),

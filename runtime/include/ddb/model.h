@@ -394,6 +394,28 @@ struct ddb_expected_a_pointer_to_the_model_struct { char model_struct_pointer; }
 #define DDB_ARG_CPTR(T, v)                                                                       \
     _Generic((v), T *: (v), const T *: (v), default: (struct ddb_expected_a_pointer_to_the_model_struct){0})
 
+/* --- console URLs --- */
+
+/* The AWS console pages of a model: its table's overview, its items, one item. */
+typedef enum ddb_console_view {
+    DDB_CONSOLE_TABLE,
+    DDB_CONSOLE_ITEMS,
+    DDB_CONSOLE_ITEM
+} ddb_console_view;
+
+/*
+ * Appends to `out` the AWS console URL of `view` for model `m` in `region`
+ * (NULL: the region of the client the model would use now; China and
+ * GovCloud regions get their partitions' consoles). DDB_CONSOLE_ITEM needs
+ * `obj`, an object of the model whose key it shows (binary keys as
+ * base64); the other views ignore it. Every name and key value is
+ * percent-encoded (RFC 3986), so any key makes a valid URL. 0, DDB_EINVAL
+ * (no region, no object, a missing key value), DDB_ENOMEM; `out` is
+ * unchanged on failure. Thread safety: reentrant.
+ */
+DDB_API int ddb_model_console_url(ddb_buf *out, const ddb_model *m, const char *region, ddb_console_view view,
+                                  const void *obj);
+
 /* --- connection slot --- */
 /* Binds `c` (borrowed; NULL unbinds) to the model. */
 DDB_API void ddb_model_use_client(const ddb_model *m, ddb_client *c);

@@ -152,6 +152,13 @@ static inline int (gold_item_txn_get)(gold_item *out, bool *found, ddb_txn_gette
 #define gold_item_txn_check(t_, hash_, range_, cond_) (gold_item_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
 #define gold_item_txn_get(out_, found_, g_, hash_, range_) (gold_item_txn_get)(DDB_ARG_PTR(gold_item, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (gold_item_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &gold_item_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (gold_item_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &gold_item_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (gold_item_item_console_url)(ddb_buf *out, const gold_item *obj) { return ddb_model_console_url(out, &gold_item_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define gold_item_item_console_url(out_, obj_) (gold_item_item_console_url)((out_), DDB_ARG_CPTR(gold_item, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (gold_item_to_simple_json)(ddb_buf *out, const gold_item *obj) { return ddb_model_to_simple_json(out, &gold_item_model, obj); }
@@ -613,6 +620,13 @@ static inline int (gold_counter_txn_get)(gold_counter *out, bool *found, ddb_txn
 #define gold_counter_txn_delete(t_, obj_, cond_) (gold_counter_txn_delete)((t_), DDB_ARG_CPTR(gold_counter, obj_), (cond_))
 #define gold_counter_txn_check(t_, hash_, cond_) (gold_counter_txn_check)((t_), (hash_), (cond_))
 #define gold_counter_txn_get(out_, found_, g_, hash_) (gold_counter_txn_get)(DDB_ARG_PTR(gold_counter, out_), (found_), (g_), (hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (gold_counter_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &gold_counter_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (gold_counter_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &gold_counter_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (gold_counter_item_console_url)(ddb_buf *out, const gold_counter *obj) { return ddb_model_console_url(out, &gold_counter_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define gold_counter_item_console_url(out_, obj_) (gold_counter_item_console_url)((out_), DDB_ARG_CPTR(gold_counter, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */

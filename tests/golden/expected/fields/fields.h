@@ -163,6 +163,13 @@ static inline int (fld_page_txn_get)(fld_page *out, bool *found, ddb_txn_getter 
 #define fld_page_txn_check(t_, hash_, range_, cond_) (fld_page_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (cond_))
 #define fld_page_txn_get(out_, found_, g_, hash_, range_) (fld_page_txn_get)(DDB_ARG_PTR(fld_page, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (fld_page_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_page_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (fld_page_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_page_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj) { return ddb_model_console_url(out, &fld_page_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define fld_page_item_console_url(out_, obj_) (fld_page_item_console_url)((out_), DDB_ARG_CPTR(fld_page, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }

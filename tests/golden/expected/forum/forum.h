@@ -148,6 +148,13 @@ static inline int (forum_thread_txn_get)(forum_thread *out, bool *found, ddb_txn
 #define forum_thread_txn_check(t_, hash_, range_, cond_) (forum_thread_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_), (cond_))
 #define forum_thread_txn_get(out_, found_, g_, hash_, range_) (forum_thread_txn_get)(DDB_ARG_PTR(forum_thread, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_STRING(range_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (forum_thread_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &forum_thread_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (forum_thread_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &forum_thread_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (forum_thread_item_console_url)(ddb_buf *out, const forum_thread *obj) { return ddb_model_console_url(out, &forum_thread_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define forum_thread_item_console_url(out_, obj_) (forum_thread_item_console_url)((out_), DDB_ARG_CPTR(forum_thread, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (forum_thread_to_simple_json)(ddb_buf *out, const forum_thread *obj) { return ddb_model_to_simple_json(out, &forum_thread_model, obj); }
@@ -572,6 +579,13 @@ static inline int (forum_post_txn_get)(forum_post *out, bool *found, ddb_txn_get
 #define forum_post_txn_delete(t_, obj_, cond_) (forum_post_txn_delete)((t_), DDB_ARG_CPTR(forum_post, obj_), (cond_))
 #define forum_post_txn_check(t_, hash_, range_, cond_) (forum_post_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
 #define forum_post_txn_get(out_, found_, g_, hash_, range_) (forum_post_txn_get)(DDB_ARG_PTR(forum_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (forum_post_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &forum_post_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (forum_post_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &forum_post_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (forum_post_item_console_url)(ddb_buf *out, const forum_post *obj) { return ddb_model_console_url(out, &forum_post_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define forum_post_item_console_url(out_, obj_) (forum_post_item_console_url)((out_), DDB_ARG_CPTR(forum_post, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */

@@ -152,6 +152,13 @@ static inline int (keys_entry_txn_get)(keys_entry *out, bool *found, ddb_txn_get
 #define keys_entry_txn_check(t_, hash_, range_, cond_) (keys_entry_txn_check)((t_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_), (cond_))
 #define keys_entry_txn_get(out_, found_, g_, hash_, range_) (keys_entry_txn_get)(DDB_ARG_PTR(keys_entry, out_), (found_), (g_), DDB_ARG_STRING(hash_), DDB_ARG_INT64(range_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (keys_entry_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &keys_entry_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (keys_entry_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &keys_entry_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (keys_entry_item_console_url)(ddb_buf *out, const keys_entry *obj) { return ddb_model_console_url(out, &keys_entry_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define keys_entry_item_console_url(out_, obj_) (keys_entry_item_console_url)((out_), DDB_ARG_CPTR(keys_entry, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (keys_entry_to_simple_json)(ddb_buf *out, const keys_entry *obj) { return ddb_model_to_simple_json(out, &keys_entry_model, obj); }
@@ -389,6 +396,13 @@ static inline int (keys_shadow_txn_get)(keys_shadow *out, bool *found, ddb_txn_g
 #define keys_shadow_txn_delete(t_, obj_, cond_) (keys_shadow_txn_delete)((t_), DDB_ARG_CPTR(keys_shadow, obj_), (cond_))
 #define keys_shadow_txn_check(t_, hash_, cond_) (keys_shadow_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
 #define keys_shadow_txn_get(out_, found_, g_, hash_) (keys_shadow_txn_get)(DDB_ARG_PTR(keys_shadow, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (keys_shadow_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &keys_shadow_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (keys_shadow_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &keys_shadow_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (keys_shadow_item_console_url)(ddb_buf *out, const keys_shadow *obj) { return ddb_model_console_url(out, &keys_shadow_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define keys_shadow_item_console_url(out_, obj_) (keys_shadow_item_console_url)((out_), DDB_ARG_CPTR(keys_shadow, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */

@@ -239,6 +239,13 @@ static inline int (rich_post_txn_get)(rich_post *out, bool *found, ddb_txn_gette
 #define rich_post_txn_check(t_, hash_, range_, cond_) (rich_post_txn_check)((t_), DDB_ARG_STRING(hash_), (range_), (cond_))
 #define rich_post_txn_get(out_, found_, g_, hash_, range_) (rich_post_txn_get)(DDB_ARG_PTR(rich_post, out_), (found_), (g_), DDB_ARG_STRING(hash_), (range_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (rich_post_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_post_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (rich_post_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_post_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (rich_post_item_console_url)(ddb_buf *out, const rich_post *obj) { return ddb_model_console_url(out, &rich_post_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define rich_post_item_console_url(out_, obj_) (rich_post_item_console_url)((out_), DDB_ARG_CPTR(rich_post, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (rich_post_to_simple_json)(ddb_buf *out, const rich_post *obj) { return ddb_model_to_simple_json(out, &rich_post_model, obj); }
@@ -1108,6 +1115,13 @@ static inline int (rich_animal_txn_get)(rich_animal *out, bool *found, ddb_txn_g
 #define rich_animal_txn_check(t_, hash_, cond_) (rich_animal_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
 #define rich_animal_txn_get(out_, found_, g_, hash_) (rich_animal_txn_get)(DDB_ARG_PTR(rich_animal, out_), (found_), (g_), DDB_ARG_STRING(hash_))
 
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (rich_animal_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_animal_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (rich_animal_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_animal_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (rich_animal_item_console_url)(ddb_buf *out, const rich_animal *obj) { return ddb_model_console_url(out, &rich_animal_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define rich_animal_item_console_url(out_, obj_) (rich_animal_item_console_url)((out_), DDB_ARG_CPTR(rich_animal, obj_))
+
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
 static inline int (rich_animal_to_simple_json)(ddb_buf *out, const rich_animal *obj) { return ddb_model_to_simple_json(out, &rich_animal_model, obj); }
@@ -1313,6 +1327,13 @@ static inline int (rich_dog_txn_get)(rich_dog *out, bool *found, ddb_txn_getter 
 #define rich_dog_txn_delete(t_, obj_, cond_) (rich_dog_txn_delete)((t_), DDB_ARG_CPTR(rich_dog, obj_), (cond_))
 #define rich_dog_txn_check(t_, hash_, cond_) (rich_dog_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
 #define rich_dog_txn_get(out_, found_, g_, hash_) (rich_dog_txn_get)(DDB_ARG_PTR(rich_dog, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (rich_dog_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_dog_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (rich_dog_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &rich_dog_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (rich_dog_item_console_url)(ddb_buf *out, const rich_dog *obj) { return ddb_model_console_url(out, &rich_dog_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define rich_dog_item_console_url(out_, obj_) (rich_dog_item_console_url)((out_), DDB_ARG_CPTR(rich_dog, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client (borrowed; NULL: back to the process default). */
