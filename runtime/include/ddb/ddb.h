@@ -18,6 +18,7 @@
 #include "ddb/client.h"
 #include "ddb/ops.h"
 #include "ddb/expr.h"
+#include "ddb/keyring.h"
 #include "ddb/model.h"
 #include "ddb/batch.h"
 #include "ddb/txn.h"

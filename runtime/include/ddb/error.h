@@ -55,7 +55,8 @@ extern "C" {
     X(CREDENTIALS, -21, "no usable credentials")                                                    \
     X(RETRY_QUOTA, -22, "retry quota exhausted")                                                    \
     X(RANGE, -23, "a value would leave the range of its type")                                     \
-    X(STALE, -24, "the write was applied, but the object could not be refreshed")
+    X(STALE, -24, "the write was applied, but the object could not be refreshed")                  \
+    X(CRYPTO, -25, "a value could not be encrypted, or decrypted and authenticated")
 
 typedef enum ddb_code {
 #define DDB_ERROR_ENUM_(name, value, text) DDB_E##name = (value),
