@@ -78,6 +78,18 @@ static int aead(bool encrypt, const char *cipher_name, const unsigned char *key,
     return ok;
 }
 
+/* Wipes the keys and the plaintext of one operation and frees its buffers. */
+static void wipe(unsigned char gcm[DDB_GCM_KEY_SIZE], unsigned char siv[DDB_SIV_KEY_SIZE], ddb_buf *plain,
+                 ddb_buf *aad)
+{
+    OPENSSL_cleanse(gcm, DDB_GCM_KEY_SIZE);
+    OPENSSL_cleanse(siv, DDB_SIV_KEY_SIZE);
+    if (plain->data != NULL)
+        OPENSSL_cleanse(plain->data, plain->cap);
+    ddb_buf_free(plain);
+    ddb_buf_free(aad);
+}
+
 int ddb_seal(ddb_buf *out, ddb_keyring *k, ddb_seal_mode mode, const ddb_seal_ctx *cx, char kind,
              const void *data, size_t len)
 {
@@ -125,12 +137,7 @@ int ddb_seal(ddb_buf *out, ddb_keyring *k, ddb_seal_mode mode, const ddb_seal_ct
         out->len = start;
         out->data[start] = '\0';
     }
-    OPENSSL_cleanse(gcm, sizeof gcm);
-    OPENSSL_cleanse(siv, sizeof siv);
-    if (plain.data != NULL)
-        OPENSSL_cleanse(plain.data, plain.cap);
-    ddb_buf_free(&plain);
-    ddb_buf_free(&aad);
+    wipe(gcm, siv, &plain, &aad);
     return rc;
 }
 
@@ -194,11 +201,6 @@ int ddb_unseal(ddb_buf *out, char *kind, ddb_keyring *k, ddb_seal_mode mode, con
         *kind = plain.data[0];
         rc = ddb_buf_append(out, plain.data + 1, plain_len - 1) == 0 ? 0 : DDB_ENOMEM;
     }
-    OPENSSL_cleanse(gcm, sizeof gcm);
-    OPENSSL_cleanse(siv, sizeof siv);
-    if (plain.data != NULL)
-        OPENSSL_cleanse(plain.data, plain.cap);
-    ddb_buf_free(&plain);
-    ddb_buf_free(&aad);
+    wipe(gcm, siv, &plain, &aad);
     return rc;
 }
