@@ -71,6 +71,11 @@ static int resolve_key(builder *b, const ddbc_model *m, const ddbc_node *n, cons
         ddb_buf_free(&msg);
         return -1;
     }
+    if (a->encrypt == DDB_ENCRYPT_RANDOM)
+        ddbc_diag_error(b->diag, n->pos,
+                        "%s '%s' is encrypted in random mode, so it could never be looked up; a key can "
+                        "be encrypted with {deterministic: true}",
+                        what, a->name);
     if (a->compress)
         ddbc_diag_error(b->diag, n->pos,
                         "%s '%s' is compressed: a key is compared by its stored bytes, so it cannot be "

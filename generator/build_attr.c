@@ -496,9 +496,46 @@ static void build_compress(builder *b, ddbc_attr *a, const ddbc_node *n)
     ddb_buf_free(&what);
 }
 
+/* ---- encrypt ------------------------------------------------------------------ */
+
+enum { E_DETERMINISTIC };
+static const field encrypt_fields[] = {[E_DETERMINISTIC] = {"deterministic", FIELD_OPTIONAL}};
+
+/* `encrypt: true` (randomized) or `encrypt: {deterministic: true}`. */
+static void build_encrypt(builder *b, ddbc_attr *a, const ddbc_node *n, const char *in_map)
+{
+    ddb_buf what = DDB_BUF_INIT;
+    a->encrypt_pos = n->pos;
+    bool on = false, deterministic = false;
+    if (!ddb_type(a->type)->encryptable) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' has type %s, which cannot be encrypted: 'encrypt' applies to string, "
+                        "binary, int64, double and json",
+                        a->name, ddb_type(a->type)->name);
+    } else if (in_map != NULL) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' of map '%s' cannot be encrypted: encrypted values are bound to their "
+                        "model's table and item; encrypt a model attribute instead",
+                        a->name, in_map);
+    } else if (n->kind == DDBC_NODE_SCALAR) {
+        bld_get_bool(b, n, bld_say(&what, "'encrypt' of attribute '%s'", a->name), &on);
+    } else if (bld_expect_kind(b, n, DDBC_NODE_MAPPING, bld_say(&what, "'encrypt' of attribute '%s'", a->name),
+                               "true, or {deterministic: true}")) {
+        const ddbc_node *v[BLD_LEN(encrypt_fields)] = {0};
+        bld_match_fields(b, n, encrypt_fields, BLD_LEN(encrypt_fields), ddb_buf_cstr(&what), n->pos, v);
+        on = true;
+        if (v[E_DETERMINISTIC] != NULL)
+            bld_get_bool(b, v[E_DETERMINISTIC],
+                         bld_say(&what, "'deterministic' of the encryption of attribute '%s'", a->name),
+                         &deterministic);
+    }
+    a->encrypt = !on ? DDB_ENCRYPT_NONE : deterministic ? DDB_ENCRYPT_DETERMINISTIC : DDB_ENCRYPT_RANDOM;
+    ddb_buf_free(&what);
+}
+
 /* ---- attributes (continued) ------------------------------------------------------ */
 
-enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF, A_COMPRESS };
+enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF, A_COMPRESS, A_ENCRYPT };
 static const field attr_fields[] = {
     [A_TYPE] = {"type", FIELD_REQUIRED},
     [A_NULL] = {"null", FIELD_OPTIONAL},
@@ -508,8 +545,8 @@ static const field attr_fields[] = {
     [A_DOC] = {"doc", FIELD_OPTIONAL},
     [A_OF] = {"of", FIELD_OPTIONAL},
     [A_COMPRESS] = {"compress", FIELD_OPTIONAL},
+    [A_ENCRYPT] = {"encrypt", FIELD_OPTIONAL},
     {"s3", FIELD_LATER},
-    {"encrypt", FIELD_LATER},
 };
 
 /* Both defaults, which exclude each other. */
@@ -562,6 +599,8 @@ static void build_attr(builder *b, ddbc_attr *a, const ddbc_pair *decl, const ch
         a->doc = bld_get_string(b, v[A_DOC], bld_say(&what, "'doc' of attribute '%s'", a->name));
     if (typed && v[A_COMPRESS] != NULL)
         build_compress(b, a, v[A_COMPRESS]);
+    if (typed && v[A_ENCRYPT] != NULL)
+        build_encrypt(b, a, v[A_ENCRYPT], in_map);
 done:
     ddb_buf_free(&owner);
     ddb_buf_free(&what);

@@ -241,7 +241,7 @@ static tmpl_value *default_value(builder *b, const ddbc_attr *a)
  * runtime's default); none for a field stored as its type says. */
 static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
 {
-    if (!a->compress)
+    if (!a->compress && a->encrypt == DDB_ENCRYPT_NONE)
         return tmpl_none();
     tmpl_value *d = tmpl_dict();
     if (d != NULL) {
@@ -249,8 +249,24 @@ static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
         put(b, d, "level", tmpl_int(a->compress_level));
         put(b, d, "min_size", tmpl_int(a->compress_min));
         put(b, d, "max_size", tmpl_int(a->compress_max));
+        put_str(b, d, "encrypt", a->encrypt == DDB_ENCRYPT_RANDOM          ? "random"
+                                 : a->encrypt == DDB_ENCRYPT_DETERMINISTIC ? "deterministic"
+                                                                           : NULL);
     }
     return d;
+}
+
+/* Whether the attribute is stored in another form than its type's: then
+ * only presence can be tested, except deterministic encryption alone,
+ * whose equal values are stored equally (equality too). */
+static bool transformed(const ddbc_attr *a)
+{
+    return a->compress || a->encrypt != DDB_ENCRYPT_NONE;
+}
+
+static bool equality_only(const ddbc_attr *a)
+{
+    return a->encrypt == DDB_ENCRYPT_DETERMINISTIC && !a->compress;
 }
 
 /* "hash key; <first doc line>" etc.: the comment after a struct field. */
@@ -274,8 +290,12 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
         ddb_buf_printf(out, "%sdefault for new items only", sep);
         sep = "; ";
     }
-    if (a->compress) {
-        ddb_buf_printf(out, "%sstored compressed", sep);
+    if (transformed(a)) {
+        ddb_buf_printf(out, "%sstored %s%s%s", sep, a->compress ? "compressed" : "",
+                       a->compress && a->encrypt != DDB_ENCRYPT_NONE ? " and " : "",
+                       a->encrypt == DDB_ENCRYPT_RANDOM          ? "encrypted"
+                       : a->encrypt == DDB_ENCRYPT_DETERMINISTIC ? "encrypted (deterministic)"
+                                                                 : "");
         sep = "; ";
     }
     if (a->doc != NULL) {
@@ -472,9 +492,15 @@ static void cond_builders(const walk *w, const ddbc_attr *a, int k, const char *
 {
     const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf sym = DDB_BUF_INIT;
-    if (a->compress) /* stored bytes cannot be compared with a value: presence only */
-        goto presence;
     param v = {ti->param, "v", ti->gate, NULL};
+    if (equality_only(a)) {
+        for (int op = 0; op < 2; op++) /* eq, ne */
+            emit_builder(w, a, k, (builder_op){"cond", "cond", cmp_ops[op].op},
+                         sym_of(&sym, base, cmp_ops[op].suffix), "", &v, 1, "v");
+        goto presence;
+    }
+    if (transformed(a)) /* stored bytes cannot be compared with a value: presence only */
+        goto presence;
     for (int op = 0; op < n_cmp_ops(ti->cmp); op++)
         emit_builder(w, a, k, (builder_op){"cond", "cond", cmp_ops[op].op}, sym_of(&sym, base, cmp_ops[op].suffix),
                      "", &v, 1, "v");
@@ -545,6 +571,7 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
     bool typed_list = a->type == DDB_FT_LIST && !is_untyped_list(a);
     for (size_t i = 0; i < COUNT(verbs); i++) {
         bool offered = verbs[i].when == 0   ? ti->settable
+                       : transformed(a)     ? false /* no arithmetic on stored bytes */
                        : verbs[i].when == 1 ? ti->arith
                        : verbs[i].when == 2 ? ti->set_ops
                                             : typed_list;
@@ -641,12 +668,17 @@ static void range_builders(const walk *w, const ddbc_attr *a, int k)
     const ddb_type_info *ti = ddb_type(a->type);
     ddb_buf sym = DDB_BUF_INIT;
     param v = {ti->param, "v", ti->gate, NULL};
+    bool eq_only = equality_only(a); /* encrypted: only equal values are stored equally */
     for (size_t op = 0; op < COUNT(cmp_ops); op++) {
-        if (!cmp_ops[op].in_key_range)
+        if (!cmp_ops[op].in_key_range || (eq_only && op != 0))
             continue;
         ddb_buf_reset(&sym);
         ddb_buf_printf(&sym, "%s_range_%s", w->owner, cmp_ops[op].suffix);
         emit_builder(w, a, k, (builder_op){"range", "cond", cmp_ops[op].op}, ddb_buf_cstr(&sym), "", &v, 1, "v");
+    }
+    if (eq_only) {
+        ddb_buf_free(&sym);
+        return;
     }
     param lh[2] = {{ti->param, "low", ti->gate, NULL}, {ti->param, "high", ti->gate, NULL}};
     ddb_buf_reset(&sym);

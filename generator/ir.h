@@ -100,6 +100,10 @@ typedef struct ddbc_attr {
     bool compress;
     long long compress_level, compress_min, compress_max;
     ddbc_pos compress_pos;  /* the option, for messages */
+    /* `encrypt:` (types whose encryptable column holds; model attributes
+     * only): DDB_ENCRYPT_* of ddb/model.h (docs/encryption.md). */
+    int encrypt;
+    ddbc_pos encrypt_pos;
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */
     ddbc_pos attr_name_pos; /* the attr_name value, = pos when not given */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ddb/error.h"
+#include "expr_internal.h"
 
 typedef enum cond_kind {
     COND_CMP,
@@ -35,11 +36,12 @@ struct ddb_cond {
     ddb_cond *right;     /* AND, OR */
     int code;            /* ERROR */
     char *message;       /* ERROR: first failure's text, may be NULL */
+    const void *seal;    /* leaf: the encrypted field its values are plain forms of */
 };
 
 /* Returned when even an error node cannot be allocated. Never freed. */
 static ddb_cond cond_nomem = {COND_ERROR, DDB_CMP_EQ, DDB_AV_NULL, NULL, NULL, 0, NULL, NULL,
-                              DDB_ENOMEM, NULL};
+                              DDB_ENOMEM, NULL, NULL};
 
 static const char *const cmp_text[] = {"=", "<>", "<", "<=", ">", ">="};
 
@@ -352,6 +354,7 @@ ddb_cond *ddb_cond_clone(const ddb_cond *c)
     if (copy->kind != COND_ERROR) {
         copy->op = c->op;
         copy->type = c->type;
+        copy->seal = c->seal;
     }
     return copy;
 }
@@ -387,14 +390,23 @@ static int put_name(ddb_expr_ctx *ctx, const char *name, size_t len, ddb_buf *ou
     return ddb_buf_append(out, placeholder, (size_t)n);
 }
 
-/* Appends ":vK" and registers a copy of `value`. */
-static int put_value(ddb_expr_ctx *ctx, const ddb_av *value, ddb_buf *out)
+/* Appends ":vK" and registers a copy of `value` — its stored form, through
+ * ctx->seal, when it is the plain value of encrypted field `seal`. */
+static int put_value(ddb_expr_ctx *ctx, const ddb_av *value, const void *seal, ddb_buf *out)
 {
     if (ctx->values == NULL && (ctx->values = ddb_av_new(DDB_AV_M)) == NULL)
         return DDB_ENOMEM;
+    ddb_av *stored = NULL;
+    if (seal == NULL)
+        stored = ddb_av_clone(value);
+    else if (ctx->seal == NULL)
+        return ddb_error_set(DDB_ECRYPTO, "a value of an encrypted attribute can only be sent by a model "
+                                          "operation, which encrypts it for its table and item");
+    else if (ctx->seal(&stored, seal, value, ctx->seal_arg) != 0)
+        return ddb_last_error()->code;
     char placeholder[16];
     int n = snprintf(placeholder, sizeof placeholder, ":v%u", ctx->n_values);
-    int rc = ddb_av_map_set_len(ctx->values, placeholder, (size_t)n, ddb_av_clone(value));
+    int rc = ddb_av_map_set_len(ctx->values, placeholder, (size_t)n, stored);
     if (rc != 0)
         return rc;
     ctx->n_values++;
@@ -445,7 +457,7 @@ static int render_pieces(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out,
         if (strcmp(pieces[i], "P") == 0)
             rc = ddb_expr_render_path(out, ctx, c->path);
         else if (strcmp(pieces[i], "V") == 0)
-            rc = put_value(ctx, c->values[value++], out);
+            rc = put_value(ctx, c->values[value++], c->seal, out);
         else
             rc = ddb_buf_puts(out, pieces[i]);
         if (rc != 0)
@@ -479,7 +491,7 @@ static int render_in(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
         if (i != 0)
             rc = ddb_buf_puts(out, ", ");
         if (rc == 0)
-            rc = put_value(ctx, c->values[i], out);
+            rc = put_value(ctx, c->values[i], c->seal, out);
     }
     return rc == 0 ? ddb_buf_putc(out, ')') : rc;
 }
@@ -510,7 +522,7 @@ static int render_cond(ddb_expr_ctx *ctx, const ddb_cond *c, ddb_buf *out)
             return DDB_ENOMEM;
         rc = render_pieces(ctx, c, out, PIECES("attribute_type(", "P", ", "));
         if (rc == 0)
-            rc = put_value(ctx, tag, out);
+            rc = put_value(ctx, tag, NULL, out);
         ddb_av_free(tag);
         return rc == 0 ? ddb_buf_putc(out, ')') : rc;
     }
@@ -566,6 +578,7 @@ typedef struct action {
     char *path;
     ddb_av *value; /* NULL for REMOVE */
     range_guard guard;
+    const void *seal; /* the encrypted field `value` is the plain form of */
 } action;
 
 struct ddb_update {
@@ -625,7 +638,7 @@ static ddb_update *update_one(action_kind kind, const char *path, ddb_av *value,
         ddb_error_set(DDB_ENOMEM, "out of memory building an update");
         return ddb_update_error(DDB_ENOMEM);
     }
-    items[0] = (action){kind, copy, value, {false, false, 0}};
+    items[0] = (action){kind, copy, value, {false, false, 0}, NULL};
     u->items = items;
     u->len = u->cap = 1;
     return u;
@@ -866,7 +879,7 @@ static int render_action(ddb_expr_ctx *ctx, const action *a, ddb_buf *out)
         }
     }
     if (rc == 0 && a->value != NULL)
-        rc = put_value(ctx, a->value, out);
+        rc = put_value(ctx, a->value, a->seal, out);
     if (rc == 0 && (a->kind == ACT_SET_IF_NOT_EXISTS || a->kind == ACT_LIST_APPEND))
         rc = ddb_buf_putc(out, ')');
     if (rc == 0 && a->kind == ACT_LIST_PREPEND)
@@ -901,4 +914,18 @@ int ddb_expr_render_update(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_update *u)
         }
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------- sealing */
+
+void ddb_cond_seal_with(ddb_cond *c, const void *field)
+{
+    if (c != NULL && c->kind != COND_ERROR && c->kind != COND_AND && c->kind != COND_OR && c->kind != COND_NOT)
+        c->seal = field;
+}
+
+void ddb_update_seal_with(ddb_update *u, const void *field)
+{
+    if (u != NULL && u->code == 0 && u->len == 1)
+        u->items[0].seal = field;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ddb/error.h"
+#include "expr_internal.h"
 #include "model_internal.h"
 #include "type_table.h"
 
@@ -80,15 +81,27 @@ static ddb_av *size_value(const void *v)
 /* Whether `op` is offered on field `f` (the type table's builder columns). */
 /* Whether the field stores another form than its type's (a codec): then
  * its stored bytes cannot be compared with a value, only tested for
- * presence. */
+ * presence — except deterministic encryption alone, whose equal values
+ * are stored equally. */
 static bool transformed(const ddb_field *f)
 {
-    return f->codec != NULL && f->codec->compress;
+    return ddb_field_transformed(f);
+}
+
+static bool encrypted(const ddb_field *f)
+{
+    return f->codec != NULL && f->codec->encrypt != DDB_ENCRYPT_NONE;
+}
+
+static bool equality_only(const ddb_field *f)
+{
+    return f->codec != NULL && f->codec->encrypt == DDB_ENCRYPT_DETERMINISTIC && !f->codec->compress;
 }
 
 static bool cond_offered(const ddb_field *f, bool element, ddb_cond_op op)
 {
-    if (transformed(f) && op != DDB_OP_EXISTS && op != DDB_OP_NOT_EXISTS)
+    if (transformed(f) && op != DDB_OP_EXISTS && op != DDB_OP_NOT_EXISTS &&
+        !(equality_only(f) && (op == DDB_OP_EQ || op == DDB_OP_NE)))
         return false;
     const ddb_type_info *ti = ddb_type(f->type);
     bool typed_list = f->type == DDB_FT_LIST && f->elem_size != 0;
@@ -155,8 +168,13 @@ ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb
     case DDB_OP_LT:
     case DDB_OP_LE:
     case DDB_OP_GT:
-    case DDB_OP_GE:
-        return ddb_cond_cmp(p, (ddb_cmp)(op - DDB_OP_EQ), compared_value(f, element, v));
+    case DDB_OP_GE: {
+        /* an encrypted operand is sealed by the operation (table, keyring) */
+        ddb_cond *c = ddb_cond_cmp(p, (ddb_cmp)(op - DDB_OP_EQ), compared_value(f, element, v));
+        if (encrypted(f))
+            ddb_cond_seal_with(c, f);
+        return c;
+    }
     case DDB_OP_BEGINS_WITH:
         return ddb_cond_begins_with(p, compared_value(f, element, v));
     case DDB_OP_CONTAINS:
@@ -267,9 +285,14 @@ ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f,
     bool int64 = f->type == DDB_FT_INT64 || f->type == DDB_FT_TTL;
     switch (act) {
     case DDB_ACT_SET: /* the stored form: through the field's codec */
-        return ddb_update_set(p, ddb_field_av(f, v));
-    case DDB_ACT_SET_IF_ABSENT:
-        return ddb_update_set_if_not_exists(p, ddb_field_av(f, v));
+    case DDB_ACT_SET_IF_ABSENT: {
+        /* encryption needs the table and item: the operation seals it */
+        ddb_av *value = encrypted(f) ? ddb_value_av(f, f->type, v) : ddb_field_av(f, v, NULL);
+        ddb_update *u = act == DDB_ACT_SET ? ddb_update_set(p, value) : ddb_update_set_if_not_exists(p, value);
+        if (encrypted(f))
+            ddb_update_seal_with(u, f);
+        return u;
+    }
     case DDB_ACT_ADD:
         return int64 ? ddb_update_add_int64(p, *(const int64_t *)v) : ddb_update_add(p, ddb_value_av(f, f->type, v));
     case DDB_ACT_INCR:

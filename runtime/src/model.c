@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ddb/error.h"
 #include "av_internal.h"
 #include "compress.h"
+#include "crypt.h"
 #include "json_internal.h"
 #include "model_internal.h"
 #include "type_table.h"
@@ -171,6 +174,8 @@ static bool field_present(const void *obj, const ddb_field *f)
 
 ddb_av_type ddb_field_av_type(const ddb_field *f)
 {
+    if (ddb_field_transformed(f))
+        return DDB_AV_B; /* compressed or encrypted */
     return ddb_type(f->type)->wire; /* DDB_AV_NULL for a document: any */
 }
 
@@ -311,39 +316,150 @@ size_t ddb_value_size(const ddb_field *f)
 
 /* ------------------------------------------------------------ field codecs */
 
-ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av)
+bool ddb_field_transformed(const ddb_field *f)
 {
-    if (av == NULL || f->codec == NULL || !f->codec->compress)
+    return f->codec != NULL && (f->codec->compress || f->codec->encrypt != DDB_ENCRYPT_NONE);
+}
+
+/* The kind byte of a type-form value (S, N or B): what it is stored as. */
+static char kind_of(ddb_av_type t)
+{
+    return t == DDB_AV_N ? 'N' : t == DDB_AV_B ? 'B' : 'S';
+}
+
+static ddb_av *av_of_kind(char kind, const char *data, size_t len)
+{
+    if (kind != 'N')
+        return kind == 'B' ? ddb_av_b(data, len) : ddb_av_s_len(data, len);
+    char text[64]; /* DynamoDB numbers: 38 digits, an exponent, signs */
+    if (len >= sizeof text || memchr(data, '\0', len) != NULL) {
+        ddb_error_set(DDB_ETYPE, "decrypted number is not a number");
+        return NULL;
+    }
+    memcpy(text, data, len);
+    text[len] = '\0';
+    return ddb_av_n(text); /* validated: DDB_EINVAL recorded when it is not */
+}
+
+/* The encryption context of field `f` under `env`; false (error recorded)
+ * when the field cannot be encrypted there. */
+static bool seal_ctx_of(const ddb_field *f, const ddb_codec_env *env, ddb_seal_ctx *cx)
+{
+    if (env == NULL || env->m == NULL || env->m->table == NULL) {
+        ddb_error_set(DDB_ECRYPTO, "encrypted attribute %s outside a model operation (or inside a map)", f->attr);
+        return false;
+    }
+    bool random = f->codec->encrypt == DDB_ENCRYPT_RANDOM;
+    if (random && env->item_key == NULL) {
+        ddb_error_set(DDB_ECRYPTO, "encrypted attribute %s: the item's key is unknown here", f->attr);
+        return false;
+    }
+    *cx = (ddb_seal_ctx){env->m->table, f->attr, random ? env->item_key : NULL, random ? env->item_key_len : 0};
+    return true;
+}
+
+ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av, const ddb_codec_env *env)
+{
+    if (av == NULL || !ddb_field_transformed(f))
         return av;
-    /* string and json are S, binary B: compress their bytes into a B */
-    ddb_buf packed = DDB_BUF_INIT;
-    int rc = ddb_compress(&packed, av->u.str.ptr, av->u.str.len, f->codec);
+    /* the value's bytes: S and B text, N number text */
+    char kind = kind_of(av->type);
+    ddb_buf stage = DDB_BUF_INIT, sealed = DDB_BUF_INIT;
+    int rc = 0;
+    if (f->codec->compress) {
+        rc = ddb_compress(&stage, av->u.str.ptr, av->u.str.len, f->codec);
+        kind = 'B';
+    } else if (ddb_buf_append(&stage, av->u.str.ptr, av->u.str.len) != 0) {
+        rc = DDB_ENOMEM;
+    }
     ddb_av_free(av);
-    ddb_av *out = rc == 0 ? ddb_av_b(packed.data, packed.len) : NULL;
-    ddb_buf_free(&packed);
+    ddb_av *out = NULL;
+    ddb_seal_ctx cx;
+    if (rc == 0 && f->codec->encrypt != DDB_ENCRYPT_NONE) {
+        if (!seal_ctx_of(f, env, &cx))
+            rc = DDB_ECRYPTO;
+        else
+            rc = ddb_seal(&sealed, ddb_model_keyring(env->m), (ddb_seal_mode)f->codec->encrypt, &cx, kind,
+                          stage.data, stage.len);
+        if (rc == 0)
+            out = ddb_av_b(sealed.data, sealed.len);
+    } else if (rc == 0) {
+        out = ddb_av_b(stage.data, stage.len);
+    }
+    ddb_buf_free(&stage);
+    ddb_buf_free(&sealed);
     return out;
 }
 
-const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned)
+const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned, const ddb_codec_env *env)
 {
     *owned = NULL;
-    if (f->codec == NULL || !f->codec->compress)
+    if (!ddb_field_transformed(f))
         return av;
     if (av->type != DDB_AV_B) {
-        ddb_error_set(DDB_ETYPE, "stored as %s, expected B (a compressed value)", ddb_av_type_tag(av->type));
+        ddb_error_set(DDB_ETYPE, "stored as %s, expected B (a%s value)", ddb_av_type_tag(av->type),
+                      f->codec->encrypt != DDB_ENCRYPT_NONE ? "n encrypted" : " compressed");
         return NULL;
     }
-    ddb_buf plain = DDB_BUF_INIT;
-    if (ddb_decompress(&plain, av->u.str.ptr, av->u.str.len, f->codec) == 0)
-        *owned = ddb_type(f->type)->wire == DDB_AV_B ? ddb_av_b(plain.data, plain.len)
-                                                      : ddb_av_s_len(plain.data, plain.len);
+    ddb_buf plain = DDB_BUF_INIT, inflated = DDB_BUF_INIT;
+    const char *data = av->u.str.ptr;
+    size_t len = av->u.str.len;
+    char want = f->codec->compress ? 'B' : kind_of(ddb_type(f->type)->wire);
+    char kind = want;
+    int rc = 0;
+    if (f->codec->encrypt != DDB_ENCRYPT_NONE) {
+        ddb_seal_ctx cx;
+        rc = seal_ctx_of(f, env, &cx) ? ddb_unseal(&plain, &kind, ddb_model_keyring(env->m),
+                                                   (ddb_seal_mode)f->codec->encrypt, &cx, data, len)
+                                      : DDB_ECRYPTO;
+        if (rc == 0 && kind != want)
+            rc = ddb_error_set(DDB_ECRYPTO, "encrypted value of %s holds a %c value, expected %c", f->attr, kind,
+                               want);
+        data = plain.data;
+        len = plain.len;
+    }
+    if (rc == 0 && f->codec->compress) {
+        rc = ddb_decompress(&inflated, data, len, f->codec);
+        data = inflated.data;
+        len = inflated.len;
+        kind = kind_of(ddb_type(f->type)->wire);
+    }
+    if (rc == 0)
+        *owned = av_of_kind(kind, data != NULL ? data : "", len);
+    if (plain.data != NULL)
+        OPENSSL_cleanse(plain.data, plain.cap);
     ddb_buf_free(&plain);
+    ddb_buf_free(&inflated);
     return *owned;
 }
 
-ddb_av *ddb_field_av(const ddb_field *f, const void *v)
+ddb_av *ddb_field_av(const ddb_field *f, const void *v, const ddb_codec_env *env)
 {
-    return ddb_field_encode(f, value_to_av(f, f->type, v));
+    return ddb_field_encode(f, value_to_av(f, f->type, v), env);
+}
+
+int ddb_model_seal(ddb_av **out, const void *field, const ddb_av *plain, void *arg)
+{
+    ddb_av *copy = ddb_av_clone(plain);
+    *out = copy != NULL ? ddb_field_encode(field, copy, arg) : NULL;
+    return *out != NULL ? 0 : ddb_last_error()->code;
+}
+
+int ddb_item_key_bytes(ddb_buf *out, const ddb_model *m, const ddb_av *item)
+{
+    int fields[2] = {m->hash_key, m->range_key};
+    for (int i = 0; i < 2 && fields[i] >= 0; i++) {
+        const ddb_field *f = &m->fields[fields[i]];
+        const ddb_av *v = ddb_av_map_get(item, f->attr);
+        if (v == NULL || (v->type != DDB_AV_S && v->type != DDB_AV_N && v->type != DDB_AV_B))
+            return ddb_error_set(DDB_EINVAL, "%s: key attribute %s is missing from the item", m->name, f->attr);
+        size_t n = v->u.str.len;
+        unsigned char head[5] = {(unsigned char)kind_of(v->type), (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                                 (unsigned char)(n >> 8), (unsigned char)n};
+        if (ddb_buf_append(out, head, 5) != 0 || ddb_buf_append(out, v->u.str.ptr, n) != 0)
+            return DDB_ENOMEM;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -450,9 +566,8 @@ static int list_from_av(const ddb_field *f, const ddb_av *av, void *dst)
 /* The AttributeValue type a value of `type` must have (NULL: any). */
 static ddb_av_type wire_type(const ddb_field *f, ddb_ftype type)
 {
-    ddb_field probe = *f;
-    probe.type = type;
-    return ddb_field_av_type(&probe);
+    (void)f;
+    return ddb_type(type)->wire; /* the type's form: codecs are undone before */
 }
 
 /* JSON text is stored as S. What save would refuse (not RFC 8259 JSON:
@@ -614,10 +729,11 @@ static int field_error_wrap(const ddb_model *m, const ddb_field *f)
     return ddb_last_error()->code;
 }
 
-static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *stored, void *obj)
+static int field_from_av(const ddb_model *m, const ddb_field *f, const ddb_av *stored, void *obj,
+                         const ddb_codec_env *env)
 {
     ddb_av *owned = NULL;
-    const ddb_av *av = ddb_field_decode(f, stored, &owned);
+    const ddb_av *av = env != NULL ? ddb_field_decode(f, stored, &owned, env) : stored;
     int rc = av != NULL ? value_from_av(f, f->type, av, field_ptr(obj, f)) : ddb_last_error()->code;
     ddb_av_free(owned);
     if (rc != 0)
@@ -711,7 +827,8 @@ static int add_unknown(const ddb_model *m, const void *obj, ddb_av *item)
     return 0;
 }
 
-static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj, ddb_av *item)
+static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj, ddb_av *item,
+                         const ddb_codec_env *env)
 {
     ddb_av *v;
     if (f->type == DDB_FT_DISCRIMINATOR && m->discriminator_value != NULL)
@@ -723,22 +840,45 @@ static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj
                    ? 0
                    : field_error(DDB_EINVAL, m, f, "required attribute is missing");
     else
-        v = ddb_field_av(f, field_cptr(obj, f));
+        v = env != NULL ? ddb_field_av(f, field_cptr(obj, f), env) : value_to_av(f, f->type, field_cptr(obj, f));
     if (v == NULL)
         return field_error_wrap(m, f);
     return ddb_av_map_set(item, f->attr, v);
 }
 
-int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj)
+/* Whether a field of `m` is encrypted in random mode (bound to the item's key). */
+static bool binds_item_key(const ddb_model *m)
 {
-    ddb_av *item = ddb_av_new(DDB_AV_M);
-    if (item == NULL)
-        return DDB_ENOMEM;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const ddb_field *f = &m->fields[i];
+        if (f->codec != NULL && f->codec->encrypt == DDB_ENCRYPT_RANDOM)
+            return true;
+    }
+    return false;
+}
+
+int ddb_model_to_item_as(ddb_av **out, const ddb_model *m, const void *obj, bool stored)
+{
+    ddb_codec_env env = {m->table != NULL ? m : NULL, NULL, 0};
+    ddb_buf key_bytes = DDB_BUF_INIT;
     int rc = 0;
+    if (stored && env.m != NULL && binds_item_key(m)) {
+        ddb_av *key = NULL;
+        rc = ddb_model_key(&key, m, obj);
+        if (rc == 0)
+            rc = ddb_item_key_bytes(&key_bytes, m, key);
+        ddb_av_free(key);
+        env.item_key = (const unsigned char *)key_bytes.data;
+        env.item_key_len = key_bytes.len;
+    }
+    ddb_av *item = rc == 0 ? ddb_av_new(DDB_AV_M) : NULL;
+    if (rc == 0 && item == NULL)
+        rc = DDB_ENOMEM;
     for (size_t i = 0; rc == 0 && i < m->n_fields; i++)
-        rc = field_to_item(m, &m->fields[i], obj, item);
+        rc = field_to_item(m, &m->fields[i], obj, item, stored ? &env : NULL);
     if (rc == 0)
         rc = add_unknown(m, obj, item);
+    ddb_buf_free(&key_bytes);
     if (rc != 0) {
         ddb_av_free(item);
         return rc;
@@ -747,13 +887,19 @@ int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj)
     return 0;
 }
 
+int ddb_model_to_item(ddb_av **out, const ddb_model *m, const void *obj)
+{
+    return ddb_model_to_item_as(out, m, obj, true);
+}
+
 /* Adds the key attribute of field index `fi` with value at `value` to `key`. */
 static int add_key_part(const ddb_model *m, int fi, const void *value, ddb_av *key)
 {
     const ddb_field *f = &m->fields[fi];
     if (value == NULL)
         return field_error(DDB_EINVAL, m, f, "key value is missing");
-    ddb_av *v = value_to_av(f, f->type, value);
+    ddb_codec_env env = {m, NULL, 0}; /* keys are never bound to the item: only deterministic */
+    ddb_av *v = ddb_field_av(f, value, &env);
     if (v == NULL)
         return field_error_wrap(m, f);
     return ddb_av_map_set(key, f->attr, v);
@@ -826,19 +972,33 @@ static int check_discriminator(const ddb_model *m, const ddb_av *item)
                          v->type == DDB_AV_S ? "\"" : "");
 }
 
-int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item)
+int ddb_model_from_item_as(void *obj, const ddb_model *m, const ddb_av *item, bool stored)
 {
     if (item == NULL || item->type != DDB_AV_M)
         return ddb_error_set(DDB_ETYPE, "%s: item is not a map", m->name);
+    ddb_codec_env env = {m->table != NULL ? m : NULL, NULL, 0};
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    /* random-mode values are bound to the item's key: when the item lacks
+     * it, those fields say so as they are read */
+    if (stored && env.m != NULL && binds_item_key(m) && ddb_item_key_bytes(&key_bytes, m, item) == 0) {
+        env.item_key = (const unsigned char *)key_bytes.data;
+        env.item_key_len = key_bytes.len;
+    }
     int rc = check_discriminator(m, item);
     for (size_t i = 0; rc == 0 && i < m->n_fields; i++) {
         const ddb_field *f = &m->fields[i];
         const ddb_av *av = ddb_av_map_get(item, f->attr);
         if (av == NULL || (av->type == DDB_AV_NULL && f->type != DDB_FT_NULL))
             continue;
-        rc = field_from_av(m, f, av, obj);
+        rc = field_from_av(m, f, av, obj, stored ? &env : NULL);
     }
+    ddb_buf_free(&key_bytes);
     return rc == 0 ? keep_unknown(m, item, obj) : rc;
+}
+
+int ddb_model_from_item(void *obj, const ddb_model *m, const ddb_av *item)
+{
+    return ddb_model_from_item_as(obj, m, item, true);
 }
 
 /* default_for_new applies to new objects only: an item read from the table
@@ -964,4 +1124,42 @@ ddb_client *ddb_model_client(const ddb_model *m)
     ddb_client *c = m->slot->client;
     pthread_mutex_unlock(&slot_lock);
     return c != NULL ? c : ddb_default_client();
+}
+
+/* ------------------------------------------------------------ keyrings */
+
+static ddb_keyring *default_keyring;
+
+void ddb_model_use_keyring(const ddb_model *m, ddb_keyring *k)
+{
+    if (m->slot == NULL)
+        return; /* a map: its model's keyring is used */
+    pthread_mutex_lock(&slot_lock);
+    m->slot->keyring = k;
+    pthread_mutex_unlock(&slot_lock);
+}
+
+ddb_keyring *ddb_model_keyring(const ddb_model *m)
+{
+    pthread_mutex_lock(&slot_lock);
+    ddb_keyring *k = m->slot != NULL ? m->slot->keyring : NULL;
+    if (k == NULL)
+        k = default_keyring;
+    pthread_mutex_unlock(&slot_lock);
+    return k;
+}
+
+void ddb_default_keyring_set(ddb_keyring *k)
+{
+    pthread_mutex_lock(&slot_lock);
+    default_keyring = k;
+    pthread_mutex_unlock(&slot_lock);
+}
+
+ddb_keyring *ddb_default_keyring(void)
+{
+    pthread_mutex_lock(&slot_lock);
+    ddb_keyring *k = default_keyring;
+    pthread_mutex_unlock(&slot_lock);
+    return k;
 }

@@ -45,3 +45,15 @@ int ddb_opts_version_error(const char *name, unsigned got, unsigned want)
 {
     return ddb_error_set(DDB_EINVAL, "%s: version %u is not %u (start from the _INIT macro)", name, got, want);
 }
+
+void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
+                      const ddb_av *key)
+{
+    *env = (ddb_codec_env){m, NULL, 0};
+    if (key != NULL && ddb_item_key_bytes(key_bytes, m, key) == 0) {
+        env->item_key = (const unsigned char *)key_bytes->data;
+        env->item_key_len = key_bytes->len;
+    }
+    ctx->seal = ddb_model_seal;
+    ctx->seal_arg = env;
+}

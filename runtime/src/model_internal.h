@@ -8,16 +8,43 @@
  * type's C representation; `f` gives list-element and map details). NULL
  * with the error recorded when the codec refuses the value (model.c). */
 ddb_av *ddb_value_av(const ddb_field *f, ddb_ftype type, const void *v);
+/*
+ * What a field's codec needs besides the value (encryption): the model
+ * (table, keyring; NULL for maps, which cannot hold encrypted fields) and
+ * the item's key in canonical bytes (ddb_item_key_bytes; random-mode
+ * encryption binds it; NULL when unknown, which such a field refuses).
+ */
+typedef struct ddb_codec_env {
+    const ddb_model *m;
+    const unsigned char *item_key;
+    size_t item_key_len;
+} ddb_codec_env;
+
 /* The attribute a whole value of field `f` is stored as: ddb_value_av,
- * then the field's codec (compression). NULL with the error recorded. */
-ddb_av *ddb_field_av(const ddb_field *f, const void *v);
+ * then the field's codec (compression, encryption) with `env` (NULL for
+ * fields without encryption). NULL with the error recorded. */
+ddb_av *ddb_field_av(const ddb_field *f, const void *v, const ddb_codec_env *env);
 /* The field's codec applied to `av` (its type's form), which it takes
  * over: the stored form, or NULL with the error recorded. */
-ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av);
+ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av, const ddb_codec_env *env);
 /* The type's form of the stored attribute `av`: `av` itself for a field
  * without codec, else a new value also put in *owned for the caller to
- * free. NULL with DDB_ETYPE (say why) or DDB_ENOMEM recorded. */
-const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned);
+ * free. NULL with DDB_ETYPE / DDB_ECRYPTO (saying why) or DDB_ENOMEM. */
+const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **owned, const ddb_codec_env *env);
+/* Whether `f` has a codec (its stored form is not its type's). */
+bool ddb_field_transformed(const ddb_field *f);
+/* Appends the canonical bytes of the key attributes of stored item `item`
+ * (hash, then range: kind byte, 4-byte length, bytes). 0, DDB_EINVAL (a
+ * key attribute missing or not S/N/B), DDB_ENOMEM. */
+int ddb_item_key_bytes(ddb_buf *out, const ddb_model *m, const ddb_av *item);
+/* The seal hook of ddb_expr_ctx for model operations: the stored form of
+ * the plain value of an encrypted field (`arg`: a ddb_codec_env). */
+int ddb_model_seal(ddb_av **out, const void *field, const ddb_av *plain, void *arg);
+/* ddb_model_to_item / ddb_model_from_item, with (`stored`) or without the
+ * fields' codecs: plain items are what plain JSON shows and reads. */
+int ddb_model_to_item_as(ddb_av **out, const ddb_model *m, const void *obj, bool stored);
+int ddb_model_from_item_as(void *obj, const ddb_model *m, const ddb_av *item, bool stored);
+
 /* Bytes of the C storage of a value of field `f`. */
 size_t ddb_value_size(const ddb_field *f);
 
@@ -74,6 +101,13 @@ const char *ddb_expr_or_null(const ddb_buf *b);
 ddb_client *ddb_model_client_for(const ddb_model *m);
 /* Records operation/table context on the current error, returns rc. */
 int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
+
+/* Lets `ctx` encrypt the values of m's encrypted attributes that builders
+ * left plain: in `env` (and `key_bytes`, the caller's to free; both must
+ * live while ctx renders), with the item key `key` (an M of the key
+ * attributes, or the item; NULL: unknown, so only deterministic values). */
+void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
+                      const ddb_av *key);
 
 /* Stores `units` in *to when `to` is not NULL (the `consumed` output of
  * an options struct). */

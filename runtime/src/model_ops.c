@@ -93,8 +93,12 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
         rc = ddb_model_to_item(&item, m, obj);
     if (rc == 0)
         rc = ddb_model_version_item(m, item, next_version);
+    ddb_codec_env env;
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    ddb_seal_binding(&r.ctx, &env, &key_bytes, m, item);
     if (rc == 0)
         rc = ddb_render_cond(&r, cond, &r.condition);
+    ddb_buf_free(&key_bytes);
     if (rc == 0) {
         ddb_put_item_input in = DDB_PUT_ITEM_INPUT_INIT;
         in.table_name = m->table;
@@ -152,8 +156,12 @@ int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, 
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
     if (rc == 0)
         rc = ddb_model_key(&key, m, obj);
+    ddb_codec_env env;
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    ddb_seal_binding(&r.ctx, &env, &key_bytes, m, key);
     if (rc == 0)
         rc = ddb_render_cond(&r, cond, &r.condition);
+    ddb_buf_free(&key_bytes);
     if (rc == 0) {
         ddb_delete_item_input in = DDB_DELETE_ITEM_INPUT_INIT;
         in.table_name = m->table;
@@ -203,10 +211,14 @@ int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, 
         actions = ddb_model_version_update(m, actions, next_version);
         rc = ddb_model_key(&key, m, obj);
     }
+    ddb_codec_env env;
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    ddb_seal_binding(&r.ctx, &env, &key_bytes, m, key);
     if (rc == 0)
         rc = ddb_expr_render_update(&r.update, &r.ctx, actions);
     if (rc == 0)
         rc = ddb_render_cond(&r, cond, &r.condition);
+    ddb_buf_free(&key_bytes);
     if (rc == 0) {
         ddb_update_item_input in = DDB_UPDATE_ITEM_INPUT_INIT;
         in.table_name = m->table;

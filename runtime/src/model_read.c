@@ -555,7 +555,8 @@ static ddb_cond *hash_condition(read_req *r, const void *hash)
     if (hash == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "%s: query needs a hash key value", m->name));
     r->hash_attr = f->attr;
-    if ((r->hash_value = ddb_value_av(f, f->type, hash)) == NULL)
+    ddb_codec_env env = {m, NULL, 0}; /* the stored form: an encrypted key is deterministic */
+    if ((r->hash_value = ddb_field_av(f, hash, &env)) == NULL)
         return ddb_cond_error(ddb_last_error()->code);
     ddb_buf path = DDB_BUF_INIT;
     if (ddb_attr_path(f->attr, &path) != 0) {
@@ -634,11 +635,16 @@ static int read_setup(read_req *r, const ddb_model *m, const ddb_index *ix, bool
     }
     if (rc == 0 && (r->client = ddb_model_client_for(m)) == NULL)
         rc = ddb_last_error()->code;
+    ddb_codec_env env; /* conditions on deterministic attributes: no item */
+    ddb_buf no_key = DDB_BUF_INIT;
+    ddb_seal_binding(&r->exprs.ctx, &env, &no_key, m, NULL);
     if (rc == 0)
         rc = ddb_render_cond(&r->exprs, key, &r->exprs.condition);
     filter = kind_filter(m, filter);
     if (rc == 0)
         rc = ddb_render_cond(&r->exprs, filter, &r->exprs.filter);
+    r->exprs.ctx.seal = NULL; /* env goes out of scope */
+    r->exprs.ctx.seal_arg = NULL;
     if (rc == 0 && o->n_attributes != 0)
         rc = render_projection(&r->exprs.ctx, m, ix, o->attributes, o->n_attributes, &r->projection);
     if (rc == 0)

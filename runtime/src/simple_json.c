@@ -287,9 +287,25 @@ static int put_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, 
     return put_untyped(w, out, v);
 }
 
-/* An M: members by m's fields (m NULL: all untyped). */
+/* The codec environment of a stored item of model m (its table and its
+ * key, for encrypted fields); *key_bytes holds the key (free it). A map
+ * (no table) has none. */
+static ddb_codec_env item_env(const ddb_model *m, const ddb_av *map, ddb_buf *key_bytes)
+{
+    ddb_codec_env env = {m != NULL && m->table != NULL ? m : NULL, NULL, 0};
+    if (env.m != NULL && ddb_item_key_bytes(key_bytes, m, map) == 0) {
+        env.item_key = (const unsigned char *)key_bytes->data;
+        env.item_key_len = key_bytes->len;
+    }
+    return env;
+}
+
+/* An M: members by m's fields (m NULL: all untyped); stored values of
+ * compressed or encrypted fields are shown as their values. */
 static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *map)
 {
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    ddb_codec_env env = item_env(m, map, &key_bytes);
     int rc = ddb_buf_putc(out, '{');
     for (size_t i = 0; rc == 0 && i < map->u.map.len; i++) {
         const ddb_av_member *mem = &map->u.map.items[i];
@@ -305,7 +321,7 @@ static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *m
         if (rc == 0) {
             const ddb_field *f = field_of(m, mem->name, mem->name_len);
             ddb_av *owned = NULL;
-            const ddb_av *plain = f != NULL ? ddb_field_decode(f, mem->value, &owned) : mem->value;
+            const ddb_av *plain = f != NULL ? ddb_field_decode(f, mem->value, &owned, &env) : mem->value;
             if (plain == NULL)
                 rc = path_wrap(w, ddb_last_error()->code);
             else
@@ -314,6 +330,7 @@ static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *m
         }
         path_restore(w, mark);
     }
+    ddb_buf_free(&key_bytes);
     return rc == 0 ? ddb_buf_putc(out, '}') : rc;
 }
 
@@ -577,6 +594,38 @@ static int read_value(walk *w, const ddb_field *f, ddb_ftype type, const ddb_jno
     return read_scalar(w, type, want, n, out);
 }
 
+/* Encrypts the encrypted members of `map`, an item of model m: the key
+ * attributes first (deterministic, not bound to the item), then the others,
+ * bound to the item's key. */
+static int seal_members(walk *w, const ddb_model *m, ddb_av *map)
+{
+    if (m == NULL || m->table == NULL)
+        return 0;
+    ddb_codec_env env = {m, NULL, 0};
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    int rc = 0;
+    for (int pass = 0; rc == 0 && pass < 2; pass++) {
+        if (pass == 1 && ddb_item_key_bytes(&key_bytes, m, map) == 0) {
+            env.item_key = (const unsigned char *)key_bytes.data;
+            env.item_key_len = key_bytes.len;
+        }
+        for (size_t i = 0; rc == 0 && i < m->n_fields; i++) {
+            const ddb_field *f = &m->fields[i];
+            bool key = (int)i == m->hash_key || (int)i == m->range_key;
+            if (f->codec == NULL || f->codec->encrypt == DDB_ENCRYPT_NONE || key != (pass == 0))
+                continue;
+            ddb_av *plain = ddb_av_map_take(map, f->attr);
+            if (plain == NULL)
+                continue;
+            ddb_av *stored = ddb_field_encode(f, plain, &env);
+            rc = stored != NULL ? ddb_av_map_set(map, f->attr, stored)
+                                : path_error(w, ddb_last_error()->code, "%s: %s", f->attr, ddb_last_error()->message);
+        }
+    }
+    ddb_buf_free(&key_bytes);
+    return rc;
+}
+
 /* An object into an M: members by m's fields (m NULL: all untyped). A
  * null member of a declared field (other than a null field) is absent. */
 static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av **out)
@@ -600,7 +649,9 @@ static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av *
         }
         ddb_av *v = NULL;
         rc = f != NULL ? read_value(w, f, f->type, k, &v) : read_untyped(w, k, &v);
-        if (rc == 0 && f != NULL && (v = ddb_field_encode(f, v)) == NULL)
+        /* compressed fields now; encrypted ones once the item's key is known */
+        bool now = f != NULL && ddb_field_transformed(f) && (f->codec->encrypt == DDB_ENCRYPT_NONE);
+        if (rc == 0 && now && (v = ddb_field_encode(f, v, NULL)) == NULL)
             rc = path_wrap(w, ddb_last_error()->code);
         size_t before = ddb_av_len(map);
         if (rc != 0)
@@ -611,6 +662,8 @@ static int read_object(walk *w, const ddb_model *m, const ddb_jnode *n, ddb_av *
             rc = path_error(w, DDB_EINVAL, "the member appears twice");
         path_restore(w, mark);
     }
+    if (rc == 0)
+        rc = seal_members(w, m, map);
     if (rc != 0) {
         ddb_av_free(map);
         return rc;

@@ -245,10 +245,16 @@ typedef struct action_req {
 static int render(taction *a, const action_req *r)
 {
     int rc = 0;
+    ddb_codec_env env;
+    ddb_buf key_bytes = DDB_BUF_INIT;
+    ddb_seal_binding(&a->ctx, &env, &key_bytes, r->m, a->key);
     if (r->actions != NULL)
         rc = ddb_expr_render_update(&a->update, &a->ctx, r->actions);
     if (rc == 0 && r->cond != NULL)
         rc = ddb_expr_render_cond(&a->cond, &a->ctx, r->cond);
+    a->ctx.seal = NULL;
+    a->ctx.seal_arg = NULL;
+    ddb_buf_free(&key_bytes);
     if (rc == 0 && (a->update.len > EXPR_SIZE_MAX || a->cond.len > EXPR_SIZE_MAX))
         rc = ddb_batch_key_error(DDB_ELIMIT, r->m, a->key,
                                  "an expression is over DynamoDB's 4 KB limit");

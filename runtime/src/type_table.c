@@ -9,6 +9,7 @@
 const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     [DDB_FT_STRING] = {
         .c_enum = "DDB_FT_STRING",
+        .encryptable = true,
         .compressible = true,
         .name = "string", .key = true, .list_elem = true,
         .wire = DDB_AV_S, .elem = DDB_FT_STRING, .c_size = sizeof(char *),
@@ -20,6 +21,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_INT64] = {
         .c_enum = "DDB_FT_INT64",
+        .encryptable = true,
         .name = "int64", .key = true, .list_elem = true,
         .wire = DDB_AV_N, .elem = DDB_FT_INT64, .c_size = sizeof(int64_t),
         .c_type = "int64_t ", .param = "int64_t ", .array_param = "const int64_t *", .gate = "DDB_ARG_INT64", .presence = true,
@@ -28,6 +30,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_DOUBLE] = {
         .c_enum = "DDB_FT_DOUBLE",
+        .encryptable = true,
         .name = "double", .key = true, .list_elem = true,
         .wire = DDB_AV_N, .elem = DDB_FT_DOUBLE, .c_size = sizeof(double),
         .c_type = "double ", .param = "double ", .array_param = "const double *", .gate = "DDB_ARG_DOUBLE", .presence = true,
@@ -44,6 +47,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_BINARY] = {
         .c_enum = "DDB_FT_BINARY",
+        .encryptable = true,
         .compressible = true,
         .name = "binary", .key = true, .list_elem = true,
         .wire = DDB_AV_B, .elem = DDB_FT_BINARY, .c_size = sizeof(ddb_bytes),
@@ -74,6 +78,7 @@ const ddb_type_info ddb_types[DDB_FT_COUNT] = {
     },
     [DDB_FT_JSON] = {
         .c_enum = "DDB_FT_JSON",
+        .encryptable = true,
         .compressible = true,
         .name = "json", .list_elem = true,
         .wire = DDB_AV_S, .elem = DDB_FT_JSON, .c_size = sizeof(char *),

@@ -40,6 +40,7 @@ typedef struct ddb_type_info {
     const char *no_default;  /* why it cannot have a default; NULL when it can */
     const char *never_null;  /* why `null: true` is refused; NULL when allowed */
     bool compressible;       /* may be stored compressed (`compress:`; its value is bytes) */
+    bool encryptable;        /* may be stored encrypted (`encrypt:`; a scalar S, N or B) */
     /* ---- storage */
     ddb_av_type wire;        /* the attribute value type it is stored as */
     bool any_wire;           /* any attribute value (document) */

@@ -18,20 +18,32 @@
 #include "fields.h"
 
 static ddb_client *client;
-static const ddb_model *const models[] = {&fld_page_model};
+static const ddb_model *const models[] = {&fld_page_model, &fld_account_model, &fld_vault_model};
+#define N_MODELS (sizeof models / sizeof models[0])
+static ddb_keyring *keys;
+static const unsigned char K1[DDB_KEY_SIZE] = "integration-test-key-number-one!";
+static const unsigned char K2[DDB_KEY_SIZE] = "integration-test-key-number-two!";
 
 static int setup(void **state)
 {
     (void)state;
-    if (ddbt_models_client(&client, "fields", models, 1) != 0)
+    if (ddb_keyring_new(&keys) != 0 || ddb_keyring_add(keys, "k1", K1) != 0)
         return -1;
-    return ddbt_create_model_tables(models, 1);
+    fld_account_use_keyring(keys);
+    fld_vault_use_keyring(keys);
+    if (ddbt_models_client(&client, "fields", models, N_MODELS) != 0)
+        return -1;
+    return ddbt_create_model_tables(models, N_MODELS);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return ddbt_models_teardown(client, models, 1);
+    int rc = ddbt_models_teardown(client, models, N_MODELS);
+    fld_account_use_keyring(NULL);
+    fld_vault_use_keyring(NULL);
+    ddb_keyring_free(keys);
+    return rc;
 }
 
 /* n bytes of text that compresses well but is not all one byte. */
@@ -44,15 +56,12 @@ static char *page_text(size_t n, unsigned seed)
     return s;
 }
 
-/* The attribute `name` of the stored item (site, path), as DynamoDB holds
- * it: a new copy (caller frees), NULL when absent. */
-static ddb_av *stored(const char *site, const char *path, const char *name)
+/* Attribute `name` of the stored item with `key` (taken) in `table`, as
+ * DynamoDB holds it: a new copy (caller frees), NULL when absent. */
+static ddb_av *stored_in(const char *table, ddb_av *key, const char *name)
 {
-    ddb_av *key = ddb_av_new(DDB_AV_M);
-    ddb_av_map_set(key, "site", ddb_av_s(site));
-    ddb_av_map_set(key, "path", ddb_av_s(path));
     ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
-    in.table_name = "Pages";
+    in.table_name = table;
     in.key = key;
     in.consistent_read = true;
     ddb_get_item_output out;
@@ -63,6 +72,61 @@ static ddb_av *stored(const char *site, const char *path, const char *name)
     ddb_av *copy = v != NULL ? ddb_av_clone(v) : NULL;
     ddb_get_item_output_free(&out);
     return copy;
+}
+
+/* The attribute `name` of the stored page (site, path). */
+static ddb_av *stored(const char *site, const char *path, const char *name)
+{
+    ddb_av *key = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(key, "site", ddb_av_s(site));
+    ddb_av_map_set(key, "path", ddb_av_s(path));
+    return stored_in("Pages", key, name);
+}
+
+static ddb_av *stored_account(const char *id, const char *name)
+{
+    ddb_av *key = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(key, "id", ddb_av_s(id));
+    return stored_in("Accounts", key, name);
+}
+
+/* Writes attribute `name` = `v` (taken) into the stored account `id`,
+ * bypassing the model: what someone with write access to the table can do. */
+static void overwrite_account(const char *id, const char *name, ddb_av *v)
+{
+    ddb_av *key = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(key, "id", ddb_av_s(id));
+    ddb_av *values = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(values, ":v", v);
+    ddb_av *names = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(names, "#a", ddb_av_s(name));
+    ddb_update_item_input in = DDB_UPDATE_ITEM_INPUT_INIT;
+    in.table_name = "Accounts";
+    in.key = key;
+    in.update_expression = "SET #a = :v";
+    in.names = names;
+    in.values = values;
+    ddb_write_item_output out;
+    DDBT_ASSERT_OK(ddb_update_item(&out, client, &in));
+    ddb_write_item_output_free(&out);
+    ddb_av_free(key);
+    ddb_av_free(values);
+    ddb_av_free(names);
+}
+
+static void make_account(fld_account *a, const char *id, const char *email)
+{
+    fld_account_init(a);
+    a->id = ddb_strdup(id);
+    a->email = ddb_strdup(email);
+    a->ssn = ddb_strdup("078-05-1120");
+    a->nickname = ddb_strdup("");
+    a->has_salary = true;
+    a->salary = -123456789;
+    a->has_score = true;
+    a->score = 0.1;
+    a->notes = ddb_strdup("{\"history\":[\"opened\",\"verified\",\"opened\",\"verified\"]}");
+    a->photo = (ddb_bytes){(unsigned char *)ddb_strdup("\x89PNG"), 4};
 }
 
 /* A page of 2 MB is stored: compressed it fits in an item (400 KB), and it
@@ -187,12 +251,202 @@ static void test_refused_stored_values(void **state)
     }
 }
 
+/* Every encrypted type round trips; what DynamoDB holds is ciphertext;
+ * deterministic values are equal across items, random ones are not. */
+static void test_encrypted_round_trip(void **state)
+{
+    (void)state;
+    fld_account a, b, back;
+    make_account(&a, "acct-1", "ann@example.org");
+    make_account(&b, "acct-2", "ann@example.org");
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    DDBT_ASSERT_OK(fld_account_put(&b, FLD_ACCOUNT_NO_COND));
+    fld_account_init(&back);
+    DDBT_ASSERT_OK(fld_account_get(&back, "acct-1", NULL));
+    assert_string_equal(back.email, a.email);
+    assert_string_equal(back.ssn, a.ssn);
+    assert_string_equal(back.nickname, ""); /* an empty value */
+    assert_true(back.has_salary && back.salary == -123456789);
+    assert_true(back.has_score && back.score == 0.1);
+    assert_string_equal(back.notes, a.notes);
+    assert_int_equal(back.photo.len, 4);
+    assert_memory_equal(back.photo.data, "\x89PNG", 4);
+    const char *names[] = {"email", "ssn", "nickname", "salary", "score", "notes", "photo"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        ddb_av *v = stored_account("acct-1", names[i]);
+        assert_non_null(v);
+        assert_int_equal(v->type, DDB_AV_B);
+        assert_int_equal((unsigned char)v->u.str.ptr[0], 1); /* format */
+        for (size_t k = 0; k + 6 <= v->u.str.len; k++) /* no plaintext in what is stored */
+            assert_memory_not_equal(v->u.str.ptr + k, "078-05", 6);
+        ddb_av_free(v);
+    }
+    ddb_av *e1 = stored_account("acct-1", "email"), *e2 = stored_account("acct-2", "email");
+    ddb_av *s1 = stored_account("acct-1", "ssn"), *s2 = stored_account("acct-2", "ssn");
+    assert_true(ddb_av_equal(e1, e2));  /* deterministic */
+    assert_false(ddb_av_equal(s1, s2)); /* random */
+    ddb_av_free(e1);
+    ddb_av_free(e2);
+    ddb_av_free(s1);
+    ddb_av_free(s2);
+    fld_account_clear(&back);
+    fld_account_clear(&a);
+    fld_account_clear(&b);
+}
+
+/* Deterministic attributes: equality conditions, an index query, and a
+ * table whose key is encrypted. Updates encrypt what they set. */
+static void test_encrypted_queries_and_updates(void **state)
+{
+    (void)state;
+    fld_account a;
+    make_account(&a, "acct-3", "bob@example.org");
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    /* an update conditioned on an encrypted value, setting others */
+    assert_int_equal(fld_account_update(&a, fld_account_set_salary(1), fld_account_email_eq("eve@example.org")),
+                     DDB_ECONDITION);
+    DDBT_ASSERT_OK(fld_account_update(&a, fld_account_action_join(fld_account_set_salary(99000),
+                                                                  fld_account_set_ssn("219-09-9999")),
+                                      fld_account_cond_and(fld_account_email_eq("bob@example.org"),
+                                                           fld_account_score_eq(0.1))));
+    assert_true(a.salary == 99000);
+    assert_string_equal(a.ssn, "219-09-9999");
+    fld_account got;
+    fld_account_init(&got);
+    DDBT_ASSERT_OK(fld_account_get(&got, "acct-3", NULL));
+    assert_true(got.salary == 99000);
+    assert_string_equal(got.ssn, "219-09-9999");
+    fld_account_clear(&got);
+    /* the index on the encrypted email finds the account by its address */
+    ddb_iter *it = NULL;
+    DDBT_ASSERT_OK(fld_account_by_email_query(&it, "bob@example.org", FLD_ACCOUNT_BY_EMAIL_NO_RANGE,
+                                              FLD_ACCOUNT_NO_COND, NULL));
+    fld_account_init(&got);
+    int found = 0, rc;
+    while ((rc = fld_account_next(&got, it)) == 1)
+        found += strcmp(got.id, "acct-3") == 0;
+    assert_int_equal(rc, 0);
+    assert_int_equal(found, 1);
+    ddb_iter_free(it);
+    fld_account_clear(&got);
+    /* a scan filtered on an encrypted value */
+    DDBT_ASSERT_OK(fld_account_scan(&it, fld_account_email_eq("bob@example.org"), NULL));
+    fld_account_init(&got);
+    assert_int_equal(fld_account_next(&got, it), 1);
+    assert_string_equal(got.id, "acct-3");
+    ddb_iter_free(it);
+    fld_account_clear(&got);
+    /* an encrypted key: put, get, delete by the plain value */
+    fld_vault v, w;
+    fld_vault_init(&v);
+    v.owner = ddb_strdup("carol");
+    v.secret = ddb_strdup("the combination is 12-34-56");
+    DDBT_ASSERT_OK(fld_vault_put(&v, FLD_VAULT_NO_COND));
+    fld_vault_init(&w);
+    DDBT_ASSERT_OK(fld_vault_get(&w, "carol", NULL));
+    assert_string_equal(w.secret, v.secret);
+    bool exists = false;
+    DDBT_ASSERT_OK(fld_vault_exists(&exists, "carol", NULL));
+    assert_true(exists);
+    DDBT_ASSERT_OK(fld_vault_delete(&w, FLD_VAULT_NO_COND));
+    assert_int_equal(fld_vault_get(&w, "carol", NULL), DDB_ENOTFOUND);
+    fld_vault_clear(&v);
+    fld_vault_clear(&w);
+    fld_account_clear(&a);
+}
+
+/* A ciphertext copied to another item or attribute, a tampered one, a
+ * wrong or unknown key: DDB_ECRYPTO naming the attribute; the object is
+ * left as it was. */
+static void test_encrypted_values_moved_or_tampered(void **state)
+{
+    (void)state;
+    fld_account a, b, got;
+    make_account(&a, "acct-5", "dan@example.org");
+    make_account(&b, "acct-6", "fay@example.org");
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    DDBT_ASSERT_OK(fld_account_put(&b, FLD_ACCOUNT_NO_COND));
+    /* a's ssn copied into b */
+    overwrite_account("acct-6", "ssn", stored_account("acct-5", "ssn"));
+    fld_account_init(&got);
+    assert_int_equal(fld_account_get(&got, "acct-6", NULL), DDB_ECRYPTO);
+    assert_non_null(strstr(ddb_last_error()->message, "fld_account.ssn"));
+    assert_non_null(strstr(ddb_last_error()->message, "does not authenticate"));
+    assert_null(got.id);
+    /* a's ssn copied into a's nickname (same type, same mode) */
+    overwrite_account("acct-5", "nickname", stored_account("acct-5", "ssn"));
+    assert_int_equal(fld_account_get(&got, "acct-5", NULL), DDB_ECRYPTO);
+    assert_non_null(strstr(ddb_last_error()->message, "nickname"));
+    /* one bit of the salary flipped */
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    ddb_av *salary = stored_account("acct-5", "salary");
+    salary->u.str.ptr[salary->u.str.len - 3] ^= 0x10;
+    overwrite_account("acct-5", "salary", salary);
+    assert_int_equal(fld_account_get(&got, "acct-5", NULL), DDB_ECRYPTO);
+    assert_non_null(strstr(ddb_last_error()->message, "salary"));
+    /* another key under the same id, then an unknown id */
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    ddb_keyring *impostor = NULL;
+    ddb_keyring_new(&impostor);
+    ddb_keyring_add(impostor, "k1", K2);
+    fld_account_use_keyring(impostor);
+    assert_int_equal(fld_account_get(&got, "acct-5", NULL), DDB_ECRYPTO);
+    ddb_keyring *stranger = NULL;
+    ddb_keyring_new(&stranger);
+    ddb_keyring_add(stranger, "k9", K2);
+    fld_account_use_keyring(stranger);
+    assert_int_equal(fld_account_get(&got, "acct-5", NULL), DDB_ECRYPTO);
+    assert_non_null(strstr(ddb_last_error()->message, "key id 'k1' is not in the keyring"));
+    fld_account_use_keyring(keys);
+    ddb_keyring_free(impostor);
+    ddb_keyring_free(stranger);
+    DDBT_ASSERT_OK(fld_account_get(&got, "acct-5", NULL));
+    assert_string_equal(got.ssn, "078-05-1120");
+    fld_account_clear(&got);
+    fld_account_clear(&a);
+    fld_account_clear(&b);
+}
+
+/* Rotation: after a new primary key, old values still read, new writes
+ * use the new key. */
+static void test_key_rotation(void **state)
+{
+    (void)state;
+    fld_account a, got;
+    make_account(&a, "acct-7", "gil@example.org");
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    ddb_keyring *rotated = NULL;
+    ddb_keyring_new(&rotated);
+    ddb_keyring_add(rotated, "k1", K1);
+    ddb_keyring_add(rotated, "k2", K2);
+    DDBT_ASSERT_OK(ddb_keyring_set_primary(rotated, "k2"));
+    fld_account_use_keyring(rotated);
+    fld_account_init(&got);
+    DDBT_ASSERT_OK(fld_account_get(&got, "acct-7", NULL)); /* read under k1 */
+    assert_string_equal(got.ssn, a.ssn);
+    DDBT_ASSERT_OK(fld_account_put(&got, FLD_ACCOUNT_NO_COND)); /* written under k2 */
+    ddb_av *ssn = stored_account("acct-7", "ssn");
+    assert_memory_equal(ssn->u.str.ptr + 2, "\x02k2", 3);
+    ddb_av_free(ssn);
+    fld_account_use_keyring(keys); /* k1 alone cannot read it any more */
+    assert_int_equal(fld_account_get(&got, "acct-7", NULL), DDB_ECRYPTO);
+    fld_account_use_keyring(NULL);
+    ddb_keyring_free(rotated);
+    fld_account_use_keyring(keys);
+    fld_account_clear(&got);
+    fld_account_clear(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_page_larger_than_an_item),
         cmocka_unit_test(test_updates_and_presence),
         cmocka_unit_test(test_refused_stored_values),
+        cmocka_unit_test(test_encrypted_round_trip),
+        cmocka_unit_test(test_encrypted_queries_and_updates),
+        cmocka_unit_test(test_encrypted_values_moved_or_tampered),
+        cmocka_unit_test(test_key_rotation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -115,9 +115,14 @@ typedef struct ddb_expr_ctx {
     ddb_av *names;  /* M of "#nK" -> S name; NULL until the first name */
     ddb_av *values; /* M of ":vK" -> value; NULL until the first value */
     unsigned n_names, n_values;
+    /* Set by the model layer, which knows the table and the item: turns the
+     * plain value of an encrypted attribute (built by a typed builder) into
+     * what is stored. NULL: such values are refused (DDB_ECRYPTO). */
+    int (*seal)(ddb_av **out, const void *field, const ddb_av *plain, void *arg);
+    void *seal_arg;
 } ddb_expr_ctx;
 
-#define DDB_EXPR_CTX_INIT {NULL, NULL, 0, 0}
+#define DDB_EXPR_CTX_INIT {NULL, NULL, 0, 0, NULL, NULL}
 
 DDB_API void ddb_expr_ctx_free(ddb_expr_ctx *ctx);
 

@@ -39,6 +39,7 @@
 #include "ddb/av.h"
 #include "ddb/client.h"
 #include "ddb/expr.h"
+#include "ddb/keyring.h"
 #include "ddb/ops.h"
 
 #ifdef __cplusplus
@@ -157,8 +158,23 @@ typedef enum ddb_compress_codec {
     DDB_COMPRESS_ZLIB = 0x01  /* LEB128 length + zlib stream */
 } ddb_compress_codec;
 
+/*
+ * encrypt (docs/encryption.md): the value is stored as B in the encrypted
+ * form of runtime/src/crypt.h, under the model's keyring (after
+ * compression, when both are set). DDB_ENCRYPT_RANDOM: AES-256-GCM, bound
+ * to the table, the attribute and the item's key; DDB_ENCRYPT_DETERMINISTIC:
+ * AES-256-SIV, equal values encrypt equally (equality conditions and key
+ * lookups work), bound to the table and the attribute only.
+ */
+typedef enum ddb_encrypt_mode {
+    DDB_ENCRYPT_NONE = 0,
+    DDB_ENCRYPT_RANDOM = 1,
+    DDB_ENCRYPT_DETERMINISTIC = 2
+} ddb_encrypt_mode;
+
 typedef struct ddb_field_codec {
     bool compress;       /* stored compressed (see above) */
+    ddb_encrypt_mode encrypt; /* stored encrypted (see above) */
     int level;           /* zlib level 1..9; 0: 6 */
     size_t min_size;     /* shorter values are stored raw; 0: 128 */
     size_t max_size;     /* bound on the decompressed size; 0: 16 MiB */
@@ -199,6 +215,7 @@ typedef struct ddb_index {
 /* A model's connection slot (generated, one per model). Use the functions. */
 typedef struct ddb_conn_slot {
     ddb_client *client;
+    ddb_keyring *keyring;
 } ddb_conn_slot;
 
 /*
@@ -422,6 +439,20 @@ DDB_API void ddb_model_use_client(const ddb_model *m, ddb_client *c);
 /* The client a call on `m` would use now (bound, else default); NULL when
  * none can be created (error recorded). */
 DDB_API ddb_client *ddb_model_client(const ddb_model *m);
+
+/* --- keyrings (encrypted attributes; docs/encryption.md) --- */
+/* Binds keyring `k` (borrowed: it must outlive the calls that use it; NULL
+ * unbinds) to the model; an unbound model uses the process default
+ * keyring. Thread-safe. */
+DDB_API void ddb_model_use_keyring(const ddb_model *m, ddb_keyring *k);
+/* The keyring a call on `m` would use now: bound, else the default; NULL
+ * when there is none (encrypting or decrypting then fails with
+ * DDB_ECRYPTO). */
+DDB_API ddb_keyring *ddb_model_keyring(const ddb_model *m);
+/* Sets the process default keyring (borrowed; NULL clears it); the other
+ * returns it. Thread-safe. */
+DDB_API void ddb_default_keyring_set(ddb_keyring *k);
+DDB_API ddb_keyring *ddb_default_keyring(void);
 
 /* --- struct <-> item --- */
 /* Frees what `obj` owns and zeroes it (no defaults applied). */

@@ -76,3 +76,94 @@ const ddb_model fld_page_model = {
     .discriminator_field = -1,
     .stream = DDB_STREAM_UNSET,
 };
+
+/* ---- account ---- */
+
+static ddb_conn_slot fld_account_slot;
+
+static const ddb_field fld_account_fields[] = {
+    {.name = "id", .attr = "id", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(fld_account, id), .has_offset = DDB_NO_PRESENCE},
+    {.name = "email", .attr = "email", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, email), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_DETERMINISTIC}},
+    {.name = "ssn", .attr = "ssn", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, ssn), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_RANDOM}},
+    {.name = "nickname", .attr = "nickname", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, nickname), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_RANDOM}},
+    {.name = "salary", .attr = "salary", .type = DDB_FT_INT64, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, salary), .has_offset = offsetof(fld_account, has_salary),
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_RANDOM}},
+    {.name = "score", .attr = "score", .type = DDB_FT_DOUBLE, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, score), .has_offset = offsetof(fld_account, has_score),
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_DETERMINISTIC}},
+    {.name = "notes", .attr = "notes", .type = DDB_FT_JSON, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, notes), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = true, .min_size = 16, .encrypt = DDB_ENCRYPT_RANDOM}},
+    {.name = "photo", .attr = "photo", .type = DDB_FT_BINARY, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_account, photo), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_RANDOM}},
+};
+
+static const ddb_index fld_account_indexes[] = {
+    {.name = "by_email", .global = true, .hash_key = 1,
+     .range_key = -1, .projection = DDB_INDEX_ALL,
+     .include = NULL, .n_include = 0},
+};
+
+const ddb_model fld_account_model = {
+    .name = "fld_account",
+    .table = "Accounts",
+    .size = sizeof(fld_account),
+    .fields = fld_account_fields,
+    .n_fields = 8,
+    .hash_key = 0,
+    .range_key = -1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &fld_account_slot,
+    .defaults = NULL,
+    .indexes = fld_account_indexes,
+    .n_indexes = 1,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
+    .stream = DDB_STREAM_UNSET,
+};
+
+/* ---- vault ---- */
+
+static ddb_conn_slot fld_vault_slot;
+
+static const ddb_field fld_vault_fields[] = {
+    {.name = "owner", .attr = "owner", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(fld_vault, owner), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_DETERMINISTIC}},
+    {.name = "secret", .attr = "secret", .type = DDB_FT_STRING, .flags = 0,
+     .offset = offsetof(fld_vault, secret), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .encrypt = DDB_ENCRYPT_RANDOM}},
+};
+
+const ddb_model fld_vault_model = {
+    .name = "fld_vault",
+    .table = "Vaults",
+    .size = sizeof(fld_vault),
+    .fields = fld_vault_fields,
+    .n_fields = 2,
+    .hash_key = 0,
+    .range_key = -1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &fld_vault_slot,
+    .defaults = NULL,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
+    .stream = DDB_STREAM_UNSET,
+};

@@ -171,10 +171,12 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
 #define fld_page_item_console_url(out_, obj_) (fld_page_item_console_url)((out_), DDB_ARG_CPTR(fld_page, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client (borrowed; NULL: back to the process default). */
+ * use_client binds a client, use_keyring the keys of encrypted attributes
+ * (both borrowed; NULL: back to the process default). */
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }
 static inline int (fld_page_from_simple_json)(fld_page *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_page_model, json, len); }
 static inline void (fld_page_use_client)(ddb_client *client) { ddb_model_use_client(&fld_page_model, client); }
+static inline void (fld_page_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_page_model, keyring); }
 #define fld_page_to_simple_json(out_, obj_) (fld_page_to_simple_json)((out_), DDB_ARG_CPTR(fld_page, obj_))
 #define fld_page_from_simple_json(obj_, json_, len_) (fld_page_from_simple_json)(DDB_ARG_PTR(fld_page, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -366,6 +368,400 @@ static inline fld_page_range (fld_page_range_between)(const char *low, const cha
 #define fld_page_range_between(low_, high_) (fld_page_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
 static inline fld_page_range (fld_page_range_begins_with)(const char *prefix) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
 #define fld_page_range_begins_with(prefix_) (fld_page_range_begins_with)(DDB_ARG_STRING(prefix_))
+
+/* ------------------------------------------------------------------------
+ * account: table "Accounts", hash key id
+ * Personal data, encrypted (docs/encryption.md).
+ * ------------------------------------------------------------------------ */
+typedef struct fld_account {
+    char *id; /* hash key */
+    char *email; /* absent when NULL; stored encrypted (deterministic) */
+    char *ssn; /* absent when NULL; stored encrypted */
+    char *nickname; /* absent when NULL; stored encrypted */
+    bool has_salary;
+    int64_t salary; /* stored encrypted */
+    bool has_score;
+    double score; /* stored encrypted (deterministic) */
+    char *notes; /* absent when NULL; stored compressed and encrypted */
+    ddb_bytes photo; /* absent when data is NULL; stored encrypted */
+} fld_account;
+
+typedef struct fld_account_cond { ddb_cond *p; } fld_account_cond;
+typedef struct fld_account_action { ddb_update *p; } fld_account_action;
+typedef struct fld_account_range { ddb_cond *p; } fld_account_range;
+#define FLD_ACCOUNT_NO_COND ((fld_account_cond){NULL})
+#define FLD_ACCOUNT_NO_RANGE ((fld_account_range){NULL})
+/* Key range on the index by_email: only its own functions accept it. */
+typedef struct fld_account_by_email_range { ddb_cond *p; } fld_account_by_email_range;
+#define FLD_ACCOUNT_BY_EMAIL_NO_RANGE ((fld_account_by_email_range){NULL})
+
+/* The descriptor the runtime works from (ddb/model.h). */
+extern const ddb_model fld_account_model;
+
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (fld_account_init)(fld_account *obj) { ddb_model_init(&fld_account_model, obj); }
+static inline void (fld_account_clear)(fld_account *obj) { if (obj != NULL) ddb_model_clear(&fld_account_model, obj); }
+#define fld_account_init(obj_) (fld_account_init)(DDB_ARG_PTR(fld_account, obj_))
+#define fld_account_clear(obj_) (fld_account_clear)(DDB_ARG_PTR(fld_account, obj_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (fld_account_to_item)(ddb_av **out, const fld_account *obj) { return ddb_model_to_item(out, &fld_account_model, obj); }
+static inline int (fld_account_from_item)(fld_account *obj, const ddb_av *item) { return ddb_model_from_item(obj, &fld_account_model, item); }
+#define fld_account_to_item(out_, obj_) (fld_account_to_item)((out_), DDB_ARG_CPTR(fld_account, obj_))
+#define fld_account_from_item(obj_, item_) (fld_account_from_item)(DDB_ARG_PTR(fld_account, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (fld_account_put)(fld_account *obj, fld_account_cond cond) { return ddb_model_put(&fld_account_model, obj, cond.p); }
+static inline int (fld_account_get)(fld_account *out, const char *id, const ddb_get_opts *opts) { return ddb_model_get(out, &fld_account_model, &id, NULL, opts); }
+static inline int (fld_account_delete)(const fld_account *obj, fld_account_cond cond) { return ddb_model_delete(&fld_account_model, obj, cond.p); }
+static inline int (fld_account_update)(fld_account *obj, fld_account_action actions, fld_account_cond cond) { return ddb_model_update(&fld_account_model, obj, actions.p, cond.p); }
+static inline int (fld_account_put_ex)(fld_account *returned, bool *has_returned, fld_account *obj, fld_account_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &fld_account_model, obj, cond.p, opts); }
+static inline int (fld_account_update_ex)(fld_account *returned, bool *has_returned, fld_account *obj, fld_account_action actions, fld_account_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &fld_account_model, obj, actions.p, cond.p, opts); }
+static inline int (fld_account_delete_ex)(fld_account *returned, bool *has_returned, const fld_account *obj, fld_account_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &fld_account_model, obj, cond.p, opts); }
+static inline int (fld_account_exists)(bool *out, const char *id, const ddb_get_opts *opts) { return ddb_model_exists(out, &fld_account_model, &id, NULL, opts); }
+static inline int (fld_account_refresh)(fld_account *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&fld_account_model, obj, opts); }
+#define fld_account_put(obj_, cond_) (fld_account_put)(DDB_ARG_PTR(fld_account, obj_), (cond_))
+#define fld_account_get(out_, hash_, opts_) (fld_account_get)(DDB_ARG_PTR(fld_account, out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_account_delete(obj_, cond_) (fld_account_delete)(DDB_ARG_CPTR(fld_account, obj_), (cond_))
+#define fld_account_update(obj_, actions_, cond_) (fld_account_update)(DDB_ARG_PTR(fld_account, obj_), (actions_), (cond_))
+#define fld_account_put_ex(ret_, has_, obj_, cond_, opts_) (fld_account_put_ex)(DDB_ARG_PTR(fld_account, ret_), (has_), DDB_ARG_PTR(fld_account, obj_), (cond_), (opts_))
+#define fld_account_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (fld_account_update_ex)(DDB_ARG_PTR(fld_account, ret_), (has_), DDB_ARG_PTR(fld_account, obj_), (actions_), (cond_), (opts_))
+#define fld_account_delete_ex(ret_, has_, obj_, cond_, opts_) (fld_account_delete_ex)(DDB_ARG_PTR(fld_account, ret_), (has_), DDB_ARG_CPTR(fld_account, obj_), (cond_), (opts_))
+#define fld_account_exists(out_, hash_, opts_) (fld_account_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_account_refresh(obj_, opts_) (fld_account_refresh)(DDB_ARG_PTR(fld_account, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (fld_account_query)(ddb_iter **it, const char *id, fld_account_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &fld_account_model, &id, range.p, filter.p, opts); }
+static inline int (fld_account_scan)(ddb_iter **it, fld_account_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &fld_account_model, filter.p, opts); }
+static inline int (fld_account_next)(fld_account *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (fld_account_query_page)(fld_account *items, size_t max, ddb_page *page, const char *id, fld_account_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &fld_account_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (fld_account_scan_page)(fld_account *items, size_t max, ddb_page *page, fld_account_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &fld_account_model, NULL, filter.p, opts); }
+static inline int (fld_account_count)(int64_t *out, const char *id, fld_account_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &fld_account_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (fld_account_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &fld_account_model, NULL); }
+#define fld_account_query(it_, hash_, range_, filter_, opts_) (fld_account_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_account_next(out_, it_) (fld_account_next)(DDB_ARG_PTR(fld_account, out_), (it_))
+#define fld_account_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (fld_account_query_page)(DDB_ARG_PTR(fld_account, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_account_scan_page(items_, max_, page_, filter_, opts_) (fld_account_scan_page)(DDB_ARG_PTR(fld_account, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define fld_account_count(out_, hash_, range_, filter_, opts_) (fld_account_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+/* Index by_email (global): query, scan, pages and count. */
+static inline int (fld_account_by_email_query)(ddb_iter **it, const char *email, fld_account_by_email_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_query_index(it, &fld_account_model, &fld_account_model.indexes[0], &email, range.p, filter.p, opts); }
+static inline int (fld_account_by_email_scan)(ddb_iter **it, fld_account_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_index(it, &fld_account_model, &fld_account_model.indexes[0], filter.p, opts); }
+static inline int (fld_account_by_email_query_page)(fld_account *items, size_t max, ddb_page *page, const char *email, fld_account_by_email_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &fld_account_model, &fld_account_model.indexes[0], &email, range.p, filter.p, opts); }
+static inline int (fld_account_by_email_scan_page)(fld_account *items, size_t max, ddb_page *page, fld_account_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &fld_account_model, &fld_account_model.indexes[0], filter.p, opts); }
+static inline int (fld_account_by_email_count)(int64_t *out, const char *email, fld_account_by_email_range range, fld_account_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &fld_account_model, &fld_account_model.indexes[0], &email, range.p, filter.p, opts); }
+#define fld_account_by_email_query(it_, hash_, range_, filter_, opts_) (fld_account_by_email_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_account_by_email_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (fld_account_by_email_query_page)(DDB_ARG_PTR(fld_account, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_account_by_email_scan_page(items_, max_, page_, filter_, opts_) (fld_account_by_email_scan_page)(DDB_ARG_PTR(fld_account, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define fld_account_by_email_count(out_, hash_, range_, filter_, opts_) (fld_account_by_email_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (fld_account_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&fld_account_model, opts); }
+static inline int (fld_account_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&fld_account_model, opts); }
+static inline int (fld_account_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &fld_account_model); }
+static inline int (fld_account_table_exists)(bool *out) { return ddb_model_table_exists(out, &fld_account_model); }
+static inline int (fld_account_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&fld_account_model, read, write, opts); }
+static inline int (fld_account_update_ttl)(bool enabled) { return ddb_model_update_ttl(&fld_account_model, enabled); }
+static inline int (fld_account_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &fld_account_model, out, opts); }
+static inline int (fld_account_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &fld_account_model, in, opts); }
+#define fld_account_update_throughput(read_, write_, opts_) (fld_account_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (fld_account_batch_put)(ddb_batch_writer *w, const fld_account *obj) { return ddb_batch_writer_put(w, &fld_account_model, obj); }
+static inline int (fld_account_batch_delete)(ddb_batch_writer *w, const fld_account *obj) { return ddb_batch_writer_delete(w, &fld_account_model, obj); }
+static inline int (fld_account_batch_get)(fld_account *out, bool *found, ddb_batch_getter *g, const char *id) { return ddb_batch_getter_add(out, found, g, &fld_account_model, &id, NULL); }
+static inline int (fld_account_txn_put)(ddb_txn *t, fld_account *obj, fld_account_cond cond) { return ddb_txn_put(t, &fld_account_model, obj, cond.p); }
+static inline int (fld_account_txn_update)(ddb_txn *t, fld_account *obj, fld_account_action actions, fld_account_cond cond) { return ddb_txn_update(t, &fld_account_model, obj, actions.p, cond.p); }
+static inline int (fld_account_txn_delete)(ddb_txn *t, const fld_account *obj, fld_account_cond cond) { return ddb_txn_delete(t, &fld_account_model, obj, cond.p); }
+static inline int (fld_account_txn_check)(ddb_txn *t, const char *id, fld_account_cond cond) { return ddb_txn_check_key(t, &fld_account_model, &id, NULL, cond.p); }
+static inline int (fld_account_txn_get)(fld_account *out, bool *found, ddb_txn_getter *g, const char *id) { return ddb_txn_getter_add(out, found, g, &fld_account_model, &id, NULL); }
+#define fld_account_batch_put(w_, obj_) (fld_account_batch_put)((w_), DDB_ARG_CPTR(fld_account, obj_))
+#define fld_account_batch_delete(w_, obj_) (fld_account_batch_delete)((w_), DDB_ARG_CPTR(fld_account, obj_))
+#define fld_account_batch_get(out_, found_, g_, hash_) (fld_account_batch_get)(DDB_ARG_PTR(fld_account, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+#define fld_account_txn_put(t_, obj_, cond_) (fld_account_txn_put)((t_), DDB_ARG_PTR(fld_account, obj_), (cond_))
+#define fld_account_txn_update(t_, obj_, actions_, cond_) (fld_account_txn_update)((t_), DDB_ARG_PTR(fld_account, obj_), (actions_), (cond_))
+#define fld_account_txn_delete(t_, obj_, cond_) (fld_account_txn_delete)((t_), DDB_ARG_CPTR(fld_account, obj_), (cond_))
+#define fld_account_txn_check(t_, hash_, cond_) (fld_account_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
+#define fld_account_txn_get(out_, found_, g_, hash_) (fld_account_txn_get)(DDB_ARG_PTR(fld_account, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (fld_account_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_account_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (fld_account_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_account_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account *obj) { return ddb_model_console_url(out, &fld_account_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define fld_account_item_console_url(out_, obj_) (fld_account_item_console_url)((out_), DDB_ARG_CPTR(fld_account, obj_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client, use_keyring the keys of encrypted attributes
+ * (both borrowed; NULL: back to the process default). */
+static inline int (fld_account_to_simple_json)(ddb_buf *out, const fld_account *obj) { return ddb_model_to_simple_json(out, &fld_account_model, obj); }
+static inline int (fld_account_from_simple_json)(fld_account *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_account_model, json, len); }
+static inline void (fld_account_use_client)(ddb_client *client) { ddb_model_use_client(&fld_account_model, client); }
+static inline void (fld_account_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_account_model, keyring); }
+#define fld_account_to_simple_json(out_, obj_) (fld_account_to_simple_json)((out_), DDB_ARG_CPTR(fld_account, obj_))
+#define fld_account_from_simple_json(obj_, json_, len_) (fld_account_from_simple_json)(DDB_ARG_PTR(fld_account, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline fld_account_cond (fld_account_cond_and)(fld_account_cond a, fld_account_cond b) { return (fld_account_cond){ddb_cond_and(a.p, b.p)}; }
+static inline fld_account_cond (fld_account_cond_or)(fld_account_cond a, fld_account_cond b) { return (fld_account_cond){ddb_cond_or(a.p, b.p)}; }
+static inline fld_account_cond (fld_account_cond_not)(fld_account_cond a) { return (fld_account_cond){ddb_cond_not(a.p)}; }
+static inline void (fld_account_cond_free)(fld_account_cond c) { ddb_cond_free(c.p); }
+static inline fld_account_action (fld_account_action_join)(fld_account_action a, fld_account_action b) { return (fld_account_action){ddb_update_join(a.p, b.p)}; }
+static inline void (fld_account_action_free)(fld_account_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (string) */
+static inline fld_account_cond (fld_account_id_eq)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EQ, &v)}; }
+#define fld_account_id_eq(v_) (fld_account_id_eq)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_ne)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NE, &v)}; }
+#define fld_account_id_ne(v_) (fld_account_id_ne)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_lt)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LT, &v)}; }
+#define fld_account_id_lt(v_) (fld_account_id_lt)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_le)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LE, &v)}; }
+#define fld_account_id_le(v_) (fld_account_id_le)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_gt)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GT, &v)}; }
+#define fld_account_id_gt(v_) (fld_account_id_gt)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_ge)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GE, &v)}; }
+#define fld_account_id_ge(v_) (fld_account_id_ge)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_between)(const char *low, const char *high) { return (fld_account_cond){ddb_field_between("id", 0, &fld_account_model.fields[0], &low, &high)}; }
+#define fld_account_id_between(low_, high_) (fld_account_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline fld_account_cond (fld_account_id_begins_with)(const char *prefix) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+#define fld_account_id_begins_with(prefix_) (fld_account_id_begins_with)(DDB_ARG_STRING(prefix_))
+static inline fld_account_cond (fld_account_id_in)(const char *const *values, size_t n) { return (fld_account_cond){ddb_field_in("id", 0, &fld_account_model.fields[0], values, n)}; }
+#define fld_account_id_in(values_, n_) (fld_account_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_contains)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+#define fld_account_id_contains(v_) (fld_account_id_contains)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_id_size_eq)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define fld_account_id_size_eq(n_) (fld_account_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_size_ne)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define fld_account_id_size_ne(n_) (fld_account_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_size_lt)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define fld_account_id_size_lt(n_) (fld_account_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_size_le)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define fld_account_id_size_le(n_) (fld_account_id_size_le)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_size_gt)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define fld_account_id_size_gt(n_) (fld_account_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_size_ge)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define fld_account_id_size_ge(n_) (fld_account_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline fld_account_cond (fld_account_id_exists)(void) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_id_not_exists)(void) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* email (string) */
+static inline fld_account_cond (fld_account_email_eq)(const char *v) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EQ, &v)}; }
+#define fld_account_email_eq(v_) (fld_account_email_eq)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_email_ne)(const char *v) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NE, &v)}; }
+#define fld_account_email_ne(v_) (fld_account_email_ne)(DDB_ARG_STRING(v_))
+static inline fld_account_cond (fld_account_email_exists)(void) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_email_not_exists)(void) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_email)(const char *v) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET, &v)}; }
+#define fld_account_set_email(v_) (fld_account_set_email)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_set_if_absent_email)(const char *v) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_email(v_) (fld_account_set_if_absent_email)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_remove_email)(void) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_REMOVE, NULL)}; }
+/* ssn (string) */
+static inline fld_account_cond (fld_account_ssn_exists)(void) { return (fld_account_cond){ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_ssn_not_exists)(void) { return (fld_account_cond){ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_ssn)(const char *v) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET, &v)}; }
+#define fld_account_set_ssn(v_) (fld_account_set_ssn)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_set_if_absent_ssn)(const char *v) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_ssn(v_) (fld_account_set_if_absent_ssn)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_remove_ssn)(void) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
+/* nickname (string) */
+static inline fld_account_cond (fld_account_nickname_exists)(void) { return (fld_account_cond){ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_nickname_not_exists)(void) { return (fld_account_cond){ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_nickname)(const char *v) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET, &v)}; }
+#define fld_account_set_nickname(v_) (fld_account_set_nickname)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_set_if_absent_nickname)(const char *v) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_nickname(v_) (fld_account_set_if_absent_nickname)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_remove_nickname)(void) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+/* salary (int64) */
+static inline fld_account_cond (fld_account_salary_exists)(void) { return (fld_account_cond){ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_salary_not_exists)(void) { return (fld_account_cond){ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_salary)(int64_t v) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET, &v)}; }
+#define fld_account_set_salary(v_) (fld_account_set_salary)(DDB_ARG_INT64(v_))
+static inline fld_account_action (fld_account_set_if_absent_salary)(int64_t v) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_salary(v_) (fld_account_set_if_absent_salary)(DDB_ARG_INT64(v_))
+static inline fld_account_action (fld_account_remove_salary)(void) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+/* score (double) */
+static inline fld_account_cond (fld_account_score_eq)(double v) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EQ, &v)}; }
+#define fld_account_score_eq(v_) (fld_account_score_eq)(DDB_ARG_DOUBLE(v_))
+static inline fld_account_cond (fld_account_score_ne)(double v) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NE, &v)}; }
+#define fld_account_score_ne(v_) (fld_account_score_ne)(DDB_ARG_DOUBLE(v_))
+static inline fld_account_cond (fld_account_score_exists)(void) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_score_not_exists)(void) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_score)(double v) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET, &v)}; }
+#define fld_account_set_score(v_) (fld_account_set_score)(DDB_ARG_DOUBLE(v_))
+static inline fld_account_action (fld_account_set_if_absent_score)(double v) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_score(v_) (fld_account_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
+static inline fld_account_action (fld_account_remove_score)(void) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_REMOVE, NULL)}; }
+/* notes (json) */
+static inline fld_account_cond (fld_account_notes_exists)(void) { return (fld_account_cond){ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_notes_not_exists)(void) { return (fld_account_cond){ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_notes)(const char *v) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET, &v)}; }
+#define fld_account_set_notes(v_) (fld_account_set_notes)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_set_if_absent_notes)(const char *v) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_account_set_if_absent_notes(v_) (fld_account_set_if_absent_notes)(DDB_ARG_STRING(v_))
+static inline fld_account_action (fld_account_remove_notes)(void) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+/* photo (binary) */
+static inline fld_account_cond (fld_account_photo_exists)(void) { return (fld_account_cond){ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_photo_not_exists)(void) { return (fld_account_cond){ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_action (fld_account_set_photo)(ddb_bytes v) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_photo)(ddb_bytes v) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_remove_photo)(void) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+
+/* ------------------------------------------------------------------------
+ * vault: table "Vaults", hash key owner
+ * A table whose key itself is encrypted (deterministic).
+ * ------------------------------------------------------------------------ */
+typedef struct fld_vault {
+    char *owner; /* hash key; stored encrypted (deterministic) */
+    char *secret; /* stored encrypted */
+} fld_vault;
+
+typedef struct fld_vault_cond { ddb_cond *p; } fld_vault_cond;
+typedef struct fld_vault_action { ddb_update *p; } fld_vault_action;
+typedef struct fld_vault_range { ddb_cond *p; } fld_vault_range;
+#define FLD_VAULT_NO_COND ((fld_vault_cond){NULL})
+#define FLD_VAULT_NO_RANGE ((fld_vault_range){NULL})
+
+/* The descriptor the runtime works from (ddb/model.h). */
+extern const ddb_model fld_vault_model;
+
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (fld_vault_init)(fld_vault *obj) { ddb_model_init(&fld_vault_model, obj); }
+static inline void (fld_vault_clear)(fld_vault *obj) { if (obj != NULL) ddb_model_clear(&fld_vault_model, obj); }
+#define fld_vault_init(obj_) (fld_vault_init)(DDB_ARG_PTR(fld_vault, obj_))
+#define fld_vault_clear(obj_) (fld_vault_clear)(DDB_ARG_PTR(fld_vault, obj_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (fld_vault_to_item)(ddb_av **out, const fld_vault *obj) { return ddb_model_to_item(out, &fld_vault_model, obj); }
+static inline int (fld_vault_from_item)(fld_vault *obj, const ddb_av *item) { return ddb_model_from_item(obj, &fld_vault_model, item); }
+#define fld_vault_to_item(out_, obj_) (fld_vault_to_item)((out_), DDB_ARG_CPTR(fld_vault, obj_))
+#define fld_vault_from_item(obj_, item_) (fld_vault_from_item)(DDB_ARG_PTR(fld_vault, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (fld_vault_put)(fld_vault *obj, fld_vault_cond cond) { return ddb_model_put(&fld_vault_model, obj, cond.p); }
+static inline int (fld_vault_get)(fld_vault *out, const char *owner, const ddb_get_opts *opts) { return ddb_model_get(out, &fld_vault_model, &owner, NULL, opts); }
+static inline int (fld_vault_delete)(const fld_vault *obj, fld_vault_cond cond) { return ddb_model_delete(&fld_vault_model, obj, cond.p); }
+static inline int (fld_vault_update)(fld_vault *obj, fld_vault_action actions, fld_vault_cond cond) { return ddb_model_update(&fld_vault_model, obj, actions.p, cond.p); }
+static inline int (fld_vault_put_ex)(fld_vault *returned, bool *has_returned, fld_vault *obj, fld_vault_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &fld_vault_model, obj, cond.p, opts); }
+static inline int (fld_vault_update_ex)(fld_vault *returned, bool *has_returned, fld_vault *obj, fld_vault_action actions, fld_vault_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &fld_vault_model, obj, actions.p, cond.p, opts); }
+static inline int (fld_vault_delete_ex)(fld_vault *returned, bool *has_returned, const fld_vault *obj, fld_vault_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &fld_vault_model, obj, cond.p, opts); }
+static inline int (fld_vault_exists)(bool *out, const char *owner, const ddb_get_opts *opts) { return ddb_model_exists(out, &fld_vault_model, &owner, NULL, opts); }
+static inline int (fld_vault_refresh)(fld_vault *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&fld_vault_model, obj, opts); }
+#define fld_vault_put(obj_, cond_) (fld_vault_put)(DDB_ARG_PTR(fld_vault, obj_), (cond_))
+#define fld_vault_get(out_, hash_, opts_) (fld_vault_get)(DDB_ARG_PTR(fld_vault, out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_vault_delete(obj_, cond_) (fld_vault_delete)(DDB_ARG_CPTR(fld_vault, obj_), (cond_))
+#define fld_vault_update(obj_, actions_, cond_) (fld_vault_update)(DDB_ARG_PTR(fld_vault, obj_), (actions_), (cond_))
+#define fld_vault_put_ex(ret_, has_, obj_, cond_, opts_) (fld_vault_put_ex)(DDB_ARG_PTR(fld_vault, ret_), (has_), DDB_ARG_PTR(fld_vault, obj_), (cond_), (opts_))
+#define fld_vault_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (fld_vault_update_ex)(DDB_ARG_PTR(fld_vault, ret_), (has_), DDB_ARG_PTR(fld_vault, obj_), (actions_), (cond_), (opts_))
+#define fld_vault_delete_ex(ret_, has_, obj_, cond_, opts_) (fld_vault_delete_ex)(DDB_ARG_PTR(fld_vault, ret_), (has_), DDB_ARG_CPTR(fld_vault, obj_), (cond_), (opts_))
+#define fld_vault_exists(out_, hash_, opts_) (fld_vault_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_vault_refresh(obj_, opts_) (fld_vault_refresh)(DDB_ARG_PTR(fld_vault, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (fld_vault_query)(ddb_iter **it, const char *owner, fld_vault_range range, fld_vault_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &fld_vault_model, &owner, range.p, filter.p, opts); }
+static inline int (fld_vault_scan)(ddb_iter **it, fld_vault_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &fld_vault_model, filter.p, opts); }
+static inline int (fld_vault_next)(fld_vault *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (fld_vault_query_page)(fld_vault *items, size_t max, ddb_page *page, const char *owner, fld_vault_range range, fld_vault_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &fld_vault_model, NULL, &owner, range.p, filter.p, opts); }
+static inline int (fld_vault_scan_page)(fld_vault *items, size_t max, ddb_page *page, fld_vault_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &fld_vault_model, NULL, filter.p, opts); }
+static inline int (fld_vault_count)(int64_t *out, const char *owner, fld_vault_range range, fld_vault_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &fld_vault_model, NULL, &owner, range.p, filter.p, opts); }
+static inline int (fld_vault_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &fld_vault_model, NULL); }
+#define fld_vault_query(it_, hash_, range_, filter_, opts_) (fld_vault_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_vault_next(out_, it_) (fld_vault_next)(DDB_ARG_PTR(fld_vault, out_), (it_))
+#define fld_vault_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (fld_vault_query_page)(DDB_ARG_PTR(fld_vault, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_vault_scan_page(items_, max_, page_, filter_, opts_) (fld_vault_scan_page)(DDB_ARG_PTR(fld_vault, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define fld_vault_count(out_, hash_, range_, filter_, opts_) (fld_vault_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (fld_vault_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&fld_vault_model, opts); }
+static inline int (fld_vault_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&fld_vault_model, opts); }
+static inline int (fld_vault_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &fld_vault_model); }
+static inline int (fld_vault_table_exists)(bool *out) { return ddb_model_table_exists(out, &fld_vault_model); }
+static inline int (fld_vault_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&fld_vault_model, read, write, opts); }
+static inline int (fld_vault_update_ttl)(bool enabled) { return ddb_model_update_ttl(&fld_vault_model, enabled); }
+static inline int (fld_vault_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &fld_vault_model, out, opts); }
+static inline int (fld_vault_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &fld_vault_model, in, opts); }
+#define fld_vault_update_throughput(read_, write_, opts_) (fld_vault_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (fld_vault_batch_put)(ddb_batch_writer *w, const fld_vault *obj) { return ddb_batch_writer_put(w, &fld_vault_model, obj); }
+static inline int (fld_vault_batch_delete)(ddb_batch_writer *w, const fld_vault *obj) { return ddb_batch_writer_delete(w, &fld_vault_model, obj); }
+static inline int (fld_vault_batch_get)(fld_vault *out, bool *found, ddb_batch_getter *g, const char *owner) { return ddb_batch_getter_add(out, found, g, &fld_vault_model, &owner, NULL); }
+static inline int (fld_vault_txn_put)(ddb_txn *t, fld_vault *obj, fld_vault_cond cond) { return ddb_txn_put(t, &fld_vault_model, obj, cond.p); }
+static inline int (fld_vault_txn_update)(ddb_txn *t, fld_vault *obj, fld_vault_action actions, fld_vault_cond cond) { return ddb_txn_update(t, &fld_vault_model, obj, actions.p, cond.p); }
+static inline int (fld_vault_txn_delete)(ddb_txn *t, const fld_vault *obj, fld_vault_cond cond) { return ddb_txn_delete(t, &fld_vault_model, obj, cond.p); }
+static inline int (fld_vault_txn_check)(ddb_txn *t, const char *owner, fld_vault_cond cond) { return ddb_txn_check_key(t, &fld_vault_model, &owner, NULL, cond.p); }
+static inline int (fld_vault_txn_get)(fld_vault *out, bool *found, ddb_txn_getter *g, const char *owner) { return ddb_txn_getter_add(out, found, g, &fld_vault_model, &owner, NULL); }
+#define fld_vault_batch_put(w_, obj_) (fld_vault_batch_put)((w_), DDB_ARG_CPTR(fld_vault, obj_))
+#define fld_vault_batch_delete(w_, obj_) (fld_vault_batch_delete)((w_), DDB_ARG_CPTR(fld_vault, obj_))
+#define fld_vault_batch_get(out_, found_, g_, hash_) (fld_vault_batch_get)(DDB_ARG_PTR(fld_vault, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+#define fld_vault_txn_put(t_, obj_, cond_) (fld_vault_txn_put)((t_), DDB_ARG_PTR(fld_vault, obj_), (cond_))
+#define fld_vault_txn_update(t_, obj_, actions_, cond_) (fld_vault_txn_update)((t_), DDB_ARG_PTR(fld_vault, obj_), (actions_), (cond_))
+#define fld_vault_txn_delete(t_, obj_, cond_) (fld_vault_txn_delete)((t_), DDB_ARG_CPTR(fld_vault, obj_), (cond_))
+#define fld_vault_txn_check(t_, hash_, cond_) (fld_vault_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
+#define fld_vault_txn_get(out_, found_, g_, hash_) (fld_vault_txn_get)(DDB_ARG_PTR(fld_vault, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (fld_vault_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_vault_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (fld_vault_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_vault_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *obj) { return ddb_model_console_url(out, &fld_vault_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define fld_vault_item_console_url(out_, obj_) (fld_vault_item_console_url)((out_), DDB_ARG_CPTR(fld_vault, obj_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client, use_keyring the keys of encrypted attributes
+ * (both borrowed; NULL: back to the process default). */
+static inline int (fld_vault_to_simple_json)(ddb_buf *out, const fld_vault *obj) { return ddb_model_to_simple_json(out, &fld_vault_model, obj); }
+static inline int (fld_vault_from_simple_json)(fld_vault *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_vault_model, json, len); }
+static inline void (fld_vault_use_client)(ddb_client *client) { ddb_model_use_client(&fld_vault_model, client); }
+static inline void (fld_vault_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_vault_model, keyring); }
+#define fld_vault_to_simple_json(out_, obj_) (fld_vault_to_simple_json)((out_), DDB_ARG_CPTR(fld_vault, obj_))
+#define fld_vault_from_simple_json(obj_, json_, len_) (fld_vault_from_simple_json)(DDB_ARG_PTR(fld_vault, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline fld_vault_cond (fld_vault_cond_and)(fld_vault_cond a, fld_vault_cond b) { return (fld_vault_cond){ddb_cond_and(a.p, b.p)}; }
+static inline fld_vault_cond (fld_vault_cond_or)(fld_vault_cond a, fld_vault_cond b) { return (fld_vault_cond){ddb_cond_or(a.p, b.p)}; }
+static inline fld_vault_cond (fld_vault_cond_not)(fld_vault_cond a) { return (fld_vault_cond){ddb_cond_not(a.p)}; }
+static inline void (fld_vault_cond_free)(fld_vault_cond c) { ddb_cond_free(c.p); }
+static inline fld_vault_action (fld_vault_action_join)(fld_vault_action a, fld_vault_action b) { return (fld_vault_action){ddb_update_join(a.p, b.p)}; }
+static inline void (fld_vault_action_free)(fld_vault_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* owner (string) */
+static inline fld_vault_cond (fld_vault_owner_eq)(const char *v) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EQ, &v)}; }
+#define fld_vault_owner_eq(v_) (fld_vault_owner_eq)(DDB_ARG_STRING(v_))
+static inline fld_vault_cond (fld_vault_owner_ne)(const char *v) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NE, &v)}; }
+#define fld_vault_owner_ne(v_) (fld_vault_owner_ne)(DDB_ARG_STRING(v_))
+static inline fld_vault_cond (fld_vault_owner_exists)(void) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline fld_vault_cond (fld_vault_owner_not_exists)(void) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* secret (string) */
+static inline fld_vault_cond (fld_vault_secret_exists)(void) { return (fld_vault_cond){ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline fld_vault_cond (fld_vault_secret_not_exists)(void) { return (fld_vault_cond){ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_vault_action (fld_vault_set_secret)(const char *v) { return (fld_vault_action){ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET, &v)}; }
+#define fld_vault_set_secret(v_) (fld_vault_set_secret)(DDB_ARG_STRING(v_))
+static inline fld_vault_action (fld_vault_set_if_absent_secret)(const char *v) { return (fld_vault_action){ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_vault_set_if_absent_secret(v_) (fld_vault_set_if_absent_secret)(DDB_ARG_STRING(v_))
 
 #ifdef __cplusplus
 }
