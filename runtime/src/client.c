@@ -21,7 +21,18 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 2000L
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
 #define DEFAULT_REGION "us-east-1"
-#define TARGET_PREFIX "DynamoDB_20120810."
+/* The AWS JSON-protocol services a client can speak. */
+typedef struct service_info {
+    const char *name;         /* config.service; the SigV4 service and endpoint host prefix */
+    const char *target;       /* X-Amz-Target prefix */
+    const char *content_type;
+    const char *endpoint_env; /* the service's own endpoint variable */
+} service_info;
+
+static const service_info services[] = {
+    {"dynamodb", "DynamoDB_20120810.", "application/x-amz-json-1.0", "AWS_ENDPOINT_URL_DYNAMODB"},
+    {"kms", "TrentService.", "application/x-amz-json-1.1", "AWS_ENDPOINT_URL_KMS"},
+};
 /* Credentials this close to their expiration are fetched again. */
 #define CREDS_REFRESH_MARGIN_S 60
 /* Most bytes of a non-JSON error body quoted in the message. */
@@ -35,6 +46,7 @@ typedef struct creds_ref {
 } creds_ref;
 
 struct ddb_client {
+    const service_info *service;
     char *endpoint; /* scheme://authority/path */
     char *host;     /* Host header */
     char *path;     /* request path, "/" by default */
@@ -258,13 +270,13 @@ static int parse_endpoint(ddb_client *c, const char *url)
 
 static int resolve_endpoint(ddb_client *c, const char *configured)
 {
-    const char *url = configured != NULL ? configured : env("AWS_ENDPOINT_URL_DYNAMODB");
+    const char *url = configured != NULL ? configured : env(c->service->endpoint_env);
     if (url == NULL)
         url = env("AWS_ENDPOINT_URL");
     if (url != NULL)
         return parse_endpoint(c, url);
     char regional[160];
-    int n = snprintf(regional, sizeof regional, "https://dynamodb.%s.amazonaws.com%s", c->region,
+    int n = snprintf(regional, sizeof regional, "https://%s.%s.amazonaws.com%s", c->service->name, c->region,
                      strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
     if (n < 0 || (size_t)n >= sizeof regional)
         return ddb_error_set(DDB_EINVAL, "region \"%s\" is too long", c->region);
@@ -292,11 +304,24 @@ static int make_credentials(ddb_client *c, const ddb_client_config *cfg)
     return ddb_creds_default_chain_new(&c->provider);
 }
 
+/* The service of config `cfg` (version 1 has none: DynamoDB). */
+static const service_info *service_of(const ddb_client_config *cfg)
+{
+    const char *name = cfg->version >= 2 && cfg->service != NULL ? cfg->service : "dynamodb";
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        if (strcmp(services[i].name, name) == 0)
+            return &services[i];
+    }
+    return NULL;
+}
+
 static int check_config(const ddb_client_config *cfg)
 {
-    if (cfg->version != DDB_CLIENT_CONFIG_VERSION)
-        return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected %u", cfg->version,
+    if (cfg->version != 1 && cfg->version != DDB_CLIENT_CONFIG_VERSION)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected 1 or %u", cfg->version,
                              DDB_CLIENT_CONFIG_VERSION);
+    if (service_of(cfg) == NULL)
+        return ddb_error_set(DDB_EINVAL, "unknown service \"%s\" (valid: dynamodb, kms)", cfg->service);
     if (cfg->retry.max_attempts == 0)
         return ddb_error_set(DDB_EINVAL, "retry.max_attempts must be at least 1");
     return 0;
@@ -351,6 +376,7 @@ int ddb_client_new(ddb_client **out, const ddb_client_config *cfg)
     if (c == NULL)
         return ddb_error_set(DDB_ENOMEM, "out of memory creating a client");
     pthread_mutex_init(&c->creds_lock, NULL);
+    c->service = service_of(cfg);
     c->retry = cfg->retry;
     c->connect_timeout_ms =
         cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
@@ -498,11 +524,11 @@ static int attempt(const call *k, ddb_http_response *resp)
     ddb_client *c = k->client;
     ddb_header h[7] = {
         {"Host", c->host},
-        {"Content-Type", "application/x-amz-json-1.0"},
+        {"Content-Type", c->service->content_type},
         {"X-Amz-Target", k->target},
     };
     const size_t n_signed = 3;
-    ddb_sigv4_params params = {c->region, "dynamodb", time(NULL), false};
+    ddb_sigv4_params params = {c->region, c->service->name, time(NULL), false};
     ddb_sigv4_request sreq = {"POST",   c->path, NULL,        h,
                               n_signed, k->body, k->body_len, k->payload_hash};
     ddb_sigv4_result sig;
@@ -577,7 +603,7 @@ static int call_prepare(call *k, ddb_client *c, const char *operation, const cha
     if (c == NULL || operation == NULL || (body == NULL && len != 0) || resp == NULL)
         return ddb_error_set(DDB_EINVAL, "ddb_client_call: client, operation, body and response "
                                          "buffer are required");
-    int n = snprintf(target, target_size, TARGET_PREFIX "%s", operation);
+    int n = snprintf(target, target_size, "%s%s", c->service->target, operation);
     if (n < 0 || (size_t)n >= target_size)
         return ddb_error_set(DDB_EINVAL, "operation name \"%s\" is too long", operation);
     k->client = c;
@@ -599,7 +625,7 @@ int ddb_client_call_unhooked(ddb_client *c, const char *operation, const char *t
                              const char *body, size_t body_len, ddb_buf *resp,
                              ddb_call_outcome *outcome)
 {
-    char target[sizeof TARGET_PREFIX + DDB_ERR_OPERATION_MAX];
+    char target[32 + DDB_ERR_OPERATION_MAX]; /* the longest target prefix, then the operation */
     call k;
     unsigned attempts = 0;
     creds_ref *cr = NULL;

@@ -95,25 +95,36 @@ int ddb_seal(ddb_buf *out, ddb_keyring *k, ddb_seal_mode mode, const ddb_seal_ct
 {
     char id[DDB_KEY_ID_MAX + 1];
     unsigned char gcm[DDB_GCM_KEY_SIZE], siv[DDB_SIV_KEY_SIZE];
-    int rc = ddb_keyring_keys(k, NULL, id, mode == DDB_SEAL_RANDOM ? gcm : NULL,
-                              mode == DDB_SEAL_DETERMINISTIC ? siv : NULL);
-    if (rc != 0)
+    ddb_buf header = DDB_BUF_INIT, wrapped = DDB_BUF_INIT;
+    int rc = ddb_keyring_keys(k, mode, NULL, NULL, 0, id, mode == DDB_SEAL_RANDOM ? gcm : NULL,
+                              mode == DDB_SEAL_DETERMINISTIC ? siv : NULL, &wrapped);
+    if (rc != 0) {
+        ddb_buf_free(&wrapped);
         return rc;
+    }
     size_t id_len = strlen(id);
-    unsigned char header[3 + DDB_KEY_ID_MAX];
-    header[0] = DDB_SEAL_FORMAT;
-    header[1] = (unsigned char)mode;
-    header[2] = (unsigned char)id_len;
-    memcpy(header + 3, id, id_len);
-    size_t header_len = 3 + id_len;
+    bool envelope = wrapped.len != 0;
+    if (ddb_buf_putc(&header, DDB_SEAL_FORMAT) != 0 ||
+        ddb_buf_putc(&header, (char)(mode | (envelope ? DDB_SEAL_ENVELOPE : 0))) != 0 ||
+        ddb_buf_putc(&header, (char)id_len) != 0 || ddb_buf_append(&header, id, id_len) != 0)
+        rc = DDB_ENOMEM;
+    if (rc == 0 && envelope) {
+        unsigned char be[2] = {(unsigned char)(wrapped.len >> 8), (unsigned char)wrapped.len};
+        if (ddb_buf_append(&header, be, 2) != 0 || ddb_buf_append(&header, wrapped.data, wrapped.len) != 0)
+            rc = DDB_ENOMEM;
+    }
+    ddb_buf_free(&wrapped);
+    size_t header_len = header.len;
     ddb_buf aad = DDB_BUF_INIT, plain = DDB_BUF_INIT;
-    rc = build_aad(&aad, header, header_len, mode, cx);
+    if (rc == 0)
+        rc = build_aad(&aad, (const unsigned char *)header.data, header_len, mode, cx);
     if (rc == 0 && (ddb_buf_putc(&plain, kind) != 0 || ddb_buf_append(&plain, data, len) != 0))
         rc = DDB_ENOMEM;
     size_t start = out->len;
     size_t body = plain.len + (mode == DDB_SEAL_RANDOM ? GCM_NONCE + TAG : TAG);
-    if (rc == 0 && (ddb_buf_append(out, header, header_len) != 0 || ddb_buf_reserve(out, body) != 0))
+    if (rc == 0 && (ddb_buf_append(out, header.data, header_len) != 0 || ddb_buf_reserve(out, body) != 0))
         rc = DDB_ENOMEM;
+    ddb_buf_free(&header);
     if (rc == 0) {
         unsigned char *p = (unsigned char *)out->data + out->len;
         bool ok;
@@ -152,27 +163,40 @@ int ddb_unseal(ddb_buf *out, char *kind, ddb_keyring *k, ddb_seal_mode mode, con
     const unsigned char *p = data;
     if (len < 3 || p[0] != DDB_SEAL_FORMAT)
         return refuse(cx, "is not in ddbc's encrypted format (format byte)");
-    if (p[1] != (unsigned char)mode)
-        return refuse(cx, p[1] == DDB_SEAL_RANDOM || p[1] == DDB_SEAL_DETERMINISTIC
+    bool envelope = (p[1] & DDB_SEAL_ENVELOPE) != 0;
+    unsigned char m = p[1] & (unsigned char)~DDB_SEAL_ENVELOPE;
+    if (m != (unsigned char)mode)
+        return refuse(cx, m == DDB_SEAL_RANDOM || m == DDB_SEAL_DETERMINISTIC
                               ? "was encrypted in the other mode (randomized vs deterministic)"
                               : "has an unknown mode");
+    if (envelope && mode != DDB_SEAL_RANDOM)
+        return refuse(cx, "carries a KMS data key, which only randomized values do");
     size_t id_len = p[2];
     size_t min_body = mode == DDB_SEAL_RANDOM ? GCM_NONCE + TAG + 1 : TAG + 1;
-    if (id_len == 0 || len < 3 + id_len + min_body)
+    if (id_len == 0 || len < 3 + id_len + (envelope ? 2 : 0) + min_body)
         return refuse(cx, "is truncated");
     char id[DDB_KEY_ID_MAX + 1];
     memcpy(id, p + 3, id_len);
     id[id_len] = '\0';
     if (strlen(id) != id_len)
         return refuse(cx, "has a key id holding U+0000");
+    size_t header_len = 3 + id_len;
+    const unsigned char *wrapped = NULL;
+    size_t wrapped_len = 0;
+    if (envelope) {
+        wrapped_len = (size_t)p[header_len] << 8 | p[header_len + 1];
+        wrapped = p + header_len + 2;
+        header_len += 2 + wrapped_len;
+        if (wrapped_len == 0 || len < header_len + min_body)
+            return refuse(cx, "is truncated");
+    }
     unsigned char gcm[DDB_GCM_KEY_SIZE], siv[DDB_SIV_KEY_SIZE];
-    int rc = ddb_keyring_keys(k, id, NULL, mode == DDB_SEAL_RANDOM ? gcm : NULL,
-                              mode == DDB_SEAL_DETERMINISTIC ? siv : NULL);
+    int rc = ddb_keyring_keys(k, mode, id, wrapped, wrapped_len, NULL, mode == DDB_SEAL_RANDOM ? gcm : NULL,
+                              mode == DDB_SEAL_DETERMINISTIC ? siv : NULL, NULL);
     if (rc != 0) {
         ddb_error_prefix("encrypted value of %s: ", cx->attr != NULL ? cx->attr : "an attribute");
         return rc;
     }
-    size_t header_len = 3 + id_len;
     const unsigned char *body = p + header_len;
     size_t body_len = len - header_len;
     ddb_buf aad = DDB_BUF_INIT, plain = DDB_BUF_INIT;

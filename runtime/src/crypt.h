@@ -5,8 +5,10 @@
  * Stored form (the attribute is a B):
  *   byte 0      DDB_SEAL_FORMAT (1)
  *   byte 1      mode: DDB_SEAL_RANDOM (AES-256-GCM) or DDB_SEAL_DETERMINISTIC
- *               (AES-256-SIV)
+ *               (AES-256-SIV), | DDB_SEAL_ENVELOPE when a KMS data key follows
  *   byte 2      n, the key id's length (1..255), then the key id's n bytes
+ *   envelope    2 bytes big-endian m, then the data key wrapped by KMS (m
+ *               bytes); the key id is "kms:" + a digest of it
  *   GCM         12-byte random nonce, ciphertext, 16-byte tag
  *   SIV         16-byte synthetic IV (the tag), ciphertext
  * The plaintext is one kind byte ('S', 'B' or 'N': what the value is
@@ -31,6 +33,7 @@
 #define DDB_GCM_KEY_SIZE 32
 #define DDB_SIV_KEY_SIZE 64
 #define DDB_SEAL_FORMAT 0x01
+#define DDB_SEAL_ENVELOPE 0x80
 
 typedef enum ddb_seal_mode {
     DDB_SEAL_RANDOM = 1,       /* AES-256-GCM, random nonce */
@@ -66,12 +69,16 @@ int ddb_unseal(ddb_buf *out, char *kind, ddb_keyring *k, ddb_seal_mode mode, con
                const void *data, size_t len);
 
 /*
- * The keys of `key_id` (NULL: the primary key) from keyring `k`, asking its
- * callback for an id it does not hold; the id used goes to id_out. Any of
- * the outputs may be NULL. 0, or DDB_ECRYPTO / the callback's code.
- * (keyring.c)
+ * The keys of `key_id` from keyring `k` (asking its callback for an id it
+ * does not hold; unwrapping `wrapped`, the KMS data key a value carries,
+ * through KMS), or with key_id NULL the keys to seal a `mode` value with:
+ * a KMS data key for randomized values when the ring uses KMS (its wrapped
+ * form appended to wrapped_out), else the primary key. The id used goes to
+ * id_out. Any output may be NULL. 0, or DDB_ECRYPTO / the callback's or
+ * KMS's code. (keyring.c)
  */
-int ddb_keyring_keys(ddb_keyring *k, const char *key_id, char id_out[DDB_KEY_ID_MAX + 1],
-                     unsigned char gcm[DDB_GCM_KEY_SIZE], unsigned char siv[DDB_SIV_KEY_SIZE]);
+int ddb_keyring_keys(ddb_keyring *k, ddb_seal_mode mode, const char *key_id, const void *wrapped,
+                     size_t wrapped_len, char id_out[DDB_KEY_ID_MAX + 1], unsigned char gcm[DDB_GCM_KEY_SIZE],
+                     unsigned char siv[DDB_SIV_KEY_SIZE], ddb_buf *wrapped_out);
 
 #endif /* DDB_CRYPT_H */

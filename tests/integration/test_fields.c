@@ -437,6 +437,133 @@ static void test_key_rotation(void **state)
     fld_account_clear(&a);
 }
 
+/* A KMS client for the engine's KMS (moto) and a KMS key: DDB_TEST_KMS_KEY_ID,
+ * or one made now. */
+static ddb_client *kms_client(char *key_id, size_t size)
+{
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.service = "kms";
+    cfg.endpoint = getenv("DDB_TEST_KMS_ENDPOINT");
+    ddb_client *kms = NULL;
+    DDBT_ASSERT_OK(ddb_client_new(&kms, &cfg));
+    const char *given = getenv("DDB_TEST_KMS_KEY_ID");
+    if (given != NULL && given[0] != '\0') {
+        snprintf(key_id, size, "%s", given);
+        return kms;
+    }
+    ddb_buf resp = DDB_BUF_INIT;
+    DDBT_ASSERT_OK(ddb_client_call(&resp, kms, "CreateKey", NULL, "{\"Description\":\"ddbc test\"}", 27));
+    const char *at = strstr(ddb_buf_cstr(&resp), "\"KeyId\": \"");
+    size_t skip = 10;
+    if (at == NULL) {
+        at = strstr(ddb_buf_cstr(&resp), "\"KeyId\":\"");
+        skip = 9;
+    }
+    assert_non_null(at);
+    at += skip;
+    size_t n = strcspn(at, "\"");
+    assert_true(n > 0 && n < size);
+    memcpy(key_id, at, n);
+    key_id[n] = '\0';
+    ddb_buf_free(&resp);
+    return kms;
+}
+
+/* The byte after the format byte: the mode, with the envelope flag. */
+static unsigned mode_byte(const char *id, const char *name)
+{
+    ddb_av *v = stored_account(id, name);
+    unsigned m = (unsigned char)v->u.str.ptr[1];
+    ddb_av_free(v);
+    return m;
+}
+
+static void key_id_of(char *out, const char *id, const char *name)
+{
+    ddb_av *v = stored_account(id, name);
+    size_t n = (unsigned char)v->u.str.ptr[2];
+    memcpy(out, v->u.str.ptr + 3, n);
+    out[n] = '\0';
+    ddb_av_free(v);
+}
+
+/* Envelope encryption with KMS: randomized values carry their data key
+ * wrapped by KMS; a data key serves max_uses values; another keyring with
+ * the same KMS key reads them (unwrapping through KMS); a value whose
+ * wrapped key was swapped is refused. Deterministic values use a stable
+ * key that KMS wrapped once. */
+static void test_kms_keyring(void **state)
+{
+    (void)state;
+    char cmk[256];
+    ddb_client *kms = kms_client(cmk, sizeof cmk);
+    ddb_buf stable = DDB_BUF_INIT;
+    DDBT_ASSERT_OK(ddb_kms_new_wrapped_key(&stable, kms, cmk));
+    ddb_keyring *ring = NULL;
+    DDBT_ASSERT_OK(ddb_keyring_new(&ring));
+    DDBT_ASSERT_OK(ddb_keyring_add_kms_wrapped(ring, "stable-1", kms, cmk, stable.data, stable.len));
+    ddb_kms_opts opts = DDB_KMS_OPTS_INIT;
+    opts.max_uses = 7; /* each account seals 5 randomized values */
+    DDBT_ASSERT_OK(ddb_keyring_use_kms(ring, kms, cmk, &opts));
+    fld_account_use_keyring(ring);
+    fld_account a, b;
+    make_account(&a, "kms-1", "kim@example.org");
+    make_account(&b, "kms-2", "lee@example.org");
+    DDBT_ASSERT_OK(fld_account_put(&a, FLD_ACCOUNT_NO_COND));
+    DDBT_ASSERT_OK(fld_account_put(&b, FLD_ACCOUNT_NO_COND));
+    assert_int_equal(mode_byte("kms-1", "ssn"), 0x81);   /* randomized, envelope */
+    assert_int_equal(mode_byte("kms-1", "email"), 0x02); /* deterministic: the stable key */
+    char id1[256], id2[256], id3[256];
+    key_id_of(id1, "kms-1", "ssn");
+    key_id_of(id2, "kms-1", "photo");
+    key_id_of(id3, "kms-2", "photo");
+    assert_memory_equal(id1, "kms:", 4);
+    assert_string_equal(id1, id2);    /* one data key for several values */
+    assert_string_not_equal(id1, id3); /* a new one after max_uses */
+    /* another program: the same KMS key and stable wrapped key, no cache */
+    ddb_keyring *reader = NULL;
+    DDBT_ASSERT_OK(ddb_keyring_new(&reader));
+    DDBT_ASSERT_OK(ddb_keyring_add_kms_wrapped(reader, "stable-1", kms, cmk, stable.data, stable.len));
+    DDBT_ASSERT_OK(ddb_keyring_use_kms(reader, kms, cmk, NULL));
+    fld_account_use_keyring(reader);
+    fld_account got;
+    fld_account_init(&got);
+    DDBT_ASSERT_OK(fld_account_get(&got, "kms-2", NULL));
+    assert_string_equal(got.ssn, b.ssn);
+    assert_true(got.salary == b.salary);
+    ddb_iter *it = NULL; /* the deterministic email, through its index */
+    DDBT_ASSERT_OK(fld_account_by_email_query(&it, "kim@example.org", FLD_ACCOUNT_BY_EMAIL_NO_RANGE,
+                                              FLD_ACCOUNT_NO_COND, NULL));
+    assert_int_equal(fld_account_next(&got, it), 1);
+    assert_string_equal(got.id, "kms-1");
+    assert_string_equal(got.ssn, a.ssn);
+    ddb_iter_free(it);
+    /* kms-2's ssn with the wrapped data key of its photo (another data key,
+     * see id3) swapped in: refused */
+    ddb_av *ssn1 = stored_account("kms-2", "photo"), *ssn2 = stored_account("kms-2", "ssn");
+    size_t head1 = 3 + (unsigned char)ssn1->u.str.ptr[2], head2 = 3 + (unsigned char)ssn2->u.str.ptr[2];
+    size_t w1 = (size_t)(unsigned char)ssn1->u.str.ptr[head1] << 8 | (unsigned char)ssn1->u.str.ptr[head1 + 1];
+    size_t w2 = (size_t)(unsigned char)ssn2->u.str.ptr[head2] << 8 | (unsigned char)ssn2->u.str.ptr[head2 + 1];
+    ddb_buf forged = DDB_BUF_INIT;
+    ddb_buf_append(&forged, ssn2->u.str.ptr, head2);
+    ddb_buf_append(&forged, ssn1->u.str.ptr + head1, 2 + w1);
+    ddb_buf_append(&forged, ssn2->u.str.ptr + head2 + 2 + w2, ssn2->u.str.len - head2 - 2 - w2);
+    overwrite_account("kms-2", "ssn", ddb_av_b(forged.data, forged.len));
+    assert_int_equal(fld_account_get(&got, "kms-2", NULL), DDB_ECRYPTO);
+    assert_non_null(strstr(ddb_last_error()->message, "does not name the wrapped data key"));
+    ddb_buf_free(&forged);
+    ddb_av_free(ssn1);
+    ddb_av_free(ssn2);
+    fld_account_use_keyring(keys);
+    fld_account_clear(&got);
+    fld_account_clear(&a);
+    fld_account_clear(&b);
+    ddb_keyring_free(reader);
+    ddb_keyring_free(ring);
+    ddb_buf_free(&stable);
+    ddb_client_free(kms);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_encrypted_queries_and_updates),
         cmocka_unit_test(test_encrypted_values_moved_or_tampered),
         cmocka_unit_test(test_key_rotation),
+        cmocka_unit_test(test_kms_keyring),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,11 +49,17 @@ typedef struct ddb_client_config {
     int verify_tls;                       /* default transport: -1 default (on), 0 off, 1 on */
     ddb_retry_policy retry;               /* copied; max_attempts must be >= 1 */
     bool verify_crc32;                    /* default true */
+    /* version 2: the AWS JSON-protocol service the client speaks: NULL or
+     * "dynamodb" (DynamoDB_20120810, the default), "kms" (TrentService, for
+     * the KMS keyring; endpoint from AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL
+     * or kms.<region>.amazonaws.com). */
+    const char *service;
 } ddb_client_config;
 
-#define DDB_CLIENT_CONFIG_VERSION 1
+/* Version 1 (without `service`) is still accepted. */
+#define DDB_CLIENT_CONFIG_VERSION 2
 #define DDB_CLIENT_CONFIG_INIT                                                                  \
-    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true}
+    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL}
 
 /*
  * Creates a client. `cfg` NULL means all defaults. Returns 0, DDB_EINVAL
@@ -80,8 +86,9 @@ DDB_API const char *ddb_client_region(const ddb_client *c);
 DDB_API const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
 
 /*
- * One DynamoDB JSON-protocol call: signs `body` for X-Amz-Target
- * "DynamoDB_20120810.<operation>", sends it, verifies x-amz-crc32 (when the
+ * One JSON-protocol call to the client's service: signs `body` for
+ * X-Amz-Target "DynamoDB_20120810.<operation>" ("TrentService.<operation>"
+ * for KMS), sends it, verifies x-amz-crc32 (when the
  * response carries it and config.verify_crc32 is set), and retries per the
  * client's policy and retry quota. Thread-safe.
  *

@@ -24,6 +24,10 @@
 #include "ddb/export.h"
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "ddb/buf.h"
+#include "ddb/client.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +78,41 @@ DDB_API int ddb_keyring_set_primary(ddb_keyring *k, const char *key_id);
 /* Copies the primary key id into out (DDB_KEY_ID_MAX + 1 bytes).
  * 0, or DDB_ENOTFOUND for an empty ring. */
 DDB_API int ddb_keyring_primary(char out[DDB_KEY_ID_MAX + 1], const ddb_keyring *k);
+
+/*
+ * AWS KMS (envelope encryption). With ddb_keyring_use_kms, randomized
+ * values are encrypted under data keys that KMS generates under the KMS
+ * key `kms_key_id` (GenerateDataKey); each value carries its data key
+ * wrapped by KMS, which a reader unwraps with KMS Decrypt. A data key is
+ * reused for at most opts->max_age_s seconds and opts->max_uses values
+ * (then a new one is generated), and unwrapped keys are cached the same
+ * way, so KMS is called about once per data key, not per value. `kms` is
+ * a client made with service "kms" (borrowed: it must outlive the ring).
+ * Deterministic values need one stable key: they use the ring's primary
+ * key, which ddb_keyring_add_kms_wrapped can supply from a data key that
+ * ddb_kms_new_wrapped_key made once and the program stores.
+ * 0, DDB_EINVAL (bad arguments or opts version), DDB_ENOMEM.
+ */
+typedef struct ddb_kms_opts {
+    unsigned version;   /* DDB_KMS_OPTS_VERSION */
+    long max_age_s;     /* 0: 300 */
+    uint64_t max_uses;  /* 0: 1048576 */
+} ddb_kms_opts;
+
+#define DDB_KMS_OPTS_VERSION 1
+#define DDB_KMS_OPTS_INIT {.version = DDB_KMS_OPTS_VERSION}
+
+DDB_API int ddb_keyring_use_kms(ddb_keyring *k, ddb_client *kms, const char *kms_key_id, const ddb_kms_opts *opts);
+
+/* A new data key under KMS key `kms_key_id`, wrapped (appended to
+ * `wrapped`; store it with the program's configuration). The client's
+ * code on failure. */
+DDB_API int ddb_kms_new_wrapped_key(ddb_buf *wrapped, ddb_client *kms, const char *kms_key_id);
+
+/* Adds key `key_id`: the data key `wrapped` (from ddb_kms_new_wrapped_key)
+ * unwrapped by KMS now. As ddb_keyring_add, or the client's code. */
+DDB_API int ddb_keyring_add_kms_wrapped(ddb_keyring *k, const char *key_id, ddb_client *kms,
+                                        const char *kms_key_id, const void *wrapped, size_t len);
 
 #ifdef __cplusplus
 }
