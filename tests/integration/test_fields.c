@@ -564,6 +564,64 @@ static void test_kms_keyring(void **state)
     ddb_client_free(kms);
 }
 
+/* Re-encryption after rotation: items move under the new key — a table
+ * whose key is encrypted too (the item's key changes: put and delete in
+ * one transaction); items that cannot be read are counted and left. */
+static void test_reencrypt_table(void **state)
+{
+    (void)state;
+    static const char *const owners[] = {"ada", "bea", "cyd"};
+    for (size_t i = 0; i < 3; i++) {
+        fld_vault v;
+        fld_vault_init(&v);
+        v.owner = ddb_strdup(owners[i]);
+        v.secret = ddb_strdup("under k1");
+        DDBT_ASSERT_OK(fld_vault_put(&v, FLD_VAULT_NO_COND));
+        fld_vault_clear(&v);
+    }
+    ddb_keyring *rotated = NULL;
+    ddb_keyring_new(&rotated);
+    ddb_keyring_add(rotated, "k1", K1);
+    ddb_keyring_add(rotated, "k2", K2);
+    DDBT_ASSERT_OK(ddb_keyring_set_primary(rotated, "k2"));
+    fld_vault_use_keyring(rotated);
+    fld_vault v;
+    fld_vault_init(&v);
+    /* before: the owner encrypts under k2 now, and the items are under k1 */
+    assert_int_equal(fld_vault_get(&v, "ada", NULL), DDB_ENOTFOUND);
+    ddb_reencrypt_stats st;
+    int rc = fld_vault_reencrypt(&st);
+    if (ddbt_deviates("no_transactions")) {
+        ddbt_assert_unknown_operation(rc);
+    } else {
+        DDBT_ASSERT_OK(rc);
+        assert_int_equal(st.scanned, 3);
+        assert_int_equal(st.rewritten, 3);
+        assert_int_equal(st.conflicts + st.unreadable, 0);
+        for (size_t i = 0; i < 3; i++) {
+            DDBT_ASSERT_OK(fld_vault_get(&v, owners[i], NULL));
+            assert_string_equal(v.secret, "under k1");
+        }
+        DDBT_ASSERT_OK(fld_vault_reencrypt(&st)); /* nothing left to do */
+        assert_int_equal(st.scanned, 3);
+        assert_int_equal(st.rewritten, 0);
+    }
+    fld_vault_clear(&v);
+    fld_vault_use_keyring(keys);
+    /* accounts: some items were damaged by earlier tests on purpose */
+    fld_account_use_keyring(rotated);
+    rc = fld_account_reencrypt(&st);
+    assert_int_equal(rc, DDB_ECRYPTO);
+    assert_true(st.unreadable >= 1);
+    assert_true(st.rewritten >= 3);
+    assert_non_null(strstr(ddb_last_error()->message, "could not be read and were left as they are"));
+    char id[8];
+    key_id_of(id, "acct-1", "ssn");
+    assert_string_equal(id, "k2");
+    fld_account_use_keyring(keys);
+    ddb_keyring_free(rotated);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_encrypted_values_moved_or_tampered),
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_kms_keyring),
+        cmocka_unit_test(test_reencrypt_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -454,6 +454,28 @@ DDB_API ddb_keyring *ddb_model_keyring(const ddb_model *m);
 DDB_API void ddb_default_keyring_set(ddb_keyring *k);
 DDB_API ddb_keyring *ddb_default_keyring(void);
 
+/*
+ * Re-encrypts m's table under the key its keyring would use now (after
+ * ddb_keyring_set_primary): scans every item and rewrites those holding an
+ * encrypted attribute sealed under another key id, each write conditional
+ * on those attributes being unchanged since the scan (a concurrent change
+ * is counted in `conflicts` and left for a later run). Values sealed under
+ * KMS data keys are left as they are (each has its own data key; rotate
+ * the KMS key in KMS). An item that cannot be decrypted (tampered, an
+ * unknown key) is left as it is and counted in `unreadable`; the scan goes
+ * on, and the call then returns that error (DDB_ECRYPTO), naming the first
+ * such item. *stats (may be NULL) says what was done, also on failure. 0,
+ * or the code of a failing scan or write. Not atomic across items.
+ */
+typedef struct ddb_reencrypt_stats {
+    size_t scanned;    /* items read */
+    size_t rewritten;  /* items written back under the current key */
+    size_t conflicts;  /* items changed by someone else meanwhile: not written */
+    size_t unreadable; /* items that could not be decrypted: not written */
+} ddb_reencrypt_stats;
+
+DDB_API int ddb_model_reencrypt(ddb_reencrypt_stats *stats, const ddb_model *m);
+
 /* --- struct <-> item --- */
 /* Frees what `obj` owns and zeroes it (no defaults applied). */
 DDB_API void ddb_model_clear(const ddb_model *m, void *obj);

@@ -172,11 +172,13 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default). */
+ * (both borrowed; NULL: back to the process default); reencrypt rewrites
+ * the items sealed under an older key (ddb_model_reencrypt). */
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }
 static inline int (fld_page_from_simple_json)(fld_page *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_page_model, json, len); }
 static inline void (fld_page_use_client)(ddb_client *client) { ddb_model_use_client(&fld_page_model, client); }
 static inline void (fld_page_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_page_model, keyring); }
+static inline int (fld_page_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_page_model); }
 #define fld_page_to_simple_json(out_, obj_) (fld_page_to_simple_json)((out_), DDB_ARG_CPTR(fld_page, obj_))
 #define fld_page_from_simple_json(obj_, json_, len_) (fld_page_from_simple_json)(DDB_ARG_PTR(fld_page, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -502,11 +504,13 @@ static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default). */
+ * (both borrowed; NULL: back to the process default); reencrypt rewrites
+ * the items sealed under an older key (ddb_model_reencrypt). */
 static inline int (fld_account_to_simple_json)(ddb_buf *out, const fld_account *obj) { return ddb_model_to_simple_json(out, &fld_account_model, obj); }
 static inline int (fld_account_from_simple_json)(fld_account *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_account_model, json, len); }
 static inline void (fld_account_use_client)(ddb_client *client) { ddb_model_use_client(&fld_account_model, client); }
 static inline void (fld_account_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_account_model, keyring); }
+static inline int (fld_account_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_account_model); }
 #define fld_account_to_simple_json(out_, obj_) (fld_account_to_simple_json)((out_), DDB_ARG_CPTR(fld_account, obj_))
 #define fld_account_from_simple_json(obj_, json_, len_) (fld_account_from_simple_json)(DDB_ARG_PTR(fld_account, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -730,11 +734,13 @@ static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *ob
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default). */
+ * (both borrowed; NULL: back to the process default); reencrypt rewrites
+ * the items sealed under an older key (ddb_model_reencrypt). */
 static inline int (fld_vault_to_simple_json)(ddb_buf *out, const fld_vault *obj) { return ddb_model_to_simple_json(out, &fld_vault_model, obj); }
 static inline int (fld_vault_from_simple_json)(fld_vault *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_vault_model, json, len); }
 static inline void (fld_vault_use_client)(ddb_client *client) { ddb_model_use_client(&fld_vault_model, client); }
 static inline void (fld_vault_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_vault_model, keyring); }
+static inline int (fld_vault_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_vault_model); }
 #define fld_vault_to_simple_json(out_, obj_) (fld_vault_to_simple_json)((out_), DDB_ARG_CPTR(fld_vault, obj_))
 #define fld_vault_from_simple_json(obj_, json_, len_) (fld_vault_from_simple_json)(DDB_ARG_PTR(fld_vault, obj_), (json_), DDB_ARG_SIZE(len_))
 

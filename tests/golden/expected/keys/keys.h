@@ -161,11 +161,13 @@ static inline int (keys_entry_item_console_url)(ddb_buf *out, const keys_entry *
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default). */
+ * (both borrowed; NULL: back to the process default); reencrypt rewrites
+ * the items sealed under an older key (ddb_model_reencrypt). */
 static inline int (keys_entry_to_simple_json)(ddb_buf *out, const keys_entry *obj) { return ddb_model_to_simple_json(out, &keys_entry_model, obj); }
 static inline int (keys_entry_from_simple_json)(keys_entry *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_entry_model, json, len); }
 static inline void (keys_entry_use_client)(ddb_client *client) { ddb_model_use_client(&keys_entry_model, client); }
 static inline void (keys_entry_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&keys_entry_model, keyring); }
+static inline int (keys_entry_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_entry_model); }
 #define keys_entry_to_simple_json(out_, obj_) (keys_entry_to_simple_json)((out_), DDB_ARG_CPTR(keys_entry, obj_))
 #define keys_entry_from_simple_json(obj_, json_, len_) (keys_entry_from_simple_json)(DDB_ARG_PTR(keys_entry, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -408,11 +410,13 @@ static inline int (keys_shadow_item_console_url)(ddb_buf *out, const keys_shadow
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default). */
+ * (both borrowed; NULL: back to the process default); reencrypt rewrites
+ * the items sealed under an older key (ddb_model_reencrypt). */
 static inline int (keys_shadow_to_simple_json)(ddb_buf *out, const keys_shadow *obj) { return ddb_model_to_simple_json(out, &keys_shadow_model, obj); }
 static inline int (keys_shadow_from_simple_json)(keys_shadow *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_shadow_model, json, len); }
 static inline void (keys_shadow_use_client)(ddb_client *client) { ddb_model_use_client(&keys_shadow_model, client); }
 static inline void (keys_shadow_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&keys_shadow_model, keyring); }
+static inline int (keys_shadow_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_shadow_model); }
 #define keys_shadow_to_simple_json(out_, obj_) (keys_shadow_to_simple_json)((out_), DDB_ARG_CPTR(keys_shadow, obj_))
 #define keys_shadow_from_simple_json(obj_, json_, len_) (keys_shadow_from_simple_json)(DDB_ARG_PTR(keys_shadow, obj_), (json_), DDB_ARG_SIZE(len_))
 
