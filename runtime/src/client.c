@@ -32,6 +32,7 @@ typedef struct service_info {
 static const service_info services[] = {
     {"dynamodb", "DynamoDB_20120810.", "application/x-amz-json-1.0", "AWS_ENDPOINT_URL_DYNAMODB"},
     {"kms", "TrentService.", "application/x-amz-json-1.1", "AWS_ENDPOINT_URL_KMS"},
+    {"s3", NULL, NULL, "AWS_ENDPOINT_URL_S3"}, /* REST: ddb_client_send */
 };
 /* Credentials this close to their expiration are fetched again. */
 #define CREDS_REFRESH_MARGIN_S 60
@@ -98,6 +99,18 @@ static const struct {
     {"ExpiredTokenException", DDB_EAUTH},
     {"InvalidClientTokenId", DDB_EAUTH},
     {"ItemCollectionSizeLimitExceededException", DDB_ELIMIT},
+    /* S3 (XML error bodies, ddb_client_send) */
+    {"NoSuchKey", DDB_ENOTFOUND},
+    {"NotFound", DDB_ENOTFOUND},
+    {"NoSuchBucket", DDB_ERESOURCE},
+    {"AccessDenied", DDB_EAUTH},
+    {"SignatureDoesNotMatch", DDB_EAUTH},
+    {"InvalidAccessKeyId", DDB_EAUTH},
+    {"SlowDown", DDB_ETHROTTLED},
+    {"BucketAlreadyOwnedByYou", DDB_EEXISTS},
+    {"BucketAlreadyExists", DDB_EEXISTS},
+    {"PreconditionFailed", DDB_ECONDITION},
+    {"InternalError", DDB_ESERVICE},
     {"LimitExceededException", DDB_ELIMIT},
     {"InternalServerError", DDB_ESERVICE},
     {"InternalFailure", DDB_ESERVICE},
@@ -321,7 +334,7 @@ static int check_config(const ddb_client_config *cfg)
         return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected 1 or %u", cfg->version,
                              DDB_CLIENT_CONFIG_VERSION);
     if (service_of(cfg) == NULL)
-        return ddb_error_set(DDB_EINVAL, "unknown service \"%s\" (valid: dynamodb, kms)", cfg->service);
+        return ddb_error_set(DDB_EINVAL, "unknown service \"%s\" (valid: dynamodb, kms, s3)", cfg->service);
     if (cfg->retry.max_attempts == 0)
         return ddb_error_set(DDB_EINVAL, "retry.max_attempts must be at least 1");
     return 0;
@@ -495,6 +508,7 @@ static void creds_release(ddb_client *c, creds_ref *r, bool reject)
 typedef struct call {
     ddb_client *client;
     const ddb_credentials *creds;
+    const ddb_rest_request *rest; /* REST (S3); NULL: a JSON-protocol call */
     const char *target;
     const char *body;
     size_t body_len;
@@ -518,10 +532,118 @@ static int verify_crc32(const ddb_http_response *r, size_t start)
     return ddb_error_set_aws(r->status, NULL, r->request_id);
 }
 
+/* The text of the first <tag>...</tag> of an XML body into out. */
+static bool xml_text(char *out, size_t size, const char *body, size_t len, const char *tag)
+{
+    char open[48], close[48];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *end = body + len, *a = body;
+    size_t ol = strlen(open);
+    for (; a + ol <= end && memcmp(a, open, ol) != 0; a++)
+        ;
+    if (a + ol > end)
+        return false;
+    a += ol;
+    const char *b = a;
+    size_t cl = strlen(close);
+    for (; b + cl <= end && memcmp(b, close, cl) != 0; b++)
+        ;
+    if (b + cl > end)
+        return false;
+    size_t n = (size_t)(b - a) < size - 1 ? (size_t)(b - a) : size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = iscntrl((unsigned char)a[i]) ? ' ' : a[i];
+    out[n] = '\0';
+    return true;
+}
+
+/* Records an S3 error response (<Error><Code/><Message/>...); a body-less
+ * 404 (HEAD) is DDB_ENOTFOUND. Returns the code. */
+static int error_from_xml(long status, const char *body, size_t len, const char *request_id)
+{
+    char type[96], message[512], id[DDB_HTTP_HEADER_VALUE_MAX];
+    if (!xml_text(type, sizeof type, body, len, "Code")) {
+        int code = status == 404 ? DDB_ENOTFOUND : code_for_status(status);
+        error_from_raw_body(code, status, body, len);
+        return ddb_error_set_aws(status, NULL, request_id);
+    }
+    if (!xml_text(message, sizeof message, body, len, "Message"))
+        snprintf(message, sizeof message, "HTTP %ld %s", status, type);
+    if ((request_id == NULL || request_id[0] == '\0') && xml_text(id, sizeof id, body, len, "RequestId"))
+        request_id = id;
+    int code = code_for_type(type, status);
+    ddb_error_set(code, "%s", message);
+    ddb_error_set_aws(status, type, request_id);
+    return code;
+}
+
+/* The URL of a REST request: scheme://[prefix]authority + path [+ ?query]. */
+static int rest_url(ddb_buf *url, ddb_buf *host, const ddb_client *c, const ddb_rest_request *r)
+{
+    const char *authority = strstr(c->endpoint, "://") + 3;
+    int rc = ddb_buf_append(url, c->endpoint, (size_t)(authority - c->endpoint));
+    if (rc == 0 && r->host_prefix != NULL)
+        rc = ddb_buf_puts(url, r->host_prefix);
+    if (rc == 0)
+        rc = ddb_buf_append(url, authority, strcspn(authority, "/"));
+    if (rc == 0)
+        rc = ddb_buf_puts(url, r->path);
+    if (rc == 0 && r->query != NULL && r->query[0] != '\0')
+        rc = ddb_buf_printf(url, "?%s", r->query);
+    if (rc == 0 && r->host_prefix != NULL)
+        rc = ddb_buf_puts(host, r->host_prefix);
+    if (rc == 0)
+        rc = ddb_buf_puts(host, c->host);
+    return rc == 0 ? 0 : DDB_ENOMEM;
+}
+
+/* Signs and sends one REST attempt (S3 rules), then classifies it. */
+static int attempt_rest(const call *k, ddb_http_response *resp)
+{
+    ddb_client *c = k->client;
+    const ddb_rest_request *r = k->rest;
+    ddb_buf url = DDB_BUF_INIT, host = DDB_BUF_INIT;
+    int rc = rest_url(&url, &host, c, r);
+    ddb_header h[DDB_HTTP_MAX_HEADERS];
+    size_t n = 0;
+    h[n++] = (ddb_header){"Host", ddb_buf_cstr(&host)};
+    for (size_t i = 0; i < r->n_headers && n < DDB_HTTP_MAX_HEADERS - 5; i++)
+        h[n++] = r->headers[i];
+    const size_t n_signed = n;
+    ddb_sigv4_params params = {c->region, c->service->name, time(NULL), strcmp(c->service->name, "s3") == 0};
+    ddb_sigv4_request sreq = {r->method, r->path, r->query, h, n_signed, k->body, k->body_len, k->payload_hash};
+    ddb_sigv4_result sig;
+    if (rc == 0)
+        rc = ddb_sigv4_sign(&sig, NULL, c->sig_cache, &params, k->creds, &sreq);
+    if (rc == 0) {
+        h[n++] = (ddb_header){"X-Amz-Date", sig.amz_date};
+        h[n++] = (ddb_header){"Authorization", sig.authorization};
+        if (sig.content_sha256[0] != '\0')
+            h[n++] = (ddb_header){"X-Amz-Content-Sha256", sig.content_sha256};
+        if (sig.security_token != NULL)
+            h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
+        h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
+        ddb_http_request req = {r->method, ddb_buf_cstr(&url), h, n, k->body, k->body_len,
+                                c->connect_timeout_ms, c->request_timeout_ms};
+        rc = c->transport->send(c->transport, &req, resp);
+    }
+    ddb_buf_free(&url);
+    ddb_buf_free(&host);
+    if (rc != 0)
+        return rc;
+    if (resp->status >= 200 && resp->status < 300)
+        return 0;
+    return error_from_xml(resp->status, ddb_buf_cstr(&resp->body) + k->resp_start, resp->body.len - k->resp_start,
+                          resp->request_id);
+}
+
 /* Signs and sends one attempt into `resp`, then classifies the response. */
 static int attempt(const call *k, ddb_http_response *resp)
 {
     ddb_client *c = k->client;
+    if (k->rest != NULL)
+        return attempt_rest(k, resp);
     ddb_header h[7] = {
         {"Host", c->host},
         {"Content-Type", c->service->content_type},
@@ -603,9 +725,13 @@ static int call_prepare(call *k, ddb_client *c, const char *operation, const cha
     if (c == NULL || operation == NULL || (body == NULL && len != 0) || resp == NULL)
         return ddb_error_set(DDB_EINVAL, "ddb_client_call: client, operation, body and response "
                                          "buffer are required");
+    if (c->service->target == NULL)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_call: service %s speaks REST (ddb_client_send)",
+                             c->service->name);
     int n = snprintf(target, target_size, "%s%s", c->service->target, operation);
     if (n < 0 || (size_t)n >= target_size)
         return ddb_error_set(DDB_EINVAL, "operation name \"%s\" is too long", operation);
+    memset(k, 0, sizeof *k);
     k->client = c;
     k->target = target;
     k->body = body != NULL ? body : "";
@@ -668,6 +794,38 @@ int ddb_client_call_unhooked(ddb_client *c, const char *operation, const char *t
 _Atomic(ddb_hook_registry *) *ddb_client_hook_slot(ddb_client *c)
 {
     return &c->hooks;
+}
+
+int ddb_client_send(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *r)
+{
+    if (c == NULL || r == NULL || r->method == NULL || r->path == NULL || r->path[0] != '/' || resp == NULL ||
+        (r->body == NULL && r->body_len != 0))
+        return ddb_error_set(DDB_EINVAL, "ddb_client_send: client, method, a path starting with '/' and a "
+                                         "response are required");
+    if (c->service->target != NULL)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_send: service %s speaks JSON (ddb_client_call)",
+                             c->service->name);
+    call k;
+    memset(&k, 0, sizeof k);
+    k.client = c;
+    k.rest = r;
+    k.body = r->body != NULL ? r->body : "";
+    k.body_len = r->body_len;
+    k.resp_start = resp->body.len;
+    ddb_sha256_hex(k.payload_hash, k.body, k.body_len);
+    unsigned attempts = 0;
+    creds_ref *cr = NULL;
+    int rc = creds_acquire(c, &cr);
+    if (rc == 0) {
+        k.creds = &cr->creds;
+        rc = run_attempts(&k, resp, &attempts);
+        creds_release(c, cr, rc == DDB_EAUTH);
+    }
+    if (rc != 0) {
+        ddb_error_set_context(r->operation != NULL ? r->operation : r->method, "");
+        ddb_error_set_attempts(attempts);
+    }
+    return rc;
 }
 
 int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,

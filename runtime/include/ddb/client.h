@@ -49,10 +49,11 @@ typedef struct ddb_client_config {
     int verify_tls;                       /* default transport: -1 default (on), 0 off, 1 on */
     ddb_retry_policy retry;               /* copied; max_attempts must be >= 1 */
     bool verify_crc32;                    /* default true */
-    /* version 2: the AWS JSON-protocol service the client speaks: NULL or
-     * "dynamodb" (DynamoDB_20120810, the default), "kms" (TrentService, for
-     * the KMS keyring; endpoint from AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL
-     * or kms.<region>.amazonaws.com). */
+    /* version 2: the AWS service the client speaks: NULL or "dynamodb"
+     * (DynamoDB_20120810, the default), "kms" (TrentService, for the KMS
+     * keyring), both JSON (ddb_client_call); "s3", REST (ddb_client_send;
+     * ddb/s3.h). The endpoint comes from AWS_ENDPOINT_URL_<SERVICE>,
+     * AWS_ENDPOINT_URL or <service>.<region>.amazonaws.com. */
     const char *service;
 } ddb_client_config;
 
@@ -113,6 +114,35 @@ DDB_API const ddb_retry_policy *ddb_client_retry_policy(const ddb_client *c);
  */
 DDB_API int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,
                     const char *body, size_t body_len);
+
+/*
+ * One REST request (S3) to the client's service: signed with S3's SigV4
+ * rules (the path as given, x-amz-content-sha256), sent, and retried per
+ * the client's policy. `path` is percent-encoded and starts with '/';
+ * `query` is the encoded query string without '?' (NULL: none);
+ * `host_prefix` ("bucket.") goes in front of the endpoint's host for
+ * virtual-hosted addressing (NULL: path-style). `headers` are extra signed
+ * headers (Content-Type, Content-MD5, ...); Host and the signature's are
+ * added. The response's status, kept headers and body (appended to
+ * resp->body) are filled for the final attempt. 0 for 2xx; else the code
+ * of the S3 error (<Code>: NoSuchKey / NotFound DDB_ENOTFOUND, NoSuchBucket
+ * DDB_ERESOURCE, AccessDenied DDB_EAUTH, SlowDown DDB_ETHROTTLED, ...; a
+ * body-less 404 DDB_ENOTFOUND), recorded with its message and request id.
+ * Thread-safe.
+ */
+typedef struct ddb_rest_request {
+    const char *method;      /* "GET", "PUT", "HEAD", "DELETE", "POST" */
+    const char *path;
+    const char *query;
+    const char *host_prefix;
+    const ddb_header *headers;
+    size_t n_headers;
+    const void *body;
+    size_t body_len;
+    const char *operation;   /* for messages: "PutObject" */
+} ddb_rest_request;
+
+DDB_API int ddb_client_send(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *req);
 
 /*
  * The process default client used by generated models whose connection slot

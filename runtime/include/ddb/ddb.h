@@ -19,6 +19,7 @@
 #include "ddb/ops.h"
 #include "ddb/expr.h"
 #include "ddb/keyring.h"
+#include "ddb/s3.h"
 #include "ddb/model.h"
 #include "ddb/batch.h"
 #include "ddb/txn.h"
