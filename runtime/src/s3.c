@@ -74,16 +74,24 @@ static int send_on(ddb_http_response *resp, const ddb_s3_bucket *b, const char *
     return rc;
 }
 
-int ddb_s3_put(const ddb_s3_bucket *b, const char *key, const void *body, size_t len, const char *content_type)
+/* One request on object `key` (NULL: the bucket) whose answer matters
+ * only by its status. */
+static int object_op(const ddb_s3_bucket *b, const char *key, const char *method, const ddb_header *h, size_t n,
+                     const void *body, size_t len, const char *operation)
 {
-    int rc = check(b, key, true);
+    int rc = check(b, key, key != NULL);
     if (rc != 0)
         return rc;
-    ddb_header h[1] = {{"Content-Type", content_type != NULL ? content_type : "application/octet-stream"}};
     ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
-    rc = send_on(&resp, b, key, "PUT", NULL, h, 1, body, len, "PutObject");
+    rc = send_on(&resp, b, key, method, NULL, h, n, body, len, operation);
     ddb_http_response_free(&resp);
     return rc;
+}
+
+int ddb_s3_put(const ddb_s3_bucket *b, const char *key, const void *body, size_t len, const char *content_type)
+{
+    ddb_header h[1] = {{"Content-Type", content_type != NULL ? content_type : "application/octet-stream"}};
+    return object_op(b, key, "PUT", h, 1, body, len, "PutObject");
 }
 
 int ddb_s3_get(ddb_buf *out, const ddb_s3_bucket *b, const char *key, size_t max_size)
@@ -104,39 +112,21 @@ int ddb_s3_get(ddb_buf *out, const ddb_s3_bucket *b, const char *key, size_t max
 
 int ddb_s3_head(bool *exists, int64_t *size, const ddb_s3_bucket *b, const char *key)
 {
-    int rc = check(b, key, true);
-    if (rc != 0)
-        return rc;
-    ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
-    rc = send_on(&resp, b, key, "HEAD", NULL, NULL, 0, NULL, 0, "HeadObject");
+    int rc = object_op(b, key != NULL ? key : "", "HEAD", NULL, 0, NULL, 0, "HeadObject");
     *exists = rc == 0;
     if (size != NULL)
         *size = -1; /* the transport keeps no Content-Length: ask a listing for sizes */
-    if (rc == DDB_ENOTFOUND)
-        rc = 0;
-    ddb_http_response_free(&resp);
-    return rc;
+    return rc == DDB_ENOTFOUND ? 0 : rc;
 }
 
 int ddb_s3_delete(const ddb_s3_bucket *b, const char *key)
 {
-    int rc = check(b, key, true);
-    if (rc != 0)
-        return rc;
-    ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
-    rc = send_on(&resp, b, key, "DELETE", NULL, NULL, 0, NULL, 0, "DeleteObject");
-    ddb_http_response_free(&resp);
-    return rc;
+    return object_op(b, key != NULL ? key : "", "DELETE", NULL, 0, NULL, 0, "DeleteObject");
 }
 
 int ddb_s3_create_bucket(const ddb_s3_bucket *b)
 {
-    int rc = check(b, NULL, false);
-    if (rc != 0)
-        return rc;
-    ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
-    rc = send_on(&resp, b, NULL, "PUT", NULL, NULL, 0, NULL, 0, "CreateBucket");
-    ddb_http_response_free(&resp);
+    int rc = object_op(b, NULL, "PUT", NULL, 0, NULL, 0, "CreateBucket");
     return rc == DDB_EEXISTS && strcmp(ddb_last_error()->aws_type, "BucketAlreadyOwnedByYou") == 0 ? 0 : rc;
 }
 
