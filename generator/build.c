@@ -76,6 +76,9 @@ static int resolve_key(builder *b, const ddbc_model *m, const ddbc_node *n, cons
                         "%s '%s' is encrypted in random mode, so it could never be looked up; a key can "
                         "be encrypted with {deterministic: true}",
                         what, a->name);
+    if (a->s3_bucket != NULL)
+        ddbc_diag_error(b->diag, n->pos, "%s '%s' is stored in S3: a key must be stored in the item (remove 's3')",
+                        what, a->name);
     if (a->compress)
         ddbc_diag_error(b->diag, n->pos,
                         "%s '%s' is compressed: a key is compared by its stored bytes, so it cannot be "

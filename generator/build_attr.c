@@ -1,4 +1,5 @@
 /* build_attr.c - attributes of models and maps: types, `of`, options, defaults. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,9 +534,71 @@ static void build_encrypt(builder *b, ddbc_attr *a, const ddbc_node *n, const ch
     ddb_buf_free(&what);
 }
 
+/* ---- s3 ----------------------------------------------------------------------- */
+
+enum { S_BUCKET, S_PREFIX };
+static const field s3_fields[] = {[S_BUCKET] = {"bucket", FIELD_REQUIRED}, [S_PREFIX] = {"prefix", FIELD_OPTIONAL}};
+
+/* Whether `name` is a valid S3 bucket name (3-63 of a-z 0-9 . -, starting
+ * and ending with a letter or digit). */
+static bool bucket_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 3 || n > 63 || !isalnum((unsigned char)name[0]) || !isalnum((unsigned char)name[n - 1]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* `s3: {bucket: forum-bodies, prefix: threads/}`. */
+static void build_s3(builder *b, ddbc_attr *a, const ddbc_node *n, const char *in_map)
+{
+    ddb_buf what = DDB_BUF_INIT;
+    if (!ddb_type(a->type)->compressible) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' has type %s, which cannot be stored in S3: 's3' applies to string, "
+                        "binary and json",
+                        a->name, ddb_type(a->type)->name);
+    } else if (in_map != NULL) {
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' of map '%s' cannot be stored in S3: objects are named after their "
+                        "model's table and item; store a model attribute in S3 instead",
+                        a->name, in_map);
+    } else if (bld_expect_kind(b, n, DDBC_NODE_MAPPING, bld_say(&what, "'s3' of attribute '%s'", a->name),
+                               "{bucket: my-bucket, prefix: some/prefix/}")) {
+        const ddbc_node *v[BLD_LEN(s3_fields)] = {0};
+        bld_match_fields(b, n, s3_fields, BLD_LEN(s3_fields), ddb_buf_cstr(&what), n->pos, v);
+        if (v[S_BUCKET] != NULL) {
+            a->s3_bucket = bld_get_string(b, v[S_BUCKET], bld_say(&what, "'bucket' of attribute '%s'", a->name));
+            if (a->s3_bucket != NULL && !bucket_name_ok(a->s3_bucket))
+                ddbc_diag_error(b->diag, v[S_BUCKET]->pos,
+                                "'bucket' of attribute '%s' is not an S3 bucket name: 3 to 63 of a-z, 0-9, "
+                                "'.' and '-', starting and ending with a letter or digit",
+                                a->name);
+        }
+        if (v[S_PREFIX] != NULL) {
+            a->s3_prefix = bld_get_string(b, v[S_PREFIX], bld_say(&what, "'prefix' of attribute '%s'", a->name));
+            size_t len = a->s3_prefix != NULL ? strlen(a->s3_prefix) : 0;
+            if (a->s3_prefix != NULL && (len == 0 || a->s3_prefix[len - 1] != '/' || a->s3_prefix[0] == '/'))
+                ddbc_diag_error(b->diag, v[S_PREFIX]->pos,
+                                "'prefix' of attribute '%s' must end with '/' and not start with one (\"%s\")",
+                                a->name, a->s3_prefix);
+        }
+    }
+    if (a->encrypt != DDB_ENCRYPT_NONE)
+        ddbc_diag_error(b->diag, n->pos,
+                        "attribute '%s' is encrypted and stored in S3: not supported together yet; choose one",
+                        a->name);
+    ddb_buf_free(&what);
+}
+
 /* ---- attributes (continued) ------------------------------------------------------ */
 
-enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF, A_COMPRESS, A_ENCRYPT };
+enum { A_TYPE, A_NULL, A_DEFAULT, A_DEFAULT_FOR_NEW, A_ATTR_NAME, A_DOC, A_OF, A_COMPRESS, A_ENCRYPT, A_S3 };
 static const field attr_fields[] = {
     [A_TYPE] = {"type", FIELD_REQUIRED},
     [A_NULL] = {"null", FIELD_OPTIONAL},
@@ -546,7 +609,7 @@ static const field attr_fields[] = {
     [A_OF] = {"of", FIELD_OPTIONAL},
     [A_COMPRESS] = {"compress", FIELD_OPTIONAL},
     [A_ENCRYPT] = {"encrypt", FIELD_OPTIONAL},
-    {"s3", FIELD_LATER},
+    [A_S3] = {"s3", FIELD_OPTIONAL},
 };
 
 /* Both defaults, which exclude each other. */
@@ -601,6 +664,8 @@ static void build_attr(builder *b, ddbc_attr *a, const ddbc_pair *decl, const ch
         build_compress(b, a, v[A_COMPRESS]);
     if (typed && v[A_ENCRYPT] != NULL)
         build_encrypt(b, a, v[A_ENCRYPT], in_map);
+    if (typed && v[A_S3] != NULL)
+        build_s3(b, a, v[A_S3], in_map);
 done:
     ddb_buf_free(&owner);
     ddb_buf_free(&what);
@@ -633,6 +698,8 @@ void bld_copy_attr(builder *b, ddbc_attr *dst, const ddbc_attr *src)
     dst->attr_name = bld_own_opt(b, src->attr_name, src->pos);
     dst->default_text = bld_own_opt(b, src->default_text, src->pos);
     dst->doc = bld_own_opt(b, src->doc, src->pos);
+    dst->s3_bucket = bld_own_opt(b, src->s3_bucket, src->pos);
+    dst->s3_prefix = bld_own_opt(b, src->s3_prefix, src->pos);
     dst->default_items = NULL;
     dst->n_default_items = 0;
     if (src->n_default_items == 0)

@@ -241,7 +241,7 @@ static tmpl_value *default_value(builder *b, const ddbc_attr *a)
  * runtime's default); none for a field stored as its type says. */
 static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
 {
-    if (!a->compress && a->encrypt == DDB_ENCRYPT_NONE)
+    if (!a->compress && a->encrypt == DDB_ENCRYPT_NONE && a->s3_bucket == NULL)
         return tmpl_none();
     tmpl_value *d = tmpl_dict();
     if (d != NULL) {
@@ -252,6 +252,8 @@ static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
         put_str(b, d, "encrypt", a->encrypt == DDB_ENCRYPT_RANDOM          ? "random"
                                  : a->encrypt == DDB_ENCRYPT_DETERMINISTIC ? "deterministic"
                                                                            : NULL);
+        put_str(b, d, "s3_bucket", a->s3_bucket);
+        put_str(b, d, "s3_prefix", a->s3_prefix);
     }
     return d;
 }
@@ -261,7 +263,7 @@ static tmpl_value *codec_value(builder *b, const ddbc_attr *a)
  * whose equal values are stored equally (equality too). */
 static bool transformed(const ddbc_attr *a)
 {
-    return a->compress || a->encrypt != DDB_ENCRYPT_NONE;
+    return a->compress || a->encrypt != DDB_ENCRYPT_NONE || a->s3_bucket != NULL;
 }
 
 static bool equality_only(const ddbc_attr *a)
@@ -290,7 +292,11 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
         ddb_buf_printf(out, "%sdefault for new items only", sep);
         sep = "; ";
     }
-    if (transformed(a)) {
+    if (a->s3_bucket != NULL) {
+        ddb_buf_printf(out, "%sstored in S3 (bucket %s)", sep, a->s3_bucket);
+        sep = "; ";
+    }
+    if (a->compress || a->encrypt != DDB_ENCRYPT_NONE) {
         ddb_buf_printf(out, "%sstored %s%s%s", sep, a->compress ? "compressed" : "",
                        a->compress && a->encrypt != DDB_ENCRYPT_NONE ? " and " : "",
                        a->encrypt == DDB_ENCRYPT_RANDOM          ? "encrypted"
@@ -570,7 +576,7 @@ static void action_builders(const walk *w, const ddbc_attr *a, int k, bool is_ke
                  {"delete", "DELETE", 2}, {"append", "APPEND", 3},          {"prepend", "PREPEND", 3}};
     bool typed_list = a->type == DDB_FT_LIST && !is_untyped_list(a);
     for (size_t i = 0; i < COUNT(verbs); i++) {
-        bool offered = verbs[i].when == 0   ? ti->settable
+        bool offered = verbs[i].when == 0   ? ti->settable && a->s3_bucket == NULL /* put uploads */
                        : transformed(a)     ? false /* no arithmetic on stored bytes */
                        : verbs[i].when == 1 ? ti->arith
                        : verbs[i].when == 2 ? ti->set_ops

@@ -45,6 +45,8 @@ static void attrs_free(ddbc_attr *attrs, size_t n)
             free(a->default_items[k]);
         free(a->default_items);
         free(a->doc);
+        free(a->s3_bucket);
+        free(a->s3_prefix);
     }
     free(attrs);
 }

@@ -104,6 +104,9 @@ typedef struct ddbc_attr {
      * only): DDB_ENCRYPT_* of ddb/model.h (docs/encryption.md). */
     int encrypt;
     ddbc_pos encrypt_pos;
+    /* `s3: {bucket, prefix}` (types whose compressible column holds; model
+     * attributes only, not keys): NULL bucket when not S3-backed. */
+    char *s3_bucket, *s3_prefix;
     char *doc;              /* NULL if none */
     ddbc_pos pos;           /* the attribute's name */
     ddbc_pos attr_name_pos; /* the attr_name value, = pos when not given */

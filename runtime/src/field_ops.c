@@ -244,6 +244,8 @@ static bool action_offered(const ddb_field *f, ddb_action act)
     bool typed_list = f->type == DDB_FT_LIST && f->elem_size != 0;
     if (transformed(f) && act != DDB_ACT_SET && act != DDB_ACT_SET_IF_ABSENT && act != DDB_ACT_REMOVE)
         return false;
+    if (f->codec != NULL && f->codec->s3_bucket != NULL && act != DDB_ACT_REMOVE)
+        return false; /* S3-backed values are written by put, which uploads them */
     switch (act) {
     case DDB_ACT_SET:
     case DDB_ACT_SET_IF_ABSENT:

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "av_internal.h"
 #include "compress.h"
 #include "crypt.h"
+#include "s3_fields.h"
 #include "json_internal.h"
 #include "model_internal.h"
 #include "type_table.h"
@@ -174,6 +176,8 @@ static bool field_present(const void *obj, const ddb_field *f)
 
 ddb_av_type ddb_field_av_type(const ddb_field *f)
 {
+    if (f->codec != NULL && f->codec->s3_bucket != NULL)
+        return DDB_AV_S; /* a pointer to S3 */
     if (ddb_field_transformed(f))
         return DDB_AV_B; /* compressed or encrypted */
     return ddb_type(f->type)->wire; /* DDB_AV_NULL for a document: any */
@@ -318,7 +322,8 @@ size_t ddb_value_size(const ddb_field *f)
 
 bool ddb_field_transformed(const ddb_field *f)
 {
-    return f->codec != NULL && (f->codec->compress || f->codec->encrypt != DDB_ENCRYPT_NONE);
+    return f->codec != NULL && (f->codec->compress || f->codec->encrypt != DDB_ENCRYPT_NONE ||
+                                f->codec->s3_bucket != NULL);
 }
 
 /* The kind byte of a type-form value (S, N or B): what it is stored as. */
@@ -375,7 +380,9 @@ ddb_av *ddb_field_encode(const ddb_field *f, ddb_av *av, const ddb_codec_env *en
     ddb_av_free(av);
     ddb_av *out = NULL;
     ddb_seal_ctx cx;
-    if (rc == 0 && f->codec->encrypt != DDB_ENCRYPT_NONE) {
+    if (rc == 0 && f->codec->s3_bucket != NULL) { /* the body goes to S3, a pointer to the item */
+        rc = ddb_s3_encode(&out, f, env, stage.data != NULL ? stage.data : "", stage.len);
+    } else if (rc == 0 && f->codec->encrypt != DDB_ENCRYPT_NONE) {
         if (!seal_ctx_of(f, env, &cx))
             rc = DDB_ECRYPTO;
         else
@@ -396,14 +403,21 @@ const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **ow
     *owned = NULL;
     if (!ddb_field_transformed(f))
         return av;
-    if (av->type != DDB_AV_B) {
+    ddb_buf plain = DDB_BUF_INIT, inflated = DDB_BUF_INIT, fetched = DDB_BUF_INIT;
+    const char *data = av->u.str.ptr;
+    size_t len = av->u.str.len;
+    if (f->codec->s3_bucket != NULL) { /* the body, from S3 */
+        if (ddb_s3_fetch(&fetched, f, env, av) != 0) {
+            ddb_buf_free(&fetched);
+            return NULL;
+        }
+        data = fetched.data != NULL ? fetched.data : "";
+        len = fetched.len;
+    } else if (av->type != DDB_AV_B) {
         ddb_error_set(DDB_ETYPE, "stored as %s, expected B (a%s value)", ddb_av_type_tag(av->type),
                       f->codec->encrypt != DDB_ENCRYPT_NONE ? "n encrypted" : " compressed");
         return NULL;
     }
-    ddb_buf plain = DDB_BUF_INIT, inflated = DDB_BUF_INIT;
-    const char *data = av->u.str.ptr;
-    size_t len = av->u.str.len;
     char want = f->codec->compress ? 'B' : kind_of(ddb_type(f->type)->wire);
     char kind = want;
     int rc = 0;
@@ -430,6 +444,7 @@ const ddb_av *ddb_field_decode(const ddb_field *f, const ddb_av *av, ddb_av **ow
         OPENSSL_cleanse(plain.data, plain.cap);
     ddb_buf_free(&plain);
     ddb_buf_free(&inflated);
+    ddb_buf_free(&fetched);
     return *owned;
 }
 
@@ -846,12 +861,13 @@ static int field_to_item(const ddb_model *m, const ddb_field *f, const void *obj
     return ddb_av_map_set(item, f->attr, v);
 }
 
-/* Whether a field of `m` is encrypted in random mode (bound to the item's key). */
+/* Whether a field of `m` is bound to the item's key: encrypted in random
+ * mode, or stored in S3 (under the item's digest). */
 static bool binds_item_key(const ddb_model *m)
 {
     for (size_t i = 0; i < m->n_fields; i++) {
         const ddb_field *f = &m->fields[i];
-        if (f->codec != NULL && f->codec->encrypt == DDB_ENCRYPT_RANDOM)
+        if (f->codec != NULL && (f->codec->encrypt == DDB_ENCRYPT_RANDOM || f->codec->s3_bucket != NULL))
             return true;
     }
     return false;
@@ -859,7 +875,12 @@ static bool binds_item_key(const ddb_model *m)
 
 int ddb_model_to_item_as(ddb_av **out, const ddb_model *m, const void *obj, bool stored)
 {
-    ddb_codec_env env = {m->table != NULL ? m : NULL, NULL, 0};
+    return ddb_model_to_item_write(out, m, obj, stored, NULL);
+}
+
+int ddb_model_to_item_write(ddb_av **out, const ddb_model *m, const void *obj, bool stored, ddb_s3_pending *pending)
+{
+    ddb_codec_env env = {.m = m->table != NULL ? m : NULL, .pending = pending};
     ddb_buf key_bytes = DDB_BUF_INIT;
     int rc = 0;
     if (stored && env.m != NULL && binds_item_key(m)) {
@@ -898,7 +919,7 @@ static int add_key_part(const ddb_model *m, int fi, const void *value, ddb_av *k
     const ddb_field *f = &m->fields[fi];
     if (value == NULL)
         return field_error(DDB_EINVAL, m, f, "key value is missing");
-    ddb_codec_env env = {m, NULL, 0}; /* keys are never bound to the item: only deterministic */
+    ddb_codec_env env = {.m = m}; /* keys are never bound to the item: only deterministic */
     ddb_av *v = ddb_field_av(f, value, &env);
     if (v == NULL)
         return field_error_wrap(m, f);
@@ -976,7 +997,7 @@ int ddb_model_from_item_as(void *obj, const ddb_model *m, const ddb_av *item, bo
 {
     if (item == NULL || item->type != DDB_AV_M)
         return ddb_error_set(DDB_ETYPE, "%s: item is not a map", m->name);
-    ddb_codec_env env = {m->table != NULL ? m : NULL, NULL, 0};
+    ddb_codec_env env = {.m = m->table != NULL ? m : NULL};
     ddb_buf key_bytes = DDB_BUF_INIT;
     /* random-mode values are bound to the item's key: when the item lacks
      * it, those fields say so as they are read */
@@ -1162,4 +1183,52 @@ ddb_keyring *ddb_default_keyring(void)
     ddb_keyring *k = default_keyring;
     pthread_mutex_unlock(&slot_lock);
     return k;
+}
+
+/* ------------------------------------------------------------ S3 clients */
+
+static _Atomic(ddb_client *) default_s3;
+
+void ddb_model_use_s3(const ddb_model *m, ddb_client *s3)
+{
+    if (m->slot == NULL)
+        return;
+    pthread_mutex_lock(&slot_lock);
+    m->slot->s3 = s3;
+    pthread_mutex_unlock(&slot_lock);
+}
+
+ddb_client *ddb_model_s3(const ddb_model *m)
+{
+    pthread_mutex_lock(&slot_lock);
+    ddb_client *c = m->slot != NULL ? m->slot->s3 : NULL;
+    pthread_mutex_unlock(&slot_lock);
+    return c != NULL ? c : ddb_default_s3_client();
+}
+
+ddb_client *ddb_default_s3_client(void)
+{
+    ddb_client *c = atomic_load_explicit(&default_s3, memory_order_acquire);
+    if (c != NULL)
+        return c;
+    pthread_mutex_lock(&slot_lock);
+    c = atomic_load_explicit(&default_s3, memory_order_relaxed);
+    if (c == NULL) {
+        ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+        cfg.service = "s3";
+        if (ddb_client_new(&c, &cfg) == 0)
+            atomic_store_explicit(&default_s3, c, memory_order_release);
+        else
+            c = NULL;
+    }
+    pthread_mutex_unlock(&slot_lock);
+    return c;
+}
+
+void ddb_default_s3_client_set(ddb_client *c)
+{
+    pthread_mutex_lock(&slot_lock);
+    ddb_client *old = atomic_exchange_explicit(&default_s3, c, memory_order_acq_rel);
+    pthread_mutex_unlock(&slot_lock);
+    ddb_client_free(old);
 }

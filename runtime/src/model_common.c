@@ -49,7 +49,7 @@ int ddb_opts_version_error(const char *name, unsigned got, unsigned want)
 void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
                       const ddb_av *key)
 {
-    *env = (ddb_codec_env){m, NULL, 0};
+    *env = (ddb_codec_env){.m = m};
     if (key != NULL && ddb_item_key_bytes(key_bytes, m, key) == 0) {
         env->item_key = (const unsigned char *)key_bytes->data;
         env->item_key_len = key_bytes->len;

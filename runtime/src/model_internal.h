@@ -14,10 +14,16 @@ ddb_av *ddb_value_av(const ddb_field *f, ddb_ftype type, const void *v);
  * the item's key in canonical bytes (ddb_item_key_bytes; random-mode
  * encryption binds it; NULL when unknown, which such a field refuses).
  */
+typedef struct ddb_s3_pending ddb_s3_pending;
+
 typedef struct ddb_codec_env {
     const ddb_model *m;
     const unsigned char *item_key;
     size_t item_key_len;
+    /* S3-backed fields: the bodies a write must upload before it is sent
+     * (s3_fields.c); NULL outside model write operations, where such
+     * fields are refused. */
+    ddb_s3_pending *pending;
 } ddb_codec_env;
 
 /* The attribute a whole value of field `f` is stored as: ddb_value_av,
@@ -44,6 +50,9 @@ int ddb_model_seal(ddb_av **out, const void *field, const ddb_av *plain, void *a
  * fields' codecs: plain items are what plain JSON shows and reads. */
 int ddb_model_to_item_as(ddb_av **out, const ddb_model *m, const void *obj, bool stored);
 int ddb_model_from_item_as(void *obj, const ddb_model *m, const ddb_av *item, bool stored);
+/* ddb_model_to_item_as for a write: S3-backed values are recorded in
+ * `pending` for upload (NULL: such values are refused). */
+int ddb_model_to_item_write(ddb_av **out, const ddb_model *m, const void *obj, bool stored, ddb_s3_pending *pending);
 
 /* Bytes of the C storage of a value of field `f`. */
 size_t ddb_value_size(const ddb_field *f);

@@ -6,6 +6,7 @@
 #include "ddb/error.h"
 #include "ddb/ops.h"
 #include "model_internal.h"
+#include "s3_fields.h"
 
 /* ------------------------------------------------------------ items */
 
@@ -89,8 +90,13 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
         rc = ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_version_guard(m, obj, &cond, &next_version);
+    /* S3-backed attributes: bodies uploaded before the write (s3_fields.c) */
+    bool s3 = ddb_model_has_s3(m);
+    ddb_s3_pending *pending = rc == 0 && s3 ? ddb_s3_pending_new() : NULL;
+    if (rc == 0 && s3 && pending == NULL)
+        rc = DDB_ENOMEM;
     if (rc == 0)
-        rc = ddb_model_to_item(&item, m, obj);
+        rc = ddb_model_to_item_write(&item, m, obj, true, pending);
     if (rc == 0)
         rc = ddb_model_version_item(m, item, next_version);
     ddb_codec_env env;
@@ -106,15 +112,25 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
         in.condition_expression = ddb_expr_or_null(&r.condition);
         in.names = r.ctx.names;
         in.values = r.ctx.values;
-        in.return_values = opt_return_values(opts);
+        /* what a put replaces, S3 must forget: the old item is needed */
+        ddb_return_values want = opt_return_values(opts);
+        in.return_values = s3 ? DDB_RETURN_ALL_OLD : want;
         in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
-        rc = ddb_put_item(&out, client, &in);
-        ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
-        rc = deliver_returned(m, rc, &out, returned, has_returned);
-        ddb_write_item_output_free(&out);
+        rc = ddb_s3_upload(pending, m);
+        if (rc == 0) {
+            rc = ddb_put_item(&out, client, &in);
+            ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
+            if (rc == 0 && s3)
+                ddb_s3_release(m, out.attributes, item);
+            rc = deliver_returned(m, rc, &out, want != DDB_RETURN_NONE || rc != 0 ? returned : NULL, has_returned);
+            ddb_write_item_output_free(&out);
+        }
     }
+    if (rc != 0)
+        ddb_s3_undo(pending, m);
+    ddb_s3_pending_free(pending);
     if (rc == 0)
         ddb_model_version_commit(m, obj, next_version);
     ddb_av_free(item);
@@ -169,13 +185,17 @@ int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, 
         in.condition_expression = ddb_expr_or_null(&r.condition);
         in.names = r.ctx.names;
         in.values = r.ctx.values;
-        in.return_values = opt_return_values(opts);
+        bool s3 = ddb_model_has_s3(m); /* the deleted item's S3 bodies go too */
+        ddb_return_values want = opt_return_values(opts);
+        in.return_values = s3 ? DDB_RETURN_ALL_OLD : want;
         in.return_values_on_failure = opt_on_failure(opts);
         ddb_write_item_output out;
         in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
         rc = ddb_delete_item(&out, client, &in);
         ddb_model_report_consumed(opt_consumed(opts), rc == 0 ? out.consumed.capacity_units : 0);
-        rc = deliver_returned(m, rc, &out, returned, has_returned);
+        if (rc == 0 && s3)
+            ddb_s3_release(m, out.attributes, NULL);
+        rc = deliver_returned(m, rc, &out, want != DDB_RETURN_NONE || rc != 0 ? returned : NULL, has_returned);
         ddb_write_item_output_free(&out);
     }
     ddb_av_free(key);

@@ -555,7 +555,7 @@ static ddb_cond *hash_condition(read_req *r, const void *hash)
     if (hash == NULL)
         return ddb_cond_error(ddb_error_set(DDB_EINVAL, "%s: query needs a hash key value", m->name));
     r->hash_attr = f->attr;
-    ddb_codec_env env = {m, NULL, 0}; /* the stored form: an encrypted key is deterministic */
+    ddb_codec_env env = {.m = m}; /* the stored form: an encrypted key is deterministic */
     if ((r->hash_value = ddb_field_av(f, hash, &env)) == NULL)
         return ddb_cond_error(ddb_last_error()->code);
     ddb_buf path = DDB_BUF_INIT;

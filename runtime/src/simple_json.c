@@ -292,7 +292,7 @@ static int put_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, 
  * (no table) has none. */
 static ddb_codec_env item_env(const ddb_model *m, const ddb_av *map, ddb_buf *key_bytes)
 {
-    ddb_codec_env env = {m != NULL && m->table != NULL ? m : NULL, NULL, 0};
+    ddb_codec_env env = {.m = m != NULL && m->table != NULL ? m : NULL};
     if (env.m != NULL && ddb_item_key_bytes(key_bytes, m, map) == 0) {
         env.item_key = (const unsigned char *)key_bytes->data;
         env.item_key_len = key_bytes->len;
@@ -601,7 +601,7 @@ static int seal_members(walk *w, const ddb_model *m, ddb_av *map)
 {
     if (m == NULL || m->table == NULL)
         return 0;
-    ddb_codec_env env = {m, NULL, 0};
+    ddb_codec_env env = {.m = m};
     ddb_buf key_bytes = DDB_BUF_INIT;
     int rc = 0;
     for (int pass = 0; rc == 0 && pass < 2; pass++) {

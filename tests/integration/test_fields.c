@@ -18,17 +18,31 @@
 #include "fields.h"
 
 static ddb_client *client;
-static const ddb_model *const models[] = {&fld_page_model, &fld_account_model, &fld_vault_model};
+static const ddb_model *const models[] = {&fld_page_model, &fld_account_model, &fld_vault_model, &fld_doc_model};
 #define N_MODELS (sizeof models / sizeof models[0])
 static ddb_keyring *keys;
 static const unsigned char K1[DDB_KEY_SIZE] = "integration-test-key-number-one!";
 static const unsigned char K2[DDB_KEY_SIZE] = "integration-test-key-number-two!";
+
+static ddb_client *s3;
+static ddb_s3_bucket docs_bucket;
 
 static int setup(void **state)
 {
     (void)state;
     if (ddb_keyring_new(&keys) != 0 || ddb_keyring_add(keys, "k1", K1) != 0)
         return -1;
+    ddb_client_config s3cfg = DDB_CLIENT_CONFIG_INIT;
+    s3cfg.service = "s3";
+    s3cfg.endpoint = getenv("DDB_TEST_S3_ENDPOINT");
+    if (ddb_client_new(&s3, &s3cfg) != 0)
+        return -1;
+    docs_bucket = (ddb_s3_bucket){s3, "ddbc-docs", false};
+    if (ddb_s3_create_bucket(&docs_bucket) != 0) {
+        fprintf(stderr, "bucket: %s\n", ddbt_last_error());
+        return -1;
+    }
+    fld_doc_use_s3(s3);
     fld_account_use_keyring(keys);
     fld_vault_use_keyring(keys);
     if (ddbt_models_client(&client, "fields", models, N_MODELS) != 0)
@@ -42,6 +56,8 @@ static int teardown(void **state)
     int rc = ddbt_models_teardown(client, models, N_MODELS);
     fld_account_use_keyring(NULL);
     fld_vault_use_keyring(NULL);
+    fld_doc_use_s3(NULL);
+    ddb_client_free(s3);
     ddb_keyring_free(keys);
     return rc;
 }
@@ -622,6 +638,128 @@ static void test_reencrypt_table(void **state)
     ddb_keyring_free(rotated);
 }
 
+/* The objects under one attribute's prefix in the docs bucket. */
+static size_t objects_under(const char *prefix)
+{
+    ddb_s3_listing l;
+    DDBT_ASSERT_OK(ddb_s3_list(&l, &docs_bucket, prefix, NULL, 1000));
+    size_t n = l.n;
+    ddb_s3_listing_free(&l);
+    return n;
+}
+
+static ddb_av *stored_doc(const char *id, const char *name)
+{
+    ddb_av *key = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(key, "id", ddb_av_s(id));
+    return stored_in("Docs", key, name);
+}
+
+static void put_doc(const char *id, const char *body, ddb_cond *extra)
+{
+    fld_doc d;
+    fld_doc_init(&d);
+    d.id = ddb_strdup(id);
+    d.body = ddb_strdup(body);
+    int rc = fld_doc_put(&d, (fld_doc_cond){extra});
+    if (extra == NULL)
+        DDBT_ASSERT_OK(rc);
+    else
+        assert_int_equal(rc, DDB_ECONDITION);
+    fld_doc_clear(&d);
+}
+
+/* S3-backed attributes: bodies in S3, pointers in items; identical values
+ * upload once; overwrites, deletes and failed writes leave no orphans;
+ * pointers and objects that do not belong are refused; the GC keeps young
+ * and referenced objects and deletes the rest. */
+static void test_s3_backed(void **state)
+{
+    (void)state;
+    const char *prefix = "bodies/Docs/body/";
+    size_t before = objects_under(prefix);
+    char *big = page_text(1u << 20, 5);
+    put_doc("d1", big, NULL);
+    ddb_av *p = stored_doc("d1", "body");
+    assert_int_equal(p->type, DDB_AV_S);
+    assert_memory_equal(p->u.str.ptr, "s3://ddbc-docs/bodies/Docs/body/", 32);
+    ddb_av_free(p);
+    assert_int_equal(objects_under(prefix), before + 1);
+    fld_doc d;
+    fld_doc_init(&d);
+    DDBT_ASSERT_OK(fld_doc_get(&d, "d1", NULL));
+    assert_string_equal(d.body, big);
+    /* the same value again: nothing new; a new value: the old object goes */
+    put_doc("d1", big, NULL);
+    assert_int_equal(objects_under(prefix), before + 1);
+    put_doc("d1", "a second, shorter body that is still long enough to be compressed by zlib", NULL);
+    assert_int_equal(objects_under(prefix), before + 1);
+    /* a write that fails removes what it uploaded */
+    ddb_cond *never = ddb_cond_not_exists("id"); /* d1 exists */
+    put_doc("d1", "a third body, never written because the condition fails", never);
+    assert_int_equal(objects_under(prefix), before + 1);
+    DDBT_ASSERT_OK(fld_doc_get(&d, "d1", NULL));
+    assert_string_equal(d.body, "a second, shorter body that is still long enough to be compressed by zlib");
+    /* pointers and objects that do not belong */
+    put_doc("d2", "the body of d2, which d3 will try to point at", NULL);
+    put_doc("d3", "the body of d3", NULL);
+    ddb_av *d2ptr = stored_doc("d2", "body");
+    ddb_av *key3 = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(key3, "id", ddb_av_s("d3"));
+    ddb_av *names = ddb_av_new(DDB_AV_M), *values = ddb_av_new(DDB_AV_M);
+    ddb_av_map_set(names, "#b", ddb_av_s("body"));
+    ddb_av_map_set(values, ":v", ddb_av_clone(d2ptr));
+    ddb_update_item_input up = DDB_UPDATE_ITEM_INPUT_INIT;
+    up.table_name = "Docs";
+    up.key = key3;
+    up.update_expression = "SET #b = :v";
+    up.names = names;
+    up.values = values;
+    ddb_write_item_output wo;
+    DDBT_ASSERT_OK(ddb_update_item(&wo, client, &up));
+    ddb_write_item_output_free(&wo);
+    assert_int_equal(fld_doc_get(&d, "d3", NULL), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "another item's object"));
+    ddb_av_map_set(values, ":v", ddb_av_s("s3://some-other-bucket/secrets/x"));
+    DDBT_ASSERT_OK(ddb_update_item(&wo, client, &up));
+    ddb_write_item_output_free(&wo);
+    assert_int_equal(fld_doc_get(&d, "d3", NULL), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "is not under s3://ddbc-docs/bodies/Docs/body/"));
+    /* d2's object replaced by other bytes in S3 */
+    const char *d2key = d2ptr->u.str.ptr + strlen("s3://ddbc-docs/");
+    DDBT_ASSERT_OK(ddb_s3_put(&docs_bucket, d2key, "tampered", 8, NULL));
+    assert_int_equal(fld_doc_get(&d, "d2", NULL), DDB_ETYPE);
+    assert_non_null(strstr(ddb_last_error()->message, "does not hold the content its key names"));
+    ddb_av_free(d2ptr);
+    ddb_av_free(key3);
+    ddb_av_free(names);
+    ddb_av_free(values);
+    /* deleting an item deletes its body */
+    size_t n = objects_under(prefix);
+    fld_doc gone;
+    fld_doc_init(&gone);
+    gone.id = ddb_strdup("d1");
+    DDBT_ASSERT_OK(fld_doc_delete(&gone, FLD_DOC_NO_COND));
+    assert_int_equal(objects_under(prefix), n - 1);
+    fld_doc_clear(&gone);
+    /* garbage collection: an orphan is young, then collected; referenced
+     * objects stay */
+    DDBT_ASSERT_OK(ddb_s3_put(&docs_bucket, "bodies/Docs/body/orphan/0000", "lost", 4, NULL));
+    ddb_s3_gc_stats st;
+    DDBT_ASSERT_OK(fld_doc_s3_gc(&st, 3600));
+    assert_int_equal(st.deleted, 0);
+    assert_true(st.young >= 1);
+    DDBT_ASSERT_OK(fld_doc_s3_gc(&st, -1));
+    assert_true(st.deleted >= 1);
+    assert_int_equal(st.young, 0);
+    assert_true(st.referenced >= 1); /* d2's (replaced content, still referenced) */
+    bool exists = true;
+    DDBT_ASSERT_OK(ddb_s3_head(&exists, NULL, &docs_bucket, "bodies/Docs/body/orphan/0000"));
+    assert_false(exists);
+    fld_doc_clear(&d);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -634,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_kms_keyring),
         cmocka_unit_test(test_reencrypt_table),
+        cmocka_unit_test(test_s3_backed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -172,9 +172,20 @@ typedef enum ddb_encrypt_mode {
     DDB_ENCRYPT_DETERMINISTIC = 2
 } ddb_encrypt_mode;
 
+/*
+ * s3 (docs/s3.md): the value (string, binary or json; compressed first
+ * when `compress` is set) lives in S3, in bucket `s3_bucket` under the key
+ * <s3_prefix><table>/<attribute>/<item digest>/<content digest> (SHA-256,
+ * hex: identical values of one item's attribute are uploaded once), and
+ * DynamoDB stores S "s3://<bucket>/<key>". Model write operations upload
+ * before writing, remove what a failed write uploaded and what a write
+ * replaced; reads fetch the body.
+ */
 typedef struct ddb_field_codec {
     bool compress;       /* stored compressed (see above) */
     ddb_encrypt_mode encrypt; /* stored encrypted (see above) */
+    const char *s3_bucket;    /* S3-backed when not NULL (see above) */
+    const char *s3_prefix;    /* key prefix, "" or ending in '/' */
     int level;           /* zlib level 1..9; 0: 6 */
     size_t min_size;     /* shorter values are stored raw; 0: 128 */
     size_t max_size;     /* bound on the decompressed size; 0: 16 MiB */
@@ -216,6 +227,7 @@ typedef struct ddb_index {
 typedef struct ddb_conn_slot {
     ddb_client *client;
     ddb_keyring *keyring;
+    ddb_client *s3; /* S3-backed attributes: a client of service "s3" */
 } ddb_conn_slot;
 
 /*
@@ -475,6 +487,38 @@ typedef struct ddb_reencrypt_stats {
 } ddb_reencrypt_stats;
 
 DDB_API int ddb_model_reencrypt(ddb_reencrypt_stats *stats, const ddb_model *m);
+
+/* --- S3-backed attributes (docs/s3.md) --- */
+/* Binds an S3 client (service "s3"; borrowed; NULL unbinds) to the model;
+ * an unbound model uses ddb_default_s3_client(). Thread-safe. */
+DDB_API void ddb_model_use_s3(const ddb_model *m, ddb_client *s3);
+/* The S3 client a call on `m` would use now; NULL when none can be made
+ * (error recorded). */
+DDB_API ddb_client *ddb_model_s3(const ddb_model *m);
+/* The process default S3 client, made from the environment on first use
+ * (AWS_ENDPOINT_URL_S3, ...); NULL when that fails (error recorded).
+ * ddb_default_s3_client_set takes ownership of `c` (NULL clears it). */
+DDB_API ddb_client *ddb_default_s3_client(void);
+DDB_API void ddb_default_s3_client_set(ddb_client *c);
+
+/*
+ * Garbage collection of m's S3-backed attributes: lists the objects under
+ * each attribute's <prefix><table>/<attribute>/ and deletes those no item
+ * of the table references and last modified more than `grace_s` seconds
+ * ago (an upload whose write is still in flight is younger), in
+ * DeleteObjects of up to 1000 keys. *stats (may be NULL) says what was
+ * done. 0, or the first failing call's code. Safe to run beside writers
+ * when grace_s exceeds the longest write (minutes, not seconds).
+ */
+typedef struct ddb_s3_gc_stats {
+    size_t items;       /* items scanned */
+    size_t objects;     /* objects listed */
+    size_t referenced;  /* of them referenced by an item */
+    size_t young;       /* unreferenced, but within the grace period: kept */
+    size_t deleted;     /* unreferenced and older: deleted */
+} ddb_s3_gc_stats;
+
+DDB_API int ddb_model_s3_gc(ddb_s3_gc_stats *stats, const ddb_model *m, long grace_s);
 
 /* --- struct <-> item --- */
 /* Frees what `obj` owns and zeroes it (no defaults applied). */

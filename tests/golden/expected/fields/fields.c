@@ -167,3 +167,40 @@ const ddb_model fld_vault_model = {
     .discriminator_field = -1,
     .stream = DDB_STREAM_UNSET,
 };
+
+/* ---- doc ---- */
+
+static ddb_conn_slot fld_doc_slot;
+
+static const ddb_field fld_doc_fields[] = {
+    {.name = "id", .attr = "id", .type = DDB_FT_STRING, .flags = DDB_FIELD_HASH_KEY,
+     .offset = offsetof(fld_doc, id), .has_offset = DDB_NO_PRESENCE},
+    {.name = "title", .attr = "title", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_doc, title), .has_offset = DDB_NO_PRESENCE},
+    {.name = "body", .attr = "body", .type = DDB_FT_STRING, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_doc, body), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = true, .min_size = 64, .s3_bucket = "ddbc-docs", .s3_prefix = "bodies/"}},
+    {.name = "raw", .attr = "raw", .type = DDB_FT_BINARY, .flags = DDB_FIELD_NULLABLE,
+     .offset = offsetof(fld_doc, raw), .has_offset = DDB_NO_PRESENCE,
+     .codec = &(const ddb_field_codec){.compress = false, .s3_bucket = "ddbc-docs", .s3_prefix = ""}},
+};
+
+const ddb_model fld_doc_model = {
+    .name = "fld_doc",
+    .table = "Docs",
+    .size = sizeof(fld_doc),
+    .fields = fld_doc_fields,
+    .n_fields = 4,
+    .hash_key = 0,
+    .range_key = -1,
+    .billing = DDB_BILLING_PAY_PER_REQUEST,
+    .read_capacity = 0,
+    .write_capacity = 0,
+    .slot = &fld_doc_slot,
+    .defaults = NULL,
+    .version_field = -1,
+    .ttl_field = -1,
+    .unknown_offset = DDB_NO_PRESENCE,
+    .discriminator_field = -1,
+    .stream = DDB_STREAM_UNSET,
+};

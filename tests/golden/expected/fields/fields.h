@@ -172,13 +172,17 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default); reencrypt rewrites
- * the items sealed under an older key (ddb_model_reencrypt). */
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }
 static inline int (fld_page_from_simple_json)(fld_page *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_page_model, json, len); }
 static inline void (fld_page_use_client)(ddb_client *client) { ddb_model_use_client(&fld_page_model, client); }
 static inline void (fld_page_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_page_model, keyring); }
 static inline int (fld_page_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_page_model); }
+static inline void (fld_page_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_page_model, s3); }
+static inline int (fld_page_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_page_model, grace_s); }
 #define fld_page_to_simple_json(out_, obj_) (fld_page_to_simple_json)((out_), DDB_ARG_CPTR(fld_page, obj_))
 #define fld_page_from_simple_json(obj_, json_, len_) (fld_page_from_simple_json)(DDB_ARG_PTR(fld_page, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -504,13 +508,17 @@ static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default); reencrypt rewrites
- * the items sealed under an older key (ddb_model_reencrypt). */
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
 static inline int (fld_account_to_simple_json)(ddb_buf *out, const fld_account *obj) { return ddb_model_to_simple_json(out, &fld_account_model, obj); }
 static inline int (fld_account_from_simple_json)(fld_account *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_account_model, json, len); }
 static inline void (fld_account_use_client)(ddb_client *client) { ddb_model_use_client(&fld_account_model, client); }
 static inline void (fld_account_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_account_model, keyring); }
 static inline int (fld_account_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_account_model); }
+static inline void (fld_account_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_account_model, s3); }
+static inline int (fld_account_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_account_model, grace_s); }
 #define fld_account_to_simple_json(out_, obj_) (fld_account_to_simple_json)((out_), DDB_ARG_CPTR(fld_account, obj_))
 #define fld_account_from_simple_json(obj_, json_, len_) (fld_account_from_simple_json)(DDB_ARG_PTR(fld_account, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -734,13 +742,17 @@ static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *ob
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default); reencrypt rewrites
- * the items sealed under an older key (ddb_model_reencrypt). */
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
 static inline int (fld_vault_to_simple_json)(ddb_buf *out, const fld_vault *obj) { return ddb_model_to_simple_json(out, &fld_vault_model, obj); }
 static inline int (fld_vault_from_simple_json)(fld_vault *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_vault_model, json, len); }
 static inline void (fld_vault_use_client)(ddb_client *client) { ddb_model_use_client(&fld_vault_model, client); }
 static inline void (fld_vault_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_vault_model, keyring); }
 static inline int (fld_vault_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_vault_model); }
+static inline void (fld_vault_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_vault_model, s3); }
+static inline int (fld_vault_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_vault_model, grace_s); }
 #define fld_vault_to_simple_json(out_, obj_) (fld_vault_to_simple_json)((out_), DDB_ARG_CPTR(fld_vault, obj_))
 #define fld_vault_from_simple_json(obj_, json_, len_) (fld_vault_from_simple_json)(DDB_ARG_PTR(fld_vault, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -768,6 +780,228 @@ static inline fld_vault_action (fld_vault_set_secret)(const char *v) { return (f
 #define fld_vault_set_secret(v_) (fld_vault_set_secret)(DDB_ARG_STRING(v_))
 static inline fld_vault_action (fld_vault_set_if_absent_secret)(const char *v) { return (fld_vault_action){ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
 #define fld_vault_set_if_absent_secret(v_) (fld_vault_set_if_absent_secret)(DDB_ARG_STRING(v_))
+
+/* ------------------------------------------------------------------------
+ * doc: table "Docs", hash key id
+ * Documents whose bodies live in S3 (docs/s3.md).
+ * ------------------------------------------------------------------------ */
+typedef struct fld_doc {
+    char *id; /* hash key */
+    char *title; /* absent when NULL */
+    char *body; /* absent when NULL; stored in S3 (bucket ddbc-docs); stored compressed */
+    ddb_bytes raw; /* absent when data is NULL; stored in S3 (bucket ddbc-docs) */
+} fld_doc;
+
+typedef struct fld_doc_cond { ddb_cond *p; } fld_doc_cond;
+typedef struct fld_doc_action { ddb_update *p; } fld_doc_action;
+typedef struct fld_doc_range { ddb_cond *p; } fld_doc_range;
+#define FLD_DOC_NO_COND ((fld_doc_cond){NULL})
+#define FLD_DOC_NO_RANGE ((fld_doc_range){NULL})
+
+/* The descriptor the runtime works from (ddb/model.h). */
+extern const ddb_model fld_doc_model;
+
+/* init: zeroes and applies defaults; clear: frees what obj owns (NULL-safe). */
+static inline void (fld_doc_init)(fld_doc *obj) { ddb_model_init(&fld_doc_model, obj); }
+static inline void (fld_doc_clear)(fld_doc *obj) { if (obj != NULL) ddb_model_clear(&fld_doc_model, obj); }
+#define fld_doc_init(obj_) (fld_doc_init)(DDB_ARG_PTR(fld_doc, obj_))
+#define fld_doc_clear(obj_) (fld_doc_clear)(DDB_ARG_PTR(fld_doc, obj_))
+/* Item conversion (ddb/model.h); *out is the caller's (ddb_av_free). */
+static inline int (fld_doc_to_item)(ddb_av **out, const fld_doc *obj) { return ddb_model_to_item(out, &fld_doc_model, obj); }
+static inline int (fld_doc_from_item)(fld_doc *obj, const ddb_av *item) { return ddb_model_from_item(obj, &fld_doc_model, item); }
+#define fld_doc_to_item(out_, obj_) (fld_doc_to_item)((out_), DDB_ARG_CPTR(fld_doc, obj_))
+#define fld_doc_from_item(obj_, item_) (fld_doc_from_item)(DDB_ARG_PTR(fld_doc, obj_), (item_))
+
+/* Writes and reads (ddb_model_put and friends in ddb/model.h): a version
+ * attribute is checked and bumped; get: DDB_ENOTFOUND when absent (out
+ * unchanged); update: *obj then holds the new item; _ex: ReturnValues into
+ * *returned (initialised; NULL: none), *has_returned set when there was one. */
+static inline int (fld_doc_put)(fld_doc *obj, fld_doc_cond cond) { return ddb_model_put(&fld_doc_model, obj, cond.p); }
+static inline int (fld_doc_get)(fld_doc *out, const char *id, const ddb_get_opts *opts) { return ddb_model_get(out, &fld_doc_model, &id, NULL, opts); }
+static inline int (fld_doc_delete)(const fld_doc *obj, fld_doc_cond cond) { return ddb_model_delete(&fld_doc_model, obj, cond.p); }
+static inline int (fld_doc_update)(fld_doc *obj, fld_doc_action actions, fld_doc_cond cond) { return ddb_model_update(&fld_doc_model, obj, actions.p, cond.p); }
+static inline int (fld_doc_put_ex)(fld_doc *returned, bool *has_returned, fld_doc *obj, fld_doc_cond cond, const ddb_write_opts *opts) { return ddb_model_put_ex(returned, has_returned, &fld_doc_model, obj, cond.p, opts); }
+static inline int (fld_doc_update_ex)(fld_doc *returned, bool *has_returned, fld_doc *obj, fld_doc_action actions, fld_doc_cond cond, const ddb_write_opts *opts) { return ddb_model_update_ex(returned, has_returned, &fld_doc_model, obj, actions.p, cond.p, opts); }
+static inline int (fld_doc_delete_ex)(fld_doc *returned, bool *has_returned, const fld_doc *obj, fld_doc_cond cond, const ddb_write_opts *opts) { return ddb_model_delete_ex(returned, has_returned, &fld_doc_model, obj, cond.p, opts); }
+static inline int (fld_doc_exists)(bool *out, const char *id, const ddb_get_opts *opts) { return ddb_model_exists(out, &fld_doc_model, &id, NULL, opts); }
+static inline int (fld_doc_refresh)(fld_doc *obj, const ddb_get_opts *opts) { return ddb_model_refresh(&fld_doc_model, obj, opts); }
+#define fld_doc_put(obj_, cond_) (fld_doc_put)(DDB_ARG_PTR(fld_doc, obj_), (cond_))
+#define fld_doc_get(out_, hash_, opts_) (fld_doc_get)(DDB_ARG_PTR(fld_doc, out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_doc_delete(obj_, cond_) (fld_doc_delete)(DDB_ARG_CPTR(fld_doc, obj_), (cond_))
+#define fld_doc_update(obj_, actions_, cond_) (fld_doc_update)(DDB_ARG_PTR(fld_doc, obj_), (actions_), (cond_))
+#define fld_doc_put_ex(ret_, has_, obj_, cond_, opts_) (fld_doc_put_ex)(DDB_ARG_PTR(fld_doc, ret_), (has_), DDB_ARG_PTR(fld_doc, obj_), (cond_), (opts_))
+#define fld_doc_update_ex(ret_, has_, obj_, actions_, cond_, opts_) (fld_doc_update_ex)(DDB_ARG_PTR(fld_doc, ret_), (has_), DDB_ARG_PTR(fld_doc, obj_), (actions_), (cond_), (opts_))
+#define fld_doc_delete_ex(ret_, has_, obj_, cond_, opts_) (fld_doc_delete_ex)(DDB_ARG_PTR(fld_doc, ret_), (has_), DDB_ARG_CPTR(fld_doc, obj_), (cond_), (opts_))
+#define fld_doc_exists(out_, hash_, opts_) (fld_doc_exists)((out_), DDB_ARG_STRING(hash_), (opts_))
+#define fld_doc_refresh(obj_, opts_) (fld_doc_refresh)(DDB_ARG_PTR(fld_doc, obj_), (opts_))
+
+/* Query one partition, scan the table (range and filter are taken over):
+ * iterate with _next (1 item, 0 end, < 0 error), free with ddb_iter_free.
+ * _page: one request, up to max items into items[] (initialised); page->cursor
+ * resumes after them (ddb/query.h). _count: exact, over every page;
+ * _count_estimate: DescribeTable's ItemCount (refreshed about every six hours). */
+static inline int (fld_doc_query)(ddb_iter **it, const char *id, fld_doc_range range, fld_doc_cond filter, const ddb_query_opts *opts) { return ddb_model_query(it, &fld_doc_model, &id, range.p, filter.p, opts); }
+static inline int (fld_doc_scan)(ddb_iter **it, fld_doc_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan(it, &fld_doc_model, filter.p, opts); }
+static inline int (fld_doc_next)(fld_doc *out, ddb_iter *it) { return ddb_iter_next(out, it); }
+static inline int (fld_doc_query_page)(fld_doc *items, size_t max, ddb_page *page, const char *id, fld_doc_range range, fld_doc_cond filter, const ddb_query_opts *opts) { return ddb_model_query_page(items, max, page, &fld_doc_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (fld_doc_scan_page)(fld_doc *items, size_t max, ddb_page *page, fld_doc_cond filter, const ddb_scan_opts *opts) { return ddb_model_scan_page(items, max, page, &fld_doc_model, NULL, filter.p, opts); }
+static inline int (fld_doc_count)(int64_t *out, const char *id, fld_doc_range range, fld_doc_cond filter, const ddb_query_opts *opts) { return ddb_model_count(out, &fld_doc_model, NULL, &id, range.p, filter.p, opts); }
+static inline int (fld_doc_count_estimate)(int64_t *out) { return ddb_model_count_estimate(out, &fld_doc_model, NULL); }
+#define fld_doc_query(it_, hash_, range_, filter_, opts_) (fld_doc_query)((it_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_doc_next(out_, it_) (fld_doc_next)(DDB_ARG_PTR(fld_doc, out_), (it_))
+#define fld_doc_query_page(items_, max_, page_, hash_, range_, filter_, opts_) (fld_doc_query_page)(DDB_ARG_PTR(fld_doc, items_), DDB_ARG_SIZE(max_), (page_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+#define fld_doc_scan_page(items_, max_, page_, filter_, opts_) (fld_doc_scan_page)(DDB_ARG_PTR(fld_doc, items_), DDB_ARG_SIZE(max_), (page_), (filter_), (opts_))
+#define fld_doc_count(out_, hash_, range_, filter_, opts_) (fld_doc_count)((out_), DDB_ARG_STRING(hash_), (range_), (filter_), (opts_))
+
+/* The table: create/delete (opts->wait), describe (free with
+ * ddb_table_output_free), throughput, TTL; dump/load as DynamoDB JSON lines
+ * ({"Item": {...}} a line, the format of DynamoDB's export to S3; ddb/backup.h). */
+static inline int (fld_doc_create_table)(const ddb_table_opts *opts) { return ddb_model_create_table(&fld_doc_model, opts); }
+static inline int (fld_doc_delete_table)(const ddb_table_opts *opts) { return ddb_model_delete_table(&fld_doc_model, opts); }
+static inline int (fld_doc_describe_table)(ddb_table_output *out) { return ddb_model_describe_table(out, &fld_doc_model); }
+static inline int (fld_doc_table_exists)(bool *out) { return ddb_model_table_exists(out, &fld_doc_model); }
+static inline int (fld_doc_update_throughput)(int64_t read, int64_t write, const ddb_table_opts *opts) { return ddb_model_update_throughput(&fld_doc_model, read, write, opts); }
+static inline int (fld_doc_update_ttl)(bool enabled) { return ddb_model_update_ttl(&fld_doc_model, enabled); }
+static inline int (fld_doc_dump)(ddb_dump_stats *stats, FILE *out, const ddb_dump_opts *opts) { return ddb_model_dump(stats, &fld_doc_model, out, opts); }
+static inline int (fld_doc_load)(ddb_load_stats *stats, FILE *in, const ddb_load_opts *opts) { return ddb_model_load(stats, &fld_doc_model, in, opts); }
+#define fld_doc_update_throughput(read_, write_, opts_) (fld_doc_update_throughput)(DDB_ARG_INT64(read_), DDB_ARG_INT64(write_), (opts_))
+
+/* Batches and transactions (ddb/batch.h, ddb/txn.h): queue this model's
+ * writes and reads on a writer, getter or transaction shared with other
+ * models; conditions and actions are taken over; outs are filled by the run. */
+static inline int (fld_doc_batch_put)(ddb_batch_writer *w, const fld_doc *obj) { return ddb_batch_writer_put(w, &fld_doc_model, obj); }
+static inline int (fld_doc_batch_delete)(ddb_batch_writer *w, const fld_doc *obj) { return ddb_batch_writer_delete(w, &fld_doc_model, obj); }
+static inline int (fld_doc_batch_get)(fld_doc *out, bool *found, ddb_batch_getter *g, const char *id) { return ddb_batch_getter_add(out, found, g, &fld_doc_model, &id, NULL); }
+static inline int (fld_doc_txn_put)(ddb_txn *t, fld_doc *obj, fld_doc_cond cond) { return ddb_txn_put(t, &fld_doc_model, obj, cond.p); }
+static inline int (fld_doc_txn_update)(ddb_txn *t, fld_doc *obj, fld_doc_action actions, fld_doc_cond cond) { return ddb_txn_update(t, &fld_doc_model, obj, actions.p, cond.p); }
+static inline int (fld_doc_txn_delete)(ddb_txn *t, const fld_doc *obj, fld_doc_cond cond) { return ddb_txn_delete(t, &fld_doc_model, obj, cond.p); }
+static inline int (fld_doc_txn_check)(ddb_txn *t, const char *id, fld_doc_cond cond) { return ddb_txn_check_key(t, &fld_doc_model, &id, NULL, cond.p); }
+static inline int (fld_doc_txn_get)(fld_doc *out, bool *found, ddb_txn_getter *g, const char *id) { return ddb_txn_getter_add(out, found, g, &fld_doc_model, &id, NULL); }
+#define fld_doc_batch_put(w_, obj_) (fld_doc_batch_put)((w_), DDB_ARG_CPTR(fld_doc, obj_))
+#define fld_doc_batch_delete(w_, obj_) (fld_doc_batch_delete)((w_), DDB_ARG_CPTR(fld_doc, obj_))
+#define fld_doc_batch_get(out_, found_, g_, hash_) (fld_doc_batch_get)(DDB_ARG_PTR(fld_doc, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+#define fld_doc_txn_put(t_, obj_, cond_) (fld_doc_txn_put)((t_), DDB_ARG_PTR(fld_doc, obj_), (cond_))
+#define fld_doc_txn_update(t_, obj_, actions_, cond_) (fld_doc_txn_update)((t_), DDB_ARG_PTR(fld_doc, obj_), (actions_), (cond_))
+#define fld_doc_txn_delete(t_, obj_, cond_) (fld_doc_txn_delete)((t_), DDB_ARG_CPTR(fld_doc, obj_), (cond_))
+#define fld_doc_txn_check(t_, hash_, cond_) (fld_doc_txn_check)((t_), DDB_ARG_STRING(hash_), (cond_))
+#define fld_doc_txn_get(out_, found_, g_, hash_) (fld_doc_txn_get)(DDB_ARG_PTR(fld_doc, out_), (found_), (g_), DDB_ARG_STRING(hash_))
+
+/* AWS console URLs appended to *out: the table's overview, its items, one
+ * item (in the region of the model's client; ddb_model_console_url). */
+static inline int (fld_doc_table_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_doc_model, NULL, DDB_CONSOLE_TABLE, NULL); }
+static inline int (fld_doc_items_console_url)(ddb_buf *out) { return ddb_model_console_url(out, &fld_doc_model, NULL, DDB_CONSOLE_ITEMS, NULL); }
+static inline int (fld_doc_item_console_url)(ddb_buf *out, const fld_doc *obj) { return ddb_model_console_url(out, &fld_doc_model, NULL, DDB_CONSOLE_ITEM, obj); }
+#define fld_doc_item_console_url(out_, obj_) (fld_doc_item_console_url)((out_), DDB_ARG_CPTR(fld_doc, obj_))
+
+/* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
+ * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
+static inline int (fld_doc_to_simple_json)(ddb_buf *out, const fld_doc *obj) { return ddb_model_to_simple_json(out, &fld_doc_model, obj); }
+static inline int (fld_doc_from_simple_json)(fld_doc *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_doc_model, json, len); }
+static inline void (fld_doc_use_client)(ddb_client *client) { ddb_model_use_client(&fld_doc_model, client); }
+static inline void (fld_doc_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_doc_model, keyring); }
+static inline int (fld_doc_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_doc_model); }
+static inline void (fld_doc_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_doc_model, s3); }
+static inline int (fld_doc_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_doc_model, grace_s); }
+#define fld_doc_to_simple_json(out_, obj_) (fld_doc_to_simple_json)((out_), DDB_ARG_CPTR(fld_doc, obj_))
+#define fld_doc_from_simple_json(obj_, json_, len_) (fld_doc_from_simple_json)(DDB_ARG_PTR(fld_doc, obj_), (json_), DDB_ARG_SIZE(len_))
+
+/* Combining conditions and actions (both operands are taken over). */
+static inline fld_doc_cond (fld_doc_cond_and)(fld_doc_cond a, fld_doc_cond b) { return (fld_doc_cond){ddb_cond_and(a.p, b.p)}; }
+static inline fld_doc_cond (fld_doc_cond_or)(fld_doc_cond a, fld_doc_cond b) { return (fld_doc_cond){ddb_cond_or(a.p, b.p)}; }
+static inline fld_doc_cond (fld_doc_cond_not)(fld_doc_cond a) { return (fld_doc_cond){ddb_cond_not(a.p)}; }
+static inline void (fld_doc_cond_free)(fld_doc_cond c) { ddb_cond_free(c.p); }
+static inline fld_doc_action (fld_doc_action_join)(fld_doc_action a, fld_doc_action b) { return (fld_doc_action){ddb_update_join(a.p, b.p)}; }
+static inline void (fld_doc_action_free)(fld_doc_action a) { ddb_update_free(a.p); }
+
+/* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
+ * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
+/* id (string) */
+static inline fld_doc_cond (fld_doc_id_eq)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EQ, &v)}; }
+#define fld_doc_id_eq(v_) (fld_doc_id_eq)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_ne)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NE, &v)}; }
+#define fld_doc_id_ne(v_) (fld_doc_id_ne)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_lt)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LT, &v)}; }
+#define fld_doc_id_lt(v_) (fld_doc_id_lt)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_le)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LE, &v)}; }
+#define fld_doc_id_le(v_) (fld_doc_id_le)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_gt)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GT, &v)}; }
+#define fld_doc_id_gt(v_) (fld_doc_id_gt)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_ge)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GE, &v)}; }
+#define fld_doc_id_ge(v_) (fld_doc_id_ge)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_between)(const char *low, const char *high) { return (fld_doc_cond){ddb_field_between("id", 0, &fld_doc_model.fields[0], &low, &high)}; }
+#define fld_doc_id_between(low_, high_) (fld_doc_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline fld_doc_cond (fld_doc_id_begins_with)(const char *prefix) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+#define fld_doc_id_begins_with(prefix_) (fld_doc_id_begins_with)(DDB_ARG_STRING(prefix_))
+static inline fld_doc_cond (fld_doc_id_in)(const char *const *values, size_t n) { return (fld_doc_cond){ddb_field_in("id", 0, &fld_doc_model.fields[0], values, n)}; }
+#define fld_doc_id_in(values_, n_) (fld_doc_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_contains)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+#define fld_doc_id_contains(v_) (fld_doc_id_contains)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_id_size_eq)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+#define fld_doc_id_size_eq(n_) (fld_doc_id_size_eq)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_size_ne)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+#define fld_doc_id_size_ne(n_) (fld_doc_id_size_ne)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_size_lt)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+#define fld_doc_id_size_lt(n_) (fld_doc_id_size_lt)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_size_le)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+#define fld_doc_id_size_le(n_) (fld_doc_id_size_le)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_size_gt)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+#define fld_doc_id_size_gt(n_) (fld_doc_id_size_gt)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_size_ge)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+#define fld_doc_id_size_ge(n_) (fld_doc_id_size_ge)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_id_exists)(void) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline fld_doc_cond (fld_doc_id_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+/* title (string) */
+static inline fld_doc_cond (fld_doc_title_eq)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EQ, &v)}; }
+#define fld_doc_title_eq(v_) (fld_doc_title_eq)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_ne)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NE, &v)}; }
+#define fld_doc_title_ne(v_) (fld_doc_title_ne)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_lt)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LT, &v)}; }
+#define fld_doc_title_lt(v_) (fld_doc_title_lt)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_le)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LE, &v)}; }
+#define fld_doc_title_le(v_) (fld_doc_title_le)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_gt)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GT, &v)}; }
+#define fld_doc_title_gt(v_) (fld_doc_title_gt)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_ge)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GE, &v)}; }
+#define fld_doc_title_ge(v_) (fld_doc_title_ge)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_between)(const char *low, const char *high) { return (fld_doc_cond){ddb_field_between("title", 0, &fld_doc_model.fields[1], &low, &high)}; }
+#define fld_doc_title_between(low_, high_) (fld_doc_title_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
+static inline fld_doc_cond (fld_doc_title_begins_with)(const char *prefix) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+#define fld_doc_title_begins_with(prefix_) (fld_doc_title_begins_with)(DDB_ARG_STRING(prefix_))
+static inline fld_doc_cond (fld_doc_title_in)(const char *const *values, size_t n) { return (fld_doc_cond){ddb_field_in("title", 0, &fld_doc_model.fields[1], values, n)}; }
+#define fld_doc_title_in(values_, n_) (fld_doc_title_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_contains)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_CONTAINS, &v)}; }
+#define fld_doc_title_contains(v_) (fld_doc_title_contains)(DDB_ARG_STRING(v_))
+static inline fld_doc_cond (fld_doc_title_size_eq)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+#define fld_doc_title_size_eq(n_) (fld_doc_title_size_eq)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_size_ne)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_NE, &n)}; }
+#define fld_doc_title_size_ne(n_) (fld_doc_title_size_ne)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_size_lt)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LT, &n)}; }
+#define fld_doc_title_size_lt(n_) (fld_doc_title_size_lt)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_size_le)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LE, &n)}; }
+#define fld_doc_title_size_le(n_) (fld_doc_title_size_le)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_size_gt)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GT, &n)}; }
+#define fld_doc_title_size_gt(n_) (fld_doc_title_size_gt)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_size_ge)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GE, &n)}; }
+#define fld_doc_title_size_ge(n_) (fld_doc_title_size_ge)(DDB_ARG_SIZE(n_))
+static inline fld_doc_cond (fld_doc_title_exists)(void) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline fld_doc_cond (fld_doc_title_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_doc_action (fld_doc_set_title)(const char *v) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET, &v)}; }
+#define fld_doc_set_title(v_) (fld_doc_set_title)(DDB_ARG_STRING(v_))
+static inline fld_doc_action (fld_doc_set_if_absent_title)(const char *v) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+#define fld_doc_set_if_absent_title(v_) (fld_doc_set_if_absent_title)(DDB_ARG_STRING(v_))
+static inline fld_doc_action (fld_doc_remove_title)(void) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_REMOVE, NULL)}; }
+/* body (string) */
+static inline fld_doc_cond (fld_doc_body_exists)(void) { return (fld_doc_cond){ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline fld_doc_cond (fld_doc_body_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_doc_action (fld_doc_remove_body)(void) { return (fld_doc_action){ddb_field_update("body", 0, &fld_doc_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
+/* raw (binary) */
+static inline fld_doc_cond (fld_doc_raw_exists)(void) { return (fld_doc_cond){ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_EXISTS, NULL)}; }
+static inline fld_doc_cond (fld_doc_raw_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_doc_action (fld_doc_remove_raw)(void) { return (fld_doc_action){ddb_field_update("raw", 0, &fld_doc_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
 
 #ifdef __cplusplus
 }

@@ -157,13 +157,17 @@ static inline int (forum_thread_item_console_url)(ddb_buf *out, const forum_thre
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default); reencrypt rewrites
- * the items sealed under an older key (ddb_model_reencrypt). */
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
 static inline int (forum_thread_to_simple_json)(ddb_buf *out, const forum_thread *obj) { return ddb_model_to_simple_json(out, &forum_thread_model, obj); }
 static inline int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_thread_model, json, len); }
 static inline void (forum_thread_use_client)(ddb_client *client) { ddb_model_use_client(&forum_thread_model, client); }
 static inline void (forum_thread_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&forum_thread_model, keyring); }
 static inline int (forum_thread_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_thread_model); }
+static inline void (forum_thread_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_thread_model, s3); }
+static inline int (forum_thread_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &forum_thread_model, grace_s); }
 #define forum_thread_to_simple_json(out_, obj_) (forum_thread_to_simple_json)((out_), DDB_ARG_CPTR(forum_thread, obj_))
 #define forum_thread_from_simple_json(obj_, json_, len_) (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -593,13 +597,17 @@ static inline int (forum_post_item_console_url)(ddb_buf *out, const forum_post *
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
  * use_client binds a client, use_keyring the keys of encrypted attributes
- * (both borrowed; NULL: back to the process default); reencrypt rewrites
- * the items sealed under an older key (ddb_model_reencrypt). */
+ * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
+ * to the process default); reencrypt rewrites the items sealed under an
+ * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
+ * older than grace_s seconds (ddb_model_s3_gc). */
 static inline int (forum_post_to_simple_json)(ddb_buf *out, const forum_post *obj) { return ddb_model_to_simple_json(out, &forum_post_model, obj); }
 static inline int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_post_model, json, len); }
 static inline void (forum_post_use_client)(ddb_client *client) { ddb_model_use_client(&forum_post_model, client); }
 static inline void (forum_post_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&forum_post_model, keyring); }
 static inline int (forum_post_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_post_model); }
+static inline void (forum_post_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_post_model, s3); }
+static inline int (forum_post_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &forum_post_model, grace_s); }
 #define forum_post_to_simple_json(out_, obj_) (forum_post_to_simple_json)((out_), DDB_ARG_CPTR(forum_post, obj_))
 #define forum_post_from_simple_json(obj_, json_, len_) (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), DDB_ARG_SIZE(len_))
 
