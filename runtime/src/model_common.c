@@ -57,3 +57,26 @@ void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes,
     ctx->seal = ddb_model_seal;
     ctx->seal_arg = env;
 }
+
+int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av *item, void *arg), void *arg)
+{
+    ddb_av *start = NULL;
+    int rc = 0;
+    do {
+        ddb_scan_input in = DDB_SCAN_INPUT_INIT;
+        in.table_name = table;
+        in.exclusive_start_key = start;
+        in.consistent_read = true;
+        ddb_read_output out;
+        rc = ddb_scan(&out, c, &in);
+        if (rc != 0)
+            break;
+        for (size_t i = 0; rc == 0 && i < out.n_items; i++)
+            rc = fn(out.items[i], arg);
+        ddb_av_free(start);
+        start = out.last_evaluated_key != NULL ? ddb_av_clone(out.last_evaluated_key) : NULL;
+        ddb_read_output_free(&out);
+    } while (rc == 0 && start != NULL);
+    ddb_av_free(start);
+    return rc;
+}

@@ -118,6 +118,10 @@ int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
                       const ddb_av *key);
 
+/* Calls fn(item, arg) for every item of `table` (consistent Scan, page by
+ * page) until fn returns non-zero; returns that, or the Scan's code. */
+int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av *item, void *arg), void *arg);
+
 /* Stores `units` in *to when `to` is not NULL (the `consumed` output of
  * an options struct). */
 void ddb_model_report_consumed(double *to, double units);

@@ -163,6 +163,20 @@ static int visit(ddb_reencrypt_stats *st, const ddb_model *m, ddb_client *c, con
     return rc;
 }
 
+typedef struct visit_ctx {
+    ddb_reencrypt_stats *st;
+    const ddb_model *m;
+    ddb_client *c;
+    const char *primary;
+    ddb_error *first;
+} visit_ctx;
+
+static int visit_one(const ddb_av *item, void *arg)
+{
+    visit_ctx *v = arg;
+    return visit(v->st, v->m, v->c, item, v->primary, v->first);
+}
+
 int ddb_model_reencrypt(ddb_reencrypt_stats *stats, const ddb_model *m)
 {
     ddb_reencrypt_stats st = {0, 0, 0, 0};
@@ -176,24 +190,9 @@ int ddb_model_reencrypt(ddb_reencrypt_stats *stats, const ddb_model *m)
     ddb_client *c = rc == 0 ? ddb_model_client_for(m) : NULL;
     if (rc == 0 && c == NULL)
         rc = ddb_last_error()->code;
-    ddb_av *start = NULL;
-    do {
-        ddb_scan_input in = DDB_SCAN_INPUT_INIT;
-        in.table_name = m->table;
-        in.exclusive_start_key = start;
-        in.consistent_read = true;
-        ddb_read_output out;
-        if (rc == 0)
-            rc = ddb_scan(&out, c, &in);
-        if (rc != 0)
-            break;
-        for (size_t i = 0; rc == 0 && i < out.n_items; i++)
-            rc = visit(&st, m, c, out.items[i], primary, &first);
-        ddb_av_free(start);
-        start = out.last_evaluated_key != NULL ? ddb_av_clone(out.last_evaluated_key) : NULL;
-        ddb_read_output_free(&out);
-    } while (rc == 0 && start != NULL);
-    ddb_av_free(start);
+    visit_ctx v = {&st, m, c, primary, &first};
+    if (rc == 0)
+        rc = ddb_table_each_item(c, m->table, visit_one, &v);
     if (stats != NULL)
         *stats = st;
     if (rc == 0 && st.unreadable != 0)

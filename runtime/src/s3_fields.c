@@ -283,57 +283,52 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The S3 keys field f's attribute references, collected item by item. */
+typedef struct refs_ctx {
+    const ddb_model *m;
+    const ddb_field *f;
+    char **keys;
+    size_t n, cap, items;
+    ddb_buf expect;
+} refs_ctx;
+
+static int collect_ref(const ddb_av *item, void *arg)
+{
+    refs_ctx *r = arg;
+    r->items++;
+    const ddb_av *v = ddb_av_map_get(item, r->f->attr);
+    const char *key =
+        v != NULL && v->type == DDB_AV_S ? key_of_pointer(r->f, r->m, v->u.str.ptr, v->u.str.len, &r->expect) : NULL;
+    if (key == NULL)
+        return 0;
+    if (r->n == r->cap) {
+        size_t cap = r->cap != 0 ? r->cap * 2 : 64;
+        char **grown = realloc(r->keys, cap * sizeof *grown);
+        if (grown == NULL)
+            return ddb_error_set(DDB_ENOMEM, "out of memory");
+        r->keys = grown;
+        r->cap = cap;
+    }
+    if ((r->keys[r->n] = strdup(key)) == NULL)
+        return ddb_error_set(DDB_ENOMEM, "out of memory");
+    r->n++;
+    return 0;
+}
+
 /* Every S3 key f's attribute references in the table, sorted. */
 static int referenced_keys(char ***keys, size_t *n, size_t *items, const ddb_model *m, const ddb_field *f)
 {
     ddb_client *c = ddb_model_client_for(m);
     if (c == NULL)
         return ddb_last_error()->code;
-    size_t cap = 0;
-    *keys = NULL;
-    *n = 0;
-    ddb_av *start = NULL;
-    ddb_buf expect = DDB_BUF_INIT;
-    int rc = 0;
-    do {
-        ddb_scan_input in = DDB_SCAN_INPUT_INIT;
-        in.table_name = m->table;
-        in.exclusive_start_key = start;
-        in.consistent_read = true;
-        ddb_read_output out;
-        rc = ddb_scan(&out, c, &in);
-        if (rc != 0)
-            break;
-        for (size_t i = 0; rc == 0 && i < out.n_items; i++) {
-            (*items)++;
-            const ddb_av *v = ddb_av_map_get(out.items[i], f->attr);
-            const char *key = v != NULL && v->type == DDB_AV_S
-                                  ? key_of_pointer(f, m, v->u.str.ptr, v->u.str.len, &expect)
-                                  : NULL;
-            if (key == NULL)
-                continue;
-            if (*n == cap) {
-                cap = cap != 0 ? cap * 2 : 64;
-                char **grown = realloc(*keys, cap * sizeof *grown);
-                if (grown == NULL) {
-                    rc = ddb_error_set(DDB_ENOMEM, "out of memory");
-                    break;
-                }
-                *keys = grown;
-            }
-            if (((*keys)[*n] = strdup(key)) == NULL)
-                rc = ddb_error_set(DDB_ENOMEM, "out of memory");
-            else
-                (*n)++;
-        }
-        ddb_av_free(start);
-        start = out.last_evaluated_key != NULL ? ddb_av_clone(out.last_evaluated_key) : NULL;
-        ddb_read_output_free(&out);
-    } while (rc == 0 && start != NULL);
-    ddb_av_free(start);
-    ddb_buf_free(&expect);
-    if (rc == 0 && *n > 1)
-        qsort(*keys, *n, sizeof **keys, cmp_str);
+    refs_ctx r = {m, f, NULL, 0, 0, 0, DDB_BUF_INIT};
+    int rc = ddb_table_each_item(c, m->table, collect_ref, &r);
+    ddb_buf_free(&r.expect);
+    if (rc == 0 && r.n > 1)
+        qsort(r.keys, r.n, sizeof *r.keys, cmp_str);
+    *keys = r.keys;
+    *n = r.n;
+    *items = r.items;
     return rc;
 }
 
