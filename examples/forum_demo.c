@@ -16,17 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example.h"
 #include "forum.h"
-
-/* Prints the last error and exits when rc is a failure. */
-static void check(int rc, const char *what)
-{
-    if (rc >= 0)
-        return;
-    char line[2048];
-    fprintf(stderr, "FAILED: %s: %s\n", what, ddb_error_format(line, sizeof line, ddb_last_error()));
-    exit(1);
-}
 
 static void show(const char *label, const forum_thread *t)
 {

@@ -9,7 +9,8 @@
 # Environment: DDB_ENGINE (moto, dynalite, dynamodb-local with
 # DDB_ACCEPT_DYNAMODB_LOCAL_LICENSE=1; docs/engines.md), DDB_DEMO_BUILD_DIR
 # (default build-demo), DDB_DEMO_BIN (the example's path inside the build
-# dir, default examples/forum_demo), DDB_CACHE_DIR, PYTHON, JAVA, NODE; see
+# dir, default examples/forum_demo; also examples/docstore_demo and
+# examples/tracker_worker), DDB_CACHE_DIR, PYTHON, JAVA, NODE; see
 # docs/testing.md.
 set -euo pipefail
 
@@ -60,6 +61,7 @@ start_engine "$DDB_ENGINE" || ddb_die "the engine $DDB_ENGINE did not start"
 
 ddb_test_env
 export AWS_ENDPOINT_URL_DYNAMODB="$DDB_TEST_ENDPOINT"
+export AWS_ENDPOINT_URL_S3="$DDB_TEST_S3_ENDPOINT"   # moto: examples/docstore_demo
 
 echo
 ddb_say "Running the example: $BIN $*"

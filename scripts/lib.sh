@@ -622,7 +622,7 @@ start_dynamodb_local() {
 start_moto() {
   local log="$DDB_SERVERS_DIR/$DDB_LOG_PREFIX-moto.log"
   _ddb_start_server "moto server" "$log" "$DDB_SERVERS_DIR" _ddb_moto_answers -- \
-    "$PYTHON" -m moto.server -H 127.0.0.1 -p @PORT@ || return 1
+    "$PYTHON" "$DDB_ROOT/scripts/moto_server.py" -H 127.0.0.1 -p @PORT@ || return 1
   DDB_MOTO_PORT=$DDB_PORT
   DDB_TEST_S3_ENDPOINT="http://127.0.0.1:$DDB_PORT"
   DDB_TEST_STS_ENDPOINT="http://127.0.0.1:$DDB_PORT"

@@ -406,3 +406,55 @@ int ddb_model_s3_gc(ddb_s3_gc_stats *stats, const ddb_model *m, long grace_s)
         *stats = st;
     return ddb_model_with_context(rc, "S3 garbage collection", m);
 }
+
+/* Where the value of S3-backed field `f` lives in `obj`, and whether it is
+ * absent (string and json: NULL; binary: data NULL). */
+static void **s3_value_slot(const ddb_field *f, void *obj)
+{
+    char *at = (char *)obj + f->offset;
+    return f->type == DDB_FT_BINARY ? (void **)&((ddb_bytes *)(void *)at)->data : (void **)(void *)at;
+}
+
+int ddb_model_s3_fetch(const ddb_model *m, void *obj)
+{
+    const char **attrs = m->n_fields != 0 ? malloc(m->n_fields * sizeof *attrs) : NULL;
+    if (attrs == NULL)
+        return m->n_fields != 0 ? ddb_error_set(DDB_ENOMEM, "%s: out of memory", m->name) : 0;
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const ddb_field *f = &m->fields[i];
+        if (f->codec != NULL && f->codec->s3_bucket != NULL && *s3_value_slot(f, obj) == NULL)
+            attrs[n++] = f->attr;
+    }
+    if (n == 0 || m->table == NULL) {
+        free(attrs);
+        return 0;
+    }
+    void *fresh = calloc(1, m->size);
+    ddb_av *key = NULL;
+    ddb_client *c = ddb_model_client_for(m);
+    int rc = fresh == NULL ? ddb_error_set(DDB_ENOMEM, "%s: out of memory", m->name)
+             : c != NULL   ? ddb_model_key(&key, m, obj)
+                           : ddb_last_error()->code;
+    ddb_get_opts opts = DDB_GET_OPTS_INIT;
+    opts.consistent_read = true;
+    opts.attributes = attrs;
+    opts.n_attributes = n;
+    if (rc == 0)
+        rc = ddb_model_get_key(m, c, key, &opts, fresh);
+    /* move each fetched body into obj; the fields it already held stay */
+    for (size_t i = 0; rc == 0 && i < m->n_fields; i++) {
+        const ddb_field *f = &m->fields[i];
+        if (f->codec == NULL || f->codec->s3_bucket == NULL || *s3_value_slot(f, obj) != NULL)
+            continue;
+        size_t size = f->type == DDB_FT_BINARY ? sizeof(ddb_bytes) : sizeof(char *);
+        memcpy((char *)obj + f->offset, (char *)fresh + f->offset, size);
+        memset((char *)fresh + f->offset, 0, size);
+    }
+    if (fresh != NULL)
+        ddb_model_clear(m, fresh);
+    free(fresh);
+    free(attrs);
+    ddb_av_free(key);
+    return rc;
+}

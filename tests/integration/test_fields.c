@@ -700,6 +700,25 @@ static void test_s3_backed(void **state)
     assert_int_equal(objects_under(prefix), before + 1);
     DDBT_ASSERT_OK(fld_doc_get(&d, "d1", NULL));
     assert_string_equal(d.body, "a second, shorter body that is still long enough to be compressed by zlib");
+    /* deferred bodies: read without them, then fetch; present fields stay */
+    fld_doc_clear(&d);
+    static const char *const no_bodies[] = {"title"};
+    DDBT_ASSERT_OK(fld_doc_get(&d, "d1", DDB_GET_OPTS(.attributes = no_bodies, .n_attributes = 1)));
+    assert_null(d.body);
+    assert_null(d.raw.data);
+    DDBT_ASSERT_OK(fld_doc_s3_fetch(&d));
+    assert_string_equal(d.body, "a second, shorter body that is still long enough to be compressed by zlib");
+    assert_null(d.raw.data); /* d1 has none */
+    free(d.body);
+    d.body = ddb_strdup("kept: a value the object holds is not fetched again");
+    DDBT_ASSERT_OK(fld_doc_s3_fetch(&d));
+    assert_string_equal(d.body, "kept: a value the object holds is not fetched again");
+    fld_doc defer;
+    fld_doc_init(&defer);
+    defer.id = ddb_strdup("no-such-doc");
+    assert_int_equal(fld_doc_s3_fetch(&defer), DDB_ENOTFOUND);
+    assert_null(defer.body);
+    fld_doc_clear(&defer);
     /* pointers and objects that do not belong */
     put_doc("d2", "the body of d2, which d3 will try to point at", NULL);
     put_doc("d3", "the body of d3", NULL);

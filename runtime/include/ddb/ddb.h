@@ -20,6 +20,7 @@
 #include "ddb/expr.h"
 #include "ddb/keyring.h"
 #include "ddb/s3.h"
+#include "ddb/tracker.h"
 #include "ddb/model.h"
 #include "ddb/batch.h"
 #include "ddb/txn.h"

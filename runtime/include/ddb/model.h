@@ -502,6 +502,18 @@ DDB_API ddb_client *ddb_default_s3_client(void);
 DDB_API void ddb_default_s3_client_set(ddb_client *c);
 
 /*
+ * Deferred bodies: a read that leaves S3-backed attributes out of its
+ * projection (ddb_get_opts.attributes, ddb/query.h) makes no S3 request.
+ * ddb_model_s3_fetch then fills each S3-backed field of `obj` that is
+ * absent: one consistent GetItem of those attributes by obj's key, then
+ * their bodies, verified as on every read. Fields that hold a value are
+ * left alone; one the item does not have stays absent. DDB_ENOTFOUND when
+ * the item is gone; on failure `obj` is unchanged. Thread safety: as
+ * ddb_model_get (obj belongs to the caller).
+ */
+DDB_API int ddb_model_s3_fetch(const ddb_model *m, void *obj);
+
+/*
  * Garbage collection of m's S3-backed attributes: lists the objects under
  * each attribute's <prefix><table>/<attribute>/ and deletes those no item
  * of the table references and last modified more than `grace_s` seconds

@@ -164,7 +164,8 @@ static inline int (gold_item_item_console_url)(ddb_buf *out, const gold_item *ob
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (gold_item_to_simple_json)(ddb_buf *out, const gold_item *obj) { return ddb_model_to_simple_json(out, &gold_item_model, obj); }
 static inline int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_item_model, json, len); }
 static inline void (gold_item_use_client)(ddb_client *client) { ddb_model_use_client(&gold_item_model, client); }
@@ -172,6 +173,8 @@ static inline void (gold_item_use_keyring)(ddb_keyring *keyring) { ddb_model_use
 static inline int (gold_item_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &gold_item_model); }
 static inline void (gold_item_use_s3)(ddb_client *s3) { ddb_model_use_s3(&gold_item_model, s3); }
 static inline int (gold_item_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &gold_item_model, grace_s); }
+static inline int (gold_item_s3_fetch)(gold_item *obj) { return ddb_model_s3_fetch(&gold_item_model, obj); }
+#define gold_item_s3_fetch(obj_) (gold_item_s3_fetch)(DDB_ARG_PTR(gold_item, obj_))
 #define gold_item_to_simple_json(out_, obj_) (gold_item_to_simple_json)((out_), DDB_ARG_CPTR(gold_item, obj_))
 #define gold_item_from_simple_json(obj_, json_, len_) (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -641,7 +644,8 @@ static inline int (gold_counter_item_console_url)(ddb_buf *out, const gold_count
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (gold_counter_to_simple_json)(ddb_buf *out, const gold_counter *obj) { return ddb_model_to_simple_json(out, &gold_counter_model, obj); }
 static inline int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_counter_model, json, len); }
 static inline void (gold_counter_use_client)(ddb_client *client) { ddb_model_use_client(&gold_counter_model, client); }
@@ -649,6 +653,8 @@ static inline void (gold_counter_use_keyring)(ddb_keyring *keyring) { ddb_model_
 static inline int (gold_counter_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &gold_counter_model); }
 static inline void (gold_counter_use_s3)(ddb_client *s3) { ddb_model_use_s3(&gold_counter_model, s3); }
 static inline int (gold_counter_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &gold_counter_model, grace_s); }
+static inline int (gold_counter_s3_fetch)(gold_counter *obj) { return ddb_model_s3_fetch(&gold_counter_model, obj); }
+#define gold_counter_s3_fetch(obj_) (gold_counter_s3_fetch)(DDB_ARG_PTR(gold_counter, obj_))
 #define gold_counter_to_simple_json(out_, obj_) (gold_counter_to_simple_json)((out_), DDB_ARG_CPTR(gold_counter, obj_))
 #define gold_counter_from_simple_json(obj_, json_, len_) (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), DDB_ARG_SIZE(len_))
 

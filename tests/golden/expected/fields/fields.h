@@ -175,7 +175,8 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }
 static inline int (fld_page_from_simple_json)(fld_page *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_page_model, json, len); }
 static inline void (fld_page_use_client)(ddb_client *client) { ddb_model_use_client(&fld_page_model, client); }
@@ -183,6 +184,8 @@ static inline void (fld_page_use_keyring)(ddb_keyring *keyring) { ddb_model_use_
 static inline int (fld_page_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_page_model); }
 static inline void (fld_page_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_page_model, s3); }
 static inline int (fld_page_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_page_model, grace_s); }
+static inline int (fld_page_s3_fetch)(fld_page *obj) { return ddb_model_s3_fetch(&fld_page_model, obj); }
+#define fld_page_s3_fetch(obj_) (fld_page_s3_fetch)(DDB_ARG_PTR(fld_page, obj_))
 #define fld_page_to_simple_json(out_, obj_) (fld_page_to_simple_json)((out_), DDB_ARG_CPTR(fld_page, obj_))
 #define fld_page_from_simple_json(obj_, json_, len_) (fld_page_from_simple_json)(DDB_ARG_PTR(fld_page, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -511,7 +514,8 @@ static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (fld_account_to_simple_json)(ddb_buf *out, const fld_account *obj) { return ddb_model_to_simple_json(out, &fld_account_model, obj); }
 static inline int (fld_account_from_simple_json)(fld_account *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_account_model, json, len); }
 static inline void (fld_account_use_client)(ddb_client *client) { ddb_model_use_client(&fld_account_model, client); }
@@ -519,6 +523,8 @@ static inline void (fld_account_use_keyring)(ddb_keyring *keyring) { ddb_model_u
 static inline int (fld_account_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_account_model); }
 static inline void (fld_account_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_account_model, s3); }
 static inline int (fld_account_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_account_model, grace_s); }
+static inline int (fld_account_s3_fetch)(fld_account *obj) { return ddb_model_s3_fetch(&fld_account_model, obj); }
+#define fld_account_s3_fetch(obj_) (fld_account_s3_fetch)(DDB_ARG_PTR(fld_account, obj_))
 #define fld_account_to_simple_json(out_, obj_) (fld_account_to_simple_json)((out_), DDB_ARG_CPTR(fld_account, obj_))
 #define fld_account_from_simple_json(obj_, json_, len_) (fld_account_from_simple_json)(DDB_ARG_PTR(fld_account, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -745,7 +751,8 @@ static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *ob
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (fld_vault_to_simple_json)(ddb_buf *out, const fld_vault *obj) { return ddb_model_to_simple_json(out, &fld_vault_model, obj); }
 static inline int (fld_vault_from_simple_json)(fld_vault *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_vault_model, json, len); }
 static inline void (fld_vault_use_client)(ddb_client *client) { ddb_model_use_client(&fld_vault_model, client); }
@@ -753,6 +760,8 @@ static inline void (fld_vault_use_keyring)(ddb_keyring *keyring) { ddb_model_use
 static inline int (fld_vault_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_vault_model); }
 static inline void (fld_vault_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_vault_model, s3); }
 static inline int (fld_vault_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_vault_model, grace_s); }
+static inline int (fld_vault_s3_fetch)(fld_vault *obj) { return ddb_model_s3_fetch(&fld_vault_model, obj); }
+#define fld_vault_s3_fetch(obj_) (fld_vault_s3_fetch)(DDB_ARG_PTR(fld_vault, obj_))
 #define fld_vault_to_simple_json(out_, obj_) (fld_vault_to_simple_json)((out_), DDB_ARG_CPTR(fld_vault, obj_))
 #define fld_vault_from_simple_json(obj_, json_, len_) (fld_vault_from_simple_json)(DDB_ARG_PTR(fld_vault, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -898,7 +907,8 @@ static inline int (fld_doc_item_console_url)(ddb_buf *out, const fld_doc *obj) {
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (fld_doc_to_simple_json)(ddb_buf *out, const fld_doc *obj) { return ddb_model_to_simple_json(out, &fld_doc_model, obj); }
 static inline int (fld_doc_from_simple_json)(fld_doc *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_doc_model, json, len); }
 static inline void (fld_doc_use_client)(ddb_client *client) { ddb_model_use_client(&fld_doc_model, client); }
@@ -906,6 +916,8 @@ static inline void (fld_doc_use_keyring)(ddb_keyring *keyring) { ddb_model_use_k
 static inline int (fld_doc_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_doc_model); }
 static inline void (fld_doc_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_doc_model, s3); }
 static inline int (fld_doc_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &fld_doc_model, grace_s); }
+static inline int (fld_doc_s3_fetch)(fld_doc *obj) { return ddb_model_s3_fetch(&fld_doc_model, obj); }
+#define fld_doc_s3_fetch(obj_) (fld_doc_s3_fetch)(DDB_ARG_PTR(fld_doc, obj_))
 #define fld_doc_to_simple_json(out_, obj_) (fld_doc_to_simple_json)((out_), DDB_ARG_CPTR(fld_doc, obj_))
 #define fld_doc_from_simple_json(obj_, json_, len_) (fld_doc_from_simple_json)(DDB_ARG_PTR(fld_doc, obj_), (json_), DDB_ARG_SIZE(len_))
 

@@ -160,7 +160,8 @@ static inline int (forum_thread_item_console_url)(ddb_buf *out, const forum_thre
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (forum_thread_to_simple_json)(ddb_buf *out, const forum_thread *obj) { return ddb_model_to_simple_json(out, &forum_thread_model, obj); }
 static inline int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_thread_model, json, len); }
 static inline void (forum_thread_use_client)(ddb_client *client) { ddb_model_use_client(&forum_thread_model, client); }
@@ -168,6 +169,8 @@ static inline void (forum_thread_use_keyring)(ddb_keyring *keyring) { ddb_model_
 static inline int (forum_thread_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_thread_model); }
 static inline void (forum_thread_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_thread_model, s3); }
 static inline int (forum_thread_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &forum_thread_model, grace_s); }
+static inline int (forum_thread_s3_fetch)(forum_thread *obj) { return ddb_model_s3_fetch(&forum_thread_model, obj); }
+#define forum_thread_s3_fetch(obj_) (forum_thread_s3_fetch)(DDB_ARG_PTR(forum_thread, obj_))
 #define forum_thread_to_simple_json(out_, obj_) (forum_thread_to_simple_json)((out_), DDB_ARG_CPTR(forum_thread, obj_))
 #define forum_thread_from_simple_json(obj_, json_, len_) (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -600,7 +603,8 @@ static inline int (forum_post_item_console_url)(ddb_buf *out, const forum_post *
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (forum_post_to_simple_json)(ddb_buf *out, const forum_post *obj) { return ddb_model_to_simple_json(out, &forum_post_model, obj); }
 static inline int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_post_model, json, len); }
 static inline void (forum_post_use_client)(ddb_client *client) { ddb_model_use_client(&forum_post_model, client); }
@@ -608,6 +612,8 @@ static inline void (forum_post_use_keyring)(ddb_keyring *keyring) { ddb_model_us
 static inline int (forum_post_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_post_model); }
 static inline void (forum_post_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_post_model, s3); }
 static inline int (forum_post_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &forum_post_model, grace_s); }
+static inline int (forum_post_s3_fetch)(forum_post *obj) { return ddb_model_s3_fetch(&forum_post_model, obj); }
+#define forum_post_s3_fetch(obj_) (forum_post_s3_fetch)(DDB_ARG_PTR(forum_post, obj_))
 #define forum_post_to_simple_json(out_, obj_) (forum_post_to_simple_json)((out_), DDB_ARG_CPTR(forum_post, obj_))
 #define forum_post_from_simple_json(obj_, json_, len_) (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), DDB_ARG_SIZE(len_))
 

@@ -164,7 +164,8 @@ static inline int (keys_entry_item_console_url)(ddb_buf *out, const keys_entry *
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (keys_entry_to_simple_json)(ddb_buf *out, const keys_entry *obj) { return ddb_model_to_simple_json(out, &keys_entry_model, obj); }
 static inline int (keys_entry_from_simple_json)(keys_entry *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_entry_model, json, len); }
 static inline void (keys_entry_use_client)(ddb_client *client) { ddb_model_use_client(&keys_entry_model, client); }
@@ -172,6 +173,8 @@ static inline void (keys_entry_use_keyring)(ddb_keyring *keyring) { ddb_model_us
 static inline int (keys_entry_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_entry_model); }
 static inline void (keys_entry_use_s3)(ddb_client *s3) { ddb_model_use_s3(&keys_entry_model, s3); }
 static inline int (keys_entry_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &keys_entry_model, grace_s); }
+static inline int (keys_entry_s3_fetch)(keys_entry *obj) { return ddb_model_s3_fetch(&keys_entry_model, obj); }
+#define keys_entry_s3_fetch(obj_) (keys_entry_s3_fetch)(DDB_ARG_PTR(keys_entry, obj_))
 #define keys_entry_to_simple_json(out_, obj_) (keys_entry_to_simple_json)((out_), DDB_ARG_CPTR(keys_entry, obj_))
 #define keys_entry_from_simple_json(obj_, json_, len_) (keys_entry_from_simple_json)(DDB_ARG_PTR(keys_entry, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -417,7 +420,8 @@ static inline int (keys_shadow_item_console_url)(ddb_buf *out, const keys_shadow
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (keys_shadow_to_simple_json)(ddb_buf *out, const keys_shadow *obj) { return ddb_model_to_simple_json(out, &keys_shadow_model, obj); }
 static inline int (keys_shadow_from_simple_json)(keys_shadow *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_shadow_model, json, len); }
 static inline void (keys_shadow_use_client)(ddb_client *client) { ddb_model_use_client(&keys_shadow_model, client); }
@@ -425,6 +429,8 @@ static inline void (keys_shadow_use_keyring)(ddb_keyring *keyring) { ddb_model_u
 static inline int (keys_shadow_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_shadow_model); }
 static inline void (keys_shadow_use_s3)(ddb_client *s3) { ddb_model_use_s3(&keys_shadow_model, s3); }
 static inline int (keys_shadow_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &keys_shadow_model, grace_s); }
+static inline int (keys_shadow_s3_fetch)(keys_shadow *obj) { return ddb_model_s3_fetch(&keys_shadow_model, obj); }
+#define keys_shadow_s3_fetch(obj_) (keys_shadow_s3_fetch)(DDB_ARG_PTR(keys_shadow, obj_))
 #define keys_shadow_to_simple_json(out_, obj_) (keys_shadow_to_simple_json)((out_), DDB_ARG_CPTR(keys_shadow, obj_))
 #define keys_shadow_from_simple_json(obj_, json_, len_) (keys_shadow_from_simple_json)(DDB_ARG_PTR(keys_shadow, obj_), (json_), DDB_ARG_SIZE(len_))
 

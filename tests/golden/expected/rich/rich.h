@@ -251,7 +251,8 @@ static inline int (rich_post_item_console_url)(ddb_buf *out, const rich_post *ob
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (rich_post_to_simple_json)(ddb_buf *out, const rich_post *obj) { return ddb_model_to_simple_json(out, &rich_post_model, obj); }
 static inline int (rich_post_from_simple_json)(rich_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_post_model, json, len); }
 static inline void (rich_post_use_client)(ddb_client *client) { ddb_model_use_client(&rich_post_model, client); }
@@ -259,6 +260,8 @@ static inline void (rich_post_use_keyring)(ddb_keyring *keyring) { ddb_model_use
 static inline int (rich_post_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_post_model); }
 static inline void (rich_post_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_post_model, s3); }
 static inline int (rich_post_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &rich_post_model, grace_s); }
+static inline int (rich_post_s3_fetch)(rich_post *obj) { return ddb_model_s3_fetch(&rich_post_model, obj); }
+#define rich_post_s3_fetch(obj_) (rich_post_s3_fetch)(DDB_ARG_PTR(rich_post, obj_))
 #define rich_post_to_simple_json(out_, obj_) (rich_post_to_simple_json)((out_), DDB_ARG_CPTR(rich_post, obj_))
 #define rich_post_from_simple_json(obj_, json_, len_) (rich_post_from_simple_json)(DDB_ARG_PTR(rich_post, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -1135,7 +1138,8 @@ static inline int (rich_animal_item_console_url)(ddb_buf *out, const rich_animal
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (rich_animal_to_simple_json)(ddb_buf *out, const rich_animal *obj) { return ddb_model_to_simple_json(out, &rich_animal_model, obj); }
 static inline int (rich_animal_from_simple_json)(rich_animal *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_animal_model, json, len); }
 static inline void (rich_animal_use_client)(ddb_client *client) { ddb_model_use_client(&rich_animal_model, client); }
@@ -1143,6 +1147,8 @@ static inline void (rich_animal_use_keyring)(ddb_keyring *keyring) { ddb_model_u
 static inline int (rich_animal_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_animal_model); }
 static inline void (rich_animal_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_animal_model, s3); }
 static inline int (rich_animal_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &rich_animal_model, grace_s); }
+static inline int (rich_animal_s3_fetch)(rich_animal *obj) { return ddb_model_s3_fetch(&rich_animal_model, obj); }
+#define rich_animal_s3_fetch(obj_) (rich_animal_s3_fetch)(DDB_ARG_PTR(rich_animal, obj_))
 #define rich_animal_to_simple_json(out_, obj_) (rich_animal_to_simple_json)((out_), DDB_ARG_CPTR(rich_animal, obj_))
 #define rich_animal_from_simple_json(obj_, json_, len_) (rich_animal_from_simple_json)(DDB_ARG_PTR(rich_animal, obj_), (json_), DDB_ARG_SIZE(len_))
 
@@ -1356,7 +1362,8 @@ static inline int (rich_dog_item_console_url)(ddb_buf *out, const rich_dog *obj)
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
- * older than grace_s seconds (ddb_model_s3_gc). */
+ * older than grace_s seconds (ddb_model_s3_gc); s3_fetch fills the absent
+ * S3-backed fields of an object read without them (ddb_model_s3_fetch). */
 static inline int (rich_dog_to_simple_json)(ddb_buf *out, const rich_dog *obj) { return ddb_model_to_simple_json(out, &rich_dog_model, obj); }
 static inline int (rich_dog_from_simple_json)(rich_dog *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_dog_model, json, len); }
 static inline void (rich_dog_use_client)(ddb_client *client) { ddb_model_use_client(&rich_dog_model, client); }
@@ -1364,6 +1371,8 @@ static inline void (rich_dog_use_keyring)(ddb_keyring *keyring) { ddb_model_use_
 static inline int (rich_dog_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_dog_model); }
 static inline void (rich_dog_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_dog_model, s3); }
 static inline int (rich_dog_s3_gc)(ddb_s3_gc_stats *stats, long grace_s) { return ddb_model_s3_gc(stats, &rich_dog_model, grace_s); }
+static inline int (rich_dog_s3_fetch)(rich_dog *obj) { return ddb_model_s3_fetch(&rich_dog_model, obj); }
+#define rich_dog_s3_fetch(obj_) (rich_dog_s3_fetch)(DDB_ARG_PTR(rich_dog, obj_))
 #define rich_dog_to_simple_json(out_, obj_) (rich_dog_to_simple_json)((out_), DDB_ARG_CPTR(rich_dog, obj_))
 #define rich_dog_from_simple_json(obj_, json_, len_) (rich_dog_from_simple_json)(DDB_ARG_PTR(rich_dog, obj_), (json_), DDB_ARG_SIZE(len_))
 
