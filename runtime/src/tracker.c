@@ -358,15 +358,75 @@ static ddb_av *errors_with(const ddb_tracker *tr, const ddb_task *t, int64_t at,
 /* Requests                                                           */
 /* ------------------------------------------------------------------ */
 
+/* The item of task_id, strongly consistent (*item NULL: none). */
+static int read_item(ddb_tracker *tr, const char *task_id, ddb_av **item)
+{
+    *item = NULL;
+    ddb_av *key = key_of(tr, task_id);
+    if (key == NULL)
+        return ddb_error_set(DDB_ENOMEM, "status tracker: out of memory");
+    ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
+    in.table_name = tr->table;
+    in.key = key;
+    in.consistent_read = true;
+    ddb_get_item_output res;
+    int rc = ddb_get_item(&res, tr->client, &in);
+    if (rc == 0) {
+        *item = res.item;
+        res.item = NULL;
+    }
+    ddb_get_item_output_free(&res);
+    ddb_av_free(key);
+    return rc;
+}
+
+/* A fresh token (lock, write id): 128 random bits as hex. */
+static ddb_av *new_token(void)
+{
+    unsigned char r[16];
+    if (RAND_bytes(r, (int)sizeof r) != 1)
+        return NULL;
+    ddb_buf b = DDB_BUF_INIT;
+    ddb_av *v = ddb_buf_put_hex(&b, r, sizeof r) == 0 ? ddb_av_s_len(b.data, b.len) : NULL;
+    ddb_buf_free(&b);
+    return v;
+}
+
+/*
+ * After a failed condition: whether the item holds `write_id`, i.e. this
+ * very update was applied on an earlier attempt whose response was lost
+ * (the client retried it, and the retry found the item changed by itself).
+ * 1 (and *out filled when not NULL), 0, or an error code.
+ */
+static int landed(ddb_tracker *tr, const char *task_id, const ddb_av *write_id, ddb_task *out)
+{
+    ddb_av *item = NULL;
+    int rc = read_item(tr, task_id, &item);
+    const ddb_av *w = item != NULL ? ddb_av_map_get(item, "write_id") : NULL;
+    if (rc == 0 && w != NULL && ddb_av_equal(w, write_id)) {
+        rc = out != NULL ? parse_task(out, item) : 0;
+        if (rc == 0)
+            rc = 1;
+    }
+    ddb_av_free(item);
+    return rc;
+}
+
 /*
  * UpdateItem of task_id with `u` under `c` (both taken), the new item
  * parsed into *out when out is not NULL. DDB_ECONDITION when c is false.
+ * Every update writes a fresh `write_id`, so that a retried request that
+ * finds its own earlier attempt applied is recognised, not reported as a
+ * failed condition.
  */
 static int update(ddb_tracker *tr, const char *op, const char *task_id, ddb_update *u, ddb_cond *c, ddb_task *out)
 {
     ddb_expr_ctx ctx = DDB_EXPR_CTX_INIT;
     ddb_buf ue = DDB_BUF_INIT, ce = DDB_BUF_INIT;
     ddb_av *key = key_of(tr, task_id);
+    ddb_av *write_id = new_token();
+    u = ddb_update_join(u, write_id != NULL ? ddb_update_set("write_id", ddb_av_clone(write_id))
+                                            : ddb_update_error(DDB_ENOMEM));
     int rc = key != NULL ? ddb_expr_render_update(&ue, &ctx, u) : ddb_error_set(DDB_ENOMEM, "%s: out of memory", op);
     if (rc == 0)
         rc = ddb_expr_render_cond(&ce, &ctx, c);
@@ -388,6 +448,14 @@ static int update(ddb_tracker *tr, const char *op, const char *task_id, ddb_upda
                                         : ddb_error_set(DDB_EPROTOCOL, "%s: UpdateItem returned no item", op);
         ddb_write_item_output_free(&res);
     }
+    if (rc == DDB_ECONDITION) {
+        ddb_error failed = *ddb_last_error();
+        int own = landed(tr, task_id, write_id, out);
+        if (own == 0)
+            ddb_error_restore(&failed);
+        rc = own == 1 ? 0 : own == 0 ? DDB_ECONDITION : own;
+    }
+    ddb_av_free(write_id);
     ddb_av_free(key);
     ddb_buf_free(&ue);
     ddb_buf_free(&ce);
@@ -459,36 +527,15 @@ int ddb_tracker_add(ddb_tracker *tr, const char *task_id, const char *data)
 
 int ddb_tracker_get(ddb_tracker *tr, const char *task_id, ddb_task *out)
 {
+    ddb_av *item = NULL;
     int rc = check_task_id("ddb_tracker_get", task_id);
-    if (rc != 0)
-        return rc;
-    ddb_av *key = key_of(tr, task_id);
-    if (key == NULL)
-        return ddb_error_set(DDB_ENOMEM, "ddb_tracker_get: out of memory");
-    ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
-    in.table_name = tr->table;
-    in.key = key;
-    in.consistent_read = true;
-    ddb_get_item_output res;
-    rc = ddb_get_item(&res, tr->client, &in);
     if (rc == 0)
-        rc = res.item != NULL ? parse_task(out, res.item)
-                              : ddb_error_set(DDB_ENOTFOUND, "ddb_tracker_get: no task %s/%s", tr->use_case, task_id);
-    ddb_get_item_output_free(&res);
-    ddb_av_free(key);
+        rc = read_item(tr, task_id, &item);
+    if (rc == 0)
+        rc = item != NULL ? parse_task(out, item)
+                          : ddb_error_set(DDB_ENOTFOUND, "ddb_tracker_get: no task %s/%s", tr->use_case, task_id);
+    ddb_av_free(item);
     return rc;
-}
-
-/* A fresh lock token: 128 random bits as hex. */
-static ddb_av *new_token(void)
-{
-    unsigned char r[16];
-    if (RAND_bytes(r, (int)sizeof r) != 1)
-        return NULL;
-    ddb_buf b = DDB_BUF_INIT;
-    ddb_av *v = ddb_buf_put_hex(&b, r, sizeof r) == 0 ? ddb_av_s_len(b.data, b.len) : NULL;
-    ddb_buf_free(&b);
-    return v;
 }
 
 /*
@@ -731,7 +778,8 @@ static int by_due(const void *a, const void *b)
 /* Sorts l[from..] oldest first and keeps its first `limit`. */
 static void keep_oldest(ddb_task_list *l, size_t from, size_t limit)
 {
-    qsort(l->tasks + from, l->n - from, sizeof *l->tasks, by_due);
+    if (l->n - from > 1)
+        qsort(l->tasks + from, l->n - from, sizeof *l->tasks, by_due);
     while (l->n - from > limit)
         ddb_task_clear(&l->tasks[--l->n]);
 }

@@ -713,6 +713,20 @@ static void test_s3_backed(void **state)
     d.body = ddb_strdup("kept: a value the object holds is not fetched again");
     DDBT_ASSERT_OK(fld_doc_s3_fetch(&d));
     assert_string_equal(d.body, "kept: a value the object holds is not fetched again");
+    /* batches, transactions and plain conversions cannot upload: refused
+     * before anything is sent (docs/s3.md) */
+    ddb_batch_writer *bw = NULL;
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&bw, client, NULL));
+    assert_int_equal(fld_doc_batch_put(bw, &d), DDB_EINVAL);
+    assert_non_null(strstr(ddb_last_error()->message, "attribute body is stored in S3"));
+    ddb_batch_writer_free(bw);
+    ddb_txn *txn = NULL;
+    DDBT_ASSERT_OK(ddb_txn_new(&txn, client, NULL));
+    assert_int_equal(fld_doc_txn_put(txn, &d, FLD_DOC_NO_COND), DDB_EINVAL);
+    ddb_txn_free(txn);
+    ddb_av *plain = NULL;
+    assert_int_equal(fld_doc_to_item(&plain, &d), DDB_EINVAL);
+    assert_null(plain);
     fld_doc defer;
     fld_doc_init(&defer);
     defer.id = ddb_strdup("no-such-doc");

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -393,6 +394,81 @@ static void test_list_oldest_across_shards(void **state)
     ddb_tracker_free(tr);
 }
 
+/* ---- lost responses ---- */
+
+/* A transport that sends each request to the engine but, while `lose` is
+ * above 0, reports the response of an UpdateItem as lost (the request was
+ * applied): the client retries it. */
+typedef struct lossy_transport {
+    ddb_transport base;
+    ddb_transport *inner;
+    atomic_int lose, lost;
+} lossy_transport;
+
+static int lossy_send(ddb_transport *self, const ddb_http_request *req, ddb_http_response *resp)
+{
+    lossy_transport *t = (lossy_transport *)self;
+    int rc = t->inner->send(t->inner, req, resp);
+    bool update = false;
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcmp(req->headers[i].name, "X-Amz-Target") == 0 && strstr(req->headers[i].value, ".UpdateItem"))
+            update = true;
+    if (rc == 0 && update && atomic_load(&t->lose) > 0) {
+        atomic_fetch_sub(&t->lose, 1);
+        atomic_fetch_add(&t->lost, 1);
+        return ddb_error_set(DDB_ENETWORK, "test transport: the response was lost");
+    }
+    return rc;
+}
+
+static void lossy_destroy(ddb_transport *self)
+{
+    lossy_transport *t = (lossy_transport *)self;
+    ddb_transport_free(t->inner);
+    free(t);
+}
+
+static void test_lost_responses(void **state)
+{
+    (void)state;
+    lossy_transport *lt = calloc(1, sizeof *lt);
+    assert_non_null(lt);
+    lt->base = (ddb_transport){lossy_send, lossy_destroy};
+    DDBT_ASSERT_OK(ddb_curl_transport_new(&lt->inner, NULL));
+    ddb_client_config base = DDB_CLIENT_CONFIG_INIT;
+    base.transport = &lt->base;
+    char key_id[32];
+    snprintf(key_id, sizeof key_id, "tracker%ld", (long)getpid()); /* the account of the table */
+    ddb_client *lossy = NULL;
+    assert_int_equal(ddbt_client_new(&lossy, key_id, &base), 0);
+
+    ddb_tracker_config cfg = DDB_TRACKER_CONFIG_INIT;
+    cfg.client = lossy;
+    cfg.table = status_tracker_task_model.table;
+    cfg.use_case = "lossy";
+    ddb_tracker *tr = NULL;
+    DDBT_ASSERT_OK(ddb_tracker_new(&tr, &cfg));
+    ddb_task t = DDB_TASK_INIT;
+
+    atomic_store(&lt->lose, 1);
+    DDBT_ASSERT_OK(ddb_tracker_add(tr, "t", "{}")); /* not DDB_EEXISTS */
+    atomic_store(&lt->lose, 1);
+    DDBT_ASSERT_OK(ddb_tracker_next(tr, &t)); /* not DDB_EINUSE */
+    assert_int_equal(t.status, DDB_TASK_IN_PROGRESS);
+    assert_int_equal(t.attempts, 1);
+    atomic_store(&lt->lose, 1);
+    DDBT_ASSERT_OK(ddb_tracker_succeed(tr, &t, "[true]")); /* not "lock lost" */
+    assert_int_equal(t.status, DDB_TASK_SUCCEEDED);
+    assert_string_equal(t.data, "[true]");
+    assert_int_equal(atomic_load(&lt->lost), 3);
+
+    /* a condition that truly fails is still reported */
+    assert_int_equal(ddb_tracker_add(tr, "t", NULL), DDB_EEXISTS);
+    ddb_task_clear(&t);
+    ddb_tracker_free(tr);
+    ddb_client_free(lossy);
+}
+
 /* ---- concurrent workers, real clock ---- */
 
 enum { TASKS = 40, WORKERS = 4, LOCK_MS = 1500 };
@@ -528,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_lock_expiry),
         cmocka_unit_test(test_use_cases_exact),
         cmocka_unit_test(test_list_oldest_across_shards),
+        cmocka_unit_test(test_lost_responses),
         cmocka_unit_test(test_concurrent_workers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
