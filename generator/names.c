@@ -25,7 +25,7 @@ const char *const ddbc_model_words[] = {
     "query_page",    "scan_page",    "count",          "count_estimate", "exists",
     "refresh",       "dump",         "load",           "to_simple_json", "from_simple_json",
     "put_ex",        "update_ex",    "delete_ex", "describe_table", "table_exists",
-    "update_throughput", "update_ttl", "table_console_url", "items_console_url", "item_console_url", "use_keyring", "reencrypt", "use_s3", "s3_gc", "s3_fetch",
+    "update_throughput", "update_ttl", "table_console_url", "items_console_url", "item_console_url", "use_keyring", "reencrypt", "use_s3", "s3_gc", "s3_fetch", "thread_use_client", "reset_client",
     /* batches and transactions */
     "batch_put",     "batch_delete", "batch_get",      "txn_put",        "txn_update",
     "txn_delete",    "txn_check",    "txn_get",

@@ -12,6 +12,7 @@
 #include "ddb/json.h"
 #include "ddb/ops.h"
 #include "ddb/retry.h"
+#include "model_internal.h"
 #include "json_internal.h"
 
 #define DEFAULT_ROUNDS 10u
@@ -598,12 +599,12 @@ int ddb_table_load(ddb_load_stats *stats, ddb_client *c, const char *table, FILE
 
 int ddb_model_dump(ddb_dump_stats *stats, const ddb_model *m, FILE *out, const ddb_dump_opts *opts)
 {
-    ddb_client *c = ddb_model_client(m);
+    ddb_client *c = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     return c != NULL ? ddb_table_dump(stats, c, m->table, out, opts) : ddb_last_error()->code;
 }
 
 int ddb_model_load(ddb_load_stats *stats, const ddb_model *m, FILE *in, const ddb_load_opts *opts)
 {
-    ddb_client *c = ddb_model_client(m);
+    ddb_client *c = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     return c != NULL ? ddb_table_load(stats, c, m->table, in, opts) : ddb_last_error()->code;
 }

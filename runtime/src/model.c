@@ -1132,6 +1132,51 @@ void ddb_model_version_commit(const ddb_model *m, void *obj, int64_t next_versio
 
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* This thread's overrides: slot -> client, searched before the slots. A
+ * fixed array, so a thread that exits holding overrides leaks nothing. */
+typedef struct thread_override {
+    const ddb_conn_slot *slot;
+    ddb_client *client;
+} thread_override;
+
+static _Thread_local thread_override overrides[DDB_THREAD_OVERRIDES_MAX];
+static _Thread_local size_t n_overrides;
+
+static thread_override *thread_find(const ddb_conn_slot *slot)
+{
+    for (size_t i = 0; i < n_overrides; i++)
+        if (overrides[i].slot == slot)
+            return &overrides[i];
+    return NULL;
+}
+
+int ddb_thread_use_client(const ddb_model *m, ddb_client *c)
+{
+    if (m == NULL || m->slot == NULL)
+        return ddb_error_set(DDB_EINVAL, "ddb_thread_use_client: a model with a table is required");
+    thread_override *o = thread_find(m->slot);
+    if (c == NULL) { /* remove: the last one takes its place */
+        if (o != NULL)
+            *o = overrides[--n_overrides];
+        return 0;
+    }
+    if (o == NULL) {
+        if (n_overrides == DDB_THREAD_OVERRIDES_MAX)
+            return ddb_error_set(DDB_ELIMIT, "ddb_thread_use_client: this thread overrides %d models already",
+                                 DDB_THREAD_OVERRIDES_MAX);
+        o = &overrides[n_overrides++];
+        o->slot = m->slot;
+    }
+    o->client = c;
+    return 0;
+}
+
+ddb_client *ddb_thread_client(const ddb_model *m)
+{
+    const thread_override *o = m != NULL && m->slot != NULL ? thread_find(m->slot) : NULL;
+    return o != NULL ? o->client : NULL;
+}
+
 void ddb_model_use_client(const ddb_model *m, ddb_client *c)
 {
     pthread_mutex_lock(&slot_lock);
@@ -1139,12 +1184,82 @@ void ddb_model_use_client(const ddb_model *m, ddb_client *c)
     pthread_mutex_unlock(&slot_lock);
 }
 
-ddb_client *ddb_model_client(const ddb_model *m)
+ddb_client *ddb_model_bound_client(const ddb_model *m)
 {
     pthread_mutex_lock(&slot_lock);
     ddb_client *c = m->slot->client;
     pthread_mutex_unlock(&slot_lock);
+    return c;
+}
+
+ddb_client *ddb_model_client(const ddb_model *m)
+{
+    ddb_client *c = ddb_thread_client(m);
+    if (c == NULL)
+        c = ddb_model_bound_client(m);
     return c != NULL ? c : ddb_default_client();
+}
+
+void ddb_model_reset_client(const ddb_model *m)
+{
+    ddb_model_use_client(m, NULL);
+    (void)ddb_thread_use_client(m, NULL);
+}
+
+void ddb_models_use_client(const ddb_model *const *models, size_t n, ddb_client *c)
+{
+    for (size_t i = 0; i < n; i++)
+        ddb_model_use_client(models[i], c);
+}
+
+int ddb_client_scope_begin(ddb_client_scope *s, ddb_scope_kind kind, ddb_client *c, const ddb_model *const *models,
+                           size_t n)
+{
+    *s = (ddb_client_scope){0};
+    if (c == NULL || n == 0) /* as use_boto_session(None): nothing changes */
+        return 0;
+    if (n > DDB_SCOPE_MODELS_MAX)
+        return ddb_error_set(DDB_ELIMIT, "ddb_client_scope_begin: %zu models, over %d", n, DDB_SCOPE_MODELS_MAX);
+    if (kind != DDB_SCOPE_PROCESS && kind != DDB_SCOPE_THREAD)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_scope_begin: unknown scope kind %d", (int)kind);
+    s->kind = kind;
+    for (size_t i = 0; i < n; i++) {
+        const ddb_model *m = models[i];
+        if (m == NULL || m->slot == NULL) {
+            ddb_client_scope_end(s);
+            return ddb_error_set(DDB_EINVAL, "ddb_client_scope_begin: models[%zu] has no table", i);
+        }
+        ddb_client *prev = kind == DDB_SCOPE_THREAD ? ddb_thread_client(m) : ddb_model_bound_client(m);
+        int rc = kind == DDB_SCOPE_THREAD ? ddb_thread_use_client(m, c) : (ddb_model_use_client(m, c), 0);
+        if (rc != 0) {
+            ddb_error saved = *ddb_last_error();
+            ddb_client_scope_end(s);
+            ddb_error_restore(&saved);
+            return rc;
+        }
+        s->models[s->n] = m;
+        s->saved[s->n++] = prev;
+    }
+    return 0;
+}
+
+void ddb_client_scope_end(ddb_client_scope *s)
+{
+    if (s == NULL)
+        return;
+    while (s->n > 0) { /* newest first: a model listed twice gets its first value back */
+        s->n--;
+        if (s->kind == DDB_SCOPE_THREAD)
+            (void)ddb_thread_use_client(s->models[s->n], s->saved[s->n]); /* never grows: it is there */
+        else
+            ddb_model_use_client(s->models[s->n], s->saved[s->n]);
+    }
+}
+
+void ddb_client_scope_keep(ddb_client_scope *s)
+{
+    if (s != NULL)
+        s->n = 0;
 }
 
 /* ------------------------------------------------------------ keyrings */

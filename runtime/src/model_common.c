@@ -20,9 +20,9 @@ const char *ddb_expr_or_null(const ddb_buf *b)
     return b->len != 0 ? b->data : NULL;
 }
 
-ddb_client *ddb_model_client_for(const ddb_model *m)
+ddb_client *ddb_model_client_for(const ddb_model *m, ddb_client *given)
 {
-    ddb_client *c = ddb_model_client(m);
+    ddb_client *c = given != NULL ? given : ddb_model_client(m);
     if (c == NULL && ddb_last_error()->code == 0)
         ddb_error_set(DDB_ECONFIG, "%s: no client bound and no default client", m->name);
     return c;

@@ -106,8 +106,12 @@ void ddb_request_exprs_free(request_exprs *r);
 int ddb_render_cond(request_exprs *r, const ddb_cond *c, ddb_buf *out);
 /* The expression text, or NULL when nothing was rendered (not sent). */
 const char *ddb_expr_or_null(const ddb_buf *b);
-/* The client for a call on `m`, or NULL with the error recorded. */
-ddb_client *ddb_model_client_for(const ddb_model *m);
+/* The client for a call on `m`: `given` (a call's own, from its options)
+ * when not NULL, else the model's; NULL with the error recorded. */
+ddb_client *ddb_model_client_for(const ddb_model *m, ddb_client *given);
+/* The `client` member of an options struct that may be NULL (a struct of
+ * version 1, which had none, is refused by DDB_OPTS_CHECK anyway). */
+#define DDB_OPTS_CLIENT(opts) ((opts) != NULL && (opts)->version >= 2 ? (opts)->client : NULL)
 /* Records operation/table context on the current error, returns rc. */
 int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 

@@ -85,7 +85,7 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
     ddb_av *item = NULL;
     int64_t next_version = 0;
     int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
-    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m, DDB_OPTS_CLIENT(opts)) : NULL;
     if (rc == 0 && client == NULL)
         rc = ddb_last_error()->code;
     if (rc == 0)
@@ -143,7 +143,7 @@ int ddb_model_get(void *out, const ddb_model *m, const void *hash, const void *r
                   const ddb_get_opts *opts)
 {
     ddb_av *key = NULL;
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     int rc = client != NULL ? 0 : ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_key_of(&key, m, hash, range);
@@ -164,7 +164,7 @@ int ddb_model_delete_ex(void *returned, bool *has_returned, const ddb_model *m, 
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
     int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
-    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m, DDB_OPTS_CLIENT(opts)) : NULL;
     if (rc == 0 && client == NULL)
         rc = ddb_last_error()->code;
     int64_t next_version = 0; /* unused: a delete only checks the version */
@@ -215,7 +215,7 @@ int ddb_model_update_ex(void *returned, bool *has_returned, const ddb_model *m, 
     request_exprs r = REQUEST_EXPRS_INIT;
     ddb_av *key = NULL;
     int rc = DDB_OPTS_CHECK(opts, DDB_WRITE_OPTS_VERSION, "ddb_write_opts");
-    ddb_client *client = rc == 0 ? ddb_model_client_for(m) : NULL;
+    ddb_client *client = rc == 0 ? ddb_model_client_for(m, DDB_OPTS_CLIENT(opts)) : NULL;
     if (rc == 0 && client == NULL)
         rc = ddb_last_error()->code;
     if (rc == 0 && actions == NULL)
@@ -328,7 +328,7 @@ int ddb_model_create_table(const ddb_model *m, const ddb_table_opts *opts)
     int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
     if (vrc != 0)
         return ddb_model_with_context(vrc, "CreateTable", m);
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "CreateTable", m);
     size_t n_ix = m->n_indexes;
@@ -392,7 +392,7 @@ int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts)
     int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
     if (vrc != 0)
         return ddb_model_with_context(vrc, "DeleteTable", m);
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "DeleteTable", m);
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
@@ -408,7 +408,7 @@ int ddb_model_delete_table(const ddb_model *m, const ddb_table_opts *opts)
 int ddb_model_describe_table(ddb_table_output *out, const ddb_model *m)
 {
     memset(out, 0, sizeof *out);
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, NULL);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "DescribeTable", m);
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;
@@ -430,7 +430,7 @@ int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write,
     int vrc = DDB_OPTS_CHECK(opts, DDB_TABLE_OPTS_VERSION, "ddb_table_opts");
     if (vrc != 0)
         return ddb_model_with_context(vrc, "UpdateTable", m);
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "UpdateTable", m);
     ddb_update_table_input in = DDB_UPDATE_TABLE_INPUT_INIT;
@@ -448,7 +448,7 @@ int ddb_model_update_throughput(const ddb_model *m, int64_t read, int64_t write,
 
 int ddb_model_update_ttl(const ddb_model *m, bool enabled)
 {
-    ddb_client *client = ddb_model_client_for(m);
+    ddb_client *client = ddb_model_client_for(m, NULL);
     if (client == NULL)
         return ddb_model_with_context(ddb_last_error()->code, "UpdateTimeToLive", m);
     return ddb_model_with_context(set_ttl(client, m, enabled), "UpdateTimeToLive", m);

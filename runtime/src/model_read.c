@@ -186,7 +186,7 @@ int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void
                      const ddb_get_opts *opts)
 {
     ddb_av *key = NULL, *item = NULL;
-    ddb_client *c = ddb_model_client_for(m);
+    ddb_client *c = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     int rc = c != NULL ? ddb_model_key_of(&key, m, hash, range) : ddb_last_error()->code;
     if (rc == 0)
         rc = get_item(m, c, key, opts, true, &item);
@@ -200,7 +200,7 @@ int ddb_model_exists(bool *out, const ddb_model *m, const void *hash, const void
 int ddb_model_refresh(const ddb_model *m, void *obj, const ddb_get_opts *opts)
 {
     ddb_av *key = NULL;
-    ddb_client *c = ddb_model_client_for(m);
+    ddb_client *c = ddb_model_client_for(m, DDB_OPTS_CLIENT(opts));
     int rc = c != NULL ? ddb_model_key(&key, m, obj) : ddb_last_error()->code;
     if (rc == 0)
         rc = ddb_model_get_key(m, c, key, opts, obj);
@@ -475,6 +475,7 @@ typedef struct read_opts {
     double rate_limit;
     const char *cursor;
     uint32_t segment, total_segments;
+    ddb_client *client;        /* the call's own; NULL: the model's */
 } read_opts;
 
 static read_opts query_opts(const ddb_query_opts *o)
@@ -492,6 +493,7 @@ static read_opts query_opts(const ddb_query_opts *o)
         r.n_attributes = o->n_attributes;
         r.rate_limit = o->rate_limit;
         r.cursor = o->cursor;
+        r.client = DDB_OPTS_CLIENT(o);
     }
     return r;
 }
@@ -510,6 +512,7 @@ static read_opts scan_opts(const ddb_scan_opts *o)
         r.n_attributes = o->n_attributes;
         r.rate_limit = o->rate_limit;
         r.cursor = o->cursor;
+        r.client = DDB_OPTS_CLIENT(o);
         r.segment = o->segment;
         r.total_segments = o->total_segments;
     }
@@ -633,7 +636,7 @@ static int read_setup(read_req *r, const ddb_model *m, const ddb_index *ix, bool
             key = ddb_cond_and(key, range);
         range = NULL; /* taken */
     }
-    if (rc == 0 && (r->client = ddb_model_client_for(m)) == NULL)
+    if (rc == 0 && (r->client = ddb_model_client_for(m, o->client)) == NULL)
         rc = ddb_last_error()->code;
     ddb_codec_env env; /* conditions on deterministic attributes: no item */
     ddb_buf no_key = DDB_BUF_INIT;
@@ -1055,7 +1058,7 @@ int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, co
 
 int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index)
 {
-    ddb_client *c = ddb_model_client_for(m);
+    ddb_client *c = ddb_model_client_for(m, NULL);
     int rc = c != NULL ? check_index(m, index) : ddb_last_error()->code;
     if (rc != 0)
         return ddb_model_with_context(rc, "DescribeTable", m);

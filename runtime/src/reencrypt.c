@@ -187,7 +187,7 @@ int ddb_model_reencrypt(ddb_reencrypt_stats *stats, const ddb_model *m)
     int rc = m->table == NULL ? ddb_error_set(DDB_EINVAL, "%s: a map has no table", m->name)
              : k == NULL      ? ddb_error_set(DDB_ECRYPTO, "%s: no keyring to re-encrypt with", m->name)
                               : ddb_keyring_primary(primary, k);
-    ddb_client *c = rc == 0 ? ddb_model_client_for(m) : NULL;
+    ddb_client *c = rc == 0 ? ddb_model_client_for(m, NULL) : NULL;
     if (rc == 0 && c == NULL)
         rc = ddb_last_error()->code;
     visit_ctx v = {&st, m, c, primary, &first};

@@ -318,7 +318,7 @@ static int collect_ref(const ddb_av *item, void *arg)
 /* Every S3 key f's attribute references in the table, sorted. */
 static int referenced_keys(char ***keys, size_t *n, size_t *items, const ddb_model *m, const ddb_field *f)
 {
-    ddb_client *c = ddb_model_client_for(m);
+    ddb_client *c = ddb_model_client_for(m, NULL);
     if (c == NULL)
         return ddb_last_error()->code;
     refs_ctx r = {m, f, NULL, 0, 0, 0, DDB_BUF_INIT};
@@ -432,7 +432,7 @@ int ddb_model_s3_fetch(const ddb_model *m, void *obj)
     }
     void *fresh = calloc(1, m->size);
     ddb_av *key = NULL;
-    ddb_client *c = ddb_model_client_for(m);
+    ddb_client *c = ddb_model_client_for(m, NULL);
     int rc = fresh == NULL ? ddb_error_set(DDB_ENOMEM, "%s: out of memory", m->name)
              : c != NULL   ? ddb_model_key(&key, m, obj)
                            : ddb_last_error()->code;

@@ -339,7 +339,7 @@ static void test_dump_retries_a_failed_page_and_stops_on_a_write_error(void **st
     assert_int_equal(st.items, 14);
     assert_int_equal(ddb_table_dump(&st, client, "T", NULL, NULL), DDB_EINVAL);
     assert_int_equal(ddb_table_dump_to(NULL, NULL, "T", NULL, sink_write, &s), DDB_EINVAL);
-    ddb_dump_opts bad = {99, 0, 0, false, 0};
+    ddb_dump_opts bad = {99, 0, 0, false, 0, NULL};
     assert_int_equal(ddb_table_dump_to(NULL, client, "T", &bad, sink_write, &s), DDB_EINVAL);
 }
 
@@ -589,7 +589,7 @@ static void test_load_input_failure_and_arguments(void **state)
     assert_int_equal(st.items, 2); /* what was read was still written */
     assert_int_equal(ddb_table_load(&st, client, "T", NULL, NULL), DDB_EINVAL);
     assert_int_equal(ddb_table_load_from(NULL, client, NULL, NULL, broken_read, &in), DDB_EINVAL);
-    ddb_load_opts bad = {7, NULL, 0, 0, false, NULL, NULL};
+    ddb_load_opts bad = {7, NULL, 0, 0, false, NULL, NULL, NULL};
     assert_int_equal(ddb_table_load_from(NULL, client, "T", &bad, broken_read, &in), DDB_EINVAL);
     assert_int_equal(load_text("", NULL, &st), 0);
     assert_int_equal(st.lines, 0);

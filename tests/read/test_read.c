@@ -592,7 +592,7 @@ static void test_get_projection_exists_refresh(void **state)
     ddb_get_opts old = {.version = 99};
     ddbt_wire_script(&wire, 0);
     assert_int_equal(ddb_model_exists(&found, &rd_item_model, &hash_a, &sk, &old), DDB_EINVAL);
-    assert_non_null(strstr(ddb_last_error()->message, "ddb_get_opts: version 99 is not 1"));
+    assert_non_null(strstr(ddb_last_error()->message, "ddb_get_opts: version 99 is not 2"));
     assert_int_equal(wire.n_requests, 0);
 
     ddbt_wire_script(&wire, 2, "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"views\":{\"N\":\"4\"},"

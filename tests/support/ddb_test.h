@@ -58,6 +58,14 @@ uint64_t ddbt_moto_account(const char *key_id);
  */
 int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_config *base);
 
+/* A client of another account than every client ddbt_client_new makes
+ * with another key: where the engine keeps keys apart (moto accounts,
+ * DynamoDB Local), the engine's client for key_id; where it does not
+ * (dynalite), moto running beside it (DDB_TEST_S3_ENDPOINT) in the account
+ * of key_id. Engine "dynamodb" has no second account: -1, with a
+ * message on stderr, as for every other failure. */
+int ddbt_other_account_client(ddb_client **out, const char *key_id);
+
 /* ddbt_client_new with access key `key_id` whose retry sleep is
  * `sleep_ms`/`ctx` (may be NULL: the default sleep). */
 int ddbt_sleep_client(ddb_client **out, const char *key_id, void (*sleep_ms)(void *, uint32_t),

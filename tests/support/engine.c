@@ -229,18 +229,14 @@ static int wrap_for_account(ddb_transport **tp, const char *key_id)
     return 0;
 }
 
-int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_config *base)
+/* A client of `endpoint` for key_id, kept apart from other keys' as `iso` says. */
+static int client_at(ddb_client **out, const char *endpoint, ddbt_isolation iso, const char *key_id,
+                     const ddb_client_config *base)
 {
-    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
-    if (endpoint == NULL || *endpoint == '\0') {
-        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start an engine (scripts/test.sh does)\n");
-        return -1;
-    }
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
     if (base != NULL)
         cfg = *base;
     cfg.endpoint = endpoint;
-    ddbt_isolation iso = ddbt_engine_isolation();
     ddb_credentials_provider *creds = NULL;
     if (iso != DDBT_ISOLATION_ENVIRONMENT) { /* else the default chain: the caller's own */
         cfg.region = "us-east-1";
@@ -268,6 +264,29 @@ int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_confi
         return -1;
     }
     return 0;
+}
+
+int ddbt_client_new(ddb_client **out, const char *key_id, const ddb_client_config *base)
+{
+    const char *endpoint = getenv("DDB_TEST_ENDPOINT");
+    if (endpoint == NULL || *endpoint == '\0') {
+        fprintf(stderr, "DDB_TEST_ENDPOINT is not set: start an engine (scripts/test.sh does)\n");
+        return -1;
+    }
+    return client_at(out, endpoint, ddbt_engine_isolation(), key_id, base);
+}
+
+int ddbt_other_account_client(ddb_client **out, const char *key_id)
+{
+    ddbt_isolation iso = ddbt_engine_isolation();
+    if (iso == DDBT_ISOLATION_MOTO_ACCOUNT || iso == DDBT_ISOLATION_ACCESS_KEY)
+        return ddbt_client_new(out, key_id, NULL);
+    const char *moto = getenv("DDB_TEST_S3_ENDPOINT");
+    if (iso == DDBT_ISOLATION_ENVIRONMENT || moto == NULL || *moto == '\0') {
+        fprintf(stderr, "no second account: engine %s, and moto is not running beside it\n", ddbt_engine());
+        return -1;
+    }
+    return client_at(out, moto, DDBT_ISOLATION_MOTO_ACCOUNT, key_id, NULL);
 }
 
 int ddbt_sleep_client(ddb_client **out, const char *key_id, void (*sleep_ms)(void *, uint32_t),

@@ -79,10 +79,11 @@ typedef struct ddb_dump_opts {
     uint32_t segments;     /* > 1: parallel scan, one thread per segment; 0, 1: sequential */
     bool consistent_read;
     unsigned max_rounds;   /* requests per page while it fails with a retryable error; 0: 10 */
+    ddb_client *client;    /* ddb_model_dump: the client of this call; NULL: the model's */
 } ddb_dump_opts;
 
-#define DDB_DUMP_OPTS_VERSION 1
-#define DDB_DUMP_OPTS_INIT {DDB_DUMP_OPTS_VERSION, 0, 0, false, 0}
+#define DDB_DUMP_OPTS_VERSION 2
+#define DDB_DUMP_OPTS_INIT {DDB_DUMP_OPTS_VERSION, 0, 0, false, 0, NULL}
 
 typedef struct ddb_dump_stats {
     uint64_t items;        /* lines written */
@@ -107,10 +108,11 @@ typedef struct ddb_load_opts {
     bool keep_going;       /* report a failed line and go on (else stop at the first) */
     ddb_load_error_fn on_error; /* may be NULL */
     void *error_payload;
+    ddb_client *client;    /* ddb_model_load: the client of this call; NULL: the model's */
 } ddb_load_opts;
 
-#define DDB_LOAD_OPTS_VERSION 1
-#define DDB_LOAD_OPTS_INIT {DDB_LOAD_OPTS_VERSION, NULL, 0, 0, false, NULL, NULL}
+#define DDB_LOAD_OPTS_VERSION 2
+#define DDB_LOAD_OPTS_INIT {DDB_LOAD_OPTS_VERSION, NULL, 0, 0, false, NULL, NULL, NULL}
 
 typedef struct ddb_load_stats {
     uint64_t lines;        /* lines read, blank ones included */

@@ -277,9 +277,11 @@ typedef struct ddb_get_opts {
     const char *const *attributes;
     size_t n_attributes;
     double *consumed;     /* out (get, exists, refresh): read capacity units; may be NULL */
+    /* The client of this one call (borrowed); NULL: the model's (ddb_model_client). */
+    ddb_client *client;
 } ddb_get_opts;
 
-#define DDB_GET_OPTS_VERSION 1
+#define DDB_GET_OPTS_VERSION 2
 #define DDB_GET_OPTS_INIT {.version = DDB_GET_OPTS_VERSION}
 /* A pointer to options made in place, safe inside macro arguments:
  * forum_thread_get(&t, "C", "x", DDB_GET_OPTS(.consistent_read = true)). */
@@ -291,9 +293,11 @@ typedef struct ddb_table_opts {
     long timeout_ms;      /* for wait; 0: 60000 */
     const ddb_tag *tags;  /* create: tags of the new table (ddb/ops.h) */
     size_t n_tags;
+    /* The client of this one call (borrowed); NULL: the model's (ddb_model_client). */
+    ddb_client *client;
 } ddb_table_opts;
 
-#define DDB_TABLE_OPTS_VERSION 1
+#define DDB_TABLE_OPTS_VERSION 2
 #define DDB_TABLE_OPTS_INIT {.version = DDB_TABLE_OPTS_VERSION}
 #define DDB_TABLE_OPTS(...) (&(ddb_table_opts){.version = DDB_TABLE_OPTS_VERSION, __VA_ARGS__})
 
@@ -445,12 +449,75 @@ typedef enum ddb_console_view {
 DDB_API int ddb_model_console_url(ddb_buf *out, const ddb_model *m, const char *region, ddb_console_view view,
                                   const void *obj);
 
-/* --- connection slot --- */
-/* Binds `c` (borrowed; NULL unbinds) to the model. */
+/* --- connections (docs/connections.md) ---
+ *
+ * The client a call on a model uses, first found of:
+ *   1. the client given to that call (the `client` member of its options);
+ *   2. this thread's override (ddb_thread_use_client, a thread scope);
+ *   3. the model's binding (ddb_model_use_client, a process scope);
+ *   4. the process default (ddb_default_client).
+ * Clients are borrowed everywhere here: each must outlive the calls that
+ * may use it. No function changes an environment variable. Thread safety:
+ * bindings are shared by every thread and safe to change from any; thread
+ * overrides are the calling thread's own. */
+
+/* Binds `c` (NULL unbinds) to the model, for every thread. */
 DDB_API void ddb_model_use_client(const ddb_model *m, ddb_client *c);
-/* The client a call on `m` would use now (bound, else default); NULL when
- * none can be created (error recorded). */
+/* ddb_model_use_client for each of n models. */
+DDB_API void ddb_models_use_client(const ddb_model *const *models, size_t n, ddb_client *c);
+/* The model's binding, NULL when unbound. */
+DDB_API ddb_client *ddb_model_bound_client(const ddb_model *m);
+/* The client a call on `m` without its own would use now (rules 2 to 4);
+ * NULL when none can be created (error recorded). */
 DDB_API ddb_client *ddb_model_client(const ddb_model *m);
+
+/* Overrides the model's client for the calling thread only (NULL removes
+ * the override). 0, DDB_EINVAL (a map), DDB_ELIMIT (the thread overrides
+ * DDB_THREAD_OVERRIDES_MAX models already). Overrides left when a thread
+ * ends cost nothing (a fixed per-thread array). */
+#define DDB_THREAD_OVERRIDES_MAX 64
+DDB_API int ddb_thread_use_client(const ddb_model *m, ddb_client *c);
+/* The calling thread's override of `m`, NULL when none. */
+DDB_API ddb_client *ddb_thread_client(const ddb_model *m);
+/* Back to the default: unbinds the model and removes this thread's
+ * override. */
+DDB_API void ddb_model_reset_client(const ddb_model *m);
+
+/*
+ * A scope: a client for a group of models until ddb_client_scope_end,
+ * which restores what each had (nested scopes unwind in order). Kinds:
+ * DDB_SCOPE_THREAD overrides for the calling thread only (begin and end on
+ * that thread); DDB_SCOPE_PROCESS rebinds for every thread (meant for
+ * set-up code: two threads running process scopes on one model restore
+ * each other's values). A NULL client, or no models, is a scope that
+ * changes nothing. ddb_client_scope_keep ends the scope leaving the
+ * overrides in place (restore_on_exit = false), until reset or replaced.
+ * begin: 0, DDB_EINVAL (a map, an unknown kind), DDB_ELIMIT (over
+ * DDB_SCOPE_MODELS_MAX models, or the thread's override limit); on
+ * failure nothing is changed. The struct is the caller's (no allocation).
+ *
+ *     ddb_client_scope s;
+ *     const ddb_model *const group[] = {&forum_thread_model, &forum_reply_model};
+ *     if (ddb_client_scope_begin(&s, DDB_SCOPE_THREAD, other_account, group, 2) == 0) {
+ *         ... calls on these models use other_account, in this thread ...
+ *         ddb_client_scope_end(&s);
+ *     }
+ */
+typedef enum ddb_scope_kind { DDB_SCOPE_THREAD = 1, DDB_SCOPE_PROCESS = 2 } ddb_scope_kind;
+#define DDB_SCOPE_MODELS_MAX 32
+typedef struct ddb_client_scope {
+    ddb_scope_kind kind;
+    size_t n;
+    const ddb_model *models[DDB_SCOPE_MODELS_MAX];
+    ddb_client *saved[DDB_SCOPE_MODELS_MAX];
+} ddb_client_scope;
+
+DDB_API int ddb_client_scope_begin(ddb_client_scope *s, ddb_scope_kind kind, ddb_client *c,
+                                   const ddb_model *const *models, size_t n);
+/* Restores each model's previous client; NULL-safe, idempotent. */
+DDB_API void ddb_client_scope_end(ddb_client_scope *s);
+/* Ends the scope without restoring. */
+DDB_API void ddb_client_scope_keep(ddb_client_scope *s);
 
 /* --- keyrings (encrypted attributes; docs/encryption.md) --- */
 /* Binds keyring `k` (borrowed: it must outlive the calls that use it; NULL
@@ -577,9 +644,11 @@ typedef struct ddb_write_opts {
     /* After DDB_ECONDITION, return the item as it was (no extra read). */
     bool return_old_on_failure;
     double *consumed;     /* out: write capacity units; may be NULL */
+    /* The client of this one call (borrowed); NULL: the model's (ddb_model_client). */
+    ddb_client *client;
 } ddb_write_opts;
 
-#define DDB_WRITE_OPTS_VERSION 1
+#define DDB_WRITE_OPTS_VERSION 2
 #define DDB_WRITE_OPTS_INIT {.version = DDB_WRITE_OPTS_VERSION}
 #define DDB_WRITE_OPTS(...) (&(ddb_write_opts){.version = DDB_WRITE_OPTS_VERSION, __VA_ARGS__})
 

@@ -70,9 +70,11 @@ typedef struct ddb_query_opts {
     /* out, counts only: read capacity units of all the count's requests
      * (page calls: ddb_page.consumed; iterators: ddb_iter_consumed). */
     double *consumed;
+    /* The client of this one call (borrowed); NULL: the model's (ddb_model_client). */
+    ddb_client *client;
 } ddb_query_opts;
 
-#define DDB_QUERY_OPTS_VERSION 1
+#define DDB_QUERY_OPTS_VERSION 2
 #define DDB_QUERY_OPTS_INIT {.version = DDB_QUERY_OPTS_VERSION}
 #define DDB_QUERY_OPTS(...) (&(ddb_query_opts){.version = DDB_QUERY_OPTS_VERSION, __VA_ARGS__})
 
@@ -91,9 +93,11 @@ typedef struct ddb_scan_opts {
      * once; read them from different threads, each with its own iterator. */
     uint32_t segment;
     uint32_t total_segments;
+    /* The client of this one call (borrowed); NULL: the model's (ddb_model_client). */
+    ddb_client *client;
 } ddb_scan_opts;
 
-#define DDB_SCAN_OPTS_VERSION 1
+#define DDB_SCAN_OPTS_VERSION 2
 #define DDB_SCAN_OPTS_INIT {.version = DDB_SCAN_OPTS_VERSION}
 #define DDB_SCAN_OPTS(...) (&(ddb_scan_opts){.version = DDB_SCAN_OPTS_VERSION, __VA_ARGS__})
 

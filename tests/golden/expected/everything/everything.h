@@ -160,7 +160,9 @@ static inline int (gold_item_item_console_url)(ddb_buf *out, const gold_item *ob
 #define gold_item_item_console_url(out_, obj_) (gold_item_item_console_url)((out_), DDB_ARG_CPTR(gold_item, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -169,6 +171,8 @@ static inline int (gold_item_item_console_url)(ddb_buf *out, const gold_item *ob
 static inline int (gold_item_to_simple_json)(ddb_buf *out, const gold_item *obj) { return ddb_model_to_simple_json(out, &gold_item_model, obj); }
 static inline int (gold_item_from_simple_json)(gold_item *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_item_model, json, len); }
 static inline void (gold_item_use_client)(ddb_client *client) { ddb_model_use_client(&gold_item_model, client); }
+static inline int (gold_item_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&gold_item_model, client); }
+static inline void (gold_item_reset_client)(void) { ddb_model_reset_client(&gold_item_model); }
 static inline void (gold_item_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&gold_item_model, keyring); }
 static inline int (gold_item_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &gold_item_model); }
 static inline void (gold_item_use_s3)(ddb_client *s3) { ddb_model_use_s3(&gold_item_model, s3); }
@@ -640,7 +644,9 @@ static inline int (gold_counter_item_console_url)(ddb_buf *out, const gold_count
 #define gold_counter_item_console_url(out_, obj_) (gold_counter_item_console_url)((out_), DDB_ARG_CPTR(gold_counter, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -649,6 +655,8 @@ static inline int (gold_counter_item_console_url)(ddb_buf *out, const gold_count
 static inline int (gold_counter_to_simple_json)(ddb_buf *out, const gold_counter *obj) { return ddb_model_to_simple_json(out, &gold_counter_model, obj); }
 static inline int (gold_counter_from_simple_json)(gold_counter *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &gold_counter_model, json, len); }
 static inline void (gold_counter_use_client)(ddb_client *client) { ddb_model_use_client(&gold_counter_model, client); }
+static inline int (gold_counter_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&gold_counter_model, client); }
+static inline void (gold_counter_reset_client)(void) { ddb_model_reset_client(&gold_counter_model); }
 static inline void (gold_counter_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&gold_counter_model, keyring); }
 static inline int (gold_counter_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &gold_counter_model); }
 static inline void (gold_counter_use_s3)(ddb_client *s3) { ddb_model_use_s3(&gold_counter_model, s3); }

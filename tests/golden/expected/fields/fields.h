@@ -171,7 +171,9 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
 #define fld_page_item_console_url(out_, obj_) (fld_page_item_console_url)((out_), DDB_ARG_CPTR(fld_page, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -180,6 +182,8 @@ static inline int (fld_page_item_console_url)(ddb_buf *out, const fld_page *obj)
 static inline int (fld_page_to_simple_json)(ddb_buf *out, const fld_page *obj) { return ddb_model_to_simple_json(out, &fld_page_model, obj); }
 static inline int (fld_page_from_simple_json)(fld_page *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_page_model, json, len); }
 static inline void (fld_page_use_client)(ddb_client *client) { ddb_model_use_client(&fld_page_model, client); }
+static inline int (fld_page_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&fld_page_model, client); }
+static inline void (fld_page_reset_client)(void) { ddb_model_reset_client(&fld_page_model); }
 static inline void (fld_page_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_page_model, keyring); }
 static inline int (fld_page_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_page_model); }
 static inline void (fld_page_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_page_model, s3); }
@@ -510,7 +514,9 @@ static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account
 #define fld_account_item_console_url(out_, obj_) (fld_account_item_console_url)((out_), DDB_ARG_CPTR(fld_account, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -519,6 +525,8 @@ static inline int (fld_account_item_console_url)(ddb_buf *out, const fld_account
 static inline int (fld_account_to_simple_json)(ddb_buf *out, const fld_account *obj) { return ddb_model_to_simple_json(out, &fld_account_model, obj); }
 static inline int (fld_account_from_simple_json)(fld_account *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_account_model, json, len); }
 static inline void (fld_account_use_client)(ddb_client *client) { ddb_model_use_client(&fld_account_model, client); }
+static inline int (fld_account_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&fld_account_model, client); }
+static inline void (fld_account_reset_client)(void) { ddb_model_reset_client(&fld_account_model); }
 static inline void (fld_account_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_account_model, keyring); }
 static inline int (fld_account_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_account_model); }
 static inline void (fld_account_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_account_model, s3); }
@@ -747,7 +755,9 @@ static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *ob
 #define fld_vault_item_console_url(out_, obj_) (fld_vault_item_console_url)((out_), DDB_ARG_CPTR(fld_vault, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -756,6 +766,8 @@ static inline int (fld_vault_item_console_url)(ddb_buf *out, const fld_vault *ob
 static inline int (fld_vault_to_simple_json)(ddb_buf *out, const fld_vault *obj) { return ddb_model_to_simple_json(out, &fld_vault_model, obj); }
 static inline int (fld_vault_from_simple_json)(fld_vault *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_vault_model, json, len); }
 static inline void (fld_vault_use_client)(ddb_client *client) { ddb_model_use_client(&fld_vault_model, client); }
+static inline int (fld_vault_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&fld_vault_model, client); }
+static inline void (fld_vault_reset_client)(void) { ddb_model_reset_client(&fld_vault_model); }
 static inline void (fld_vault_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_vault_model, keyring); }
 static inline int (fld_vault_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_vault_model); }
 static inline void (fld_vault_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_vault_model, s3); }
@@ -903,7 +915,9 @@ static inline int (fld_doc_item_console_url)(ddb_buf *out, const fld_doc *obj) {
 #define fld_doc_item_console_url(out_, obj_) (fld_doc_item_console_url)((out_), DDB_ARG_CPTR(fld_doc, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -912,6 +926,8 @@ static inline int (fld_doc_item_console_url)(ddb_buf *out, const fld_doc *obj) {
 static inline int (fld_doc_to_simple_json)(ddb_buf *out, const fld_doc *obj) { return ddb_model_to_simple_json(out, &fld_doc_model, obj); }
 static inline int (fld_doc_from_simple_json)(fld_doc *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &fld_doc_model, json, len); }
 static inline void (fld_doc_use_client)(ddb_client *client) { ddb_model_use_client(&fld_doc_model, client); }
+static inline int (fld_doc_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&fld_doc_model, client); }
+static inline void (fld_doc_reset_client)(void) { ddb_model_reset_client(&fld_doc_model); }
 static inline void (fld_doc_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&fld_doc_model, keyring); }
 static inline int (fld_doc_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &fld_doc_model); }
 static inline void (fld_doc_use_s3)(ddb_client *s3) { ddb_model_use_s3(&fld_doc_model, s3); }

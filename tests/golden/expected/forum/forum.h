@@ -156,7 +156,9 @@ static inline int (forum_thread_item_console_url)(ddb_buf *out, const forum_thre
 #define forum_thread_item_console_url(out_, obj_) (forum_thread_item_console_url)((out_), DDB_ARG_CPTR(forum_thread, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -165,6 +167,8 @@ static inline int (forum_thread_item_console_url)(ddb_buf *out, const forum_thre
 static inline int (forum_thread_to_simple_json)(ddb_buf *out, const forum_thread *obj) { return ddb_model_to_simple_json(out, &forum_thread_model, obj); }
 static inline int (forum_thread_from_simple_json)(forum_thread *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_thread_model, json, len); }
 static inline void (forum_thread_use_client)(ddb_client *client) { ddb_model_use_client(&forum_thread_model, client); }
+static inline int (forum_thread_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&forum_thread_model, client); }
+static inline void (forum_thread_reset_client)(void) { ddb_model_reset_client(&forum_thread_model); }
 static inline void (forum_thread_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&forum_thread_model, keyring); }
 static inline int (forum_thread_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_thread_model); }
 static inline void (forum_thread_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_thread_model, s3); }
@@ -599,7 +603,9 @@ static inline int (forum_post_item_console_url)(ddb_buf *out, const forum_post *
 #define forum_post_item_console_url(out_, obj_) (forum_post_item_console_url)((out_), DDB_ARG_CPTR(forum_post, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -608,6 +614,8 @@ static inline int (forum_post_item_console_url)(ddb_buf *out, const forum_post *
 static inline int (forum_post_to_simple_json)(ddb_buf *out, const forum_post *obj) { return ddb_model_to_simple_json(out, &forum_post_model, obj); }
 static inline int (forum_post_from_simple_json)(forum_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &forum_post_model, json, len); }
 static inline void (forum_post_use_client)(ddb_client *client) { ddb_model_use_client(&forum_post_model, client); }
+static inline int (forum_post_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&forum_post_model, client); }
+static inline void (forum_post_reset_client)(void) { ddb_model_reset_client(&forum_post_model); }
 static inline void (forum_post_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&forum_post_model, keyring); }
 static inline int (forum_post_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &forum_post_model); }
 static inline void (forum_post_use_s3)(ddb_client *s3) { ddb_model_use_s3(&forum_post_model, s3); }

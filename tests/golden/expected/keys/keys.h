@@ -160,7 +160,9 @@ static inline int (keys_entry_item_console_url)(ddb_buf *out, const keys_entry *
 #define keys_entry_item_console_url(out_, obj_) (keys_entry_item_console_url)((out_), DDB_ARG_CPTR(keys_entry, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -169,6 +171,8 @@ static inline int (keys_entry_item_console_url)(ddb_buf *out, const keys_entry *
 static inline int (keys_entry_to_simple_json)(ddb_buf *out, const keys_entry *obj) { return ddb_model_to_simple_json(out, &keys_entry_model, obj); }
 static inline int (keys_entry_from_simple_json)(keys_entry *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_entry_model, json, len); }
 static inline void (keys_entry_use_client)(ddb_client *client) { ddb_model_use_client(&keys_entry_model, client); }
+static inline int (keys_entry_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&keys_entry_model, client); }
+static inline void (keys_entry_reset_client)(void) { ddb_model_reset_client(&keys_entry_model); }
 static inline void (keys_entry_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&keys_entry_model, keyring); }
 static inline int (keys_entry_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_entry_model); }
 static inline void (keys_entry_use_s3)(ddb_client *s3) { ddb_model_use_s3(&keys_entry_model, s3); }
@@ -416,7 +420,9 @@ static inline int (keys_shadow_item_console_url)(ddb_buf *out, const keys_shadow
 #define keys_shadow_item_console_url(out_, obj_) (keys_shadow_item_console_url)((out_), DDB_ARG_CPTR(keys_shadow, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -425,6 +431,8 @@ static inline int (keys_shadow_item_console_url)(ddb_buf *out, const keys_shadow
 static inline int (keys_shadow_to_simple_json)(ddb_buf *out, const keys_shadow *obj) { return ddb_model_to_simple_json(out, &keys_shadow_model, obj); }
 static inline int (keys_shadow_from_simple_json)(keys_shadow *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &keys_shadow_model, json, len); }
 static inline void (keys_shadow_use_client)(ddb_client *client) { ddb_model_use_client(&keys_shadow_model, client); }
+static inline int (keys_shadow_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&keys_shadow_model, client); }
+static inline void (keys_shadow_reset_client)(void) { ddb_model_reset_client(&keys_shadow_model); }
 static inline void (keys_shadow_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&keys_shadow_model, keyring); }
 static inline int (keys_shadow_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &keys_shadow_model); }
 static inline void (keys_shadow_use_s3)(ddb_client *s3) { ddb_model_use_s3(&keys_shadow_model, s3); }

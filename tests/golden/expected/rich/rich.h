@@ -247,7 +247,9 @@ static inline int (rich_post_item_console_url)(ddb_buf *out, const rich_post *ob
 #define rich_post_item_console_url(out_, obj_) (rich_post_item_console_url)((out_), DDB_ARG_CPTR(rich_post, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -256,6 +258,8 @@ static inline int (rich_post_item_console_url)(ddb_buf *out, const rich_post *ob
 static inline int (rich_post_to_simple_json)(ddb_buf *out, const rich_post *obj) { return ddb_model_to_simple_json(out, &rich_post_model, obj); }
 static inline int (rich_post_from_simple_json)(rich_post *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_post_model, json, len); }
 static inline void (rich_post_use_client)(ddb_client *client) { ddb_model_use_client(&rich_post_model, client); }
+static inline int (rich_post_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&rich_post_model, client); }
+static inline void (rich_post_reset_client)(void) { ddb_model_reset_client(&rich_post_model); }
 static inline void (rich_post_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&rich_post_model, keyring); }
 static inline int (rich_post_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_post_model); }
 static inline void (rich_post_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_post_model, s3); }
@@ -1134,7 +1138,9 @@ static inline int (rich_animal_item_console_url)(ddb_buf *out, const rich_animal
 #define rich_animal_item_console_url(out_, obj_) (rich_animal_item_console_url)((out_), DDB_ARG_CPTR(rich_animal, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -1143,6 +1149,8 @@ static inline int (rich_animal_item_console_url)(ddb_buf *out, const rich_animal
 static inline int (rich_animal_to_simple_json)(ddb_buf *out, const rich_animal *obj) { return ddb_model_to_simple_json(out, &rich_animal_model, obj); }
 static inline int (rich_animal_from_simple_json)(rich_animal *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_animal_model, json, len); }
 static inline void (rich_animal_use_client)(ddb_client *client) { ddb_model_use_client(&rich_animal_model, client); }
+static inline int (rich_animal_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&rich_animal_model, client); }
+static inline void (rich_animal_reset_client)(void) { ddb_model_reset_client(&rich_animal_model); }
 static inline void (rich_animal_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&rich_animal_model, keyring); }
 static inline int (rich_animal_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_animal_model); }
 static inline void (rich_animal_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_animal_model, s3); }
@@ -1358,7 +1366,9 @@ static inline int (rich_dog_item_console_url)(ddb_buf *out, const rich_dog *obj)
 #define rich_dog_item_console_url(out_, obj_) (rich_dog_item_console_url)((out_), DDB_ARG_CPTR(rich_dog, obj_))
 
 /* Plain JSON ({"views": 3, "tags": ["a"]}) to and from a struct (ddb/simple_json.h);
- * use_client binds a client, use_keyring the keys of encrypted attributes
+ * use_client binds a client for every thread, thread_use_client for the
+ * calling thread only, reset_client goes back to the process default
+ * (docs/connections.md); use_keyring the keys of encrypted attributes
  * use_s3 the S3 client of S3-backed attributes (all borrowed; NULL: back
  * to the process default); reencrypt rewrites the items sealed under an
  * older key (ddb_model_reencrypt); s3_gc deletes unreferenced S3 objects
@@ -1367,6 +1377,8 @@ static inline int (rich_dog_item_console_url)(ddb_buf *out, const rich_dog *obj)
 static inline int (rich_dog_to_simple_json)(ddb_buf *out, const rich_dog *obj) { return ddb_model_to_simple_json(out, &rich_dog_model, obj); }
 static inline int (rich_dog_from_simple_json)(rich_dog *obj, const char *json, size_t len) { return ddb_model_from_simple_json(obj, &rich_dog_model, json, len); }
 static inline void (rich_dog_use_client)(ddb_client *client) { ddb_model_use_client(&rich_dog_model, client); }
+static inline int (rich_dog_thread_use_client)(ddb_client *client) { return ddb_thread_use_client(&rich_dog_model, client); }
+static inline void (rich_dog_reset_client)(void) { ddb_model_reset_client(&rich_dog_model); }
 static inline void (rich_dog_use_keyring)(ddb_keyring *keyring) { ddb_model_use_keyring(&rich_dog_model, keyring); }
 static inline int (rich_dog_reencrypt)(ddb_reencrypt_stats *stats) { return ddb_model_reencrypt(stats, &rich_dog_model); }
 static inline void (rich_dog_use_s3)(ddb_client *s3) { ddb_model_use_s3(&rich_dog_model, s3); }
