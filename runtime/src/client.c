@@ -15,6 +15,7 @@
 #include "ddb/json.h"
 #include "ddb/sigv4.h"
 #include "ddb/version.h"
+#include "client_internal.h"
 #include "hooks_internal.h"
 #include "json_internal.h"
 
@@ -33,6 +34,7 @@ static const service_info services[] = {
     {"dynamodb", "DynamoDB_20120810.", "application/x-amz-json-1.0", "AWS_ENDPOINT_URL_DYNAMODB"},
     {"kms", "TrentService.", "application/x-amz-json-1.1", "AWS_ENDPOINT_URL_KMS"},
     {"s3", NULL, NULL, "AWS_ENDPOINT_URL_S3"}, /* REST: ddb_client_send */
+    {"sts", NULL, NULL, "AWS_ENDPOINT_URL_STS"}, /* REST (query protocol): creds_remote.c */
 };
 /* Credentials this close to their expiration are fetched again. */
 #define CREDS_REFRESH_MARGIN_S 60
@@ -210,7 +212,10 @@ static int resolve_region(ddb_client *c, const char *configured)
         c->region = dup_or_nomem(r);
         return c->region != NULL ? 0 : DDB_ENOMEM;
     }
+    ddb_error_clear();
     c->region = ddb_shared_config_get(NULL, "region");
+    if (c->region == NULL && ddb_last_error()->code != 0)
+        return ddb_last_error()->code; /* a malformed or unreadable file: "file:line: ..." */
     if (c->region == NULL)
         c->region = dup_or_nomem(DEFAULT_REGION);
     return c->region != NULL ? 0 : DDB_ENOMEM;
@@ -614,15 +619,17 @@ static int attempt_rest(const call *k, ddb_http_response *resp)
     ddb_sigv4_params params = {c->region, c->service->name, time(NULL), strcmp(c->service->name, "s3") == 0};
     ddb_sigv4_request sreq = {r->method, r->path, r->query, h, n_signed, k->body, k->body_len, k->payload_hash};
     ddb_sigv4_result sig;
-    if (rc == 0)
+    if (rc == 0 && k->creds != NULL) /* else anonymous (ddb_client_send_anonymous) */
         rc = ddb_sigv4_sign(&sig, NULL, c->sig_cache, &params, k->creds, &sreq);
     if (rc == 0) {
-        h[n++] = (ddb_header){"X-Amz-Date", sig.amz_date};
-        h[n++] = (ddb_header){"Authorization", sig.authorization};
-        if (sig.content_sha256[0] != '\0')
-            h[n++] = (ddb_header){"X-Amz-Content-Sha256", sig.content_sha256};
-        if (sig.security_token != NULL)
-            h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
+        if (k->creds != NULL) {
+            h[n++] = (ddb_header){"X-Amz-Date", sig.amz_date};
+            h[n++] = (ddb_header){"Authorization", sig.authorization};
+            if (sig.content_sha256[0] != '\0')
+                h[n++] = (ddb_header){"X-Amz-Content-Sha256", sig.content_sha256};
+            if (sig.security_token != NULL)
+                h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
+        }
         h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
         ddb_http_request req = {r->method, ddb_buf_cstr(&url), h, n, k->body, k->body_len,
                                 c->connect_timeout_ms, c->request_timeout_ms};
@@ -796,7 +803,8 @@ _Atomic(ddb_hook_registry *) *ddb_client_hook_slot(ddb_client *c)
     return &c->hooks;
 }
 
-int ddb_client_send(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *r)
+/* ddb_client_send, signed (with the client's credentials) or not. */
+static int send_rest(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *r, bool sign)
 {
     if (c == NULL || r == NULL || r->method == NULL || r->path == NULL || r->path[0] != '/' || resp == NULL ||
         (r->body == NULL && r->body_len != 0))
@@ -815,17 +823,28 @@ int ddb_client_send(ddb_http_response *resp, ddb_client *c, const ddb_rest_reque
     ddb_sha256_hex(k.payload_hash, k.body, k.body_len);
     unsigned attempts = 0;
     creds_ref *cr = NULL;
-    int rc = creds_acquire(c, &cr);
+    int rc = sign ? creds_acquire(c, &cr) : 0;
     if (rc == 0) {
-        k.creds = &cr->creds;
+        k.creds = cr != NULL ? &cr->creds : NULL;
         rc = run_attempts(&k, resp, &attempts);
-        creds_release(c, cr, rc == DDB_EAUTH);
+        if (cr != NULL)
+            creds_release(c, cr, rc == DDB_EAUTH);
     }
     if (rc != 0) {
         ddb_error_set_context(r->operation != NULL ? r->operation : r->method, "");
         ddb_error_set_attempts(attempts);
     }
     return rc;
+}
+
+int ddb_client_send(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *r)
+{
+    return send_rest(resp, c, r, true);
+}
+
+int ddb_client_send_anonymous(ddb_http_response *resp, ddb_client *c, const ddb_rest_request *r)
+{
+    return send_rest(resp, c, r, false);
 }
 
 int ddb_client_call(ddb_buf *resp, ddb_client *c, const char *operation, const char *table,

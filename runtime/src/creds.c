@@ -17,10 +17,11 @@
 
 #include "ddb/buf.h"
 #include "ddb/error.h"
+#include "creds_internal.h"
 
 /* ---- credential values --------------------------------------------------- */
 
-static void wipe_free(char *s)
+void ddb_creds_wipe_free(char *s)
 {
     if (s != NULL) {
         OPENSSL_cleanse(s, strlen(s));
@@ -28,13 +29,25 @@ static void wipe_free(char *s)
     }
 }
 
+void ddb_creds_buf_wipe(ddb_buf *b)
+{
+    if (b->data != NULL)
+        OPENSSL_cleanse(b->data, b->cap);
+}
+
+void ddb_creds_buf_wipe_free(ddb_buf *b)
+{
+    ddb_creds_buf_wipe(b);
+    ddb_buf_free(b);
+}
+
 void ddb_credentials_clear(ddb_credentials *c)
 {
     if (c == NULL)
         return;
     free(c->access_key_id);
-    wipe_free(c->secret_access_key);
-    wipe_free(c->session_token);
+    ddb_creds_wipe_free(c->secret_access_key);
+    ddb_creds_wipe_free(c->session_token);
     *c = (ddb_credentials)DDB_CREDENTIALS_INIT;
 }
 
@@ -49,8 +62,8 @@ static int dup_field(char **dst, const char *src)
 
 /* Fills an empty `dst` with copies; an empty token counts as none. On
  * failure `dst` is left empty. */
-static int credentials_set(ddb_credentials *dst, const char *akid, const char *secret, const char *token,
-                           int64_t expiration)
+int ddb_credentials_set(ddb_credentials *dst, const char *akid, const char *secret, const char *token,
+                        int64_t expiration)
 {
     int rc = dup_field(&dst->access_key_id, akid);
     if (rc == 0)
@@ -67,7 +80,7 @@ int ddb_credentials_copy(ddb_credentials *dst, const ddb_credentials *src)
 {
     if (dst == NULL || src == NULL)
         return ddb_error_set(DDB_EINVAL, "ddb_credentials_copy: NULL argument");
-    return credentials_set(dst, src->access_key_id, src->secret_access_key, src->session_token, src->expiration);
+    return ddb_credentials_set(dst, src->access_key_id, src->secret_access_key, src->session_token, src->expiration);
 }
 
 /* ---- providers: common parts --------------------------------------------- */
@@ -80,7 +93,7 @@ void ddb_credentials_provider_free(ddb_credentials_provider *p)
 
 /* A zeroed provider object of `size` bytes whose first member is the
  * ddb_credentials_provider; NULL when out of memory (recorded). */
-static void *provider_alloc(size_t size, int (*get)(ddb_credentials_provider *, ddb_credentials *),
+void *ddb_creds_provider_alloc(size_t size, int (*get)(ddb_credentials_provider *, ddb_credentials *),
                             void (*destroy)(ddb_credentials_provider *))
 {
     ddb_credentials_provider *p = calloc(1, size);
@@ -98,7 +111,7 @@ static void plain_destroy(ddb_credentials_provider *self)
     free(self);
 }
 
-static int check_out(ddb_credentials_provider **out)
+int ddb_creds_check_out(ddb_credentials_provider **out)
 {
     if (out == NULL)
         return ddb_error_set(DDB_EINVAL, "credentials provider: NULL out parameter");
@@ -134,15 +147,15 @@ static void static_destroy(ddb_credentials_provider *self)
 int ddb_creds_static_new(ddb_credentials_provider **out, const char *access_key_id, const char *secret_access_key,
                          const char *session_token)
 {
-    int rc = check_out(out);
+    int rc = ddb_creds_check_out(out);
     if (rc != 0)
         return rc;
     if (access_key_id == NULL || *access_key_id == '\0' || secret_access_key == NULL || *secret_access_key == '\0')
         return ddb_error_set(DDB_EINVAL, "static credentials need an access key id and a secret access key");
-    static_provider *p = provider_alloc(sizeof *p, static_get, static_destroy);
+    static_provider *p = ddb_creds_provider_alloc(sizeof *p, static_get, static_destroy);
     if (p == NULL)
         return DDB_ENOMEM;
-    rc = credentials_set(&p->creds, access_key_id, secret_access_key, session_token, 0);
+    rc = ddb_credentials_set(&p->creds, access_key_id, secret_access_key, session_token, 0);
     if (rc != 0) {
         free(p);
         return rc;
@@ -164,14 +177,14 @@ static int env_get(ddb_credentials_provider *self, ddb_credentials *out)
         return ddb_error_set(DDB_ECONFIG, "environment: %s is set but %s is not",
                              akid != NULL ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                              akid != NULL ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-    return credentials_set(out, akid, secret, env_value("AWS_SESSION_TOKEN"), 0);
+    return ddb_credentials_set(out, akid, secret, env_value("AWS_SESSION_TOKEN"), 0);
 }
 
 int ddb_creds_env_new(ddb_credentials_provider **out)
 {
-    int rc = check_out(out);
+    int rc = ddb_creds_check_out(out);
     if (rc == 0) {
-        *out = provider_alloc(sizeof **out, env_get, plain_destroy);
+        *out = ddb_creds_provider_alloc(sizeof **out, env_get, plain_destroy);
         rc = *out != NULL ? 0 : DDB_ENOMEM;
     }
     return rc;
@@ -234,7 +247,7 @@ static int shared_files_locate(shared_files *f, const char *profile)
 
 /* Reads a whole file; a file that does not exist is not an error (*exists
  * false). */
-static int read_file(const char *path, ddb_buf *text, bool *exists)
+int ddb_creds_read_file(const char *path, ddb_buf *text, bool *exists)
 {
     *exists = false;
     if (*path == '\0')
@@ -305,7 +318,7 @@ static int store_value(ini_query *q, const char *key, const char *value)
 {
     for (size_t i = 0; i < q->n_keys; i++) {
         if (strcasecmp(key, q->keys[i]) == 0) {
-            wipe_free(q->values[i]);
+            ddb_creds_wipe_free(q->values[i]);
             q->values[i] = strdup(value);
             if (q->values[i] == NULL)
                 return ddb_error_set(DDB_ENOMEM, "out of memory reading %s", q->file->label);
@@ -348,7 +361,7 @@ static int ini_lookup(ini_query *q)
 {
     ddb_buf text = DDB_BUF_INIT;
     bool exists;
-    int rc = read_file(ddb_buf_cstr(&q->file->path), &text, &exists);
+    int rc = ddb_creds_read_file(ddb_buf_cstr(&q->file->path), &text, &exists);
     ini_state st = {0};
     for (char *line = text.data; rc == 0 && exists && line != NULL;) {
         char *next = strchr(line, '\n');
@@ -379,9 +392,9 @@ static int creds_from_file(const shared_files *f, const shared_file *file, ddb_c
                            credential_keys[values[0] == NULL], credential_keys[values[0] != NULL]);
     *found = rc == 0 && values[0] != NULL;
     if (*found)
-        rc = credentials_set(out, values[0], values[1], values[2], 0);
+        rc = ddb_credentials_set(out, values[0], values[1], values[2], 0);
     for (size_t i = 0; i < 3; i++)
-        wipe_free(values[i]);
+        ddb_creds_wipe_free(values[i]);
     return rc;
 }
 
@@ -417,7 +430,7 @@ char *ddb_shared_config_get(const char *profile, const char *key)
     }
     shared_files_free(&f);
     if (rc != 0) {
-        wipe_free(value);
+        ddb_creds_wipe_free(value);
         return NULL;
     }
     return value;
@@ -452,6 +465,8 @@ static bool same_stamp(const file_stamp *a, const file_stamp *b)
 typedef struct profile_provider {
     ddb_credentials_provider base;
     char *profile; /* NULL: $AWS_PROFILE or "default", at each get() */
+    unsigned depth;   /* source_profile hops that led here */
+    bool static_only; /* the profile's own keys only (source_profile = itself) */
     pthread_mutex_t lock;
     /* The last successful read, and what it was read from. */
     bool cached;
@@ -490,6 +505,99 @@ static int cache_reload(profile_provider *p, const shared_files *f, ddb_buf *sou
     return rc;
 }
 
+/* Settings of a profile that say where its credentials come from. */
+enum { S_ROLE_ARN, S_SOURCE_PROFILE, S_CREDENTIAL_SOURCE, S_WEB_IDENTITY_FILE, S_SESSION_NAME, S_EXTERNAL_ID,
+       S_DURATION, S_REGION, S_PROCESS, S_COUNT };
+static const char *const setting_keys[S_COUNT] = {
+    "role_arn", "source_profile", "credential_source", "web_identity_token_file", "role_session_name",
+    "external_id", "duration_seconds", "region", "credential_process"};
+
+/* The profile's settings, the config file's first, then the credentials
+ * file's for those it lacks. */
+static int profile_settings(const shared_files *f, char *values[S_COUNT])
+{
+    ini_query q = {&f->config, f->profile, setting_keys, values, S_COUNT, false};
+    int rc = ini_lookup(&q);
+    char *more[S_COUNT] = {NULL};
+    ini_query q2 = {&f->creds, f->profile, setting_keys, more, S_COUNT, false};
+    if (rc == 0)
+        rc = ini_lookup(&q2);
+    for (size_t i = 0; i < S_COUNT; i++) {
+        if (values[i] == NULL) {
+            values[i] = more[i];
+            more[i] = NULL;
+        }
+        ddb_creds_wipe_free(more[i]);
+    }
+    return rc;
+}
+
+static int profile_new(ddb_credentials_provider **out, const char *profile, unsigned depth, bool static_only);
+
+/* Where a role profile's own credentials come from: source_profile (its
+ * own keys when it names itself; chained roles when it has a role too) or
+ * credential_source. */
+static int role_source(ddb_credentials_provider **src, const profile_provider *p, const shared_files *f,
+                       char *const v[S_COUNT])
+{
+    if (v[S_SOURCE_PROFILE] != NULL) {
+        bool self_ref = strcmp(v[S_SOURCE_PROFILE], f->profile) == 0;
+        if (!self_ref && p->depth >= 8)
+            return ddb_error_set(DDB_ECONFIG, "profile \"%s\": more than 8 source_profile hops (a cycle?)",
+                                 f->profile);
+        return profile_new(src, v[S_SOURCE_PROFILE], p->depth + 1, self_ref);
+    }
+    const char *cs = v[S_CREDENTIAL_SOURCE];
+    if (cs == NULL)
+        return ddb_error_set(DDB_ECONFIG, "profile \"%s\" has role_arn but no source_profile, "
+                                          "credential_source or web_identity_token_file",
+                             f->profile);
+    if (strcmp(cs, "Environment") == 0)
+        return ddb_creds_env_new(src);
+    if (strcmp(cs, "Ec2InstanceMetadata") == 0)
+        return ddb_creds_imds_new(src);
+    if (strcmp(cs, "EcsContainer") == 0)
+        return ddb_creds_container_new(src);
+    return ddb_error_set(DDB_ECONFIG, "profile \"%s\": credential_source \"%.40s\" is not Environment, "
+                                      "Ec2InstanceMetadata or EcsContainer",
+                         f->profile, cs);
+}
+
+/* A role profile: STS AssumeRole (or AssumeRoleWithWebIdentity) with
+ * credentials from its source; nothing cached here (the client caches
+ * until the role's credentials near their expiration). */
+static int role_get(const profile_provider *p, const shared_files *f, char *const v[S_COUNT],
+                    ddb_credentials *out)
+{
+    ddb_credentials_provider *role = NULL;
+    int rc = 0;
+    if (v[S_WEB_IDENTITY_FILE] != NULL) {
+        rc = ddb_creds_web_identity_new(&role, v[S_ROLE_ARN], v[S_WEB_IDENTITY_FILE], v[S_SESSION_NAME],
+                                        v[S_REGION], NULL);
+    } else {
+        long duration = 0;
+        char *end = NULL;
+        if (v[S_DURATION] != NULL && ((duration = strtol(v[S_DURATION], &end, 10)) < 900 || duration > 43200 ||
+                                      *end != '\0'))
+            return ddb_error_set(DDB_ECONFIG, "profile \"%s\": duration_seconds \"%.20s\" is not 900..43200",
+                                 f->profile, v[S_DURATION]);
+        ddb_credentials_provider *src = NULL;
+        rc = role_source(&src, p, f, v);
+        ddb_assume_role_opts o = DDB_ASSUME_ROLE_OPTS_INIT;
+        o.role_arn = v[S_ROLE_ARN];
+        o.session_name = v[S_SESSION_NAME];
+        o.external_id = v[S_EXTERNAL_ID];
+        o.duration_s = (int)duration;
+        o.region = v[S_REGION];
+        if (rc == 0)
+            rc = ddb_creds_assume_role_new(&role, src, &o);
+    }
+    if (rc == 0)
+        rc = role->get(role, out);
+    ddb_credentials_provider_free(role);
+    return rc;
+}
+
 static int profile_get(ddb_credentials_provider *self, ddb_credentials *out)
 {
     profile_provider *p = (profile_provider *)self;
@@ -497,6 +605,31 @@ static int profile_get(ddb_credentials_provider *self, ddb_credentials *out)
     int rc = shared_files_locate(&f, p->profile);
     if (rc != 0)
         return rc;
+    if (!p->static_only) {
+        char *v[S_COUNT] = {NULL};
+        rc = profile_settings(&f, v);
+        bool handled = rc != 0 || v[S_ROLE_ARN] != NULL;
+        if (rc == 0 && v[S_ROLE_ARN] != NULL)
+            rc = role_get(p, &f, v, out);
+        else if (rc == 0 && v[S_PROCESS] != NULL) {
+            /* keys written in the files win over a process (as the AWS CLI) */
+            rc = creds_from_shared_files(&f, out);
+            if (rc == DDB_ECREDENTIALS) {
+                ddb_credentials_provider *proc = NULL;
+                rc = ddb_creds_process_new(&proc, v[S_PROCESS]);
+                if (rc == 0)
+                    rc = proc->get(proc, out);
+                ddb_credentials_provider_free(proc);
+            }
+            handled = true;
+        }
+        for (size_t i = 0; i < S_COUNT; i++)
+            ddb_creds_wipe_free(v[i]);
+        if (handled) {
+            shared_files_free(&f);
+            return rc;
+        }
+    }
     ddb_buf source = DDB_BUF_INIT;
     rc = describe_source(&source, &f);
     pthread_mutex_lock(&p->lock);
@@ -523,12 +656,19 @@ static void profile_destroy(ddb_credentials_provider *self)
 
 int ddb_creds_profile_new(ddb_credentials_provider **out, const char *profile)
 {
-    int rc = check_out(out);
+    return profile_new(out, profile, 0, false);
+}
+
+static int profile_new(ddb_credentials_provider **out, const char *profile, unsigned depth, bool static_only)
+{
+    int rc = ddb_creds_check_out(out);
     if (rc != 0)
         return rc;
-    profile_provider *p = provider_alloc(sizeof *p, profile_get, profile_destroy);
+    profile_provider *p = ddb_creds_provider_alloc(sizeof *p, profile_get, profile_destroy);
     if (p == NULL)
         return DDB_ENOMEM;
+    p->depth = depth;
+    p->static_only = static_only;
     p->profile = profile != NULL ? strdup(profile) : NULL;
     bool copied = profile == NULL || p->profile != NULL;
     if (!copied || pthread_mutex_init(&p->lock, NULL) != 0) {
@@ -542,7 +682,9 @@ int ddb_creds_profile_new(ddb_credentials_provider **out, const char *profile)
 
 /* ---- the default chain --------------------------------------------------- */
 
-enum { CHAIN_LINKS = 2 };
+/* AWS's order: environment, web identity (from the environment), shared
+ * files (keys, roles, credential_process), container, instance metadata. */
+enum { CHAIN_LINKS = 5 };
 
 typedef struct chain_provider {
     ddb_credentials_provider base;
@@ -577,15 +719,21 @@ static void chain_destroy(ddb_credentials_provider *self)
 
 int ddb_creds_default_chain_new(ddb_credentials_provider **out)
 {
-    int rc = check_out(out);
+    int rc = ddb_creds_check_out(out);
     if (rc != 0)
         return rc;
-    chain_provider *c = provider_alloc(sizeof *c, chain_get, chain_destroy);
+    chain_provider *c = ddb_creds_provider_alloc(sizeof *c, chain_get, chain_destroy);
     if (c == NULL)
         return DDB_ENOMEM;
     rc = ddb_creds_env_new(&c->links[0]);
     if (rc == 0)
-        rc = ddb_creds_profile_new(&c->links[1], NULL);
+        rc = ddb_creds_web_identity_new(&c->links[1], NULL, NULL, NULL, NULL, NULL);
+    if (rc == 0)
+        rc = ddb_creds_profile_new(&c->links[2], NULL);
+    if (rc == 0)
+        rc = ddb_creds_container_new(&c->links[3]);
+    if (rc == 0)
+        rc = ddb_creds_imds_new(&c->links[4]);
     if (rc != 0) {
         chain_destroy(&c->base);
         return rc;

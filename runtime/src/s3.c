@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "ddb/error.h"
+#include "xml.h"
 #include "ddb/model.h"
 
 #define DELETE_MAX 1000
@@ -132,81 +133,6 @@ int ddb_s3_create_bucket(const ddb_s3_bucket *b)
 
 /* ---- XML ----------------------------------------------------------------- */
 
-/* The next <tag>...</tag> in [*at, end): its content in [*a, *b); *at
- * moves past it. False when there is none. */
-static bool xml_next(const char **at, const char *end, const char *tag, const char **a, const char **b)
-{
-    char open[40], close[40];
-    int no = snprintf(open, sizeof open, "<%s>", tag), nc = snprintf(close, sizeof close, "</%s>", tag);
-    for (const char *p = *at; p + no <= end; p++) {
-        if (memcmp(p, open, (size_t)no) != 0)
-            continue;
-        for (const char *q = p + no; q + nc <= end; q++) {
-            if (memcmp(q, close, (size_t)nc) == 0) {
-                *a = p + no;
-                *b = q;
-                *at = q + nc;
-                return true;
-            }
-        }
-        return false;
-    }
-    return false;
-}
-
-/* XML text [a, b) with its five entities and numeric references decoded,
- * as a new string; NULL (recorded) when malformed. */
-static char *xml_unescape(const char *a, const char *b)
-{
-    ddb_buf out = DDB_BUF_INIT;
-    static const struct {
-        const char *name;
-        char c;
-    } named[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    while (a < b) {
-        if (*a != '&') {
-            ddb_buf_putc(&out, *a++);
-            continue;
-        }
-        size_t i = 0, n = sizeof named / sizeof named[0];
-        for (; i < n; i++) {
-            size_t l = strlen(named[i].name);
-            if ((size_t)(b - a) >= l && memcmp(a, named[i].name, l) == 0) {
-                ddb_buf_putc(&out, named[i].c);
-                a += l;
-                break;
-            }
-        }
-        if (i < n)
-            continue;
-        unsigned long cp = 0;
-        char *stop = NULL;
-        if ((size_t)(b - a) > 3 && a[1] == '#')
-            cp = a[2] == 'x' ? strtoul(a + 3, &stop, 16) : strtoul(a + 2, &stop, 10);
-        if (stop == NULL || stop >= b || *stop != ';' || cp == 0 || cp > 0x10FFFF) {
-            ddb_buf_free(&out);
-            ddb_error_set(DDB_EPROTOCOL, "S3: malformed XML entity in a listing");
-            return NULL;
-        }
-        unsigned char u[4];
-        size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-        if (k == 1)
-            u[0] = (unsigned char)cp;
-        else {
-            for (size_t j = k; j-- > 1; cp >>= 6)
-                u[j] = (unsigned char)(0x80 | (cp & 0x3F));
-            u[0] = (unsigned char)((k == 2 ? 0xC0 : k == 3 ? 0xE0 : 0xF0) | cp);
-        }
-        ddb_buf_append(&out, u, k);
-        a = stop + 1;
-    }
-    if (ddb_buf_putc(&out, '\0') != 0) {
-        ddb_buf_free(&out);
-        return NULL;
-    }
-    return ddb_buf_steal(NULL, &out);
-}
-
 /* Appends s XML-escaped. */
 static int put_xml(ddb_buf *out, const char *s)
 {
@@ -249,16 +175,16 @@ void ddb_s3_listing_free(ddb_s3_listing *l)
 static int read_contents(ddb_s3_object *o, const char *a, const char *b)
 {
     const char *at = a, *x, *y;
-    if (!xml_next(&at, b, "Key", &x, &y))
+    if (!ddb_xml_next(&at, b, "Key", &x, &y))
         return ddb_error_set(DDB_EPROTOCOL, "S3: a listed object without a key");
-    if ((o->key = xml_unescape(x, y)) == NULL)
+    if ((o->key = ddb_xml_unescape(x, y)) == NULL)
         return ddb_last_error()->code;
     at = a;
-    o->size = xml_next(&at, b, "Size", &x, &y) ? strtoll(x, NULL, 10) : -1;
+    o->size = ddb_xml_next(&at, b, "Size", &x, &y) ? strtoll(x, NULL, 10) : -1;
     at = a;
     o->last_modified = 0;
     ddb_time t;
-    if (xml_next(&at, b, "LastModified", &x, &y) && ddb_time_parse(x, (size_t)(y - x), &t) == 0)
+    if (ddb_xml_next(&at, b, "LastModified", &x, &y) && ddb_time_parse(x, (size_t)(y - x), &t) == 0)
         o->last_modified = t.sec;
     return 0;
 }
@@ -290,7 +216,7 @@ int ddb_s3_list(ddb_s3_listing *out, const ddb_s3_bucket *b, const char *prefix,
     if (rc == 0)
         rc = send_on(&resp, b, NULL, "GET", ddb_buf_cstr(&q), NULL, 0, NULL, 0, "ListObjectsV2");
     const char *at = resp.body.data, *end = at != NULL ? at + resp.body.len : NULL, *x, *y;
-    while (rc == 0 && xml_next(&at, end, "Contents", &x, &y)) {
+    while (rc == 0 && ddb_xml_next(&at, end, "Contents", &x, &y)) {
         if (out->n % 64 == 0) {
             ddb_s3_object *grown = realloc(out->objects, (out->n + 64) * sizeof *grown);
             if (grown == NULL) {
@@ -304,12 +230,12 @@ int ddb_s3_list(ddb_s3_listing *out, const ddb_s3_bucket *b, const char *prefix,
         out->n++;
     }
     at = resp.body.data;
-    if (rc == 0 && at != NULL && xml_next(&at, end, "IsTruncated", &x, &y) && y - x == 4 &&
+    if (rc == 0 && at != NULL && ddb_xml_next(&at, end, "IsTruncated", &x, &y) && y - x == 4 &&
         memcmp(x, "true", 4) == 0) {
         at = resp.body.data;
-        if (!xml_next(&at, end, "NextContinuationToken", &x, &y))
+        if (!ddb_xml_next(&at, end, "NextContinuationToken", &x, &y))
             rc = ddb_error_set(DDB_EPROTOCOL, "S3: a truncated listing without NextContinuationToken");
-        else if ((out->next = xml_unescape(x, y)) == NULL)
+        else if ((out->next = ddb_xml_unescape(x, y)) == NULL)
             rc = ddb_last_error()->code;
     }
     if (rc != 0)
@@ -354,10 +280,10 @@ int ddb_s3_delete_many(size_t *deleted, const ddb_s3_bucket *b, const char *cons
     }
     size_t failed = 0;
     const char *at = resp.body.data, *end = at != NULL ? at + resp.body.len : NULL, *x, *y;
-    while (rc == 0 && at != NULL && xml_next(&at, end, "Error", &x, &y)) {
+    while (rc == 0 && at != NULL && ddb_xml_next(&at, end, "Error", &x, &y)) {
         if (failed++ == 0) {
             const char *kat = x, *ka, *kb, *cat = x, *ca, *cb;
-            bool has_key = xml_next(&kat, y, "Key", &ka, &kb), has_code = xml_next(&cat, y, "Code", &ca, &cb);
+            bool has_key = ddb_xml_next(&kat, y, "Key", &ka, &kb), has_code = ddb_xml_next(&cat, y, "Code", &ca, &cb);
             ddb_error_set(DDB_ESERVICE, "S3 DeleteObjects could not delete %.*s: %.*s", has_key ? (int)(kb - ka) : 1,
                           has_key ? ka : "?", has_code ? (int)(cb - ca) : 1, has_code ? ca : "?");
         }

@@ -141,6 +141,18 @@ static void test_region_from_shared_config(void **state)
     expect_resolution(NULL, NULL, "https://dynamodb.eu-central-1.amazonaws.com/", "eu-central-1");
     setenv("AWS_PROFILE", "other", 1);
     expect_resolution(NULL, NULL, "https://dynamodb.me-south-1.amazonaws.com/", "me-south-1");
+    /* a malformed file is an error naming file and line, not "us-east-1" */
+    fp = fopen(path, "w");
+    fputs("[profile other]\nregion = me-south-1\nthis line is no setting\n", fp);
+    fclose(fp);
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.credentials = NULL;
+    ddb_client *c = NULL;
+    assert_int_equal(ddb_client_new(&c, &cfg), DDB_ECONFIG);
+    assert_null(c);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3: ", path);
+    assert_non_null(strstr(ddb_last_error()->message, want));
     unlink(path);
     clean_aws_env();
 }

@@ -41,8 +41,8 @@ static const char *write_file(const char *name, const char *text)
     return path;
 }
 
-static const char *const created[] = {"credentials",      "config",    "home/.aws/credentials",
-                                      "home/.aws/config", "home/.aws", "home"};
+static const char *const created[] = {"credentials", "config", "home/.aws/credentials", "home/.aws/config",
+                                      "home/.aws",   "home",   "process.sh",            "token"};
 
 static int make_tmp_dir(void **state)
 {
@@ -66,10 +66,21 @@ static int remove_tmp_dir(void **state)
 static int clean_env(void **state)
 {
     (void)state;
-    static const char *const vars[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                       "AWS_PROFILE"};
+    static const char *const vars[] = {"AWS_ACCESS_KEY_ID",
+                                       "AWS_SECRET_ACCESS_KEY",
+                                       "AWS_SESSION_TOKEN",
+                                       "AWS_PROFILE",
+                                       "AWS_ROLE_ARN",
+                                       "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                       "AWS_ROLE_SESSION_NAME",
+                                       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                       "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                       "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                       "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                       "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* this machine may have a metadata service */
     mkdir(tmp_path("home"), 0700);
     setenv("HOME", tmp_path("home"), 1);
     setenv("AWS_SHARED_CREDENTIALS_FILE", write_file("credentials", ""), 1);
@@ -372,6 +383,119 @@ static void test_profile_threads(void **state)
     ddb_credentials_provider_free(p);
 }
 
+/* ---- credential_process -------------------------------------------------- */
+
+/* A script in the temporary directory printing `json` and exiting with
+ * `status`; returns the command to run it. */
+static const char *process_script(const char *json, int status)
+{
+    static char command[600];
+    char text[1024];
+    snprintf(text, sizeof text, "#!/bin/sh\ncat <<'EOF'\n%s\nEOF\nexit %d\n", json, status);
+    const char *path = write_file("process.sh", text);
+    assert_int_equal(chmod(path, 0700), 0);
+    snprintf(command, sizeof command, "'%s' --profile x", path);
+    return command;
+}
+
+static void test_credential_process(void **state)
+{
+    (void)state;
+    ddb_credentials_provider *p = NULL;
+    assert_int_equal(ddb_creds_process_new(&p, ""), DDB_EINVAL);
+    assert_int_equal(ddb_creds_process_new(&p, process_script("{\"Version\": 1, \"AccessKeyId\": \"PAKID\", "
+                                                              "\"SecretAccessKey\": \"PSECRET\", "
+                                                              "\"SessionToken\": \"PTOKEN\", "
+                                                              "\"Expiration\": \"2031-02-03T04:05:06Z\"}",
+                                                              0)),
+                     0);
+    ddb_credentials c = DDB_CREDENTIALS_INIT;
+    assert_int_equal(p->get(p, &c), 0);
+    assert_string_equal(c.access_key_id, "PAKID");
+    assert_string_equal(c.secret_access_key, "PSECRET");
+    assert_string_equal(c.session_token, "PTOKEN");
+    assert_int_equal(c.expiration, 1927857906); /* 2031-02-03T04:05:06Z */
+    ddb_credentials_clear(&c);
+    ddb_credentials_provider_free(p);
+    /* long-lived keys: no token, no expiration */
+    assert_int_equal(
+        ddb_creds_process_new(&p, process_script("{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}", 0)),
+        0);
+    expect_keys(p, "A", "S", NULL);
+    ddb_credentials_provider_free(p);
+    /* failures name the command, never what it printed */
+    static const struct {
+        const char *json;
+        int status;
+        const char *part;
+    } bad[] = {
+        {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"LEAKME\"}", 3, "exited with status 3"},
+        {"{\"Version\": 2, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"LEAKME\"}", 0, "not JSON of Version 1"},
+        {"AccessKeyId=A SecretAccessKey=LEAKME", 0, "not JSON of Version 1"},
+        {"{\"Version\": 1, \"AccessKeyId\": \"A\"}", 0, "no AccessKeyId and SecretAccessKey"},
+        {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"LEAKME\", \"Expiration\": \"soon\"}", 0,
+         "is not an ISO 8601"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(ddb_creds_process_new(&p, process_script(bad[i].json, bad[i].status)), 0);
+        expect_failure(p, DDB_ECREDENTIALS, bad[i].part);
+        assert_message_has("process.sh");
+        assert_null(strstr(ddb_last_error()->message, "LEAKME"));
+        ddb_credentials_provider_free(p);
+    }
+    /* from a profile; keys written in the files win over it */
+    char config[800];
+    snprintf(config, sizeof config, "[profile proc]\ncredential_process = %s\n",
+             process_script("{\"Version\": 1, \"AccessKeyId\": \"PROFAKID\", \"SecretAccessKey\": \"S\"}", 0));
+    write_file("config", config);
+    p = profile_provider("proc");
+    expect_keys(p, "PROFAKID", "S", NULL);
+    write_file("credentials", "[proc]\naws_access_key_id = FILEAKID\naws_secret_access_key = FS\n");
+    expect_keys(p, "FILEAKID", "FS", NULL);
+    ddb_credentials_provider_free(p);
+}
+
+/* ---- role profiles: what is decided before any request ------------------- */
+
+static void test_role_profiles_config(void **state)
+{
+    (void)state;
+    write_file("config", "[profile norole]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                         "[profile badsource]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                         "credential_source = Somewhere\n"
+                         "[profile baddur]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                         "source_profile = norole\nduration_seconds = 60\n"
+                         "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
+                         "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n"
+                         "[profile webnofile]\nrole_arn = arn:aws:iam::123456789012:role/w\n"
+                         "web_identity_token_file = /nonexistent/ddbc-token\n");
+    ddb_credentials_provider *p = profile_provider("norole");
+    expect_failure(p, DDB_ECONFIG, "has role_arn but no source_profile, credential_source");
+    ddb_credentials_provider_free(p);
+    p = profile_provider("badsource");
+    expect_failure(p, DDB_ECONFIG, "credential_source \"Somewhere\" is not Environment");
+    ddb_credentials_provider_free(p);
+    p = profile_provider("baddur");
+    expect_failure(p, DDB_ECONFIG, "duration_seconds \"60\" is not 900..43200");
+    ddb_credentials_provider_free(p);
+    p = profile_provider("a"); /* a cycle: stopped before any request */
+    expect_failure(p, DDB_ECONFIG, "more than 8 source_profile hops");
+    ddb_credentials_provider_free(p);
+    p = profile_provider("webnofile");
+    expect_failure(p, DDB_ECREDENTIALS, "token file /nonexistent/ddbc-token does not exist");
+    ddb_credentials_provider_free(p);
+    /* assume-role arguments (the source is taken, also on failure) */
+    ddb_credentials_provider *src = NULL, *role = NULL;
+    ddb_assume_role_opts o = DDB_ASSUME_ROLE_OPTS_INIT;
+    assert_int_equal(ddb_creds_static_new(&src, "A", "S", NULL), 0);
+    assert_int_equal(ddb_creds_assume_role_new(&role, src, &o), DDB_EINVAL);
+    assert_null(role);
+    assert_int_equal(ddb_creds_static_new(&src, "A", "S", NULL), 0);
+    o.role_arn = "arn:aws:iam::123456789012:role/r";
+    o.duration_s = 60;
+    assert_int_equal(ddb_creds_assume_role_new(&role, src, &o), DDB_EINVAL);
+}
+
 /* ---- default chain ------------------------------------------------------- */
 
 static void test_default_chain(void **state)
@@ -381,7 +505,11 @@ static void test_default_chain(void **state)
     assert_int_equal(ddb_creds_default_chain_new(&chain), 0);
     expect_failure(chain, DDB_ECREDENTIALS, "no AWS credentials found: environment: ");
     char want[1024];
-    snprintf(want, sizeof want, "are not set; shared files: profile \"default\" not found in %s or %s",
+    snprintf(want, sizeof want,
+             "are not set; web identity: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are not both set; "
+             "shared files: profile \"default\" not found in %s or %s; container: "
+             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are unset; instance metadata: disabled by "
+             "AWS_EC2_METADATA_DISABLED",
              getenv("AWS_SHARED_CREDENTIALS_FILE"), getenv("AWS_CONFIG_FILE"));
     assert_message_has(want);
 
@@ -445,6 +573,8 @@ int main(void)
         cmocka_unit_test_setup(test_profile_reload, clean_env),
         cmocka_unit_test_setup(test_profile_malformed, clean_env),
         cmocka_unit_test_setup(test_profile_threads, clean_env),
+        cmocka_unit_test_setup(test_credential_process, clean_env),
+        cmocka_unit_test_setup(test_role_profiles_config, clean_env),
         cmocka_unit_test_setup(test_default_chain, clean_env),
         cmocka_unit_test_setup(test_shared_config_get, clean_env),
     };

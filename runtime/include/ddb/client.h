@@ -52,7 +52,8 @@ typedef struct ddb_client_config {
     /* version 2: the AWS service the client speaks: NULL or "dynamodb"
      * (DynamoDB_20120810, the default), "kms" (TrentService, for the KMS
      * keyring), both JSON (ddb_client_call); "s3", REST (ddb_client_send;
-     * ddb/s3.h). The endpoint comes from AWS_ENDPOINT_URL_<SERVICE>,
+     * ddb/s3.h); "sts", REST (the assume-role credential providers,
+     * ddb/creds.h). The endpoint comes from AWS_ENDPOINT_URL_<SERVICE>,
      * AWS_ENDPOINT_URL or <service>.<region>.amazonaws.com. */
     const char *service;
 } ddb_client_config;

@@ -1,11 +1,18 @@
 /*
  * ddb/creds.h - AWS credentials and where they come from.
  *
- * This part: explicit keys, environment variables (AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), and the shared credentials and
+ * Explicit keys, environment variables (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the shared credentials and
  * config files (~/.aws/credentials, ~/.aws/config; AWS_PROFILE,
- * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE). Assume-role, container and
- * instance metadata come later behind the same provider interface.
+ * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), a credential_process
+ * command, STS (AssumeRole, AssumeRoleWithWebIdentity), the container
+ * credentials endpoint and EC2 instance metadata (IMDSv2); the default
+ * chain tries them in AWS's order (docs/credentials.md).
+ *
+ * Clients cache what a provider returns and ask again a minute before it
+ * expires (one refresh at a time; ddb/client.h). No message names a
+ * secret: failures say where credentials were looked for, not what was
+ * found.
  *
  * Thread safety: a provider's get() may be called from many threads at
  * once; implementations synchronise internally. ddb_credentials values are
@@ -83,14 +90,28 @@ DDB_API int ddb_creds_env_new(ddb_credentials_provider **out);
  * previous value. The result is cached and the files re-read when a path,
  * the profile, or a file's size or modification time changes. get() is
  * thread-safe (a mutex guards the cache).
+ *
+ * A profile with role_arn assumes that role through STS (the profile's
+ * region; AWS_ENDPOINT_URL_STS), with credentials from source_profile
+ * (its own keys when it names itself; another role profile: chained, at
+ * most 8 hops) or credential_source (Environment, Ec2InstanceMetadata,
+ * EcsContainer), and external_id, duration_seconds, role_session_name;
+ * with web_identity_token_file, AssumeRoleWithWebIdentity instead. A
+ * profile with credential_process runs it when the files hold no keys for
+ * the profile. Role and process credentials are not cached here (clients
+ * cache them until they near their expiration).
  */
 DDB_API int ddb_creds_profile_new(ddb_credentials_provider **out, const char *profile);
 
-/* The default chain: environment, then shared files (for $AWS_PROFILE or
- * "default"). Only DDB_ECREDENTIALS moves on to the next source; any other
- * failure (a malformed file, a partial environment) is returned at once.
- * When no source has credentials, the message lists what each one said.
- * get() is thread-safe (as the environment provider). */
+/* The default chain, in AWS's order: environment; web identity
+ * (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); shared files for
+ * $AWS_PROFILE or "default" (keys; role_arn with source_profile or
+ * credential_source, chained; web_identity_token_file;
+ * credential_process); container credentials; instance metadata. Only
+ * DDB_ECREDENTIALS moves on to the next source; any other failure (a
+ * malformed file, a partial environment, STS refusing a role) is returned
+ * at once. When no source has credentials, the message lists what each
+ * one said. get() is thread-safe (as the environment provider). */
 DDB_API int ddb_creds_default_chain_new(ddb_credentials_provider **out);
 
 /*
@@ -103,6 +124,74 @@ DDB_API int ddb_creds_default_chain_new(ddb_credentials_provider **out);
  * apart call ddb_error_clear() first. Thread-safe (as getenv()).
  */
 DDB_API char *ddb_shared_config_get(const char *profile, const char *key);
+
+/*
+ * credential_process: runs `command` (copied) through /bin/sh at each
+ * get() and reads JSON of Version 1 from its standard output
+ * ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
+ * "Expiration"}); its standard error passes through. A non-zero exit,
+ * more than 64 KiB, or other JSON: DDB_ECREDENTIALS naming the command.
+ * get() is thread-safe.
+ */
+DDB_API int ddb_creds_process_new(ddb_credentials_provider **out, const char *command);
+
+/*
+ * The container credentials endpoint (ECS task roles, EKS pod identity),
+ * from the environment at each get(): AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ * (on http://169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI (https,
+ * or http to loopback or the ECS/EKS addresses; else DDB_ECONFIG), with
+ * the Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or
+ * AWS_CONTAINER_AUTHORIZATION_TOKEN. Neither URI set, or no answer:
+ * DDB_ECREDENTIALS. get() is thread-safe.
+ */
+DDB_API int ddb_creds_container_new(ddb_credentials_provider **out);
+
+/*
+ * EC2 instance metadata, IMDSv2 only: a session token (PUT
+ * /latest/api/token), the instance's role, its credentials. The endpoint
+ * is AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254;
+ * AWS_EC2_METADATA_DISABLED=true turns it off. Timeouts are short (1 s to
+ * connect, 2 s a request) so that a machine without metadata moves on:
+ * DDB_ECREDENTIALS. get() is thread-safe.
+ */
+DDB_API int ddb_creds_imds_new(ddb_credentials_provider **out);
+
+/* STS AssumeRole. */
+typedef struct ddb_assume_role_opts {
+    unsigned version;         /* DDB_ASSUME_ROLE_OPTS_VERSION */
+    const char *role_arn;     /* required */
+    const char *session_name; /* NULL: "ddbc-<pid>-<seconds>" */
+    const char *external_id;  /* NULL: none */
+    int duration_s;           /* 900..43200; 0: STS's default (3600) */
+    const char *region;       /* of STS; NULL: as any client resolves it */
+    const char *endpoint;     /* NULL: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, sts.<region>.amazonaws.com */
+} ddb_assume_role_opts;
+
+#define DDB_ASSUME_ROLE_OPTS_VERSION 1
+#define DDB_ASSUME_ROLE_OPTS_INIT {DDB_ASSUME_ROLE_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, NULL}
+
+/*
+ * Credentials of a role, from STS AssumeRole signed with `source`'s
+ * credentials. Takes ownership of `source` in every case (a chained role:
+ * `source` is itself an assume-role provider). Strings are copied. STS's
+ * errors are returned with its code and message (AccessDenied DDB_EAUTH,
+ * ...), prefixed with the role. get() is thread-safe.
+ */
+DDB_API int ddb_creds_assume_role_new(ddb_credentials_provider **out, ddb_credentials_provider *source,
+                                      const ddb_assume_role_opts *opts);
+
+/*
+ * Credentials from STS AssumeRoleWithWebIdentity (EKS IRSA, GitHub OIDC):
+ * an unsigned call with the token read from `token_file` at each get().
+ * NULL arguments come from the environment at each get(): AWS_ROLE_ARN,
+ * AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME (NULL or empty:
+ * "ddbc-<pid>-<seconds>"); region and endpoint of STS as for assume role.
+ * Role or file unknown, or the file missing: DDB_ECREDENTIALS. get() is
+ * thread-safe.
+ */
+DDB_API int ddb_creds_web_identity_new(ddb_credentials_provider **out, const char *role_arn,
+                                       const char *token_file, const char *session_name, const char *region,
+                                       const char *endpoint);
 
 /* Releases a provider (NULL-safe): calls its destroy, if any. */
 DDB_API void ddb_credentials_provider_free(ddb_credentials_provider *p);
