@@ -28,5 +28,6 @@
 #include "ddb/backup.h"
 #include "ddb/simple_json.h"
 #include "ddb/query.h"
+#include "ddb/table.h"
 
 #endif /* DDB_DDB_H */
