@@ -396,10 +396,10 @@ if [ "$QUICK" = 0 ]; then
     for s in "${VALGRIND_SUITES[@]}"; do VG_ARGS+=(--suite "$s"); done
     # Tests driven by python run their C programs through this wrapper, so
     # the C side is checked rather than the interpreter (tests/interop).
-    export DDB_INTEROP_C_WRAPPER="$WRAP"
+    export DDB_TEST_C_WRAPPER="$WRAP"
     run_tests valgrind "$BUILD_GCC" valgrind "$DDB_ENGINE" "${VG_ARGS[@]}" --wrapper "$WRAP" \
       --timeout-multiplier "$VALGRIND_TIMEOUT_MULTIPLIER"
-    unset DDB_INTEROP_C_WRAPPER
+    unset DDB_TEST_C_WRAPPER
   else
     RUN_SUMMARIES+=("$(printf '%-14s %-14s not run: build failed' valgrind "($BUILD_GCC)")")
   fi

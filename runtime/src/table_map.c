@@ -811,7 +811,7 @@ static int plain_check(ddb_buf *path, const ddb_av *v, int depth)
     case DDB_AV_BS:
         return ddb_error_set(DDB_ETYPE,
                              "plain JSON: attribute \"%s\" is %s, which plain JSON cannot carry faithfully "
-                             "(DynamoDB JSON can: ddb_item_write_json)",
+                             "(DynamoDB JSON can)",
                              ddb_buf_cstr(path), ddb_av_type_tag(v->type));
     case DDB_AV_L:
         for (size_t i = 0; rc == 0 && i < v->u.list.len; i++) {

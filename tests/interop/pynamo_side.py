@@ -108,7 +108,7 @@ number_text_kept), where it requires equal values. In step 1
 doubles are compared as doubles, decimals as Decimal, int64 exactly.
 Sets are compared as sets (neither side keeps an order); lists in order.
 
-Environment: DDB_TEST_ENDPOINT (required); DDB_INTEROP_C_WRAPPER, e.g.
+Environment: DDB_TEST_ENDPOINT (required); DDB_TEST_C_WRAPPER, e.g.
 "valgrind --error-exitcode=99 --leak-check=full", runs interop_c under
 that command (meson's --wrapper wraps this script, not interop_c).
 Each run uses its own access key id, which keeps its tables apart from
@@ -673,7 +673,7 @@ class Env:
                                            config=Config(retries={'max_attempts': 3}))
         self.c_env = dict(os.environ)
         self.c_env['DDB_INTEROP_KEY_ID'] = self.key_id
-        self.wrapper = shlex.split(os.environ.get('DDB_INTEROP_C_WRAPPER', ''))
+        self.wrapper = shlex.split(os.environ.get('DDB_TEST_C_WRAPPER', ''))
 
     def error_code(self, e):
         return e.response.get('Error', {}).get('Code', '?')

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""docs/architecture.md names every file of generator/ and runtime/.
+"""docs/architecture.md names every file of generator/, runtime/ and tools/.
 
   check_architecture.py ROOT
 
-Fails listing each source, header or build file under generator/ and
-runtime/ (git-tracked or not, build trees excluded) whose name does not
+Fails listing each source, header or build file under generator/,
+runtime/ and tools/ (git-tracked or not, build trees excluded) whose name does not
 appear in docs/architecture.md as a word, and each name in the document's
 file tables that no longer exists, so the document stays true to the code.
 Also checks the document's claim that no public header includes one that
@@ -46,7 +46,7 @@ def main():
     doc = open(os.path.join(root, 'docs', 'architecture.md'), encoding='utf-8').read()
     words = set(re.findall(r'[A-Za-z0-9_.]+', doc))
     files = set()
-    for top in ('generator', 'runtime'):
+    for top in ('generator', 'runtime', 'tools'):
         for dirpath, _dirs, names in os.walk(os.path.join(root, top)):
             for n in names:
                 if n.endswith(('.c', '.h', '.in')) or n == 'meson.build':
