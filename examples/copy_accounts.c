@@ -115,7 +115,11 @@ int main(void)
         ddb_table_opts o = DDB_TABLE_OPTS_INIT;
         o.wait = true;
         o.client = sides[i];
-        check(forum_thread_delete_table(&o), "delete_table");
+        int drc = forum_thread_delete_table(&o);
+        if (drc == DDB_ERESOURCE && i == 1) /* dynalite: one database for every region */
+            printf("    (the destination's table was the source's: this engine keeps one database)\n");
+        else
+            check(drc, "delete_table");
     }
     ddb_client_free(to);
     if (copied != 3 || in_from != 3 || in_to != 3) {
