@@ -310,7 +310,8 @@ static int make_transport(ddb_client *c, const ddb_client_config *cfg)
     ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
     o.max_connections = cfg->max_connections;
     o.verify_tls = cfg->verify_tls != 0;
-    return ddb_curl_transport_new(&c->transport, &o);
+    /* plain HTTP natively, https through libcurl (docs/performance.md) */
+    return ddb_native_transport_new(&c->transport, &o);
 }
 
 static int make_credentials(ddb_client *c, const ddb_client_config *cfg)

@@ -1,6 +1,8 @@
-/* test_transport.c - the response object, and the curl transport against a
- * loopback HTTP server run by this test: headers sent and received, raw
- * bodies, keep-alive reuse, the connection limit under concurrency,
+/* test_transport.c - the response object, and the curl and native
+ * transports against a loopback HTTP server run by this test (every test
+ * of a transport runs on both): headers sent and received, raw bodies,
+ * chunked bodies, bodies up to the close, keep-alive reuse and a server
+ * closing kept connections, the connection limit under concurrency,
  * timeouts and connection failures. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -74,9 +76,9 @@ static void test_response_headers(void **state)
 /* A loopback HTTP/1.1 server                                         */
 /* ------------------------------------------------------------------ */
 
-enum { REPLY_NORMAL, REPLY_SILENT, REPLY_CONTINUE };
+enum { REPLY_NORMAL, REPLY_SILENT, REPLY_CONTINUE, REPLY_CHUNKED, REPLY_CLOSE, REPLY_UNTIL_CLOSE, REPLY_THEN_HANG_UP };
 
-#define MAX_HANDLERS 16
+#define MAX_HANDLERS 64
 
 typedef struct server {
     int listen_fd;
@@ -127,20 +129,35 @@ static size_t read_request(int fd, char *buf, size_t cap)
     }
 }
 
-static void reply(int fd, int mode, int number, bool head_only)
+/* Answers one request; false when the connection is to be closed. */
+static bool reply(int fd, int mode, int number, bool head_only)
 {
     static const char body[] = "{\"ok\":true}";
     static const char interim[] = "HTTP/1.1 100 Continue\r\nx-amzn-RequestId: wrong\r\n\r\n";
     char head[512];
     if (mode == REPLY_CONTINUE)
         send(fd, interim, strlen(interim), MSG_NOSIGNAL);
+    if (mode == REPLY_CHUNKED) { /* the body in three chunks, with an extension and a trailer */
+        int n = snprintf(head, sizeof head,
+                         "HTTP/1.1 200 OK\r\nx-amzn-RequestId: RID-%d\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "4;ext=1\r\n{\"ok\r\n3\r\n\":t\r\n4\r\nrue}\r\n0\r\nX-Trailer: t\r\n\r\n",
+                         number);
+        send(fd, head, (size_t)n, MSG_NOSIGNAL);
+        return true;
+    }
+    if (mode == REPLY_UNTIL_CLOSE) { /* no length: the body ends with the connection */
+        int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nx-amzn-RequestId: RID-%d\r\n\r\n%s", number, body);
+        send(fd, head, (size_t)n, MSG_NOSIGNAL);
+        return false;
+    }
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
-                     "x-amzn-RequestId: RID-%d\r\nx-amz-crc32: 123\r\nContent-Length: %zu\r\n\r\n",
-                     number, sizeof body - 1);
+                     "x-amzn-RequestId: RID-%d\r\nx-amz-crc32: 123\r\nContent-Length: %zu\r\n%s\r\n",
+                     number, sizeof body - 1, mode == REPLY_CLOSE ? "Connection: close\r\n" : "");
     send(fd, head, (size_t)n, MSG_NOSIGNAL);
     if (!head_only)
         send(fd, body, sizeof body - 1, MSG_NOSIGNAL);
+    return mode != REPLY_CLOSE && mode != REPLY_THEN_HANG_UP;
 }
 
 static void *handle(void *arg)
@@ -158,7 +175,12 @@ static void *handle(void *arg)
         pthread_mutex_unlock(&S.lock);
         if (mode == REPLY_SILENT)
             continue; /* never answers; the client gives up */
-        reply(fd, mode, number, strncmp(buf, "HEAD ", 5) == 0);
+        if (!reply(fd, mode, number, strncmp(buf, "HEAD ", 5) == 0)) {
+            shutdown(fd, SHUT_WR); /* the client sees the end; this side then waits for its close */
+            while (recv(fd, buf, sizeof buf, 0) > 0) {
+            }
+            break;
+        }
     }
     close(fd);
     return NULL;
@@ -218,8 +240,28 @@ static int server_stop(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* The curl transport                                                 */
+/* The transports: every test runs with both                          */
 /* ------------------------------------------------------------------ */
+
+typedef int (*transport_ctor)(ddb_transport **out, const ddb_curl_options *opts);
+static transport_ctor transport_new = ddb_curl_transport_new;
+static bool native_under_test;
+
+static int use_curl(void **state)
+{
+    (void)state;
+    transport_new = ddb_curl_transport_new;
+    native_under_test = false;
+    return 0;
+}
+
+static int use_native(void **state)
+{
+    (void)state;
+    transport_new = ddb_native_transport_new;
+    native_under_test = true;
+    return 0;
+}
 
 static char url[64];
 
@@ -240,11 +282,11 @@ static int send_one(ddb_transport *t, const char *method, const char *body, long
     return t->send(t, &req, resp);
 }
 
-static void test_curl_round_trip(void **state)
+static void test_round_trip(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
-    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    assert_int_equal(transport_new(&t, NULL), 0);
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(ddb_buf_puts(&r.body, "pre:"), 0);
     /* a body over 1 KB would make curl send "Expect: 100-continue" */
@@ -274,11 +316,11 @@ static void test_curl_round_trip(void **state)
     ddb_transport_free(t);
 }
 
-static void test_curl_keep_alive_and_methods(void **state)
+static void test_keep_alive_and_methods(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
-    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    assert_int_equal(transport_new(&t, NULL), 0);
     int before = S.connections;
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     static const char *const methods[] = {"POST", "GET", "PUT", "POST", "DELETE", "HEAD", "POST"};
@@ -297,11 +339,11 @@ static void test_curl_keep_alive_and_methods(void **state)
     ddb_transport_free(t);
 }
 
-static void test_curl_interim_response_headers_are_dropped(void **state)
+static void test_interim_response_headers_are_dropped(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
-    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    assert_int_equal(transport_new(&t, NULL), 0);
     S.mode = REPLY_CONTINUE;
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(send_one(t, "POST", "{}", 5000, &r), 0);
@@ -312,11 +354,11 @@ static void test_curl_interim_response_headers_are_dropped(void **state)
     ddb_transport_free(t);
 }
 
-static void test_curl_timeout(void **state)
+static void test_timeout(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
-    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    assert_int_equal(transport_new(&t, NULL), 0);
     S.mode = REPLY_SILENT;
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(send_one(t, "POST", "{}", 200, &r), DDB_ETIMEOUT);
@@ -327,7 +369,7 @@ static void test_curl_timeout(void **state)
     ddb_transport_free(t);
 }
 
-static void test_curl_connection_refused(void **state)
+static void test_connection_refused(void **state)
 {
     (void)state;
     /* a port held by a socket that is bound but never listens: connections
@@ -342,30 +384,30 @@ static void test_curl_connection_refused(void **state)
     char u[64];
     snprintf(u, sizeof u, "http://127.0.0.1:%d/", ntohs(a.sin_port));
     ddb_transport *t = NULL;
-    assert_int_equal(ddb_curl_transport_new(&t, NULL), 0);
+    assert_int_equal(transport_new(&t, NULL), 0);
     const ddb_header h[] = {{"Host", "x"}};
     ddb_http_request req = {"POST", u, h, 1, "{}", 2, 0, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
     assert_non_null(strstr(ddb_last_error()->message, u));
-    assert_non_null(strstr(ddb_last_error()->message, "curl error"));
+    assert_non_null(strstr(ddb_last_error()->message, native_under_test ? "cannot connect" : "curl error"));
     ddb_http_response_free(&r);
     ddb_transport_free(t);
     close(fd);
 }
 
-static void test_curl_options(void **state)
+static void test_options(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
     ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
     o.version = 7;
-    assert_int_equal(ddb_curl_transport_new(&t, &o), DDB_EINVAL);
+    assert_int_equal(transport_new(&t, &o), DDB_EINVAL);
     o.version = DDB_CURL_OPTIONS_VERSION;
     o.verify_tls = 0;
     o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
     o.max_connections = 1;
-    assert_int_equal(ddb_curl_transport_new(&t, &o), 0);
+    assert_int_equal(transport_new(&t, &o), 0);
     ddb_header many[DDB_HTTP_MAX_HEADERS + 1];
     for (size_t i = 0; i < DDB_HTTP_MAX_HEADERS + 1; i++)
         many[i] = (ddb_header){"X-A", "b"};
@@ -396,13 +438,13 @@ static void *concurrent_sender(void *arg)
     return NULL;
 }
 
-static void test_curl_pool_under_concurrency(void **state)
+static void test_pool_under_concurrency(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
     ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
     o.max_connections = 2;
-    assert_int_equal(ddb_curl_transport_new(&t, &o), 0);
+    assert_int_equal(transport_new(&t, &o), 0);
     int before = S.connections;
     worker w[4];
     pthread_t th[4];
@@ -418,17 +460,80 @@ static void test_curl_pool_under_concurrency(void **state)
     ddb_transport_free(t);
 }
 
+/* Chunked bodies, bodies up to the close, "Connection: close", and a
+ * server that closes a kept connection after answering: the answers are
+ * whole, and the next request gets a new connection. */
+static void test_body_framings_and_closes(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(transport_new(&t, NULL), 0);
+    static const int modes[] = {REPLY_CHUNKED, REPLY_NORMAL, REPLY_UNTIL_CLOSE, REPLY_CLOSE, REPLY_NORMAL,
+                                REPLY_THEN_HANG_UP, REPLY_NORMAL, REPLY_CHUNKED};
+    /* a connection ends after UNTIL_CLOSE, CLOSE and THEN_HANG_UP: 4 in all */
+    int before = S.connections;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        S.mode = modes[i];
+        ddb_http_response_reset(&r);
+        int rc = send_one(t, "POST", "{}", 5000, &r);
+        if (rc != 0)
+            print_message("%s transport, reply mode %d: %s\n", native_under_test ? "native" : "curl", modes[i],
+                          ddb_last_error()->message);
+        assert_int_equal(rc, 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(ddb_buf_cstr(&r.body), "{\"ok\":true}");
+        assert_memory_equal(r.request_id, "RID-", 4);
+    }
+    S.mode = REPLY_NORMAL;
+    assert_int_equal(S.connections - before, 4);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+/* The native transport: https goes through libcurl (a refused TLS
+ * connection says so), and bad headers never reach the wire. */
+static void test_native_https_and_bad_headers(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(ddb_native_transport_new(&t, NULL), 0);
+    char u[64];
+    /* a plain server never answers the TLS handshake: libcurl's timeout */
+    snprintf(u, sizeof u, "https://127.0.0.1:%d/", S.port);
+    const ddb_header h[] = {{"Host", "x"}};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 300, 300};
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    int before = S.requests;
+    int rc = t->send(t, &req, &r);
+    assert_true(rc == DDB_ETIMEOUT || rc == DDB_ENETWORK);
+    assert_non_null(strstr(ddb_last_error()->message, u));
+    assert_int_equal(S.requests, before); /* no plain HTTP request was sent: a TLS handshake was */
+    const ddb_header bad[] = {{"Host", "x"}, {"X-A", "b\r\nX-Injected: 1"}};
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/", S.port);
+    ddb_http_request breq = {"POST", u, bad, 2, "{}", 2, 1000, 2000};
+    assert_int_equal(t->send(t, &breq, &r), DDB_EINVAL);
+    const ddb_header bad_name[] = {{"Host", "x"}, {"X-A:", "b"}};
+    breq.headers = bad_name;
+    assert_int_equal(t->send(t, &breq, &r), DDB_EINVAL);
+    assert_int_equal(S.requests, before);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
 int main(void)
 {
+#define EACH(setup)                                                                                \
+    cmocka_unit_test_setup(test_round_trip, setup), cmocka_unit_test_setup(test_keep_alive_and_methods, setup), \
+        cmocka_unit_test_setup(test_interim_response_headers_are_dropped, setup),                          \
+        cmocka_unit_test_setup(test_timeout, setup), cmocka_unit_test_setup(test_connection_refused, setup),  \
+        cmocka_unit_test_setup(test_options, setup), cmocka_unit_test_setup(test_pool_under_concurrency, setup), \
+        cmocka_unit_test_setup(test_body_framings_and_closes, setup)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response_headers),
-        cmocka_unit_test(test_curl_round_trip),
-        cmocka_unit_test(test_curl_keep_alive_and_methods),
-        cmocka_unit_test(test_curl_interim_response_headers_are_dropped),
-        cmocka_unit_test(test_curl_timeout),
-        cmocka_unit_test(test_curl_connection_refused),
-        cmocka_unit_test(test_curl_options),
-        cmocka_unit_test(test_curl_pool_under_concurrency),
+        EACH(use_curl),
+        EACH(use_native),
+        cmocka_unit_test(test_native_https_and_bad_headers),
     };
     return cmocka_run_group_tests(tests, server_start, server_stop);
 }

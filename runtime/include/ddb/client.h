@@ -42,7 +42,7 @@ typedef struct ddb_client_config {
     const char *endpoint;                 /* NULL: environment / region */
     const char *region;                   /* NULL: environment / shared config */
     ddb_credentials_provider *credentials; /* NULL: default chain */
-    ddb_transport *transport;             /* NULL: libcurl */
+    ddb_transport *transport;             /* NULL: ddb_native_transport_new (http natively, https by libcurl) */
     long connect_timeout_ms;              /* 0: 2000 */
     long request_timeout_ms;              /* 0: 30000, per attempt */
     size_t max_connections;               /* default transport's pool size; 0: 16 */
