@@ -101,6 +101,15 @@ for transport in curl native; do
   collect "$OUT/e2e-$transport.txt" "$([ "$transport" = native ] || echo "$transport:")"
 done
 
+# right away, with the server holding what it held for e2e_bench
+ddb_say "References of GetItem: wrk replaying the same signed request (${SECONDS_WRK}s each)"
+wrk_rate() { # wrk_rate SCRIPT CONNECTIONS -> requests/s
+  wrk -t1 -c"$2" -d"${SECONDS_WRK}s" -s "$OUT/$1.lua" "$DDB_TEST_ENDPOINT" 2>&1 |
+    awk '/^Requests\/sec:/ { print int($2) }'
+}
+REF[get_seq_rate]="$(wrk_rate get 1)"
+REF[get_threads8_rate]="$(wrk_rate get 8)"
+
 GO_SDK=/usr/share/gocode/src/github.com/aws/aws-sdk-go-v2/service/dynamodb
 if command -v go >/dev/null 2>&1 && [ -d "$GO_SDK" ]; then
   ddb_say "Reference: the AWS SDK for Go v2 (Debian's), the same GetItem and PutItem"
@@ -129,13 +138,7 @@ done
 R[scan_rss_ratio]="$(awk -v a="${R[scan_rss_$BULK_ITEMS]}" -v b="${R[scan_rss_$((BULK_ITEMS / 10))]}" \
   'BEGIN { printf "%.0f%%", 100 * a / b }')"
 
-ddb_say "References: wrk replaying the same signed requests (${SECONDS_WRK}s each)"
-wrk_rate() { # wrk_rate SCRIPT CONNECTIONS -> requests/s
-  wrk -t1 -c"$2" -d"${SECONDS_WRK}s" -s "$OUT/$1.lua" "$DDB_TEST_ENDPOINT" 2>&1 |
-    awk '/^Requests\/sec:/ { print int($2) }'
-}
-REF[get_seq_rate]="$(wrk_rate get 1)"
-REF[get_threads8_rate]="$(wrk_rate get 8)"
+ddb_say "References of the bulk requests: wrk replaying them (${SECONDS_WRK}s each)"
 REF[load_requests]="$(wrk_rate batch_write "$BULK_THREADS")"
 REF[scan_requests]="$(wrk_rate scan "$BULK_THREADS")"
 REF[get_requests]="$(wrk_rate batch_get "$BULK_THREADS")"
