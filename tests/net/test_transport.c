@@ -3,7 +3,8 @@
  * of a transport runs on both): headers sent and received, raw bodies,
  * chunked bodies, bodies up to the close, keep-alive reuse and a server
  * closing kept connections, the connection limit under concurrency,
- * timeouts and connection failures. */
+ * timeouts and connection failures; the native transport's hand-offs to
+ * libcurl (https, a proxy variable) and its refusal of bad headers. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -521,6 +522,34 @@ static void test_native_https_and_bad_headers(void **state)
     ddb_transport_free(t);
 }
 
+/* With a proxy variable set, the native transport hands plain HTTP to
+ * libcurl, which sends it to the proxy (here the test's server) with the
+ * absolute URL in the request line. */
+static void test_native_proxy_goes_through_curl(void **state)
+{
+    (void)state;
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", S.port);
+    setenv("http_proxy", proxy, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    ddb_transport *t = NULL;
+    int rc = ddb_native_transport_new(&t, NULL);
+    assert_int_equal(rc, 0);
+    const ddb_header h[] = {{"Host", "dynamodb.example.invalid"}};
+    ddb_http_request req = {"POST", "http://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000};
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    rc = t->send(t, &req, &r); /* libcurl reads the variable when it sends */
+    unsetenv("http_proxy");
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.status, 200);
+    pthread_mutex_lock(&S.lock);
+    assert_memory_equal(S.last_request, "POST http://dynamodb.example.invalid/ HTTP/1.1\r\n", 48);
+    pthread_mutex_unlock(&S.lock);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
 int main(void)
 {
 #define EACH(setup)                                                                                \
@@ -534,6 +563,7 @@ int main(void)
         EACH(use_curl),
         EACH(use_native),
         cmocka_unit_test(test_native_https_and_bad_headers),
+        cmocka_unit_test(test_native_proxy_goes_through_curl),
     };
     return cmocka_run_group_tests(tests, server_start, server_stop);
 }
