@@ -1130,6 +1130,15 @@ void ddb_model_version_commit(const ddb_model *m, void *obj, int64_t next_versio
 
 /* ------------------------------------------------------------ connection slots */
 
+/* The slots (and the default keyring) are read on every request from any
+ * thread and written rarely: atomic loads and stores of the pointers, no
+ * lock (a process-wide mutex here was the one global lock on the request
+ * path, docs/performance.md). The slots are plain pointers in the public
+ * struct, so the GCC/Clang builtins rather than C11 _Atomic types. The
+ * mutex only makes the default S3 client once. */
+#define SLOT_LOAD(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
+#define SLOT_STORE(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELEASE)
+
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* This thread's overrides: slot -> client, searched before the slots. A
@@ -1179,17 +1188,12 @@ ddb_client *ddb_thread_client(const ddb_model *m)
 
 void ddb_model_use_client(const ddb_model *m, ddb_client *c)
 {
-    pthread_mutex_lock(&slot_lock);
-    m->slot->client = c;
-    pthread_mutex_unlock(&slot_lock);
+    SLOT_STORE(m->slot->client, c);
 }
 
 ddb_client *ddb_model_bound_client(const ddb_model *m)
 {
-    pthread_mutex_lock(&slot_lock);
-    ddb_client *c = m->slot->client;
-    pthread_mutex_unlock(&slot_lock);
-    return c;
+    return SLOT_LOAD(m->slot->client);
 }
 
 ddb_client *ddb_model_client(const ddb_model *m)
@@ -1270,34 +1274,23 @@ void ddb_model_use_keyring(const ddb_model *m, ddb_keyring *k)
 {
     if (m->slot == NULL)
         return; /* a map: its model's keyring is used */
-    pthread_mutex_lock(&slot_lock);
-    m->slot->keyring = k;
-    pthread_mutex_unlock(&slot_lock);
+    SLOT_STORE(m->slot->keyring, k);
 }
 
 ddb_keyring *ddb_model_keyring(const ddb_model *m)
 {
-    pthread_mutex_lock(&slot_lock);
-    ddb_keyring *k = m->slot != NULL ? m->slot->keyring : NULL;
-    if (k == NULL)
-        k = default_keyring;
-    pthread_mutex_unlock(&slot_lock);
-    return k;
+    ddb_keyring *k = m->slot != NULL ? SLOT_LOAD(m->slot->keyring) : NULL;
+    return k != NULL ? k : SLOT_LOAD(default_keyring);
 }
 
 void ddb_default_keyring_set(ddb_keyring *k)
 {
-    pthread_mutex_lock(&slot_lock);
-    default_keyring = k;
-    pthread_mutex_unlock(&slot_lock);
+    SLOT_STORE(default_keyring, k);
 }
 
 ddb_keyring *ddb_default_keyring(void)
 {
-    pthread_mutex_lock(&slot_lock);
-    ddb_keyring *k = default_keyring;
-    pthread_mutex_unlock(&slot_lock);
-    return k;
+    return SLOT_LOAD(default_keyring);
 }
 
 /* ------------------------------------------------------------ S3 clients */
@@ -1308,16 +1301,12 @@ void ddb_model_use_s3(const ddb_model *m, ddb_client *s3)
 {
     if (m->slot == NULL)
         return;
-    pthread_mutex_lock(&slot_lock);
-    m->slot->s3 = s3;
-    pthread_mutex_unlock(&slot_lock);
+    SLOT_STORE(m->slot->s3, s3);
 }
 
 ddb_client *ddb_model_s3(const ddb_model *m)
 {
-    pthread_mutex_lock(&slot_lock);
-    ddb_client *c = m->slot != NULL ? m->slot->s3 : NULL;
-    pthread_mutex_unlock(&slot_lock);
+    ddb_client *c = m->slot != NULL ? SLOT_LOAD(m->slot->s3) : NULL;
     return c != NULL ? c : ddb_default_s3_client();
 }
 
