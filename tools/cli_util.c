@@ -284,20 +284,30 @@ int cli_write_pretty(FILE *f, const char *json, size_t len)
             continue;
         }
         switch (c) {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+            break; /* the indentation is ours */
         case '"':
             in_string = true;
             fputc(c, f);
             break;
         case '{':
-        case '[':
-            if (i + 1 < len && (json[i + 1] == '}' || json[i + 1] == ']')) {
+        case '[': {
+            size_t next = i + 1;
+            while (next < len && (json[next] == ' ' || json[next] == '\t' || json[next] == '\n' || json[next] == '\r'))
+                next++;
+            if (next < len && (json[next] == '}' || json[next] == ']')) { /* empty: on one line */
                 fputc(c, f);
-                fputc(json[++i], f);
+                fputc(json[next], f);
+                i = next;
                 break;
             }
             fputc(c, f);
             indent(f, ++depth);
             break;
+        }
         case '}':
         case ']':
             indent(f, --depth);

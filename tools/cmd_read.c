@@ -194,24 +194,25 @@ static int approximate_count(const cli_opts *o, ddb_client *c)
     ddb_table_output out;
     int rc = ddb_describe_table(&out, c, &in);
     int64_t n = out.table.item_count;
-    bool found = o->index == NULL;
-    for (size_t i = 0; rc == 0 && !found && i < out.table.n_global_indexes; i++) {
-        if (strcmp(out.table.global_indexes[i].name, o->index) == 0) {
-            n = out.table.global_indexes[i].item_count;
-            found = true;
-        }
+    const ddb_index_description *ix = NULL;
+    for (size_t i = 0; rc == 0 && o->index != NULL && ix == NULL && i < out.table.n_global_indexes; i++) {
+        if (strcmp(out.table.global_indexes[i].name, o->index) == 0)
+            ix = &out.table.global_indexes[i];
     }
-    for (size_t i = 0; rc == 0 && !found && i < out.table.n_local_indexes; i++) {
-        if (strcmp(out.table.local_indexes[i].name, o->index) == 0) {
-            n = out.table.local_indexes[i].item_count;
-            found = true;
-        }
+    for (size_t i = 0; rc == 0 && o->index != NULL && ix == NULL && i < out.table.n_local_indexes; i++) {
+        if (strcmp(out.table.local_indexes[i].name, o->index) == 0)
+            ix = &out.table.local_indexes[i];
     }
+    bool reported = ix == NULL || ix->has_item_count;
+    if (ix != NULL)
+        n = ix->item_count;
     ddb_table_output_free(&out);
     if (rc != 0)
         return cli_fail();
-    if (!found)
+    if (o->index != NULL && ix == NULL)
         return cli_failf("table %s has no index %s", o->args[0], o->index);
+    if (!reported) /* never a made-up 0 */
+        return cli_failf("DescribeTable of %s reported no ItemCount for index %s", o->args[0], o->index);
     printf("%lld\n", (long long)n);
     return CLI_OK;
 }

@@ -151,8 +151,9 @@ int cli_item_line(ddb_buf *out, const ddb_av *item, bool ddb_json);
 /* Writes `len` bytes to `f`; DDB_EIO (recorded) when the stream fails. */
 int cli_write(FILE *f, const char *data, size_t len, const char *name);
 
-/* Writes compact JSON text `json` to `f` indented by two spaces, then a
- * newline. The text must be valid JSON (made by this tool). */
+/* Writes JSON text `json` to `f` indented by two spaces, then a newline;
+ * whitespace outside strings is dropped, everything else kept as it is
+ * (strings and numbers are never rewritten). */
 int cli_write_pretty(FILE *f, const char *json, size_t len);
 
 /* Appends a JSON string / a member name followed by ':' (UTF-8 text). */
@@ -208,9 +209,5 @@ int cmd_load(const cli_opts *o);
 int cmd_copy(const cli_opts *o);
 int cmd_create_tables(const cli_opts *o);
 int cmd_delete_tables(const cli_opts *o);
-
-/* cmd_table.c: appends the description as AWS's TableDescription object,
- * with the TimeToLiveDescription of `ttl` when not NULL. */
-int cli_table_description_json(ddb_buf *b, const ddb_table_description *d, const ddb_ttl_output *ttl);
 
 #endif /* DDB_CLI_H */

@@ -1075,8 +1075,11 @@ int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *
         size_t i = 0;
         while (i < n && strcmp(list[i].name, index->name) != 0)
             i++;
-        if (i < n)
+        if (i < n && list[i].has_item_count)
             *out = list[i].item_count;
+        else if (i < n) /* some engines leave it out: never a made-up 0 */
+            rc = ddb_error_set(DDB_EPROTOCOL, "%s: DescribeTable of \"%s\" reported no ItemCount for index \"%s\"",
+                               m->name, m->table, index->name);
         else
             rc = ddb_error_set(DDB_ERESOURCE, "%s: table \"%s\" has no %s index \"%s\"", m->name, m->table,
                                index->global ? "global" : "local", index->name);

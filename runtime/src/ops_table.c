@@ -286,6 +286,7 @@ static int read_index(const ddb_jnode *e, ddb_out_mem **m, ddb_index_description
         rc = read_throughput(ddb_jnode_get(e, "ProvisionedThroughput"), &out->throughput);
     if (rc == 0)
         rc = ddb_read_i64(e, "ItemCount", &out->item_count);
+    out->has_item_count = rc == 0 && ddb_jnode_get(e, "ItemCount") != NULL;
     if (rc == 0)
         rc = ddb_read_i64(e, "IndexSizeBytes", &out->size_bytes);
     return rc;

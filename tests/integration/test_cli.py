@@ -398,8 +398,13 @@ def test_reads():
     out, _ = ddb('count', t, '--approximate')
     desc = json.loads(ddb('describe', t)[0])['Table']
     check(int(out) == desc['ItemCount'] and 0 <= int(out) <= 60, 'approximate count', (out, desc['ItemCount']))
-    out, _ = ddb('count', t, '--approximate', '--index', 'by_color')
-    check(int(out) == desc['GlobalSecondaryIndexes'][0]['ItemCount'], 'approximate count of an index', out)
+    if engines.deviates('no_index_item_count'):  # moto: a GSI's description has no ItemCount
+        check('ItemCount' not in desc['GlobalSecondaryIndexes'][0], 'no ItemCount for the index', desc)
+        _, err = ddb('count', t, '--approximate', '--index', 'by_color', rc=1)
+        check('reported no ItemCount for index by_color' in err, 'no made-up count of an index', err)
+    else:
+        out, _ = ddb('count', t, '--approximate', '--index', 'by_color')
+        check(int(out) == desc['GlobalSecondaryIndexes'][0]['ItemCount'], 'approximate count of an index', out)
     _, err = ddb('count', t, '--approximate', '--index', 'nope', rc=1)
     check('has no index nope' in err, 'approximate count of a missing index', err)
 
@@ -576,6 +581,8 @@ def test_schemas():
     check(out == 'created %sThread\ncreated %sReply\n' % (P, P), 'create-tables output', out)
     CREATED.extend([(P + 'Thread', 'us-east-1'), (P + 'Reply', 'us-east-1')])
     desc = json.loads(ddb('describe', P + 'Thread')[0])['Table']
+    # AWS's answer as it came, members libddb does not model included (every engine sends this one)
+    check('NumberOfDecreasesToday' in desc['ProvisionedThroughput'], 'describe keeps every member', desc)
     check(desc['TableStatus'] == 'ACTIVE', 'waited for ACTIVE', desc)
     check(sorted((d['AttributeName'], d['AttributeType']) for d in desc['AttributeDefinitions']) ==
           [('forum', 'S'), ('score', 'N'), ('subject', 'S'), ('views', 'N')], 'created definitions', desc)
@@ -604,18 +611,22 @@ def test_schemas():
     check(('enabling TTL: UpdateTimeToLive on %sPosts' % P in err) == no_ttl, 'TTL enabled, or the failure says so',
           err)
     CREATED.extend([(P + 'Posts', 'us-east-1'), (P + 'Animals', 'us-east-1'), (P + 'StatusTracker', 'us-east-1')])
-    posts = json.loads(ddb('describe', P + 'Posts')[0])['Table']
+    posts_answer = json.loads(ddb('describe', P + 'Posts')[0])
+    check(set(posts_answer) == {'Table', 'TimeToLiveDescription'}, 'describe: DescribeTable and DescribeTimeToLive',
+          posts_answer)
+    posts = posts_answer['Table']
     check(sorted((d['AttributeName'], d['AttributeType']) for d in posts['AttributeDefinitions']) ==
           [('at', 'S'), ('id', 'S'), ('kind_hint', 'S'), ('score', 'N')], 'Posts definitions', posts)
-    ttl = posts.get('TimeToLiveDescription', {})
+    ttl = posts_answer['TimeToLiveDescription']
     if no_ttl:
         check(ttl.get('TimeToLiveStatus') == 'DISABLED', 'TTL (dynalite: always DISABLED)', posts)
     else:
         check(ttl == {'TimeToLiveStatus': 'ENABLED', 'AttributeName': 'expires'}, 'TTL enabled', posts)
-    animals = json.loads(ddb('describe', P + 'Animals')[0])['Table']
+    animals_answer = json.loads(ddb('describe', P + 'Animals')[0])
+    animals = animals_answer['Table']
     check(animals['AttributeDefinitions'] == [{'AttributeName': 'id', 'AttributeType': 'S'}],
           'Animals: the subclass shares the table', animals)
-    check(animals.get('TimeToLiveDescription', {}).get('TimeToLiveStatus', 'DISABLED') == 'DISABLED',
+    check(animals_answer['TimeToLiveDescription'].get('TimeToLiveStatus') == 'DISABLED',
           'Animals: no TTL', animals)
     tr = json.loads(ddb('describe', P + 'StatusTracker')[0])['Table']
     check(sorted(i['IndexName'] for i in tr['GlobalSecondaryIndexes']) == ['by_status', 'runnable'], 'tracker', tr)

@@ -555,6 +555,14 @@ static void test_count_estimate(void **state)
     assert_int_equal(n, 40);
     ddb_index foreign = *RD_BY_OWNER;
     assert_int_equal(ddb_model_count_estimate(&n, &rd_item_model, &foreign), DDB_EINVAL);
+    /* an index described without ItemCount: an error, not a count of 0 */
+    const char *bare = "{\"Table\":{\"TableName\":\"ReadItems\",\"ItemCount\":42,"
+                       "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by_owner\"}]}}";
+    ddbt_wire_script(&wire, 1, bare);
+    n = -1;
+    assert_error(ddb_model_count_estimate(&n, &rd_item_model, RD_BY_OWNER), DDB_EPROTOCOL,
+                 "reported no ItemCount for index \"by_owner\"");
+    assert_int_equal(n, -1);
 }
 
 /* ------------------------------------------------------------ single items */

@@ -562,6 +562,7 @@ typedef struct ddb_index_description {
     bool backfilling;
     int64_t item_count;
     int64_t size_bytes;
+    bool has_item_count;   /* ItemCount was in the answer (some engines leave it out) */
 } ddb_index_description;
 
 /* TableDescription (what the service reported; absent fields are 0/NULL). */

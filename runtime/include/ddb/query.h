@@ -235,8 +235,9 @@ DDB_API int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *i
                     ddb_cond *range, ddb_cond *filter, const ddb_query_opts *opts);
 /*
  * DynamoDB's approximate item count of the table or index (DescribeTable
- * ItemCount: updated about every six hours; free and instant). On failure
- * *out is unchanged.
+ * ItemCount: updated about every six hours; free and instant). An index
+ * whose description lacks ItemCount (moto leaves it out) is DDB_EPROTOCOL,
+ * never a count of 0. On failure *out is unchanged.
  */
 DDB_API int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index);
 
