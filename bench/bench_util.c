@@ -116,9 +116,12 @@ ddb_client *bench_client(const char *kind, bench_recorder **rec, const char *ope
         fprintf(stderr, "bench: DDB_TEST_ENDPOINT must name the engine (scripts/bench.sh sets it)\n");
         exit(2);
     }
+    /* an https engine: its certificate is verified against this CA file */
+    ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
+    o.ca_file = getenv("DDB_BENCH_CA_FILE");
     ddb_transport *t = NULL;
-    int rc = strcmp(kind, "curl") == 0     ? ddb_curl_transport_new(&t, NULL)
-             : strcmp(kind, "native") == 0 ? ddb_native_transport_new(&t, NULL)
+    int rc = strcmp(kind, "curl") == 0     ? ddb_curl_transport_new(&t, &o)
+             : strcmp(kind, "native") == 0 ? ddb_native_transport_new(&t, &o)
                                            : ddb_error_set(DDB_EINVAL, "unknown transport \"%s\"", kind);
     if (rc != 0)
         bench_die("transport");

@@ -110,6 +110,37 @@ wrk_rate() { # wrk_rate SCRIPT CONNECTIONS -> requests/s
 REF[get_seq_rate]="$(wrk_rate get 1)"
 REF[get_threads8_rate]="$(wrk_rate get 8)"
 
+# TLS: dynalite serving https with a certificate made here (verified, as
+# against DynamoDB); the native transport's TLS, libcurl's, and wrk -c1
+_tls_answers() {
+  [ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 -X POST "https://127.0.0.1:$1/")" != 000 ]
+}
+if [ "$DDB_ENGINE" = dynalite ] && command -v openssl >/dev/null 2>&1; then
+  ddb_say "TLS: dynalite over https, the same GetItem and PutItem"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$OUT/tls-key.pem" -out "$OUT/tls-cert.pem" \
+    >/dev/null 2>&1 || ddb_die "openssl could not make the test certificate"
+  cat >"$OUT/dynalite-tls.js" <<JS
+const fs = require('fs');
+const server = require('$(_ddb_dynalite_dir)/node_modules/dynalite')({ssl: true,
+  key: fs.readFileSync('$OUT/tls-key.pem'), cert: fs.readFileSync('$OUT/tls-cert.pem'),
+  ca: fs.readFileSync('$OUT/tls-cert.pem')});
+server.listen(Number(process.argv[2]), '127.0.0.1');
+JS
+  _ddb_start_server "dynalite (https)" "$DDB_SERVERS_DIR/bench-dynalite-tls.log" "$OUT" _tls_answers -- \
+    "$NODE" "$OUT/dynalite-tls.js" @PORT@ || ddb_die "dynalite over https did not start"
+  for transport in curl native; do
+    DDB_TEST_ENDPOINT="https://127.0.0.1:$DDB_PORT" DDB_BENCH_CA_FILE="$OUT/tls-cert.pem" \
+      "$BUILD_DIR/bench/e2e_bench" --transport "$transport" --count "$E2E_CALLS" --threads 1 \
+      --wrk-script "$OUT/tls-get.lua" >"$OUT/tls-$transport.txt" || ddb_die "e2e_bench over TLS failed"
+    collect "$OUT/tls-$transport.txt" "tls-$transport:"
+  done
+  REF[tls-native:get_seq_rate]="$(wrk -t1 -c1 -d"${SECONDS_WRK}s" -s "$OUT/tls-get.lua" \
+    "https://127.0.0.1:$DDB_PORT" 2>&1 | awk '/^Requests\/sec:/ { print int($2) }')"
+  REF[tls-native:get_seq_cpu]="${R[tls-curl:get_seq_cpu]:-}"
+  REF[tls-native:put_seq_cpu]="${R[tls-curl:put_seq_cpu]:-}"
+fi
+
 GO_SDK=/usr/share/gocode/src/github.com/aws/aws-sdk-go-v2/service/dynamodb
 if command -v go >/dev/null 2>&1 && [ -d "$GO_SDK" ]; then
   ddb_say "Reference: the AWS SDK for Go v2 (Debian's), the same GetItem and PutItem"
@@ -163,6 +194,9 @@ row get_seq_cpu "GetItem client CPU per call" "us" "<= 12 us"
 row curl:get_seq_cpu "GetItem client CPU per call, libcurl transport" "us" "(for comparison)"
 row put_seq_rate "PutItem sequential, /s" "" "-"
 row put_seq_cpu "PutItem client CPU per call" "us" "<= 12 us"
+row tls-native:get_seq_rate "GetItem over TLS, sequential, /s (ref: wrk -c1)" "" ">= 90% of wrk -c1"
+row tls-native:get_seq_cpu "GetItem over TLS, CPU per call (ref: libcurl)" "us" "-"
+row tls-native:put_seq_cpu "PutItem over TLS, CPU per call (ref: libcurl)" "us" "-"
 for n in 1 2 4 8; do
   row "get_threads${n}_rate" "GetItem, $n thread(s) sharing a client, /s" "" "grows with threads"
 done

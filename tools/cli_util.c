@@ -103,17 +103,28 @@ int cli_client_new(ddb_client **out, const cli_opts *o, const cli_target *t)
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
     cfg.endpoint = endpoint;
     cfg.verify_tls = o->no_verify_ssl ? 0 : -1;
-    char *profile_region = NULL;
+    cfg.ca_file = o->ca_bundle;
+    char *profile_region = NULL, *profile_ca = NULL;
     int rc = 0;
     if (profile != NULL) {
-        if ((rc = ddb_creds_profile_new(&cfg.credentials, profile)) != 0)
+        /* The AWS CLI's order: --ca-bundle, AWS_CA_BUNDLE, the profile. */
+        if (cfg.ca_file == NULL && !env_set("AWS_CA_BUNDLE")) {
+            ddb_error_clear();
+            cfg.ca_file = profile_ca = ddb_shared_config_get(profile, "ca_bundle");
+            if (profile_ca == NULL && ddb_last_error()->code != 0)
+                return ddb_last_error()->code;
+        }
+        if ((rc = ddb_creds_profile_new(&cfg.credentials, profile)) != 0) {
+            free(profile_ca);
             return rc;
+        }
         /* The AWS CLI's order: --region, the environment, the profile. */
         if (region == NULL && !env_set("AWS_REGION") && !env_set("AWS_DEFAULT_REGION")) {
             ddb_error_clear();
             profile_region = ddb_shared_config_get(profile, "region");
             if (profile_region == NULL && ddb_last_error()->code != 0) {
                 ddb_credentials_provider_free(cfg.credentials);
+                free(profile_ca);
                 return ddb_last_error()->code;
             }
             region = profile_region;
@@ -124,6 +135,7 @@ int cli_client_new(ddb_client **out, const cli_opts *o, const cli_target *t)
     if (rc != 0)
         ddb_credentials_provider_free(cfg.credentials); /* still ours when creation fails */
     free(profile_region);
+    free(profile_ca);
     return rc;
 }
 

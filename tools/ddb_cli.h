@@ -56,6 +56,7 @@ typedef struct cli_opts {
     /* global */
     cli_target target;
     bool no_verify_ssl;
+    const char *ca_bundle;
     bool quiet;
     /* items */
     bool ddb_json;

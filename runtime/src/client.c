@@ -310,8 +310,21 @@ static int make_transport(ddb_client *c, const ddb_client_config *cfg)
     ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
     o.max_connections = cfg->max_connections;
     o.verify_tls = cfg->verify_tls != 0;
-    /* plain HTTP natively, https through libcurl (docs/performance.md) */
-    return ddb_native_transport_new(&c->transport, &o);
+    /* the CA file: the config's, $AWS_CA_BUNDLE, the profile's ca_bundle */
+    char *from_profile = NULL;
+    o.ca_file = cfg->version >= 3 ? cfg->ca_file : NULL;
+    if (o.ca_file == NULL)
+        o.ca_file = env("AWS_CA_BUNDLE");
+    if (o.ca_file == NULL) {
+        ddb_error_clear();
+        o.ca_file = from_profile = ddb_shared_config_get(NULL, "ca_bundle");
+        if (from_profile == NULL && ddb_last_error()->code != 0)
+            return ddb_last_error()->code; /* a malformed or unreadable file */
+    }
+    /* http and https natively, proxies through libcurl (docs/performance.md) */
+    int rc = ddb_native_transport_new(&c->transport, &o);
+    free(from_profile);
+    return rc;
 }
 
 static int make_credentials(ddb_client *c, const ddb_client_config *cfg)
@@ -336,8 +349,8 @@ static const service_info *service_of(const ddb_client_config *cfg)
 
 static int check_config(const ddb_client_config *cfg)
 {
-    if (cfg->version != 1 && cfg->version != DDB_CLIENT_CONFIG_VERSION)
-        return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected 1 or %u", cfg->version,
+    if (cfg->version < 1 || cfg->version > DDB_CLIENT_CONFIG_VERSION)
+        return ddb_error_set(DDB_EINVAL, "ddb_client_config version %u, expected 1 to %u", cfg->version,
                              DDB_CLIENT_CONFIG_VERSION);
     if (service_of(cfg) == NULL)
         return ddb_error_set(DDB_EINVAL, "unknown service \"%s\" (valid: dynamodb, kms, s3)", cfg->service);

@@ -1,6 +1,6 @@
 /*
- * transport_native.c - the native transport: HTTP/1.1 over plain TCP with
- * no event loop, libcurl for everything else (https, proxies).
+ * transport_native.c - the native transport: HTTP/1.1 over TCP and over
+ * TLS (OpenSSL's libssl) with no event loop; libcurl for proxies.
  *
  * Why: libcurl runs every request through its multi interface: four or
  * five poll() calls, socket and option bookkeeping around one send() and
@@ -8,7 +8,15 @@
  * CPU per call and added latency (docs/performance.md has the figures).
  * Here a request is one sendmsg() of the head and the body, one poll()
  * for the answer and one recv() (more for large bodies): three system
- * calls where libcurl made about nine.
+ * calls where libcurl made about nine. Over TLS the same three: one
+ * SSL_write of head and body, one poll(), one SSL_read per record.
+ *
+ * TLS: one SSL_CTX per transport, made on the first https request: TLS
+ * 1.2 or later, the peer's certificate verified against opts->ca_file or
+ * OpenSSL's default paths (SSL_CERT_FILE / SSL_CERT_DIR honoured), the host
+ * name (or IP address) checked against it, SNI and ALPN "http/1.1" sent.
+ * Sessions are resumed: the newest session ticket per transport is offered
+ * when a new connection is made to the same origin.
  *
  * Connections: a pool per transport (at most max_connections open), idle
  * ones kept LIFO so the warmest is reused; one idle for more than a
@@ -23,16 +31,19 @@
  * the head).
  *
  * Thread safety: send() from any number of threads; the pool is guarded
- * by a mutex held only to take or return a connection.
+ * by a mutex held only to take or return a connection. A connection (and
+ * its SSL) is used by one thread at a time.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +53,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "ddb/error.h"
 #include "ddb/transport.h"
 
-#define ORIGIN_MAX 300          /* "host:port" */
+#define ORIGIN_MAX 310          /* "https://host:port" */
 #define HEAD_MAX (64 * 1024)    /* the longest response head accepted */
 #define DEFAULT_CONNECT_MS 2000
 #define DEFAULT_TIMEOUT_MS 30000
 
 typedef struct conn {
-    int fd;
+    int fd;               /* non-blocking */
+    SSL *ssl;             /* NULL: plain TCP */
+    bool broken;          /* an I/O error happened: no TLS close_notify */
     long long idle_since; /* ms on the monotonic clock, when given back */
     char origin[ORIGIN_MAX];
     struct conn *next;
@@ -68,10 +85,15 @@ typedef struct native {
     pthread_cond_t freed;
     conn *idle;           /* LIFO */
     size_t open, max;     /* open: idle + in use */
-    ddb_transport *curl;  /* https and proxies; made on first need */
+    ddb_transport *curl;  /* proxies; made on first need */
     ddb_curl_options curl_opts;
     char *ca_file;
-    bool proxied;         /* a proxy variable was set at creation */
+    bool proxied_http;    /* a proxy variable for http:// was set at creation */
+    bool proxied_https;   /* and for https:// */
+    SSL_CTX *tls;         /* made on the first https request */
+    BIO_METHOD *bio;      /* sockets without SIGPIPE, for tls */
+    SSL_SESSION *session; /* the newest resumable session, of session_origin */
+    char session_origin[ORIGIN_MAX];
 } native;
 
 /* ------------------------------------------------------------ helpers */
@@ -89,17 +111,18 @@ static bool env_set(const char *name)
     return v != NULL && *v != '\0';
 }
 
-/* Splits "http://host[:port]/path?query": origin "host:port" (port 80 by
- * default), host and port apart, and the request target. */
-static int split_url(const char *url, char origin[ORIGIN_MAX], char host[ORIGIN_MAX], char port[8],
-                     const char **target)
+/* Splits "http[s]://host[:port]/path?query" (scheme_len 7 or 8): origin
+ * "http[s]://host:port" (ports 80 and 443 by default), host and port
+ * apart, and the request target. */
+static int split_url(const char *url, size_t scheme_len, char origin[ORIGIN_MAX], char host[ORIGIN_MAX],
+                     char port[8], const char **target)
 {
-    const char *p = url + 7; /* after "http://" */
+    const char *p = url + scheme_len;
     const char *slash = strchr(p, '/');
     size_t auth_len = slash != NULL ? (size_t)(slash - p) : strlen(p);
     *target = slash != NULL ? slash : "/";
-    if (auth_len == 0 || auth_len >= ORIGIN_MAX - 8 || memchr(p, '@', auth_len) != NULL)
-        return ddb_error_set(DDB_EINVAL, "%s: not a URL this transport takes", url);
+    if (auth_len == 0 || auth_len >= ORIGIN_MAX - 16 || memchr(p, '@', auth_len) != NULL)
+        return ddb_error_set(DDB_EINVAL, "%.*s...: not a URL this transport takes", (int)scheme_len, url);
     const char *colon = NULL;
     if (p[0] == '[') { /* [v6]:port */
         const char *close = memchr(p, ']', auth_len);
@@ -121,9 +144,10 @@ static int split_url(const char *url, char origin[ORIGIN_MAX], char host[ORIGIN_
         memcpy(port, colon + 1, port_len);
         port[port_len] = '\0';
     } else {
-        memcpy(port, "80", 3);
+        memcpy(port, scheme_len == 8 ? "443" : "80", scheme_len == 8 ? 4 : 3);
     }
-    snprintf(origin, ORIGIN_MAX, "%.*s", (int)auth_len, p);
+    size_t host_part = colon != NULL ? (size_t)(colon - p) : auth_len;
+    snprintf(origin, ORIGIN_MAX, "%.*s:%s", (int)(scheme_len + host_part), url, port);
     return 0;
 }
 
@@ -146,10 +170,23 @@ static int wait_fd(int fd, short events, long long deadline, const char *url)
 
 /* ------------------------------------------------------------ connections */
 
-static void conn_close(native *t, conn *c)
+/* Closes and frees a connection, a TLS one with a close_notify when it is
+ * healthy (not waiting for the server's). */
+static void conn_free(conn *c)
 {
+    if (c->ssl != NULL) {
+        if (!c->broken && SSL_is_init_finished(c->ssl))
+            SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+        ERR_clear_error();
+    }
     close(c->fd);
     free(c);
+}
+
+static void conn_close(native *t, conn *c)
+{
+    conn_free(c);
     pthread_mutex_lock(&t->lock);
     t->open--;
     pthread_cond_signal(&t->freed);
@@ -157,10 +194,19 @@ static void conn_close(native *t, conn *c)
 }
 
 /* Whether an idle connection is still usable: nothing to read (the server
- * has neither closed it nor sent anything unasked). */
-static bool conn_alive(const conn *c)
+ * has neither closed it nor sent anything unasked; over TLS a session
+ * ticket is read and kept, an alert or a close_notify is not). */
+static bool conn_alive(conn *c)
 {
     char b;
+    if (c->ssl != NULL) {
+        ERR_clear_error();
+        int n = SSL_peek(c->ssl, &b, 1);
+        bool alive = n <= 0 && SSL_get_error(c->ssl, n) == SSL_ERROR_WANT_READ;
+        ERR_clear_error();
+        c->broken |= !alive && n <= 0;
+        return alive;
+    }
     ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
@@ -170,6 +216,7 @@ static bool conn_alive(const conn *c)
 static void conn_take(native *t, conn **out, const char *origin)
 {
     *out = NULL;
+    conn *old = NULL;
     pthread_mutex_lock(&t->lock);
     for (;;) {
         conn **pp = &t->idle;
@@ -188,15 +235,15 @@ static void conn_take(native *t, conn **out, const char *origin)
             conn **last = &t->idle;
             while ((*last)->next != NULL)
                 last = &(*last)->next;
-            conn *old = *last;
-            *last = NULL;
-            close(old->fd);
-            free(old); /* its slot becomes ours: open unchanged */
+            old = *last;
+            *last = NULL; /* its slot becomes ours: open unchanged */
             break;
         }
         pthread_cond_wait(&t->freed, &t->lock);
     }
     pthread_mutex_unlock(&t->lock);
+    if (old != NULL)
+        conn_free(old);
 }
 
 static void conn_give_back(native *t, conn *c)
@@ -209,9 +256,10 @@ static void conn_give_back(native *t, conn *c)
     pthread_mutex_unlock(&t->lock);
 }
 
-/* Connects to host:port within connect_ms; the socket is left blocking
- * with TCP_NODELAY. Returns the fd, or -1 with the error recorded. */
-static int dial(const char *host, const char *port, long connect_ms, const char *url)
+/* Connects to host:port before `deadline` (connect_ms after the start, for
+ * the message); the socket is non-blocking, with TCP_NODELAY. Returns the
+ * fd, or -1 with the error recorded. */
+static int dial(const char *host, const char *port, long long deadline, long connect_ms, const char *url)
 {
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
@@ -221,7 +269,6 @@ static int dial(const char *host, const char *port, long connect_ms, const char 
         ddb_error_set(DDB_ENETWORK, "%s: cannot resolve %s: %s", url, host, gai_strerror(gai));
         return -1;
     }
-    long long deadline = now_ms() + connect_ms;
     int fd = -1, err = 0;
     for (struct addrinfo *a = res; a != NULL && fd < 0; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
@@ -258,8 +305,184 @@ static int dial(const char *host, const char *port, long connect_ms, const char 
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
+}
+
+/* ------------------------------------------------------------ TLS */
+
+/* The newest OpenSSL error of this thread, for a message; the queue is
+ * emptied. */
+static const char *tls_reason(char why[256])
+{
+    unsigned long e = ERR_peek_last_error();
+    if (e != 0)
+        ERR_error_string_n(e, why, 256);
+    else
+        snprintf(why, 256, "no detail from OpenSSL");
+    ERR_clear_error();
+    return why;
+}
+
+/* A socket BIO sending with MSG_NOSIGNAL: OpenSSL's own writes with
+ * write(), and a server that has gone would raise SIGPIPE in the
+ * caller's process. The fd is the BIO's data. */
+static int bio_write(BIO *b, const char *buf, int len)
+{
+    BIO_clear_retry_flags(b);
+    ssize_t n = send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(b);
+    return (int)n;
+}
+
+static int bio_read(BIO *b, char *buf, int len)
+{
+    BIO_clear_retry_flags(b);
+    ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_read(b);
+    return (int)n;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)b, (void)num, (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int bio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+/* Fails a TLS operation that SSL_get_error answered `e` to. */
+static int tls_failure(conn *c, int e, const char *what, const char *url)
+{
+    char why[256];
+    c->broken = true;
+    if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+        return ddb_error_set(DDB_ENETWORK, "%s: %s: %s", url, what,
+                             errno != 0 ? strerror(errno) : "the connection closed");
+    return ddb_error_set(DDB_ENETWORK, "%s: %s: %s", url, what, tls_reason(why));
+}
+
+/* Keeps a new session (a TLS 1.3 ticket, or a 1.2 session) for the next
+ * connection to the same origin; called by OpenSSL inside SSL_connect or
+ * SSL_read on the thread using the connection. */
+static int keep_session(SSL *ssl, SSL_SESSION *session)
+{
+    conn *c = SSL_get_app_data(ssl);
+    native *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (c == NULL || t == NULL || !SSL_SESSION_is_resumable(session))
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    SSL_SESSION *old = t->session;
+    t->session = session;
+    memcpy(t->session_origin, c->origin, sizeof t->session_origin);
+    pthread_mutex_unlock(&t->lock);
+    SSL_SESSION_free(old);
+    return 1; /* the reference is ours now */
+}
+
+/* Makes t->tls; the caller holds t->lock. */
+static int tls_context_new(native *t, const char *url)
+{
+    char why[256];
+    ERR_clear_error();
+    if (t->bio == NULL) {
+        t->bio = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ddb socket");
+        if (t->bio == NULL || !BIO_meth_set_write(t->bio, bio_write) || !BIO_meth_set_read(t->bio, bio_read) ||
+            !BIO_meth_set_ctrl(t->bio, bio_ctrl) || !BIO_meth_set_create(t->bio, bio_create))
+            return ddb_error_set(DDB_ENOMEM, "%s: cannot set up TLS: %s", url, tls_reason(why));
+    }
+    static const unsigned char alpn[] = "\x08http/1.1";
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return ddb_error_set(DDB_ENOMEM, "%s: cannot set up TLS: %s", url, tls_reason(why));
+    SSL_CTX_set_app_data(ctx, t);
+    bool ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+              SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) == 0; /* 0 is success here */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+    SSL_CTX_set_read_ahead(ctx, 1); /* a record's header and body in one recv() */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, keep_session);
+    if (ok && t->curl_opts.verify_tls) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        if ((t->ca_file != NULL ? SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL)
+                                : SSL_CTX_set_default_verify_paths(ctx)) != 1) {
+            SSL_CTX_free(ctx);
+            return ddb_error_set(DDB_ECONFIG, "%s: cannot load the CA certificates%s%s: %s", url,
+                                 t->ca_file != NULL ? " of " : "", t->ca_file != NULL ? t->ca_file : "",
+                                 tls_reason(why));
+        }
+    } else if (ok) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    }
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return ddb_error_set(DDB_ENOMEM, "%s: cannot set up TLS: %s", url, tls_reason(why));
+    }
+    t->tls = ctx;
+    return 0;
+}
+
+/* The TLS handshake on c (connected), before `deadline`. */
+static int tls_connect(native *t, conn *c, const char *host, long long deadline, const char *url)
+{
+    char why[256];
+    pthread_mutex_lock(&t->lock);
+    int rc = t->tls != NULL ? 0 : tls_context_new(t, url);
+    SSL_CTX *ctx = t->tls;
+    pthread_mutex_unlock(&t->lock);
+    if (rc != 0)
+        return rc;
+    ERR_clear_error();
+    BIO *bio = BIO_new(t->bio);
+    if (bio == NULL || (c->ssl = SSL_new(ctx)) == NULL) {
+        BIO_free(bio);
+        return ddb_error_set(DDB_ENOMEM, "%s: cannot set up TLS: %s", url, tls_reason(why));
+    }
+    BIO_set_data(bio, (void *)(intptr_t)c->fd);
+    SSL_set_bio(c->ssl, bio, bio); /* the SSL owns it */
+    SSL_set_app_data(c->ssl, c);
+    unsigned char addr[16];
+    bool literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    bool ok = literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host) == 1
+                      : SSL_set_tlsext_host_name(c->ssl, host) == 1 && SSL_set1_host(c->ssl, host) == 1;
+    if (!ok)
+        return ddb_error_set(DDB_ENETWORK, "%s: cannot verify the host \"%s\": %s", url, host, tls_reason(why));
+    SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    pthread_mutex_lock(&t->lock);
+    if (t->session != NULL && strcmp(t->session_origin, c->origin) == 0) {
+        SSL_set_session(c->ssl, t->session);
+        SSL_SESSION_free(t->session); /* a ticket is offered once (RFC 8446, C.4) */
+        t->session = NULL;
+    }
+    pthread_mutex_unlock(&t->lock);
+    for (;;) {
+        ERR_clear_error();
+        int n = SSL_connect(c->ssl);
+        if (n == 1)
+            return 0;
+        int e = SSL_get_error(c->ssl, n);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            rc = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, url);
+            if (rc == DDB_ETIMEOUT)
+                return ddb_error_set(DDB_ETIMEOUT, "%s: the TLS handshake timed out", url);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        long verified = SSL_get_verify_result(c->ssl);
+        if (verified != X509_V_OK) {
+            c->broken = true;
+            ERR_clear_error();
+            return ddb_error_set(DDB_ENETWORK, "%s: the server's TLS certificate is refused: %s", url,
+                                 X509_verify_cert_error_string(verified));
+        }
+        return tls_failure(c, e, "TLS handshake", url);
+    }
 }
 
 /* ------------------------------------------------------------ requests */
@@ -281,24 +504,48 @@ static int build_head(ddb_buf *head, const ddb_http_request *req, const char *ta
     return rc == 0 ? ddb_buf_puts(head, "\r\n") : rc;
 }
 
-static int send_all(int fd, const ddb_buf *head, const ddb_http_request *req, long long deadline, const char *url)
+/* Sends the head and the body (for TLS the body is already in the head:
+ * one record, one system call). */
+static int send_all(conn *c, const ddb_buf *head, const char *body, size_t body_len, long long deadline,
+                    const char *url)
 {
-    struct iovec iov[2] = {{head->data, head->len}, {(void *)req->body, req->body_len}};
-    size_t n_iov = req->body_len > 0 ? 2 : 1, first = 0;
+    if (c->ssl != NULL) {
+        const char *p = head->data;
+        size_t left = head->len;
+        while (left > 0) {
+            ERR_clear_error();
+            int n = SSL_write(c->ssl, p, left > INT_MAX ? INT_MAX : (int)left);
+            if (n > 0) {
+                p += n;
+                left -= (size_t)n;
+                continue;
+            }
+            int e = SSL_get_error(c->ssl, n);
+            if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
+                return tls_failure(c, e, "TLS send", url);
+            int rc = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, url);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    struct iovec iov[2] = {{head->data, head->len}, {(void *)body, body_len}};
+    size_t n_iov = body_len > 0 ? 2 : 1, first = 0;
     while (first < n_iov) {
         struct msghdr msg = {0};
         msg.msg_iov = iov + first;
         msg.msg_iovlen = n_iov - first;
-        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = wait_fd(fd, POLLOUT, deadline, url);
+                int rc = wait_fd(c->fd, POLLOUT, deadline, url);
                 if (rc != 0)
                     return rc;
                 continue;
             }
+            c->broken = true;
             return ddb_error_set(DDB_ENETWORK, "%s: send: %s", url, strerror(errno));
         }
         size_t done = (size_t)n;
@@ -316,7 +563,7 @@ static int send_all(int fd, const ddb_buf *head, const ddb_http_request *req, lo
 
 /* What is read of one response. */
 typedef struct reader {
-    int fd;
+    conn *c;
     char *buf;
     size_t len, pos, cap;
     long long deadline;
@@ -324,13 +571,15 @@ typedef struct reader {
     size_t received; /* bytes from the server, for the retry rule */
 } reader;
 
-/* Reads more into r->buf (after compacting); 0, 1 at EOF, or an error.
- * The first read of a response waits first: just after the request left,
- * trying recv() would only cost a system call that finds nothing. */
+/* Reads more into r->buf (after compacting); 0, 1 at EOF (over TLS: the
+ * server's close_notify), or an error. The first read of a response waits
+ * first: just after the request left, trying recv() would only cost a
+ * system call that finds nothing. */
 static int fill(reader *r)
 {
-    if (r->received == 0) {
-        int rc = wait_fd(r->fd, POLLIN, r->deadline, r->url);
+    conn *c = r->c;
+    if (r->received == 0 && (c->ssl == NULL || !SSL_has_pending(c->ssl))) {
+        int rc = wait_fd(c->fd, POLLIN, r->deadline, r->url);
         if (rc != 0)
             return rc;
     }
@@ -341,20 +590,40 @@ static int fill(reader *r)
     }
     if (r->len == r->cap)
         return ddb_error_set(DDB_ENETWORK, "%s: a response line or head over %zu bytes", r->url, r->cap);
+    size_t room = r->cap - r->len;
     for (;;) {
-        ssize_t n = recv(r->fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
+        short want = POLLIN;
+        ssize_t n;
+        if (c->ssl != NULL) {
+            ERR_clear_error();
+            int k = SSL_read(c->ssl, r->buf + r->len, room > INT_MAX ? INT_MAX : (int)room);
+            n = k;
+            if (k <= 0) {
+                int e = SSL_get_error(c->ssl, k);
+                if (e == SSL_ERROR_ZERO_RETURN)
+                    return 1;
+                if (e == SSL_ERROR_WANT_WRITE)
+                    want = POLLOUT;
+                else if (e != SSL_ERROR_WANT_READ)
+                    return tls_failure(c, e, "TLS receive", r->url);
+            }
+        } else {
+            n = recv(c->fd, r->buf + r->len, room, MSG_DONTWAIT);
+            if (n == 0)
+                return 1;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                c->broken = true;
+                return ddb_error_set(DDB_ENETWORK, "%s: recv: %s", r->url, strerror(errno));
+            }
+        }
         if (n > 0) {
             r->len += (size_t)n;
             r->received += (size_t)n;
             return 0;
         }
-        if (n == 0)
-            return 1;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return ddb_error_set(DDB_ENETWORK, "%s: recv: %s", r->url, strerror(errno));
-        int rc = wait_fd(r->fd, POLLIN, r->deadline, r->url);
+        int rc = wait_fd(c->fd, want, r->deadline, r->url);
         if (rc != 0)
             return rc;
     }
@@ -511,13 +780,14 @@ static int read_head(reader *r, ddb_http_response *resp, head_info *h)
 
 /* One exchange on connection fd. *reusable: the connection may serve
  * another request. */
-static int exchange(int fd, const ddb_http_request *req, const ddb_buf *head, ddb_http_response *resp,
+static int exchange(conn *c, const ddb_http_request *req, const ddb_buf *head, ddb_http_response *resp,
                     long long deadline, bool *reusable, size_t *received)
 {
     *reusable = false;
-    int rc = send_all(fd, head, req, deadline, req->url);
+    int rc = c->ssl != NULL ? send_all(c, head, NULL, 0, deadline, req->url)
+                            : send_all(c, head, req->body, req->body_len, deadline, req->url);
     char buf[16384];
-    reader r = {fd, buf, 0, 0, sizeof buf, deadline, req->url, 0};
+    reader r = {c, buf, 0, 0, sizeof buf, deadline, req->url, 0};
     head_info h = {-1, false, true};
     if (rc == 0)
         rc = read_head(&r, resp, &h);
@@ -547,7 +817,8 @@ static int exchange(int fd, const ddb_http_request *req, const ddb_buf *head, dd
         }
     }
     *received = r.received;
-    *reusable = rc == 0 && !h.close && r.pos == r.len; /* no unasked bytes left */
+    /* no unasked bytes left */
+    *reusable = rc == 0 && !h.close && r.pos == r.len && (c->ssl == NULL || !SSL_has_pending(c->ssl));
     return rc;
 }
 
@@ -565,18 +836,25 @@ static int native_send(ddb_transport *self, const ddb_http_request *req, ddb_htt
     native *t = (native *)self;
     if (req->n_headers > DDB_HTTP_MAX_HEADERS)
         return ddb_error_set(DDB_EINVAL, "%zu headers, at most %d", req->n_headers, DDB_HTTP_MAX_HEADERS);
-    if (strncasecmp(req->url, "http://", 7) != 0 || t->proxied) {
+    size_t scheme_len = strncasecmp(req->url, "http://", 7) == 0    ? 7
+                        : strncasecmp(req->url, "https://", 8) == 0 ? 8
+                                                                    : 0;
+    bool tls = scheme_len == 8;
+    if (scheme_len == 0 || (tls ? t->proxied_https : t->proxied_http)) {
         ddb_transport *curl = NULL;
         int rc = curl_for(t, &curl);
         return rc != 0 ? rc : curl->send(curl, req, resp);
     }
     char origin[ORIGIN_MAX], host[ORIGIN_MAX], port[8];
     const char *target;
-    int rc = split_url(req->url, origin, host, port, &target);
+    int rc = split_url(req->url, scheme_len, origin, host, port, &target);
     if (rc != 0)
         return rc;
     ddb_buf head = DDB_BUF_INIT;
-    if ((rc = build_head(&head, req, target)) != 0) {
+    rc = build_head(&head, req, target);
+    if (rc == 0 && tls && req->body_len > 0) /* one TLS record for both */
+        rc = ddb_buf_append(&head, req->body, req->body_len);
+    if (rc != 0) {
         ddb_buf_free(&head);
         return rc;
     }
@@ -592,8 +870,9 @@ static int native_send(ddb_transport *self, const ddb_http_request *req, ddb_htt
         }
         bool reused = c != NULL;
         if (c == NULL) {
-            int fd = dial(host, port, req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_MS,
-                          req->url);
+            long connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_CONNECT_MS;
+            long long connect_deadline = now_ms() + connect_ms;
+            int fd = dial(host, port, connect_deadline, connect_ms, req->url);
             if (fd < 0 || (c = calloc(1, sizeof *c)) == NULL) {
                 rc = fd < 0 ? ddb_last_error()->code : ddb_error_set(DDB_ENOMEM, "out of memory");
                 if (fd >= 0)
@@ -606,10 +885,14 @@ static int native_send(ddb_transport *self, const ddb_http_request *req, ddb_htt
             }
             c->fd = fd;
             snprintf(c->origin, sizeof c->origin, "%s", origin);
+            if (tls && (rc = tls_connect(t, c, host, connect_deadline, req->url)) != 0) {
+                conn_close(t, c);
+                break;
+            }
         }
         bool reusable = false;
         size_t received = 0;
-        rc = exchange(c->fd, req, &head, resp, deadline, &reusable, &received);
+        rc = exchange(c, req, &head, resp, deadline, &reusable, &received);
         if (rc == 0 && reusable) {
             conn_give_back(t, c);
             break;
@@ -636,10 +919,12 @@ static void native_destroy(ddb_transport *self)
     while (t->idle != NULL) {
         conn *c = t->idle;
         t->idle = c->next;
-        close(c->fd);
-        free(c);
+        conn_free(c);
     }
     ddb_transport_free(t->curl);
+    SSL_SESSION_free(t->session);
+    SSL_CTX_free(t->tls);
+    BIO_meth_free(t->bio);
     pthread_cond_destroy(&t->freed);
     pthread_mutex_destroy(&t->lock);
     free(t->ca_file);
@@ -669,7 +954,9 @@ int ddb_native_transport_new(ddb_transport **out, const ddb_curl_options *opts)
     }
     t->curl_opts.ca_file = t->ca_file;
     /* libcurl honours these; so requests go through it when one is set */
-    t->proxied = env_set("http_proxy") || env_set("HTTP_PROXY") || env_set("all_proxy") || env_set("ALL_PROXY");
+    bool all = env_set("all_proxy") || env_set("ALL_PROXY");
+    t->proxied_http = all || env_set("http_proxy") || env_set("HTTP_PROXY");
+    t->proxied_https = all || env_set("https_proxy") || env_set("HTTPS_PROXY");
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->freed, NULL);
     *out = &t->base;

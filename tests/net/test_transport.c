@@ -1,14 +1,17 @@
 /* test_transport.c - the response object, and the curl and native
- * transports against a loopback HTTP server run by this test (every test
- * of a transport runs on both): headers sent and received, raw bodies,
- * chunked bodies, bodies up to the close, keep-alive reuse and a server
- * closing kept connections, the connection limit under concurrency,
- * timeouts and connection failures; the native transport's hand-offs to
- * libcurl (https, a proxy variable) and its refusal of bad headers. */
+ * transports against a loopback HTTP server run by this test, in plain
+ * HTTP and over TLS (OpenSSL, with certificates made by the test; every
+ * test of a transport runs on both transports and both): headers sent and
+ * received, raw bodies, chunked bodies, bodies up to the close, keep-alive
+ * reuse and a server closing kept connections, the connection limit under
+ * concurrency, timeouts and connection failures; TLS certificate and host
+ * name verification, and session resumption; the native transport's
+ * hand-offs to libcurl (proxy variables) and its refusal of bad headers. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +24,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "ddb/error.h"
 #include "ddb/transport.h"
@@ -93,6 +101,13 @@ typedef struct server {
     int connections; /* accepted */
     int requests;    /* answered */
     char last_request[4096];
+    /* TLS: on for connections accepted while `tls` is set, with the
+     * certificate for 127.0.0.1 and localhost, or with one for another
+     * name while `wrong_name` is set; ca_path trusts both */
+    bool tls, wrong_name;
+    SSL_CTX *tls_ctx, *wrong_ctx;
+    int resumed; /* TLS handshakes that resumed a session */
+    char ca_path[64];
 } server;
 
 static server S;
@@ -107,8 +122,27 @@ static const char *find_ci(const char *hay, const char *needle)
     return NULL;
 }
 
+/* One accepted connection, plain or TLS (blocking). */
+typedef struct peer {
+    int fd;
+    SSL *ssl;
+} peer;
+
+static ssize_t peer_recv(peer *p, char *buf, size_t len)
+{
+    return p->ssl != NULL ? SSL_read(p->ssl, buf, (int)len) : recv(p->fd, buf, len, 0);
+}
+
+static void peer_send(peer *p, const char *buf, size_t len)
+{
+    if (p->ssl != NULL)
+        SSL_write(p->ssl, buf, (int)len);
+    else
+        send(p->fd, buf, len, MSG_NOSIGNAL);
+}
+
 /* Reads one request (headers + Content-Length body); 0 at EOF. */
-static size_t read_request(int fd, char *buf, size_t cap)
+static size_t read_request(peer *p, char *buf, size_t cap)
 {
     size_t len = 0;
     for (;;) {
@@ -122,7 +156,7 @@ static size_t read_request(int fd, char *buf, size_t cap)
         }
         if (len + 1 >= cap)
             return 0;
-        ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+        ssize_t n = peer_recv(p, buf + len, cap - 1 - len);
         if (n <= 0)
             return 0;
         len += (size_t)n;
@@ -131,33 +165,33 @@ static size_t read_request(int fd, char *buf, size_t cap)
 }
 
 /* Answers one request; false when the connection is to be closed. */
-static bool reply(int fd, int mode, int number, bool head_only)
+static bool reply(peer *p, int mode, int number, bool head_only)
 {
     static const char body[] = "{\"ok\":true}";
     static const char interim[] = "HTTP/1.1 100 Continue\r\nx-amzn-RequestId: wrong\r\n\r\n";
     char head[512];
     if (mode == REPLY_CONTINUE)
-        send(fd, interim, strlen(interim), MSG_NOSIGNAL);
+        peer_send(p, interim, strlen(interim));
     if (mode == REPLY_CHUNKED) { /* the body in three chunks, with an extension and a trailer */
         int n = snprintf(head, sizeof head,
                          "HTTP/1.1 200 OK\r\nx-amzn-RequestId: RID-%d\r\nTransfer-Encoding: chunked\r\n\r\n"
                          "4;ext=1\r\n{\"ok\r\n3\r\n\":t\r\n4\r\nrue}\r\n0\r\nX-Trailer: t\r\n\r\n",
                          number);
-        send(fd, head, (size_t)n, MSG_NOSIGNAL);
+        peer_send(p, head, (size_t)n);
         return true;
     }
     if (mode == REPLY_UNTIL_CLOSE) { /* no length: the body ends with the connection */
         int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nx-amzn-RequestId: RID-%d\r\n\r\n%s", number, body);
-        send(fd, head, (size_t)n, MSG_NOSIGNAL);
+        peer_send(p, head, (size_t)n);
         return false;
     }
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
                      "x-amzn-RequestId: RID-%d\r\nx-amz-crc32: 123\r\nContent-Length: %zu\r\n%s\r\n",
                      number, sizeof body - 1, mode == REPLY_CLOSE ? "Connection: close\r\n" : "");
-    send(fd, head, (size_t)n, MSG_NOSIGNAL);
+    peer_send(p, head, (size_t)n);
     if (!head_only)
-        send(fd, body, sizeof body - 1, MSG_NOSIGNAL);
+        peer_send(p, body, sizeof body - 1);
     return mode != REPLY_CLOSE && mode != REPLY_THEN_HANG_UP;
 }
 
@@ -165,9 +199,26 @@ static void *handle(void *arg)
 {
     int fd = (int)(intptr_t)arg;
     char buf[4096];
+    peer p = {fd, NULL};
+    pthread_mutex_lock(&S.lock);
+    SSL_CTX *ctx = S.tls ? (S.wrong_name ? S.wrong_ctx : S.tls_ctx) : NULL;
+    pthread_mutex_unlock(&S.lock);
+    if (ctx != NULL) {
+        p.ssl = SSL_new(ctx);
+        SSL_set_fd(p.ssl, fd);
+        if (SSL_accept(p.ssl) != 1) { /* the client refused the certificate */
+            SSL_free(p.ssl);
+            ERR_clear_error();
+            close(fd);
+            return NULL;
+        }
+        pthread_mutex_lock(&S.lock);
+        S.resumed += SSL_session_reused(p.ssl) ? 1 : 0;
+        pthread_mutex_unlock(&S.lock);
+    }
     for (;;) {
         memset(buf, 0, sizeof buf);
-        if (read_request(fd, buf, sizeof buf) == 0)
+        if (read_request(&p, buf, sizeof buf) == 0)
             break;
         pthread_mutex_lock(&S.lock);
         snprintf(S.last_request, sizeof S.last_request, "%s", buf);
@@ -176,13 +227,18 @@ static void *handle(void *arg)
         pthread_mutex_unlock(&S.lock);
         if (mode == REPLY_SILENT)
             continue; /* never answers; the client gives up */
-        if (!reply(fd, mode, number, strncmp(buf, "HEAD ", 5) == 0)) {
+        if (!reply(&p, mode, number, strncmp(buf, "HEAD ", 5) == 0)) {
+            if (p.ssl != NULL)
+                SSL_shutdown(p.ssl); /* close_notify: the end of a body up to the close */
             shutdown(fd, SHUT_WR); /* the client sees the end; this side then waits for its close */
             while (recv(fd, buf, sizeof buf, 0) > 0) {
             }
             break;
         }
     }
+    if (p.ssl != NULL)
+        SSL_free(p.ssl);
+    ERR_clear_error();
     close(fd);
     return NULL;
 }
@@ -207,10 +263,71 @@ static void *accept_loop(void *arg)
     }
 }
 
+/* A self-signed certificate for `san` (an X.509v3 subjectAltName value). */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *san)
+{
+    static long serial = 1;
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    const char *exts[][2] = {{"subjectAltName", san}, {"basicConstraints", "critical,CA:TRUE"}};
+    for (size_t i = 0; i < 2; i++) {
+        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &v3, exts[i][0], exts[i][1]);
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    }
+    X509_sign(x, key, EVP_sha256());
+    return x;
+}
+
+static SSL_CTX *server_ctx(EVP_PKEY *key, X509 *cert)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
+        return NULL;
+    return ctx;
+}
+
+/* The TLS side of the server: two certificates, one key, a CA file
+ * trusting both. */
+static int tls_start(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *good = key != NULL ? make_cert(key, "localhost", "DNS:localhost,IP:127.0.0.1") : NULL;
+    X509 *wrong = key != NULL ? make_cert(key, "wrong.example", "DNS:wrong.example") : NULL;
+    snprintf(S.ca_path, sizeof S.ca_path, "/tmp/ddb-test-ca-XXXXXX");
+    int fd = mkstemp(S.ca_path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    bool ok = good != NULL && wrong != NULL && f != NULL && PEM_write_X509(f, good) == 1 &&
+              PEM_write_X509(f, wrong) == 1;
+    if (f != NULL)
+        ok &= fclose(f) == 0;
+    if (ok) {
+        S.tls_ctx = server_ctx(key, good);
+        S.wrong_ctx = server_ctx(key, wrong);
+    }
+    X509_free(good);
+    X509_free(wrong);
+    EVP_PKEY_free(key);
+    return ok && S.tls_ctx != NULL && S.wrong_ctx != NULL ? 0 : -1;
+}
+
 static int server_start(void **state)
 {
     (void)state;
     memset(&S, 0, sizeof S);
+    signal(SIGPIPE, SIG_IGN); /* the server's SSL_write to a client that left */
+    if (tls_start() != 0)
+        return -1;
     pthread_mutex_init(&S.lock, NULL);
     S.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -237,6 +354,9 @@ static int server_stop(void **state)
         pthread_join(S.handlers[i], NULL);
     }
     pthread_mutex_destroy(&S.lock);
+    SSL_CTX_free(S.tls_ctx);
+    SSL_CTX_free(S.wrong_ctx);
+    unlink(S.ca_path);
     return 0;
 }
 
@@ -245,32 +365,69 @@ static int server_stop(void **state)
 /* ------------------------------------------------------------------ */
 
 typedef int (*transport_ctor)(ddb_transport **out, const ddb_curl_options *opts);
-static transport_ctor transport_new = ddb_curl_transport_new;
+static transport_ctor transport_ctor_under_test = ddb_curl_transport_new;
 static bool native_under_test;
+
+static void use(transport_ctor ctor, bool tls)
+{
+    transport_ctor_under_test = ctor;
+    native_under_test = ctor == ddb_native_transport_new;
+    pthread_mutex_lock(&S.lock);
+    S.tls = tls;
+    S.wrong_name = false;
+    pthread_mutex_unlock(&S.lock);
+}
 
 static int use_curl(void **state)
 {
     (void)state;
-    transport_new = ddb_curl_transport_new;
-    native_under_test = false;
+    use(ddb_curl_transport_new, false);
     return 0;
 }
 
 static int use_native(void **state)
 {
     (void)state;
-    transport_new = ddb_native_transport_new;
-    native_under_test = true;
+    use(ddb_native_transport_new, false);
     return 0;
 }
 
+static int use_curl_tls(void **state)
+{
+    (void)state;
+    use(ddb_curl_transport_new, true);
+    return 0;
+}
+
+static int use_native_tls(void **state)
+{
+    (void)state;
+    use(ddb_native_transport_new, true);
+    return 0;
+}
+
+/* The transport under test; over TLS it trusts the test's certificates
+ * unless opts names a CA file. */
+static int transport_new(ddb_transport **out, const ddb_curl_options *opts)
+{
+    ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
+    if (opts != NULL)
+        o = *opts;
+    if (S.tls && o.ca_file == NULL)
+        o.ca_file = S.ca_path;
+    return transport_ctor_under_test(out, &o);
+}
+
 static char url[64];
+/* send_one's connect timeout; TLS handshakes count in it (libcurl loading
+ * the system's CA bundle under valgrind takes seconds) */
+static long connect_ms = 1000;
 
 static int send_one(ddb_transport *t, const char *method, const char *body, long timeout_ms,
                     ddb_http_response *resp)
 {
     char host[32];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", S.port);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/", S.tls ? "https" : "http", S.port);
     snprintf(host, sizeof host, "127.0.0.1:%d", S.port);
     const ddb_header h[] = {
         {"Host", host},
@@ -278,8 +435,8 @@ static int send_one(ddb_transport *t, const char *method, const char *body, long
         {"X-Amz-Target", "DynamoDB_20120810.GetItem"},
         {"X-Empty", ""},
     };
-    ddb_http_request req = {method, url,       h, 4, body, body != NULL ? strlen(body) : 0,
-                            1000,   timeout_ms};
+    ddb_http_request req = {method,     url,       h, 4, body, body != NULL ? strlen(body) : 0,
+                            connect_ms, timeout_ms};
     return t->send(t, &req, resp);
 }
 
@@ -383,7 +540,7 @@ static void test_connection_refused(void **state)
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
     char u[64];
-    snprintf(u, sizeof u, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    snprintf(u, sizeof u, "%s://127.0.0.1:%d/", S.tls ? "https" : "http", ntohs(a.sin_port));
     ddb_transport *t = NULL;
     assert_int_equal(transport_new(&t, NULL), 0);
     const ddb_header h[] = {{"Host", "x"}};
@@ -492,22 +649,102 @@ static void test_body_framings_and_closes(void **state)
     ddb_transport_free(t);
 }
 
-/* The native transport: https goes through libcurl (a refused TLS
- * connection says so), and bad headers never reach the wire. */
-static void test_native_https_and_bad_headers(void **state)
+/* TLS refusals: a certificate nobody trusts, a trusted one for another
+ * name (by IP address and by host name); no request reaches the server.
+ * With verification off the same server is used. */
+static void test_tls_verification(void **state)
 {
     (void)state;
     ddb_transport *t = NULL;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    int before = S.requests;
+    connect_ms = 30000;
+    /* OpenSSL's default CA paths (the system's) do not hold the test's certificate */
+    ddb_curl_options sys = DDB_CURL_OPTIONS_INIT;
+    assert_int_equal(transport_ctor_under_test(&t, &sys), 0);
+    assert_int_equal(send_one(t, "POST", "{}", 30000, &r), DDB_ENETWORK);
+    assert_non_null(strstr(ddb_last_error()->message, url));
+    print_message("untrusted: %s\n", ddb_last_error()->message);
+    assert_non_null(strstr(ddb_last_error()->message, native_under_test ? "self-signed certificate" : "curl error 60"));
+    ddb_transport_free(t);
+
+    pthread_mutex_lock(&S.lock);
+    S.wrong_name = true;
+    pthread_mutex_unlock(&S.lock);
+    assert_int_equal(transport_new(&t, NULL), 0);
+    assert_int_equal(send_one(t, "POST", "{}", 30000, &r), DDB_ENETWORK);
+    print_message("wrong address: %s\n", ddb_last_error()->message);
+    if (native_under_test)
+        assert_non_null(strstr(ddb_last_error()->message, "IP address mismatch"));
+    char u[64], host[32];
+    snprintf(u, sizeof u, "https://localhost:%d/", S.port);
+    snprintf(host, sizeof host, "localhost:%d", S.port);
+    const ddb_header h[] = {{"Host", host}};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 30000, 30000};
+    assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
+    print_message("wrong name: %s\n", ddb_last_error()->message);
+    assert_non_null(strstr(ddb_last_error()->message, u));
+    if (native_under_test)
+        assert_non_null(strstr(ddb_last_error()->message, "hostname mismatch"));
+    ddb_transport_free(t);
+    assert_int_equal(S.requests, before);
+
+    ddb_curl_options off = DDB_CURL_OPTIONS_INIT;
+    off.verify_tls = 0;
+    assert_int_equal(transport_ctor_under_test(&t, &off), 0);
+    assert_int_equal(send_one(t, "POST", "{}", 30000, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ddb_buf_cstr(&r.body), "{\"ok\":true}");
+    assert_int_equal(S.requests, before + 1);
+    pthread_mutex_lock(&S.lock);
+    S.wrong_name = false;
+    pthread_mutex_unlock(&S.lock);
+    connect_ms = 1000;
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+/* A new connection to the same server resumes the TLS session of the
+ * previous one (the server closes each connection after its answer). */
+static void test_tls_session_resumption(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(transport_new(&t, NULL), 0);
+    S.mode = REPLY_CLOSE;
+    int connections = S.connections, resumed = S.resumed;
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    for (int i = 0; i < 4; i++) {
+        ddb_http_response_reset(&r);
+        assert_int_equal(send_one(t, "POST", "{}", 30000, &r), 0);
+        assert_string_equal(ddb_buf_cstr(&r.body), "{\"ok\":true}");
+    }
+    S.mode = REPLY_NORMAL;
+    assert_int_equal(S.connections - connections, 4);
+    print_message("%d of 4 handshakes resumed\n", S.resumed - resumed);
+    assert_int_equal(S.resumed - resumed, 3); /* every one after the first */
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+/* The native transport: bad headers never reach the wire, and a plain
+ * server never answers the TLS handshake. */
+static void test_native_https_and_bad_headers(void **state)
+{
+    (void)state;
+    use(ddb_native_transport_new, false);
+    ddb_transport *t = NULL;
     assert_int_equal(ddb_native_transport_new(&t, NULL), 0);
     char u[64];
-    /* a plain server never answers the TLS handshake: libcurl's timeout */
+    /* a plain server never answers the TLS handshake: the connect timeout */
     snprintf(u, sizeof u, "https://127.0.0.1:%d/", S.port);
     const ddb_header h[] = {{"Host", "x"}};
     ddb_http_request req = {"POST", u, h, 1, "{}", 2, 300, 300};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     int before = S.requests;
     int rc = t->send(t, &req, &r);
-    assert_true(rc == DDB_ETIMEOUT || rc == DDB_ENETWORK);
+    assert_int_equal(rc, DDB_ETIMEOUT);
+    assert_non_null(strstr(ddb_last_error()->message, "TLS handshake timed out"));
     assert_non_null(strstr(ddb_last_error()->message, u));
     assert_int_equal(S.requests, before); /* no plain HTTP request was sent: a TLS handshake was */
     const ddb_header bad[] = {{"Host", "x"}, {"X-A", "b\r\nX-Injected: 1"}};
@@ -524,10 +761,13 @@ static void test_native_https_and_bad_headers(void **state)
 
 /* With a proxy variable set, the native transport hands plain HTTP to
  * libcurl, which sends it to the proxy (here the test's server) with the
- * absolute URL in the request line. */
+ * absolute URL in the request line; and https to libcurl, which asks the
+ * proxy for a tunnel (CONNECT; the test's server is no proxy, so the TLS
+ * that follows fails). */
 static void test_native_proxy_goes_through_curl(void **state)
 {
     (void)state;
+    use(ddb_native_transport_new, false);
     char proxy[64];
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", S.port);
     setenv("http_proxy", proxy, 1);
@@ -546,6 +786,17 @@ static void test_native_proxy_goes_through_curl(void **state)
     pthread_mutex_lock(&S.lock);
     assert_memory_equal(S.last_request, "POST http://dynamodb.example.invalid/ HTTP/1.1\r\n", 48);
     pthread_mutex_unlock(&S.lock);
+    ddb_transport_free(t);
+
+    setenv("https_proxy", proxy, 1);
+    assert_int_equal(ddb_native_transport_new(&t, NULL), 0);
+    ddb_http_request sreq = {"POST", "https://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000};
+    rc = t->send(t, &sreq, &r);
+    unsetenv("https_proxy");
+    assert_int_equal(rc, DDB_ENETWORK);
+    pthread_mutex_lock(&S.lock);
+    assert_memory_equal(S.last_request, "CONNECT dynamodb.example.invalid:443 HTTP/1.1\r\n", 47);
+    pthread_mutex_unlock(&S.lock);
     ddb_http_response_free(&r);
     ddb_transport_free(t);
 }
@@ -558,10 +809,16 @@ int main(void)
         cmocka_unit_test_setup(test_timeout, setup), cmocka_unit_test_setup(test_connection_refused, setup),  \
         cmocka_unit_test_setup(test_options, setup), cmocka_unit_test_setup(test_pool_under_concurrency, setup), \
         cmocka_unit_test_setup(test_body_framings_and_closes, setup)
+#define TLS(setup)                                                                                 \
+    cmocka_unit_test_setup(test_tls_verification, setup), cmocka_unit_test_setup(test_tls_session_resumption, setup)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_response_headers),
         EACH(use_curl),
         EACH(use_native),
+        EACH(use_curl_tls),
+        EACH(use_native_tls),
+        TLS(use_curl_tls),
+        TLS(use_native_tls),
         cmocka_unit_test(test_native_https_and_bad_headers),
         cmocka_unit_test(test_native_proxy_goes_through_curl),
     };

@@ -56,12 +56,18 @@ typedef struct ddb_client_config {
      * ddb/creds.h). The endpoint comes from AWS_ENDPOINT_URL_<SERVICE>,
      * AWS_ENDPOINT_URL or <service>.<region>.amazonaws.com. */
     const char *service;
+    /* version 3: the PEM file of the certificate authorities the default
+     * transport trusts for https (copied). NULL: $AWS_CA_BUNDLE, else the
+     * shared config's `ca_bundle` ($AWS_PROFILE or "default"), else the
+     * system's (OpenSSL's default paths). */
+    const char *ca_file;
 } ddb_client_config;
 
-/* Version 1 (without `service`) is still accepted. */
-#define DDB_CLIENT_CONFIG_VERSION 2
+/* Versions 1 (without `service`) and 2 (without `ca_file`) are still
+ * accepted. */
+#define DDB_CLIENT_CONFIG_VERSION 3
 #define DDB_CLIENT_CONFIG_INIT                                                                  \
-    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL}
+    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL, NULL}
 
 /*
  * Creates a client. `cfg` NULL means all defaults. Returns 0, DDB_EINVAL

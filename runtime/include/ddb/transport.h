@@ -141,34 +141,45 @@ typedef struct ddb_curl_options {
 DDB_API int ddb_curl_transport_new(ddb_transport **out, const ddb_curl_options *opts);
 
 /*
- * Creates the native transport: plain-HTTP URLs (http://, the local
- * engines and plain-HTTP VPC proxies) are sent by libddb's own HTTP/1.1
- * client, one sendmsg(), one poll() and one recv() per request (libcurl:
- * about nine system calls), with no event loop; every other URL (https://), and every URL
- * when http_proxy / HTTP_PROXY / all_proxy / ALL_PROXY is set at creation,
- * goes through a libcurl transport made on first use with the same
- * options. docs/performance.md has the measurements behind it.
+ * Creates the native transport, the client's default: http:// and https://
+ * URLs are sent by libddb's own HTTP/1.1 client — one sendmsg() (TLS: one
+ * SSL_write), one poll() and one recv() per request (libcurl: about nine
+ * system calls), with no event loop; every URL goes through a libcurl
+ * transport made on first use with the same options when a proxy variable
+ * for its scheme (http_proxy / HTTP_PROXY, https_proxy / HTTPS_PROXY,
+ * all_proxy / ALL_PROXY) is set at creation, and so do other schemes.
+ * docs/performance.md has the measurements behind it.
+ *
+ * TLS (OpenSSL's libssl): 1.2 or later; unless opts->verify_tls is 0 the
+ * server's certificate is verified against opts->ca_file (PEM) or
+ * OpenSSL's default paths (SSL_CERT_FILE / SSL_CERT_DIR honoured), and
+ * its name against the URL's host (DNS name, or IP address when the host
+ * is one; no partial wildcards); SNI and ALPN "http/1.1" sent; sessions
+ * resumed (each ticket offered once). No SIGPIPE is raised: sockets are
+ * written with MSG_NOSIGNAL.
  *
  * HTTP/1.1 with keep-alive: a pool of at most opts->max_connections (0:
  * 16) connections, shared by every origin; idle ones reused newest first
  * (checked first when idle for more than a second); a send() finding
  * every connection busy *blocks* until one is returned (not counted in the
  * request's timeout), or closes an idle connection to another origin.
- * Content-Length and chunked bodies, bodies delimited by the close,
- * interim 1xx answers skipped with their headers, HEAD/204/304 without
- * body, "Connection: close" honoured. A request sent on a reused
- * connection that receives no byte of answer is sent once more on a new
- * connection (the server closed the idle connection as the request left),
- * as libcurl does.
+ * Content-Length and chunked bodies, bodies delimited by the close (over
+ * TLS only when the server ends with close_notify), interim 1xx answers
+ * skipped with their headers, HEAD/204/304 without body, "Connection:
+ * close" honoured. A request sent on a reused connection that receives no
+ * byte of answer is sent once more on a new connection (the server closed
+ * the idle connection as the request left), as libcurl does.
  *
- * Errors: DDB_ETIMEOUT (connect_timeout_ms, default 2000, or timeout_ms,
- * default 30000, elapsed), DDB_ENETWORK (resolution, connection, reset,
- * a malformed answer; the message names the URL), DDB_EINVAL (a header
- * holding CR, LF or a ':' in its name; more than DDB_HTTP_MAX_HEADERS
- * headers; a URL it cannot parse), DDB_ENOMEM.
+ * Errors: DDB_ETIMEOUT (connect_timeout_ms, default 2000, covering the TLS
+ * handshake, or timeout_ms, default 30000, elapsed), DDB_ENETWORK
+ * (resolution, connection, reset, TLS failures — "the server's TLS
+ * certificate is refused: <OpenSSL's reason>" — a malformed answer; the
+ * message names the URL), DDB_ECONFIG (opts->ca_file cannot be loaded),
+ * DDB_EINVAL (a header holding CR, LF or a ':' in its name; more than
+ * DDB_HTTP_MAX_HEADERS headers; a URL it cannot parse), DDB_ENOMEM.
  *
- * `opts` as for ddb_curl_transport_new (may be NULL). Ownership and thread
- * safety as ddb_curl_transport_new's.
+ * `opts` as for ddb_curl_transport_new (may be NULL; ca_file is copied).
+ * Ownership and thread safety as ddb_curl_transport_new's.
  */
 DDB_API int ddb_native_transport_new(ddb_transport **out, const ddb_curl_options *opts);
 
