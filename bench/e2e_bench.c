@@ -1,7 +1,7 @@
 /*
  * e2e_bench.c - GetItem and PutItem of PynamoDB's UserModel end to end
  * against a real engine: wall-clock rate and client CPU (user + system,
- * getrusage) per call, sequential on one connection, then with 1, 2, 4
+ * getrusage) per call, sequential on one connection (best of 3 rounds), then with 1, 2, 4
  * and 8 threads sharing one client.
  *
  * Usage: e2e_bench [--transport native|curl] [--count N] [--threads 1,2,4,8]
@@ -53,19 +53,29 @@ typedef struct figures {
     double cpu_us; /* client CPU per call */
 } figures;
 
+#define ROUNDS 3
+
 static figures run_sequential(int (*fn)(void), long count, const char *what)
 {
     for (long i = 0; i < count / 10 + 1; i++) { /* warm: connection, caches */
         if (fn() != 0)
             bench_die(what);
     }
-    double w0 = bench_now(), c0 = bench_cpu();
-    for (long i = 0; i < count; i++) {
-        if (fn() != 0)
-            bench_die(what);
+    /* best of ROUNDS rounds, rate and CPU each (this VM's speed varies
+     * from one second to the next; PynamoDB's benchmark takes the best too) */
+    figures best = {0, 1e300};
+    for (int round = 0; round < ROUNDS; round++) {
+        double w0 = bench_now(), c0 = bench_cpu();
+        for (long i = 0; i < count; i++) {
+            if (fn() != 0)
+                bench_die(what);
+        }
+        double wall = bench_now() - w0, cpu = bench_cpu() - c0;
+        double rate = (double)count / wall, cpu_us = cpu / (double)count * 1e6;
+        best.rate = rate > best.rate ? rate : best.rate;
+        best.cpu_us = cpu_us < best.cpu_us ? cpu_us : best.cpu_us;
     }
-    double wall = bench_now() - w0, cpu = bench_cpu() - c0;
-    return (figures){(double)count / wall, cpu / (double)count * 1e6};
+    return best;
 }
 
 /* ------------------------------------------------------------ threads */

@@ -10,8 +10,12 @@
  * PynamoDB's, it reports the best of 10 rounds in calls/s.
  *
  * Usage: pynamodb_bench [COUNT [ROUNDS]]   (default 100000 calls, 10 rounds)
- * scripts/bench.sh also runs it under callgrind (COUNT small, 1 round) for
- * the cost of each stage.
+ *
+ * Then the stages of a call, each timed alone over COUNT repetitions with
+ * the public API on the same data: build (struct to item to JSON), sign
+ * (SigV4), send (the canned transport), parse (JSON to item) and decode
+ * (item to struct); "client" is the whole call minus those (the request
+ * envelope, headers, CRC check, error and retry bookkeeping).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include <time.h>
 
 #include "user.h"
+#include "ddb/sigv4.h"
 
 /* PynamoDB's canned bodies. One change: PynamoDB's mock sends
  * {"BOOL": 1}; DynamoDB always sends a JSON boolean, and so do these. */
@@ -72,16 +77,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int bench_get_item(void)
-{
-    bench_user u;
-    bench_user_init(&u);
-    int rc = bench_user_get(&u, "username", NULL);
-    bench_user_clear(&u);
-    return rc;
-}
-
-static int bench_put_item(void)
+static bench_user full_user(void)
 {
     bench_user u;
     bench_user_init(&u);
@@ -96,6 +92,21 @@ static int bench_put_item(void)
     u.preferences.allows_notifications = true;
     u.preferences.date_of_birth = (ddb_time){1666814400, 0}; /* 2022-10-26T20:00:00Z */
     u.last_login = (ddb_time){1666900800, 0};               /* 2022-10-27T20:00:00Z */
+    return u;
+}
+
+static int bench_get_item(void)
+{
+    bench_user u;
+    bench_user_init(&u);
+    int rc = bench_user_get(&u, "username", NULL);
+    bench_user_clear(&u);
+    return rc;
+}
+
+static int bench_put_item(void)
+{
+    bench_user u = full_user();
     int rc = bench_user_put(&u, BENCH_USER_NO_COND);
     bench_user_clear(&u);
     return rc;
@@ -119,6 +130,101 @@ static double measure(int (*fn)(void), long count, int rounds)
             best = elapsed;
     }
     return (double)count / best;
+}
+
+static void check(int rc, const char *what)
+{
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", what, ddb_last_error()->message);
+        exit(1);
+    }
+}
+
+/* Nanoseconds per repetition of `stmt`, best of `rounds` rounds. */
+#define STAGE_NS(out, count, rounds, stmt)                                                         \
+    do {                                                                                           \
+        double best_ = 1e300;                                                                      \
+        for (int r_ = 0; r_ < (rounds); r_++) {                                                    \
+            double t0_ = now_seconds();                                                            \
+            for (long i_ = 0; i_ < (count); i_++) {                                                \
+                stmt;                                                                              \
+            }                                                                                      \
+            double e_ = now_seconds() - t0_;                                                       \
+            best_ = e_ < best_ ? e_ : best_;                                                       \
+        }                                                                                          \
+        (out) = best_ * 1e9 / (double)(count);                                                     \
+    } while (0)
+
+/* The stages of get_item (put false) or put_item, each alone; printed in
+ * ns per call beside the whole call's. */
+static void stages(canned_transport *t, bool put, double whole_ns, long count, int rounds)
+{
+    bench_user u = full_user();
+    ddb_av *item = NULL;
+    ddb_buf json = DDB_BUF_INIT;
+    double build, sign, send, parse, decode;
+    /* build: the item (put) or the key (get), then its JSON */
+    if (put) {
+        STAGE_NS(build, count, rounds, {
+            check(bench_user_to_item(&item, &u), "to_item");
+            ddb_buf_reset(&json);
+            check(ddb_item_write_json(&json, item), "write_json");
+            ddb_av_free(item);
+        });
+    } else {
+        STAGE_NS(build, count, rounds, {
+            item = ddb_av_new(DDB_AV_M);
+            check(ddb_av_map_set(item, "user_name", ddb_av_s("username")), "key");
+            ddb_buf_reset(&json);
+            check(ddb_item_write_json(&json, item), "write_json");
+            ddb_av_free(item);
+        });
+    }
+    /* sign: the client's headers, a key cache as the client keeps */
+    ddb_sigv4_cache *cache = ddb_sigv4_cache_new();
+    ddb_credentials creds = {"1", "1", NULL, 0};
+    const ddb_header h[] = {{"Host", "dynamodb.us-east-1.amazonaws.com"},
+                            {"Content-Type", "application/x-amz-json-1.0"},
+                            {"X-Amz-Target", put ? "DynamoDB_20120810.PutItem" : "DynamoDB_20120810.GetItem"}};
+    ddb_sigv4_request req = {"POST", "/", NULL, h, 3, json.data, json.len, NULL};
+    ddb_sigv4_params params = {"us-east-1", "dynamodb", time(NULL), false};
+    ddb_sigv4_result sig;
+    STAGE_NS(sign, count, rounds, check(ddb_sigv4_sign(&sig, NULL, cache, &params, &creds, &req), "sign"));
+    ddb_sigv4_cache_free(cache);
+    /* send: the canned transport */
+    ddb_http_request hreq = {"POST", "https://dynamodb.us-east-1.amazonaws.com/", h, 3, json.data, json.len, 0, 0};
+    ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
+    STAGE_NS(send, count, rounds, {
+        ddb_http_response_reset(&resp);
+        check(t->base.send(&t->base, &hreq, &resp), "send");
+    });
+    /* parse: the answer's item; decode: into the struct */
+    const char *body = put ? put_body : get_body;
+    const char *open = strchr(body + 1, '{'), *close = strrchr(body, '}');
+    size_t len = (size_t)(close - open); /* without the envelope's closing brace */
+    STAGE_NS(parse, count, rounds, {
+        check(ddb_item_parse_json(&item, open, len), "parse");
+        ddb_av_free(item);
+    });
+    check(ddb_item_parse_json(&item, open, len), "parse");
+    bench_user v;
+    STAGE_NS(decode, count, rounds, {
+        bench_user_init(&v);
+        check(bench_user_from_item(&v, item), "decode");
+        bench_user_clear(&v);
+    });
+    ddb_av_free(item);
+    ddb_http_response_free(&resp);
+    ddb_buf_free(&json);
+    bench_user_clear(&u);
+    double rest = whole_ns - build - sign - send - parse - decode;
+    const char *op = put ? "put_item" : "get_item";
+    printf("%s stages, ns per call: build %.0f, sign %.0f, send %.0f, parse %.0f, decode %.0f, client %.0f "
+           "(whole %.0f)\n",
+           op, build, sign, send, parse, decode, rest, whole_ns);
+    printf("RESULT %s_stage_build %.0f ns\nRESULT %s_stage_sign %.0f ns\nRESULT %s_stage_send %.0f ns\n"
+           "RESULT %s_stage_parse %.0f ns\nRESULT %s_stage_decode %.0f ns\nRESULT %s_stage_client %.0f ns\n",
+           op, build, op, sign, op, send, op, parse, op, decode, op, rest);
 }
 
 int main(int argc, char **argv)
@@ -169,6 +275,8 @@ int main(int argc, char **argv)
     printf("put_item: %.2f calls/sec\n", put);
     printf("client CPU per call: %.2f us get, %.2f us put\n", 1e6 / get, 1e6 / put);
     printf("RESULT canned_get_rate %.0f calls/s\nRESULT canned_put_rate %.0f calls/s\n", get, put);
+    stages(&transport, false, 1e9 / get, count, rounds);
+    stages(&transport, true, 1e9 / put, count, rounds);
     ddb_client_free(client);
     return 0;
 }

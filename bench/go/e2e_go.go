@@ -76,18 +76,26 @@ func main() {
 				os.Exit(1)
 			}
 		}
-		w0, c0 := time.Now(), cpuSeconds()
-		for i := 0; i < count; i++ {
-			if err := fn(); err != nil {
-				fmt.Fprintln(os.Stderr, "e2e_go:", name, err)
-				os.Exit(1)
+		// best of 3 rounds, rate and CPU each, as e2e_bench.c measures
+		rate, cpuUs := 0.0, 1e300
+		for round := 0; round < 3; round++ {
+			w0, c0 := time.Now(), cpuSeconds()
+			for i := 0; i < count; i++ {
+				if err := fn(); err != nil {
+					fmt.Fprintln(os.Stderr, "e2e_go:", name, err)
+					os.Exit(1)
+				}
+			}
+			wall, cpu := time.Since(w0).Seconds(), cpuSeconds()-c0
+			if r := float64(count) / wall; r > rate {
+				rate = r
+			}
+			if c := cpu / float64(count) * 1e6; c < cpuUs {
+				cpuUs = c
 			}
 		}
-		wall, cpu := time.Since(w0).Seconds(), cpuSeconds()-c0
-		fmt.Printf("AWS SDK for Go v2: %s %10.0f calls/s %9.1f us CPU/call\n", name, float64(count)/wall,
-			cpu/float64(count)*1e6)
-		fmt.Printf("RESULT go_%s_rate %.0f calls/s\nRESULT go_%s_cpu %.2f us\n", name, float64(count)/wall, name,
-			cpu/float64(count)*1e6)
+		fmt.Printf("AWS SDK for Go v2: %s %10.0f calls/s %9.1f us CPU/call\n", name, rate, cpuUs)
+		fmt.Printf("RESULT go_%s_rate %.0f calls/s\nRESULT go_%s_cpu %.2f us\n", name, rate, name, cpuUs)
 	}
 	if err := put(); err != nil { // the table exists: e2e_bench made it
 		fmt.Fprintln(os.Stderr, "e2e_go: first put:", err)
