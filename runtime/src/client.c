@@ -221,9 +221,27 @@ static int resolve_region(ddb_client *c, const char *configured)
     return c->region != NULL ? 0 : DDB_ENOMEM;
 }
 
+/* The endpoint as an error message may show it: user info (a password)
+ * replaced by "***", a query or fragment (a presigned token) by "...". */
+static void redact_url(char *out, size_t cap, const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme != NULL ? scheme + 3 : url;
+    const char *auth_end = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth_end; p++)
+        at = *p == '@' ? p : at;
+    const char *rest = at != NULL ? at + 1 : auth;
+    size_t keep = strcspn(rest, "?#");
+    snprintf(out, cap, "%.*s%s%.*s%s", (int)(auth - url), url, at != NULL ? "***@" : "", (int)keep, rest,
+             rest[keep] != '\0' ? (rest[keep] == '?' ? "?..." : "#...") : "");
+}
+
 static int invalid_endpoint(const char *url, const char *why)
 {
-    return ddb_error_set(DDB_EINVAL, "endpoint \"%s\": %s", url, why);
+    char shown[512];
+    redact_url(shown, sizeof shown, url);
+    return ddb_error_set(DDB_EINVAL, "endpoint \"%s\": %s", shown, why);
 }
 
 /* Port text after ':' up to `end`: 1-65535, decimal. */
