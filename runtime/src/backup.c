@@ -113,6 +113,7 @@ static int dump_segment(dumper *d, uint32_t index, uint32_t total)
     in.return_consumed_capacity = DDB_CAPACITY_TOTAL;
     ddb_buf line = DDB_BUF_INIT;
     ddb_av *start = NULL;
+    ddb_page_guard guard = DDB_PAGE_GUARD_INIT;
     int rc = 0;
     do {
         in.exclusive_start_key = start;
@@ -120,6 +121,8 @@ static int dump_segment(dumper *d, uint32_t index, uint32_t total)
         rc = scan_page(d, &in, &out);
         ddb_av_free(start);
         start = NULL;
+        if (rc == 0)
+            rc = ddb_page_guard_step(&guard, out.last_evaluated_key);
         if (rc == 0) {
             pthread_mutex_lock(&d->lock);
             d->stats.pages++;
@@ -133,6 +136,7 @@ static int dump_segment(dumper *d, uint32_t index, uint32_t total)
         ddb_read_output_free(&out);
     } while (rc == 0 && start != NULL && !atomic_load(&d->stop));
     ddb_av_free(start);
+    ddb_page_guard_free(&guard);
     ddb_buf_free(&line);
     return rc;
 }

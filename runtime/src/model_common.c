@@ -1,4 +1,6 @@
 /* model_common.c - request helpers shared by model_ops.c and model_read.c. */
+#include <limits.h>
+
 #include "ddb/error.h"
 #include "model_internal.h"
 
@@ -58,9 +60,35 @@ void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes,
     ctx->seal_arg = env;
 }
 
+int ddb_page_guard_step(ddb_page_guard *g, const ddb_av *next)
+{
+    if (next == NULL)
+        return 0;
+    if (g->mark != NULL && ddb_av_equal(g->mark, next))
+        return ddb_error_set(DDB_EPROTOCOL, "the service returned a LastEvaluatedKey it had returned before: "
+                                            "reading on would never end");
+    if (++g->steps >= g->power) {
+        ddb_av *copy = ddb_av_clone(next);
+        if (copy == NULL)
+            return DDB_ENOMEM;
+        ddb_av_free(g->mark);
+        g->mark = copy;
+        g->steps = 0;
+        g->power = g->power <= ULONG_MAX / 2 ? g->power * 2 : g->power;
+    }
+    return 0;
+}
+
+void ddb_page_guard_free(ddb_page_guard *g)
+{
+    ddb_av_free(g->mark);
+    g->mark = NULL;
+}
+
 int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av *item, void *arg), void *arg)
 {
     ddb_av *start = NULL;
+    ddb_page_guard guard = DDB_PAGE_GUARD_INIT;
     int rc = 0;
     do {
         ddb_scan_input in = DDB_SCAN_INPUT_INIT;
@@ -69,8 +97,12 @@ int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av
         in.consistent_read = true;
         ddb_read_output out;
         rc = ddb_scan(&out, c, &in);
-        if (rc != 0)
+        if (rc == 0)
+            rc = ddb_page_guard_step(&guard, out.last_evaluated_key);
+        if (rc != 0) {
+            ddb_read_output_free(&out);
             break;
+        }
         for (size_t i = 0; rc == 0 && i < out.n_items; i++)
             rc = fn(out.items[i], arg);
         ddb_av_free(start);
@@ -78,5 +110,6 @@ int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av
         ddb_read_output_free(&out);
     } while (rc == 0 && start != NULL);
     ddb_av_free(start);
+    ddb_page_guard_free(&guard);
     return rc;
 }

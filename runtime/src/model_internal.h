@@ -122,6 +122,23 @@ int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
                       const ddb_av *key);
 
+/* Cycle detection over the LastEvaluatedKeys of one read (Brent's
+ * algorithm, constant memory): DynamoDB never repeats a key within a scan
+ * or query, and a service that does would keep a reader asking forever
+ * (the ops layer already refuses a key equal to the one just sent; this
+ * finds longer cycles, each within twice its start plus its length). */
+typedef struct ddb_page_guard {
+    ddb_av *mark; /* the key at the last power-of-two step */
+    unsigned long steps, power;
+} ddb_page_guard;
+
+#define DDB_PAGE_GUARD_INIT {NULL, 0, 1}
+
+/* 0 (a NULL key: the last page), DDB_EPROTOCOL when `next` repeats an
+ * earlier key of the read, or DDB_ENOMEM. */
+int ddb_page_guard_step(ddb_page_guard *g, const ddb_av *next);
+void ddb_page_guard_free(ddb_page_guard *g);
+
 /* Calls fn(item, arg) for every item of `table` (consistent Scan, page by
  * page) until fn returns non-zero; returns that, or the Scan's code. */
 int ddb_table_each_item(ddb_client *c, const char *table, int (*fn)(const ddb_av *item, void *arg), void *arg);

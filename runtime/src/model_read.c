@@ -754,6 +754,7 @@ struct ddb_iter {
     bool started;          /* a page was read */
     ddb_av *page_start;    /* ExclusiveStartKey the current page was read with (or the cursor's) */
     ddb_av *next_start;    /* LastEvaluatedKey of the current page; NULL once started: the end */
+    ddb_page_guard guard;  /* the keys never repeat */
     int error;             /* sticky failure */
 };
 
@@ -765,6 +766,7 @@ void ddb_iter_free(ddb_iter *it)
     ddb_read_output_free(&it->page);
     ddb_av_free(it->page_start);
     ddb_av_free(it->next_start);
+    ddb_page_guard_free(&it->guard);
     free(it);
 }
 
@@ -788,6 +790,7 @@ static int iter_new(ddb_iter **out, const ddb_model *m, const ddb_index *ix, boo
     }
     it->limit = o->limit;
     it->page_size = o->page_size;
+    it->guard = (ddb_page_guard)DDB_PAGE_GUARD_INIT;
     *out = it;
     return 0;
 }
@@ -833,6 +836,8 @@ static int iter_fetch(ddb_iter *it)
     ddb_read_output page;
     const ddb_av *start = it->started ? it->next_start : it->page_start;
     int rc = read_send(&it->req, start, request_limit(it->page_size, it->limit, it->yielded), &page);
+    if (rc == 0 && (rc = ddb_page_guard_step(&it->guard, page.last_evaluated_key)) != 0)
+        rc = ddb_model_with_context(rc, it->req.is_query ? "Query" : "Scan", it->req.m);
     if (rc != 0) {
         ddb_read_output_free(&page);
         return rc;
@@ -1015,6 +1020,7 @@ int ddb_model_scan_page(void *items, size_t max_items, ddb_page *page, const ddb
 static int count_pages(read_req *r, long long page_size, long long limit, int64_t *total)
 {
     ddb_av *start = NULL;
+    ddb_page_guard guard = DDB_PAGE_GUARD_INIT;
     int rc = 0;
     *total = 0;
     do {
@@ -1022,6 +1028,8 @@ static int count_pages(read_req *r, long long page_size, long long limit, int64_
         rc = read_send(r, start, request_limit(page_size, limit, *total), &res);
         ddb_av_free(start);
         start = NULL;
+        if (rc == 0)
+            rc = ddb_page_guard_step(&guard, res.last_evaluated_key);
         if (rc == 0) {
             *total += res.count;
             start = res.last_evaluated_key; /* taken */
@@ -1030,6 +1038,7 @@ static int count_pages(read_req *r, long long page_size, long long limit, int64_
         ddb_read_output_free(&res);
     } while (rc == 0 && start != NULL && (limit == 0 || *total < limit));
     ddb_av_free(start);
+    ddb_page_guard_free(&guard);
     return rc;
 }
 

@@ -364,7 +364,12 @@ static const op_def scan_op = {
     .item_paths = page_paths,
 };
 
-static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_read_output *out)
+/* One Query or Scan page. The answer is checked beyond its syntax: Items
+ * is present unless only a count was asked for (a missing list is not
+ * zero items), and LastEvaluatedKey is not the ExclusiveStartKey just
+ * sent (a service repeating it would keep a reader asking forever). */
+static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_select select, const ddb_av *start,
+                     ddb_read_output *out)
 {
     memset(out, 0, sizeof *out);
     ddb_jdoc *doc;
@@ -373,25 +378,34 @@ static int page_call(ddb_client *c, const op_def *def, const void *in, ddb_read_
         return rc;
     ddb_jnode *root = ddb_jdoc_root(doc);
     out->last_evaluated_key = ddb_jnode_take_item(ddb_jnode_get(root, "LastEvaluatedKey"));
-    rc = ddb_read_items(ddb_jnode_get(root, "Items"), &out->mem, &out->items, &out->n_items);
+    ddb_jnode *items = ddb_jnode_get(root, "Items");
+    if (items == NULL && select != DDB_SELECT_COUNT)
+        rc = ddb_error_set(DDB_EPROTOCOL, "the answer has no Items");
+    if (rc == 0)
+        rc = ddb_read_items(items, &out->mem, &out->items, &out->n_items);
     if (rc == 0)
         rc = ddb_read_i64(root, "Count", &out->count);
     if (rc == 0)
         rc = ddb_read_i64(root, "ScannedCount", &out->scanned_count);
     if (rc == 0)
         rc = ddb_read_consumed(ddb_jnode_get(root, "ConsumedCapacity"), &out->mem, &out->consumed);
+    if (rc == 0 && start != NULL && out->last_evaluated_key != NULL && ddb_av_equal(start, out->last_evaluated_key))
+        rc = ddb_error_set(DDB_EPROTOCOL, "the answer's LastEvaluatedKey is the ExclusiveStartKey it was sent: "
+                                          "reading on would never end");
     ddb_jdoc_free(doc);
     return ddb_ops_result(def, in, rc);
 }
 
 int ddb_query(ddb_read_output *out, ddb_client *c, const ddb_query_input *in)
 {
-    return page_call(c, &query_op, in, out);
+    return page_call(c, &query_op, in, in != NULL ? in->select : DDB_SELECT_DEFAULT,
+                     in != NULL ? in->exclusive_start_key : NULL, out);
 }
 
 int ddb_scan(ddb_read_output *out, ddb_client *c, const ddb_scan_input *in)
 {
-    return page_call(c, &scan_op, in, out);
+    return page_call(c, &scan_op, in, in != NULL ? in->select : DDB_SELECT_DEFAULT,
+                     in != NULL ? in->exclusive_start_key : NULL, out);
 }
 
 void ddb_read_output_free(ddb_read_output *out)

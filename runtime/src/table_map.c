@@ -559,6 +559,7 @@ struct ddb_table_iter {
     size_t pos;            /* its next item */
     bool started;          /* a page was read */
     ddb_av *next_start;    /* LastEvaluatedKey of the current page; NULL once started: the end */
+    ddb_page_guard guard;  /* the keys never repeat */
     uint64_t pages;
     int error;             /* sticky failure */
 };
@@ -570,6 +571,7 @@ void ddb_table_iter_free(ddb_table_iter *it)
     scan_req_free(&it->req);
     ddb_read_output_free(&it->page);
     ddb_av_free(it->next_start);
+    ddb_page_guard_free(&it->guard);
     free(it);
 }
 
@@ -588,6 +590,7 @@ int ddb_table_scan(ddb_table_iter **out, const ddb_table *t, ddb_cond *filter, c
         return with_context(ddb_error_set(DDB_ENOMEM, "out of memory creating an iterator"), "Scan", t);
     }
     it->t = t;
+    it->guard = (ddb_page_guard)DDB_PAGE_GUARD_INIT;
     int rc = scan_setup(&it->req, t, filter, opts, false);
     if (rc != 0) {
         ddb_table_iter_free(it);
@@ -602,6 +605,8 @@ static int iter_fetch(ddb_table_iter *it)
 {
     ddb_read_output page;
     int rc = scan_send(&it->req, it->started ? it->next_start : NULL, &page);
+    if (rc == 0)
+        rc = ddb_page_guard_step(&it->guard, page.last_evaluated_key);
     if (rc != 0) {
         ddb_read_output_free(&page);
         return with_context(rc, "Scan", it->t);
@@ -680,11 +685,14 @@ int ddb_table_count(int64_t *out, const ddb_table *t, ddb_cond *filter, const dd
     int rc = scan_setup(&s, t, filter, opts, true);
     int64_t total = 0;
     ddb_av *start = NULL;
+    ddb_page_guard guard = DDB_PAGE_GUARD_INIT;
     while (rc == 0) {
         ddb_read_output page;
         rc = scan_send(&s, start, &page);
         ddb_av_free(start);
         start = NULL;
+        if (rc == 0)
+            rc = ddb_page_guard_step(&guard, page.last_evaluated_key);
         if (rc == 0) {
             total += page.count;
             start = page.last_evaluated_key; /* taken */
@@ -695,6 +703,7 @@ int ddb_table_count(int64_t *out, const ddb_table *t, ddb_cond *filter, const dd
             break;
     }
     ddb_av_free(start);
+    ddb_page_guard_free(&guard);
     scan_req_free(&s);
     if (rc == 0)
         *out = total;

@@ -738,6 +738,7 @@ static int read_partition(ddb_tracker *tr, const char *index, const char *attr, 
     int rc = ddb_expr_render_cond(&kc, &ctx, c);
     ddb_cond_free(c);
     ddb_av *start = NULL;
+    ddb_page_guard guard = DDB_PAGE_GUARD_INIT;
     size_t got = 0;
     *more = false;
     while (rc == 0 && got < limit) {
@@ -751,6 +752,8 @@ static int read_partition(ddb_tracker *tr, const char *index, const char *attr, 
         in.exclusive_start_key = start;
         ddb_read_output page;
         rc = ddb_query(&page, tr->client, &in);
+        if (rc == 0)
+            rc = ddb_page_guard_step(&guard, page.last_evaluated_key);
         for (size_t i = 0; rc == 0 && i < page.n_items; i++, got++)
             rc = list_push(l, cap, page.items[i]);
         ddb_av_free(start);
@@ -762,6 +765,7 @@ static int read_partition(ddb_tracker *tr, const char *index, const char *attr, 
     }
     *more = start != NULL;
     ddb_av_free(start);
+    ddb_page_guard_free(&guard);
     ddb_buf_free(&kc);
     ddb_expr_ctx_free(&ctx);
     return rc;

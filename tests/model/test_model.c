@@ -322,7 +322,7 @@ static void test_query_pages_and_key_condition(void **state)
     ddbt_wire_script(&wire, 3,
            "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"1\"}},{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}],"
            "\"Count\":2,\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
-           "{\"Items\":[],\"Count\":0,\"ScannedCount\":0,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}}",
+           "{\"Items\":[],\"Count\":0,\"ScannedCount\":2,\"LastEvaluatedKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2.5\"}}}",
            "{\"Items\":[{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"3\"}}],\"Count\":1,\"ScannedCount\":1}");
     ddb_iter *it = NULL;
     assert_int_equal(gold_item_query(&it, "p", gold_item_range_between(1, 10), gold_item_flag_eq(true),
@@ -343,6 +343,7 @@ static void test_query_pages_and_key_condition(void **state)
     ddbt_assert_sent(&wire, 0, "\"Limit\":2");
     assert_true(strstr(wire.bodies[0], "ExclusiveStartKey") == NULL);
     ddbt_assert_sent(&wire, 1, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
+    ddbt_assert_sent(&wire, 2, "\"ExclusiveStartKey\":{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2.5\"}}");
     assert_int_equal(gold_item_next(&obj, it), 0); /* stays at the end */
     gold_item_clear(&obj);
     ddb_iter_free(it);

@@ -1028,7 +1028,7 @@ static void test_table_validation(void **state)
 static void test_malformed_responses(void **state)
 {
     (void)state;
-    script(3, 200L, "{\"Item\":", 200L, "{\"Items\":{}}", 200L, "{\"Count\":\"x\"}");
+    script(3, 200L, "{\"Item\":", 200L, "{\"Items\":{}}", 200L, "{\"Items\":[],\"Count\":\"x\"}");
     ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
     in.table_name = "T";
     in.key = J(KEY);
@@ -1045,6 +1045,30 @@ static void test_malformed_responses(void **state)
     ddb_read_output_free(&page);
     assert_int_equal(ddb_query(&page, F.c, &q), DDB_EPROTOCOL); /* Count must be a number */
     assert_string_equal(ddb_last_error()->operation, "Query");
+    ddb_read_output_free(&page);
+
+    /* no Items is not zero items, unless only a count was asked for */
+    script(2, 200L, "{\"Count\":0,\"ScannedCount\":0}", 200L, "{\"Count\":4,\"ScannedCount\":4}");
+    assert_int_equal(ddb_query(&page, F.c, &q), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "no Items"));
+    ddb_read_output_free(&page);
+    q.select = DDB_SELECT_COUNT;
+    assert_int_equal(ddb_query(&page, F.c, &q), 0);
+    assert_int_equal(page.count, 4);
+    ddb_read_output_free(&page);
+
+    /* a LastEvaluatedKey equal to the ExclusiveStartKey sent: never-ending */
+    script(2, 200L, "{\"Items\":[],\"Count\":0,\"LastEvaluatedKey\":" KEY "}", 200L,
+           "{\"Items\":[],\"Count\":0,\"LastEvaluatedKey\":{\"forum\":{\"S\":\"f\"},\"subject\":{\"S\":\"t\"}}}");
+    ddb_scan_input s = DDB_SCAN_INPUT_INIT;
+    s.table_name = "T";
+    s.exclusive_start_key = J(KEY);
+    assert_int_equal(ddb_scan(&page, F.c, &s), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "ExclusiveStartKey it was sent"));
+    assert_string_equal(ddb_last_error()->operation, "Scan");
+    ddb_read_output_free(&page);
+    assert_int_equal(ddb_scan(&page, F.c, &s), 0); /* another key: progress */
+    assert_non_null(page.last_evaluated_key);
     ddb_read_output_free(&page);
 }
 
