@@ -166,11 +166,16 @@ static void put_key_value(ddb_buf *b, const ddb_av *v)
 
 int ddb_batch_key_error(int code, const ddb_model *m, const ddb_av *key, const char *what)
 {
+    /* the key attributes only: `key` may be a whole item */
     ddb_buf b = DDB_BUF_INIT;
     ddb_buf_puts(&b, "{");
-    for (size_t i = 0; key != NULL && key->type == DDB_AV_M && i < key->u.map.len; i++) {
-        ddb_buf_printf(&b, "%s%s: ", i > 0 ? ", " : "", key->u.map.items[i].name);
-        put_key_value(&b, key->u.map.items[i].value);
+    int parts[2] = {m->hash_key, m->range_key};
+    for (size_t i = 0, shown = 0; i < 2; i++) {
+        const ddb_av *v = parts[i] >= 0 && key != NULL ? ddb_av_map_get(key, m->fields[parts[i]].attr) : NULL;
+        if (v == NULL)
+            continue;
+        ddb_buf_printf(&b, "%s%s: ", shown++ > 0 ? ", " : "", m->fields[parts[i]].attr);
+        put_key_value(&b, v);
     }
     ddb_buf_puts(&b, "}");
     ddb_error_set(code, "%s key %s: %s", m->name, ddb_buf_cstr(&b), what);
@@ -200,35 +205,41 @@ static int check_key_part(const ddb_model *m, const ddb_av *key, int fi, size_t 
     return 0;
 }
 
+int ddb_model_check_key(const ddb_model *m, const ddb_av *key)
+{
+    int rc = check_key_part(m, key, m->hash_key, DDB_HASH_KEY_SIZE_MAX);
+    if (rc == 0 && m->range_key >= 0)
+        rc = check_key_part(m, key, m->range_key, DDB_RANGE_KEY_SIZE_MAX);
+    return rc;
+}
+
+int ddb_model_check_item(const ddb_model *m, const ddb_av *item)
+{
+    int rc = ddb_model_check_key(m, item);
+    size_t size = rc == 0 ? ddb_item_size(item) : 0;
+    if (size > DDB_ITEM_SIZE_MAX) {
+        char what[96];
+        snprintf(what, sizeof what, "item is %zu bytes; DynamoDB allows at most %d", size, DDB_ITEM_SIZE_MAX);
+        rc = ddb_batch_key_error(DDB_ELIMIT, m, item, what);
+    }
+    return rc;
+}
+
 int ddb_batch_make_key(const ddb_model *m, const void *key_obj, const void *hash, const void *range,
                        ddb_av **out)
 {
-    *out = NULL;
-    ddb_av *key = NULL;
-    int rc = key_obj != NULL ? ddb_model_key(&key, m, key_obj) : ddb_model_key_of(&key, m, hash, range);
-    if (rc == 0)
-        rc = check_key_part(m, key, m->hash_key, DDB_HASH_KEY_SIZE_MAX);
-    if (rc == 0 && m->range_key >= 0)
-        rc = check_key_part(m, key, m->range_key, DDB_RANGE_KEY_SIZE_MAX);
-    if (rc != 0) {
-        ddb_av_free(key);
-        return rc;
-    }
-    *out = key;
-    return 0;
+    /* ddb_model_key_of checks the key (ddb_model_check_key) */
+    return key_obj != NULL ? ddb_model_key(out, m, key_obj) : ddb_model_key_of(out, m, hash, range);
 }
 
 int ddb_batch_check_item(const ddb_model *m, const ddb_av *key, const ddb_av *item, ddb_buf *scratch)
 {
-    size_t size = ddb_item_size(item);
-    if (size > DDB_ITEM_SIZE_MAX) {
-        char what[96];
-        snprintf(what, sizeof what, "item is %zu bytes; DynamoDB allows at most %d", size,
-                 DDB_ITEM_SIZE_MAX);
-        return ddb_batch_key_error(DDB_ELIMIT, m, key, what);
-    }
+    (void)key;
+    int rc = ddb_model_check_item(m, item);
+    if (rc != 0)
+        return rc;
     ddb_buf_reset(scratch);
-    int rc = ddb_item_write_json(scratch, item);
+    rc = ddb_item_write_json(scratch, item);
     if (rc != 0)
         ddb_error_prefix("%s: ", m->name);
     return rc;

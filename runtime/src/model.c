@@ -934,6 +934,8 @@ int ddb_model_key_of(ddb_av **out, const ddb_model *m, const void *hash, const v
     int rc = add_key_part(m, m->hash_key, hash, key);
     if (rc == 0 && m->range_key >= 0)
         rc = add_key_part(m, m->range_key, range, key);
+    if (rc == 0) /* DynamoDB's rules, before anything is sent (batch.c) */
+        rc = ddb_model_check_key(m, key);
     if (rc != 0) {
         ddb_av_free(key);
         return rc;

@@ -122,6 +122,16 @@ int ddb_model_with_context(int rc, const char *operation, const ddb_model *m);
 void ddb_seal_binding(ddb_expr_ctx *ctx, ddb_codec_env *env, ddb_buf *key_bytes, const ddb_model *m,
                       const ddb_av *key);
 
+/* DynamoDB's rules for the key of model m (or the key attributes of an
+ * item): present, S and B values not empty, a partition key of at most
+ * 2048 bytes and a sort key of at most 1024. 0, DDB_EINVAL or DDB_ELIMIT
+ * with a message naming the key. Every path that sends a key checks it
+ * here: ddb_model_key_of calls it (batch.c). */
+int ddb_model_check_key(const ddb_model *m, const ddb_av *key);
+/* The same for an item's key attributes, and its size within DynamoDB's
+ * 400 KB (ddb_item_size): puts, batch puts and transaction puts. */
+int ddb_model_check_item(const ddb_model *m, const ddb_av *item);
+
 /* Cycle detection over the LastEvaluatedKeys of one read (Brent's
  * algorithm, constant memory): DynamoDB never repeats a key within a scan
  * or query, and a service that does would keep a reader asking forever

@@ -99,6 +99,8 @@ int ddb_model_put_ex(void *returned, bool *has_returned, const ddb_model *m, voi
         rc = ddb_model_to_item_write(&item, m, obj, true, pending);
     if (rc == 0)
         rc = ddb_model_version_item(m, item, next_version);
+    if (rc == 0) /* the rules batches and transactions check too, before any S3 upload */
+        rc = ddb_model_check_item(m, item);
     ddb_codec_env env;
     ddb_buf key_bytes = DDB_BUF_INIT;
     ddb_seal_binding(&r.ctx, &env, &key_bytes, m, item);

@@ -426,6 +426,51 @@ static void test_item_and_key_limits(void **state)
     ddb_batch_writer_free(w);
 }
 
+/* One set of checks for every path: a single put, get, delete and update
+ * refuse what a batch refuses, and send nothing. */
+static void test_single_item_paths_apply_the_same_limits(void **state)
+{
+    (void)state;
+    size_t sent = fake.n_requests;
+    shop_item it;
+    make_sized_item(&it, DDB_ITEM_SIZE_MAX + 1);
+    assert_int_equal(shop_item_put(&it, SHOP_ITEM_NO_COND), DDB_ELIMIT);
+    ASSERT_MESSAGE_HAS("item is 409601 bytes; DynamoDB allows at most 409600");
+    ASSERT_MESSAGE_HAS("{sku: \"big\"}"); /* the key, not the whole item */
+    shop_item_clear(&it);
+
+    make_item(&it, "", 0);
+    assert_int_equal(shop_item_put(&it, SHOP_ITEM_NO_COND), DDB_EINVAL);
+    ASSERT_MESSAGE_HAS("is empty");
+    assert_int_equal(shop_item_delete(&it, SHOP_ITEM_NO_COND), DDB_EINVAL);
+    ASSERT_MESSAGE_HAS("is empty");
+    shop_item got;
+    shop_item_init(&got);
+    assert_int_equal(shop_item_get(&got, "", NULL), DDB_EINVAL);
+    ASSERT_MESSAGE_HAS("is empty");
+    shop_item_clear(&it);
+
+    char long_sku[2050];
+    memset(long_sku, 'k', 2049);
+    long_sku[2049] = '\0';
+    make_item(&it, long_sku, 0);
+    assert_int_equal(shop_item_put(&it, SHOP_ITEM_NO_COND), DDB_ELIMIT);
+    ASSERT_MESSAGE_HAS("2049 bytes; a partition key holds at most 2048");
+    assert_int_equal(shop_item_update(&it, shop_item_set_name("x"), SHOP_ITEM_NO_COND), DDB_ELIMIT);
+    assert_int_equal(shop_item_delete(&it, SHOP_ITEM_NO_COND), DDB_ELIMIT);
+    assert_int_equal(shop_item_get(&got, long_sku, NULL), DDB_ELIMIT);
+    shop_item_clear(&it);
+    assert_int_equal(fake.n_requests, sent); /* nothing reached the server */
+
+    /* at the limit, sent (this fake server answers batches only) */
+    make_sized_item(&it, DDB_ITEM_SIZE_MAX);
+    int rc = shop_item_put(&it, SHOP_ITEM_NO_COND);
+    assert_true(rc != DDB_ELIMIT && rc != DDB_EINVAL);
+    assert_int_equal(fake.n_requests, sent + 1);
+    shop_item_clear(&it);
+    shop_item_clear(&got);
+}
+
 static void test_writer_and_versions(void **state)
 {
     (void)state;
@@ -1083,6 +1128,7 @@ int main(void)
         cmocka_unit_test_setup(test_whole_request_errors, each),
         cmocka_unit_test_setup(test_writer_refuses_duplicate_keys, each),
         cmocka_unit_test_setup(test_item_and_key_limits, each),
+        cmocka_unit_test_setup(test_single_item_paths_apply_the_same_limits, each),
         cmocka_unit_test_setup(test_writer_and_versions, each),
         cmocka_unit_test_setup(test_writer_argument_errors, each),
         cmocka_unit_test_setup(test_batch_get_250_keys_with_missing, each),
