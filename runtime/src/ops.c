@@ -244,6 +244,21 @@ int ddb_get_item(ddb_get_item_output *out, ddb_client *c, const ddb_get_item_inp
     ddb_jnode *root = ddb_jdoc_root(doc);
     out->item = ddb_jnode_take_item(ddb_jnode_get(root, "Item"));
     rc = ddb_read_consumed(ddb_jnode_get(root, "ConsumedCapacity"), &out->mem, &out->consumed);
+    /* the item is the one asked for: its key attributes are the key's
+     * (unless a projection left them out) */
+    for (size_t i = 0; rc == 0 && out->item != NULL && in->projection_expression == NULL &&
+                       in->key != NULL && in->key->type == DDB_AV_M && i < in->key->u.map.len;
+         i++) {
+        const ddb_av *want = in->key->u.map.items[i].value;
+        const ddb_av *got = ddb_av_map_get(out->item, in->key->u.map.items[i].name);
+        if (!ddb_av_equal(want, got))
+            rc = ddb_error_set(DDB_EPROTOCOL, "the answer's Item %s key attribute \"%.64s\" of the key asked for",
+                               got == NULL ? "lacks the" : "has another value in the", in->key->u.map.items[i].name);
+    }
+    if (rc != 0) {
+        ddb_av_free(out->item);
+        out->item = NULL;
+    }
     ddb_jdoc_free(doc);
     return ddb_ops_result(&get_item_op, in, rc);
 }
@@ -565,6 +580,11 @@ static int read_batch_get(ddb_jnode *root, ddb_batch_get_item_output *out)
 {
     ddb_jnode *resp = ddb_jnode_get(root, "Responses");
     ddb_jnode *unproc = ddb_jnode_get(root, "UnprocessedKeys");
+    /* without Responses every key would read as absent */
+    if (resp == NULL || ddb_jnode_type(resp) != DDB_J_OBJECT)
+        return ddb_error_set(DDB_EPROTOCOL, "the answer has no Responses object");
+    if (unproc != NULL && ddb_jnode_type(unproc) != DDB_J_OBJECT)
+        return ddb_error_set(DDB_EPROTOCOL, "the answer's UnprocessedKeys is not an object");
     out->n_responses = ddb_jnode_len(resp);
     out->n_unprocessed = ddb_jnode_len(unproc);
     out->responses = ddb_mem_array(&out->mem, out->n_responses, sizeof *out->responses);

@@ -146,7 +146,8 @@ static void test_get_item(void **state)
 static void test_get_item_not_found_and_take(void **state)
 {
     (void)state;
-    script(2, 200L, "{}", 200L, "{\"Item\":{\"a\":{\"BOOL\":true}}}");
+    script(4, 200L, "{}", 200L, "{\"Item\":{\"a\":{\"S\":\"x\"},\"b\":{\"BOOL\":true}}}", 200L,
+           "{\"Item\":{\"b\":{\"BOOL\":true}}}", 200L, "{\"Item\":{\"a\":{\"S\":\"y\"}}}");
     ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
     in.table_name = "T";
     in.key = J("{\"a\":{\"S\":\"x\"}}");
@@ -160,8 +161,17 @@ static void test_get_item_not_found_and_take(void **state)
     ddb_av *mine = out.item; /* taken */
     out.item = NULL;
     ddb_get_item_output_free(&out);
-    expect_item(mine, "{\"a\":{\"BOOL\":true}}");
+    expect_item(mine, "{\"a\":{\"S\":\"x\"},\"b\":{\"BOOL\":true}}");
     ddb_av_free(mine);
+    /* an Item that is not the one asked for: without the key, another key */
+    assert_int_equal(ddb_get_item(&out, F.c, &in), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "lacks the key attribute \"a\""));
+    assert_null(out.item);
+    ddb_get_item_output_free(&out);
+    assert_int_equal(ddb_get_item(&out, F.c, &in), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "has another value in the key attribute \"a\""));
+    assert_null(out.item);
+    ddb_get_item_output_free(&out);
 }
 
 static void test_put_item(void **state)
@@ -1046,6 +1056,24 @@ static void test_malformed_responses(void **state)
     assert_int_equal(ddb_query(&page, F.c, &q), DDB_EPROTOCOL); /* Count must be a number */
     assert_string_equal(ddb_last_error()->operation, "Query");
     ddb_read_output_free(&page);
+
+    /* BatchGetItem without Responses: not "every key absent" */
+    script(2, 200L, "{\"UnprocessedKeys\":{}}", 200L, "{\"Responses\":{\"T\":[]},\"UnprocessedKeys\":[]}");
+    ddb_batch_get_table bt = {0};
+    bt.table_name = "T";
+    const ddb_av *bkeys[] = {J(KEY)};
+    bt.keys = bkeys;
+    bt.n_keys = 1;
+    ddb_batch_get_item_input bg = DDB_BATCH_GET_ITEM_INPUT_INIT;
+    bg.tables = &bt;
+    bg.n_tables = 1;
+    ddb_batch_get_item_output bo;
+    assert_int_equal(ddb_batch_get_item(&bo, F.c, &bg), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "no Responses"));
+    ddb_batch_get_item_output_free(&bo);
+    assert_int_equal(ddb_batch_get_item(&bo, F.c, &bg), DDB_EPROTOCOL);
+    assert_non_null(strstr(ddb_last_error()->message, "UnprocessedKeys is not an object"));
+    ddb_batch_get_item_output_free(&bo);
 
     /* no Items is not zero items, unless only a count was asked for */
     script(2, 200L, "{\"Count\":0,\"ScannedCount\":0}", 200L, "{\"Count\":4,\"ScannedCount\":4}");
