@@ -192,7 +192,7 @@ static void stages(canned_transport *t, bool put, double whole_ns, long count, i
     STAGE_NS(sign, count, rounds, check(ddb_sigv4_sign(&sig, NULL, cache, &params, &creds, &req), "sign"));
     ddb_sigv4_cache_free(cache);
     /* send: the canned transport */
-    ddb_http_request hreq = {"POST", "https://dynamodb.us-east-1.amazonaws.com/", h, 3, json.data, json.len, 0, 0};
+    ddb_http_request hreq = {"POST", "https://dynamodb.us-east-1.amazonaws.com/", h, 3, json.data, json.len, 0, 0, 0};
     ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
     STAGE_NS(send, count, rounds, {
         ddb_http_response_reset(&resp);

@@ -61,6 +61,7 @@ struct ddb_client {
     ddb_retry_quota *quota; /* NULL: no quota */
     long connect_timeout_ms;
     long request_timeout_ms;
+    size_t max_response_bytes; /* 0: none */
     bool verify_crc32;
     pthread_mutex_t creds_lock;
     creds_ref *creds; /* NULL until the first call; guarded by creds_lock */
@@ -433,6 +434,14 @@ int ddb_client_new(ddb_client **out, const ddb_client_config *cfg)
     c->request_timeout_ms =
         cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
     c->verify_crc32 = cfg->verify_crc32;
+    /* the largest answer DynamoDB can send, a 16 MB BatchGetItem whose
+     * strings are all escaped control characters, is ~96 MB; S3 objects
+     * are the caller's own data */
+    size_t max_resp = cfg->version >= 3 ? cfg->max_response_bytes : 0;
+    c->max_response_bytes = max_resp == SIZE_MAX                        ? 0
+                            : max_resp != 0                             ? max_resp
+                            : strcmp(c->service->name, "s3") == 0 ? 0
+                                                                        : DDB_DEFAULT_MAX_RESPONSE_BYTES;
     rc = client_setup(c, cfg);
     if (rc != 0) {
         /* what the config lent us stays the caller's */
@@ -663,8 +672,8 @@ static int attempt_rest(const call *k, ddb_http_response *resp)
                 h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
         }
         h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
-        ddb_http_request req = {r->method, ddb_buf_cstr(&url), h, n, k->body, k->body_len,
-                                c->connect_timeout_ms, c->request_timeout_ms};
+        ddb_http_request req = {r->method,           ddb_buf_cstr(&url),    h, n, k->body, k->body_len,
+                                c->connect_timeout_ms, c->request_timeout_ms, c->max_response_bytes};
         rc = c->transport->send(c->transport, &req, resp);
     }
     ddb_buf_free(&url);
@@ -709,7 +718,8 @@ static int attempt(const call *k, ddb_http_response *resp)
                             k->body,
                             k->body_len,
                             c->connect_timeout_ms,
-                            c->request_timeout_ms};
+                            c->request_timeout_ms,
+                            c->max_response_bytes};
     rc = c->transport->send(c->transport, &req, resp);
     if (rc != 0)
         return rc;

@@ -145,7 +145,8 @@ static int http_once(ddb_transport *t, const char *method, const char *url, cons
                      long connect_ms, long total_ms, long *status, ddb_buf *body)
 {
     ddb_http_response resp = DDB_HTTP_RESPONSE_INIT;
-    ddb_http_request req = {method, url, h, nh, NULL, 0, connect_ms, total_ms};
+    /* credentials are a few hundred bytes: a metadata server sending more is refused */
+    ddb_http_request req = {method, url, h, nh, NULL, 0, connect_ms, total_ms, (size_t)1 << 20};
     int rc = t->send(t, &req, &resp);
     if (rc == 0) {
         *status = resp.status;

@@ -24,7 +24,10 @@ typedef struct conn {
     CURL *easy;
     struct conn *next;       /* link in the idle list */
     ddb_http_response *resp; /* response of the transfer in progress */
-    int callback_rc;         /* DDB_ENOMEM when a callback failed */
+    int callback_rc;         /* DDB_ENOMEM or DDB_ELIMIT when a callback failed */
+    size_t body_mark;        /* resp->body.len before the transfer */
+    size_t max_body;         /* the request's max_body */
+    const char *req_url;     /* for messages */
     ddb_buf header_text;     /* "Name: value" lines, NUL-separated, reused */
     char *url;               /* URL currently set on the handle */
     char errbuf[CURL_ERROR_SIZE];
@@ -59,6 +62,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
     conn *c = userdata;
     size_t len = size * n;
+    if (c->max_body != 0 && c->resp->body.len - c->body_mark + len > c->max_body) {
+        c->callback_rc = ddb_error_set(DDB_ELIMIT, "%s: the answer's body is over %zu bytes (max_body)", c->req_url,
+                                       c->max_body);
+        return 0;
+    }
     if (ddb_buf_append(&c->resp->body, data, len) != 0) {
         c->callback_rc = DDB_ENOMEM;
         return 0; /* makes curl abort with CURLE_WRITE_ERROR */
@@ -320,6 +328,9 @@ static int conn_perform(conn *c, const ddb_http_request *req, ddb_http_response 
         return rc;
     c->resp = resp;
     c->callback_rc = 0;
+    c->body_mark = resp->body.len;
+    c->max_body = req->max_body;
+    c->req_url = req->url;
     c->errbuf[0] = '\0';
     CURLcode cc = set_request(c, req, nodes);
     if (cc == CURLE_OK)

@@ -564,6 +564,7 @@ static int send_all(conn *c, const ddb_buf *head, const char *body, size_t body_
 
 /* What is read of one response. */
 typedef struct reader {
+    size_t max_body; /* the request's; 0: no limit */
     conn *c;
     char *buf;
     size_t len, pos, cap;
@@ -698,8 +699,17 @@ static int read_exact(reader *r, ddb_buf *out, size_t n)
     return 0;
 }
 
+/* DDB_ELIMIT when a body of `len` bytes is over the request's max_body. */
+static int body_limit(const reader *r, unsigned long long len)
+{
+    if (r->max_body != 0 && len > r->max_body)
+        return ddb_error_set(DDB_ELIMIT, "%s: the answer's body is over %zu bytes (max_body)", r->url, r->max_body);
+    return 0;
+}
+
 static int read_chunked(reader *r, ddb_buf *out)
 {
+    size_t start = out->len;
     for (;;) {
         char *line;
         size_t len;
@@ -713,6 +723,8 @@ static int read_chunked(reader *r, ddb_buf *out)
             return ddb_error_set(DDB_ENETWORK, "%s: malformed chunk size", r->url);
         if (size == 0)
             break;
+        if ((rc = body_limit(r, out->len - start + size)) != 0)
+            return rc;
         if ((rc = read_exact(r, out, (size_t)size)) != 0 || (rc = read_line(r, &line, &len)) != 0)
             return rc;
         if (len != 0)
@@ -811,7 +823,7 @@ static int exchange(conn *c, const ddb_http_request *req, const ddb_buf *head, d
     int rc = c->ssl != NULL ? send_all(c, head, NULL, 0, deadline, req->url)
                             : send_all(c, head, req->body, req->body_len, deadline, req->url);
     char buf[16384];
-    reader r = {c, buf, 0, 0, sizeof buf, deadline, req->url, 0};
+    reader r = {req->max_body, c, buf, 0, 0, sizeof buf, deadline, req->url, 0};
     head_info h = {-1, false, true};
     if (rc == 0)
         rc = read_head(&r, resp, &h);
@@ -824,12 +836,17 @@ static int exchange(conn *c, const ddb_http_request *req, const ddb_buf *head, d
     } else if (h.chunked) {
         rc = read_chunked(&r, &resp->body);
     } else if (h.content_length >= 0) {
+        if ((rc = body_limit(&r, (unsigned long long)h.content_length)) != 0)
+            return rc; /* not read: the connection is closed */
         if (ddb_buf_reserve(&resp->body, (size_t)h.content_length) != 0)
             return DDB_ENOMEM;
         rc = read_exact(&r, &resp->body, (size_t)h.content_length);
     } else { /* up to the close */
         h.close = true;
+        size_t start = resp->body.len;
         for (;;) {
+            if ((rc = body_limit(&r, resp->body.len - start + (r.len - r.pos))) != 0)
+                return rc;
             if (r.pos < r.len && ddb_buf_append(&resp->body, r.buf + r.pos, r.len - r.pos) != 0)
                 return DDB_ENOMEM;
             r.pos = r.len = 0;

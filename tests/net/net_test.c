@@ -16,6 +16,7 @@ static int fake_send(ddb_transport *self, const ddb_http_request *req, ddb_http_
     t->sent++;
     snprintf(t->url, sizeof t->url, "%s", req->url);
     snprintf(t->method, sizeof t->method, "%s", req->method);
+    t->max_body = req->max_body;
     ddb_buf_reset(&t->body);
     ddb_buf_append(&t->body, req->body, req->body_len);
     ddb_buf_reset(&t->headers);

@@ -33,6 +33,7 @@ typedef struct fake_transport {
     ddb_buf headers; /* "Name: value\n" lines of the last request */
     char url[256];
     char method[16];
+    size_t max_body; /* of the last request */
 } fake_transport;
 
 void fake_init(fake_transport *t, const fake_reply *replies, size_t n);

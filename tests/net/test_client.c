@@ -255,6 +255,39 @@ static void test_bad_configuration(void **state)
 /* Requests                                                           */
 /* ------------------------------------------------------------------ */
 
+/* max_response_bytes reaches the transport: the default, a value, none
+ * (SIZE_MAX); version 2 configs get the default. */
+static void test_max_response_bytes(void **state)
+{
+    (void)state;
+    static const fake_reply ok = {0, 200, "{}", NULL, NULL};
+    static const size_t set[] = {0, 4096, SIZE_MAX};
+    static const size_t sent[] = {DDB_DEFAULT_MAX_RESPONSE_BYTES, 4096, 0};
+    for (size_t i = 0; i < 4; i++) {
+        fake_transport t;
+        fake_init(&t, &ok, 1);
+        count_provider cp;
+        count_provider_init(&cp);
+        ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+        cfg.endpoint = "http://127.0.0.1:8000";
+        cfg.region = "us-west-2";
+        cfg.transport = &t.base;
+        cfg.credentials = &cp.base;
+        if (i < 3)
+            cfg.max_response_bytes = set[i];
+        else
+            cfg.version = 2; /* before max_response_bytes */
+        ddb_client *c = NULL;
+        assert_int_equal(ddb_client_new(&c, &cfg), 0);
+        ddb_buf resp = DDB_BUF_INIT;
+        assert_int_equal(ddb_client_call(&resp, c, "GetItem", "T", "{}", 2), 0);
+        assert_int_equal(t.max_body, i < 3 ? sent[i] : DDB_DEFAULT_MAX_RESPONSE_BYTES);
+        ddb_buf_free(&resp);
+        ddb_client_free(c);
+        fake_free(&t);
+    }
+}
+
 static void test_headers_and_signature(void **state)
 {
     (void)state;
@@ -273,6 +306,7 @@ static void test_headers_and_signature(void **state)
     assert_string_equal(fake_header(&f.t, "X-Amz-Target"), "DynamoDB_20120810.GetItem");
     assert_string_equal(fake_header(&f.t, "X-Amz-Security-Token"), "SESSIONTOKEN");
     assert_non_null(fake_header(&f.t, "User-Agent"));
+    assert_int_equal(f.t.max_body, DDB_DEFAULT_MAX_RESPONSE_BYTES); /* answers are capped */
 
     /* X-Amz-Date is now, in basic ISO 8601 */
     char date[32];
@@ -746,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_host_header),
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_headers_and_signature),
+        cmocka_unit_test(test_max_response_bytes),
         cmocka_unit_test(test_no_token_header_without_session_token),
         cmocka_unit_test(test_error_is_parsed_into_last_error),
         cmocka_unit_test(test_error_type_table),

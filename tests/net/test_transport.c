@@ -426,6 +426,8 @@ static char url[64];
 /* send_one's connect timeout; TLS handshakes count in it (libcurl loading
  * the system's CA bundle under valgrind takes seconds) */
 static long connect_ms = 1000;
+/* send_one's max_body (0: none) */
+static size_t max_body;
 
 static int send_one(ddb_transport *t, const char *method, const char *body, long timeout_ms,
                     ddb_http_response *resp)
@@ -440,7 +442,7 @@ static int send_one(ddb_transport *t, const char *method, const char *body, long
         {"X-Empty", ""},
     };
     ddb_http_request req = {method,     url,       h, 4, body, body != NULL ? strlen(body) : 0,
-                            connect_ms, timeout_ms};
+                            connect_ms, timeout_ms, max_body};
     return t->send(t, &req, resp);
 }
 
@@ -548,7 +550,7 @@ static void test_connection_refused(void **state)
     ddb_transport *t = NULL;
     assert_int_equal(transport_new(&t, NULL), 0);
     const ddb_header h[] = {{"Host", "x"}};
-    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 0, 0};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 0, 0, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
     assert_non_null(strstr(ddb_last_error()->message, u));
@@ -574,7 +576,7 @@ static void test_options(void **state)
     for (size_t i = 0; i < DDB_HTTP_MAX_HEADERS + 1; i++)
         many[i] = (ddb_header){"X-A", "b"};
     ddb_http_request req = {
-        "GET", "http://127.0.0.1:1/", many, DDB_HTTP_MAX_HEADERS + 1, NULL, 0, 0, 0};
+        "GET", "http://127.0.0.1:1/", many, DDB_HTTP_MAX_HEADERS + 1, NULL, 0, 0, 0, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(t->send(t, &req, &r), DDB_EINVAL);
     ddb_http_response_free(&r);
@@ -656,6 +658,35 @@ static void test_body_framings_and_closes(void **state)
     ddb_transport_free(t);
 }
 
+/* max_body: a body over the limit is refused (DDB_ELIMIT, not retried
+ * as a network error), in every framing; at the limit it is read; the
+ * transport goes on working. */
+static void test_max_body(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(transport_new(&t, NULL), 0);
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    static const int modes[] = {REPLY_NORMAL, REPLY_CHUNKED, REPLY_UNTIL_CLOSE};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        S.mode = modes[i];
+        max_body = 10; /* the body is 11 bytes */
+        ddb_http_response_reset(&r);
+        int rc = send_one(t, "POST", "{}", 5000, &r);
+        if (rc != DDB_ELIMIT)
+            fail_msg("mode %d: %s, expected DDB_ELIMIT", modes[i], ddb_code_name(rc));
+        assert_non_null(strstr(ddb_last_error()->message, "over 10 bytes"));
+        max_body = 11;
+        ddb_http_response_reset(&r);
+        assert_int_equal(send_one(t, "POST", "{}", 5000, &r), 0);
+        assert_string_equal(ddb_buf_cstr(&r.body), "{\"ok\":true}");
+    }
+    S.mode = REPLY_NORMAL;
+    max_body = 0;
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
 /* TLS refusals: a certificate nobody trusts, a trusted one for another
  * name (by IP address and by host name); no request reaches the server.
  * With verification off the same server is used. */
@@ -687,7 +718,7 @@ static void test_tls_verification(void **state)
     snprintf(u, sizeof u, "https://localhost:%d/", S.port);
     snprintf(host, sizeof host, "localhost:%d", S.port);
     const ddb_header h[] = {{"Host", host}};
-    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 30000, 30000};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 30000, 30000, 0};
     assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
     print_message("wrong name: %s\n", ddb_last_error()->message);
     assert_non_null(strstr(ddb_last_error()->message, u));
@@ -746,7 +777,7 @@ static void test_native_https_and_bad_headers(void **state)
     /* a plain server never answers the TLS handshake: the connect timeout */
     snprintf(u, sizeof u, "https://127.0.0.1:%d/", S.port);
     const ddb_header h[] = {{"Host", "x"}};
-    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 300, 300};
+    ddb_http_request req = {"POST", u, h, 1, "{}", 2, 300, 300, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     int before = S.requests;
     int rc = t->send(t, &req, &r);
@@ -756,7 +787,7 @@ static void test_native_https_and_bad_headers(void **state)
     assert_int_equal(S.requests, before); /* no plain HTTP request was sent: a TLS handshake was */
     const ddb_header bad[] = {{"Host", "x"}, {"X-A", "b\r\nX-Injected: 1"}};
     snprintf(u, sizeof u, "http://127.0.0.1:%d/", S.port);
-    ddb_http_request breq = {"POST", u, bad, 2, "{}", 2, 1000, 2000};
+    ddb_http_request breq = {"POST", u, bad, 2, "{}", 2, 1000, 2000, 0};
     assert_int_equal(t->send(t, &breq, &r), DDB_EINVAL);
     const ddb_header bad_name[] = {{"Host", "x"}, {"X-A:", "b"}};
     breq.headers = bad_name;
@@ -784,7 +815,7 @@ static void test_native_proxy_goes_through_curl(void **state)
     int rc = ddb_native_transport_new(&t, NULL);
     assert_int_equal(rc, 0);
     const ddb_header h[] = {{"Host", "dynamodb.example.invalid"}};
-    ddb_http_request req = {"POST", "http://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000};
+    ddb_http_request req = {"POST", "http://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     rc = t->send(t, &req, &r); /* libcurl reads the variable when it sends */
     unsetenv("http_proxy");
@@ -797,7 +828,7 @@ static void test_native_proxy_goes_through_curl(void **state)
 
     setenv("https_proxy", proxy, 1);
     assert_int_equal(ddb_native_transport_new(&t, NULL), 0);
-    ddb_http_request sreq = {"POST", "https://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000};
+    ddb_http_request sreq = {"POST", "https://dynamodb.example.invalid/", h, 1, "{}", 2, 1000, 2000, 0};
     rc = t->send(t, &sreq, &r);
     unsetenv("https_proxy");
     assert_int_equal(rc, DDB_ENETWORK);
@@ -815,7 +846,7 @@ int main(void)
         cmocka_unit_test_setup(test_interim_response_headers_are_dropped, setup),                          \
         cmocka_unit_test_setup(test_timeout, setup), cmocka_unit_test_setup(test_connection_refused, setup),  \
         cmocka_unit_test_setup(test_options, setup), cmocka_unit_test_setup(test_pool_under_concurrency, setup), \
-        cmocka_unit_test_setup(test_body_framings_and_closes, setup)
+        cmocka_unit_test_setup(test_body_framings_and_closes, setup), cmocka_unit_test_setup(test_max_body, setup)
 #define TLS(setup)                                                                                 \
     cmocka_unit_test_setup(test_tls_verification, setup), cmocka_unit_test_setup(test_tls_session_resumption, setup)
     const struct CMUnitTest tests[] = {

@@ -61,13 +61,20 @@ typedef struct ddb_client_config {
      * shared config's `ca_bundle` ($AWS_PROFILE or "default"), else the
      * system's (OpenSSL's default paths). */
     const char *ca_file;
+    /* version 3: the longest response body accepted (DDB_ELIMIT beyond,
+     * before reading it when its Content-Length says so). 0: the default,
+     * DDB_DEFAULT_MAX_RESPONSE_BYTES (128 MiB; none for "s3", whose
+     * objects are the caller's data); SIZE_MAX: no limit. */
+    size_t max_response_bytes;
 } ddb_client_config;
+
+#define DDB_DEFAULT_MAX_RESPONSE_BYTES ((size_t)128 << 20)
 
 /* Versions 1 (without `service`) and 2 (without `ca_file`) are still
  * accepted. */
 #define DDB_CLIENT_CONFIG_VERSION 3
 #define DDB_CLIENT_CONFIG_INIT                                                                  \
-    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL, NULL}
+    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL, NULL, 0}
 
 /*
  * Creates a client. `cfg` NULL means all defaults. Returns 0, DDB_EINVAL

@@ -40,6 +40,9 @@ typedef struct ddb_http_request {
     size_t body_len;
     long connect_timeout_ms;    /* 0: transport default (curl: 2000) */
     long timeout_ms;            /* whole request; 0: transport default (curl: 30000) */
+    size_t max_body;            /* the longest response body accepted; 0: no limit. A longer
+                                   one fails with DDB_ELIMIT, before it is read when its
+                                   Content-Length says so */
 } ddb_http_request;
 
 /* Most headers a request may carry (a transport may rely on it). */
