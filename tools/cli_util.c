@@ -104,6 +104,7 @@ int cli_client_new(ddb_client **out, const cli_opts *o, const cli_target *t)
     cfg.endpoint = endpoint;
     cfg.verify_tls = o->no_verify_ssl ? 0 : -1;
     cfg.ca_file = o->ca_bundle;
+    cfg.allow_plain_http = o->allow_plain_http;
     char *profile_region = NULL, *profile_ca = NULL;
     int rc = 0;
     if (profile != NULL) {

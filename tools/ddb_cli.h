@@ -57,6 +57,7 @@ typedef struct cli_opts {
     cli_target target;
     bool no_verify_ssl;
     const char *ca_bundle;
+    bool allow_plain_http;
     bool quiet;
     /* items */
     bool ddb_json;

@@ -24,6 +24,7 @@ enum {
     OPT_ENDPOINT,
     OPT_NO_VERIFY_SSL,
     OPT_CA_BUNDLE,
+    OPT_ALLOW_PLAIN_HTTP,
     OPT_QUIET,
     OPT_HELP,
     OPT_VERSION,
@@ -74,6 +75,7 @@ static const opt_spec opt_specs[] = {
     {"--endpoint-url", OPT_ENDPOINT, true},
     {"--no-verify-ssl", OPT_NO_VERIFY_SSL, false},
     {"--ca-bundle", OPT_CA_BUNDLE, true},
+    {"--allow-plain-http", OPT_ALLOW_PLAIN_HTTP, false},
     {"--quiet", OPT_QUIET, false},
     {"-q", OPT_QUIET, false},
     {"--help", OPT_HELP, false},
@@ -126,7 +128,7 @@ static const opt_spec opt_specs[] = {
 /* The options every command takes. */
 static bool global_option(int id)
 {
-    return id == OPT_PROFILE || id == OPT_REGION || id == OPT_ENDPOINT || id == OPT_NO_VERIFY_SSL || id == OPT_CA_BUNDLE ||
+    return id == OPT_PROFILE || id == OPT_REGION || id == OPT_ENDPOINT || id == OPT_NO_VERIFY_SSL || id == OPT_CA_BUNDLE || id == OPT_ALLOW_PLAIN_HTTP ||
            id == OPT_QUIET || id == OPT_HELP || id == OPT_VERSION;
 }
 
@@ -142,6 +144,8 @@ static bool global_option(int id)
     "  --no-verify-ssl      do not verify TLS certificates\n"                                      \
     "  --ca-bundle FILE     trust the certificate authorities of this PEM file (default:\n"        \
     "                       AWS_CA_BUNDLE, the profile's ca_bundle, the system's)\n"             \
+    "  --allow-plain-http   allow an http:// endpoint on another machine (requests and\n"         \
+    "                       session tokens then cross the network unencrypted)\n"                \
     "  -q, --quiet          no progress line and no summary on stderr\n"                           \
     "  -h, --help           this help, or a command's\n"                                           \
     "  --version            the versions of ddb and libddb\n"
@@ -433,6 +437,7 @@ static int apply(cli_opts *o, const given_opt *g)
     case OPT_ENDPOINT: return set_once(&o->target.endpoint, o, g);
     case OPT_NO_VERIFY_SSL: o->no_verify_ssl = true; return 0;
     case OPT_CA_BUNDLE: return set_once(&o->ca_bundle, o, g);
+    case OPT_ALLOW_PLAIN_HTTP: o->allow_plain_http = true; return 0;
     case OPT_QUIET: o->quiet = true; return 0;
     case OPT_DDB_JSON: o->ddb_json = true; return 0;
     case OPT_CONDITION: return set_once(&o->condition, o, g);

@@ -2,6 +2,7 @@
  * signing, the retry loop, checksum verification and AWS error mapping. */
 #include "ddb/client.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -194,6 +195,13 @@ static const char *env(const char *name)
 {
     const char *v = getenv(name);
     return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* An environment variable set to 1, true or yes. */
+static bool env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0);
 }
 
 static char *dup_or_nomem(const char *s)
@@ -396,11 +404,44 @@ static void client_release_own(ddb_client *c)
     free(c);
 }
 
+/* Whether `host` (Host header form: name or address, [v6], maybe :port)
+ * is this machine: localhost, 127.0.0.0/8 or ::1. */
+static bool loopback_host(const char *host)
+{
+    char name[256];
+    size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    if (len >= sizeof name)
+        return false;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (strcasecmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
+        return true;
+    struct in_addr a;
+    return inet_pton(AF_INET, name, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Signed requests and session tokens do not travel unencrypted to another
+ * machine unless the caller says so. */
+static int check_plain_http(const ddb_client *c, const ddb_client_config *cfg)
+{
+    if (strncasecmp(c->endpoint, "http://", 7) != 0 || loopback_host(c->host))
+        return 0;
+    if ((cfg->version >= 3 && cfg->allow_plain_http) || env_flag("DDB_ALLOW_PLAIN_HTTP"))
+        return 0;
+    return ddb_error_set(DDB_ECONFIG,
+                         "endpoint \"%s\": plain HTTP to another machine would carry signed requests and session "
+                         "tokens unencrypted; use https://, or allow it (ddb_client_config.allow_plain_http, "
+                         "DDB_ALLOW_PLAIN_HTTP=1, ddb --allow-plain-http)",
+                         c->endpoint);
+}
+
 static int client_setup(ddb_client *c, const ddb_client_config *cfg)
 {
     int rc = resolve_region(c, cfg->region);
     if (rc == 0)
         rc = resolve_endpoint(c, cfg->endpoint);
+    if (rc == 0)
+        rc = check_plain_http(c, cfg);
     if (rc != 0)
         return rc;
     c->sig_cache = ddb_sigv4_cache_new();

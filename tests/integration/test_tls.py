@@ -15,7 +15,8 @@ over https (answers of many TLS records: a scan of 400 items of 2 KB),
 by IP address and by host name; the certificate refused without the CA
 (with libddb's own message, proving the native path), with a CA that did
 not sign it, and accepted with --ca-bundle, AWS_CA_BUNDLE, a profile's
-ca_bundle, or --no-verify-ssl. Needs PYTHON (scripts/test.sh sets it) with
+ca_bundle, or --no-verify-ssl; plain HTTP to another machine refused
+unless --allow-plain-http. Needs PYTHON (scripts/test.sh sets it) with
 moto and cryptography (a moto dependency); fails, never skips, without.
 """
 import datetime
@@ -196,6 +197,14 @@ def main():
         check(sorted(map(json.loads, out.splitlines()), key=key) == sorted(map(json.loads, lines.splitlines()), key=key),
               'dump equals what was loaded')
         ddb(*ca, 'delete-tables', schema)
+
+        # plain HTTP to another machine: refused unless allowed (10.255.255.1
+        # is not this machine; allowed, the request goes out and fails
+        # however that network answers)
+        _, err = ddb('list-tables', rc=1, endpoint='http://10.255.255.1:9')
+        check('plain HTTP to another machine' in err, 'plain HTTP elsewhere is refused', err)
+        _, err = ddb('--allow-plain-http', 'list-tables', rc=1, endpoint='http://10.255.255.1:9')
+        check('plain HTTP' not in err and 'ListTables' in err, '--allow-plain-http allows it', err)
     finally:
         proc.terminate()
         try:

@@ -95,6 +95,7 @@ static void expect_resolution(const char *endpoint, const char *region, const ch
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
     cfg.endpoint = endpoint;
     cfg.region = region;
+    cfg.allow_plain_http = true; /* parsing, not the plain-HTTP rule (test_plain_http_elsewhere) */
     ddb_client *c = NULL;
     assert_int_equal(new_client(&cfg, &c), 0);
     assert_string_equal(ddb_client_endpoint(c), want_endpoint);
@@ -167,6 +168,7 @@ static void expect_host(const char *endpoint, const char *host, const char *url)
     ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
     cfg.endpoint = endpoint;
     cfg.region = "us-east-1";
+    cfg.allow_plain_http = true;
     cfg.transport = &t.base;
     cfg.credentials = &cp.base;
     ddb_client *c = NULL;
@@ -190,6 +192,49 @@ static void test_host_header(void **state)
                 "https://ddb.example.com:8443/");
     expect_host("HTTP://[::1]:9000/x", "[::1]:9000", "HTTP://[::1]:9000/x");
     expect_host("http://[fe80::1]", "[fe80::1]", "http://[fe80::1]/");
+}
+
+/* http:// to another machine is refused unless allowed: signed requests
+ * and session tokens would cross the network unencrypted. This machine
+ * (localhost, 127/8, ::1) is always allowed, https always. */
+static void test_plain_http_elsewhere(void **state)
+{
+    (void)state;
+    static const char *const here[] = {"http://localhost:8000", "http://LOCALHOST", "http://127.0.0.1:8000",
+                                       "http://127.8.9.10/", "http://[::1]:9000", "https://10.0.0.5",
+                                       "https://dynamodb.us-east-1.amazonaws.com"};
+    static const char *const elsewhere[] = {"http://10.0.0.5:8000", "http://dynamodb-local:8000",
+                                            "http://[fe80::1]", "http://128.0.0.1", "http://localhost.example"};
+    unsetenv("DDB_ALLOW_PLAIN_HTTP");
+    for (size_t i = 0; i < sizeof here / sizeof here[0]; i++) {
+        ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+        cfg.endpoint = here[i];
+        ddb_client *c = NULL;
+        if (new_client(&cfg, &c) != 0)
+            fail_msg("%s refused: %s", here[i], ddb_last_error()->message);
+        ddb_client_free(c);
+    }
+    for (size_t i = 0; i < sizeof elsewhere / sizeof elsewhere[0]; i++) {
+        ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+        cfg.endpoint = elsewhere[i];
+        ddb_client *c = NULL;
+        if (new_client(&cfg, &c) != DDB_ECONFIG)
+            fail_msg("%s was not refused", elsewhere[i]);
+        assert_null(c);
+        assert_non_null(strstr(ddb_last_error()->message, "plain HTTP to another machine"));
+        cfg.allow_plain_http = true;
+        assert_int_equal(new_client(&cfg, &c), 0);
+        ddb_client_free(c);
+        cfg.allow_plain_http = false;
+        setenv("DDB_ALLOW_PLAIN_HTTP", "1", 1);
+        assert_int_equal(new_client(&cfg, &c), 0);
+        ddb_client_free(c);
+        setenv("DDB_ALLOW_PLAIN_HTTP", "0", 1);
+        assert_int_equal(new_client(&cfg, &c), DDB_ECONFIG);
+        unsetenv("DDB_ALLOW_PLAIN_HTTP");
+        cfg.version = 2; /* before allow_plain_http: refused all the same */
+        assert_int_equal(new_client(&cfg, &c), DDB_ECONFIG);
+    }
 }
 
 static void test_bad_configuration(void **state)
@@ -781,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_headers_and_signature),
         cmocka_unit_test(test_max_response_bytes),
+        cmocka_unit_test(test_plain_http_elsewhere),
         cmocka_unit_test(test_no_token_header_without_session_token),
         cmocka_unit_test(test_error_is_parsed_into_last_error),
         cmocka_unit_test(test_error_type_table),

@@ -66,6 +66,12 @@ typedef struct ddb_client_config {
      * DDB_DEFAULT_MAX_RESPONSE_BYTES (128 MiB; none for "s3", whose
      * objects are the caller's data); SIZE_MAX: no limit. */
     size_t max_response_bytes;
+    /* version 3: allow http:// to a host other than this machine
+     * (localhost, 127.0.0.0/8, ::1 are always allowed). Off: such an
+     * endpoint is DDB_ECONFIG at creation, since signed requests and
+     * session tokens would cross the network unencrypted; the environment
+     * variable DDB_ALLOW_PLAIN_HTTP=1 allows it too. */
+    bool allow_plain_http;
 } ddb_client_config;
 
 #define DDB_DEFAULT_MAX_RESPONSE_BYTES ((size_t)128 << 20)
@@ -74,7 +80,7 @@ typedef struct ddb_client_config {
  * accepted. */
 #define DDB_CLIENT_CONFIG_VERSION 3
 #define DDB_CLIENT_CONFIG_INIT                                                                  \
-    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL, NULL, 0}
+    {DDB_CLIENT_CONFIG_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, -1, DDB_RETRY_POLICY_INIT, true, NULL, NULL, 0, false}
 
 /*
  * Creates a client. `cfg` NULL means all defaults. Returns 0, DDB_EINVAL
