@@ -76,8 +76,9 @@ const char *bld_string_at(const void *list, size_t i);
 
 /*
  * Appends " (did you mean 'x'? <label>: a, b, c)" to `msg`: the closest
- * name to `got` if it is close enough, then every name in the list. An
- * empty `got` asks for the list alone.
+ * name to `got` if it is close enough (among the first 1000), then the
+ * names of the list (the first 50, then " and N more"). An empty `got`
+ * asks for the list alone.
  */
 void bld_append_choices(ddb_buf *msg, const char *got, const char *label, name_at_fn *name_at,
                         const void *list, size_t n);

@@ -73,7 +73,11 @@ bool bld_expect_kind(builder *b, const ddbc_node *n, ddbc_node_kind want, const 
 
 /* ---- "did you mean" ------------------------------------------------------ */
 
-enum { SUGGEST_MAX_LEN = 64 };
+/* Names longer than SUGGEST_MAX_LEN are never suggested, and only the first
+ * SUGGEST_MAX_NAMES names are candidates; at most CHOICES_SHOWN names are
+ * listed. So a message costs the same for a model of any size, and a
+ * hostile schema cannot make each of many errors list every attribute. */
+enum { SUGGEST_MAX_LEN = 64, SUGGEST_MAX_NAMES = 1000, CHOICES_SHOWN = 50 };
 
 /* Optimal-string-alignment distance (edits, with adjacent transpositions). */
 static size_t edit_distance(const char *a, const char *b)
@@ -109,7 +113,7 @@ void bld_append_choices(ddb_buf *msg, const char *got, const char *label, name_a
 {
     const char *best = NULL;
     size_t best_d = strlen(got) <= SUGGEST_MAX_LEN ? (strlen(got) + 2) / 3 + 1 : 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < SUGGEST_MAX_NAMES; i++) {
         const char *name = name_at(list, i);
         if (name == NULL || strlen(name) > SUGGEST_MAX_LEN || best_d == 0)
             continue;
@@ -124,13 +128,17 @@ void bld_append_choices(ddb_buf *msg, const char *got, const char *label, name_a
         ddb_buf_printf(msg, "did you mean '%s'? ", best);
     ddb_buf_printf(msg, "%s: ", label);
     const char *sep = "";
-    for (size_t i = 0; i < n; i++) {
+    size_t shown = 0, i = 0;
+    for (; i < n && shown < CHOICES_SHOWN; i++) {
         const char *name = name_at(list, i);
         if (name != NULL) {
             ddb_buf_printf(msg, "%s%s", sep, name);
             sep = ", ";
+            shown++;
         }
     }
+    if (i < n)
+        ddb_buf_printf(msg, " and %zu more", n - i);
     ddb_buf_putc(msg, ')');
 }
 

@@ -6,55 +6,14 @@
 #include <strings.h>
 
 #include "build.h"
+#include "c_words.h"
 #include "ddb/buf.h"
 #include "load.h"
 #include "names.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* DynamoDB limits: table and index names have 3..255 characters, attribute names 1..255 bytes. */
 enum { NAME_MIN = 3, NAME_MAX = 255, ATTR_NAME_MAX = 255 };
-
-/* Names a generated header cannot use as identifiers or struct fields. */
-static const char *const c_keywords[] = {
-    /* C11; the _Keywords are caught by the reserved-name rule */
-    "auto",    "break",  "case",     "char",   "const",    "continue", "default",
-    "do",      "double", "else",     "enum",   "extern",   "float",    "for",
-    "goto",    "if",     "inline",   "int",    "long",     "register", "restrict",
-    "return",  "short",  "signed",   "sizeof", "static",   "struct",   "switch",
-    "typedef", "union",  "unsigned", "void",   "volatile", "while",
-};
-static const char *const c23_keywords[] = {
-    "alignas",       "alignof",      "bool", "constexpr", "false",         "nullptr",
-    "static_assert", "thread_local", "true", "typeof",    "typeof_unqual",
-};
-static const char *const cxx_keywords[] = {
-    "and",       "and_eq",       "asm",      "bitand",    "bitor",     "catch",
-    "char8_t",   "char16_t",     "char32_t", "class",     "co_await",  "co_return",
-    "co_yield",  "compl",        "concept",  "consteval", "constinit", "const_cast",
-    "decltype",  "dynamic_cast", "explicit", "export",    "friend",    "mutable",
-    "namespace", "new",          "noexcept", "not",       "not_eq",    "operator",
-    "or",        "or_eq",        "private",  "protected", "public",    "reinterpret_cast",
-    "requires",  "static_cast",  "template", "this",      "throw",     "try",
-    "typeid",    "typename",     "using",    "virtual",   "wchar_t",   "xor",
-    "xor_eq",
-};
-/* Object-like macros of the headers generated code includes, and of GNU C modes. */
-static const char *const c_macros[] = {
-    "NULL", "EOF", "errno", "stdin", "stdout", "stderr", "linux", "unix",
-};
-
-static const struct word_list {
-    const char *const *words;
-    size_t n;
-    const char *why;
-} reserved_lists[] = {
-    {c_keywords, ARRAY_LEN(c_keywords), "is a C keyword"},
-    {c23_keywords, ARRAY_LEN(c23_keywords), "is a C23 keyword or <stdbool.h> macro"},
-    {cxx_keywords, ARRAY_LEN(cxx_keywords),
-     "is a C++ keyword (generated headers must also compile as C++)"},
-    {c_macros, ARRAY_LEN(c_macros), "is a macro of the C library or of GNU C"},
-};
 
 static bool in_list(const char *word, const char *const *list, size_t n)
 {
@@ -101,19 +60,17 @@ static bool check_identifier(ddbc_diag *d, const char *name, ddbc_pos pos, const
                         role, name);
         return false;
     }
-    if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'))) {
+    if (ddbc_c_reserved_prefix(name)) {
         ddbc_diag_error(d, pos,
                         "%s '%s' is reserved in C (names starting with '__' or '_' and an "
                         "uppercase letter belong to the implementation)",
                         role, name);
         return false;
     }
-    for (size_t i = 0; i < ARRAY_LEN(reserved_lists); i++) {
-        const struct word_list *l = &reserved_lists[i];
-        if (in_list(name, l->words, l->n)) {
-            ddbc_diag_error(d, pos, "%s '%s' %s; choose another name", role, name, l->why);
-            return false;
-        }
+    const char *why = ddbc_c_word(name);
+    if (why != NULL) {
+        ddbc_diag_error(d, pos, "%s '%s' %s; choose another name", role, name, why);
+        return false;
     }
     return true;
 }

@@ -113,17 +113,8 @@ static void put_buf(builder *b, tmpl_value *dict, const char *key, ddb_buf *text
     put(b, dict, key, s != NULL ? tmpl_str_own(s) : NULL);
 }
 
-/* Text safe inside a C block comment: "*" "/" never appears. */
-static void append_comment_text(ddb_buf *out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        ddb_buf_putc(out, s[i]);
-        if (s[i] == '*' && i + 1 < len && s[i + 1] == '/')
-            ddb_buf_putc(out, ' ');
-    }
-}
-
-/* The doc text as comment-safe lines. */
+/* The doc text as lines (split at '\n'), raw: templates put them through
+ * c_comment, as every schema string that lands in a comment. */
 static tmpl_value *doc_lines(const char *doc)
 {
     tmpl_value *lines = tmpl_list();
@@ -134,8 +125,7 @@ static tmpl_value *doc_lines(const char *doc)
         const char *nl = strchr(p, '\n');
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
         ddb_buf line = DDB_BUF_INIT;
-        append_comment_text(&line, p, len);
-        char *s = ddb_buf_steal(NULL, &line);
+        char *s = ddb_buf_append(&line, p, len) == 0 ? ddb_buf_steal(NULL, &line) : NULL;
         if (s == NULL || tmpl_list_push(lines, tmpl_str_own(s)) != 0) {
             tmpl_value_free(lines);
             return NULL;
@@ -271,7 +261,8 @@ static bool equality_only(const ddbc_attr *a)
     return a->encrypt == DDB_ENCRYPT_DETERMINISTIC && !a->compress;
 }
 
-/* "hash key; <first doc line>" etc.: the comment after a struct field. */
+/* "hash key; <first doc line>" etc.: the comment after a struct field, raw
+ * (the S3 bucket and the doc come from the schema). */
 static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool range)
 {
     const char *sep = "";
@@ -306,7 +297,7 @@ static void field_comment(ddb_buf *out, const ddbc_attr *a, bool hash, bool rang
     }
     if (a->doc != NULL) {
         ddb_buf_puts(out, sep);
-        append_comment_text(out, a->doc, strcspn(a->doc, "\n"));
+        ddb_buf_append(out, a->doc, strcspn(a->doc, "\n"));
     }
 }
 

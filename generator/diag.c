@@ -104,14 +104,40 @@ static int cmp_entry(const void *pa, const void *pb)
     return c != 0 ? c : cmp_int((long long)a->seq, (long long)b->seq);
 }
 
+/*
+ * Prints `s` with its control characters escaped (\n, \r, \xHH, \u0080 to
+ * \u009F; tabs stay): messages quote schema text and file names, which must
+ * neither break the one-line-per-error format nor send escape sequences to
+ * a terminal.
+ */
+static void put_escaped(const char *s, FILE *out)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+            fprintf(out, "\\x%02x", (unsigned)*p);
+        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) /* a C1 control in UTF-8 */
+            fprintf(out, "\\u%04x", (unsigned)*++p);
+        else
+            putc(*p, out);
+    }
+}
+
 static void print_entry(const struct ddbc_diag_entry *e, FILE *out)
 {
-    if (e->file == NULL)
-        fprintf(out, "ddbc: error: %s\n", e->msg);
-    else if (e->line <= 0)
-        fprintf(out, "%s: error: %s\n", e->file, e->msg);
-    else
-        fprintf(out, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
+    if (e->file == NULL) {
+        fputs("ddbc", out);
+    } else {
+        put_escaped(e->file, out);
+        if (e->line > 0)
+            fprintf(out, ":%d:%d", e->line, e->col);
+    }
+    fputs(": error: ", out);
+    put_escaped(e->msg, out);
+    putc('\n', out);
 }
 
 void ddbc_diag_print(ddbc_diag *d, FILE *out)

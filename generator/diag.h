@@ -10,6 +10,8 @@
  *     file:line:col: error: message      (pos.line > 0)
  *     file: error: message               (pos.file set, pos.line == 0)
  *     ddbc: error: message               (pos.file == NULL)
+ * Control characters of the file name and the message (quoted schema text)
+ * are printed escaped (\n, \r, \x1b, \u0085), never as themselves.
  *
  * Ownership: the collector copies the file name and the formatted message,
  * so a ddbc_pos may point at memory the caller frees right after the call.

@@ -111,6 +111,32 @@ static char *file_stem(const char *path)
     return stem;
 }
 
+/*
+ * Whether the stem can name the outputs: it lands in `#include "<stem>.h"`
+ * and in a string literal of the header, where a quote, a backslash, a
+ * control character or a trigraph would change the C (docs/security.md).
+ * Printable ASCII other than " ' \ ? is accepted; anything else is reported.
+ */
+static bool stem_ok(const char *stem, const char *path, ddbc_diag *diag)
+{
+    for (const char *p = stem; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c < 0x7F && strchr("\"'\\?", c) == NULL)
+            continue;
+        char shown[16];
+        if (c >= 0x20 && c < 0x7F)
+            snprintf(shown, sizeof shown, "'%c'", c);
+        else
+            snprintf(shown, sizeof shown, "the byte 0x%02X", (unsigned)c);
+        ddbc_diag_error(diag, (ddbc_pos){path, 0, 0},
+                        "output name '%s' (the schema file's name) holds %s, which cannot appear in "
+                        "#include \"...\"; rename the file (ASCII letters, digits, '_', '-' and '.' are safe)",
+                        stem, shown);
+        return false;
+    }
+    return true;
+}
+
 static int add_output(ddbc_output_file **files, size_t *n_files, const char *stem,
                       const char *suffix, ddb_buf *text)
 {
@@ -137,7 +163,15 @@ int ddbc_emit(const ddbc_schema *schema, const char *templates_dir, ddbc_diag *d
               ddbc_output_file **files, size_t *n_files)
 {
     char *stem = file_stem(schema->path);
-    tmpl_value *vars = stem != NULL ? ddbc_context_build(schema, stem, diag) : NULL;
+    if (stem == NULL) {
+        ddbc_diag_error(diag, (ddbc_pos){schema->path, 0, 0}, "out of memory");
+        return -1;
+    }
+    if (!stem_ok(stem, schema->path, diag)) {
+        free(stem);
+        return -1;
+    }
+    tmpl_value *vars = ddbc_context_build(schema, stem, diag);
     loader l = {templates_dir, NULL, 0, diag};
     tmpl_env *env = vars != NULL ? tmpl_env_new(load_template, &l) : NULL;
     int rc = env != NULL ? 0 : -1;

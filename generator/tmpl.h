@@ -96,6 +96,18 @@ typedef const char *(*tmpl_loader_fn)(void *ctx, const char *name, size_t *len);
  */
 int tmpl_c_string(ddb_buf *out, const char *s, size_t len);
 
+/*
+ * Appends `len` bytes of `s` as text for inside a C comment, a block or a
+ * line comment (the c_comment filter), on one line: control characters
+ * (newlines among them), the line separators and the bidirectional controls
+ * become spaces, and bytes that are not UTF-8 '?'; a space splits every
+ * '*' '/' and '/' '*' pair and every trigraph ("??" before one of
+ * = / ' ( ) ! < > -); blanks at the end are dropped, and a backslash at
+ * the end gets a '.' after it, so it cannot splice the next line. The text
+ * is safe with a space on each side in a comment. 0 or non-zero on ENOMEM.
+ */
+int tmpl_c_comment(ddb_buf *out, const char *s, size_t len);
+
 tmpl_env *tmpl_env_new(tmpl_loader_fn loader, void *ctx);
 void tmpl_env_free(tmpl_env *env);
 

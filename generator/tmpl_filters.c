@@ -9,9 +9,11 @@
  * Text filters OR together the return codes of their appends: a failed append
  * leaves the buffer as it was, so one check at the end is enough.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "c_words.h"
 #include "ddb/error.h"
 #include "tmpl_int.h"
 
@@ -93,16 +95,114 @@ static int f_lower(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_v
 }
 
 /* A valid C identifier: every byte that is not [A-Za-z0-9_] becomes '_', a
- * leading digit gets a '_' in front, and "" becomes "_". */
+ * leading digit gets a '_' in front, and "" becomes "_"; then a name C
+ * reserves to the implementation (`__x`, `_X`) gets an 'x' in front, and a
+ * keyword or well-known macro of C or C++ (c_words.h) a '_' after it. */
 static int f_c_ident(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_value *const *args,
                      ddb_buf *out)
 {
+    ddb_buf id = DDB_BUF_INIT;
     int rc = 0;
     if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
-        rc |= ddb_buf_putc(out, '_');
+        rc |= ddb_buf_putc(&id, '_');
     for (size_t i = 0; i < len; i++)
-        rc |= ddb_buf_putc(out, is_alnum(s[i]) ? s[i] : '_');
+        rc |= ddb_buf_putc(&id, is_alnum(s[i]) ? s[i] : '_');
+    if (rc == 0) {
+        const char *name = ddb_buf_cstr(&id);
+        if (ddbc_c_reserved_prefix(name))
+            rc |= ddb_buf_putc(out, 'x');
+        rc |= ddb_buf_append(out, name, id.len);
+        if (ddbc_c_word(name) != NULL)
+            rc |= ddb_buf_putc(out, '_');
+    }
+    ddb_buf_free(&id);
     return appended(fc, rc);
+}
+
+/* The length of the valid UTF-8 sequence at s[0..len) (its code point in
+ * *cp), or 0 when it is not one (a stray or truncated byte, an overlong
+ * form, a surrogate, past U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t n = s[0] < 0x80            ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 0 || n > len)
+        return 0;
+    uint32_t c = n == 1 ? s[0] : s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* Characters a comment shows as a space: C0 and C1 controls (tab, newline
+ * and carriage return among them) and DEL, the line and paragraph
+ * separators, and the bidirectional marks, embeddings, overrides and
+ * isolates that make code read otherwise than it compiles. */
+static bool comment_blank(uint32_t c)
+{
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 || c == 0x061C ||
+           c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Appends byte `c` of comment text, after a space when it would otherwise
+ * complete "*" "/", "/" "*" or a trigraph ("??" and one of = / ' ( ) ! < > -)
+ * with the bytes before it. */
+static int comment_put(ddb_buf *out, char c)
+{
+    size_t n = out->len;
+    const char *o = out->data;
+    bool split = (n >= 1 && ((c == '/' && o[n - 1] == '*') || (c == '*' && o[n - 1] == '/'))) ||
+                 (n >= 2 && o[n - 1] == '?' && o[n - 2] == '?' && strchr("=/'()!<>-", c) != NULL);
+    return (split ? ddb_buf_putc(out, ' ') : 0) | ddb_buf_putc(out, c);
+}
+
+int tmpl_c_comment(ddb_buf *out, const char *s, size_t len)
+{
+    ddb_buf text = DDB_BUF_INIT;
+    int rc = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t c = 0;
+        size_t n = utf8_char(u + i, len - i, &c);
+        if (n == 0) {
+            rc |= comment_put(&text, '?'); /* not UTF-8 */
+            i++;
+        } else if (comment_blank(c)) {
+            rc |= comment_put(&text, ' ');
+            i += n;
+        } else {
+            for (size_t k = 0; k < n; k++)
+                rc |= comment_put(&text, s[i + k]);
+            i += n;
+        }
+    }
+    /* no trailing blanks; a backslash at the end would splice the next line
+     * into a line comment */
+    size_t end = text.len;
+    while (end > 0 && text.data[end - 1] == ' ')
+        end--;
+    if (rc == 0)
+        rc |= ddb_buf_append(out, ddb_buf_cstr(&text), end);
+    if (rc == 0 && end > 0 && text.data[end - 1] == '\\')
+        rc |= ddb_buf_putc(out, '.');
+    ddb_buf_free(&text);
+    return rc;
+}
+
+static int f_c_comment(const tmpl_filter_call *fc, const char *s, size_t len,
+                       tmpl_value *const *args, ddb_buf *out)
+{
+    return appended(fc, tmpl_c_comment(out, s, len));
 }
 
 int tmpl_c_string(ddb_buf *out, const char *s, size_t len)
@@ -360,6 +460,7 @@ static const char *const replace_params[] = {"old", "new", "count"};
 
 /* Sorted by name. */
 static const tmpl_filter filters[] = {
+    {{"filter", "c_comment", NULL, 0, 0}, NULL, f_c_comment, false},
     {{"filter", "c_ident", NULL, 0, 0}, NULL, f_c_ident, false},
     {{"filter", "c_string", NULL, 0, 0}, NULL, f_c_string, false},
     {{"filter", "default", default_params, COUNT(default_params), 0}, f_default, NULL, true},

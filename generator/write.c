@@ -244,21 +244,25 @@ int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, d
 
 /* ---- depfile --------------------------------------------------------------- */
 
-/* Appends `path` escaped for a Make rule; a newline cannot be escaped. */
+/*
+ * Appends `path` escaped for a Make rule, as GNU make and ninja read it: a
+ * blank or '#' gets a backslash (and the backslashes just before a blank
+ * are doubled, like gcc -MD), ':' gets one too (it would end the targets),
+ * '$' is doubled. A newline or carriage return cannot be escaped.
+ */
 static int put_make_path(ddb_buf *out, const char *path, ddbc_diag *diag)
 {
-    if (strchr(path, '\n') != NULL) {
+    if (strpbrk(path, "\n\r") != NULL) {
         ddbc_diag_error(diag, (ddbc_pos){NULL, 0, 0},
-                        "cannot list '%s' in a depfile: it contains a newline", path);
+                        "cannot list '%s' in a depfile: it contains a line break", path);
         return -1;
     }
     for (const char *p = path; *p != '\0'; p++) {
         if (*p == ' ' || *p == '\t') {
-            /* backslashes just before a blank are doubled, like gcc -MD */
             for (const char *q = p; q > path && q[-1] == '\\'; q--)
                 ddb_buf_putc(out, '\\');
             ddb_buf_putc(out, '\\');
-        } else if (*p == '#') {
+        } else if (*p == '#' || *p == ':') {
             ddb_buf_putc(out, '\\');
         } else if (*p == '$') {
             ddb_buf_putc(out, '$');

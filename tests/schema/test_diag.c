@@ -78,9 +78,26 @@ static void test_many(void **state)
     ddbc_diag_free(&d);
 }
 
+/* Control characters in file names and messages (quoted schema text) are
+ * escaped: each error stays one line, and no escape sequence reaches a
+ * terminal. */
+static void test_control_characters_escaped(void **state)
+{
+    (void)state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_diag_error(&d, (ddbc_pos){"a\nb.yaml", 1, 2}, "key '%s'", "x\r\n\033[31m\x7f\tt\xc2\x9b\xc3\xa9");
+    ddbc_diag_error(&d, (ddbc_pos){NULL, 0, 0}, "\x01");
+    char *text = printed(&d);
+    assert_string_equal(text, "ddbc: error: \\x01\n"
+                              "a\\nb.yaml:1:2: error: key 'x\\r\\n\\x1b[31m\\x7f\tt\\u009b\xc3\xa9'\n");
+    free(text);
+    ddbc_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_control_characters_escaped),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_sorted_and_formatted),
         cmocka_unit_test(test_many),

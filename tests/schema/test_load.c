@@ -1,12 +1,16 @@
 /*
  * test_load.c - ddbc_schema_load on valid schemas yields the expected IR;
- * type table lookups; cross-file checks. Runs in tests/schema/valid.
+ * type table lookups; cross-file checks; the loader's limits on inputs too
+ * large to check in (docs/schema.md, "Limits"). Runs in tests/schema/valid.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -534,6 +538,117 @@ static void test_polymorph(void **state)
     assert_false(plant->keep_unknown);
     ddbc_schema_free(s);
 }
+
+/* ---- limits (docs/schema.md): inputs written to a temporary file ------------- */
+
+/* A temporary file holding head, `body` `times` times, then tail. */
+typedef struct temp_file {
+    char path[64];
+} temp_file;
+
+/* Creates the file; returns it open for writing. */
+static FILE *temp_open(temp_file *t)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(t->path, sizeof t->path, "%s/ddbc-limit-XXXXXX",
+             dir != NULL && dir[0] != '\0' && strlen(dir) < 40 ? dir : "/tmp");
+    int fd = mkstemp(t->path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    return f;
+}
+
+static void temp_write(temp_file *t, const char *head, const char *body, size_t times, const char *tail)
+{
+    FILE *f = temp_open(t);
+    fputs(head, f);
+    for (size_t i = 0; i < times; i++)
+        fputs(body, f);
+    fputs(tail, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Loads `t` (removing it), expecting failure with `count` errors; returns
+ * what ddbc would print, the file name replaced by "F" (caller frees). */
+static char *load_fails(temp_file *t, size_t count)
+{
+    ddbc_diag diag = DDBC_DIAG_INIT;
+    ddbc_schema *s = ddbc_schema_load(t->path, &diag);
+    unlink(t->path);
+    if (s != NULL)
+        ddbc_schema_free(s);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    ddbc_diag_print(&diag, out);
+    fclose(out);
+    if (ddbc_diag_count(&diag) != count)
+        fprintf(stderr, "%s", text);
+    assert_int_equal(ddbc_diag_count(&diag), count);
+    ddbc_diag_free(&diag);
+    size_t plen = strlen(t->path);
+    for (char *p = strstr(text, t->path); p != NULL; p = strstr(p, t->path)) {
+        p[0] = 'F';
+        memmove(p + 1, p + plen, strlen(p + plen) + 1);
+    }
+    return text;
+}
+
+/* 100,000 levels of flow sequences or mappings: rejected at level 65,
+ * before libyaml's scanner (quadratic in the depth) gets slow. */
+static void test_limit_depth(void **state)
+{
+    (void)state;
+    temp_file t;
+    temp_write(&t, "version: 1\nprefix: p\nmodels: ", "[", 100000, "");
+    char *text = load_fails(&t, 1);
+    assert_string_equal(text, "F:3:72: error: YAML nesting deeper than 64 levels; a schema needs far fewer\n");
+    free(text);
+    temp_write(&t, "version: 1\nprefix: p\nmodels: ", "{a: ", 100000, "1");
+    text = load_fails(&t, 1);
+    assert_string_equal(text, "F:3:261: error: YAML nesting deeper than 64 levels; a schema needs far fewer\n");
+    free(text);
+}
+
+/* The size limit holds for any input: a file one byte over 16 MiB is
+ * refused, whatever it holds. */
+static void test_limit_size(void **state)
+{
+    (void)state;
+    temp_file t;
+    char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[0] = '#';
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = '\0';
+    /* 16 MiB of comment lines (1023 bytes each), then enough to pass the limit */
+    temp_write(&t, "", line, 16 * 1024 + 17, "");
+    char *text = load_fails(&t, 1);
+    assert_string_equal(text, "F: error: the file is larger than 16 MiB, the limit for a schema\n");
+    free(text);
+}
+
+/* Many anchors and aliases load in linear time: libyaml's document loader,
+ * which ddbc used before, looks each alias up among all anchors (45,000 of
+ * each took 6 s, 100,000 of each 30 s); the loader hashes them. */
+static void test_limit_anchors(void **state)
+{
+    (void)state;
+    temp_file t;
+    FILE *f = temp_open(&t);
+    fputs("version: 1\nprefix: p\nmodels: {}\nextra:\n", f);
+    for (int i = 0; i < 45000; i++)
+        fprintf(f, "- &a%d x\n", i);
+    for (int i = 0; i < 45000; i++)
+        fprintf(f, "- *a%d\n", i);
+    assert_int_equal(fclose(f), 0);
+    char *text = load_fails(&t, 2);
+    assert_non_null(strstr(text, "F:4:1: error: unknown key 'extra' in the schema"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +665,9 @@ int main(void)
         cmocka_unit_test(test_complete_maps),
         cmocka_unit_test(test_map_order),
         cmocka_unit_test(test_polymorph),
+        cmocka_unit_test(test_limit_depth),
+        cmocka_unit_test(test_limit_size),
+        cmocka_unit_test(test_limit_anchors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

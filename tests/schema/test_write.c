@@ -187,21 +187,22 @@ static void test_depfile(void **state)
     fixture *f = *state;
     ddbc_diag d = DDBC_DIAG_INIT;
     ddbc_output_file files[] = {file("forum.h", ""), file("forum.c", "")};
-    const char *inputs[] = {"schemas/my forum.yaml", "a#b$c.yaml", "tmpl\\ x/t.j2"};
+    const char *inputs[] = {"schemas/my forum.yaml", "a#b$c.yaml", "tmpl\\ x/t.j2", "c:d.yaml"};
     char dep[300];
     snprintf(dep, sizeof dep, "%s/deps/out.d", f->root);
-    assert_int_equal(ddbc_write_depfile(dep, "gen dir", files, 2, inputs, 3, &d), 0);
-    assert_file(dep, "gen\\ dir/forum.h gen\\ dir/forum.c: \\\n"
-                     "  schemas/my\\ forum.yaml \\\n"
-                     "  a\\#b$$c.yaml \\\n"
-                     "  tmpl\\\\\\ x/t.j2\n");
-    const char *bad[] = {"new\nline.yaml"};
+    assert_int_equal(ddbc_write_depfile(dep, "gen:dir x", files, 2, inputs, 4, &d), 0);
+    static const char want[] = "gen\\:dir\\ x/forum.h gen\\:dir\\ x/forum.c: \\\n"
+                               "  schemas/my\\ forum.yaml \\\n"
+                               "  a\\#b$$c.yaml \\\n"
+                               "  tmpl\\\\\\ x/t.j2 \\\n"
+                               "  c\\:d.yaml\n";
+    assert_file(dep, want);
+    const char *bad[] = {"new\nline.yaml", "carriage\rreturn.yaml"};
     assert_int_equal(ddbc_write_depfile(dep, "gen", files, 2, bad, 1, &d), -1);
     assert_int_equal(ddbc_diag_count(&d), 1);
-    assert_file(dep, "gen\\ dir/forum.h gen\\ dir/forum.c: \\\n"
-                     "  schemas/my\\ forum.yaml \\\n"
-                     "  a\\#b$$c.yaml \\\n"
-                     "  tmpl\\\\\\ x/t.j2\n");
+    assert_int_equal(ddbc_write_depfile(dep, "gen", files, 2, bad + 1, 1, &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 2);
+    assert_file(dep, want);
     ddbc_diag_free(&d);
 }
 

@@ -22,11 +22,66 @@ except ImportError:
     sys.exit(77)
 
 
+def _c_words():
+    """The words of generator/c_words.c (keywords, macros), read from the source."""
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "generator", "c_words.c")
+    src = open(path, encoding="utf-8").read()
+    lists = re.findall(r"static const char \*const \w+\[\] = \{(.*?)\};", src, re.S)
+    return {w for body in lists for w in re.findall(r'"([^"]+)"', body)}
+
+
+C_WORDS = _c_words()
+
+
 def c_ident(value):
-    """The C engine's c_ident: [A-Za-z0-9_] kept, other bytes '_', no leading digit."""
+    """The C engine's c_ident: [A-Za-z0-9_] kept, other bytes '_', no leading
+    digit; an 'x' before a reserved __x or _X, a '_' after a C or C++ word."""
     out = "".join(chr(b) if chr(b).isascii() and (chr(b).isalnum() or b == 0x5F) else "_"
                   for b in str(value).encode("utf-8"))
-    return "_" + out if out == "" or out[0].isdigit() else out
+    out = "_" + out if out == "" or out[0].isdigit() else out
+    if out[0] == "_" and len(out) > 1 and (out[1] == "_" or "A" <= out[1] <= "Z"):
+        out = "x" + out
+    return out + "_" if out in C_WORDS else out
+
+
+def _comment_blank(cp):
+    return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp in (0x2028, 0x2029, 0x061C, 0x200E, 0x200F)
+            or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069)
+
+
+def c_comment(value):
+    """The C engine's c_comment: one line of text safe inside a C comment."""
+    data = str(value).encode("utf-8", "surrogatepass")
+    out = []
+
+    def put(ch):
+        split = (out and ((ch == "/" and out[-1] == "*") or (ch == "*" and out[-1] == "/"))) or \
+                (len(out) >= 2 and out[-1] == "?" and out[-2] == "?" and ch in "=/'()!<>-")
+        if split:
+            out.append(" ")
+        out.append(ch)
+
+    i = 0
+    while i < len(data):
+        b = data[i]
+        n = 1 if b < 0x80 else 2 if b >> 5 == 6 else 3 if b >> 4 == 14 else 4 if b >> 3 == 30 else 0
+        try:
+            ch = data[i:i + n].decode("utf-8") if n else None
+        except UnicodeDecodeError:
+            ch = None
+        if ch is None or len(ch) != 1:
+            put("?")
+            i += 1
+        elif _comment_blank(ord(ch)):
+            put(" ")
+            i += n
+        else:
+            for c in ch:
+                put(c)
+            i += n
+    text = "".join(out).rstrip(" ")
+    return text + "." if text.endswith("\\") else text
 
 
 def c_string(value):
@@ -77,6 +132,7 @@ def main():
     )
     env.filters["c_ident"] = c_ident
     env.filters["c_string"] = c_string
+    env.filters["c_comment"] = c_comment
     names = sorted(n for n in os.listdir(corpus) if n.endswith(".j2") and not n.startswith("_"))
     failures = 0
     for name in names:

@@ -17,7 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 try:
     import jinja2
-    from jinja_diff import c_ident, c_string
+    from jinja_diff import c_comment, c_ident, c_string
 except ImportError:
     print("jinja2 is not installed: skipped")
     sys.exit(77)
@@ -33,6 +33,7 @@ def main():
                              undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["c_ident"] = c_ident
     env.filters["c_string"] = c_string
+    env.filters["c_comment"] = c_comment
     cases = sorted(d for d in os.listdir(golden) if os.path.isfile(os.path.join(golden, d, "schema")))
     failures = checked = 0
     for case in cases:

@@ -347,6 +347,30 @@ static void test_filter_c_ident(void **state)
     RENDERS("{{ 'Thread Table-2.x' | c_ident }} {{ '2nd' | c_ident }} [{{ '' | c_ident }}] "
             "{{ 'ok_1' | c_ident }} {{ 42 | c_ident }} {{ 'caf\xc3\xa9' | c_ident }}",
             "Thread_Table_2_x _2nd [_] ok_1 _42 caf__");
+    /* C and C++ words get a '_' after them, names reserved to C an 'x' before */
+    RENDERS("{{ 'int' | c_ident }} {{ 'class' | c_ident }} {{ 'NULL' | c_ident }} {{ 'true' | c_ident }} "
+            "{{ '__x' | c_ident }} {{ '_Bool' | c_ident }} {{ '_x' | c_ident }} {{ 'in t' | c_ident }} "
+            "{{ '_' | c_ident }} {{ 'int_' | c_ident }}",
+            "int_ class_ NULL_ true_ x__x x_Bool _x in_t _ int_");
+}
+
+static void test_filter_c_comment(void **state)
+{
+    const tmpl_value *vars = *state;
+    RENDERS("{{ 'a */ int evil; /* b' | c_comment }}", "a * / int evil; / * b");
+    RENDERS("{{ '**//' | c_comment }}|{{ '/*/' | c_comment }}|{{ '// x' | c_comment }}", "** //|/ * /|// x");
+    /* no trigraph: "??" and one of = / ' ( ) ! < > - get a space between */
+    RENDERS("{{ 'x ?\?/ ?\?= ?\?\?( ?\?x ?' | c_comment }}", "x ?? / ?? = ??? ( ??x ?");
+    /* one line: control characters become spaces; none at the end */
+    RENDERS("{{ 'l1\\nl2\\r\\tx\x1b[0m *\\n/ \x7f' | c_comment }}|", "l1 l2  x [0m * /|");
+    /* a backslash at the end cannot splice the next line */
+    RENDERS("{{ 'end\\\\' | c_comment }}|{{ 'end\\\\ \\n' | c_comment }}|{{ 'a\\\\b' | c_comment }}|{{ '' | c_comment }}|",
+            "end\\.|end\\.|a\\b||");
+    /* UTF-8 stays, bidirectional and other invisible controls do not, nor
+     * bytes that are not UTF-8 */
+    RENDERS("{{ 'caf\xc3\xa9 \xe2\x80\xae \xe2\x80\xa8 \xc2\x85 \xff\xfe \xc3' | c_comment }}",
+            "caf\xc3\xa9       ?? ?");
+    RENDERS("{{ 42 | c_comment }} {{ nothing | c_comment }}", "42 None");
 }
 
 static void test_filter_c_string(void **state)
@@ -868,6 +892,7 @@ int main(void)
         cmocka_unit_test(test_tests),
         cmocka_unit_test(test_filter_case),
         cmocka_unit_test(test_filter_c_ident),
+        cmocka_unit_test(test_filter_c_comment),
         cmocka_unit_test(test_filter_c_string),
         cmocka_unit_test(test_filter_join_length),
         cmocka_unit_test(test_filter_default),

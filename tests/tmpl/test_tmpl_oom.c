@@ -27,7 +27,7 @@ static const struct {
      "{% include 'banner.j2' +%}\n"
      "{% macro field(a, pre='  ') %}{{ pre }}{{ a.type }} {{ a.name | c_ident }};{% endmacro %}\n"
      "{% for m in models %}\n"
-     "struct {{ m.name | lower }} { /* {{ m.doc | c_string }} */\n"
+     "struct {{ m.name | lower }} { /* {{ m.doc | c_string }} {{ m.doc | c_comment }} */\n"
      "  {% for a in m.attrs %}\n"
      "{{ field(a) }}{{ (' /* ' ~ loop.length ~ ' */') if loop.last }}\n"
      "  {% else %}\n"
@@ -39,7 +39,7 @@ static const struct {
      "{{ names | trim | replace(' ', ', ') | upper }} {{ [1, 2] | join('+') }} "
      "{{ missing | default('d') }} {{ ('a' ~ 1) if opts.x > 1 else 'no' }} {{ 'é?' | last }}\n"
      "{{ 'line\\nline' | indent(4, true) }} {{ models | first | length }} {{ 'k' in opts }}\n"},
-    {"banner.j2", "/* {{ prefix }} {{ 'v' ~ version }} */"},
+    {"banner.j2", "/* {{ prefix }} {{ 'v' ~ version }} {{ '*/ end\\\\' | c_comment }} */"},
 };
 
 static const char *load(void *ctx, const char *name, size_t *len)
@@ -105,12 +105,12 @@ static void test_render_oom(void **state)
     tmpl_value *vars = make_vars();
     char *want;
     assert_int_equal(render(vars, &want), 0);
-    assert_string_equal(want, "/* forum v1 */\n"
-                              "struct thread { /* A \\\"thread\\\". */\n"
+    assert_string_equal(want, "/* forum v1 * / end\\. */\n"
+                              "struct thread { /* A \\\"thread\\\". A \"thread\". */\n"
                               "  char * id;\n"
                               "  int64_t _2nd_try; /* 2 */\n"
                               "};\n"
-                              "struct empty { /* none\\n */\n"
+                              "struct empty { /* none\\n none */\n"
                               "  int empty;\n"
                               "};\n"
                               "X=2, Y=TRUE 1+2 d a1 ?\n"
