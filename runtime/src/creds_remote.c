@@ -77,12 +77,24 @@ typedef struct process_provider {
     char *command;
 } process_provider;
 
+/* The command as messages show it: its program, not its arguments (a
+ * token or password is often passed there). */
+static void command_label(char *out, size_t cap, const char *command)
+{
+    const char *p = command + strspn(command, " \t");
+    size_t prog = strcspn(p, " \t");
+    bool more = p[prog + strspn(p + prog, " \t")] != '\0';
+    snprintf(out, cap, "%.*s%s", (int)(prog < 200 ? prog : 200), p, more ? " ..." : "");
+}
+
 static int process_get(ddb_credentials_provider *self, ddb_credentials *out)
 {
     const char *command = ((process_provider *)self)->command;
+    char label[256];
+    command_label(label, sizeof label, command);
     FILE *p = popen(command, "r");
     if (p == NULL)
-        return ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": cannot run it", command);
+        return ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": cannot run it", label);
     ddb_buf text = DDB_BUF_INIT;
     char chunk[4096];
     size_t n;
@@ -90,11 +102,11 @@ static int process_get(ddb_credentials_provider *self, ddb_credentials *out)
     while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, p)) > 0)
         rc = text.len + n > CREDS_BODY_MAX
                  ? ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": more than %d bytes of output",
-                                 command, CREDS_BODY_MAX)
+                                 label, CREDS_BODY_MAX)
                  : ddb_buf_append(&text, chunk, n);
     int status = pclose(p);
     if (rc == 0 && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0))
-        rc = ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": exited with status %d", command,
+        rc = ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": exited with status %d", label,
                            status == -1 || !WIFEXITED(status) ? -1 : WEXITSTATUS(status));
     if (rc == 0) {
         ddb_jdoc *doc = NULL;
@@ -102,12 +114,12 @@ static int process_get(ddb_credentials_provider *self, ddb_credentials *out)
         if (ddb_jdoc_parse(ddb_buf_cstr(&text), text.len, NULL, &doc) != 0 ||
             ddb_jnode_get_i64(ddb_jdoc_root(doc), "Version", &version) != 0 || version != 1)
             rc = ddb_error_set(DDB_ECREDENTIALS, "credential_process \"%s\": the output is not JSON of Version 1",
-                               command);
+                               label);
         ddb_jdoc_free(doc);
     }
     if (rc == 0) {
         char source[256];
-        snprintf(source, sizeof source, "credential_process \"%.200s\"", command);
+        snprintf(source, sizeof source, "credential_process \"%.200s\"", label);
         rc = creds_from_json(out, ddb_buf_cstr(&text), text.len, "SessionToken", source);
     }
     ddb_creds_buf_wipe_free(&text);

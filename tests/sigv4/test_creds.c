@@ -394,7 +394,7 @@ static const char *process_script(const char *json, int status)
     snprintf(text, sizeof text, "#!/bin/sh\ncat <<'EOF'\n%s\nEOF\nexit %d\n", json, status);
     const char *path = write_file("process.sh", text);
     assert_int_equal(chmod(path, 0700), 0);
-    snprintf(command, sizeof command, "'%s' --profile x", path);
+    snprintf(command, sizeof command, "'%s' --token ARGSECRET", path);
     return command;
 }
 
@@ -423,7 +423,7 @@ static void test_credential_process(void **state)
         0);
     expect_keys(p, "A", "S", NULL);
     ddb_credentials_provider_free(p);
-    /* failures name the command, never what it printed */
+    /* failures name the program, never its arguments or what it printed */
     static const struct {
         const char *json;
         int status;
@@ -441,6 +441,7 @@ static void test_credential_process(void **state)
         expect_failure(p, DDB_ECREDENTIALS, bad[i].part);
         assert_message_has("process.sh");
         assert_null(strstr(ddb_last_error()->message, "LEAKME"));
+        assert_null(strstr(ddb_last_error()->message, "ARGSECRET"));
         ddb_credentials_provider_free(p);
     }
     /* from a profile; keys written in the files win over it */
