@@ -777,32 +777,62 @@ static void note_quota_exhausted(void)
     ddb_error_append(" [retry quota exhausted]");
 }
 
+/* Whether a call may change stored data: every DynamoDB operation but
+ * the reads, S3 requests but GET and HEAD; KMS and STS calls never. */
+static bool call_writes(const call *k)
+{
+    if (k->rest != NULL)
+        return strcmp(k->rest->method, "GET") != 0 && strcmp(k->rest->method, "HEAD") != 0;
+    if (strcmp(k->client->service->name, "dynamodb") != 0)
+        return false;
+    const char *dot = strrchr(k->target, '.');
+    const char *op = dot != NULL ? dot + 1 : k->target;
+    static const char *const reads[] = {"Query", "Scan", "BatchGetItem", "TransactGetItems"};
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (strcmp(op, reads[i]) == 0)
+            return false;
+    return strncmp(op, "Get", 3) != 0 && strncmp(op, "Describe", 8) != 0 && strncmp(op, "List", 4) != 0;
+}
+
 /*
  * Attempts until success, a non-retryable failure, max_attempts, or an
- * empty retry quota. The body is kept only from the final attempt.
+ * empty retry quota. The body is kept only from the final attempt. A
+ * write that fails after an attempt that may have been applied (the
+ * request had left when the connection failed or timed out, the answer
+ * was 5xx, or a success whose checksum failed) is marked maybe_applied:
+ * its final code says nothing certain about the table.
  */
 static int run_attempts(const call *k, ddb_http_response *resp, unsigned *attempts)
 {
     ddb_client *c = k->client;
     uint32_t held = 0; /* quota tokens taken for the retry in progress */
+    bool maybe_applied = false;
     for (unsigned n = 1;; n++) {
         *attempts = n;
         resp->body.len = k->resp_start;
         ddb_http_response_clear_headers(resp);
         resp->status = 0;
+        resp->sent = false;
         int rc = attempt(k, resp);
         if (rc == 0) {
             ddb_retry_quota_release(c->quota, held != 0 ? held : 1);
             return 0;
         }
+        maybe_applied |= (resp->sent && (rc == DDB_ENETWORK || rc == DDB_ETIMEOUT)) || resp->status >= 500 ||
+                         rc == DDB_ECRC;
         const ddb_error *e = ddb_last_error();
-        if (n >= c->retry.max_attempts ||
-            !ddb_retry_is_retryable(rc, e->http_status,
-                                    e->aws_type[0] != '\0' ? e->aws_type : NULL))
-            return rc;
-        held = rc == DDB_ETIMEOUT ? c->retry.timeout_cost : c->retry.retry_cost;
-        if (!ddb_retry_quota_acquire(c->quota, held)) {
-            note_quota_exhausted();
+        bool stop = n >= c->retry.max_attempts ||
+                    !ddb_retry_is_retryable(rc, e->http_status, e->aws_type[0] != '\0' ? e->aws_type : NULL);
+        if (!stop) {
+            held = rc == DDB_ETIMEOUT ? c->retry.timeout_cost : c->retry.retry_cost;
+            if (!ddb_retry_quota_acquire(c->quota, held)) {
+                note_quota_exhausted();
+                stop = true;
+            }
+        }
+        if (stop) {
+            if (maybe_applied && call_writes(k))
+                ddb_error_set_maybe_applied();
             return rc;
         }
         ddb_retry_sleep(&c->retry, ddb_retry_delay_ms(&c->retry, n - 1));

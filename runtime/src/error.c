@@ -73,6 +73,7 @@ int ddb_error_set(int code, const char *fmt, ...)
     e->operation[0] = '\0';
     e->table[0] = '\0';
     e->attempts = 0;
+    e->maybe_applied = false;
     memcpy(e->message, message, sizeof message);
     return code;
 }
@@ -96,6 +97,13 @@ void ddb_error_set_context(const char *operation, const char *table)
 void ddb_error_set_attempts(unsigned attempts)
 {
     last_error.attempts = attempts;
+}
+
+void ddb_error_set_maybe_applied(void)
+{
+    if (!last_error.maybe_applied)
+        ddb_error_append(" (an earlier attempt may have been applied: read the item to know)");
+    last_error.maybe_applied = true;
 }
 
 void ddb_error_prefix(const char *fmt, ...)

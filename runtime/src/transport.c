@@ -28,6 +28,7 @@ void ddb_http_response_clear_headers(ddb_http_response *r)
 void ddb_http_response_reset(ddb_http_response *r)
 {
     r->status = 0;
+    r->sent = false;
     ddb_buf_reset(&r->body);
     ddb_http_response_clear_headers(r);
 }

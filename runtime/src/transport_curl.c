@@ -335,6 +335,10 @@ static int conn_perform(conn *c, const ddb_http_request *req, ddb_http_response 
     CURLcode cc = set_request(c, req, nodes);
     if (cc == CURLE_OK)
         cc = curl_easy_perform(c->easy);
+    /* whether the request left: an answer came, or request bytes were written */
+    long request_size = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    resp->sent = cc == CURLE_OK || request_size > 0;
     if (cc == CURLE_OK)
         cc = curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &resp->status);
     rc = cc == CURLE_OK ? 0 : curl_failure(c, cc, req->url);

@@ -22,7 +22,9 @@
  * ones kept LIFO so the warmest is reused; one idle for more than a
  * second is checked (a non-blocking peek) before it is used. A request on
  * a reused connection that gets no byte of answer (the server closed it
- * meanwhile) is sent once more on a new connection, as curl does.
+ * meanwhile) fails with DDB_ENETWORK, resp->sent set: it is not sent again
+ * behind the caller's back (libcurl does that), so the client's retry
+ * policy decides and counts every attempt.
  *
  * HTTP: Content-Length and chunked bodies, bodies up to the close,
  * interim 1xx answers skipped (their headers dropped), HEAD/204/304
@@ -822,6 +824,7 @@ static int exchange(conn *c, const ddb_http_request *req, const ddb_buf *head, d
     *reusable = false;
     int rc = c->ssl != NULL ? send_all(c, head, NULL, 0, deadline, req->url)
                             : send_all(c, head, req->body, req->body_len, deadline, req->url);
+    resp->sent = rc == 0;
     char buf[16384];
     reader r = {req->max_body, c, buf, 0, 0, sizeof buf, deadline, req->url, 0};
     head_info h = {-1, false, true};
@@ -901,7 +904,7 @@ static int native_send(ddb_transport *self, const ddb_http_request *req, ddb_htt
     }
     long long deadline = now_ms() + (req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS);
     size_t body_mark = resp->body.len;
-    for (int attempt = 0;; attempt++) {
+    do { /* once; `break` leaves with rc */
         conn *c = NULL;
         conn_take(t, &c, origin);
         while (c != NULL && now_ms() - c->idle_since > CHECK_IDLE_AFTER_MS && !conn_alive(c)) {
@@ -939,17 +942,18 @@ static int native_send(ddb_transport *self, const ddb_http_request *req, ddb_htt
             break;
         }
         conn_close(t, c);
-        if (rc == DDB_ENETWORK && reused && received == 0 && attempt == 0) {
-            /* the server closed the kept connection as the request left */
-            resp->body.len = body_mark; /* what the caller had in it, as it was */
+        if (rc == DDB_ENETWORK && reused && received == 0) {
+            /* Most likely the server closed the kept connection as the
+             * request left, and never read it; but it may have read it.
+             * Not sent again here: the caller's retry policy decides, and
+             * counts the attempt (libddb's client does; resp->sent says
+             * the request had left). */
+            ddb_error_append(" (on a kept connection, before any byte of answer)");
+            resp->body.len = body_mark;
             if (resp->body.data != NULL)
                 resp->body.data[body_mark] = '\0';
-            ddb_http_response_clear_headers(resp);
-            resp->status = 0;
-            continue;
         }
-        break;
-    }
+    } while (0);
     ddb_buf_free(&head);
     return rc;
 }

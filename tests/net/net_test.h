@@ -34,6 +34,7 @@ typedef struct fake_transport {
     char url[256];
     char method[16];
     size_t max_body; /* of the last request */
+    bool fail_after_send; /* a failure (rc != 0) happens after the request left: resp->sent */
 } fake_transport;
 
 void fake_init(fake_transport *t, const fake_reply *replies, size_t n);

@@ -237,6 +237,49 @@ static void test_plain_http_elsewhere(void **state)
     }
 }
 
+/* A write whose earlier attempt may have been applied is reported so: the
+ * request left and the connection failed (then the retry's condition
+ * failure may be the write's own doing), or the service answered 5xx.
+ * Not for reads, not when the request never left. */
+static void test_maybe_applied_writes(void **state)
+{
+    (void)state;
+    static const fake_reply lost_then_condition[] = {
+        {DDB_ENETWORK, 0, NULL, NULL, NULL},
+        {0, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
+                 "\"message\":\"The conditional request failed\"}", NULL, NULL},
+    };
+    static const fake_reply server_errors[] = {
+        {0, 500, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\",\"message\":\"x\"}", NULL,
+         NULL},
+    };
+    struct {
+        const fake_reply *replies;
+        size_t n;
+        bool after_send;
+        const char *op;
+        int code;
+        bool maybe;
+    } cases[] = {
+        {lost_then_condition, 2, true, "PutItem", DDB_ECONDITION, true},
+        {lost_then_condition, 2, false, "PutItem", DDB_ECONDITION, false}, /* never left: certain */
+        {lost_then_condition, 2, true, "GetItem", DDB_ECONDITION, false},  /* a read changes nothing */
+        {server_errors, 1, false, "UpdateItem", DDB_ESERVICE, true},
+        {server_errors, 1, false, "Query", DDB_ESERVICE, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f;
+        fixture_init(&f, cases[i].replies, cases[i].n, NULL);
+        f.t.fail_after_send = cases[i].after_send;
+        int rc = call(&f, cases[i].op);
+        if (rc != cases[i].code || ddb_last_error()->maybe_applied != cases[i].maybe)
+            fail_msg("case %zu (%s): %s, maybe_applied %d: %s", i, cases[i].op, ddb_code_name(rc),
+                     ddb_last_error()->maybe_applied, ddb_last_error()->message);
+        assert_true((strstr(ddb_last_error()->message, "may have been applied") != NULL) == cases[i].maybe);
+        fixture_free(&f);
+    }
+}
+
 static void test_bad_configuration(void **state)
 {
     (void)state;
@@ -827,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_headers_and_signature),
         cmocka_unit_test(test_max_response_bytes),
         cmocka_unit_test(test_plain_http_elsewhere),
+        cmocka_unit_test(test_maybe_applied_writes),
         cmocka_unit_test(test_no_token_header_without_session_token),
         cmocka_unit_test(test_error_is_parsed_into_last_error),
         cmocka_unit_test(test_error_type_table),

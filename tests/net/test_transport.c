@@ -102,6 +102,7 @@ typedef struct server {
     int mode;
     int connections; /* accepted */
     int refused;     /* closed at once: no handler slot left (a test bug) */
+    int pool_connections; /* connections that carried a request with POOL_BODY */
     int requests;    /* answered */
     char last_request[4096];
     /* TLS: on for connections accepted while `tls` is set, with the
@@ -198,9 +199,15 @@ static bool reply(peer *p, int mode, int number, bool head_only)
     return mode != REPLY_CLOSE && mode != REPLY_THEN_HANG_UP;
 }
 
+/* The body of test_pool_under_concurrency's requests: the server counts
+ * the connections that carry it (a count of accepts would include late
+ * accepts of earlier tests' connections on a loaded machine). */
+#define POOL_BODY "{\"pool\":1}"
+
 static void *handle(void *arg)
 {
     int fd = (int)(intptr_t)arg;
+    bool pool_seen = false;
     char buf[4096];
     peer p = {fd, NULL};
     pthread_mutex_lock(&S.lock);
@@ -225,6 +232,10 @@ static void *handle(void *arg)
             break;
         pthread_mutex_lock(&S.lock);
         snprintf(S.last_request, sizeof S.last_request, "%s", buf);
+        if (!pool_seen && strstr(buf, POOL_BODY) != NULL) {
+            pool_seen = true;
+            S.pool_connections++;
+        }
         int mode = S.mode;
         int number = ++S.requests;
         pthread_mutex_unlock(&S.lock);
@@ -526,6 +537,7 @@ static void test_timeout(void **state)
     S.mode = REPLY_SILENT;
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(send_one(t, "POST", "{}", 200, &r), DDB_ETIMEOUT);
+    assert_true(r.sent); /* it left: the server may have acted on it */
     S.mode = REPLY_NORMAL;
     assert_int_equal(ddb_last_error()->code, DDB_ETIMEOUT);
     assert_non_null(strstr(ddb_last_error()->message, url));
@@ -553,6 +565,7 @@ static void test_connection_refused(void **state)
     ddb_http_request req = {"POST", u, h, 1, "{}", 2, 0, 0, 0};
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     assert_int_equal(t->send(t, &req, &r), DDB_ENETWORK);
+    assert_false(r.sent); /* never left */
     assert_non_null(strstr(ddb_last_error()->message, u));
     assert_non_null(strstr(ddb_last_error()->message, native_under_test ? "cannot connect" : "curl error"));
     ddb_http_response_free(&r);
@@ -594,9 +607,12 @@ static void *concurrent_sender(void *arg)
     ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
     for (int i = 0; i < 25; i++) {
         ddb_http_response_reset(&r);
-        if (send_one(w->t, "POST", "{}", 5000, &r) != 0 || r.status != 200 ||
-            strcmp(ddb_buf_cstr(&r.body), "{\"ok\":true}") != 0)
+        int rc = send_one(w->t, "POST", POOL_BODY, 5000, &r);
+        if (rc != 0 || r.status != 200 || strcmp(ddb_buf_cstr(&r.body), "{\"ok\":true}") != 0) {
+            print_message("%s%s: %s\n", native_under_test ? "native" : "curl", S.tls ? " over TLS" : "",
+                          rc != 0 ? ddb_last_error()->message : ddb_buf_cstr(&r.body));
             w->failures++;
+        }
     }
     ddb_http_response_free(&r);
     return NULL;
@@ -609,7 +625,9 @@ static void test_pool_under_concurrency(void **state)
     ddb_curl_options o = DDB_CURL_OPTIONS_INIT;
     o.max_connections = 2;
     assert_int_equal(transport_new(&t, &o), 0);
-    int before = S.connections;
+    pthread_mutex_lock(&S.lock);
+    S.pool_connections = 0;
+    pthread_mutex_unlock(&S.lock);
     worker w[4];
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {
@@ -621,9 +639,12 @@ static void test_pool_under_concurrency(void **state)
         assert_int_equal(w[i].failures, 0);
     }
     assert_int_equal(S.refused, 0);
-    if (S.connections - before > 2) /* never more than the pool size */
+    pthread_mutex_lock(&S.lock);
+    int used = S.pool_connections;
+    pthread_mutex_unlock(&S.lock);
+    if (used > 2) /* never more than the pool size, and kept */
         fail_msg("%s transport%s: %d connections for a pool of 2", native_under_test ? "native" : "curl",
-                 S.tls ? " over TLS" : "", S.connections - before);
+                 S.tls ? " over TLS" : "", used);
     ddb_transport_free(t);
 }
 
@@ -644,6 +665,18 @@ static void test_body_framings_and_closes(void **state)
         S.mode = modes[i];
         ddb_http_response_reset(&r);
         int rc = send_one(t, "POST", "{}", 5000, &r);
+        if (native_under_test && i > 0 && modes[i - 1] == REPLY_THEN_HANG_UP && rc != 0) {
+            /* the kept connection was closed after the last answer: the
+             * native transport says so instead of sending again by itself
+             * (libcurl resends invisibly); the request had left. (Over
+             * TLS the close_notify often arrives with the answer, and the
+             * connection is not kept at all.) */
+            assert_int_equal(rc, DDB_ENETWORK);
+            assert_true(r.sent);
+            assert_non_null(strstr(ddb_last_error()->message, "on a kept connection"));
+            ddb_http_response_reset(&r);
+            rc = send_one(t, "POST", "{}", 5000, &r); /* as the client's retry would */
+        }
         if (rc != 0)
             print_message("%s transport, reply mode %d: %s\n", native_under_test ? "native" : "curl", modes[i],
                           ddb_last_error()->message);

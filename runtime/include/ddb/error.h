@@ -20,6 +20,7 @@
 
 #include "ddb/export.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -87,6 +88,12 @@ typedef struct ddb_error {
     char operation[DDB_ERR_OPERATION_MAX];     /* e.g. "PutItem" */
     char table[DDB_ERR_TABLE_MAX];             /* table name, when known */
     unsigned attempts;                         /* HTTP attempts made (retries + 1) */
+    /* A write that failed although one of its attempts may have been
+     * applied: the request had left when the connection failed or timed
+     * out, or the service answered 5xx. The code (DDB_ENETWORK, a
+     * condition failure caused by the earlier attempt itself, ...) then
+     * says nothing certain about the table: read the item to know. */
+    bool maybe_applied;
 } ddb_error;
 
 /*
@@ -131,6 +138,10 @@ DDB_API void ddb_error_set_context(const char *operation, const char *table);
 
 /* Sets the number of HTTP attempts of the current error. */
 DDB_API void ddb_error_set_attempts(unsigned attempts);
+
+/* Marks the current error as a write that may have been applied (and says
+ * so at the end of its message). */
+DDB_API void ddb_error_set_maybe_applied(void);
 
 /* Puts printf-formatted text in front of the current error's message,
  * keeping its code and detail (e.g. to name the field a failure was in). */

@@ -17,6 +17,7 @@
 
 #include "ddb/export.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ddb/buf.h"
@@ -69,9 +70,11 @@ typedef struct ddb_http_response {
     char content_type[DDB_HTTP_HEADER_VALUE_MAX];    /* Content-Type */
     char etag[DDB_HTTP_HEADER_VALUE_MAX];            /* ETag (S3) */
     char retry_after[DDB_HTTP_HEADER_VALUE_MAX];     /* Retry-After */
+    bool sent; /* set by the transport once the whole request was written: a failure after it may
+                  have been acted on (the client then reports a failed write as maybe applied) */
 } ddb_http_response;
 
-#define DDB_HTTP_RESPONSE_INIT {0, DDB_BUF_INIT, {0}, {0}, {0}, {0}, {0}}
+#define DDB_HTTP_RESPONSE_INIT {0, DDB_BUF_INIT, {0}, {0}, {0}, {0}, {0}, false}
 
 /* Frees the body and resets every field. NULL-safe. */
 DDB_API void ddb_http_response_free(ddb_http_response *r);
@@ -170,8 +173,10 @@ DDB_API int ddb_curl_transport_new(ddb_transport **out, const ddb_curl_options *
  * TLS only when the server ends with close_notify), interim 1xx answers
  * skipped with their headers, HEAD/204/304 without body, "Connection:
  * close" honoured. A request sent on a reused connection that receives no
- * byte of answer is sent once more on a new connection (the server closed
- * the idle connection as the request left), as libcurl does.
+ * byte of answer fails with DDB_ENETWORK (resp->sent set) and is not sent
+ * again by the transport: libddb's client retries it under its retry
+ * policy, counting the attempt. (libcurl's transport resends such a
+ * request once by itself, invisibly; it is used only through proxies.)
  *
  * Errors: DDB_ETIMEOUT (connect_timeout_ms, default 2000, covering the TLS
  * handshake, or timeout_ms, default 30000, elapsed), DDB_ENETWORK
