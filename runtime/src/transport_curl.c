@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -301,6 +302,9 @@ static CURLcode set_request(conn *c, const ddb_http_request *req, struct curl_sl
         cc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
+    if (cc == CURLE_OK) /* a Content-Length over max_body is refused before the body (0: none) */
+        cc = curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                              (curl_off_t)(req->max_body <= (size_t)INT64_MAX ? req->max_body : 0));
     return cc;
 }
 
@@ -314,6 +318,8 @@ static int curl_failure(conn *c, CURLcode cc, const char *url)
         return ddb_error_set(DDB_ETIMEOUT, "%s: %s", url, detail);
     case CURLE_OUT_OF_MEMORY:
         return ddb_error_set(DDB_ENOMEM, "%s: %s", url, detail);
+    case CURLE_FILESIZE_EXCEEDED:
+        return ddb_error_set(DDB_ELIMIT, "%s: the answer's body is over %zu bytes (max_body)", url, c->max_body);
     default:
         return ddb_error_set(DDB_ENETWORK, "%s: %s (curl error %d)", url, detail, (int)cc);
     }
