@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "batch_internal.h"
+#include "client_internal.h"
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "ddb/ops.h"
@@ -407,8 +408,8 @@ static int mark_unprocessed(const ddb_batch_writer *w, bool *live,
 }
 
 /* Moves the unfinished entries of the group to the failure list (room is
- * reserved) with `code` and the current error's text. */
-static void fail_live(ddb_batch_writer *w, bool *live, int code)
+ * reserved) with `code`, the current error's text and `maybe_applied`. */
+static void fail_live(ddb_batch_writer *w, bool *live, int code, bool maybe_applied)
 {
     char *text = NULL;
     for (size_t i = 0; i < w->n_pending; i++) {
@@ -417,6 +418,7 @@ static void fail_live(ddb_batch_writer *w, bool *live, int code)
         ddb_batch_failure *f = &w->failed[w->n_failed++];
         *f = w->pending[i];
         f->code = code;
+        f->maybe_applied = maybe_applied;
         f->message = text == NULL ? (text = ddb_batch_error_text()) : ddb_strdup(text);
         if (f->message == NULL)
             f->message = oom_text;
@@ -440,6 +442,9 @@ static void send_group(ddb_batch_writer *w)
     bool live[DDB_BATCH_WRITE_MAX];
     for (size_t i = 0; i < w->n_pending; i++)
         live[i] = true;
+    /* Whether a request carrying the live writes may have been applied:
+     * the live ones were in every request sent for the group. */
+    bool maybe_applied = false;
     for (unsigned attempt = 1;; attempt++) {
         ddb_write_request reqs[DDB_BATCH_WRITE_MAX];
         size_t n = 0;
@@ -457,15 +462,19 @@ static void send_group(ddb_batch_writer *w)
         in.requests = reqs;
         in.n_requests = n;
         ddb_batch_write_item_output out;
+        ddb_client_set_call_maybe_applied(false);
         int rc = ddb_batch_write_item(&out, w->group_client, &in);
-        if (rc == 0)
-            rc = mark_unprocessed(w, live, &out);
+        /* an attempt before the final one may have written what the final
+         * answer calls unprocessed */
+        maybe_applied |= ddb_client_call_maybe_applied() || (rc != 0 && ddb_last_error()->maybe_applied);
+        if (rc == 0 && (rc = mark_unprocessed(w, live, &out)) != 0)
+            maybe_applied = true; /* written, but the answer cannot say what */
         ddb_batch_write_item_output_free(&out);
         size_t left = count_true(live, w->n_pending);
         if (left == 0)
             break;
         if (rc != 0 && !ddb_batch_retryable(rc)) {
-            fail_live(w, live, rc);
+            fail_live(w, live, rc, maybe_applied);
             break;
         }
         if (attempt >= w->opts.max_attempts) {
@@ -475,7 +484,7 @@ static void send_group(ddb_batch_writer *w)
                                    left, w->n_pending, attempt);
             else
                 ddb_error_append(" [batch: gave up after the group's last request]");
-            fail_live(w, live, rc);
+            fail_live(w, live, rc, maybe_applied);
             break;
         }
         ddb_batch_backoff(w->group_client, attempt - 1);
@@ -535,7 +544,7 @@ static int add_write(ddb_batch_writer *w, const ddb_model *m, ddb_batch_kind kin
                              "%s has a version attribute, which BatchWriteItem cannot check; use "
                              "ddb_model_put/delete or a transaction, or set ignore_versions",
                              m->name);
-    ddb_batch_failure e = {w->next_index, m, kind, NULL, NULL, 0, NULL};
+    ddb_batch_failure e = {w->next_index, m, kind, NULL, NULL, 0, NULL, false};
     ddb_av *key = NULL, *item = NULL;
     rc = ddb_batch_make_key(m, obj, hash, range, &key);
     if (rc == 0 && kind == DDB_BATCH_PUT)
@@ -1165,7 +1174,7 @@ static int build_failed(ddb_batch_getter *g)
             continue;
         g->failed[g->n_failed++] = (ddb_batch_failure){
             i, s->s.m, DDB_BATCH_GET, s->s.key, NULL, s->status,
-            s->message != NULL ? s->message : oom_text};
+            s->message != NULL ? s->message : oom_text, false};
     }
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "ddb/error.h"
 #include "ddb/json.h"
 #include "ddb/sigv4.h"
@@ -160,6 +162,18 @@ static int error_from_raw_body(int code, long status, const char *body, size_t l
     return ddb_error_set(code, "HTTP %ld: %s%s", status, quote, len > n ? "..." : "");
 }
 
+/* Text of an answer as a message may hold it: truncated to `size`, control
+ * characters replaced by spaces, so that the message stays one line and
+ * sends no escape sequence to a terminal (as error_from_raw_body). */
+static const char *one_line(char *out, size_t size, const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0' && n + 1 < size; n++)
+        out[n] = iscntrl((unsigned char)s[n]) ? ' ' : s[n];
+    out[n] = '\0';
+    return out;
+}
+
 int ddb_error_from_response(long http_status, const char *body, size_t len, const char *request_id)
 {
     ddb_jdoc *doc = NULL;
@@ -175,6 +189,9 @@ int ddb_error_from_response(long http_status, const char *body, size_t len, cons
         message = ddb_jnode_get_str(root, "Message");
     if (type != NULL && strrchr(type, '#') != NULL)
         type = strrchr(type, '#') + 1;
+    char type_text[DDB_ERR_TYPE_MAX], message_text[DDB_ERR_MESSAGE_MAX];
+    type = type != NULL && *type != '\0' ? one_line(type_text, sizeof type_text, type) : NULL;
+    message = message != NULL && *message != '\0' ? one_line(message_text, sizeof message_text, message) : NULL;
     int code = type != NULL ? code_for_type(type, http_status) : code_for_status(http_status);
     if (message != NULL)
         ddb_error_set(code, "%s", message);
@@ -601,7 +618,44 @@ typedef struct call {
     size_t body_len;
     size_t resp_start; /* where this call's response starts in the buffer */
     char payload_hash[65];
+    /* What the AWS SDKs send so that a server (or a proxy) can tell the
+     * attempts of one call apart from other calls: amz-sdk-invocation-id
+     * (the same for every attempt) and amz-sdk-request "attempt=N; max=M".
+     * Neither is signed, so they can change between attempts. */
+    char invocation_id[37];
+    char sdk_request[48];
 } call;
+
+static _Thread_local bool tls_call_maybe_applied;
+
+bool ddb_client_call_maybe_applied(void)
+{
+    return tls_call_maybe_applied;
+}
+
+void ddb_client_set_call_maybe_applied(bool v)
+{
+    tls_call_maybe_applied = v;
+}
+
+int ddb_uuid4(char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    if (RAND_bytes(b, (int)sizeof b) != 1)
+        return ddb_error_set(DDB_EIO, "OpenSSL has no random bytes for a UUID");
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    char *o = out;
+    for (size_t i = 0; i < sizeof b; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
+    return 0;
+}
 
 /* Checks the body (from `start` on) against x-amz-crc32. */
 static int verify_crc32(const ddb_http_response *r, size_t start)
@@ -614,8 +668,9 @@ static int verify_crc32(const ddb_http_response *r, size_t start)
     uint32_t got = ddb_crc32(ddb_buf_cstr(&r->body) + start, len);
     if (*end == '\0' && want == got)
         return 0;
-    ddb_error_set(DDB_ECRC, "x-amz-crc32 is %s but the %zu-byte body has CRC32 %lu", r->crc32, len,
-                  (unsigned long)got);
+    char shown[DDB_HTTP_HEADER_VALUE_MAX];
+    ddb_error_set(DDB_ECRC, "x-amz-crc32 is %s but the %zu-byte body has CRC32 %lu",
+                  one_line(shown, sizeof shown, r->crc32), len, (unsigned long)got);
     return ddb_error_set_aws(r->status, NULL, r->request_id);
 }
 
@@ -695,7 +750,7 @@ static int attempt_rest(const call *k, ddb_http_response *resp)
     ddb_header h[DDB_HTTP_MAX_HEADERS];
     size_t n = 0;
     h[n++] = (ddb_header){"Host", ddb_buf_cstr(&host)};
-    for (size_t i = 0; i < r->n_headers && n < DDB_HTTP_MAX_HEADERS - 5; i++)
+    for (size_t i = 0; i < r->n_headers && n < DDB_HTTP_MAX_HEADERS - 7; i++)
         h[n++] = r->headers[i];
     const size_t n_signed = n;
     ddb_sigv4_params params = {c->region, c->service->name, time(NULL), strcmp(c->service->name, "s3") == 0};
@@ -713,6 +768,8 @@ static int attempt_rest(const call *k, ddb_http_response *resp)
                 h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
         }
         h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
+        h[n++] = (ddb_header){"amz-sdk-invocation-id", k->invocation_id};
+        h[n++] = (ddb_header){"amz-sdk-request", k->sdk_request};
         ddb_http_request req = {r->method,           ddb_buf_cstr(&url),    h, n, k->body, k->body_len,
                                 c->connect_timeout_ms, c->request_timeout_ms, c->max_response_bytes};
         rc = c->transport->send(c->transport, &req, resp);
@@ -733,7 +790,7 @@ static int attempt(const call *k, ddb_http_response *resp)
     ddb_client *c = k->client;
     if (k->rest != NULL)
         return attempt_rest(k, resp);
-    ddb_header h[7] = {
+    ddb_header h[9] = {
         {"Host", c->host},
         {"Content-Type", c->service->content_type},
         {"X-Amz-Target", k->target},
@@ -752,6 +809,8 @@ static int attempt(const call *k, ddb_http_response *resp)
     if (sig.security_token != NULL)
         h[n++] = (ddb_header){"X-Amz-Security-Token", sig.security_token};
     h[n++] = (ddb_header){"User-Agent", "ddbc/" DDB_VERSION};
+    h[n++] = (ddb_header){"amz-sdk-invocation-id", k->invocation_id};
+    h[n++] = (ddb_header){"amz-sdk-request", k->sdk_request};
     ddb_http_request req = {"POST",
                             c->endpoint,
                             h,
@@ -802,20 +861,26 @@ static bool call_writes(const call *k)
  * was 5xx, or a success whose checksum failed) is marked maybe_applied:
  * its final code says nothing certain about the table.
  */
-static int run_attempts(const call *k, ddb_http_response *resp, unsigned *attempts)
+static int run_attempts(call *k, ddb_http_response *resp, unsigned *attempts)
 {
     ddb_client *c = k->client;
     uint32_t held = 0; /* quota tokens taken for the retry in progress */
     bool maybe_applied = false;
+    *attempts = 0;
+    int rc = ddb_uuid4(k->invocation_id);
+    if (rc != 0)
+        return rc;
     for (unsigned n = 1;; n++) {
         *attempts = n;
+        snprintf(k->sdk_request, sizeof k->sdk_request, "attempt=%u; max=%u", n, c->retry.max_attempts);
         resp->body.len = k->resp_start;
         ddb_http_response_clear_headers(resp);
         resp->status = 0;
         resp->sent = false;
-        int rc = attempt(k, resp);
+        rc = attempt(k, resp);
         if (rc == 0) {
             ddb_retry_quota_release(c->quota, held != 0 ? held : 1);
+            tls_call_maybe_applied = maybe_applied && call_writes(k);
             return 0;
         }
         maybe_applied |= (resp->sent && (rc == DDB_ENETWORK || rc == DDB_ETIMEOUT)) || resp->status >= 500 ||
@@ -831,8 +896,10 @@ static int run_attempts(const call *k, ddb_http_response *resp, unsigned *attemp
             }
         }
         if (stop) {
-            if (maybe_applied && call_writes(k))
+            if (maybe_applied && call_writes(k)) {
                 ddb_error_set_maybe_applied();
+                tls_call_maybe_applied = true;
+            }
             return rc;
         }
         ddb_retry_sleep(&c->retry, ddb_retry_delay_ms(&c->retry, n - 1));
@@ -875,6 +942,7 @@ int ddb_client_call_unhooked(ddb_client *c, const char *operation, const char *t
     call k;
     unsigned attempts = 0;
     creds_ref *cr = NULL;
+    tls_call_maybe_applied = false;
     int rc = call_prepare(&k, c, operation, body, body_len, resp, target, sizeof target);
     if (rc == 0)
         rc = creds_acquire(c, &cr);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ddb/error.h"
+#include "client_internal.h"
 #include "hooks_internal.h"
 #include "json_internal.h"
 #include "json_parse.h"
@@ -289,6 +290,7 @@ static void call_hook(ddb_hook_fn fn, const ddb_hook_event *ev, void *payload)
 static void run_hooks(const hook_frame *f, const ddb_hook_event *ev, bool after, ddb_buf *resp)
 {
     ddb_error saved = *ddb_last_error();
+    bool saved_maybe_applied = ddb_client_call_maybe_applied();
     ddb_buf callers = *resp;
     ddb_buf_init(resp);
     if (!after) {
@@ -303,6 +305,7 @@ static void run_hooks(const hook_frame *f, const ddb_hook_event *ev, bool after,
     ddb_buf_free(resp);
     *resp = callers;
     ddb_error_restore(&saved);
+    ddb_client_set_call_maybe_applied(saved_maybe_applied);
 }
 
 static uint64_t now_ns(void)

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "batch_internal.h"
+#include "client_internal.h"
 #include "ddb/error.h"
 #include "ddb/ops.h"
 
@@ -162,20 +161,6 @@ struct ddb_txn {
     ddb_transact_write_items_output out; /* of the last commit: reasons */
 };
 
-/* A random UUID v4 in `out` (37 bytes). */
-static int uuid4(char *out)
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, (int)sizeof b) != 1)
-        return ddb_error_set(DDB_EIO, "no random bytes for a transaction token");
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-    return 0;
-}
-
 int ddb_txn_new(ddb_txn **out, ddb_client *client, const ddb_txn_opts *opts)
 {
     *out = NULL;
@@ -198,7 +183,7 @@ int ddb_txn_new(ddb_txn **out, ddb_client *client, const ddb_txn_opts *opts)
     if (o.client_request_token != NULL)
         memcpy(t->token, o.client_request_token, len + 1);
     else
-        rc = uuid4(t->token);
+        rc = ddb_uuid4(t->token);
     if (rc != 0) {
         free(t);
         return rc;

@@ -271,6 +271,7 @@ static void test_persistent_unprocessed_returned_to_caller(void **state)
     assert_string_equal(ddb_av_map_get(f[0].key, "sku")->u.str.ptr, "sku-008");
     assert_string_equal(ddb_av_map_get(f[0].item, "qty")->u.str.ptr, "80");
     assert_non_null(strstr(f[0].message, "still unprocessed after 4 requests"));
+    assert_false(f[0].maybe_applied); /* reported unprocessed every time: not written */
     assert_int_equal(f[1].index, 9);
     assert_int_equal(f[2].index, 10);
     assert_ptr_equal(f[2].model, &shop_order_model);
@@ -328,10 +329,80 @@ static void test_whole_request_errors(void **state)
     assert_int_equal(f[0].index, 3);
     assert_int_equal(f[24].index, 27);
     assert_non_null(strstr(f[0].message, "ValidationException"));
+    assert_false(f[0].maybe_applied); /* refused: certainly not written */
     assert_int_equal(ddb_batch_writer_flush(w), DDB_EVALIDATION);
     ddb_batch_writer_clear_failed(w);
     DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
     ddb_batch_writer_free(w);
+}
+
+/* A group whose requests end in 5xx may have been written: its failures
+ * say so (maybe_applied), unlike refused or unprocessed writes. */
+static void test_failed_writes_maybe_applied(void **state)
+{
+    (void)state;
+    ddb_batch_opts opts = DDB_BATCH_OPTS_INIT;
+    opts.max_attempts = 2;
+    ddb_batch_writer *w;
+    DDBT_ASSERT_OK(ddb_batch_writer_new(&w, NULL, &opts));
+    fake.errors = 1000;
+    fake.error_status = 500;
+    fake.error_body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\",\"message\":\"oops\"}";
+    for (size_t i = 0; i < 2; i++) {
+        shop_item it;
+        make_item(&it, sku_of(i), 1);
+        DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+        shop_item_clear(&it);
+    }
+    assert_int_equal(ddb_batch_writer_flush(w), DDB_ESERVICE);
+    assert_true(fake.n_requests >= 2);
+    size_t n;
+    const ddb_batch_failure *f = ddb_batch_writer_failed(&n, w);
+    assert_int_equal(n, 2);
+    assert_int_equal(f[0].code, DDB_ESERVICE);
+    assert_true(f[0].maybe_applied);
+    assert_true(f[1].maybe_applied);
+    /* re-queued and written: the failure list (and its flags) is gone */
+    fake.errors = 0;
+    DDBT_ASSERT_OK(ddb_batch_writer_retry_failed(w));
+    DDBT_ASSERT_OK(ddb_batch_writer_flush(w));
+    assert_null(ddb_batch_writer_failed(&n, w));
+    assert_int_equal(fake_size(&fake, "BatchItem"), 2);
+
+    ddb_batch_writer_free(w);
+
+    /* With the client's own retries on: a request whose first attempt got
+     * a 500 (it may have written them) and whose retry succeeded but left
+     * them unprocessed, as did the group's next request: unprocessed at
+     * the end, yet maybe written. Without the 500: certainly not written. */
+    ddb_client_config cfg = DDB_CLIENT_CONFIG_INIT;
+    cfg.retry.rand01 = half;
+    cfg.retry.sleep_ms = record_sleep;
+    ddb_client *retrying = NULL;
+    DDBT_ASSERT_OK(ddbt_transport_client(&retrying, &fake.base, "AKID", &cfg));
+    for (int with_500 = 1; with_500 >= 0; with_500--) {
+        DDBT_ASSERT_OK(ddb_batch_writer_new(&w, retrying, &opts));
+        fake.errors = (unsigned)with_500;
+        fake.write_unprocessed_calls = 1000;
+        fake.write_unprocessed = 25;
+        size_t before = fake.n_requests;
+        for (size_t i = 0; i < 2; i++) {
+            shop_item it;
+            make_item(&it, sku_of(10 + i), 1);
+            DDBT_ASSERT_OK(ddb_batch_writer_put(w, &shop_item_model, &it));
+            shop_item_clear(&it);
+        }
+        assert_int_equal(ddb_batch_writer_flush(w), DDB_ETHROTTLED);
+        /* [500, retry: unprocessed], [unprocessed] */
+        assert_int_equal(fake.n_requests - before, 2 + (size_t)with_500);
+        f = ddb_batch_writer_failed(&n, w);
+        assert_int_equal(n, 2);
+        assert_int_equal(f[0].code, DDB_ETHROTTLED);
+        assert_int_equal(f[0].maybe_applied, with_500 == 1);
+        assert_int_equal(f[1].maybe_applied, with_500 == 1);
+        ddb_batch_writer_free(w);
+    }
+    ddb_client_free(retrying);
 }
 
 static void test_writer_refuses_duplicate_keys(void **state)
@@ -1126,6 +1197,7 @@ int main(void)
         cmocka_unit_test_setup(test_unprocessed_items_retried_until_written, each),
         cmocka_unit_test_setup(test_persistent_unprocessed_returned_to_caller, each),
         cmocka_unit_test_setup(test_whole_request_errors, each),
+        cmocka_unit_test_setup(test_failed_writes_maybe_applied, each),
         cmocka_unit_test_setup(test_writer_refuses_duplicate_keys, each),
         cmocka_unit_test_setup(test_item_and_key_limits, each),
         cmocka_unit_test_setup(test_single_item_paths_apply_the_same_limits, each),

@@ -22,6 +22,12 @@ static int fake_send(ddb_transport *self, const ddb_http_request *req, ddb_http_
     ddb_buf_reset(&t->headers);
     for (size_t i = 0; i < req->n_headers; i++)
         ddb_buf_printf(&t->headers, "%s: %s\n", req->headers[i].name, req->headers[i].value);
+    if (t->sent <= 8) {
+        const char *v = fake_header(t, "amz-sdk-invocation-id");
+        snprintf(t->invocation[t->sent - 1], sizeof t->invocation[0], "%s", v != NULL ? v : "");
+        v = fake_header(t, "amz-sdk-request");
+        snprintf(t->sdk_request[t->sent - 1], sizeof t->sdk_request[0], "%s", v != NULL ? v : "");
+    }
     resp->sent = r->rc == 0 || t->fail_after_send;
     if (r->rc != 0)
         return ddb_error_set(r->rc, "fake transport failure %d", r->rc);

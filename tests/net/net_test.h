@@ -35,6 +35,9 @@ typedef struct fake_transport {
     char method[16];
     size_t max_body; /* of the last request */
     bool fail_after_send; /* a failure (rc != 0) happens after the request left: resp->sent */
+    /* amz-sdk-invocation-id and amz-sdk-request of the first 8 requests */
+    char invocation[8][40];
+    char sdk_request[8][48];
 } fake_transport;
 
 void fake_init(fake_transport *t, const fake_reply *replies, size_t n);

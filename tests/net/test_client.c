@@ -752,6 +752,45 @@ static void test_quota_costs_and_refunds(void **state)
     fixture_free(&f);
 }
 
+/* Every attempt carries amz-sdk-invocation-id (a UUID v4, the same for
+ * the attempts of one call, another for the next call) and amz-sdk-request
+ * (attempt=N; max=M), as the AWS SDKs send them; neither is signed. */
+static void test_sdk_attempt_headers(void **state)
+{
+    (void)state;
+    static const fake_reply replies[] = {
+        {0, 503, "{}", NULL, NULL}, {DDB_ENETWORK, 0, NULL, NULL, NULL}, {0, 200, OK_BODY, NULL, NULL}};
+    fixture f;
+    fixture_init(&f, replies, 3, NULL);
+    assert_int_equal(call(&f, "GetItem"), 0);
+    assert_int_equal(f.t.sent, 3);
+    assert_int_equal(call(&f, "GetItem"), 0);
+    assert_int_equal(f.t.sent, 4);
+    for (size_t i = 0; i < 3; i++) {
+        char want[48];
+        snprintf(want, sizeof want, "attempt=%zu; max=3", i + 1);
+        assert_string_equal(f.t.sdk_request[i], want);
+        assert_string_equal(f.t.invocation[i], f.t.invocation[0]);
+    }
+    assert_string_equal(f.t.sdk_request[3], "attempt=1; max=3");
+    assert_string_not_equal(f.t.invocation[3], f.t.invocation[0]);
+    for (size_t k = 0; k < 4; k += 3) {
+        const char *id = f.t.invocation[k];
+        assert_int_equal(strlen(id), 36);
+        for (size_t i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                assert_int_equal(id[i], '-');
+            else
+                assert_non_null(strchr("0123456789abcdef", id[i]));
+        }
+        assert_int_equal(id[14], '4');                /* version 4 */
+        assert_non_null(strchr("89ab", id[19]));      /* RFC 4122 variant */
+    }
+    const char *auth = fake_header(&f.t, "Authorization");
+    assert_null(strstr(auth, "amz-sdk"));
+    fixture_free(&f);
+}
+
 static void test_quota_disabled(void **state)
 {
     (void)state;
@@ -883,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_network_errors_are_retried),
         cmocka_unit_test(test_quota_costs_and_refunds),
         cmocka_unit_test(test_quota_disabled),
+        cmocka_unit_test(test_sdk_attempt_headers),
         cmocka_unit_test(test_credentials_are_cached),
         cmocka_unit_test(test_auth_failure_drops_cached_credentials),
         cmocka_unit_test(test_provider_failure),

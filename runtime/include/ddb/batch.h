@@ -135,6 +135,13 @@ typedef struct ddb_batch_failure {
     int code;               /* DDB_E*: the request's error, or DDB_ETHROTTLED for work
                                still unprocessed after max_attempts requests */
     const char *message;    /* human-readable: what failed and why */
+    /* Writer: true when a request that carried this write may have been
+     * applied although it failed (its connection broke or timed out after
+     * the request left, a 5xx answer, a corrupted success, or a success
+     * whose answer could not be read): the write may be in the table. False
+     * means it is certainly not there (never sent, refused, or reported
+     * unprocessed every time). Getter: always false. */
+    bool maybe_applied;
 } ddb_batch_failure;
 
 /* ------------------------------------------------------------------ */
