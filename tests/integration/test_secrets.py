@@ -25,6 +25,9 @@ import sys
 import tempfile
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks  # noqa: E402
+
 WRAPPER = shlex.split(os.environ.get('DDB_TEST_C_WRAPPER', ''))
 SRC_ROOT = os.environ.get('DDB_SOURCE_ROOT') or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
@@ -32,16 +35,7 @@ SECRET = 'SecretKey' + secrets.token_hex(12)
 TOKEN = 'SessionToken' + secrets.token_hex(12)
 ARG_SECRET = 'ArgSecret' + secrets.token_hex(8)
 URL_PASSWORD = 'UrlPassword' + secrets.token_hex(8)
-CHECKS = 0
-FAILED = 0
-
-
-def check(cond, what, detail=None):
-    global CHECKS, FAILED
-    CHECKS += 1
-    if not cond:
-        FAILED += 1
-        print('FAIL: %s%s' % (what, '' if detail is None else ': %s' % (detail,)), file=sys.stderr)
+check = Checks()
 
 
 def forms(s):
@@ -128,8 +122,7 @@ def main():
         with open(copy_schema, 'w') as f:
             f.write(open(schema).read().replace('table: %s\n' % table, 'table: %s_copy\n' % table))
         ddb('delete-tables', schema, copy_schema)
-    print('%d checks, %d failed' % (CHECKS, FAILED))
-    sys.exit(1 if FAILED else 0)
+    sys.exit(check.summary())
 
 
 if __name__ == '__main__':

@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import Checks  # noqa: E402
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -45,16 +48,7 @@ except ImportError:  # meson's python3 may not be the one with moto
 SRC_ROOT = os.environ.get('DDB_SOURCE_ROOT') or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 WRAPPER = shlex.split(os.environ.get('DDB_TEST_C_WRAPPER', ''))
-CHECKS = 0
-FAILED = 0
-
-
-def check(cond, what, detail=None):
-    global CHECKS, FAILED
-    CHECKS += 1
-    if not cond:
-        FAILED += 1
-        print('FAIL: %s%s' % (what, '' if detail is None else ': %s' % (detail,)), file=sys.stderr)
+check = Checks()
 
 
 def make_chain(d):
@@ -212,8 +206,8 @@ def main():
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-    print('%d checks, %d failed' % (CHECKS, FAILED))
-    if FAILED:
+    status = check.summary()
+    if status:
         with open(log.name) as f:
             sys.stderr.write(f.read()[-3000:])
         sys.exit(1)
