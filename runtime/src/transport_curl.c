@@ -32,6 +32,13 @@ typedef struct conn {
     ddb_buf header_text;     /* "Name: value" lines, NUL-separated, reused */
     char *url;               /* URL currently set on the handle */
     char errbuf[CURL_ERROR_SIZE];
+    /* The request body, given to curl by on_read so that curl cannot send
+     * it twice unseen: on_seek refuses to rewind once any of it was read
+     * (curl rewinds to resend on a kept connection that died), which
+     * makes the transfer fail and the client's retry policy decide. */
+    const char *upload;
+    size_t upload_len, upload_pos;
+    bool resend_refused;
 } conn;
 
 typedef struct curl_transport {
@@ -58,6 +65,25 @@ static void global_init(void)
 }
 
 /* --- callbacks --- */
+
+static size_t on_read(char *buf, size_t size, size_t n, void *userdata)
+{
+    conn *c = userdata;
+    size_t room = size * n, left = c->upload_len - c->upload_pos;
+    size_t k = left < room ? left : room;
+    memcpy(buf, c->upload + c->upload_pos, k);
+    c->upload_pos += k;
+    return k;
+}
+
+static int on_seek(void *userdata, curl_off_t offset, int origin)
+{
+    conn *c = userdata;
+    if (origin == SEEK_SET && offset == 0 && c->upload_pos == 0)
+        return CURL_SEEKFUNC_OK; /* nothing read yet: nothing would be sent twice */
+    c->resend_refused = true;
+    return CURL_SEEKFUNC_FAIL;
+}
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
@@ -140,6 +166,10 @@ static CURLcode conn_configure(curl_transport *t, conn *c)
     SET_(CURLOPT_WRITEDATA, (void *)c);
     SET_(CURLOPT_HEADERFUNCTION, on_header);
     SET_(CURLOPT_HEADERDATA, (void *)c);
+    SET_(CURLOPT_READFUNCTION, on_read);
+    SET_(CURLOPT_READDATA, (void *)c);
+    SET_(CURLOPT_SEEKFUNCTION, on_seek);
+    SET_(CURLOPT_SEEKDATA, (void *)c);
     SET_(CURLOPT_ERRORBUFFER, c->errbuf);
     SET_(CURLOPT_SHARE, t->share);
     SET_(CURLOPT_SSL_VERIFYPEER, t->verify_tls ? 1L : 0L);
@@ -265,9 +295,15 @@ static CURLcode set_url(conn *c, const char *url)
 }
 
 /* Method and body. GET and HEAD send no body; everything else is sent like
- * a POST (with the request's method name when it is not POST). */
-static CURLcode set_method(CURL *e, const ddb_http_request *req)
+ * a POST (with the request's method name when it is not POST), its body
+ * read through on_read. */
+static CURLcode set_method(conn *c, const ddb_http_request *req)
 {
+    CURL *e = c->easy;
+    c->upload = req->body != NULL ? req->body : "";
+    c->upload_len = req->body != NULL ? req->body_len : 0;
+    c->upload_pos = 0;
+    c->resend_refused = false;
     CURLcode cc = curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, (char *)NULL);
@@ -280,8 +316,8 @@ static CURLcode set_method(CURL *e, const ddb_http_request *req)
     cc = curl_easy_setopt(e, CURLOPT_POST, 1L);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    if (cc == CURLE_OK) /* "" rather than NULL: NULL would make curl use a read callback */
-        cc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+    if (cc == CURLE_OK) /* NULL: the body comes from the read callback */
+        cc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL);
     if (cc == CURLE_OK && strcmp(req->method, "POST") != 0)
         cc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
     return cc;
@@ -295,7 +331,7 @@ static CURLcode set_request(conn *c, const ddb_http_request *req, struct curl_sl
     long total_ms = req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
     CURLcode cc = set_url(c, req->url);
     if (cc == CURLE_OK)
-        cc = set_method(e, req);
+        cc = set_method(c, req);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     if (cc == CURLE_OK)
@@ -318,6 +354,13 @@ static int curl_failure(conn *c, CURLcode cc, const char *url)
         return ddb_error_set(DDB_ETIMEOUT, "%s: %s", url, detail);
     case CURLE_OUT_OF_MEMORY:
         return ddb_error_set(DDB_ENOMEM, "%s: %s", url, detail);
+    case CURLE_SEND_FAIL_REWIND:
+        if (c->resend_refused)
+            return ddb_error_set(DDB_ENETWORK,
+                                 "%s: the connection closed after the request was sent; not sent again "
+                                 "unseen (the client's retry policy decides)",
+                                 url);
+        return ddb_error_set(DDB_ENETWORK, "%s: %s (curl error %d)", url, detail, (int)cc);
     case CURLE_FILESIZE_EXCEEDED:
         return ddb_error_set(DDB_ELIMIT, "%s: the answer's body is over %zu bytes (max_body)", url, c->max_body);
     default:

@@ -85,7 +85,9 @@ static void test_response_headers(void **state)
 /* A loopback HTTP/1.1 server                                         */
 /* ------------------------------------------------------------------ */
 
-enum { REPLY_NORMAL, REPLY_SILENT, REPLY_CONTINUE, REPLY_CHUNKED, REPLY_CLOSE, REPLY_UNTIL_CLOSE, REPLY_THEN_HANG_UP };
+/* REPLY_DROP: read the request, then close the connection unanswered. */
+enum { REPLY_NORMAL, REPLY_SILENT, REPLY_CONTINUE, REPLY_CHUNKED, REPLY_CLOSE, REPLY_UNTIL_CLOSE, REPLY_THEN_HANG_UP,
+       REPLY_DROP };
 
 /* connections of the whole run (every test, four times over): a handler
  * slot is only given back when the server stops */
@@ -241,6 +243,8 @@ static void *handle(void *arg)
         pthread_mutex_unlock(&S.lock);
         if (mode == REPLY_SILENT)
             continue; /* never answers; the client gives up */
+        if (mode == REPLY_DROP)
+            break;
         if (!reply(&p, mode, number, strncmp(buf, "HEAD ", 5) == 0)) {
             if (p.ssl != NULL)
                 SSL_shutdown(p.ssl); /* close_notify: the end of a body up to the close */
@@ -665,15 +669,16 @@ static void test_body_framings_and_closes(void **state)
         S.mode = modes[i];
         ddb_http_response_reset(&r);
         int rc = send_one(t, "POST", "{}", 5000, &r);
-        if (native_under_test && i > 0 && modes[i - 1] == REPLY_THEN_HANG_UP && rc != 0) {
+        if (i > 0 && modes[i - 1] == REPLY_THEN_HANG_UP && rc != 0) {
             /* the kept connection was closed after the last answer: the
-             * native transport says so instead of sending again by itself
-             * (libcurl resends invisibly); the request had left. (Over
-             * TLS the close_notify often arrives with the answer, and the
-             * connection is not kept at all.) */
+             * transport says so instead of sending again by itself; the
+             * request had left. (libcurl often sees the close before
+             * sending; over TLS the close_notify often arrives with the
+             * answer, and the connection is not kept at all.) */
             assert_int_equal(rc, DDB_ENETWORK);
             assert_true(r.sent);
-            assert_non_null(strstr(ddb_last_error()->message, "on a kept connection"));
+            assert_non_null(strstr(ddb_last_error()->message,
+                                   native_under_test ? "on a kept connection" : "not sent again unseen"));
             ddb_http_response_reset(&r);
             rc = send_one(t, "POST", "{}", 5000, &r); /* as the client's retry would */
         }
@@ -687,6 +692,39 @@ static void test_body_framings_and_closes(void **state)
     }
     S.mode = REPLY_NORMAL;
     assert_int_equal(S.connections - before, 4);
+    ddb_http_response_free(&r);
+    ddb_transport_free(t);
+}
+
+/* A kept connection that the server closes after reading the next
+ * request, without answering: the request had left, so the transport
+ * fails (DDB_ENETWORK, sent) and never sends it again by itself — the
+ * server sees it once (libcurl would resend it unseen on a new
+ * connection; its transport refuses to rewind the body for that), and the
+ * client's retry policy decides and counts. */
+static void test_no_unseen_resend(void **state)
+{
+    (void)state;
+    ddb_transport *t = NULL;
+    assert_int_equal(transport_new(&t, NULL), 0);
+    ddb_http_response r = DDB_HTTP_RESPONSE_INIT;
+    S.mode = REPLY_NORMAL;
+    assert_int_equal(send_one(t, "POST", "{\"first\":1}", 5000, &r), 0); /* a kept connection */
+    pthread_mutex_lock(&S.lock);
+    S.mode = REPLY_DROP;
+    int before = S.requests;
+    pthread_mutex_unlock(&S.lock);
+    ddb_http_response_reset(&r);
+    int rc = send_one(t, "POST", "{\"second\":2}", 5000, &r);
+    pthread_mutex_lock(&S.lock);
+    int seen = S.requests - before;
+    S.mode = REPLY_NORMAL;
+    pthread_mutex_unlock(&S.lock);
+    assert_int_equal(rc, DDB_ENETWORK);
+    assert_true(r.sent);
+    assert_int_equal(seen, 1);
+    ddb_http_response_reset(&r);
+    assert_int_equal(send_one(t, "POST", "{}", 5000, &r), 0); /* and the transport goes on */
     ddb_http_response_free(&r);
     ddb_transport_free(t);
 }
@@ -879,7 +917,8 @@ int main(void)
         cmocka_unit_test_setup(test_interim_response_headers_are_dropped, setup),                          \
         cmocka_unit_test_setup(test_timeout, setup), cmocka_unit_test_setup(test_connection_refused, setup),  \
         cmocka_unit_test_setup(test_options, setup), cmocka_unit_test_setup(test_pool_under_concurrency, setup), \
-        cmocka_unit_test_setup(test_body_framings_and_closes, setup), cmocka_unit_test_setup(test_max_body, setup)
+        cmocka_unit_test_setup(test_body_framings_and_closes, setup), cmocka_unit_test_setup(test_max_body, setup), \
+        cmocka_unit_test_setup(test_no_unseen_resend, setup)
 #define TLS(setup)                                                                                 \
     cmocka_unit_test_setup(test_tls_verification, setup), cmocka_unit_test_setup(test_tls_session_resumption, setup)
     const struct CMUnitTest tests[] = {
