@@ -11,6 +11,7 @@ struct tmpl_env {
     void *ctx;
     tmpl_template **cache; /* parsed templates, by name */
     size_t len, cap;
+    size_t work_limit; /* of one render (tmpl_env_set_work_limit) */
 };
 
 static const tmpl_pos no_pos = {0, 0};
@@ -25,6 +26,11 @@ int tmpl_error_vset(tmpl_error *e, const char *tpl, tmpl_pos pos, const char *fm
                           : snprintf(e->buf, e->size, "%s: error: ", tpl);
     if (n >= 0 && (size_t)n < e->size)
         vsnprintf(e->buf + n, e->size - (size_t)n, fmt, ap);
+    /* one line: a name or a key from the template or the variables may hold
+     * a line break or another control character */
+    for (char *p = e->buf; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     return -1;
 }
 
@@ -43,8 +49,15 @@ tmpl_env *tmpl_env_new(tmpl_loader_fn loader, void *ctx)
     if (env != NULL) {
         env->loader = loader;
         env->ctx = ctx;
+        env->work_limit = TMPL_DEFAULT_WORK_LIMIT;
     }
     return env;
+}
+
+void tmpl_env_set_work_limit(tmpl_env *env, size_t units)
+{
+    if (env != NULL)
+        env->work_limit = units != 0 ? units : TMPL_DEFAULT_WORK_LIMIT;
 }
 
 void tmpl_env_free(tmpl_env *env)
@@ -111,7 +124,7 @@ int tmpl_render(tmpl_env *env, const char *name, const tmpl_value *vars, ddb_buf
     if (t == NULL)
         return -1;
     ddb_buf text = DDB_BUF_INIT;
-    int rc = tmpl_render_root(env, t, vars, &text, &e);
+    int rc = tmpl_render_root(env, t, vars, env->work_limit, &text, &e);
     if (rc == 0 && ddb_buf_append(out, ddb_buf_cstr(&text), text.len) != 0)
         rc = tmpl_error_set(&e, name, no_pos, "out of memory");
     ddb_buf_free(&text);

@@ -112,6 +112,21 @@ tmpl_env *tmpl_env_new(tmpl_loader_fn loader, void *ctx);
 void tmpl_env_free(tmpl_env *env);
 
 /*
+ * The work one tmpl_render may do, in units: one for every expression
+ * evaluated and statement run, the size of a loop iteration's values, one
+ * for every byte of text made or compared (output, literals, `~`, `+`,
+ * filters, `==`, `in`) and sizeof(pointer) for every list item made. A
+ * render that would do more fails ("rendering needs more than N units of
+ * work"), so a template cannot make the engine run or grow without end (a
+ * string doubled in a loop, a macro calling itself twice). 0 restores the
+ * default, TMPL_DEFAULT_WORK_LIMIT (2^28; ddbc's templates take about
+ * twice their output: 5 million for a schema of 500 attributes).
+ * docs/templates.md, "Limits", has the details.
+ */
+#define TMPL_DEFAULT_WORK_LIMIT ((size_t)1 << 28)
+void tmpl_env_set_work_limit(tmpl_env *env, size_t units);
+
+/*
  * Renders template `name` with the variables of the dict `vars` (borrowed;
  * NULL means none) and appends the output to `out`. Returns 0, or -1 with
  * `out` unchanged and a one-line message in `err` (truncated to `err_size`

@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@
 /* Deepest nesting of expression evaluation, macro calls and includes
  * together: bounds the C stack a template can use. */
 #define MAX_NESTING 1000
+
+/* The work of a macro call or an include beyond its expressions and
+ * statements: a frame, its variables, the arguments bound (tmpl_charge). */
+#define CALL_WORK 64
 
 int tmpl_vfail(tmpl_run *r, tmpl_pos pos, const char *fmt, va_list ap)
 {
@@ -43,6 +48,25 @@ static int oom(tmpl_run *r, tmpl_pos pos)
     return tmpl_fail(r, pos, "out of memory");
 }
 
+int tmpl_charge(tmpl_run *r, tmpl_pos pos, size_t units)
+{
+    if (units < r->work_left) {
+        r->work_left -= units;
+        return 0;
+    }
+    r->work_left = 0;
+    return tmpl_fail(r, pos,
+                     "rendering needs more than %zu units of work (a loop or recursion that "
+                     "does not end, or text or lists that keep doubling?)",
+                     r->work_limit);
+}
+
+/* `a` times `b`, or SIZE_MAX when that does not fit. */
+static size_t times(size_t a, size_t b)
+{
+    return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
 /* Stores a freshly made value in *out; NULL means the constructor ran out of memory. */
 static int made(tmpl_run *r, tmpl_pos pos, tmpl_value *v, tmpl_value **out)
 {
@@ -60,6 +84,8 @@ static int enter(tmpl_run *r, tmpl_pos pos, bool call)
                          r->calls);
     if (r->depth >= MAX_NESTING)
         return tmpl_fail(r, pos, "expression nested too deeply (more than %d levels)", MAX_NESTING);
+    if (tmpl_charge(r, pos, call ? CALL_WORK : 1) != 0)
+        return -1;
     r->depth++;
     r->calls += call;
     return 0;
@@ -216,6 +242,10 @@ static int eval_list(tmpl_run *r, const tmpl_expr *e, tmpl_value **out)
     for (const tmpl_arg *a = e->u.items; a != NULL; a = a->next) {
         tmpl_value *item;
         int rc = eval(r, a->value, false, &item);
+        if (rc == 0 && tmpl_charge(r, a->pos, sizeof item) != 0) {
+            tmpl_value_free(item);
+            rc = -1;
+        }
         if (rc == 0 && tmpl_list_push(list, item) != 0)
             rc = oom(r, a->pos);
         if (rc != 0) {
@@ -236,9 +266,16 @@ static int eval_filter(tmpl_run *r, const tmpl_expr *e, bool allow_undef, tmpl_v
     for (size_t i = 0; rc == 0 && i < f->sig.nparams; i++)
         if (e->u.filter.argv[i] != NULL)
             rc = eval(r, e->u.filter.argv[i], false, &args[i]);
+    if (rc == 0 && in != NULL) /* reading the input */
+        rc = tmpl_charge(r, e->pos, tmpl_weight(in));
     if (rc == 0) {
         tmpl_filter_call fc = {r, e->pos, f->sig.name, allow_undef};
         rc = tmpl_filter_apply(&fc, f, in, args, out);
+    }
+    if (rc == 0 && *out != NULL && tmpl_charge(r, e->pos, tmpl_weight(*out)) != 0) {
+        tmpl_value_free(*out);
+        *out = NULL;
+        rc = -1;
     }
     tmpl_value_free(in);
     for (size_t i = 0; i < f->sig.nparams; i++)
@@ -410,7 +447,7 @@ static int concat(tmpl_run *r, const tmpl_expr *e, const tmpl_value *a, const tm
                        tmpl_kind_name(a->kind), tmpl_kind_name(b->kind));
     else if (rc != 0)
         rc = oom(r, e->pos);
-    else
+    else if ((rc = tmpl_charge(r, e->pos, buf.len)) == 0)
         rc = made(r, e->pos, tmpl_str_buf(&buf), out);
     ddb_buf_free(&buf);
     return rc;
@@ -420,6 +457,8 @@ static int concat(tmpl_run *r, const tmpl_expr *e, const tmpl_value *a, const tm
 static int concat_lists(tmpl_run *r, const tmpl_expr *e, const tmpl_value *a, const tmpl_value *b,
                         tmpl_value **out)
 {
+    if (tmpl_charge(r, e->pos, tmpl_weight(a) + tmpl_weight(b)) != 0)
+        return -1;
     tmpl_value *list = tmpl_list();
     const tmpl_value *parts[] = {a, b};
     int rc = list != NULL ? 0 : -1;
@@ -486,6 +525,14 @@ static bool contains_text(const tmpl_value *hay, const tmpl_value *needle)
     return false;
 }
 
+/* tmpl_equal, charging the render for the comparison. */
+static int equal(tmpl_run *r, tmpl_pos pos, const tmpl_value *a, const tmpl_value *b, bool *result)
+{
+    size_t left = r->work_left;
+    *result = tmpl_equal(a, b, &left);
+    return tmpl_charge(r, pos, r->work_left - left + (left == 0));
+}
+
 /* `needle in hay` for strings (substring), lists (an equal item) and dicts (a key). */
 static int contains(tmpl_run *r, const tmpl_cmp *c, const tmpl_value *needle, const tmpl_value *hay,
                     bool *result)
@@ -496,13 +543,19 @@ static int contains(tmpl_run *r, const tmpl_cmp *c, const tmpl_value *needle, co
         if (needle->kind != TMPL_STR)
             return tmpl_fail(r, c->pos, "'%s' a string needs a string on the left, got %s",
                              tmpl_op_text(c->op), tmpl_kind_name(needle->kind));
+        /* at most every position of the haystack against the whole needle */
+        if (tmpl_charge(r, c->pos, times(hay->u.str.len + 1, needle->u.str.len + 1)) != 0)
+            return -1;
         *result = contains_text(hay, needle);
         return 0;
     case TMPL_LIST:
         for (size_t i = 0; i < hay->u.list.len && !*result; i++)
-            *result = tmpl_equal(needle, hay->u.list.items[i]);
+            if (equal(r, c->pos, needle, hay->u.list.items[i], result) != 0)
+                return -1;
         return 0;
     case TMPL_DICT:
+        if (tmpl_charge(r, c->pos, tmpl_weight(hay) + tmpl_weight(needle)) != 0)
+            return -1;
         *result = needle->kind == TMPL_STR &&
                   tmpl_dict_getn(hay, needle->u.str.s, needle->u.str.len) != NULL;
         return 0;
@@ -527,6 +580,8 @@ static int order(tmpl_run *r, const tmpl_cmp *c, const tmpl_value *a, const tmpl
         cmp = (x > y) - (x < y);
     } else if (a->kind == TMPL_STR && b->kind == TMPL_STR) {
         size_t n = a->u.str.len < b->u.str.len ? a->u.str.len : b->u.str.len;
+        if (tmpl_charge(r, c->pos, n) != 0)
+            return -1;
         cmp = memcmp(a->u.str.s, b->u.str.s, n);
         if (cmp == 0)
             cmp = (a->u.str.len > b->u.str.len) - (a->u.str.len < b->u.str.len);
@@ -545,8 +600,9 @@ static int compare(tmpl_run *r, const tmpl_cmp *c, const tmpl_value *a, const tm
                    bool *result)
 {
     if (c->op == OP_EQ || c->op == OP_NE) {
-        *result = tmpl_equal(a, b) == (c->op == OP_EQ);
-        return 0;
+        int rc = equal(r, c->pos, a, b, result);
+        *result = *result == (c->op == OP_EQ);
+        return rc;
     }
     if (c->op != OP_IN && c->op != OP_NOT_IN)
         return order(r, c, a, b, result);
@@ -598,6 +654,8 @@ static int eval_inner(tmpl_run *r, const tmpl_expr *e, bool allow_undef, tmpl_va
 {
     switch (e->kind) {
     case E_STR:
+        if (tmpl_charge(r, e->pos, e->u.str.len) != 0)
+            return -1;
         return made(r, e->pos, tmpl_str_n(e->u.str.s, e->u.str.len), out);
     case E_INT:
         return made(r, e->pos, tmpl_int(e->u.i), out);
@@ -649,12 +707,15 @@ static int render_output(tmpl_run *r, const tmpl_node *n)
     tmpl_value *v;
     if (eval(r, n->u.expr, false, &v) != 0)
         return -1;
+    size_t before = r->out->len;
     int rc = tmpl_put_text(r->out, v);
     if (rc == DDB_EINVAL)
         rc = tmpl_fail(r, n->pos, "cannot print a %s (loop over it, or use the 'join' filter)",
                        tmpl_kind_name(v->kind));
     else if (rc != 0)
         rc = oom(r, n->pos);
+    else
+        rc = tmpl_charge(r, n->pos, r->out->len - before);
     tmpl_value_free(v);
     return rc;
 }
@@ -731,6 +792,10 @@ static int render_iteration(tmpl_run *r, const tmpl_node *n, const tmpl_value *i
     int rc = bind_loop_vars(r, n, &frame, item);
     if (rc == 0)
         rc = loop_info(r, n->pos, i, len, &loop);
+    if (rc == 0 && tmpl_charge(r, n->pos, tmpl_weight(loop)) != 0) { /* the iteration's own values */
+        tmpl_value_free(loop);
+        rc = -1;
+    }
     if (rc == 0)
         rc = assign(r, n->pos, &frame, "loop", loop);
     if (rc == 0) {
@@ -751,6 +816,8 @@ static int loop_items(tmpl_run *r, const tmpl_node *n, tmpl_value *seq, tmpl_val
     }
     if (seq->kind != TMPL_DICT)
         return tmpl_fail(r, n->u.loop.iter->pos, "cannot loop over %s", tmpl_kind_name(seq->kind));
+    if (tmpl_charge(r, n->pos, tmpl_weight(seq)) != 0)
+        return -1;
     tmpl_value *keys = tmpl_list();
     for (size_t i = 0; keys != NULL && i < seq->u.dict.len; i++) {
         const tmpl_entry *e = &seq->u.dict.entries[i];
@@ -825,6 +892,8 @@ static int render_include(tmpl_run *r, const tmpl_node *n)
 
 static int render_node(tmpl_run *r, const tmpl_node *n)
 {
+    if (tmpl_charge(r, n->pos, n->kind == N_TEXT ? n->u.text.len + 1 : 1) != 0)
+        return -1;
     switch (n->kind) {
     case N_TEXT:
         return ddb_buf_append(r->out, n->u.text.s, n->u.text.len) == 0 ? 0 : oom(r, n->pos);
@@ -852,11 +921,11 @@ static int render_body(tmpl_run *r, const tmpl_node *n)
     return 0;
 }
 
-int tmpl_render_root(tmpl_env *env, const tmpl_template *t, const tmpl_value *globals, ddb_buf *out,
-                     tmpl_error *err)
+int tmpl_render_root(tmpl_env *env, const tmpl_template *t, const tmpl_value *globals,
+                     size_t work_limit, ddb_buf *out, tmpl_error *err)
 {
     tmpl_frame root = {NULL, globals, NULL};
-    tmpl_run r = {env, t, &root, out, 0, 0, err};
+    tmpl_run r = {env, t, &root, out, 0, 0, work_limit, work_limit, err};
     int rc = render_body(&r, t->body);
     tmpl_value_free(root.locals);
     return rc;

@@ -70,6 +70,13 @@ static bool bool_arg(const tmpl_value *v)
     return v != NULL && tmpl_truthy(v);
 }
 
+/* Charges the render for `units` of work (text a filter is about to make
+ * beyond what its input and result are charged for: tmpl_eval.c). */
+static int charge(const tmpl_filter_call *fc, size_t units)
+{
+    return tmpl_charge(fc->r, fc->pos, units);
+}
+
 /* ---- text filters ------------------------------------------------------------- */
 
 /* Copies `s`, shifting the ASCII letters between `lo` and `hi` by `shift`. */
@@ -267,17 +274,20 @@ static int f_indent(const tmpl_filter_call *fc, const char *s, size_t len, tmpl_
     if (indent_pad(fc, args[0], &pad) != 0)
         return -1;
     int rc = 0;
-    for (size_t i = 0, line = 0; i <= len; line++) {
+    for (size_t i = 0, line = 0; rc == 0 && i <= len; line++) {
         size_t end = i;
         while (end < len && s[end] != '\n')
             end++;
-        if (line == 0 ? first : blank || end > i)
+        if (line == 0 ? first : blank || end > i) {
+            if (charge(fc, pad.len + 1) != 0)
+                break;
             rc |= ddb_buf_append(out, ddb_buf_cstr(&pad), pad.len);
+        }
         rc |= ddb_buf_append(out, s + i, end - i + (end < len)); /* with its '\n' */
         i = end + 1;
     }
     ddb_buf_free(&pad);
-    return appended(fc, rc);
+    return fc->r->err->failed ? -1 : appended(fc, rc);
 }
 
 /* replace(old, new, count=all): Python's str.replace; an empty `old` inserts
@@ -297,11 +307,14 @@ static int f_replace(const tmpl_filter_call *fc, const char *s, size_t len, tmpl
             rc = tmpl_filter_fail(fc, "argument 'count' must be an integer, got %s",
                                   tmpl_kind_name(args[2]->kind));
     }
+    /* the search: every position against the whole of `old`, at most */
+    if (rc == 0)
+        rc = charge(fc, len + 1 > SIZE_MAX / (old.len + 1) ? SIZE_MAX : (len + 1) * (old.len + 1));
     for (size_t i = 0; rc == 0 && i <= len;) {
         bool match = count != 0 &&
                      (old.len == 0 ? i == len || starts_char(s[i])
                                    : len - i >= old.len && memcmp(s + i, old.data, old.len) == 0);
-        if (match) {
+        if (match && (rc = charge(fc, repl.len + 1)) == 0) {
             rc |= ddb_buf_append(out, ddb_buf_cstr(&repl), repl.len);
             count--;
         }
@@ -315,7 +328,7 @@ static int f_replace(const tmpl_filter_call *fc, const char *s, size_t len, tmpl
     }
     ddb_buf_free(&old);
     ddb_buf_free(&repl);
-    return appended(fc, rc);
+    return fc->r->err->failed ? -1 : appended(fc, rc);
 }
 
 /* ---- value filters ------------------------------------------------------------ */
@@ -330,6 +343,8 @@ static int f_join(const tmpl_filter_call *fc, const tmpl_value *in, tmpl_value *
     int rc = text_arg(fc, args[0], "d", "", &sep);
     for (size_t i = 0; rc == 0 && i < in->u.list.len; i++) {
         const tmpl_value *item = in->u.list.items[i];
+        if (charge(fc, tmpl_weight(item) + (i != 0 ? sep.len : 0)) != 0)
+            break;
         rc = i != 0 ? ddb_buf_append(&buf, ddb_buf_cstr(&sep), sep.len) : 0;
         if (rc == 0)
             rc = tmpl_put_text(&buf, item);
@@ -338,6 +353,8 @@ static int f_join(const tmpl_filter_call *fc, const tmpl_value *in, tmpl_value *
         else
             rc = appended(fc, rc);
     }
+    if (fc->r->err->failed)
+        rc = -1;
     if (rc == 0)
         rc = result(fc, tmpl_str_buf(&buf), out);
     ddb_buf_free(&sep);

@@ -116,8 +116,10 @@ const tmpl_value *tmpl_dict_getn(const tmpl_value *dict, const char *key, size_t
 /* "string", "integer", ... for messages. */
 const char *tmpl_kind_name(tmpl_kind kind);
 bool tmpl_truthy(const tmpl_value *v);
-/* Python equality: deep for lists and dicts; true == 1, "1" != 1. */
-bool tmpl_equal(const tmpl_value *a, const tmpl_value *b);
+/* Python equality: deep for lists and dicts; true == 1, "1" != 1. Every
+ * value visited and every byte compared takes one unit from *left; when
+ * they run out the answer is false and *left is 0. */
+bool tmpl_equal(const tmpl_value *a, const tmpl_value *b, size_t *left);
 /* The integer value of an integer or (as in Python, 0 or 1) a boolean. */
 bool tmpl_as_int(const tmpl_value *v, long long *out);
 /* Appends the text of a scalar (None, True, False, 42, text); DDB_EINVAL for
@@ -373,6 +375,7 @@ typedef struct tmpl_run {
     ddb_buf *out;
     unsigned depth; /* evaluations, macro calls and includes in progress */
     unsigned calls; /* macro calls and includes in progress */
+    size_t work_left, work_limit; /* units of work (tmpl_env_set_work_limit) */
     tmpl_error *err;
 } tmpl_run;
 
@@ -382,9 +385,16 @@ typedef struct tmpl_run {
 const tmpl_template *tmpl_env_get(tmpl_env *env, const char *name, tmpl_error *err,
                                   const char *from, tmpl_pos at);
 
-/* Renders `t` in a new root frame over `globals`. Returns 0 or -1. */
-int tmpl_render_root(tmpl_env *env, const tmpl_template *t, const tmpl_value *globals, ddb_buf *out,
-                     tmpl_error *err);
+/* Renders `t` in a new root frame over `globals`, doing at most
+ * `work_limit` units of work. Returns 0 or -1. */
+int tmpl_render_root(tmpl_env *env, const tmpl_template *t, const tmpl_value *globals,
+                     size_t work_limit, ddb_buf *out, tmpl_error *err);
+
+/* Takes `units` of work from the render; once its limit is spent, records
+ * the error at `pos` and returns -1. */
+int tmpl_charge(tmpl_run *r, tmpl_pos pos, size_t units);
+/* The work of making or reading `v`: its bytes, its items (1 for scalars). */
+size_t tmpl_weight(const tmpl_value *v);
 
 /* Records an error at `pos` in the template being rendered; returns -1. */
 int tmpl_fail(tmpl_run *r, tmpl_pos pos, const char *fmt, ...) TMPL_PRINTF(3, 4);

@@ -288,33 +288,46 @@ bool tmpl_truthy(const tmpl_value *v)
     return false;
 }
 
-static bool list_equal(const tmpl_value *a, const tmpl_value *b)
+static bool list_equal(const tmpl_value *a, const tmpl_value *b, size_t *left)
 {
     if (a->u.list.len != b->u.list.len)
         return false;
     for (size_t i = 0; i < a->u.list.len; i++)
-        if (!tmpl_equal(a->u.list.items[i], b->u.list.items[i]))
+        if (!tmpl_equal(a->u.list.items[i], b->u.list.items[i], left))
             return false;
     return true;
 }
 
 /* Dicts are equal when they hold the same keys and values, in any order. */
-static bool dict_equal(const tmpl_value *a, const tmpl_value *b)
+static bool dict_equal(const tmpl_value *a, const tmpl_value *b, size_t *left)
 {
     if (a->u.dict.len != b->u.dict.len)
         return false;
     for (size_t i = 0; i < a->u.dict.len; i++) {
         const tmpl_entry *e = &a->u.dict.entries[i];
         const tmpl_value *other = tmpl_dict_getn(b, e->key, e->key_len);
-        if (other == NULL || !tmpl_equal(e->value, other))
+        if (other == NULL || !tmpl_equal(e->value, other, left))
             return false;
     }
     return true;
 }
 
-bool tmpl_equal(const tmpl_value *a, const tmpl_value *b)
+/* Takes `units` from *left; false (and *left 0) when there are not enough. */
+static bool take(size_t *left, size_t units)
+{
+    if (units >= *left) {
+        *left = 0;
+        return false;
+    }
+    *left -= units;
+    return true;
+}
+
+bool tmpl_equal(const tmpl_value *a, const tmpl_value *b, size_t *left)
 {
     long long x, y;
+    if (!take(left, 1))
+        return false;
     if (a->kind != b->kind)
         return tmpl_as_int(a, &x) && tmpl_as_int(b, &y) && x == y;
     switch (a->kind) {
@@ -325,15 +338,34 @@ bool tmpl_equal(const tmpl_value *a, const tmpl_value *b)
     case TMPL_INT:
         return a->u.i == b->u.i;
     case TMPL_STR:
-        return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+        return a->u.str.len == b->u.str.len && take(left, a->u.str.len) &&
+               memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
     case TMPL_LIST:
-        return list_equal(a, b);
+        return list_equal(a, b, left);
     case TMPL_DICT:
-        return dict_equal(a, b);
+        return dict_equal(a, b, left);
     case TMPL_MACRO:
         return a->u.macro.def == b->u.macro.def && a->u.macro.scope == b->u.macro.scope;
     }
     return false;
+}
+
+size_t tmpl_weight(const tmpl_value *v)
+{
+    switch (v->kind) {
+    case TMPL_STR:
+        return v->u.str.len + 1;
+    case TMPL_LIST:
+        return v->u.list.len * sizeof(tmpl_value *) + 1;
+    case TMPL_DICT:
+        return v->u.dict.len * sizeof(tmpl_entry) + 1;
+    case TMPL_NONE:
+    case TMPL_BOOL:
+    case TMPL_INT:
+    case TMPL_MACRO:
+        break;
+    }
+    return 1;
 }
 
 int tmpl_put_text(ddb_buf *b, const tmpl_value *v)

@@ -710,7 +710,7 @@ static int error_from_xml(long status, const char *body, size_t len, const char 
         error_from_raw_body(code, status, body, len);
         return ddb_error_set_aws(status, NULL, request_id);
     }
-    if (!xml_text(message, sizeof message, body, len, "Message"))
+    if (!xml_text(message, sizeof message, body, len, "Message") || message[0] == '\0')
         snprintf(message, sizeof message, "HTTP %ld %s", status, type);
     if ((request_id == NULL || request_id[0] == '\0') && xml_text(id, sizeof id, body, len, "RequestId"))
         request_id = id;

@@ -363,12 +363,15 @@ static int ini_lookup(ini_query *q)
     bool exists;
     int rc = ddb_creds_read_file(ddb_buf_cstr(&q->file->path), &text, &exists);
     ini_state st = {0};
-    for (char *line = text.data; rc == 0 && exists && line != NULL;) {
-        char *next = strchr(line, '\n');
+    char *end = text.data != NULL ? text.data + text.len : NULL;
+    for (char *line = text.data; rc == 0 && exists && line != NULL && line < end;) {
+        char *next = memchr(line, '\n', (size_t)(end - line));
+        size_t len = (size_t)((next != NULL ? next : end) - line);
         if (next != NULL)
             *next++ = '\0';
         st.line_no++;
-        rc = ini_line(q, &st, line);
+        /* a NUL would end the line early: the rest of it (a key's value) unseen */
+        rc = memchr(line, '\0', len) != NULL ? ini_error(q, &st, "a NUL byte") : ini_line(q, &st, line);
         line = next;
     }
     if (text.data != NULL)
@@ -387,6 +390,12 @@ static int creds_from_file(const shared_files *f, const shared_file *file, ddb_c
     ini_query q = {file, f->profile, credential_keys, values, 3, false};
     int rc = ini_lookup(&q);
     *seen |= q.profile_seen;
+    for (size_t i = 0; i < 3; i++) { /* "key =" with nothing after it: as absent (as in the environment) */
+        if (values[i] != NULL && values[i][0] == '\0') {
+            free(values[i]);
+            values[i] = NULL;
+        }
+    }
     if (rc == 0 && (values[0] != NULL) != (values[1] != NULL))
         rc = ddb_error_set(DDB_ECONFIG, "%s: profile \"%s\" has %s but no %s", file->label, f->profile,
                            credential_keys[values[0] == NULL], credential_keys[values[0] != NULL]);

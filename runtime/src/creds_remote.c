@@ -376,6 +376,9 @@ static int creds_from_sts(ddb_credentials *out, const char *xml, size_t len, con
         const char *in = a, *x, *y;
         if (!ddb_xml_next(&in, b, tags[i], &x, &y))
             rc = ddb_error_set(DDB_EPROTOCOL, "STS %s: the answer has no %s", action, tags[i]);
+        else if (x == y || memchr(x, '\0', (size_t)(y - x)) != NULL) /* would cut the value short */
+            rc = ddb_error_set(DDB_EPROTOCOL, "STS %s: the answer's %s is empty or holds a NUL byte", action,
+                               tags[i]);
         else if ((v[i] = ddb_xml_unescape(x, y)) == NULL)
             rc = ddb_last_error()->code;
     }

@@ -146,6 +146,18 @@ size_t ddb_utf8_seq(const unsigned char *p, size_t avail)
     return n;
 }
 
+bool ddb_utf8_valid(const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data, *end = p + len;
+    while (p < end) {
+        size_t n = *p < 0x80 ? 1 : ddb_utf8_seq(p, (size_t)(end - p));
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 static size_t utf8_len(uint32_t cp)
 {
     return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

@@ -127,6 +127,10 @@ int ddb_jlex_number(ddb_jlex *lx, const char **start, size_t *len);
  * it is invalid (overlong, surrogate, above U+10FFFF, truncated). */
 size_t ddb_utf8_seq(const unsigned char *p, size_t avail);
 
+/* Whether data[0..len) is valid UTF-8 (NUL bytes included: they are
+ * characters). Thread-safe. */
+bool ddb_utf8_valid(const char *data, size_t len);
+
 /* DynamoDB JSON grammar (json_av.c). `depth` is the number of arrays and
  * objects already open around the value. */
 int ddb_jlex_av(ddb_jlex *lx, unsigned depth, ddb_av **out);   /* value form */

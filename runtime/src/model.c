@@ -17,6 +17,7 @@
 #include "crypt.h"
 #include "s3_fields.h"
 #include "json_internal.h"
+#include "json_parse.h"
 #include "model_internal.h"
 #include "type_table.h"
 
@@ -334,6 +335,12 @@ static char kind_of(ddb_av_type t)
 
 static ddb_av *av_of_kind(char kind, const char *data, size_t len)
 {
+    /* text from the wire is UTF-8 (the JSON reader checks it); text that
+     * was compressed or encrypted is checked when it is restored */
+    if (kind == 'S' && !ddb_utf8_valid(data, len)) {
+        ddb_error_set(DDB_ETYPE, "restored text is not UTF-8");
+        return NULL;
+    }
     if (kind != 'N')
         return kind == 'B' ? ddb_av_b(data, len) : ddb_av_s_len(data, len);
     char text[64]; /* DynamoDB numbers: 38 digits, an exponent, signs */

@@ -290,8 +290,8 @@ int ddb_s3_delete_many(size_t *deleted, const ddb_s3_bucket *b, const char *cons
     }
     if (rc == 0 && failed != 0)
         rc = DDB_ESERVICE;
-    if (deleted != NULL && (rc == 0 || rc == DDB_ESERVICE))
-        *deleted = n - failed;
+    if (deleted != NULL && (rc == 0 || rc == DDB_ESERVICE)) /* a hostile answer may list more errors than keys */
+        *deleted = failed < n ? n - failed : 0;
     ddb_http_response_free(&resp);
     ddb_buf_free(&md5_b64);
     ddb_buf_free(&body);

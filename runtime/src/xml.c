@@ -18,10 +18,13 @@ bool ddb_xml_next(const char **at, const char *end, const char *tag, const char 
 {
     char open[40], close[40];
     int no = snprintf(open, sizeof open, "<%s>", tag), nc = snprintf(close, sizeof close, "</%s>", tag);
-    for (const char *p = *at; p + no <= end; p++) {
+    if (*at == NULL || end == NULL || no <= 0 || nc <= 0 || (size_t)nc >= sizeof close)
+        return false; /* no body (an empty answer), or a tag too long */
+    /* lengths, not `p + no <= end`: no pointer beyond the end is made */
+    for (const char *p = *at; end - p >= no; p++) {
         if (memcmp(p, open, (size_t)no) != 0)
             continue;
-        for (const char *q = p + no; q + nc <= end; q++) {
+        for (const char *q = p + no; end - q >= nc; q++) {
             if (memcmp(q, close, (size_t)nc) == 0) {
                 *a = p + no;
                 *b = q;
@@ -43,27 +46,39 @@ char *ddb_xml_unescape(const char *a, const char *b)
         const char *name;
         char c;
     } named[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    int rc = 0; /* the appends' codes, OR-ed: a failed one leaves the buffer as it was */
     while (a < b) {
         if (*a != '&') {
-            ddb_buf_putc(&out, *a++);
+            rc |= ddb_buf_putc(&out, *a++);
             continue;
         }
         size_t i = 0, n = sizeof named / sizeof named[0];
         for (; i < n; i++) {
             size_t l = strlen(named[i].name);
             if ((size_t)(b - a) >= l && memcmp(a, named[i].name, l) == 0) {
-                ddb_buf_putc(&out, named[i].c);
+                rc |= ddb_buf_putc(&out, named[i].c);
                 a += l;
                 break;
             }
         }
         if (i < n)
             continue;
+        /* &#DDD; or &#xHHH;: digits only (no blank or sign, as strtoul would
+         * take), read within [a, b), a Unicode scalar value (no surrogate) */
         unsigned long cp = 0;
-        char *stop = NULL;
-        if ((size_t)(b - a) > 3 && a[1] == '#')
-            cp = a[2] == 'x' ? strtoul(a + 3, &stop, 16) : strtoul(a + 2, &stop, 10);
-        if (stop == NULL || stop >= b || *stop != ';' || cp == 0 || cp > 0x10FFFF) {
+        bool numeric = b - a > 2 && a[1] == '#', hex = numeric && a[2] == 'x';
+        const char *digits = numeric ? a + 2 + hex : a, *stop = digits;
+        for (; numeric && stop < b && cp <= 0x10FFFF; stop++) {
+            int d = *stop >= '0' && *stop <= '9'            ? *stop - '0'
+                    : hex && *stop >= 'a' && *stop <= 'f' ? *stop - 'a' + 10
+                    : hex && *stop >= 'A' && *stop <= 'F' ? *stop - 'A' + 10
+                                                          : -1;
+            if (d < 0)
+                break;
+            cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+        }
+        if (!numeric || stop == digits || stop >= b || *stop != ';' || cp == 0 || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
             ddb_buf_free(&out);
             ddb_error_set(DDB_EPROTOCOL, "malformed XML entity in a response");
             return NULL;
@@ -77,11 +92,12 @@ char *ddb_xml_unescape(const char *a, const char *b)
                 u[j] = (unsigned char)(0x80 | (cp & 0x3F));
             u[0] = (unsigned char)((k == 2 ? 0xC0 : k == 3 ? 0xE0 : 0xF0) | cp);
         }
-        ddb_buf_append(&out, u, k);
+        rc |= ddb_buf_append(&out, u, k);
         a = stop + 1;
     }
-    if (ddb_buf_putc(&out, '\0') != 0) {
+    if ((rc | ddb_buf_putc(&out, '\0')) != 0) {
         ddb_buf_free(&out);
+        ddb_error_set(DDB_ENOMEM, "out of memory reading XML");
         return NULL;
     }
     return ddb_buf_steal(NULL, &out);

@@ -852,6 +852,92 @@ static void test_errors_macros(void **state)
           "recursion?)");
 }
 
+/* The work limit (tmpl_env_set_work_limit): templates whose cost grows
+ * exponentially with their length fail with one error, quickly and
+ * without memory to match; the same text under a limit it fits renders. */
+static char *render_limited(const char *text, const tmpl_value *vars, size_t limit, int *rc)
+{
+    const file files[] = {{"t.j2", text}, {NULL, NULL}};
+    loader l = {files, 0};
+    tmpl_env *env = tmpl_env_new(load, &l);
+    assert_non_null(env);
+    tmpl_env_set_work_limit(env, limit);
+    ddb_buf out = DDB_BUF_INIT;
+    char err[512];
+    *rc = tmpl_render(env, "t.j2", vars, &out, err, sizeof err);
+    char *result = *rc == 0 ? ddb_buf_steal(NULL, &out) : strdup(err);
+    ddb_buf_free(&out);
+    tmpl_env_free(env);
+    return result;
+}
+
+static void test_errors_work_limit(void **state)
+{
+    const tmpl_value *vars = *state;
+    ddb_buf doubling = DDB_BUF_INIT, lists = DDB_BUF_INIT, dag = DDB_BUF_INIT, replace = DDB_BUF_INIT;
+    assert_int_equal(ddb_buf_puts(&doubling, "{% set s = 'abcdefgh' %}"), 0);
+    assert_int_equal(ddb_buf_puts(&lists, "{% set l = [1, 2] %}"), 0);
+    assert_int_equal(ddb_buf_puts(&dag, "{% set a = [1] %}{% set b = [1] %}"), 0);
+    assert_int_equal(ddb_buf_puts(&replace, "{% set s = 'aaaaaaaa' %}"), 0);
+    for (int i = 0; i < 64; i++) { /* 2^64 bytes, items, comparisons */
+        assert_int_equal(ddb_buf_puts(&doubling, "{% set s = s ~ s %}"), 0);
+        assert_int_equal(ddb_buf_puts(&lists, "{% set l = l + l %}"), 0);
+        assert_int_equal(ddb_buf_puts(&dag, "{% set a = [a, a] %}{% set b = [b, b] %}"), 0);
+        assert_int_equal(ddb_buf_puts(&replace, "{% set s = s | replace('a', s) %}"), 0);
+    }
+    assert_int_equal(ddb_buf_puts(&doubling, "{{ s | length }}"), 0);
+    assert_int_equal(ddb_buf_puts(&lists, "{{ l | length }}"), 0);
+    assert_int_equal(ddb_buf_puts(&dag, "{{ a == b }}"), 0);
+    assert_int_equal(ddb_buf_puts(&replace, "{{ s | length }}"), 0);
+    const char *const hostile[] = {
+        ddb_buf_cstr(&doubling), ddb_buf_cstr(&lists), ddb_buf_cstr(&dag), ddb_buf_cstr(&replace),
+        /* 2^60 macro calls, each making nothing */
+        "{% macro f(n) %}{% if n > 0 %}{% set a = f(n - 1) %}{% set b = f(n - 1) %}{% endif %}"
+        "{% endmacro %}{{ f(60) }}",
+        /* 64^6 loop iterations */
+        "{% set l = [0, 1, 2, 3, 4, 5, 6, 7] %}{% set l = l + l + l + l + l + l + l + l %}"
+        "{% for a in l %}{% for b in l %}{% for c in l %}{% for d in l %}{% for e in l %}"
+        "{% for f in l %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+        /* a separator and an indentation that grow with the text */
+        "{% macro j(s, n) %}{% if n > 0 %}{{ j([s, s, s, s] | join(s), n - 1) }}{% endif %}"
+        "{% endmacro %}{{ j('xxxxxxxx', 40) }}",
+        "{% macro g(s, n) %}{% if n > 0 %}{{ g(s | indent(s, true, true), n - 1) }}{% endif %}"
+        "{% endmacro %}{{ g('a\nb\nc\nd\n', 40) }}",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        int rc;
+        char *got = render_limited(hostile[i], vars, (size_t)1 << 20, &rc);
+        assert_int_equal(rc, -1);
+        if (strstr(got, "rendering needs more than 1048576 units of work (a loop or recursion that "
+                        "does not end, or text or lists that keep doubling?)") == NULL)
+            fail_msg("template %zu: %s", i, got);
+        free(got);
+    }
+    /* 0: the default limit (TMPL_DEFAULT_WORK_LIMIT), reached by bytes made */
+    int rc;
+    char *got = render_limited(hostile[0], vars, 0, &rc);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(got, "error: rendering needs more than 268435456 units of work"));
+    free(got);
+    ddb_buf_free(&doubling);
+    ddb_buf_free(&lists);
+    ddb_buf_free(&dag);
+    ddb_buf_free(&replace);
+
+    /* a limit of one's own: the error points at the step that passed it */
+    const char *text = "{% for i in [1, 2, 3] %}{{ i }}{% endfor %}";
+    got = render_limited(text, vars, 1000, &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(got, "123");
+    free(got);
+    got = render_limited(text, vars, 300, &rc);
+    assert_int_equal(rc, -1);
+    assert_string_equal(got, "t.j2:1:1: error: rendering needs more than 300 units of work (a loop or "
+                             "recursion that does not end, or text or lists that keep doubling?)");
+    free(got);
+    tmpl_env_set_work_limit(NULL, 1); /* no environment: nothing to do */
+}
+
 static void test_errors_includes(void **state)
 {
     const tmpl_value *vars = *state;
@@ -859,6 +945,9 @@ static void test_errors_includes(void **state)
     FAILS_FILES(missing, "main.j2:2:14: error: template 'nope.j2' not found");
     const file bad_name[] = {{"main.j2", "{% include tags %}"}, {NULL, NULL}};
     FAILS_FILES(bad_name, "main.j2:1:12: error: 'include' needs a template name, got list");
+    /* a message stays one line, whatever name it quotes */
+    const file odd_name[] = {{"main.j2", "{% include 'a\nb\x1b[1m' %}"}, {NULL, NULL}};
+    FAILS_FILES(odd_name, "main.j2:1:12: error: template 'a b [1m' not found");
     const file inner_error[] = {{"main.j2", "{% include 'inner.j2' %}"},
                                 {"inner.j2", "ok\n{{ name | nope }}"},
                                 {NULL, NULL}};
@@ -918,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_errors_filters),
         cmocka_unit_test(test_errors_macros),
         cmocka_unit_test(test_errors_includes),
+        cmocka_unit_test(test_errors_work_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
