@@ -1,6 +1,6 @@
 /*
  * fuzz_json.c - fuzz target for the JSON codec (libFuzzer entry point; the
- * suite replays the corpus through fuzz_replay.c).
+ * suite replays the corpus through tests/fuzz/fuzz_replay.c and fuzz_expect.c).
  *
  * For any input: the three parsers must not crash, leak or misbehave under
  * the sanitizers; whatever parses must write back, parse again to an equal

@@ -4,7 +4,10 @@
  * LLVMFuzzerTestOneInput, a directory's files in name order, each in a
  * buffer of exactly its size (so the sanitizers see a read past the end).
  * A broken invariant aborts inside the target; reaching the end means every
- * input held them. Exit status 0 when at least one input was replayed.
+ * input held them. Built with FUZZ_REPLAY_EXPECT, it also asks the target's
+ * fuzz_replay_expect whether what its file name promises holds (the JSON
+ * corpus: tests/codec/fuzz_expect.c). Exit status 0 when at least one
+ * input was replayed and nothing failed.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -14,6 +17,10 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#ifdef FUZZ_REPLAY_EXPECT
+/* 0 when the expectation the file's name states (if any) holds. */
+int fuzz_replay_expect(const char *name, const uint8_t *data, size_t len);
+#endif
 
 /* The whole file in a malloc'ed buffer of exactly its length (NULL: unreadable). */
 static uint8_t *read_file(const char *path, size_t *len)
@@ -60,8 +67,13 @@ static int replay_file(const char *path)
     printf("%s (%zu bytes)\n", path, len);
     fflush(stdout); /* so that the log names the input an abort() stopped at */
     LLVMFuzzerTestOneInput(data, len);
+    int failed = 0;
+#ifdef FUZZ_REPLAY_EXPECT
+    const char *slash = strrchr(path, '/');
+    failed = fuzz_replay_expect(slash != NULL ? slash + 1 : path, data, len);
+#endif
     free(data);
-    return 0;
+    return failed;
 }
 
 static int by_name(const void *a, const void *b)
@@ -124,6 +136,6 @@ int main(int argc, char **argv)
             count++;
         }
     }
-    printf("replayed %d inputs, %d unreadable\n", count, failures);
+    printf("replayed %d inputs, %d failed (unreadable, or not as their name says)\n", count, failures);
     return failures == 0 && count > 0 ? 0 : 1;
 }
