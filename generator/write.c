@@ -1,4 +1,10 @@
-/* write.c - atomic, all-or-nothing writing of the output files; depfiles. */
+/*
+ * write.c - atomic, all-or-nothing writing of the output files; depfiles.
+ * An output whose content is unchanged is not rewritten, but its
+ * modification time is set to now, as a rewrite would: make, which has no
+ * "restat", would otherwise see it older than the touched schema and run
+ * ddbc again on every build (docs/build-systems.md).
+ */
 #include "write.h"
 
 #include <errno.h>
@@ -171,7 +177,8 @@ static int sync_dir(const char *dir, ddbc_diag *diag)
 /* One output: its final path and, once written, its temporary file. */
 typedef struct pending {
     ddb_buf path, tmp;
-    bool staged;
+    bool staged;    /* a temporary file waits to be renamed into place */
+    bool unchanged; /* same content already in place: only its mtime is updated */
 } pending;
 
 static bool is_directory(const char *path)
@@ -194,8 +201,10 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
             report_errno(diag, "replace", path);
             return -1;
         }
-        if (same_content(path, files[i].data, files[i].len))
+        if (same_content(path, files[i].data, files[i].len)) {
+            p[i].unchanged = true;
             continue;
+        }
         if (write_temp(&files[i], dir, &p[i].tmp, diag) != 0)
             return -1;
         p[i].staged = true;
@@ -203,8 +212,39 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
     return 0;
 }
 
-/* Phase 2: rename the staged files into place; returns -1 at the first failure. */
-static int commit_all(pending *p, size_t n, const char *dir, ddbc_diag *diag)
+/*
+ * Sets the modification time of an unchanged output to now (content and
+ * inode untouched). Where that is not allowed (a file of another user that
+ * we may replace but not write), the same content is staged and renamed
+ * into place instead, as for a changed file. Returns 0 (touched), 1
+ * (rewritten) or -1.
+ */
+static int touch_unchanged(const ddbc_output_file *f, pending *p, const char *dir,
+                           ddbc_diag *diag)
+{
+    if (utimensat(AT_FDCWD, ddb_buf_cstr(&p->path), NULL, 0) == 0)
+        return 0;
+    if (errno != EACCES && errno != EPERM) {
+        report_errno(diag, "update the modification time of", ddb_buf_cstr(&p->path));
+        return -1;
+    }
+    if (write_temp(f, dir, &p->tmp, diag) != 0)
+        return -1;
+    p->staged = true;
+    if (rename(ddb_buf_cstr(&p->tmp), ddb_buf_cstr(&p->path)) != 0) {
+        report_errno(diag, "replace", ddb_buf_cstr(&p->path));
+        return -1;
+    }
+    p->staged = false;
+    return 1;
+}
+
+/*
+ * Phase 2: rename the staged files into place, then bring the unchanged
+ * ones up to date; returns -1 at the first failure.
+ */
+static int commit_all(const ddbc_output_file *files, pending *p, size_t n, const char *dir,
+                      ddbc_diag *diag)
 {
     bool renamed = false;
     for (size_t i = 0; i < n; i++) {
@@ -216,6 +256,12 @@ static int commit_all(pending *p, size_t n, const char *dir, ddbc_diag *diag)
         }
         p[i].staged = false;
         renamed = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int touched = p[i].unchanged ? touch_unchanged(&files[i], &p[i], dir, diag) : 0;
+        if (touched < 0)
+            return -1;
+        renamed = renamed || touched == 1;
     }
     return renamed ? sync_dir(dir, diag) : 0;
 }
@@ -231,7 +277,7 @@ int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, d
     }
     int rc = stage_all(files, p, n, dir, diag);
     if (rc == 0)
-        rc = commit_all(p, n, dir, diag);
+        rc = commit_all(files, p, n, dir, diag);
     for (size_t i = 0; i < n; i++) {
         if (p[i].staged)
             unlink(ddb_buf_cstr(&p[i].tmp));

@@ -55,8 +55,8 @@ DDB_EXTERNAL_ENDPOINT="${DDB_TEST_ENDPOINT:-}"
 # Debian packages the build, the tests and these scripts need.
 DDB_DEBIAN_PACKAGES=(
   libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev zlib1g-dev
-  libcmocka-dev meson ninja-build clang libclang-rt-dev valgrind pkg-config
-  curl
+  libcmocka-dev meson ninja-build clang g++ libclang-rt-dev valgrind pkg-config
+  curl cmake
 )
 
 # --------------------------------------------------------------- state

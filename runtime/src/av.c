@@ -7,6 +7,8 @@
  * growable array of children (L, SS, NS, BS) or members (M); every member
  * name is its own allocation.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/av.h"
 
 #include <math.h>

@@ -1,5 +1,7 @@
 /* backup.c - dump a table to DynamoDB JSON lines (the format of DynamoDB's
  * export to S3) and load such lines back with BatchWriteItem. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/backup.h"
 
 #include <errno.h>

@@ -1,5 +1,7 @@
 /* batch.c - batch writer and getter for models, the item size rule, and
  * the pieces batch.c and txn.c share (batch_internal.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,7 +291,7 @@ int ddb_get_slot_init(ddb_get_slot *s, const ddb_model *m, const void *key_obj, 
 }
 
 /* Options: the version and the number of attempts. */
-static int read_opts(const ddb_batch_opts *opts, ddb_batch_opts *out)
+static int read_batch_opts(const ddb_batch_opts *opts, ddb_batch_opts *out)
 {
     static const ddb_batch_opts defaults = DDB_BATCH_OPTS_INIT;
     *out = opts != NULL ? *opts : defaults;
@@ -319,7 +321,7 @@ int ddb_batch_writer_new(ddb_batch_writer **out, ddb_client *client, const ddb_b
 {
     *out = NULL;
     ddb_batch_opts o;
-    int rc = read_opts(opts, &o);
+    int rc = read_batch_opts(opts, &o);
     if (rc != 0)
         return rc;
     ddb_batch_writer *w = calloc(1, sizeof *w);
@@ -823,7 +825,7 @@ int ddb_batch_getter_new(ddb_batch_getter **out, ddb_client *client, const ddb_b
 {
     *out = NULL;
     ddb_batch_opts o;
-    int rc = read_opts(opts, &o);
+    int rc = read_batch_opts(opts, &o);
     if (rc != 0)
         return rc;
     ddb_batch_getter *g = calloc(1, sizeof *g);

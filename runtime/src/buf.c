@@ -1,4 +1,6 @@
 /* buf.c - growable NUL-terminated byte buffer and base64. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/buf.h"
 
 #include <inttypes.h>

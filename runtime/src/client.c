@@ -1,5 +1,7 @@
 /* client.c - the DynamoDB client: configuration, credentials cache,
  * signing, the retry loop, checksum verification and AWS error mapping. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/client.h"
 
 #include <arpa/inet.h>

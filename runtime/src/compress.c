@@ -1,4 +1,6 @@
 /* compress.c - the compressed form of field values (see compress.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "compress.h"
 
 #include <limits.h>

@@ -3,6 +3,8 @@
  * one item (ddb/model.h: ddb_model_console_url). Every value that lands in
  * a URL is percent-encoded (RFC 3986: all but unreserved characters).
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/model.h"
 
 #include <string.h>
@@ -12,7 +14,7 @@
 
 /* Appends `s[0..len)` percent-encoded: A-Z a-z 0-9 - _ . ~ as they are,
  * every other byte as %XX. */
-static int put_encoded(ddb_buf *out, const char *s, size_t len)
+static int put_url_encoded(ddb_buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     int rc = 0;
@@ -32,7 +34,7 @@ static int put_encoded(ddb_buf *out, const char *s, size_t len)
 
 static int put_encoded_str(ddb_buf *out, const char *s)
 {
-    return put_encoded(out, s, strlen(s));
+    return put_url_encoded(out, s, strlen(s));
 }
 
 /* https://<host>/dynamodbv2/home?region=<region># for the region's
@@ -60,17 +62,17 @@ static int put_home(ddb_buf *out, const char *region)
 
 /* A key attribute's value as the console shows it: S and N as text, B as
  * base64. */
-static int put_key_value(ddb_buf *out, const ddb_av *v)
+static int put_url_key_value(ddb_buf *out, const ddb_av *v)
 {
     if (v->type == DDB_AV_B) {
         ddb_buf b64 = DDB_BUF_INIT;
         int rc = ddb_base64_encode(&b64, (const unsigned char *)v->u.str.ptr, v->u.str.len);
         if (rc == 0)
-            rc = put_encoded(out, b64.data, b64.len);
+            rc = put_url_encoded(out, b64.data, b64.len);
         ddb_buf_free(&b64);
         return rc;
     }
-    return put_encoded(out, v->u.str.ptr, v->u.str.len);
+    return put_url_encoded(out, v->u.str.ptr, v->u.str.len);
 }
 
 int ddb_model_console_url(ddb_buf *out, const ddb_model *m, const char *region, ddb_console_view view,
@@ -120,11 +122,11 @@ int ddb_model_console_url(ddb_buf *out, const ddb_model *m, const char *region, 
         if (rc == 0)
             rc = ddb_buf_puts(&url, "&itemMode=2&pk=");
         if (rc == 0)
-            rc = put_key_value(&url, ddb_av_map_get(key, m->fields[m->hash_key].attr));
+            rc = put_url_key_value(&url, ddb_av_map_get(key, m->fields[m->hash_key].attr));
         if (rc == 0)
             rc = ddb_buf_puts(&url, "&sk=");
         if (rc == 0 && m->range_key >= 0)
-            rc = put_key_value(&url, ddb_av_map_get(key, m->fields[m->range_key].attr));
+            rc = put_url_key_value(&url, ddb_av_map_get(key, m->fields[m->range_key].attr));
         /* where the console goes back to: "#item-explorer?table=<table>", encoded */
         if (rc == 0)
             rc = ddb_buf_puts(&url, "&ref=%23item-explorer%3Ftable%3D");
@@ -132,7 +134,7 @@ int ddb_model_console_url(ddb_buf *out, const ddb_model *m, const char *region, 
             ddb_buf table = DDB_BUF_INIT;
             rc = put_encoded_str(&table, m->table);
             if (rc == 0)
-                rc = put_encoded(&url, table.data, table.len);
+                rc = put_url_encoded(&url, table.data, table.len);
             ddb_buf_free(&table);
         }
         if (rc == 0)

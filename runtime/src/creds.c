@@ -3,6 +3,8 @@
  * environment, the shared credentials/config files, and the default chain
  * (environment, then shared files).
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/creds.h"
 
 #include <errno.h>

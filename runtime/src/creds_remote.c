@@ -8,6 +8,8 @@
  * command, the HTTP status and AWS's error code, never a body that could
  * hold a key.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/creds.h"
 
 #include <stdbool.h>

@@ -1,4 +1,6 @@
 /* crypt.c - the encrypted form of field values (see crypt.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "crypt.h"
 
 #include <limits.h>

@@ -1,4 +1,6 @@
 /* error.c - the thread-local last error and the error table. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/error.h"
 
 #include <stdarg.h>

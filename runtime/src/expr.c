@@ -1,4 +1,6 @@
 /* expr.c - condition and update expression trees and their rendering. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/expr.h"
 
 #include <stdint.h>

@@ -6,6 +6,8 @@
  * generator emits only those, and these functions refuse the others with
  * DDB_EINVAL for callers that reach them directly.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/model.h"
 
 #include <stdio.h>
@@ -42,7 +44,7 @@ static const char *resolve_path(char buf[DDB_PATH_MAX], const char *path, size_t
     return p;
 }
 
-static int refuse(const ddb_field *f, const char *what)
+static int refuse_field(const ddb_field *f, const char *what)
 {
     return ddb_error_set(DDB_EINVAL, "attribute %s (%s) has no %s", f->attr, ddb_type(f->type)->name, what);
 }
@@ -146,7 +148,7 @@ static const char *cond_path(char buf[DDB_PATH_MAX], const char *path, size_t in
         return NULL;
     *element = names_element(path, f);
     if (!cond_offered(f, *element, op)) {
-        refuse(f, "such condition");
+        refuse_field(f, "such condition");
         return NULL;
     }
     return p;
@@ -193,7 +195,7 @@ ddb_cond *ddb_field_cond(const char *path, size_t index, const ddb_field *f, ddb
     case DDB_OP_NOT_EXISTS:
         return ddb_cond_not_exists(p);
     }
-    return ddb_cond_error(refuse(f, "such condition"));
+    return ddb_cond_error(refuse_field(f, "such condition"));
 }
 
 ddb_cond *ddb_field_between(const char *path, size_t index, const ddb_field *f, const void *low,
@@ -219,7 +221,7 @@ ddb_cond *ddb_field_in(const char *path, size_t index, const ddb_field *f, const
     if (p == NULL)
         return ddb_cond_error(DDB_EINVAL);
     if (!ddb_type(f->type)->in || transformed(f))
-        return ddb_cond_error(refuse(f, "IN"));
+        return ddb_cond_error(refuse_field(f, "IN"));
     if (n == 0 || n > IN_MAX || values == NULL)
         return ddb_cond_error(
             ddb_error_set(DDB_EINVAL, "IN on \"%s\" needs 1 to %d values, got %zu", p, IN_MAX, n));
@@ -274,7 +276,7 @@ ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f,
     if (p == NULL)
         return ddb_update_error(DDB_EINVAL);
     if (!action_offered(f, act))
-        return ddb_update_error(refuse(f, "such update action"));
+        return ddb_update_error(refuse_field(f, "such update action"));
     if (act == DDB_ACT_REMOVE)
         return ddb_update_remove(p);
     if (v == NULL && f->type != DDB_FT_NULL)
@@ -312,5 +314,5 @@ ddb_update *ddb_field_update(const char *path, size_t index, const ddb_field *f,
     case DDB_ACT_REMOVE:
         return ddb_update_remove(p);
     }
-    return ddb_update_error(refuse(f, "such update action"));
+    return ddb_update_error(refuse_field(f, "such update action"));
 }

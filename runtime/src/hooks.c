@@ -1,6 +1,8 @@
 /* hooks.c - request hooks: registries (copy-on-write lists with reference
  * counts), running the hooks around a request, and ConsumedCapacity of an
  * after event. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/hooks.h"
 
 #include <pthread.h>

@@ -3,6 +3,8 @@
  * x-amz-crc32 checksum. The grammar itself lives in json_av.c, the tokens
  * in json_lex.c.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/json.h"
 
 #include <string.h>

@@ -3,6 +3,8 @@
  * form {"name":<value form>,...}, parsed straight into ddb_av trees by
  * recursive descent over the lexer in json_lex.c.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,6 +7,8 @@
  * GetItem envelope costs one malloc plus its item). Items are ordinary
  * ddb_av trees, chained so that ddb_jdoc_free can release those not taken.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +138,7 @@ typedef struct jpath {
     unsigned n;
 } jpath;
 
-static int bad_path(const char *text, const char *why)
+static int bad_doc_path(const char *text, const char *why)
 {
     return ddb_error_set(DDB_EINVAL, "item path \"%.100s\": %s", text, why);
 }
@@ -144,7 +146,7 @@ static int bad_path(const char *text, const char *why)
 static int add_step(jpath *path, step_kind kind, const char *name, size_t len, const char *text)
 {
     if (path->n == JPATH_STEPS)
-        return bad_path(text, "too many steps");
+        return bad_doc_path(text, "too many steps");
     path->steps[path->n++] = (jstep){kind, name, len};
     return 0;
 }
@@ -159,22 +161,22 @@ static int path_compile(const char *text, jpath *path)
         size_t len = strcspn(p, ".[");
         bool any = len == 1 && *p == '*';
         if ((!any && memchr(p, '*', len) != NULL) || memchr(p, ']', len) != NULL)
-            return bad_path(text, "'*' and ']' are not allowed in names");
+            return bad_doc_path(text, "'*' and ']' are not allowed in names");
         if (len == 0 && (p != text || *p != '['))
-            return bad_path(text, "empty step");
+            return bad_doc_path(text, "empty step");
         if (len != 0)
             rc = add_step(path, any ? STEP_ANY : STEP_NAME, p, len, text);
         for (p += len; rc == 0 && *p == '['; p += 2) {
             if (p[1] != ']')
-                return bad_path(text, "'[' must be followed by ']'");
+                return bad_doc_path(text, "'[' must be followed by ']'");
             rc = add_step(path, STEP_ELEMENT, NULL, 0, text);
         }
         if (*p != '\0' && *p != '.')
-            return bad_path(text, "expected '.' after \"[]\"");
+            return bad_doc_path(text, "expected '.' after \"[]\"");
         if (*p == '.') {
             p++;
             if (*p == '\0')
-                return bad_path(text, "empty step");
+                return bad_doc_path(text, "empty step");
         }
     }
     return rc;

@@ -3,6 +3,8 @@
  * validation, numbers, literals, separators, and error reporting with byte
  * offsets. Shared by the DynamoDB JSON parser and the envelope reader.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

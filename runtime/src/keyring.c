@@ -1,4 +1,6 @@
 /* keyring.c - named keys for encrypted attributes (see ddb/keyring.h, crypt.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/keyring.h"
 
 #include <errno.h>

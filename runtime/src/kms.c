@@ -5,6 +5,8 @@
  * {"ddbc": "field-encryption-v1"}, so a wrapped key made for something
  * else does not unwrap here.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "kms.h"
 
 #include <string.h>

@@ -1,4 +1,6 @@
 /* model.c - the generic model runtime: descriptors <-> items, connection slots. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/model.h"
 
 #include <inttypes.h>

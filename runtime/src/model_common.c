@@ -1,4 +1,6 @@
 /* model_common.c - request helpers shared by model_ops.c and model_read.c. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <limits.h>
 
 #include "ddb/error.h"

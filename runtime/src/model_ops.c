@@ -1,5 +1,7 @@
 /* model_ops.c - item and table operations of generated models (reading
  * beyond get: model_read.c). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdlib.h>
 #include <string.h>
 

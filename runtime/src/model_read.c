@@ -1,6 +1,8 @@
 /* model_read.c - the reading side of generated models: Query and Scan as
  * iterators and pages, cursors, counts, exists/refresh, projections and
  * consumed capacity (ddb/query.h, docs/reading.md). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,7 +66,7 @@ const ddb_index *ddb_model_index(const ddb_model *m, const char *name)
 }
 
 /* 0 when `ix` is NULL or one of m's own descriptors. */
-static int check_index(const ddb_model *m, const ddb_index *ix)
+static int check_model_index(const ddb_model *m, const ddb_index *ix)
 {
     if (ix == NULL)
         return 0;
@@ -325,11 +327,11 @@ static int base64url_decode(const char *text, ddb_buf *raw)
     return rc;
 }
 
-typedef struct reader {
+typedef struct key_reader {
     const unsigned char *p, *end;
-} reader;
+} key_reader;
 
-static bool get_u8(reader *r, unsigned *v)
+static bool get_u8(key_reader *r, unsigned *v)
 {
     if (r->p == r->end)
         return false;
@@ -337,7 +339,7 @@ static bool get_u8(reader *r, unsigned *v)
     return true;
 }
 
-static bool get_len(reader *r, size_t *len)
+static bool get_len(key_reader *r, size_t *len)
 {
     *len = 0;
     for (unsigned shift = 0; shift < 21; shift += 7) { /* values are far below 2 MB */
@@ -352,7 +354,7 @@ static bool get_len(reader *r, size_t *len)
 }
 
 /* One member into `key`; DDB_EINVAL when malformed or not a key attribute. */
-static int get_member(reader *r, const key_attrs *k, ddb_av *key)
+static int get_member(key_reader *r, const key_attrs *k, ddb_av *key)
 {
     unsigned name_len, type;
     size_t len;
@@ -402,7 +404,7 @@ static int cursor_decode(const char *text, const ddb_model *m, const ddb_index *
         ddb_buf_free(&raw);
         return rc;
     }
-    reader r = {(const unsigned char *)ddb_buf_cstr(&raw), (const unsigned char *)ddb_buf_cstr(&raw) + raw.len};
+    key_reader r = {(const unsigned char *)ddb_buf_cstr(&raw), (const unsigned char *)ddb_buf_cstr(&raw) + raw.len};
     unsigned version = 0, n = 0, b = 0;
     uint32_t got = 0;
     if (rc == 0 && !get_u8(&r, &version))
@@ -624,7 +626,7 @@ static int read_setup(read_req *r, const ddb_model *m, const ddb_index *ix, bool
     r->total_segments = o->total_segments;
     r->rate = o->rate_limit;
     ddb_cond *key = NULL;
-    int rc = m->table != NULL ? check_index(m, ix)
+    int rc = m->table != NULL ? check_model_index(m, ix)
                               : ddb_error_set(DDB_EINVAL, "%s: a map model has no table to read", m->name);
     if (rc == 0)
         rc = check_opts(r, o);
@@ -976,7 +978,7 @@ static int page_read(read_req *r, const read_opts *o, void *items, size_t max_it
     return rc;
 }
 
-static int page_call(void *items, size_t max_items, ddb_page *page, const ddb_model *m, const ddb_index *ix,
+static int model_page_call(void *items, size_t max_items, ddb_page *page, const ddb_model *m, const ddb_index *ix,
                      bool is_query, const void *hash, ddb_cond *range, ddb_cond *filter, const read_opts *o)
 {
     const char *op = is_query ? "Query" : "Scan";
@@ -1004,14 +1006,14 @@ int ddb_model_query_page(void *items, size_t max_items, ddb_page *page, const dd
                          ddb_cond *filter, const ddb_query_opts *opts)
 {
     read_opts o = query_opts(opts);
-    return page_call(items, max_items, page, m, index, true, hash, range, filter, &o);
+    return model_page_call(items, max_items, page, m, index, true, hash, range, filter, &o);
 }
 
 int ddb_model_scan_page(void *items, size_t max_items, ddb_page *page, const ddb_model *m,
                         const ddb_index *index, ddb_cond *filter, const ddb_scan_opts *opts)
 {
     read_opts o = scan_opts(opts);
-    return page_call(items, max_items, page, m, index, false, NULL, NULL, filter, &o);
+    return model_page_call(items, max_items, page, m, index, false, NULL, NULL, filter, &o);
 }
 
 /* ------------------------------------------------------------ counts */
@@ -1068,7 +1070,7 @@ int ddb_model_count(int64_t *out, const ddb_model *m, const ddb_index *index, co
 int ddb_model_count_estimate(int64_t *out, const ddb_model *m, const ddb_index *index)
 {
     ddb_client *c = ddb_model_client_for(m, NULL);
-    int rc = c != NULL ? check_index(m, index) : ddb_last_error()->code;
+    int rc = c != NULL ? check_model_index(m, index) : ddb_last_error()->code;
     if (rc != 0)
         return ddb_model_with_context(rc, "DescribeTable", m);
     ddb_table_name_input in = DDB_TABLE_NAME_INPUT_INIT;

@@ -3,6 +3,8 @@
  * significant digits, the range, exact conversions to int64 and double,
  * and the canonical and plain forms.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "number.h"
 
 #include <locale.h>

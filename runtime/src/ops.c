@@ -1,6 +1,8 @@
 /* ops.c - low-level item, query/scan, batch and transaction operations,
  * the operation runner and the per-thread state it uses. Table and TTL
  * operations are in ops_table.c. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* ops_read.c - output memory (an arena plus adopted trees) and the
  * response readers shared by the low-level operations. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>

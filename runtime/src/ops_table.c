@@ -1,5 +1,7 @@
 /* ops_table.c - table operations (CreateTable, DescribeTable, UpdateTable,
  * DeleteTable, ListTables), time to live, and the table waiters. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <string.h>
 #include <time.h>
 

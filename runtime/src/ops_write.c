@@ -1,5 +1,7 @@
 /* ops_write.c - the one request writer of the low-level operations: walks
  * a field table (ops_internal.h), validating and writing JSON. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -115,7 +117,7 @@ static int write_str(wctx *w, const wfield *f, const char *s)
 
 /* Item-form maps: required ones must be non-empty; empty optional ones are
  * left out (DynamoDB rejects empty expression maps). */
-static int check_map(wctx *w, const wfield *f, const ddb_av *v, bool *send)
+static int check_map_field(wctx *w, const wfield *f, const ddb_av *v, bool *send)
 {
     *send = false;
     if (v == NULL)
@@ -132,7 +134,7 @@ static int check_map(wctx *w, const wfield *f, const ddb_av *v, bool *send)
 static int write_item(wctx *w, const wfield *f, const ddb_av *v)
 {
     bool send;
-    int rc = check_map(w, f, v, &send);
+    int rc = check_map_field(w, f, v, &send);
     if (rc != 0 || !send)
         return rc;
     rc = ddb_w_member(w, f->name);
@@ -144,7 +146,7 @@ static int write_item(wctx *w, const wfield *f, const ddb_av *v)
 static int write_names(wctx *w, const wfield *f, const ddb_av *v)
 {
     bool send;
-    int rc = check_map(w, f, v, &send);
+    int rc = check_map_field(w, f, v, &send);
     if (rc != 0 || !send)
         return rc;
     rc = ddb_w_member(w, f->name);
@@ -240,7 +242,7 @@ int ddb_w_check_array(wctx *w, const wfield *f, const void *base, const void *ar
     return 0;
 }
 
-static int write_array(wctx *w, const wfield *f, const void *base)
+static int write_list_field(wctx *w, const wfield *f, const void *base)
 {
     const char *arr = *(const char *const *)at(base, f->offset);
     size_t n;
@@ -286,7 +288,7 @@ static int write_items(wctx *w, const wfield *f, const void *base)
     for (size_t i = 0; i < n && rc == 0; i++) {
         bool send;
         size_t saved = ddb_w_push(w, f->name, i, true);
-        rc = check_map(w, &elem, items[i], &send);
+        rc = check_map_field(w, &elem, items[i], &send);
         ddb_w_pop(w, saved);
         if (rc == 0)
             rc = w_scalar(w);
@@ -342,7 +344,7 @@ static int write_field(wctx *w, const wfield *f, const void *base)
         rc = write_object(w, f, p);
         break;
     case W_ARRAY:
-        rc = write_array(w, f, base);
+        rc = write_list_field(w, f, base);
         break;
     case W_UNION:
         rc = write_union(w, f, base);

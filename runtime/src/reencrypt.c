@@ -11,6 +11,8 @@
  * An item whose key attributes are encrypted moves to its new key: put and
  * delete in one transaction.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/model.h"
 
 #include <stdlib.h>
@@ -22,7 +24,7 @@
 
 /* Whether the stored encrypted value `v` was sealed under another key
  * than `primary` (KMS data keys: never, each value has its own). */
-static bool stale(const ddb_av *v, const char *primary)
+static bool key_is_stale(const ddb_av *v, const char *primary)
 {
     if (v->type != DDB_AV_B || v->u.str.len < 3)
         return false; /* not ours: reading it reports why */
@@ -55,7 +57,7 @@ static ddb_cond *unchanged(const ddb_model *m, const ddb_av *item)
 }
 
 /* Renders `c` (taken) into `text` with its own names and values. */
-static int render(ddb_buf *text, ddb_expr_ctx *ctx, ddb_cond *c)
+static int render_cond(ddb_buf *text, ddb_expr_ctx *ctx, ddb_cond *c)
 {
     int rc = ddb_expr_render_cond(text, ctx, c);
     ddb_cond_free(c);
@@ -83,9 +85,9 @@ static int move_item(const ddb_model *m, ddb_client *c, const void *obj, const d
     if (rc == 0)
         rc = ddb_attr_path(m->fields[m->hash_key].attr, &hash);
     if (rc == 0)
-        rc = render(&put_cond, &put_ctx, ddb_cond_not_exists(ddb_buf_cstr(&hash)));
+        rc = render_cond(&put_cond, &put_ctx, ddb_cond_not_exists(ddb_buf_cstr(&hash)));
     if (rc == 0)
-        rc = render(&del_cond, &del_ctx, unchanged(m, item));
+        rc = render_cond(&del_cond, &del_ctx, unchanged(m, item));
     if (rc == 0) {
         ddb_transact_write w[2] = {
             {DDB_TRANSACT_PUT, m->table, fresh, NULL, NULL, ddb_buf_cstr(&put_cond), put_ctx.names, put_ctx.values,
@@ -120,7 +122,7 @@ static bool key_stale(const ddb_model *m, const ddb_av *item, const char *primar
     for (int i = 0; i < 2 && keys[i] >= 0; i++) {
         const ddb_field *f = &m->fields[keys[i]];
         const ddb_av *v = ddb_av_map_get(item, f->attr);
-        if (v != NULL && f->codec != NULL && f->codec->encrypt != DDB_ENCRYPT_NONE && stale(v, primary))
+        if (v != NULL && f->codec != NULL && f->codec->encrypt != DDB_ENCRYPT_NONE && key_is_stale(v, primary))
             return true;
     }
     return false;
@@ -136,7 +138,7 @@ static int visit(ddb_reencrypt_stats *st, const ddb_model *m, ddb_client *c, con
     for (size_t i = 0; !needed && i < m->n_fields; i++) {
         const ddb_field *f = &m->fields[i];
         const ddb_av *v = ddb_av_map_get(item, f->attr);
-        needed = v != NULL && f->codec != NULL && f->codec->encrypt != DDB_ENCRYPT_NONE && stale(v, primary);
+        needed = v != NULL && f->codec != NULL && f->codec->encrypt != DDB_ENCRYPT_NONE && key_is_stale(v, primary);
     }
     if (!needed)
         return 0;

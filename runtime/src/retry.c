@@ -1,5 +1,7 @@
 /* retry.c - AWS standard retry mode: backoff schedule, retry quota and
  * the classification of failed attempts. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/retry.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* s3.c - the S3 operations of S3-backed attributes (see ddb/s3.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/s3.h"
 
 #include <stdio.h>

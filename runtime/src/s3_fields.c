@@ -11,6 +11,8 @@
  * its key is refused on read, and an object belongs to one item's
  * attribute, so removing it never takes a value from another item.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

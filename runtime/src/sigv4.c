@@ -8,6 +8,8 @@
  * contexts live in a per-thread workspace: a warm signature makes no
  * allocation of its own (libcrypto's context copies still make two).
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/sigv4.h"
 
 #include <openssl/crypto.h>
@@ -187,7 +189,7 @@ static int sha256_two(EVP_MD_CTX *ctx, const void *a, size_t a_len, const void *
     return 0;
 }
 
-static int sha256_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[HEX_LEN + 1])
+static int sha256_hex_ctx(EVP_MD_CTX *ctx, const void *data, size_t len, char out[HEX_LEN + 1])
 {
     unsigned char digest[SHA256_LEN];
     int rc = sha256_two(ctx, data, len, NULL, 0, digest);
@@ -256,7 +258,7 @@ static int hmac_sha256(workspace *ws, const void *key, size_t key_len, const voi
 void ddb_sha256_hex(char out[65], const void *data, size_t len)
 {
     workspace *ws = workspace_get();
-    if (ws == NULL || sha256_hex(ws->md, data, len, out) != 0)
+    if (ws == NULL || sha256_hex_ctx(ws->md, data, len, out) != 0)
         out[0] = '\0';
 }
 
@@ -776,7 +778,7 @@ static int collect_headers(signing *sg)
     return 0;
 }
 
-static void put_digits(char *p, int value, int width)
+static void put_date_digits(char *p, int value, int width)
 {
     for (int i = width - 1; i >= 0; i--, value /= 10)
         p[i] = (char)('0' + value % 10);
@@ -795,17 +797,17 @@ static int format_date(workspace *ws, time_t t, char out[DATE_LEN + 1])
         struct tm tm;
         if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
             return ddb_error_set(DDB_EINVAL, "SigV4: signing time %lld is out of range", (long long)t);
-        put_digits(ws->day_text, tm.tm_year + 1900, 4);
-        put_digits(ws->day_text + 4, tm.tm_mon + 1, 2);
-        put_digits(ws->day_text + 6, tm.tm_mday, 2);
+        put_date_digits(ws->day_text, tm.tm_year + 1900, 4);
+        put_date_digits(ws->day_text + 4, tm.tm_mon + 1, 2);
+        put_date_digits(ws->day_text + 6, tm.tm_mday, 2);
         ws->day = day;
         ws->day_known = true;
     }
     memcpy(out, ws->day_text, DAY_LEN);
     out[8] = 'T';
-    put_digits(out + 9, (int)(second / 3600), 2);
-    put_digits(out + 11, (int)(second / 60 % 60), 2);
-    put_digits(out + 13, (int)(second % 60), 2);
+    put_date_digits(out + 9, (int)(second / 3600), 2);
+    put_date_digits(out + 11, (int)(second / 60 % 60), 2);
+    put_date_digits(out + 13, (int)(second % 60), 2);
     out[15] = 'Z';
     out[16] = '\0';
     return 0;
@@ -836,7 +838,7 @@ static int choose_payload_hash(signing *sg)
     const ddb_sigv4_request *req = sg->req;
     sg->payload_hash = req->payload_hash;
     if (sg->payload_hash == NULL) {
-        int rc = sha256_hex(sg->ws->md, req->payload, req->payload_len, sg->payload_hex);
+        int rc = sha256_hex_ctx(sg->ws->md, req->payload, req->payload_len, sg->payload_hex);
         if (rc != 0)
             return rc;
         sg->payload_hash = sg->payload_hex;

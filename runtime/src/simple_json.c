@@ -3,6 +3,8 @@
  * and JSON text (parsed by the envelope reader) -> ddb_av guided by the
  * descriptor -> ddb_model_from_item. Strings go through the one JSON
  * string writer (ddb_json_put_string). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/simple_json.h"
 
 #include <stdarg.h>
@@ -210,7 +212,7 @@ static int put_jnode(ddb_buf *out, const ddb_jnode *n)
 }
 
 static int put_untyped(walk *w, ddb_buf *out, const ddb_av *v);
-static int put_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, const ddb_av *v);
+static int put_json_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, const ddb_av *v);
 static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *map);
 
 /* An L or set: each element through `typed` (f non-NULL) or untyped. */
@@ -224,7 +226,7 @@ static int put_array(walk *w, ddb_buf *out, const ddb_field *f, const ddb_av *v)
         if (i != 0)
             rc = ddb_buf_putc(out, ',');
         if (rc == 0)
-            rc = f != NULL ? put_value(w, out, f, f->elem, v->u.list.items[i])
+            rc = f != NULL ? put_json_value(w, out, f, f->elem, v->u.list.items[i])
                            : put_untyped(w, out, v->u.list.items[i]);
         path_restore(w, mark);
     }
@@ -271,7 +273,7 @@ static int put_embedded_json(walk *w, ddb_buf *out, const ddb_av *v)
 }
 
 /* A value of `type` (field f's value or element type). */
-static int put_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, const ddb_av *v)
+static int put_json_value(walk *w, ddb_buf *out, const ddb_field *f, ddb_ftype type, const ddb_av *v)
 {
     bool any;
     ddb_av_type want = stored_type(f, type, &any);
@@ -325,7 +327,7 @@ static int put_object(walk *w, ddb_buf *out, const ddb_model *m, const ddb_av *m
             if (plain == NULL)
                 rc = path_wrap(w, ddb_last_error()->code);
             else
-                rc = f != NULL ? put_value(w, out, f, f->type, plain) : put_untyped(w, out, plain);
+                rc = f != NULL ? put_json_value(w, out, f, f->type, plain) : put_untyped(w, out, plain);
             ddb_av_free(owned);
         }
         path_restore(w, mark);

@@ -3,6 +3,8 @@
  * scans that send their filter and projection with every page; counts;
  * typed item accessors; strict plain JSON (the conversion itself is
  * simple_json.c's, untyped). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/table.h"
 
 #include <stdlib.h>
@@ -242,7 +244,7 @@ static int projection_add(ddb_buf *out, ddb_expr_ctx *ctx, const char *path)
  * ProjectionExpression: `paths` (n of them; none with keys_only), then each
  * key attribute that is not among them. Nothing when neither is asked.
  */
-static int render_projection(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_table *t, const char *const *paths,
+static int map_render_projection(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_table *t, const char *const *paths,
                              size_t n, bool keys_only)
 {
     if (keys_only && n != 0)
@@ -270,7 +272,7 @@ static int render_projection(ddb_buf *out, ddb_expr_ctx *ctx, const ddb_table *t
 /* ------------------------------------------------------------ single items */
 
 /* GetItem of (hash, range) with `projection` rules; *item: owned or NULL. */
-static int get_item(ddb_av **item, const ddb_table *t, const ddb_av *hash, const ddb_av *range,
+static int map_get_item(ddb_av **item, const ddb_table *t, const ddb_av *hash, const ddb_av *range,
                     const ddb_table_get_opts *opts, bool keys_only)
 {
     *item = NULL;
@@ -283,7 +285,7 @@ static int get_item(ddb_av **item, const ddb_table *t, const ddb_av *hash, const
     if (rc == 0)
         rc = make_key(&key, t, hash, range);
     if (rc == 0)
-        rc = render_projection(&projection, &ctx, t, opts != NULL ? opts->attributes : NULL,
+        rc = map_render_projection(&projection, &ctx, t, opts != NULL ? opts->attributes : NULL,
                                opts != NULL ? opts->n_attributes : 0, keys_only);
     if (rc == 0) {
         ddb_get_item_input in = DDB_GET_ITEM_INPUT_INIT;
@@ -312,7 +314,7 @@ int ddb_table_get(ddb_av **out, const ddb_table *t, const ddb_av *hash, const dd
     if (out == NULL)
         return with_context(ddb_error_set(DDB_EINVAL, "ddb_table_get: out is NULL"), "GetItem", t);
     ddb_av *item = NULL;
-    int rc = get_item(&item, t, hash, range, opts, false);
+    int rc = map_get_item(&item, t, hash, range, opts, false);
     if (rc == 0 && item == NULL)
         return with_context(ddb_error_set(DDB_ENOTFOUND, "table %s: no item with this key", t->name), "GetItem",
                             t);
@@ -327,7 +329,7 @@ int ddb_table_contains(bool *out, const ddb_table *t, const ddb_av *hash, const 
     if (out == NULL)
         return with_context(ddb_error_set(DDB_EINVAL, "ddb_table_contains: out is NULL"), "GetItem", t);
     ddb_av *item = NULL;
-    int rc = get_item(&item, t, hash, range, opts, true);
+    int rc = map_get_item(&item, t, hash, range, opts, true);
     if (rc == 0)
         *out = item != NULL;
     ddb_av_free(item);
@@ -460,7 +462,7 @@ int ddb_table_delete(const ddb_table *t, const ddb_av *hash, const ddb_av *range
 }
 
 /* An UpdateItem of one action (taken) on the key (hash, range) of t. */
-static int update_one(const ddb_table *t, const ddb_av *hash, const ddb_av *range, const char *path,
+static int map_update_one(const ddb_table *t, const ddb_av *hash, const ddb_av *range, const char *path,
                       ddb_update *action, ddb_cond *cond, const ddb_table_write_opts *opts)
 {
     if (t == NULL)
@@ -482,7 +484,7 @@ int ddb_table_set_attr(const ddb_table *t, const ddb_av *hash, const ddb_av *ran
         action = ddb_update_error(ddb_error_set(DDB_EINVAL, "ddb_table_set_attr needs a path and a value"));
     else
         action = ddb_update_set(path, ddb_av_clone(value));
-    return update_one(t, hash, range, path, action, cond, opts);
+    return map_update_one(t, hash, range, path, action, cond, opts);
 }
 
 int ddb_table_remove_attr(const ddb_table *t, const ddb_av *hash, const ddb_av *range, const char *path,
@@ -490,7 +492,7 @@ int ddb_table_remove_attr(const ddb_table *t, const ddb_av *hash, const ddb_av *
 {
     ddb_update *action = path != NULL ? ddb_update_remove(path)
                                       : ddb_update_error(ddb_error_set(DDB_EINVAL, "the attribute path is NULL"));
-    return update_one(t, hash, range, path, action, cond, opts);
+    return map_update_one(t, hash, range, path, action, cond, opts);
 }
 
 /* ------------------------------------------------------------ scans */
@@ -526,7 +528,7 @@ static int scan_setup(scan_req *s, const ddb_table *t, ddb_cond *filter, const d
     if (rc == 0)
         rc = ddb_render_cond(&s->exprs, filter, &s->exprs.filter);
     if (rc == 0 && !count)
-        rc = render_projection(&s->projection, &s->exprs.ctx, t, d.attributes, d.n_attributes, d.keys_only);
+        rc = map_render_projection(&s->projection, &s->exprs.ctx, t, d.attributes, d.n_attributes, d.keys_only);
     ddb_cond_free(filter);
     s->client = client_of(t, d.client);
     s->in = (ddb_scan_input)DDB_SCAN_INPUT_INIT;
@@ -601,7 +603,7 @@ int ddb_table_scan(ddb_table_iter **out, const ddb_table *t, ddb_cond *filter, c
 }
 
 /* Reads the next page; on failure the iterator keeps its position. */
-static int iter_fetch(ddb_table_iter *it)
+static int map_iter_fetch(ddb_table_iter *it)
 {
     ddb_read_output page;
     int rc = scan_send(&it->req, it->started ? it->next_start : NULL, &page);
@@ -661,7 +663,7 @@ int ddb_table_iter_next(ddb_av **key, ddb_av **item, ddb_table_iter *it)
         }
         if (it->started && it->next_start == NULL)
             return 0;
-        int rc = iter_fetch(it);
+        int rc = map_iter_fetch(it);
         if (rc != 0) {
             it->error = rc;
             return rc;

@@ -1,4 +1,6 @@
 /* time_text.c - PynamoDB's UTC datetime text (see time_text.h, ddb/model.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "time_text.h"
 
 #include <inttypes.h>
@@ -75,7 +77,7 @@ int ddb_time_format(ddb_time t, char out[DDB_TIME_TEXT_SIZE])
 }
 
 /* Reads exactly `n` digits at *p (advancing it); -1 when they are not there. */
-static int64_t digits(const char **p, const char *end, int n)
+static int64_t read_digits(const char **p, const char *end, int n)
 {
     int64_t v = 0;
     for (int i = 0; i < n; i++, (*p)++) {
@@ -102,11 +104,11 @@ const char *ddb_time_problem(const char *text, size_t len, ddb_time *out)
     int year_digits = 0;
     while (year_digits < 4 && p + year_digits < end && p[year_digits] >= '0' && p[year_digits] <= '9')
         year_digits++;
-    int64_t y = year_digits > 0 ? digits(&p, end, year_digits) : -1, mo = -1, d = -1, h = -1, mi = -1, sec = -1;
-    bool shape = y >= 0 && expect_char(&p, end, '-') && (mo = digits(&p, end, 2)) >= 0 &&
-                 expect_char(&p, end, '-') && (d = digits(&p, end, 2)) >= 0 && expect_char(&p, end, 'T') &&
-                 (h = digits(&p, end, 2)) >= 0 && expect_char(&p, end, ':') &&
-                 (mi = digits(&p, end, 2)) >= 0 && expect_char(&p, end, ':') && (sec = digits(&p, end, 2)) >= 0;
+    int64_t y = year_digits > 0 ? read_digits(&p, end, year_digits) : -1, mo = -1, d = -1, h = -1, mi = -1, sec = -1;
+    bool shape = y >= 0 && expect_char(&p, end, '-') && (mo = read_digits(&p, end, 2)) >= 0 &&
+                 expect_char(&p, end, '-') && (d = read_digits(&p, end, 2)) >= 0 && expect_char(&p, end, 'T') &&
+                 (h = read_digits(&p, end, 2)) >= 0 && expect_char(&p, end, ':') &&
+                 (mi = read_digits(&p, end, 2)) >= 0 && expect_char(&p, end, ':') && (sec = read_digits(&p, end, 2)) >= 0;
     if (!shape)
         return FORM;
     int32_t usec = 0;

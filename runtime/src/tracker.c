@@ -22,6 +22,8 @@
  * version that was read (and, for the holder's reports, on its lock
  * token), returning the new item.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/tracker.h"
 
 #include <openssl/rand.h>
@@ -170,7 +172,7 @@ uint32_t ddb_tracker_shard(const char *task_id, uint32_t shards)
     return shards != 0 ? h % shards : 0;
 }
 
-static int64_t now_ms(const ddb_tracker *tr)
+static int64_t tracker_now_ms(const ddb_tracker *tr)
 {
     if (tr->clock_ms != NULL)
         return tr->clock_ms(tr->clock_arg);
@@ -511,7 +513,7 @@ int ddb_tracker_add(ddb_tracker *tr, const char *task_id, const char *data)
         rc = check_data("ddb_tracker_add", data);
     if (rc != 0)
         return rc;
-    int64_t now = now_ms(tr);
+    int64_t now = tracker_now_ms(tr);
     ddb_update *u = transition(tr, task_id, 0, DDB_TASK_PENDING, now, now);
     u = ddb_update_join(u, ddb_update_set("use_case", ddb_av_s(tr->use_case)));
     u = ddb_update_join(u, ddb_update_set("task_id", ddb_av_s(task_id)));
@@ -547,7 +549,7 @@ int ddb_tracker_get(ddb_tracker *tr, const char *task_id, ddb_task *out)
 static int claim(ddb_tracker *tr, const char *op, const ddb_task *seen, ddb_task *out, bool *raced)
 {
     *raced = false;
-    int64_t now = now_ms(tr);
+    int64_t now = tracker_now_ms(tr);
     bool expired = false;
     switch (seen->status) {
     case DDB_TASK_PENDING:
@@ -613,7 +615,7 @@ int ddb_tracker_extend(ddb_tracker *tr, ddb_task *task)
     int rc = check_holder("ddb_tracker_extend", task);
     if (rc != 0)
         return rc;
-    int64_t now = now_ms(tr);
+    int64_t now = tracker_now_ms(tr);
     ddb_update *u = transition(tr, task->task_id, task->version, DDB_TASK_IN_PROGRESS, now + tr->lock_ms, now);
     ddb_task fresh = DDB_TASK_INIT;
     rc = update(tr, "ddb_tracker_extend", task->task_id, u, held(task), &fresh);
@@ -631,7 +633,7 @@ int ddb_tracker_extend(ddb_tracker *tr, ddb_task *task)
 static int report(ddb_tracker *tr, const char *op, ddb_task *task, ddb_task_status to, int64_t due,
                   ddb_update *more)
 {
-    int64_t now = now_ms(tr);
+    int64_t now = tracker_now_ms(tr);
     ddb_update *u = ddb_update_join(transition(tr, task->task_id, task->version, to, due == 0 ? now : due, now),
                                     ddb_update_remove("lock"));
     if (more != NULL)
@@ -665,7 +667,7 @@ int ddb_tracker_fail(ddb_tracker *tr, ddb_task *task, const char *message)
         rc = ddb_error_set(DDB_EINVAL, "ddb_tracker_fail: the message must be UTF-8 text");
     if (rc != 0)
         return rc;
-    int64_t now = now_ms(tr);
+    int64_t now = tracker_now_ms(tr);
     bool spent = task->attempts >= (int64_t)tr->max_attempts;
     ddb_av *errors = errors_with(tr, task, now, task->attempts, message);
     ddb_update *more = errors != NULL ? ddb_update_set("errors", errors) : ddb_update_error(DDB_ENOMEM);
@@ -681,7 +683,7 @@ int ddb_tracker_reset(ddb_tracker *tr, const char *task_id)
         rc = ddb_tracker_get(tr, task_id, &seen);
         if (rc != 0)
             break;
-        int64_t now = now_ms(tr);
+        int64_t now = tracker_now_ms(tr);
         if (seen.status == DDB_TASK_IN_PROGRESS && seen.due_ms > now) {
             rc = ddb_error_set(DDB_EINUSE, "ddb_tracker_reset: task %s/%s is locked for %lld ms", tr->use_case,
                                task_id, (long long)(seen.due_ms - now));
@@ -811,7 +813,7 @@ int ddb_tracker_next(ddb_tracker *tr, ddb_task *out)
         ddb_task_list cands = DDB_TASK_LIST_INIT;
         size_t cap = 0;
         bool any_more = false;
-        int64_t now = now_ms(tr);
+        int64_t now = tracker_now_ms(tr);
         for (uint32_t s = 0; rc == 0 && s < tr->shards; s++) {
             bool more;
             rc = read_partition(tr, INDEX_RUNNABLE, "todo", partition(tr, -1, s), now, NEXT_BATCH, &cands, &cap, &more);

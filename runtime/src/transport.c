@@ -1,5 +1,7 @@
 /* transport.c - the transport-independent part of the HTTP seam: the
  * response object and the headers libddb keeps from it. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "ddb/transport.h"
 
 #include <stddef.h>

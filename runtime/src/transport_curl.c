@@ -1,5 +1,7 @@
 /* transport_curl.c - the default transport: libcurl easy handles in a
  * mutex-protected pool, each keeping one keep-alive connection. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,9 +23,9 @@
 #define EXTRA_HEADERS 3
 
 /* One pooled easy handle and the per-transfer state its callbacks use. */
-typedef struct conn {
+typedef struct curl_conn {
     CURL *easy;
-    struct conn *next;       /* link in the idle list */
+    struct curl_conn *next;       /* link in the idle list */
     ddb_http_response *resp; /* response of the transfer in progress */
     int callback_rc;         /* DDB_ENOMEM or DDB_ELIMIT when a callback failed */
     size_t body_mark;        /* resp->body.len before the transfer */
@@ -39,13 +41,13 @@ typedef struct conn {
     const char *upload;
     size_t upload_len, upload_pos;
     bool resend_refused;
-} conn;
+} curl_conn;
 
 typedef struct curl_transport {
     ddb_transport base;
     pthread_mutex_t lock; /* guards idle and n_conns */
     pthread_cond_t idle_cv;
-    conn *idle;     /* LIFO: the warmest connection first */
+    curl_conn *idle;     /* LIFO: the warmest connection first */
     size_t n_conns; /* created (idle + in use) */
     size_t max_conns;
     CURLSH *share; /* DNS cache and TLS sessions */
@@ -68,7 +70,7 @@ static void global_init(void)
 
 static size_t on_read(char *buf, size_t size, size_t n, void *userdata)
 {
-    conn *c = userdata;
+    curl_conn *c = userdata;
     size_t room = size * n, left = c->upload_len - c->upload_pos;
     size_t k = left < room ? left : room;
     memcpy(buf, c->upload + c->upload_pos, k);
@@ -78,7 +80,7 @@ static size_t on_read(char *buf, size_t size, size_t n, void *userdata)
 
 static int on_seek(void *userdata, curl_off_t offset, int origin)
 {
-    conn *c = userdata;
+    curl_conn *c = userdata;
     if (origin == SEEK_SET && offset == 0 && c->upload_pos == 0)
         return CURL_SEEKFUNC_OK; /* nothing read yet: nothing would be sent twice */
     c->resend_refused = true;
@@ -87,7 +89,7 @@ static int on_seek(void *userdata, curl_off_t offset, int origin)
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
-    conn *c = userdata;
+    curl_conn *c = userdata;
     size_t len = size * n;
     if (c->max_body != 0 && c->resp->body.len - c->body_mark + len > c->max_body) {
         c->callback_rc = ddb_error_set(DDB_ELIMIT, "%s: the answer's body is over %zu bytes (max_body)", c->req_url,
@@ -103,7 +105,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 
 static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 {
-    conn *c = userdata;
+    curl_conn *c = userdata;
     size_t len = size * n;
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         /* a new response starts (e.g. after "100 Continue") */
@@ -135,7 +137,7 @@ static void share_unlock(CURL *handle, curl_lock_data data, void *userptr)
 
 /* --- handles --- */
 
-static void conn_free(conn *c)
+static void curl_conn_free(curl_conn *c)
 {
     if (c == NULL)
         return;
@@ -146,7 +148,7 @@ static void conn_free(conn *c)
 }
 
 /* Options that never change over the life of a handle. */
-static CURLcode conn_configure(curl_transport *t, conn *c)
+static CURLcode conn_configure(curl_transport *t, curl_conn *c)
 {
     CURL *e = c->easy;
     CURLcode cc = CURLE_OK;
@@ -180,9 +182,9 @@ static CURLcode conn_configure(curl_transport *t, conn *c)
     return cc;
 }
 
-static int conn_new(curl_transport *t, conn **out)
+static int conn_new(curl_transport *t, curl_conn **out)
 {
-    conn *c = calloc(1, sizeof *c);
+    curl_conn *c = calloc(1, sizeof *c);
     if (c == NULL)
         return ddb_error_set(DDB_ENOMEM, "out of memory creating an HTTP connection");
     c->easy = curl_easy_init();
@@ -192,7 +194,7 @@ static int conn_new(curl_transport *t, conn **out)
     }
     CURLcode cc = conn_configure(t, c);
     if (cc != CURLE_OK) {
-        conn_free(c);
+        curl_conn_free(c);
         return ddb_error_set(DDB_ENETWORK, "configuring a curl handle: %s", curl_easy_strerror(cc));
     }
     *out = c;
@@ -202,12 +204,12 @@ static int conn_new(curl_transport *t, conn **out)
 /* --- the pool --- */
 
 /* Takes an idle handle, creates one while under the limit, else waits. */
-static int pool_acquire(curl_transport *t, conn **out)
+static int pool_acquire(curl_transport *t, curl_conn **out)
 {
     pthread_mutex_lock(&t->lock);
     while (t->idle == NULL && t->n_conns >= t->max_conns)
         pthread_cond_wait(&t->idle_cv, &t->lock);
-    conn *c = t->idle;
+    curl_conn *c = t->idle;
     if (c != NULL) {
         t->idle = c->next;
         pthread_mutex_unlock(&t->lock);
@@ -226,7 +228,7 @@ static int pool_acquire(curl_transport *t, conn **out)
     return rc;
 }
 
-static void pool_release(curl_transport *t, conn *c)
+static void pool_release(curl_transport *t, curl_conn *c)
 {
     pthread_mutex_lock(&t->lock);
     c->next = t->idle;
@@ -251,7 +253,7 @@ static bool has_header(const ddb_http_request *req, const char *name)
  * curl only reads them during the transfer. An empty value is sent as
  * "Name;" (curl's syntax for an empty header).
  */
-static int build_headers(conn *c, const ddb_http_request *req, struct curl_slist *nodes,
+static int build_headers(curl_conn *c, const ddb_http_request *req, struct curl_slist *nodes,
                          size_t *n_out)
 {
     static const char *const extra[EXTRA_HEADERS] = {"Expect:", "Accept:", "Content-Type:"};
@@ -283,7 +285,7 @@ static int build_headers(conn *c, const ddb_http_request *req, struct curl_slist
     return 0;
 }
 
-static CURLcode set_url(conn *c, const char *url)
+static CURLcode set_url(curl_conn *c, const char *url)
 {
     if (c->url != NULL && strcmp(c->url, url) == 0)
         return CURLE_OK;
@@ -297,7 +299,7 @@ static CURLcode set_url(conn *c, const char *url)
 /* Method and body. GET and HEAD send no body; everything else is sent like
  * a POST (with the request's method name when it is not POST), its body
  * read through on_read. */
-static CURLcode set_method(conn *c, const ddb_http_request *req)
+static CURLcode set_method(curl_conn *c, const ddb_http_request *req)
 {
     CURL *e = c->easy;
     c->upload = req->body != NULL ? req->body : "";
@@ -323,7 +325,7 @@ static CURLcode set_method(conn *c, const ddb_http_request *req)
     return cc;
 }
 
-static CURLcode set_request(conn *c, const ddb_http_request *req, struct curl_slist *headers)
+static CURLcode set_request(curl_conn *c, const ddb_http_request *req, struct curl_slist *headers)
 {
     CURL *e = c->easy;
     long connect_ms =
@@ -344,7 +346,7 @@ static CURLcode set_request(conn *c, const ddb_http_request *req, struct curl_sl
     return cc;
 }
 
-static int curl_failure(conn *c, CURLcode cc, const char *url)
+static int curl_failure(curl_conn *c, CURLcode cc, const char *url)
 {
     if (c->callback_rc != 0)
         return c->callback_rc; /* already recorded */
@@ -368,7 +370,7 @@ static int curl_failure(conn *c, CURLcode cc, const char *url)
     }
 }
 
-static int conn_perform(conn *c, const ddb_http_request *req, ddb_http_response *resp)
+static int conn_perform(curl_conn *c, const ddb_http_request *req, ddb_http_response *resp)
 {
     struct curl_slist nodes[DDB_HTTP_MAX_HEADERS + EXTRA_HEADERS];
     size_t n_nodes = 0;
@@ -403,7 +405,7 @@ static int curl_send(ddb_transport *self, const ddb_http_request *req, ddb_http_
     if (req->n_headers > DDB_HTTP_MAX_HEADERS)
         return ddb_error_set(DDB_EINVAL, "%zu request headers; at most %d are supported",
                              req->n_headers, DDB_HTTP_MAX_HEADERS);
-    conn *c = NULL;
+    curl_conn *c = NULL;
     int rc = pool_acquire(t, &c);
     if (rc != 0)
         return rc;
@@ -418,9 +420,9 @@ static void curl_destroy(ddb_transport *self)
 {
     curl_transport *t = (curl_transport *)self;
     while (t->idle != NULL) {
-        conn *c = t->idle;
+        curl_conn *c = t->idle;
         t->idle = c->next;
-        conn_free(c);
+        curl_conn_free(c);
     }
     curl_share_cleanup(t->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)

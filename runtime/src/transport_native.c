@@ -36,6 +36,8 @@
  * by a mutex held only to take or return a connection. A connection (and
  * its SSL) is used by one thread at a time.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <errno.h>
 #include <arpa/inet.h>
 #include <limits.h>

@@ -1,6 +1,8 @@
 /* txn.c - write and get transactions of models (TransactWriteItems,
  * TransactGetItems), with optimistic locking and cancellation reasons
  * mapped to the caller's actions. */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +229,7 @@ typedef struct action_req {
 } action_req;
 
 /* Renders `a`'s expressions and checks their size. */
-static int render(taction *a, const action_req *r)
+static int render_action(taction *a, const action_req *r)
 {
     int rc = 0;
     ddb_codec_env env;
@@ -274,7 +276,7 @@ static int build_action(ddb_txn *t, taction *a, action_req *r)
         rc = ddb_batch_key_error(DDB_ELIMIT, r->m, a->key,
                                  "the transaction's items would exceed DynamoDB's 4 MB limit");
     if (rc == 0)
-        rc = render(a, r);
+        rc = render_action(a, r);
     if (rc == 0 && range_guard != NULL) { /* the actions are the request's now */
         a->guarded = r->actions;
         r->actions = NULL;
@@ -479,7 +481,7 @@ void ddb_txn_getter_free(ddb_txn_getter *g)
     free(g);
 }
 
-static int add_get(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, const void *hash,
+static int txn_add_get(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, const void *hash,
                    const void *range, void *out, bool *found)
 {
     if (g == NULL)
@@ -516,7 +518,7 @@ static int add_get(ddb_txn_getter *g, const ddb_model *m, const void *key_obj, c
 int ddb_txn_getter_add(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
                     const void *hash, const void *range)
 {
-    return add_get(g, m, NULL, hash, range, out, found);
+    return txn_add_get(g, m, NULL, hash, range, out, found);
 }
 
 int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_model *m,
@@ -524,7 +526,7 @@ int ddb_txn_getter_add_obj(void *out, bool *found, ddb_txn_getter *g, const ddb_
 {
     if (key_obj == NULL)
         return ddb_error_set(DDB_EINVAL, "ddb_txn_getter_add_obj: key object is NULL");
-    return add_get(g, m, key_obj, NULL, NULL, out, found);
+    return txn_add_get(g, m, key_obj, NULL, NULL, out, found);
 }
 
 /* Loads every returned item into a temporary of its model; all or none. */

@@ -1,4 +1,6 @@
 /* type_table.c - the one table of attribute types (see type_table.h). */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "type_table.h"
 
 #include <stdint.h>

@@ -3,6 +3,8 @@
  * errors, STS credentials): elements found by name, text unescaped.
  * Not a general XML parser: no attributes, namespaces or CDATA.
  */
+#include "feature_macros.h" /* first: feature-test macros before any system header */
+
 #include "xml.h"
 
 #include <stdio.h>

@@ -43,6 +43,7 @@
 #include "ddb/ops.h"
 
 #ifdef __cplusplus
+#include <type_traits> /* the argument gates (below) */
 extern "C" {
 #endif
 
@@ -401,6 +402,7 @@ struct ddb_expected_an_array_of_the_attribute_type { char pointer_to_attribute_v
 struct ddb_expected_an_integer_size_or_index { char integer_types; };
 struct ddb_expected_a_pointer_to_the_model_struct { char model_struct_pointer; };
 
+#ifndef __cplusplus
 #define DDB_ARG_INT64(v)                                                                         \
     _Generic((v), signed char: (v), short: (v), int: (v), long: (v), long long: (v),              \
              unsigned char: (v), unsigned short: (v), unsigned int: (v),                           \
@@ -426,6 +428,105 @@ struct ddb_expected_a_pointer_to_the_model_struct { char model_struct_pointer; }
 #define DDB_ARG_PTR(T, v) _Generic((v), T *: (v), default: (struct ddb_expected_a_pointer_to_the_model_struct){0})
 #define DDB_ARG_CPTR(T, v)                                                                       \
     _Generic((v), T *: (v), const T *: (v), default: (struct ddb_expected_a_pointer_to_the_model_struct){0})
+#else /* __cplusplus */
+/*
+ * The same gates in C++ (no _Generic there): a function template that
+ * passes its argument through unchanged, as the C association does, and
+ * whose static_assert names the expected type. The argument is deduced as
+ * _Generic sees it (arrays and functions decayed, top-level const and
+ * volatile dropped); each gate accepts exactly the types of its C list.
+ * C++ differs from C in the types of some expressions: 'a' is a char,
+ * true, false and comparisons are bool, a string literal is a const char
+ * array, an enumerator has its enumeration's type. An unscoped enumeration
+ * is taken as its underlying type (what C's compatible type is); scoped
+ * enumerations, nullptr and the character types wchar_t, char8_t,
+ * char16_t, char32_t are not in any list (docs/generated.md).
+ */
+} /* extern "C" */
+namespace ddb_arg_gate {
+template <class A, class B> struct same { static constexpr bool value = false; };
+template <class A> struct same<A, A> { static constexpr bool value = true; };
+template <class T, class... L> struct one_of { static constexpr bool value = false; };
+template <class T, class H, class... L> struct one_of<T, H, L...> {
+    static constexpr bool value = same<T, H>::value || one_of<T, L...>::value;
+};
+/* An unscoped enumeration as its underlying type; anything else as it is. */
+template <class T, bool = std::is_enum<T>::value && std::is_convertible<T, int>::value> struct as_c {
+    typedef T type;
+};
+template <class T> struct as_c<T, true> { typedef typename std::underlying_type<T>::type type; };
+
+template <class T> struct int64_ok {
+    static constexpr bool value = one_of<typename as_c<T>::type, signed char, short, int, long, long long,
+                                         unsigned char, unsigned short, unsigned int>::value;
+};
+template <class T> struct double_ok {
+    static constexpr bool value = one_of<T, float, double>::value || int64_ok<T>::value;
+};
+template <class T> struct bool_ok {
+    static constexpr bool value = one_of<typename as_c<T>::type, bool, int>::value;
+};
+template <class T> struct size_ok {
+    static constexpr bool value =
+        one_of<typename as_c<T>::type, char, signed char, unsigned char, short, unsigned short, int,
+               unsigned int, long, unsigned long, long long, unsigned long long>::value;
+};
+
+template <class V> constexpr V int64_arg(V v) noexcept {
+    static_assert(int64_ok<V>::value, "ddb: expected an int64 argument (integer types but unsigned long, "
+                                      "unsigned long long, char and bool)");
+    return v;
+}
+template <class V> constexpr V double_arg(V v) noexcept {
+    static_assert(double_ok<V>::value, "ddb: expected a double argument (floating or integer types but "
+                                       "long double, unsigned long, unsigned long long, char and bool)");
+    return v;
+}
+template <class V> constexpr V bool_arg(V v) noexcept {
+    static_assert(bool_ok<V>::value, "ddb: expected a bool argument (bool or int)");
+    return v;
+}
+template <class V> constexpr V string_arg(V v) noexcept {
+    static_assert(one_of<V, char *, const char *>::value,
+                  "ddb: expected a string argument (char * or const char *)");
+    return v;
+}
+template <class V> constexpr V document_arg(V v) noexcept {
+    static_assert(one_of<V, ddb_av *, const ddb_av *>::value,
+                  "ddb: expected a ddb_av pointer argument (ddb_av * or const ddb_av *)");
+    return v;
+}
+template <class T, class V> constexpr V array_arg(V v) noexcept {
+    static_assert(one_of<V, T *, const T *>::value,
+                  "ddb: expected an array of the attribute type (T * or const T *)");
+    return v;
+}
+template <class V> constexpr V size_arg(V v) noexcept {
+    static_assert(size_ok<V>::value, "ddb: expected an integer size or index (integer types but bool)");
+    return v;
+}
+template <class T, class V> constexpr V ptr_arg(V v) noexcept {
+    static_assert(same<V, T *>::value, "ddb: expected a pointer to the model struct (T *)");
+    return v;
+}
+template <class T, class V> constexpr V cptr_arg(V v) noexcept {
+    static_assert(one_of<V, T *, const T *>::value,
+                  "ddb: expected a pointer to the model struct (T * or const T *)");
+    return v;
+}
+} /* namespace ddb_arg_gate */
+extern "C" {
+
+#define DDB_ARG_INT64(v) (::ddb_arg_gate::int64_arg((v)))
+#define DDB_ARG_DOUBLE(v) (::ddb_arg_gate::double_arg((v)))
+#define DDB_ARG_BOOL(v) (::ddb_arg_gate::bool_arg((v)))
+#define DDB_ARG_STRING(v) (::ddb_arg_gate::string_arg((v)))
+#define DDB_ARG_DOCUMENT(v) (::ddb_arg_gate::document_arg((v)))
+#define DDB_ARG_ARRAY(T, v) (::ddb_arg_gate::array_arg<T>((v)))
+#define DDB_ARG_SIZE(v) (::ddb_arg_gate::size_arg((v)))
+#define DDB_ARG_PTR(T, v) (::ddb_arg_gate::ptr_arg<T>((v)))
+#define DDB_ARG_CPTR(T, v) (::ddb_arg_gate::cptr_arg<T>((v)))
+#endif /* __cplusplus */
 
 /* --- console URLs --- */
 

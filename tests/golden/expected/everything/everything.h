@@ -61,8 +61,16 @@ typedef struct gold_item {
 typedef struct gold_item_cond { ddb_cond *p; } gold_item_cond;
 typedef struct gold_item_action { ddb_update *p; } gold_item_action;
 typedef struct gold_item_range { ddb_cond *p; } gold_item_range;
+#ifdef __cplusplus
+#define GOLD_ITEM_NO_COND (gold_item_cond{nullptr})
+#else
 #define GOLD_ITEM_NO_COND ((gold_item_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define GOLD_ITEM_NO_RANGE (gold_item_range{nullptr})
+#else
 #define GOLD_ITEM_NO_RANGE ((gold_item_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model gold_item_model;
@@ -183,355 +191,355 @@ static inline int (gold_item_s3_fetch)(gold_item *obj) { return ddb_model_s3_fet
 #define gold_item_from_simple_json(obj_, json_, len_) (gold_item_from_simple_json)(DDB_ARG_PTR(gold_item, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline gold_item_cond (gold_item_cond_and)(gold_item_cond a, gold_item_cond b) { return (gold_item_cond){ddb_cond_and(a.p, b.p)}; }
-static inline gold_item_cond (gold_item_cond_or)(gold_item_cond a, gold_item_cond b) { return (gold_item_cond){ddb_cond_or(a.p, b.p)}; }
-static inline gold_item_cond (gold_item_cond_not)(gold_item_cond a) { return (gold_item_cond){ddb_cond_not(a.p)}; }
+static inline gold_item_cond (gold_item_cond_and)(gold_item_cond a, gold_item_cond b) { gold_item_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline gold_item_cond (gold_item_cond_or)(gold_item_cond a, gold_item_cond b) { gold_item_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline gold_item_cond (gold_item_cond_not)(gold_item_cond a) { gold_item_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (gold_item_cond_free)(gold_item_cond c) { ddb_cond_free(c.p); }
-static inline gold_item_action (gold_item_action_join)(gold_item_action a, gold_item_action b) { return (gold_item_action){ddb_update_join(a.p, b.p)}; }
+static inline gold_item_action (gold_item_action_join)(gold_item_action a, gold_item_action b) { gold_item_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (gold_item_action_free)(gold_item_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* pk (string) */
-static inline gold_item_cond (gold_item_pk_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_pk_eq)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_pk_eq(v_) (gold_item_pk_eq)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_pk_ne)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_pk_ne(v_) (gold_item_pk_ne)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_pk_lt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_pk_lt(v_) (gold_item_pk_lt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_le)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_pk_le)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_pk_le(v_) (gold_item_pk_le)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_pk_gt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_pk_gt(v_) (gold_item_pk_gt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_pk_ge)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_pk_ge(v_) (gold_item_pk_ge)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("pk", 0, &gold_item_model.fields[0], &low, &high)}; }
+static inline gold_item_cond (gold_item_pk_between)(const char *low, const char *high) { gold_item_cond r_ = {ddb_field_between("pk", 0, &gold_item_model.fields[0], &low, &high)}; return r_; }
 #define gold_item_pk_between(low_, high_) (gold_item_pk_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline gold_item_cond (gold_item_pk_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_item_cond (gold_item_pk_begins_with)(const char *prefix) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define gold_item_pk_begins_with(prefix_) (gold_item_pk_begins_with)(DDB_ARG_STRING(prefix_))
-static inline gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("pk", 0, &gold_item_model.fields[0], values, n)}; }
+static inline gold_item_cond (gold_item_pk_in)(const char *const *values, size_t n) { gold_item_cond r_ = {ddb_field_in("pk", 0, &gold_item_model.fields[0], values, n)}; return r_; }
 #define gold_item_pk_in(values_, n_) (gold_item_pk_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline gold_item_cond (gold_item_pk_contains)(const char *v) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define gold_item_pk_contains(v_) (gold_item_pk_contains)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_pk_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_eq)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_item_pk_size_eq(n_) (gold_item_pk_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_ne)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_item_pk_size_ne(n_) (gold_item_pk_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_lt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_item_pk_size_lt(n_) (gold_item_pk_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_le)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_item_pk_size_le(n_) (gold_item_pk_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_gt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_item_pk_size_gt(n_) (gold_item_pk_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_item_cond (gold_item_pk_size_ge)(size_t n) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_item_pk_size_ge(n_) (gold_item_pk_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_pk_exists)(void) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_pk_not_exists)(void) { return (gold_item_cond){ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_pk_exists)(void) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_pk_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("pk", 0, &gold_item_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* sk (int64) */
-static inline gold_item_cond (gold_item_sk_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_sk_eq)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_sk_eq(v_) (gold_item_sk_eq)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_sk_ne)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_sk_ne(v_) (gold_item_sk_ne)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_sk_lt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_sk_lt(v_) (gold_item_sk_lt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_sk_le)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_sk_le(v_) (gold_item_sk_le)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_sk_gt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_sk_gt(v_) (gold_item_sk_gt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_sk_ge)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_sk_ge(v_) (gold_item_sk_ge)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; }
+static inline gold_item_cond (gold_item_sk_between)(int64_t low, int64_t high) { gold_item_cond r_ = {ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; return r_; }
 #define gold_item_sk_between(low_, high_) (gold_item_sk_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("sk", 0, &gold_item_model.fields[1], values, n)}; }
+static inline gold_item_cond (gold_item_sk_in)(const int64_t *values, size_t n) { gold_item_cond r_ = {ddb_field_in("sk", 0, &gold_item_model.fields[1], values, n)}; return r_; }
 #define gold_item_sk_in(values_, n_) (gold_item_sk_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_sk_exists)(void) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_sk_not_exists)(void) { return (gold_item_cond){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_item_cond (gold_item_sk_exists)(void) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_sk_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* name (string) */
-static inline gold_item_cond (gold_item_name_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_name_eq)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_name_eq(v_) (gold_item_name_eq)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_name_ne)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_name_ne(v_) (gold_item_name_ne)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_name_lt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_name_lt(v_) (gold_item_name_lt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_le)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_name_le)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_name_le(v_) (gold_item_name_le)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_name_gt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_name_gt(v_) (gold_item_name_gt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_name_ge)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_name_ge(v_) (gold_item_name_ge)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("name", 0, &gold_item_model.fields[2], &low, &high)}; }
+static inline gold_item_cond (gold_item_name_between)(const char *low, const char *high) { gold_item_cond r_ = {ddb_field_between("name", 0, &gold_item_model.fields[2], &low, &high)}; return r_; }
 #define gold_item_name_between(low_, high_) (gold_item_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline gold_item_cond (gold_item_name_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_item_cond (gold_item_name_begins_with)(const char *prefix) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define gold_item_name_begins_with(prefix_) (gold_item_name_begins_with)(DDB_ARG_STRING(prefix_))
-static inline gold_item_cond (gold_item_name_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("name", 0, &gold_item_model.fields[2], values, n)}; }
+static inline gold_item_cond (gold_item_name_in)(const char *const *values, size_t n) { gold_item_cond r_ = {ddb_field_in("name", 0, &gold_item_model.fields[2], values, n)}; return r_; }
 #define gold_item_name_in(values_, n_) (gold_item_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline gold_item_cond (gold_item_name_contains)(const char *v) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define gold_item_name_contains(v_) (gold_item_name_contains)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_name_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_item_cond (gold_item_name_size_eq)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_item_name_size_eq(n_) (gold_item_name_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_item_cond (gold_item_name_size_ne)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_item_name_size_ne(n_) (gold_item_name_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_item_cond (gold_item_name_size_lt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_item_name_size_lt(n_) (gold_item_name_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_item_cond (gold_item_name_size_le)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_item_name_size_le(n_) (gold_item_name_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_item_cond (gold_item_name_size_gt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_item_name_size_gt(n_) (gold_item_name_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_item_cond (gold_item_name_size_ge)(size_t n) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_item_name_size_ge(n_) (gold_item_name_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_name_exists)(void) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_name_not_exists)(void) { return (gold_item_cond){ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_name)(const char *v) { return (gold_item_action){ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_name_exists)(void) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_name_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("name", 0, &gold_item_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_name)(const char *v) { gold_item_action r_ = {ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_name(v_) (gold_item_set_name)(DDB_ARG_STRING(v_))
-static inline gold_item_action (gold_item_set_if_absent_name)(const char *v) { return (gold_item_action){ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_name)(const char *v) { gold_item_action r_ = {ddb_field_update("name", 0, &gold_item_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_name(v_) (gold_item_set_if_absent_name)(DDB_ARG_STRING(v_))
 /* count (int64) */
-static inline gold_item_cond (gold_item_count_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_count_eq)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_count_eq(v_) (gold_item_count_eq)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_count_ne)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_count_ne(v_) (gold_item_count_ne)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_count_lt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_count_lt(v_) (gold_item_count_lt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_count_le)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_count_le(v_) (gold_item_count_le)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_count_gt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_count_gt(v_) (gold_item_count_gt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_count_ge)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_count_ge(v_) (gold_item_count_ge)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_count_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("count", 0, &gold_item_model.fields[3], &low, &high)}; }
+static inline gold_item_cond (gold_item_count_between)(int64_t low, int64_t high) { gold_item_cond r_ = {ddb_field_between("count", 0, &gold_item_model.fields[3], &low, &high)}; return r_; }
 #define gold_item_count_between(low_, high_) (gold_item_count_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("count", 0, &gold_item_model.fields[3], values, n)}; }
+static inline gold_item_cond (gold_item_count_in)(const int64_t *values, size_t n) { gold_item_cond r_ = {ddb_field_in("count", 0, &gold_item_model.fields[3], values, n)}; return r_; }
 #define gold_item_count_in(values_, n_) (gold_item_count_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_count_exists)(void) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_count_not_exists)(void) { return (gold_item_cond){ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_count_exists)(void) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_count_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("count", 0, &gold_item_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_count)(int64_t v) { gold_item_action r_ = {ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_count(v_) (gold_item_set_count)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_set_if_absent_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_count)(int64_t v) { gold_item_action r_ = {ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_count(v_) (gold_item_set_if_absent_count)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_add_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_ADD, &v)}; }
+static inline gold_item_action (gold_item_add_count)(int64_t v) { gold_item_action r_ = {ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_ADD, &v)}; return r_; }
 #define gold_item_add_count(v_) (gold_item_add_count)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_incr_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_INCR, &v)}; }
+static inline gold_item_action (gold_item_incr_count)(int64_t v) { gold_item_action r_ = {ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_INCR, &v)}; return r_; }
 #define gold_item_incr_count(v_) (gold_item_incr_count)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_decr_count)(int64_t v) { return (gold_item_action){ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_DECR, &v)}; }
+static inline gold_item_action (gold_item_decr_count)(int64_t v) { gold_item_action r_ = {ddb_field_update("count", 0, &gold_item_model.fields[3], DDB_ACT_DECR, &v)}; return r_; }
 #define gold_item_decr_count(v_) (gold_item_decr_count)(DDB_ARG_INT64(v_))
 /* big (int64) */
-static inline gold_item_cond (gold_item_big_eq)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_big_eq)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_big_eq(v_) (gold_item_big_eq)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_ne)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_big_ne)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_big_ne(v_) (gold_item_big_ne)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_lt)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_big_lt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_big_lt(v_) (gold_item_big_lt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_le)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_big_le)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_big_le(v_) (gold_item_big_le)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_gt)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_big_gt)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_big_gt(v_) (gold_item_big_gt)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_ge)(int64_t v) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_big_ge)(int64_t v) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_big_ge(v_) (gold_item_big_ge)(DDB_ARG_INT64(v_))
-static inline gold_item_cond (gold_item_big_between)(int64_t low, int64_t high) { return (gold_item_cond){ddb_field_between("big", 0, &gold_item_model.fields[4], &low, &high)}; }
+static inline gold_item_cond (gold_item_big_between)(int64_t low, int64_t high) { gold_item_cond r_ = {ddb_field_between("big", 0, &gold_item_model.fields[4], &low, &high)}; return r_; }
 #define gold_item_big_between(low_, high_) (gold_item_big_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n) { return (gold_item_cond){ddb_field_in("big", 0, &gold_item_model.fields[4], values, n)}; }
+static inline gold_item_cond (gold_item_big_in)(const int64_t *values, size_t n) { gold_item_cond r_ = {ddb_field_in("big", 0, &gold_item_model.fields[4], values, n)}; return r_; }
 #define gold_item_big_in(values_, n_) (gold_item_big_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_big_exists)(void) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_big_not_exists)(void) { return (gold_item_cond){ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_big_exists)(void) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_big_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("big", 0, &gold_item_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_big)(int64_t v) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_big(v_) (gold_item_set_big)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_set_if_absent_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_big)(int64_t v) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_big(v_) (gold_item_set_if_absent_big)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_add_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_ADD, &v)}; }
+static inline gold_item_action (gold_item_add_big)(int64_t v) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_ADD, &v)}; return r_; }
 #define gold_item_add_big(v_) (gold_item_add_big)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_incr_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_INCR, &v)}; }
+static inline gold_item_action (gold_item_incr_big)(int64_t v) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_INCR, &v)}; return r_; }
 #define gold_item_incr_big(v_) (gold_item_incr_big)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_decr_big)(int64_t v) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_DECR, &v)}; }
+static inline gold_item_action (gold_item_decr_big)(int64_t v) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_DECR, &v)}; return r_; }
 #define gold_item_decr_big(v_) (gold_item_decr_big)(DDB_ARG_INT64(v_))
-static inline gold_item_action (gold_item_remove_big)(void) { return (gold_item_action){ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+static inline gold_item_action (gold_item_remove_big)(void) { gold_item_action r_ = {ddb_field_update("big", 0, &gold_item_model.fields[4], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* ratio (double) */
-static inline gold_item_cond (gold_item_ratio_eq)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_ratio_eq)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_ratio_eq(v_) (gold_item_ratio_eq)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_ne)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_ratio_ne)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_ratio_ne(v_) (gold_item_ratio_ne)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_lt)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_ratio_lt)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_ratio_lt(v_) (gold_item_ratio_lt)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_le)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_ratio_le)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_ratio_le(v_) (gold_item_ratio_le)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_gt)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_ratio_gt)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_ratio_gt(v_) (gold_item_ratio_gt)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_ge)(double v) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_ratio_ge)(double v) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_ratio_ge(v_) (gold_item_ratio_ge)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_ratio_between)(double low, double high) { return (gold_item_cond){ddb_field_between("ratio", 0, &gold_item_model.fields[5], &low, &high)}; }
+static inline gold_item_cond (gold_item_ratio_between)(double low, double high) { gold_item_cond r_ = {ddb_field_between("ratio", 0, &gold_item_model.fields[5], &low, &high)}; return r_; }
 #define gold_item_ratio_between(low_, high_) (gold_item_ratio_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-static inline gold_item_cond (gold_item_ratio_in)(const double *values, size_t n) { return (gold_item_cond){ddb_field_in("ratio", 0, &gold_item_model.fields[5], values, n)}; }
+static inline gold_item_cond (gold_item_ratio_in)(const double *values, size_t n) { gold_item_cond r_ = {ddb_field_in("ratio", 0, &gold_item_model.fields[5], values, n)}; return r_; }
 #define gold_item_ratio_in(values_, n_) (gold_item_ratio_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_ratio_exists)(void) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_ratio_not_exists)(void) { return (gold_item_cond){ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_ratio_exists)(void) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_ratio_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("ratio", 0, &gold_item_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_ratio)(double v) { gold_item_action r_ = {ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_ratio(v_) (gold_item_set_ratio)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_set_if_absent_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_ratio)(double v) { gold_item_action r_ = {ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_ratio(v_) (gold_item_set_if_absent_ratio)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_add_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_ADD, &v)}; }
+static inline gold_item_action (gold_item_add_ratio)(double v) { gold_item_action r_ = {ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_ADD, &v)}; return r_; }
 #define gold_item_add_ratio(v_) (gold_item_add_ratio)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_incr_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_INCR, &v)}; }
+static inline gold_item_action (gold_item_incr_ratio)(double v) { gold_item_action r_ = {ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_INCR, &v)}; return r_; }
 #define gold_item_incr_ratio(v_) (gold_item_incr_ratio)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_decr_ratio)(double v) { return (gold_item_action){ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_DECR, &v)}; }
+static inline gold_item_action (gold_item_decr_ratio)(double v) { gold_item_action r_ = {ddb_field_update("ratio", 0, &gold_item_model.fields[5], DDB_ACT_DECR, &v)}; return r_; }
 #define gold_item_decr_ratio(v_) (gold_item_decr_ratio)(DDB_ARG_DOUBLE(v_))
 /* maybe (double) */
-static inline gold_item_cond (gold_item_maybe_eq)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_maybe_eq)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_maybe_eq(v_) (gold_item_maybe_eq)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_ne)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_maybe_ne)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_maybe_ne(v_) (gold_item_maybe_ne)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_lt)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_maybe_lt)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_maybe_lt(v_) (gold_item_maybe_lt)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_le)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_maybe_le)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_maybe_le(v_) (gold_item_maybe_le)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_gt)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_maybe_gt)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_maybe_gt(v_) (gold_item_maybe_gt)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_ge)(double v) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_maybe_ge)(double v) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_maybe_ge(v_) (gold_item_maybe_ge)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_cond (gold_item_maybe_between)(double low, double high) { return (gold_item_cond){ddb_field_between("maybe", 0, &gold_item_model.fields[6], &low, &high)}; }
+static inline gold_item_cond (gold_item_maybe_between)(double low, double high) { gold_item_cond r_ = {ddb_field_between("maybe", 0, &gold_item_model.fields[6], &low, &high)}; return r_; }
 #define gold_item_maybe_between(low_, high_) (gold_item_maybe_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-static inline gold_item_cond (gold_item_maybe_in)(const double *values, size_t n) { return (gold_item_cond){ddb_field_in("maybe", 0, &gold_item_model.fields[6], values, n)}; }
+static inline gold_item_cond (gold_item_maybe_in)(const double *values, size_t n) { gold_item_cond r_ = {ddb_field_in("maybe", 0, &gold_item_model.fields[6], values, n)}; return r_; }
 #define gold_item_maybe_in(values_, n_) (gold_item_maybe_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_maybe_exists)(void) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_maybe_not_exists)(void) { return (gold_item_cond){ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_maybe_exists)(void) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_maybe_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("maybe", 0, &gold_item_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_maybe)(double v) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_maybe(v_) (gold_item_set_maybe)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_set_if_absent_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_maybe)(double v) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_maybe(v_) (gold_item_set_if_absent_maybe)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_add_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_ADD, &v)}; }
+static inline gold_item_action (gold_item_add_maybe)(double v) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_ADD, &v)}; return r_; }
 #define gold_item_add_maybe(v_) (gold_item_add_maybe)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_incr_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_INCR, &v)}; }
+static inline gold_item_action (gold_item_incr_maybe)(double v) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_INCR, &v)}; return r_; }
 #define gold_item_incr_maybe(v_) (gold_item_incr_maybe)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_decr_maybe)(double v) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_DECR, &v)}; }
+static inline gold_item_action (gold_item_decr_maybe)(double v) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_DECR, &v)}; return r_; }
 #define gold_item_decr_maybe(v_) (gold_item_decr_maybe)(DDB_ARG_DOUBLE(v_))
-static inline gold_item_action (gold_item_remove_maybe)(void) { return (gold_item_action){ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+static inline gold_item_action (gold_item_remove_maybe)(void) { gold_item_action r_ = {ddb_field_update("maybe", 0, &gold_item_model.fields[6], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* flag (bool) */
-static inline gold_item_cond (gold_item_flag_eq)(bool v) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_flag_eq)(bool v) { gold_item_cond r_ = {ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_flag_eq(v_) (gold_item_flag_eq)(DDB_ARG_BOOL(v_))
-static inline gold_item_cond (gold_item_flag_ne)(bool v) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_flag_ne)(bool v) { gold_item_cond r_ = {ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_flag_ne(v_) (gold_item_flag_ne)(DDB_ARG_BOOL(v_))
-static inline gold_item_cond (gold_item_flag_exists)(void) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_flag_not_exists)(void) { return (gold_item_cond){ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_flag)(bool v) { return (gold_item_action){ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_flag_exists)(void) { gold_item_cond r_ = {ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_flag_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("flag", 0, &gold_item_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_flag)(bool v) { gold_item_action r_ = {ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_flag(v_) (gold_item_set_flag)(DDB_ARG_BOOL(v_))
-static inline gold_item_action (gold_item_set_if_absent_flag)(bool v) { return (gold_item_action){ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_flag)(bool v) { gold_item_action r_ = {ddb_field_update("flag", 0, &gold_item_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_flag(v_) (gold_item_set_if_absent_flag)(DDB_ARG_BOOL(v_))
 /* opt_flag (bool) */
-static inline gold_item_cond (gold_item_opt_flag_eq)(bool v) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_opt_flag_eq)(bool v) { gold_item_cond r_ = {ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_opt_flag_eq(v_) (gold_item_opt_flag_eq)(DDB_ARG_BOOL(v_))
-static inline gold_item_cond (gold_item_opt_flag_ne)(bool v) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_opt_flag_ne)(bool v) { gold_item_cond r_ = {ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_opt_flag_ne(v_) (gold_item_opt_flag_ne)(DDB_ARG_BOOL(v_))
-static inline gold_item_cond (gold_item_opt_flag_exists)(void) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_opt_flag_not_exists)(void) { return (gold_item_cond){ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_opt_flag)(bool v) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_opt_flag_exists)(void) { gold_item_cond r_ = {ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_opt_flag_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("opt_flag", 0, &gold_item_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_opt_flag)(bool v) { gold_item_action r_ = {ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_opt_flag(v_) (gold_item_set_opt_flag)(DDB_ARG_BOOL(v_))
-static inline gold_item_action (gold_item_set_if_absent_opt_flag)(bool v) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_opt_flag)(bool v) { gold_item_action r_ = {ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_opt_flag(v_) (gold_item_set_if_absent_opt_flag)(DDB_ARG_BOOL(v_))
-static inline gold_item_action (gold_item_remove_opt_flag)(void) { return (gold_item_action){ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
+static inline gold_item_action (gold_item_remove_opt_flag)(void) { gold_item_action r_ = {ddb_field_update("opt_flag", 0, &gold_item_model.fields[8], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* blob (binary) */
-static inline gold_item_cond (gold_item_blob_eq)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EQ, &v)}; }
-static inline gold_item_cond (gold_item_blob_ne)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NE, &v)}; }
-static inline gold_item_cond (gold_item_blob_lt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LT, &v)}; }
-static inline gold_item_cond (gold_item_blob_le)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LE, &v)}; }
-static inline gold_item_cond (gold_item_blob_gt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GT, &v)}; }
-static inline gold_item_cond (gold_item_blob_ge)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GE, &v)}; }
-static inline gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high) { return (gold_item_cond){ddb_field_between("blob", 0, &gold_item_model.fields[9], &low, &high)}; }
-static inline gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_BEGINS_WITH, &prefix)}; }
-static inline gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n) { return (gold_item_cond){ddb_field_in("blob", 0, &gold_item_model.fields[9], values, n)}; }
+static inline gold_item_cond (gold_item_blob_eq)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EQ, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_ne)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_lt)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LT, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_le)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_LE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_gt)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GT, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_ge)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_GE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_blob_between)(ddb_bytes low, ddb_bytes high) { gold_item_cond r_ = {ddb_field_between("blob", 0, &gold_item_model.fields[9], &low, &high)}; return r_; }
+static inline gold_item_cond (gold_item_blob_begins_with)(ddb_bytes prefix) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
+static inline gold_item_cond (gold_item_blob_in)(const ddb_bytes *values, size_t n) { gold_item_cond r_ = {ddb_field_in("blob", 0, &gold_item_model.fields[9], values, n)}; return r_; }
 #define gold_item_blob_in(values_, n_) (gold_item_blob_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_eq)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_item_blob_size_eq(n_) (gold_item_blob_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_ne)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_item_blob_size_ne(n_) (gold_item_blob_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_lt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_item_blob_size_lt(n_) (gold_item_blob_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_le)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_item_blob_size_le(n_) (gold_item_blob_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_gt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_item_blob_size_gt(n_) (gold_item_blob_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_item_cond (gold_item_blob_size_ge)(size_t n) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_item_blob_size_ge(n_) (gold_item_blob_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_blob_exists)(void) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_blob_not_exists)(void) { return (gold_item_cond){ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_blob)(ddb_bytes v) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET, &v)}; }
-static inline gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline gold_item_action (gold_item_remove_blob)(void) { return (gold_item_action){ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_REMOVE, NULL)}; }
+static inline gold_item_cond (gold_item_blob_exists)(void) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_blob_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("blob", 0, &gold_item_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_blob)(ddb_bytes v) { gold_item_action r_ = {ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET, &v)}; return r_; }
+static inline gold_item_action (gold_item_set_if_absent_blob)(ddb_bytes v) { gold_item_action r_ = {ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline gold_item_action (gold_item_remove_blob)(void) { gold_item_action r_ = {ddb_field_update("blob", 0, &gold_item_model.fields[9], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* seed (binary) */
-static inline gold_item_cond (gold_item_seed_eq)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EQ, &v)}; }
-static inline gold_item_cond (gold_item_seed_ne)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NE, &v)}; }
-static inline gold_item_cond (gold_item_seed_lt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LT, &v)}; }
-static inline gold_item_cond (gold_item_seed_le)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LE, &v)}; }
-static inline gold_item_cond (gold_item_seed_gt)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GT, &v)}; }
-static inline gold_item_cond (gold_item_seed_ge)(ddb_bytes v) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GE, &v)}; }
-static inline gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high) { return (gold_item_cond){ddb_field_between("seed", 0, &gold_item_model.fields[10], &low, &high)}; }
-static inline gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_BEGINS_WITH, &prefix)}; }
-static inline gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n) { return (gold_item_cond){ddb_field_in("seed", 0, &gold_item_model.fields[10], values, n)}; }
+static inline gold_item_cond (gold_item_seed_eq)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EQ, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_ne)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_lt)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LT, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_le)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_LE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_gt)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GT, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_ge)(ddb_bytes v) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_GE, &v)}; return r_; }
+static inline gold_item_cond (gold_item_seed_between)(ddb_bytes low, ddb_bytes high) { gold_item_cond r_ = {ddb_field_between("seed", 0, &gold_item_model.fields[10], &low, &high)}; return r_; }
+static inline gold_item_cond (gold_item_seed_begins_with)(ddb_bytes prefix) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
+static inline gold_item_cond (gold_item_seed_in)(const ddb_bytes *values, size_t n) { gold_item_cond r_ = {ddb_field_in("seed", 0, &gold_item_model.fields[10], values, n)}; return r_; }
 #define gold_item_seed_in(values_, n_) (gold_item_seed_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_eq)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_item_seed_size_eq(n_) (gold_item_seed_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_ne)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_item_seed_size_ne(n_) (gold_item_seed_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_lt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_item_seed_size_lt(n_) (gold_item_seed_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_le)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_item_seed_size_le(n_) (gold_item_seed_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_gt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_item_seed_size_gt(n_) (gold_item_seed_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_item_cond (gold_item_seed_size_ge)(size_t n) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_item_seed_size_ge(n_) (gold_item_seed_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_seed_exists)(void) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_seed_not_exists)(void) { return (gold_item_cond){ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_seed)(ddb_bytes v) { return (gold_item_action){ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET, &v)}; }
-static inline gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v) { return (gold_item_action){ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_cond (gold_item_seed_exists)(void) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_seed_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("seed", 0, &gold_item_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_seed)(ddb_bytes v) { gold_item_action r_ = {ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET, &v)}; return r_; }
+static inline gold_item_action (gold_item_set_if_absent_seed)(ddb_bytes v) { gold_item_action r_ = {ddb_field_update("seed", 0, &gold_item_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 /* dotted (string, stored as a.b[c]\d) */
-static inline gold_item_cond (gold_item_dotted_eq)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EQ, &v)}; }
+static inline gold_item_cond (gold_item_dotted_eq)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_dotted_eq(v_) (gold_item_dotted_eq)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_ne)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NE, &v)}; }
+static inline gold_item_cond (gold_item_dotted_ne)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NE, &v)}; return r_; }
 #define gold_item_dotted_ne(v_) (gold_item_dotted_ne)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_lt)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LT, &v)}; }
+static inline gold_item_cond (gold_item_dotted_lt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_dotted_lt(v_) (gold_item_dotted_lt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_le)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LE, &v)}; }
+static inline gold_item_cond (gold_item_dotted_le)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_dotted_le(v_) (gold_item_dotted_le)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_gt)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GT, &v)}; }
+static inline gold_item_cond (gold_item_dotted_gt)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_dotted_gt(v_) (gold_item_dotted_gt)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_ge)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GE, &v)}; }
+static inline gold_item_cond (gold_item_dotted_ge)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_dotted_ge(v_) (gold_item_dotted_ge)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_between)(const char *low, const char *high) { return (gold_item_cond){ddb_field_between("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], &low, &high)}; }
+static inline gold_item_cond (gold_item_dotted_between)(const char *low, const char *high) { gold_item_cond r_ = {ddb_field_between("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], &low, &high)}; return r_; }
 #define gold_item_dotted_between(low_, high_) (gold_item_dotted_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline gold_item_cond (gold_item_dotted_begins_with)(const char *prefix) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline gold_item_cond (gold_item_dotted_begins_with)(const char *prefix) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define gold_item_dotted_begins_with(prefix_) (gold_item_dotted_begins_with)(DDB_ARG_STRING(prefix_))
-static inline gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n) { return (gold_item_cond){ddb_field_in("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], values, n)}; }
+static inline gold_item_cond (gold_item_dotted_in)(const char *const *values, size_t n) { gold_item_cond r_ = {ddb_field_in("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], values, n)}; return r_; }
 #define gold_item_dotted_in(values_, n_) (gold_item_dotted_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_contains)(const char *v) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_CONTAINS, &v)}; }
+static inline gold_item_cond (gold_item_dotted_contains)(const char *v) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_CONTAINS, &v)}; return r_; }
 #define gold_item_dotted_contains(v_) (gold_item_dotted_contains)(DDB_ARG_STRING(v_))
-static inline gold_item_cond (gold_item_dotted_size_eq)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_eq)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_item_dotted_size_eq(n_) (gold_item_dotted_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_size_ne)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_ne)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_item_dotted_size_ne(n_) (gold_item_dotted_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_size_lt)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_lt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_item_dotted_size_lt(n_) (gold_item_dotted_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_size_le)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_le)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_item_dotted_size_le(n_) (gold_item_dotted_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_size_gt)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_gt)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_item_dotted_size_gt(n_) (gold_item_dotted_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_size_ge)(size_t n) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_item_cond (gold_item_dotted_size_ge)(size_t n) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_item_dotted_size_ge(n_) (gold_item_dotted_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_item_cond (gold_item_dotted_exists)(void) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EXISTS, NULL)}; }
-static inline gold_item_cond (gold_item_dotted_not_exists)(void) { return (gold_item_cond){ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_item_action (gold_item_set_dotted)(const char *v) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET, &v)}; }
+static inline gold_item_cond (gold_item_dotted_exists)(void) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_item_cond (gold_item_dotted_not_exists)(void) { gold_item_cond r_ = {ddb_field_cond("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_item_action (gold_item_set_dotted)(const char *v) { gold_item_action r_ = {ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET, &v)}; return r_; }
 #define gold_item_set_dotted(v_) (gold_item_set_dotted)(DDB_ARG_STRING(v_))
-static inline gold_item_action (gold_item_set_if_absent_dotted)(const char *v) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_item_action (gold_item_set_if_absent_dotted)(const char *v) { gold_item_action r_ = {ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_item_set_if_absent_dotted(v_) (gold_item_set_if_absent_dotted)(DDB_ARG_STRING(v_))
-static inline gold_item_action (gold_item_remove_dotted)(void) { return (gold_item_action){ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_REMOVE, NULL)}; }
-static inline gold_item_range (gold_item_range_eq)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline gold_item_action (gold_item_remove_dotted)(void) { gold_item_action r_ = {ddb_field_update("a\\.b\\[c\\]\\\\d", 0, &gold_item_model.fields[11], DDB_ACT_REMOVE, NULL)}; return r_; }
+static inline gold_item_range (gold_item_range_eq)(int64_t v) { gold_item_range r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define gold_item_range_eq(v_) (gold_item_range_eq)(DDB_ARG_INT64(v_))
-static inline gold_item_range (gold_item_range_lt)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; }
+static inline gold_item_range (gold_item_range_lt)(int64_t v) { gold_item_range r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define gold_item_range_lt(v_) (gold_item_range_lt)(DDB_ARG_INT64(v_))
-static inline gold_item_range (gold_item_range_le)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; }
+static inline gold_item_range (gold_item_range_le)(int64_t v) { gold_item_range r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define gold_item_range_le(v_) (gold_item_range_le)(DDB_ARG_INT64(v_))
-static inline gold_item_range (gold_item_range_gt)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; }
+static inline gold_item_range (gold_item_range_gt)(int64_t v) { gold_item_range r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define gold_item_range_gt(v_) (gold_item_range_gt)(DDB_ARG_INT64(v_))
-static inline gold_item_range (gold_item_range_ge)(int64_t v) { return (gold_item_range){ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; }
+static inline gold_item_range (gold_item_range_ge)(int64_t v) { gold_item_range r_ = {ddb_field_cond("sk", 0, &gold_item_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define gold_item_range_ge(v_) (gold_item_range_ge)(DDB_ARG_INT64(v_))
-static inline gold_item_range (gold_item_range_between)(int64_t low, int64_t high) { return (gold_item_range){ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; }
+static inline gold_item_range (gold_item_range_between)(int64_t low, int64_t high) { gold_item_range r_ = {ddb_field_between("sk", 0, &gold_item_model.fields[1], &low, &high)}; return r_; }
 #define gold_item_range_between(low_, high_) (gold_item_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 /* ------------------------------------------------------------------------
@@ -545,8 +553,16 @@ typedef struct gold_counter {
 typedef struct gold_counter_cond { ddb_cond *p; } gold_counter_cond;
 typedef struct gold_counter_action { ddb_update *p; } gold_counter_action;
 typedef struct gold_counter_range { ddb_cond *p; } gold_counter_range;
+#ifdef __cplusplus
+#define GOLD_COUNTER_NO_COND (gold_counter_cond{nullptr})
+#else
 #define GOLD_COUNTER_NO_COND ((gold_counter_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define GOLD_COUNTER_NO_RANGE (gold_counter_range{nullptr})
+#else
 #define GOLD_COUNTER_NO_RANGE ((gold_counter_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model gold_counter_model;
@@ -667,68 +683,68 @@ static inline int (gold_counter_s3_fetch)(gold_counter *obj) { return ddb_model_
 #define gold_counter_from_simple_json(obj_, json_, len_) (gold_counter_from_simple_json)(DDB_ARG_PTR(gold_counter, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline gold_counter_cond (gold_counter_cond_and)(gold_counter_cond a, gold_counter_cond b) { return (gold_counter_cond){ddb_cond_and(a.p, b.p)}; }
-static inline gold_counter_cond (gold_counter_cond_or)(gold_counter_cond a, gold_counter_cond b) { return (gold_counter_cond){ddb_cond_or(a.p, b.p)}; }
-static inline gold_counter_cond (gold_counter_cond_not)(gold_counter_cond a) { return (gold_counter_cond){ddb_cond_not(a.p)}; }
+static inline gold_counter_cond (gold_counter_cond_and)(gold_counter_cond a, gold_counter_cond b) { gold_counter_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline gold_counter_cond (gold_counter_cond_or)(gold_counter_cond a, gold_counter_cond b) { gold_counter_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline gold_counter_cond (gold_counter_cond_not)(gold_counter_cond a) { gold_counter_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (gold_counter_cond_free)(gold_counter_cond c) { ddb_cond_free(c.p); }
-static inline gold_counter_action (gold_counter_action_join)(gold_counter_action a, gold_counter_action b) { return (gold_counter_action){ddb_update_join(a.p, b.p)}; }
+static inline gold_counter_action (gold_counter_action_join)(gold_counter_action a, gold_counter_action b) { gold_counter_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (gold_counter_action_free)(gold_counter_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (binary) */
-static inline gold_counter_cond (gold_counter_id_eq)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EQ, &v)}; }
-static inline gold_counter_cond (gold_counter_id_ne)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NE, &v)}; }
-static inline gold_counter_cond (gold_counter_id_lt)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LT, &v)}; }
-static inline gold_counter_cond (gold_counter_id_le)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LE, &v)}; }
-static inline gold_counter_cond (gold_counter_id_gt)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GT, &v)}; }
-static inline gold_counter_cond (gold_counter_id_ge)(ddb_bytes v) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GE, &v)}; }
-static inline gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high) { return (gold_counter_cond){ddb_field_between("id", 0, &gold_counter_model.fields[0], &low, &high)}; }
-static inline gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
-static inline gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n) { return (gold_counter_cond){ddb_field_in("id", 0, &gold_counter_model.fields[0], values, n)}; }
+static inline gold_counter_cond (gold_counter_id_eq)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_ne)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NE, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_lt)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LT, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_le)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_LE, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_gt)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GT, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_ge)(ddb_bytes v) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_GE, &v)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_between)(ddb_bytes low, ddb_bytes high) { gold_counter_cond r_ = {ddb_field_between("id", 0, &gold_counter_model.fields[0], &low, &high)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_begins_with)(ddb_bytes prefix) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_in)(const ddb_bytes *values, size_t n) { gold_counter_cond r_ = {ddb_field_in("id", 0, &gold_counter_model.fields[0], values, n)}; return r_; }
 #define gold_counter_id_in(values_, n_) (gold_counter_id_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_eq)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_eq)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define gold_counter_id_size_eq(n_) (gold_counter_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_ne)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_ne)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define gold_counter_id_size_ne(n_) (gold_counter_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_lt)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_lt)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define gold_counter_id_size_lt(n_) (gold_counter_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_le)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_le)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define gold_counter_id_size_le(n_) (gold_counter_id_size_le)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_gt)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_gt)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define gold_counter_id_size_gt(n_) (gold_counter_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_size_ge)(size_t n) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline gold_counter_cond (gold_counter_id_size_ge)(size_t n) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define gold_counter_id_size_ge(n_) (gold_counter_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_id_exists)(void) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline gold_counter_cond (gold_counter_id_not_exists)(void) { return (gold_counter_cond){ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline gold_counter_cond (gold_counter_id_exists)(void) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_counter_cond (gold_counter_id_not_exists)(void) { gold_counter_cond r_ = {ddb_field_cond("id", 0, &gold_counter_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* n (int64) */
-static inline gold_counter_cond (gold_counter_n_eq)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline gold_counter_cond (gold_counter_n_eq)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define gold_counter_n_eq(v_) (gold_counter_n_eq)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_ne)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NE, &v)}; }
+static inline gold_counter_cond (gold_counter_n_ne)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define gold_counter_n_ne(v_) (gold_counter_n_ne)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_lt)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LT, &v)}; }
+static inline gold_counter_cond (gold_counter_n_lt)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define gold_counter_n_lt(v_) (gold_counter_n_lt)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_le)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LE, &v)}; }
+static inline gold_counter_cond (gold_counter_n_le)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define gold_counter_n_le(v_) (gold_counter_n_le)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_gt)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GT, &v)}; }
+static inline gold_counter_cond (gold_counter_n_gt)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define gold_counter_n_gt(v_) (gold_counter_n_gt)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_ge)(int64_t v) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GE, &v)}; }
+static inline gold_counter_cond (gold_counter_n_ge)(int64_t v) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define gold_counter_n_ge(v_) (gold_counter_n_ge)(DDB_ARG_INT64(v_))
-static inline gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high) { return (gold_counter_cond){ddb_field_between("n", 0, &gold_counter_model.fields[1], &low, &high)}; }
+static inline gold_counter_cond (gold_counter_n_between)(int64_t low, int64_t high) { gold_counter_cond r_ = {ddb_field_between("n", 0, &gold_counter_model.fields[1], &low, &high)}; return r_; }
 #define gold_counter_n_between(low_, high_) (gold_counter_n_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n) { return (gold_counter_cond){ddb_field_in("n", 0, &gold_counter_model.fields[1], values, n)}; }
+static inline gold_counter_cond (gold_counter_n_in)(const int64_t *values, size_t n) { gold_counter_cond r_ = {ddb_field_in("n", 0, &gold_counter_model.fields[1], values, n)}; return r_; }
 #define gold_counter_n_in(values_, n_) (gold_counter_n_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline gold_counter_cond (gold_counter_n_exists)(void) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline gold_counter_cond (gold_counter_n_not_exists)(void) { return (gold_counter_cond){ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline gold_counter_action (gold_counter_set_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET, &v)}; }
+static inline gold_counter_cond (gold_counter_n_exists)(void) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline gold_counter_cond (gold_counter_n_not_exists)(void) { gold_counter_cond r_ = {ddb_field_cond("n", 0, &gold_counter_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline gold_counter_action (gold_counter_set_n)(int64_t v) { gold_counter_action r_ = {ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define gold_counter_set_n(v_) (gold_counter_set_n)(DDB_ARG_INT64(v_))
-static inline gold_counter_action (gold_counter_set_if_absent_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline gold_counter_action (gold_counter_set_if_absent_n)(int64_t v) { gold_counter_action r_ = {ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define gold_counter_set_if_absent_n(v_) (gold_counter_set_if_absent_n)(DDB_ARG_INT64(v_))
-static inline gold_counter_action (gold_counter_add_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_ADD, &v)}; }
+static inline gold_counter_action (gold_counter_add_n)(int64_t v) { gold_counter_action r_ = {ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_ADD, &v)}; return r_; }
 #define gold_counter_add_n(v_) (gold_counter_add_n)(DDB_ARG_INT64(v_))
-static inline gold_counter_action (gold_counter_incr_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_INCR, &v)}; }
+static inline gold_counter_action (gold_counter_incr_n)(int64_t v) { gold_counter_action r_ = {ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_INCR, &v)}; return r_; }
 #define gold_counter_incr_n(v_) (gold_counter_incr_n)(DDB_ARG_INT64(v_))
-static inline gold_counter_action (gold_counter_decr_n)(int64_t v) { return (gold_counter_action){ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_DECR, &v)}; }
+static inline gold_counter_action (gold_counter_decr_n)(int64_t v) { gold_counter_action r_ = {ddb_field_update("n", 0, &gold_counter_model.fields[1], DDB_ACT_DECR, &v)}; return r_; }
 #define gold_counter_decr_n(v_) (gold_counter_decr_n)(DDB_ARG_INT64(v_))
 
 #ifdef __cplusplus

@@ -52,7 +52,11 @@ static inline void (fld_excerpt_clear)(fld_excerpt *obj) { if (obj != NULL) ddb_
 #define fld_excerpt_clear(obj_) (fld_excerpt_clear)(DDB_ARG_PTR(fld_excerpt, obj_))
 static inline void (fld_excerpt_list_clear)(fld_excerpt_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(fld_excerpt), &fld_excerpt_map); }
 #define fld_excerpt_list_clear(list_) (fld_excerpt_list_clear)(DDB_ARG_PTR(fld_excerpt_list, list_))
+#ifdef __cplusplus
+static_assert(sizeof(fld_excerpt_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(fld_excerpt_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 
 /* ------------------------------------------------------------------------
  * page: table "Pages", hash key site, range key path
@@ -72,8 +76,16 @@ typedef struct fld_page {
 typedef struct fld_page_cond { ddb_cond *p; } fld_page_cond;
 typedef struct fld_page_action { ddb_update *p; } fld_page_action;
 typedef struct fld_page_range { ddb_cond *p; } fld_page_range;
+#ifdef __cplusplus
+#define FLD_PAGE_NO_COND (fld_page_cond{nullptr})
+#else
 #define FLD_PAGE_NO_COND ((fld_page_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FLD_PAGE_NO_RANGE (fld_page_range{nullptr})
+#else
 #define FLD_PAGE_NO_RANGE ((fld_page_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model fld_page_model;
@@ -194,192 +206,192 @@ static inline int (fld_page_s3_fetch)(fld_page *obj) { return ddb_model_s3_fetch
 #define fld_page_from_simple_json(obj_, json_, len_) (fld_page_from_simple_json)(DDB_ARG_PTR(fld_page, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline fld_page_cond (fld_page_cond_and)(fld_page_cond a, fld_page_cond b) { return (fld_page_cond){ddb_cond_and(a.p, b.p)}; }
-static inline fld_page_cond (fld_page_cond_or)(fld_page_cond a, fld_page_cond b) { return (fld_page_cond){ddb_cond_or(a.p, b.p)}; }
-static inline fld_page_cond (fld_page_cond_not)(fld_page_cond a) { return (fld_page_cond){ddb_cond_not(a.p)}; }
+static inline fld_page_cond (fld_page_cond_and)(fld_page_cond a, fld_page_cond b) { fld_page_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline fld_page_cond (fld_page_cond_or)(fld_page_cond a, fld_page_cond b) { fld_page_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline fld_page_cond (fld_page_cond_not)(fld_page_cond a) { fld_page_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (fld_page_cond_free)(fld_page_cond c) { ddb_cond_free(c.p); }
-static inline fld_page_action (fld_page_action_join)(fld_page_action a, fld_page_action b) { return (fld_page_action){ddb_update_join(a.p, b.p)}; }
+static inline fld_page_action (fld_page_action_join)(fld_page_action a, fld_page_action b) { fld_page_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (fld_page_action_free)(fld_page_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* site (string) */
-static inline fld_page_cond (fld_page_site_eq)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline fld_page_cond (fld_page_site_eq)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define fld_page_site_eq(v_) (fld_page_site_eq)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_ne)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_NE, &v)}; }
+static inline fld_page_cond (fld_page_site_ne)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define fld_page_site_ne(v_) (fld_page_site_ne)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_lt)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_LT, &v)}; }
+static inline fld_page_cond (fld_page_site_lt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define fld_page_site_lt(v_) (fld_page_site_lt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_le)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_LE, &v)}; }
+static inline fld_page_cond (fld_page_site_le)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define fld_page_site_le(v_) (fld_page_site_le)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_gt)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_GT, &v)}; }
+static inline fld_page_cond (fld_page_site_gt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define fld_page_site_gt(v_) (fld_page_site_gt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_ge)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_GE, &v)}; }
+static inline fld_page_cond (fld_page_site_ge)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define fld_page_site_ge(v_) (fld_page_site_ge)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_between)(const char *low, const char *high) { return (fld_page_cond){ddb_field_between("site", 0, &fld_page_model.fields[0], &low, &high)}; }
+static inline fld_page_cond (fld_page_site_between)(const char *low, const char *high) { fld_page_cond r_ = {ddb_field_between("site", 0, &fld_page_model.fields[0], &low, &high)}; return r_; }
 #define fld_page_site_between(low_, high_) (fld_page_site_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_page_cond (fld_page_site_begins_with)(const char *prefix) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_page_cond (fld_page_site_begins_with)(const char *prefix) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_page_site_begins_with(prefix_) (fld_page_site_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_page_cond (fld_page_site_in)(const char *const *values, size_t n) { return (fld_page_cond){ddb_field_in("site", 0, &fld_page_model.fields[0], values, n)}; }
+static inline fld_page_cond (fld_page_site_in)(const char *const *values, size_t n) { fld_page_cond r_ = {ddb_field_in("site", 0, &fld_page_model.fields[0], values, n)}; return r_; }
 #define fld_page_site_in(values_, n_) (fld_page_site_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_contains)(const char *v) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline fld_page_cond (fld_page_site_contains)(const char *v) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_page_site_contains(v_) (fld_page_site_contains)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_site_size_eq)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_page_cond (fld_page_site_size_eq)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_page_site_size_eq(n_) (fld_page_site_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_size_ne)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_page_cond (fld_page_site_size_ne)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_page_site_size_ne(n_) (fld_page_site_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_size_lt)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_page_cond (fld_page_site_size_lt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_page_site_size_lt(n_) (fld_page_site_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_size_le)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_page_cond (fld_page_site_size_le)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_page_site_size_le(n_) (fld_page_site_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_size_gt)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_page_cond (fld_page_site_size_gt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_page_site_size_gt(n_) (fld_page_site_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_size_ge)(size_t n) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_page_cond (fld_page_site_size_ge)(size_t n) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_page_site_size_ge(n_) (fld_page_site_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_site_exists)(void) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_site_not_exists)(void) { return (fld_page_cond){ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_page_cond (fld_page_site_exists)(void) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_site_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("site", 0, &fld_page_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* path (string) */
-static inline fld_page_cond (fld_page_path_eq)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline fld_page_cond (fld_page_path_eq)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define fld_page_path_eq(v_) (fld_page_path_eq)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_ne)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_NE, &v)}; }
+static inline fld_page_cond (fld_page_path_ne)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define fld_page_path_ne(v_) (fld_page_path_ne)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_lt)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LT, &v)}; }
+static inline fld_page_cond (fld_page_path_lt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define fld_page_path_lt(v_) (fld_page_path_lt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_le)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LE, &v)}; }
+static inline fld_page_cond (fld_page_path_le)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define fld_page_path_le(v_) (fld_page_path_le)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_gt)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GT, &v)}; }
+static inline fld_page_cond (fld_page_path_gt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define fld_page_path_gt(v_) (fld_page_path_gt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_ge)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GE, &v)}; }
+static inline fld_page_cond (fld_page_path_ge)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define fld_page_path_ge(v_) (fld_page_path_ge)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_between)(const char *low, const char *high) { return (fld_page_cond){ddb_field_between("path", 0, &fld_page_model.fields[1], &low, &high)}; }
+static inline fld_page_cond (fld_page_path_between)(const char *low, const char *high) { fld_page_cond r_ = {ddb_field_between("path", 0, &fld_page_model.fields[1], &low, &high)}; return r_; }
 #define fld_page_path_between(low_, high_) (fld_page_path_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_page_cond (fld_page_path_begins_with)(const char *prefix) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_page_cond (fld_page_path_begins_with)(const char *prefix) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_page_path_begins_with(prefix_) (fld_page_path_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_page_cond (fld_page_path_in)(const char *const *values, size_t n) { return (fld_page_cond){ddb_field_in("path", 0, &fld_page_model.fields[1], values, n)}; }
+static inline fld_page_cond (fld_page_path_in)(const char *const *values, size_t n) { fld_page_cond r_ = {ddb_field_in("path", 0, &fld_page_model.fields[1], values, n)}; return r_; }
 #define fld_page_path_in(values_, n_) (fld_page_path_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_contains)(const char *v) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_CONTAINS, &v)}; }
+static inline fld_page_cond (fld_page_path_contains)(const char *v) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_page_path_contains(v_) (fld_page_path_contains)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_path_size_eq)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_page_cond (fld_page_path_size_eq)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_page_path_size_eq(n_) (fld_page_path_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_size_ne)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_page_cond (fld_page_path_size_ne)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_page_path_size_ne(n_) (fld_page_path_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_size_lt)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_page_cond (fld_page_path_size_lt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_page_path_size_lt(n_) (fld_page_path_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_size_le)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_page_cond (fld_page_path_size_le)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_page_path_size_le(n_) (fld_page_path_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_size_gt)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_page_cond (fld_page_path_size_gt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_page_path_size_gt(n_) (fld_page_path_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_size_ge)(size_t n) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_page_cond (fld_page_path_size_ge)(size_t n) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_page_path_size_ge(n_) (fld_page_path_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_path_exists)(void) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_path_not_exists)(void) { return (fld_page_cond){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_page_cond (fld_page_path_exists)(void) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_path_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* html (string) */
-static inline fld_page_cond (fld_page_html_exists)(void) { return (fld_page_cond){ddb_field_cond("html", 0, &fld_page_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_html_not_exists)(void) { return (fld_page_cond){ddb_field_cond("html", 0, &fld_page_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_html)(const char *v) { return (fld_page_action){ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline fld_page_cond (fld_page_html_exists)(void) { fld_page_cond r_ = {ddb_field_cond("html", 0, &fld_page_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_html_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("html", 0, &fld_page_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_html)(const char *v) { fld_page_action r_ = {ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define fld_page_set_html(v_) (fld_page_set_html)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_set_if_absent_html)(const char *v) { return (fld_page_action){ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_page_action (fld_page_set_if_absent_html)(const char *v) { fld_page_action r_ = {ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_page_set_if_absent_html(v_) (fld_page_set_if_absent_html)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_remove_html)(void) { return (fld_page_action){ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_page_action (fld_page_remove_html)(void) { fld_page_action r_ = {ddb_field_update("html", 0, &fld_page_model.fields[2], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* raw (binary) */
-static inline fld_page_cond (fld_page_raw_exists)(void) { return (fld_page_cond){ddb_field_cond("raw", 0, &fld_page_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_raw_not_exists)(void) { return (fld_page_cond){ddb_field_cond("raw", 0, &fld_page_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_raw)(ddb_bytes v) { return (fld_page_action){ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_SET, &v)}; }
-static inline fld_page_action (fld_page_set_if_absent_raw)(ddb_bytes v) { return (fld_page_action){ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline fld_page_action (fld_page_remove_raw)(void) { return (fld_page_action){ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_page_cond (fld_page_raw_exists)(void) { fld_page_cond r_ = {ddb_field_cond("raw", 0, &fld_page_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_raw_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("raw", 0, &fld_page_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_raw)(ddb_bytes v) { fld_page_action r_ = {ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
+static inline fld_page_action (fld_page_set_if_absent_raw)(ddb_bytes v) { fld_page_action r_ = {ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline fld_page_action (fld_page_remove_raw)(void) { fld_page_action r_ = {ddb_field_update("raw", 0, &fld_page_model.fields[3], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* meta (json) */
-static inline fld_page_cond (fld_page_meta_exists)(void) { return (fld_page_cond){ddb_field_cond("meta", 0, &fld_page_model.fields[4], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_meta_not_exists)(void) { return (fld_page_cond){ddb_field_cond("meta", 0, &fld_page_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_meta)(const char *v) { return (fld_page_action){ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_SET, &v)}; }
+static inline fld_page_cond (fld_page_meta_exists)(void) { fld_page_cond r_ = {ddb_field_cond("meta", 0, &fld_page_model.fields[4], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_meta_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("meta", 0, &fld_page_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_meta)(const char *v) { fld_page_action r_ = {ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_SET, &v)}; return r_; }
 #define fld_page_set_meta(v_) (fld_page_set_meta)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_set_if_absent_meta)(const char *v) { return (fld_page_action){ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_page_action (fld_page_set_if_absent_meta)(const char *v) { fld_page_action r_ = {ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_page_set_if_absent_meta(v_) (fld_page_set_if_absent_meta)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_remove_meta)(void) { return (fld_page_action){ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_page_action (fld_page_remove_meta)(void) { fld_page_action r_ = {ddb_field_update("meta", 0, &fld_page_model.fields[4], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* note (string) */
-static inline fld_page_cond (fld_page_note_exists)(void) { return (fld_page_cond){ddb_field_cond("note", 0, &fld_page_model.fields[5], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_note_not_exists)(void) { return (fld_page_cond){ddb_field_cond("note", 0, &fld_page_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_note)(const char *v) { return (fld_page_action){ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_SET, &v)}; }
+static inline fld_page_cond (fld_page_note_exists)(void) { fld_page_cond r_ = {ddb_field_cond("note", 0, &fld_page_model.fields[5], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_note_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("note", 0, &fld_page_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_note)(const char *v) { fld_page_action r_ = {ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_SET, &v)}; return r_; }
 #define fld_page_set_note(v_) (fld_page_set_note)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_set_if_absent_note)(const char *v) { return (fld_page_action){ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_page_action (fld_page_set_if_absent_note)(const char *v) { fld_page_action r_ = {ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_page_set_if_absent_note(v_) (fld_page_set_if_absent_note)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_remove_note)(void) { return (fld_page_action){ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_page_action (fld_page_remove_note)(void) { fld_page_action r_ = {ddb_field_update("note", 0, &fld_page_model.fields[5], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* summary (excerpt) */
-static inline fld_page_cond (fld_page_summary_size_eq)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_eq)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_page_summary_size_eq(n_) (fld_page_summary_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_size_ne)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_ne)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_page_summary_size_ne(n_) (fld_page_summary_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_size_lt)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_lt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_page_summary_size_lt(n_) (fld_page_summary_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_size_le)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_le)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_page_summary_size_le(n_) (fld_page_summary_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_size_gt)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_gt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_page_summary_size_gt(n_) (fld_page_summary_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_size_ge)(size_t n) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_page_cond (fld_page_summary_size_ge)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_page_summary_size_ge(n_) (fld_page_summary_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_exists)(void) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_summary_not_exists)(void) { return (fld_page_cond){ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_summary)(fld_excerpt v) { return (fld_page_action){ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_SET, &v)}; }
-static inline fld_page_action (fld_page_set_if_absent_summary)(fld_excerpt v) { return (fld_page_action){ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline fld_page_action (fld_page_remove_summary)(void) { return (fld_page_action){ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_page_cond (fld_page_summary_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_summary_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary", 0, &fld_page_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_summary)(fld_excerpt v) { fld_page_action r_ = {ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_SET, &v)}; return r_; }
+static inline fld_page_action (fld_page_set_if_absent_summary)(fld_excerpt v) { fld_page_action r_ = {ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline fld_page_action (fld_page_remove_summary)(void) { fld_page_action r_ = {ddb_field_update("summary", 0, &fld_page_model.fields[6], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* summary_lang (string) */
-static inline fld_page_cond (fld_page_summary_lang_eq)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_EQ, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_eq)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define fld_page_summary_lang_eq(v_) (fld_page_summary_lang_eq)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_ne)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_NE, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_ne)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define fld_page_summary_lang_ne(v_) (fld_page_summary_lang_ne)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_lt)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_LT, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_lt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define fld_page_summary_lang_lt(v_) (fld_page_summary_lang_lt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_le)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_LE, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_le)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define fld_page_summary_lang_le(v_) (fld_page_summary_lang_le)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_gt)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_GT, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_gt)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define fld_page_summary_lang_gt(v_) (fld_page_summary_lang_gt)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_ge)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_GE, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_ge)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define fld_page_summary_lang_ge(v_) (fld_page_summary_lang_ge)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_between)(const char *low, const char *high) { return (fld_page_cond){ddb_field_between("summary.lang", 0, &fld_excerpt_map.fields[0], &low, &high)}; }
+static inline fld_page_cond (fld_page_summary_lang_between)(const char *low, const char *high) { fld_page_cond r_ = {ddb_field_between("summary.lang", 0, &fld_excerpt_map.fields[0], &low, &high)}; return r_; }
 #define fld_page_summary_lang_between(low_, high_) (fld_page_summary_lang_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_page_cond (fld_page_summary_lang_begins_with)(const char *prefix) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_page_cond (fld_page_summary_lang_begins_with)(const char *prefix) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_page_summary_lang_begins_with(prefix_) (fld_page_summary_lang_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_page_cond (fld_page_summary_lang_in)(const char *const *values, size_t n) { return (fld_page_cond){ddb_field_in("summary.lang", 0, &fld_excerpt_map.fields[0], values, n)}; }
+static inline fld_page_cond (fld_page_summary_lang_in)(const char *const *values, size_t n) { fld_page_cond r_ = {ddb_field_in("summary.lang", 0, &fld_excerpt_map.fields[0], values, n)}; return r_; }
 #define fld_page_summary_lang_in(values_, n_) (fld_page_summary_lang_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_contains)(const char *v) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_contains)(const char *v) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_page_summary_lang_contains(v_) (fld_page_summary_lang_contains)(DDB_ARG_STRING(v_))
-static inline fld_page_cond (fld_page_summary_lang_size_eq)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_eq)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_page_summary_lang_size_eq(n_) (fld_page_summary_lang_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_size_ne)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_ne)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_page_summary_lang_size_ne(n_) (fld_page_summary_lang_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_size_lt)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_lt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_page_summary_lang_size_lt(n_) (fld_page_summary_lang_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_size_le)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_le)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_page_summary_lang_size_le(n_) (fld_page_summary_lang_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_size_gt)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_gt)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_page_summary_lang_size_gt(n_) (fld_page_summary_lang_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_size_ge)(size_t n) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_page_cond (fld_page_summary_lang_size_ge)(size_t n) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_page_summary_lang_size_ge(n_) (fld_page_summary_lang_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_page_cond (fld_page_summary_lang_exists)(void) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_summary_lang_not_exists)(void) { return (fld_page_cond){ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_summary_lang)(const char *v) { return (fld_page_action){ddb_field_update("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_ACT_SET, &v)}; }
+static inline fld_page_cond (fld_page_summary_lang_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_summary_lang_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_summary_lang)(const char *v) { fld_page_action r_ = {ddb_field_update("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_ACT_SET, &v)}; return r_; }
 #define fld_page_set_summary_lang(v_) (fld_page_set_summary_lang)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_set_if_absent_summary_lang)(const char *v) { return (fld_page_action){ddb_field_update("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_page_action (fld_page_set_if_absent_summary_lang)(const char *v) { fld_page_action r_ = {ddb_field_update("summary.lang", 0, &fld_excerpt_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_page_set_if_absent_summary_lang(v_) (fld_page_set_if_absent_summary_lang)(DDB_ARG_STRING(v_))
 /* summary_text (string) */
-static inline fld_page_cond (fld_page_summary_text_exists)(void) { return (fld_page_cond){ddb_field_cond("summary.text", 0, &fld_excerpt_map.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline fld_page_cond (fld_page_summary_text_not_exists)(void) { return (fld_page_cond){ddb_field_cond("summary.text", 0, &fld_excerpt_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_page_action (fld_page_set_summary_text)(const char *v) { return (fld_page_action){ddb_field_update("summary.text", 0, &fld_excerpt_map.fields[1], DDB_ACT_SET, &v)}; }
+static inline fld_page_cond (fld_page_summary_text_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary.text", 0, &fld_excerpt_map.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_page_cond (fld_page_summary_text_not_exists)(void) { fld_page_cond r_ = {ddb_field_cond("summary.text", 0, &fld_excerpt_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_page_action (fld_page_set_summary_text)(const char *v) { fld_page_action r_ = {ddb_field_update("summary.text", 0, &fld_excerpt_map.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define fld_page_set_summary_text(v_) (fld_page_set_summary_text)(DDB_ARG_STRING(v_))
-static inline fld_page_action (fld_page_set_if_absent_summary_text)(const char *v) { return (fld_page_action){ddb_field_update("summary.text", 0, &fld_excerpt_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_page_action (fld_page_set_if_absent_summary_text)(const char *v) { fld_page_action r_ = {ddb_field_update("summary.text", 0, &fld_excerpt_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_page_set_if_absent_summary_text(v_) (fld_page_set_if_absent_summary_text)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_eq)(const char *v) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline fld_page_range (fld_page_range_eq)(const char *v) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define fld_page_range_eq(v_) (fld_page_range_eq)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_lt)(const char *v) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LT, &v)}; }
+static inline fld_page_range (fld_page_range_lt)(const char *v) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define fld_page_range_lt(v_) (fld_page_range_lt)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_le)(const char *v) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LE, &v)}; }
+static inline fld_page_range (fld_page_range_le)(const char *v) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define fld_page_range_le(v_) (fld_page_range_le)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_gt)(const char *v) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GT, &v)}; }
+static inline fld_page_range (fld_page_range_gt)(const char *v) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define fld_page_range_gt(v_) (fld_page_range_gt)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_ge)(const char *v) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GE, &v)}; }
+static inline fld_page_range (fld_page_range_ge)(const char *v) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define fld_page_range_ge(v_) (fld_page_range_ge)(DDB_ARG_STRING(v_))
-static inline fld_page_range (fld_page_range_between)(const char *low, const char *high) { return (fld_page_range){ddb_field_between("path", 0, &fld_page_model.fields[1], &low, &high)}; }
+static inline fld_page_range (fld_page_range_between)(const char *low, const char *high) { fld_page_range r_ = {ddb_field_between("path", 0, &fld_page_model.fields[1], &low, &high)}; return r_; }
 #define fld_page_range_between(low_, high_) (fld_page_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_page_range (fld_page_range_begins_with)(const char *prefix) { return (fld_page_range){ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_page_range (fld_page_range_begins_with)(const char *prefix) { fld_page_range r_ = {ddb_field_cond("path", 0, &fld_page_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_page_range_begins_with(prefix_) (fld_page_range_begins_with)(DDB_ARG_STRING(prefix_))
 
 /* ------------------------------------------------------------------------
@@ -402,11 +414,23 @@ typedef struct fld_account {
 typedef struct fld_account_cond { ddb_cond *p; } fld_account_cond;
 typedef struct fld_account_action { ddb_update *p; } fld_account_action;
 typedef struct fld_account_range { ddb_cond *p; } fld_account_range;
+#ifdef __cplusplus
+#define FLD_ACCOUNT_NO_COND (fld_account_cond{nullptr})
+#else
 #define FLD_ACCOUNT_NO_COND ((fld_account_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FLD_ACCOUNT_NO_RANGE (fld_account_range{nullptr})
+#else
 #define FLD_ACCOUNT_NO_RANGE ((fld_account_range){NULL})
+#endif
 /* Key range on the index by_email: only its own functions accept it. */
 typedef struct fld_account_by_email_range { ddb_cond *p; } fld_account_by_email_range;
+#ifdef __cplusplus
+#define FLD_ACCOUNT_BY_EMAIL_NO_RANGE (fld_account_by_email_range{nullptr})
+#else
 #define FLD_ACCOUNT_BY_EMAIL_NO_RANGE ((fld_account_by_email_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model fld_account_model;
@@ -537,112 +561,112 @@ static inline int (fld_account_s3_fetch)(fld_account *obj) { return ddb_model_s3
 #define fld_account_from_simple_json(obj_, json_, len_) (fld_account_from_simple_json)(DDB_ARG_PTR(fld_account, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline fld_account_cond (fld_account_cond_and)(fld_account_cond a, fld_account_cond b) { return (fld_account_cond){ddb_cond_and(a.p, b.p)}; }
-static inline fld_account_cond (fld_account_cond_or)(fld_account_cond a, fld_account_cond b) { return (fld_account_cond){ddb_cond_or(a.p, b.p)}; }
-static inline fld_account_cond (fld_account_cond_not)(fld_account_cond a) { return (fld_account_cond){ddb_cond_not(a.p)}; }
+static inline fld_account_cond (fld_account_cond_and)(fld_account_cond a, fld_account_cond b) { fld_account_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline fld_account_cond (fld_account_cond_or)(fld_account_cond a, fld_account_cond b) { fld_account_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline fld_account_cond (fld_account_cond_not)(fld_account_cond a) { fld_account_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (fld_account_cond_free)(fld_account_cond c) { ddb_cond_free(c.p); }
-static inline fld_account_action (fld_account_action_join)(fld_account_action a, fld_account_action b) { return (fld_account_action){ddb_update_join(a.p, b.p)}; }
+static inline fld_account_action (fld_account_action_join)(fld_account_action a, fld_account_action b) { fld_account_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (fld_account_action_free)(fld_account_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (string) */
-static inline fld_account_cond (fld_account_id_eq)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline fld_account_cond (fld_account_id_eq)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define fld_account_id_eq(v_) (fld_account_id_eq)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_ne)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NE, &v)}; }
+static inline fld_account_cond (fld_account_id_ne)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define fld_account_id_ne(v_) (fld_account_id_ne)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_lt)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LT, &v)}; }
+static inline fld_account_cond (fld_account_id_lt)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define fld_account_id_lt(v_) (fld_account_id_lt)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_le)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LE, &v)}; }
+static inline fld_account_cond (fld_account_id_le)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define fld_account_id_le(v_) (fld_account_id_le)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_gt)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GT, &v)}; }
+static inline fld_account_cond (fld_account_id_gt)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define fld_account_id_gt(v_) (fld_account_id_gt)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_ge)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GE, &v)}; }
+static inline fld_account_cond (fld_account_id_ge)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define fld_account_id_ge(v_) (fld_account_id_ge)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_between)(const char *low, const char *high) { return (fld_account_cond){ddb_field_between("id", 0, &fld_account_model.fields[0], &low, &high)}; }
+static inline fld_account_cond (fld_account_id_between)(const char *low, const char *high) { fld_account_cond r_ = {ddb_field_between("id", 0, &fld_account_model.fields[0], &low, &high)}; return r_; }
 #define fld_account_id_between(low_, high_) (fld_account_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_account_cond (fld_account_id_begins_with)(const char *prefix) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_account_cond (fld_account_id_begins_with)(const char *prefix) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_account_id_begins_with(prefix_) (fld_account_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_account_cond (fld_account_id_in)(const char *const *values, size_t n) { return (fld_account_cond){ddb_field_in("id", 0, &fld_account_model.fields[0], values, n)}; }
+static inline fld_account_cond (fld_account_id_in)(const char *const *values, size_t n) { fld_account_cond r_ = {ddb_field_in("id", 0, &fld_account_model.fields[0], values, n)}; return r_; }
 #define fld_account_id_in(values_, n_) (fld_account_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_contains)(const char *v) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline fld_account_cond (fld_account_id_contains)(const char *v) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_account_id_contains(v_) (fld_account_id_contains)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_id_size_eq)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_account_cond (fld_account_id_size_eq)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_account_id_size_eq(n_) (fld_account_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_size_ne)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_account_cond (fld_account_id_size_ne)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_account_id_size_ne(n_) (fld_account_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_size_lt)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_account_cond (fld_account_id_size_lt)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_account_id_size_lt(n_) (fld_account_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_size_le)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_account_cond (fld_account_id_size_le)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_account_id_size_le(n_) (fld_account_id_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_size_gt)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_account_cond (fld_account_id_size_gt)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_account_id_size_gt(n_) (fld_account_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_size_ge)(size_t n) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_account_cond (fld_account_id_size_ge)(size_t n) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_account_id_size_ge(n_) (fld_account_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_account_cond (fld_account_id_exists)(void) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_id_not_exists)(void) { return (fld_account_cond){ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_account_cond (fld_account_id_exists)(void) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_id_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("id", 0, &fld_account_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* email (string) */
-static inline fld_account_cond (fld_account_email_eq)(const char *v) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline fld_account_cond (fld_account_email_eq)(const char *v) { fld_account_cond r_ = {ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define fld_account_email_eq(v_) (fld_account_email_eq)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_email_ne)(const char *v) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NE, &v)}; }
+static inline fld_account_cond (fld_account_email_ne)(const char *v) { fld_account_cond r_ = {ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define fld_account_email_ne(v_) (fld_account_email_ne)(DDB_ARG_STRING(v_))
-static inline fld_account_cond (fld_account_email_exists)(void) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_email_not_exists)(void) { return (fld_account_cond){ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_email)(const char *v) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_email_exists)(void) { fld_account_cond r_ = {ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_email_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("email", 0, &fld_account_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_email)(const char *v) { fld_account_action r_ = {ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_email(v_) (fld_account_set_email)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_set_if_absent_email)(const char *v) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_email)(const char *v) { fld_account_action r_ = {ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_email(v_) (fld_account_set_if_absent_email)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_remove_email)(void) { return (fld_account_action){ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_email)(void) { fld_account_action r_ = {ddb_field_update("email", 0, &fld_account_model.fields[1], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* ssn (string) */
-static inline fld_account_cond (fld_account_ssn_exists)(void) { return (fld_account_cond){ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_ssn_not_exists)(void) { return (fld_account_cond){ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_ssn)(const char *v) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_ssn_exists)(void) { fld_account_cond r_ = {ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_ssn_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("ssn", 0, &fld_account_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_ssn)(const char *v) { fld_account_action r_ = {ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_ssn(v_) (fld_account_set_ssn)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_set_if_absent_ssn)(const char *v) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_ssn)(const char *v) { fld_account_action r_ = {ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_ssn(v_) (fld_account_set_if_absent_ssn)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_remove_ssn)(void) { return (fld_account_action){ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_ssn)(void) { fld_account_action r_ = {ddb_field_update("ssn", 0, &fld_account_model.fields[2], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* nickname (string) */
-static inline fld_account_cond (fld_account_nickname_exists)(void) { return (fld_account_cond){ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_nickname_not_exists)(void) { return (fld_account_cond){ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_nickname)(const char *v) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_nickname_exists)(void) { fld_account_cond r_ = {ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_nickname_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("nickname", 0, &fld_account_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_nickname)(const char *v) { fld_account_action r_ = {ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_nickname(v_) (fld_account_set_nickname)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_set_if_absent_nickname)(const char *v) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_nickname)(const char *v) { fld_account_action r_ = {ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_nickname(v_) (fld_account_set_if_absent_nickname)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_remove_nickname)(void) { return (fld_account_action){ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_nickname)(void) { fld_account_action r_ = {ddb_field_update("nickname", 0, &fld_account_model.fields[3], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* salary (int64) */
-static inline fld_account_cond (fld_account_salary_exists)(void) { return (fld_account_cond){ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_salary_not_exists)(void) { return (fld_account_cond){ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_salary)(int64_t v) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_salary_exists)(void) { fld_account_cond r_ = {ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_salary_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("salary", 0, &fld_account_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_salary)(int64_t v) { fld_account_action r_ = {ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_salary(v_) (fld_account_set_salary)(DDB_ARG_INT64(v_))
-static inline fld_account_action (fld_account_set_if_absent_salary)(int64_t v) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_salary)(int64_t v) { fld_account_action r_ = {ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_salary(v_) (fld_account_set_if_absent_salary)(DDB_ARG_INT64(v_))
-static inline fld_account_action (fld_account_remove_salary)(void) { return (fld_account_action){ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_salary)(void) { fld_account_action r_ = {ddb_field_update("salary", 0, &fld_account_model.fields[4], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* score (double) */
-static inline fld_account_cond (fld_account_score_eq)(double v) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EQ, &v)}; }
+static inline fld_account_cond (fld_account_score_eq)(double v) { fld_account_cond r_ = {ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EQ, &v)}; return r_; }
 #define fld_account_score_eq(v_) (fld_account_score_eq)(DDB_ARG_DOUBLE(v_))
-static inline fld_account_cond (fld_account_score_ne)(double v) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NE, &v)}; }
+static inline fld_account_cond (fld_account_score_ne)(double v) { fld_account_cond r_ = {ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NE, &v)}; return r_; }
 #define fld_account_score_ne(v_) (fld_account_score_ne)(DDB_ARG_DOUBLE(v_))
-static inline fld_account_cond (fld_account_score_exists)(void) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_score_not_exists)(void) { return (fld_account_cond){ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_score)(double v) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_score_exists)(void) { fld_account_cond r_ = {ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_score_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("score", 0, &fld_account_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_score)(double v) { fld_account_action r_ = {ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_score(v_) (fld_account_set_score)(DDB_ARG_DOUBLE(v_))
-static inline fld_account_action (fld_account_set_if_absent_score)(double v) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_score)(double v) { fld_account_action r_ = {ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_score(v_) (fld_account_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
-static inline fld_account_action (fld_account_remove_score)(void) { return (fld_account_action){ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_score)(void) { fld_account_action r_ = {ddb_field_update("score", 0, &fld_account_model.fields[5], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* notes (json) */
-static inline fld_account_cond (fld_account_notes_exists)(void) { return (fld_account_cond){ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_notes_not_exists)(void) { return (fld_account_cond){ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_notes)(const char *v) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET, &v)}; }
+static inline fld_account_cond (fld_account_notes_exists)(void) { fld_account_cond r_ = {ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_notes_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("notes", 0, &fld_account_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_notes)(const char *v) { fld_account_action r_ = {ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET, &v)}; return r_; }
 #define fld_account_set_notes(v_) (fld_account_set_notes)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_set_if_absent_notes)(const char *v) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_account_action (fld_account_set_if_absent_notes)(const char *v) { fld_account_action r_ = {ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_account_set_if_absent_notes(v_) (fld_account_set_if_absent_notes)(DDB_ARG_STRING(v_))
-static inline fld_account_action (fld_account_remove_notes)(void) { return (fld_account_action){ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_action (fld_account_remove_notes)(void) { fld_account_action r_ = {ddb_field_update("notes", 0, &fld_account_model.fields[6], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* photo (binary) */
-static inline fld_account_cond (fld_account_photo_exists)(void) { return (fld_account_cond){ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_EXISTS, NULL)}; }
-static inline fld_account_cond (fld_account_photo_not_exists)(void) { return (fld_account_cond){ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_account_action (fld_account_set_photo)(ddb_bytes v) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET, &v)}; }
-static inline fld_account_action (fld_account_set_if_absent_photo)(ddb_bytes v) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline fld_account_action (fld_account_remove_photo)(void) { return (fld_account_action){ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_account_cond (fld_account_photo_exists)(void) { fld_account_cond r_ = {ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_account_cond (fld_account_photo_not_exists)(void) { fld_account_cond r_ = {ddb_field_cond("photo", 0, &fld_account_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_account_action (fld_account_set_photo)(ddb_bytes v) { fld_account_action r_ = {ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET, &v)}; return r_; }
+static inline fld_account_action (fld_account_set_if_absent_photo)(ddb_bytes v) { fld_account_action r_ = {ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline fld_account_action (fld_account_remove_photo)(void) { fld_account_action r_ = {ddb_field_update("photo", 0, &fld_account_model.fields[7], DDB_ACT_REMOVE, NULL)}; return r_; }
 
 /* ------------------------------------------------------------------------
  * vault: table "Vaults", hash key owner
@@ -656,8 +680,16 @@ typedef struct fld_vault {
 typedef struct fld_vault_cond { ddb_cond *p; } fld_vault_cond;
 typedef struct fld_vault_action { ddb_update *p; } fld_vault_action;
 typedef struct fld_vault_range { ddb_cond *p; } fld_vault_range;
+#ifdef __cplusplus
+#define FLD_VAULT_NO_COND (fld_vault_cond{nullptr})
+#else
 #define FLD_VAULT_NO_COND ((fld_vault_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FLD_VAULT_NO_RANGE (fld_vault_range{nullptr})
+#else
 #define FLD_VAULT_NO_RANGE ((fld_vault_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model fld_vault_model;
@@ -778,28 +810,28 @@ static inline int (fld_vault_s3_fetch)(fld_vault *obj) { return ddb_model_s3_fet
 #define fld_vault_from_simple_json(obj_, json_, len_) (fld_vault_from_simple_json)(DDB_ARG_PTR(fld_vault, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline fld_vault_cond (fld_vault_cond_and)(fld_vault_cond a, fld_vault_cond b) { return (fld_vault_cond){ddb_cond_and(a.p, b.p)}; }
-static inline fld_vault_cond (fld_vault_cond_or)(fld_vault_cond a, fld_vault_cond b) { return (fld_vault_cond){ddb_cond_or(a.p, b.p)}; }
-static inline fld_vault_cond (fld_vault_cond_not)(fld_vault_cond a) { return (fld_vault_cond){ddb_cond_not(a.p)}; }
+static inline fld_vault_cond (fld_vault_cond_and)(fld_vault_cond a, fld_vault_cond b) { fld_vault_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline fld_vault_cond (fld_vault_cond_or)(fld_vault_cond a, fld_vault_cond b) { fld_vault_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline fld_vault_cond (fld_vault_cond_not)(fld_vault_cond a) { fld_vault_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (fld_vault_cond_free)(fld_vault_cond c) { ddb_cond_free(c.p); }
-static inline fld_vault_action (fld_vault_action_join)(fld_vault_action a, fld_vault_action b) { return (fld_vault_action){ddb_update_join(a.p, b.p)}; }
+static inline fld_vault_action (fld_vault_action_join)(fld_vault_action a, fld_vault_action b) { fld_vault_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (fld_vault_action_free)(fld_vault_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* owner (string) */
-static inline fld_vault_cond (fld_vault_owner_eq)(const char *v) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline fld_vault_cond (fld_vault_owner_eq)(const char *v) { fld_vault_cond r_ = {ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define fld_vault_owner_eq(v_) (fld_vault_owner_eq)(DDB_ARG_STRING(v_))
-static inline fld_vault_cond (fld_vault_owner_ne)(const char *v) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NE, &v)}; }
+static inline fld_vault_cond (fld_vault_owner_ne)(const char *v) { fld_vault_cond r_ = {ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define fld_vault_owner_ne(v_) (fld_vault_owner_ne)(DDB_ARG_STRING(v_))
-static inline fld_vault_cond (fld_vault_owner_exists)(void) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline fld_vault_cond (fld_vault_owner_not_exists)(void) { return (fld_vault_cond){ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_vault_cond (fld_vault_owner_exists)(void) { fld_vault_cond r_ = {ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_vault_cond (fld_vault_owner_not_exists)(void) { fld_vault_cond r_ = {ddb_field_cond("owner", 0, &fld_vault_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* secret (string) */
-static inline fld_vault_cond (fld_vault_secret_exists)(void) { return (fld_vault_cond){ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline fld_vault_cond (fld_vault_secret_not_exists)(void) { return (fld_vault_cond){ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_vault_action (fld_vault_set_secret)(const char *v) { return (fld_vault_action){ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET, &v)}; }
+static inline fld_vault_cond (fld_vault_secret_exists)(void) { fld_vault_cond r_ = {ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_vault_cond (fld_vault_secret_not_exists)(void) { fld_vault_cond r_ = {ddb_field_cond("secret", 0, &fld_vault_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_vault_action (fld_vault_set_secret)(const char *v) { fld_vault_action r_ = {ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define fld_vault_set_secret(v_) (fld_vault_set_secret)(DDB_ARG_STRING(v_))
-static inline fld_vault_action (fld_vault_set_if_absent_secret)(const char *v) { return (fld_vault_action){ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_vault_action (fld_vault_set_if_absent_secret)(const char *v) { fld_vault_action r_ = {ddb_field_update("secret", 0, &fld_vault_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_vault_set_if_absent_secret(v_) (fld_vault_set_if_absent_secret)(DDB_ARG_STRING(v_))
 
 /* ------------------------------------------------------------------------
@@ -816,8 +848,16 @@ typedef struct fld_doc {
 typedef struct fld_doc_cond { ddb_cond *p; } fld_doc_cond;
 typedef struct fld_doc_action { ddb_update *p; } fld_doc_action;
 typedef struct fld_doc_range { ddb_cond *p; } fld_doc_range;
+#ifdef __cplusplus
+#define FLD_DOC_NO_COND (fld_doc_cond{nullptr})
+#else
 #define FLD_DOC_NO_COND ((fld_doc_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FLD_DOC_NO_RANGE (fld_doc_range{nullptr})
+#else
 #define FLD_DOC_NO_RANGE ((fld_doc_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model fld_doc_model;
@@ -938,98 +978,98 @@ static inline int (fld_doc_s3_fetch)(fld_doc *obj) { return ddb_model_s3_fetch(&
 #define fld_doc_from_simple_json(obj_, json_, len_) (fld_doc_from_simple_json)(DDB_ARG_PTR(fld_doc, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline fld_doc_cond (fld_doc_cond_and)(fld_doc_cond a, fld_doc_cond b) { return (fld_doc_cond){ddb_cond_and(a.p, b.p)}; }
-static inline fld_doc_cond (fld_doc_cond_or)(fld_doc_cond a, fld_doc_cond b) { return (fld_doc_cond){ddb_cond_or(a.p, b.p)}; }
-static inline fld_doc_cond (fld_doc_cond_not)(fld_doc_cond a) { return (fld_doc_cond){ddb_cond_not(a.p)}; }
+static inline fld_doc_cond (fld_doc_cond_and)(fld_doc_cond a, fld_doc_cond b) { fld_doc_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline fld_doc_cond (fld_doc_cond_or)(fld_doc_cond a, fld_doc_cond b) { fld_doc_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline fld_doc_cond (fld_doc_cond_not)(fld_doc_cond a) { fld_doc_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (fld_doc_cond_free)(fld_doc_cond c) { ddb_cond_free(c.p); }
-static inline fld_doc_action (fld_doc_action_join)(fld_doc_action a, fld_doc_action b) { return (fld_doc_action){ddb_update_join(a.p, b.p)}; }
+static inline fld_doc_action (fld_doc_action_join)(fld_doc_action a, fld_doc_action b) { fld_doc_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (fld_doc_action_free)(fld_doc_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (string) */
-static inline fld_doc_cond (fld_doc_id_eq)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline fld_doc_cond (fld_doc_id_eq)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define fld_doc_id_eq(v_) (fld_doc_id_eq)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_ne)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NE, &v)}; }
+static inline fld_doc_cond (fld_doc_id_ne)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define fld_doc_id_ne(v_) (fld_doc_id_ne)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_lt)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LT, &v)}; }
+static inline fld_doc_cond (fld_doc_id_lt)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define fld_doc_id_lt(v_) (fld_doc_id_lt)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_le)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LE, &v)}; }
+static inline fld_doc_cond (fld_doc_id_le)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define fld_doc_id_le(v_) (fld_doc_id_le)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_gt)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GT, &v)}; }
+static inline fld_doc_cond (fld_doc_id_gt)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define fld_doc_id_gt(v_) (fld_doc_id_gt)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_ge)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GE, &v)}; }
+static inline fld_doc_cond (fld_doc_id_ge)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define fld_doc_id_ge(v_) (fld_doc_id_ge)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_between)(const char *low, const char *high) { return (fld_doc_cond){ddb_field_between("id", 0, &fld_doc_model.fields[0], &low, &high)}; }
+static inline fld_doc_cond (fld_doc_id_between)(const char *low, const char *high) { fld_doc_cond r_ = {ddb_field_between("id", 0, &fld_doc_model.fields[0], &low, &high)}; return r_; }
 #define fld_doc_id_between(low_, high_) (fld_doc_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_doc_cond (fld_doc_id_begins_with)(const char *prefix) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_doc_cond (fld_doc_id_begins_with)(const char *prefix) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_doc_id_begins_with(prefix_) (fld_doc_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_doc_cond (fld_doc_id_in)(const char *const *values, size_t n) { return (fld_doc_cond){ddb_field_in("id", 0, &fld_doc_model.fields[0], values, n)}; }
+static inline fld_doc_cond (fld_doc_id_in)(const char *const *values, size_t n) { fld_doc_cond r_ = {ddb_field_in("id", 0, &fld_doc_model.fields[0], values, n)}; return r_; }
 #define fld_doc_id_in(values_, n_) (fld_doc_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_contains)(const char *v) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline fld_doc_cond (fld_doc_id_contains)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_doc_id_contains(v_) (fld_doc_id_contains)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_id_size_eq)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_eq)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_doc_id_size_eq(n_) (fld_doc_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_size_ne)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_ne)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_doc_id_size_ne(n_) (fld_doc_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_size_lt)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_lt)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_doc_id_size_lt(n_) (fld_doc_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_size_le)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_le)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_doc_id_size_le(n_) (fld_doc_id_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_size_gt)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_gt)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_doc_id_size_gt(n_) (fld_doc_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_size_ge)(size_t n) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_doc_cond (fld_doc_id_size_ge)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_doc_id_size_ge(n_) (fld_doc_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_id_exists)(void) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline fld_doc_cond (fld_doc_id_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline fld_doc_cond (fld_doc_id_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_doc_cond (fld_doc_id_not_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("id", 0, &fld_doc_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* title (string) */
-static inline fld_doc_cond (fld_doc_title_eq)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline fld_doc_cond (fld_doc_title_eq)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define fld_doc_title_eq(v_) (fld_doc_title_eq)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_ne)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NE, &v)}; }
+static inline fld_doc_cond (fld_doc_title_ne)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define fld_doc_title_ne(v_) (fld_doc_title_ne)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_lt)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LT, &v)}; }
+static inline fld_doc_cond (fld_doc_title_lt)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define fld_doc_title_lt(v_) (fld_doc_title_lt)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_le)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LE, &v)}; }
+static inline fld_doc_cond (fld_doc_title_le)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define fld_doc_title_le(v_) (fld_doc_title_le)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_gt)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GT, &v)}; }
+static inline fld_doc_cond (fld_doc_title_gt)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define fld_doc_title_gt(v_) (fld_doc_title_gt)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_ge)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GE, &v)}; }
+static inline fld_doc_cond (fld_doc_title_ge)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define fld_doc_title_ge(v_) (fld_doc_title_ge)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_between)(const char *low, const char *high) { return (fld_doc_cond){ddb_field_between("title", 0, &fld_doc_model.fields[1], &low, &high)}; }
+static inline fld_doc_cond (fld_doc_title_between)(const char *low, const char *high) { fld_doc_cond r_ = {ddb_field_between("title", 0, &fld_doc_model.fields[1], &low, &high)}; return r_; }
 #define fld_doc_title_between(low_, high_) (fld_doc_title_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline fld_doc_cond (fld_doc_title_begins_with)(const char *prefix) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline fld_doc_cond (fld_doc_title_begins_with)(const char *prefix) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define fld_doc_title_begins_with(prefix_) (fld_doc_title_begins_with)(DDB_ARG_STRING(prefix_))
-static inline fld_doc_cond (fld_doc_title_in)(const char *const *values, size_t n) { return (fld_doc_cond){ddb_field_in("title", 0, &fld_doc_model.fields[1], values, n)}; }
+static inline fld_doc_cond (fld_doc_title_in)(const char *const *values, size_t n) { fld_doc_cond r_ = {ddb_field_in("title", 0, &fld_doc_model.fields[1], values, n)}; return r_; }
 #define fld_doc_title_in(values_, n_) (fld_doc_title_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_contains)(const char *v) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_CONTAINS, &v)}; }
+static inline fld_doc_cond (fld_doc_title_contains)(const char *v) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_CONTAINS, &v)}; return r_; }
 #define fld_doc_title_contains(v_) (fld_doc_title_contains)(DDB_ARG_STRING(v_))
-static inline fld_doc_cond (fld_doc_title_size_eq)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_eq)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define fld_doc_title_size_eq(n_) (fld_doc_title_size_eq)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_size_ne)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_NE, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_ne)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define fld_doc_title_size_ne(n_) (fld_doc_title_size_ne)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_size_lt)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LT, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_lt)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define fld_doc_title_size_lt(n_) (fld_doc_title_size_lt)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_size_le)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LE, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_le)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define fld_doc_title_size_le(n_) (fld_doc_title_size_le)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_size_gt)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GT, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_gt)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define fld_doc_title_size_gt(n_) (fld_doc_title_size_gt)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_size_ge)(size_t n) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GE, &n)}; }
+static inline fld_doc_cond (fld_doc_title_size_ge)(size_t n) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define fld_doc_title_size_ge(n_) (fld_doc_title_size_ge)(DDB_ARG_SIZE(n_))
-static inline fld_doc_cond (fld_doc_title_exists)(void) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline fld_doc_cond (fld_doc_title_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_doc_action (fld_doc_set_title)(const char *v) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET, &v)}; }
+static inline fld_doc_cond (fld_doc_title_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_doc_cond (fld_doc_title_not_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("title", 0, &fld_doc_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_doc_action (fld_doc_set_title)(const char *v) { fld_doc_action r_ = {ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define fld_doc_set_title(v_) (fld_doc_set_title)(DDB_ARG_STRING(v_))
-static inline fld_doc_action (fld_doc_set_if_absent_title)(const char *v) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline fld_doc_action (fld_doc_set_if_absent_title)(const char *v) { fld_doc_action r_ = {ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define fld_doc_set_if_absent_title(v_) (fld_doc_set_if_absent_title)(DDB_ARG_STRING(v_))
-static inline fld_doc_action (fld_doc_remove_title)(void) { return (fld_doc_action){ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_doc_action (fld_doc_remove_title)(void) { fld_doc_action r_ = {ddb_field_update("title", 0, &fld_doc_model.fields[1], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* body (string) */
-static inline fld_doc_cond (fld_doc_body_exists)(void) { return (fld_doc_cond){ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline fld_doc_cond (fld_doc_body_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_doc_action (fld_doc_remove_body)(void) { return (fld_doc_action){ddb_field_update("body", 0, &fld_doc_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_doc_cond (fld_doc_body_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_doc_cond (fld_doc_body_not_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("body", 0, &fld_doc_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_doc_action (fld_doc_remove_body)(void) { fld_doc_action r_ = {ddb_field_update("body", 0, &fld_doc_model.fields[2], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* raw (binary) */
-static inline fld_doc_cond (fld_doc_raw_exists)(void) { return (fld_doc_cond){ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline fld_doc_cond (fld_doc_raw_not_exists)(void) { return (fld_doc_cond){ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline fld_doc_action (fld_doc_remove_raw)(void) { return (fld_doc_action){ddb_field_update("raw", 0, &fld_doc_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+static inline fld_doc_cond (fld_doc_raw_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline fld_doc_cond (fld_doc_raw_not_exists)(void) { fld_doc_cond r_ = {ddb_field_cond("raw", 0, &fld_doc_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline fld_doc_action (fld_doc_remove_raw)(void) { fld_doc_action r_ = {ddb_field_update("raw", 0, &fld_doc_model.fields[3], DDB_ACT_REMOVE, NULL)}; return r_; }
 
 #ifdef __cplusplus
 }

@@ -57,8 +57,16 @@ typedef struct forum_thread {
 typedef struct forum_thread_cond { ddb_cond *p; } forum_thread_cond;
 typedef struct forum_thread_action { ddb_update *p; } forum_thread_action;
 typedef struct forum_thread_range { ddb_cond *p; } forum_thread_range;
+#ifdef __cplusplus
+#define FORUM_THREAD_NO_COND (forum_thread_cond{nullptr})
+#else
 #define FORUM_THREAD_NO_COND ((forum_thread_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FORUM_THREAD_NO_RANGE (forum_thread_range{nullptr})
+#else
 #define FORUM_THREAD_NO_RANGE ((forum_thread_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model forum_thread_model;
@@ -179,315 +187,315 @@ static inline int (forum_thread_s3_fetch)(forum_thread *obj) { return ddb_model_
 #define forum_thread_from_simple_json(obj_, json_, len_) (forum_thread_from_simple_json)(DDB_ARG_PTR(forum_thread, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline forum_thread_cond (forum_thread_cond_and)(forum_thread_cond a, forum_thread_cond b) { return (forum_thread_cond){ddb_cond_and(a.p, b.p)}; }
-static inline forum_thread_cond (forum_thread_cond_or)(forum_thread_cond a, forum_thread_cond b) { return (forum_thread_cond){ddb_cond_or(a.p, b.p)}; }
-static inline forum_thread_cond (forum_thread_cond_not)(forum_thread_cond a) { return (forum_thread_cond){ddb_cond_not(a.p)}; }
+static inline forum_thread_cond (forum_thread_cond_and)(forum_thread_cond a, forum_thread_cond b) { forum_thread_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline forum_thread_cond (forum_thread_cond_or)(forum_thread_cond a, forum_thread_cond b) { forum_thread_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline forum_thread_cond (forum_thread_cond_not)(forum_thread_cond a) { forum_thread_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (forum_thread_cond_free)(forum_thread_cond c) { ddb_cond_free(c.p); }
-static inline forum_thread_action (forum_thread_action_join)(forum_thread_action a, forum_thread_action b) { return (forum_thread_action){ddb_update_join(a.p, b.p)}; }
+static inline forum_thread_action (forum_thread_action_join)(forum_thread_action a, forum_thread_action b) { forum_thread_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (forum_thread_action_free)(forum_thread_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* forum (string) */
-static inline forum_thread_cond (forum_thread_forum_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_eq)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_forum_eq(v_) (forum_thread_forum_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_ne)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_forum_ne(v_) (forum_thread_forum_ne)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_lt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_forum_lt(v_) (forum_thread_forum_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_le)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_forum_le(v_) (forum_thread_forum_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_gt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_forum_gt(v_) (forum_thread_forum_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_ge)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_forum_ge(v_) (forum_thread_forum_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("forum", 0, &forum_thread_model.fields[0], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_forum_between)(const char *low, const char *high) { forum_thread_cond r_ = {ddb_field_between("forum", 0, &forum_thread_model.fields[0], &low, &high)}; return r_; }
 #define forum_thread_forum_between(low_, high_) (forum_thread_forum_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_forum_begins_with)(const char *prefix) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_forum_begins_with(prefix_) (forum_thread_forum_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("forum", 0, &forum_thread_model.fields[0], values, n)}; }
+static inline forum_thread_cond (forum_thread_forum_in)(const char *const *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("forum", 0, &forum_thread_model.fields[0], values, n)}; return r_; }
 #define forum_thread_forum_in(values_, n_) (forum_thread_forum_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline forum_thread_cond (forum_thread_forum_contains)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_thread_forum_contains(v_) (forum_thread_forum_contains)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_forum_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_forum_size_eq(n_) (forum_thread_forum_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_forum_size_ne(n_) (forum_thread_forum_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_forum_size_lt(n_) (forum_thread_forum_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_forum_size_le(n_) (forum_thread_forum_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_forum_size_gt(n_) (forum_thread_forum_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_forum_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_forum_size_ge(n_) (forum_thread_forum_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_forum_exists)(void) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_forum_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_forum_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_forum_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("forum", 0, &forum_thread_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* subject (string) */
-static inline forum_thread_cond (forum_thread_subject_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_eq)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_subject_eq(v_) (forum_thread_subject_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_ne)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_subject_ne(v_) (forum_thread_subject_ne)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_lt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_subject_lt(v_) (forum_thread_subject_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_le)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_subject_le(v_) (forum_thread_subject_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_gt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_subject_gt(v_) (forum_thread_subject_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_ge)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_subject_ge(v_) (forum_thread_subject_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_subject_between)(const char *low, const char *high) { forum_thread_cond r_ = {ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; return r_; }
 #define forum_thread_subject_between(low_, high_) (forum_thread_subject_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_subject_begins_with)(const char *prefix) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_subject_begins_with(prefix_) (forum_thread_subject_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("subject", 0, &forum_thread_model.fields[1], values, n)}; }
+static inline forum_thread_cond (forum_thread_subject_in)(const char *const *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("subject", 0, &forum_thread_model.fields[1], values, n)}; return r_; }
 #define forum_thread_subject_in(values_, n_) (forum_thread_subject_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_CONTAINS, &v)}; }
+static inline forum_thread_cond (forum_thread_subject_contains)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_thread_subject_contains(v_) (forum_thread_subject_contains)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_subject_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_subject_size_eq(n_) (forum_thread_subject_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_subject_size_ne(n_) (forum_thread_subject_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_subject_size_lt(n_) (forum_thread_subject_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_subject_size_le(n_) (forum_thread_subject_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_subject_size_gt(n_) (forum_thread_subject_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_subject_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_subject_size_ge(n_) (forum_thread_subject_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_subject_exists)(void) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_subject_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_thread_cond (forum_thread_subject_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_subject_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* author (string) */
-static inline forum_thread_cond (forum_thread_author_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_author_eq)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_author_eq(v_) (forum_thread_author_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_author_ne)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_author_ne(v_) (forum_thread_author_ne)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_author_lt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_author_lt(v_) (forum_thread_author_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_author_le)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_author_le(v_) (forum_thread_author_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_author_gt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_author_gt(v_) (forum_thread_author_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_author_ge)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_author_ge(v_) (forum_thread_author_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("author", 0, &forum_thread_model.fields[2], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_author_between)(const char *low, const char *high) { forum_thread_cond r_ = {ddb_field_between("author", 0, &forum_thread_model.fields[2], &low, &high)}; return r_; }
 #define forum_thread_author_between(low_, high_) (forum_thread_author_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_cond (forum_thread_author_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_author_begins_with)(const char *prefix) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_author_begins_with(prefix_) (forum_thread_author_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("author", 0, &forum_thread_model.fields[2], values, n)}; }
+static inline forum_thread_cond (forum_thread_author_in)(const char *const *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("author", 0, &forum_thread_model.fields[2], values, n)}; return r_; }
 #define forum_thread_author_in(values_, n_) (forum_thread_author_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline forum_thread_cond (forum_thread_author_contains)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_thread_author_contains(v_) (forum_thread_author_contains)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_author_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_author_size_eq(n_) (forum_thread_author_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_author_size_ne(n_) (forum_thread_author_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_author_size_lt(n_) (forum_thread_author_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_author_size_le(n_) (forum_thread_author_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_author_size_gt(n_) (forum_thread_author_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_author_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_author_size_ge(n_) (forum_thread_author_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_author_exists)(void) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_author_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_author)(const char *v) { return (forum_thread_action){ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_author_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_author_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("author", 0, &forum_thread_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_author)(const char *v) { forum_thread_action r_ = {ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_author(v_) (forum_thread_set_author)(DDB_ARG_STRING(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_author)(const char *v) { return (forum_thread_action){ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_author)(const char *v) { forum_thread_action r_ = {ddb_field_update("author", 0, &forum_thread_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_author(v_) (forum_thread_set_if_absent_author)(DDB_ARG_STRING(v_))
 /* views (int64) */
-static inline forum_thread_cond (forum_thread_views_eq)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_views_eq)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_views_eq(v_) (forum_thread_views_eq)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_ne)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_views_ne)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_views_ne(v_) (forum_thread_views_ne)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_lt)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_views_lt)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_views_lt(v_) (forum_thread_views_lt)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_le)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_views_le)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_views_le(v_) (forum_thread_views_le)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_gt)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_views_gt)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_views_gt(v_) (forum_thread_views_gt)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_ge)(int64_t v) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_views_ge)(int64_t v) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_views_ge(v_) (forum_thread_views_ge)(DDB_ARG_INT64(v_))
-static inline forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high) { return (forum_thread_cond){ddb_field_between("views", 0, &forum_thread_model.fields[3], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_views_between)(int64_t low, int64_t high) { forum_thread_cond r_ = {ddb_field_between("views", 0, &forum_thread_model.fields[3], &low, &high)}; return r_; }
 #define forum_thread_views_between(low_, high_) (forum_thread_views_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n) { return (forum_thread_cond){ddb_field_in("views", 0, &forum_thread_model.fields[3], values, n)}; }
+static inline forum_thread_cond (forum_thread_views_in)(const int64_t *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("views", 0, &forum_thread_model.fields[3], values, n)}; return r_; }
 #define forum_thread_views_in(values_, n_) (forum_thread_views_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_views_exists)(void) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_views_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_views_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_views_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("views", 0, &forum_thread_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_views)(int64_t v) { forum_thread_action r_ = {ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_views(v_) (forum_thread_set_views)(DDB_ARG_INT64(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_views)(int64_t v) { forum_thread_action r_ = {ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_views(v_) (forum_thread_set_if_absent_views)(DDB_ARG_INT64(v_))
-static inline forum_thread_action (forum_thread_add_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_ADD, &v)}; }
+static inline forum_thread_action (forum_thread_add_views)(int64_t v) { forum_thread_action r_ = {ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_ADD, &v)}; return r_; }
 #define forum_thread_add_views(v_) (forum_thread_add_views)(DDB_ARG_INT64(v_))
-static inline forum_thread_action (forum_thread_incr_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_INCR, &v)}; }
+static inline forum_thread_action (forum_thread_incr_views)(int64_t v) { forum_thread_action r_ = {ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_INCR, &v)}; return r_; }
 #define forum_thread_incr_views(v_) (forum_thread_incr_views)(DDB_ARG_INT64(v_))
-static inline forum_thread_action (forum_thread_decr_views)(int64_t v) { return (forum_thread_action){ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_DECR, &v)}; }
+static inline forum_thread_action (forum_thread_decr_views)(int64_t v) { forum_thread_action r_ = {ddb_field_update("views", 0, &forum_thread_model.fields[3], DDB_ACT_DECR, &v)}; return r_; }
 #define forum_thread_decr_views(v_) (forum_thread_decr_views)(DDB_ARG_INT64(v_))
 /* score (double) */
-static inline forum_thread_cond (forum_thread_score_eq)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_score_eq)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_score_eq(v_) (forum_thread_score_eq)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_ne)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_score_ne)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_score_ne(v_) (forum_thread_score_ne)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_lt)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_score_lt)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_score_lt(v_) (forum_thread_score_lt)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_le)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_score_le)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_score_le(v_) (forum_thread_score_le)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_gt)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_score_gt)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_score_gt(v_) (forum_thread_score_gt)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_ge)(double v) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_score_ge)(double v) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_score_ge(v_) (forum_thread_score_ge)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_cond (forum_thread_score_between)(double low, double high) { return (forum_thread_cond){ddb_field_between("score", 0, &forum_thread_model.fields[4], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_score_between)(double low, double high) { forum_thread_cond r_ = {ddb_field_between("score", 0, &forum_thread_model.fields[4], &low, &high)}; return r_; }
 #define forum_thread_score_between(low_, high_) (forum_thread_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-static inline forum_thread_cond (forum_thread_score_in)(const double *values, size_t n) { return (forum_thread_cond){ddb_field_in("score", 0, &forum_thread_model.fields[4], values, n)}; }
+static inline forum_thread_cond (forum_thread_score_in)(const double *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("score", 0, &forum_thread_model.fields[4], values, n)}; return r_; }
 #define forum_thread_score_in(values_, n_) (forum_thread_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_score_exists)(void) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_score_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_score_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_score_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("score", 0, &forum_thread_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_score)(double v) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_score(v_) (forum_thread_set_score)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_score)(double v) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_score(v_) (forum_thread_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_action (forum_thread_add_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_ADD, &v)}; }
+static inline forum_thread_action (forum_thread_add_score)(double v) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_ADD, &v)}; return r_; }
 #define forum_thread_add_score(v_) (forum_thread_add_score)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_action (forum_thread_incr_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_INCR, &v)}; }
+static inline forum_thread_action (forum_thread_incr_score)(double v) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_INCR, &v)}; return r_; }
 #define forum_thread_incr_score(v_) (forum_thread_incr_score)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_action (forum_thread_decr_score)(double v) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_DECR, &v)}; }
+static inline forum_thread_action (forum_thread_decr_score)(double v) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_DECR, &v)}; return r_; }
 #define forum_thread_decr_score(v_) (forum_thread_decr_score)(DDB_ARG_DOUBLE(v_))
-static inline forum_thread_action (forum_thread_remove_score)(void) { return (forum_thread_action){ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_REMOVE, NULL)}; }
+static inline forum_thread_action (forum_thread_remove_score)(void) { forum_thread_action r_ = {ddb_field_update("score", 0, &forum_thread_model.fields[4], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* answered (bool) */
-static inline forum_thread_cond (forum_thread_answered_eq)(bool v) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_answered_eq)(bool v) { forum_thread_cond r_ = {ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_answered_eq(v_) (forum_thread_answered_eq)(DDB_ARG_BOOL(v_))
-static inline forum_thread_cond (forum_thread_answered_ne)(bool v) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_answered_ne)(bool v) { forum_thread_cond r_ = {ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_answered_ne(v_) (forum_thread_answered_ne)(DDB_ARG_BOOL(v_))
-static inline forum_thread_cond (forum_thread_answered_exists)(void) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_answered_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_answered)(bool v) { return (forum_thread_action){ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_answered_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_answered_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("answered", 0, &forum_thread_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_answered)(bool v) { forum_thread_action r_ = {ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_answered(v_) (forum_thread_set_answered)(DDB_ARG_BOOL(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_answered)(bool v) { return (forum_thread_action){ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_answered)(bool v) { forum_thread_action r_ = {ddb_field_update("answered", 0, &forum_thread_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_answered(v_) (forum_thread_set_if_absent_answered)(DDB_ARG_BOOL(v_))
 /* body (string) */
-static inline forum_thread_cond (forum_thread_body_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_body_eq)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_body_eq(v_) (forum_thread_body_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_body_ne)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_body_ne(v_) (forum_thread_body_ne)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_body_lt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_body_lt(v_) (forum_thread_body_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_body_le)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_body_le(v_) (forum_thread_body_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_body_gt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_body_gt(v_) (forum_thread_body_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_body_ge)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_body_ge(v_) (forum_thread_body_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("body", 0, &forum_thread_model.fields[6], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_body_between)(const char *low, const char *high) { forum_thread_cond r_ = {ddb_field_between("body", 0, &forum_thread_model.fields[6], &low, &high)}; return r_; }
 #define forum_thread_body_between(low_, high_) (forum_thread_body_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_cond (forum_thread_body_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_body_begins_with)(const char *prefix) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_body_begins_with(prefix_) (forum_thread_body_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("body", 0, &forum_thread_model.fields[6], values, n)}; }
+static inline forum_thread_cond (forum_thread_body_in)(const char *const *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("body", 0, &forum_thread_model.fields[6], values, n)}; return r_; }
 #define forum_thread_body_in(values_, n_) (forum_thread_body_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_CONTAINS, &v)}; }
+static inline forum_thread_cond (forum_thread_body_contains)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_thread_body_contains(v_) (forum_thread_body_contains)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_body_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_body_size_eq(n_) (forum_thread_body_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_body_size_ne(n_) (forum_thread_body_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_body_size_lt(n_) (forum_thread_body_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_body_size_le(n_) (forum_thread_body_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_body_size_gt(n_) (forum_thread_body_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_body_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_body_size_ge(n_) (forum_thread_body_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_body_exists)(void) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_body_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_body)(const char *v) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_body_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_body_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("body", 0, &forum_thread_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_body)(const char *v) { forum_thread_action r_ = {ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_body(v_) (forum_thread_set_body)(DDB_ARG_STRING(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_body)(const char *v) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_body)(const char *v) { forum_thread_action r_ = {ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_body(v_) (forum_thread_set_if_absent_body)(DDB_ARG_STRING(v_))
-static inline forum_thread_action (forum_thread_remove_body)(void) { return (forum_thread_action){ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+static inline forum_thread_action (forum_thread_remove_body)(void) { forum_thread_action r_ = {ddb_field_update("body", 0, &forum_thread_model.fields[6], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* digest (binary) */
-static inline forum_thread_cond (forum_thread_digest_eq)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EQ, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_ne)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NE, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_lt)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LT, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_le)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LE, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GT, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GE, &v)}; }
-static inline forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high) { return (forum_thread_cond){ddb_field_between("digest", 0, &forum_thread_model.fields[7], &low, &high)}; }
-static inline forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_BEGINS_WITH, &prefix)}; }
-static inline forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n) { return (forum_thread_cond){ddb_field_in("digest", 0, &forum_thread_model.fields[7], values, n)}; }
+static inline forum_thread_cond (forum_thread_digest_eq)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EQ, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_ne)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NE, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_lt)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LT, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_le)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_LE, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_gt)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GT, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_ge)(ddb_bytes v) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_GE, &v)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_between)(ddb_bytes low, ddb_bytes high) { forum_thread_cond r_ = {ddb_field_between("digest", 0, &forum_thread_model.fields[7], &low, &high)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_begins_with)(ddb_bytes prefix) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_in)(const ddb_bytes *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("digest", 0, &forum_thread_model.fields[7], values, n)}; return r_; }
 #define forum_thread_digest_in(values_, n_) (forum_thread_digest_in)(DDB_ARG_ARRAY(ddb_bytes, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_digest_size_eq(n_) (forum_thread_digest_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_digest_size_ne(n_) (forum_thread_digest_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_digest_size_lt(n_) (forum_thread_digest_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_digest_size_le(n_) (forum_thread_digest_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_digest_size_gt(n_) (forum_thread_digest_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_digest_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_digest_size_ge(n_) (forum_thread_digest_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_digest_exists)(void) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_digest_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_digest)(ddb_bytes v) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET, &v)}; }
-static inline forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline forum_thread_action (forum_thread_remove_digest)(void) { return (forum_thread_action){ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+static inline forum_thread_cond (forum_thread_digest_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_digest_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("digest", 0, &forum_thread_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_digest)(ddb_bytes v) { forum_thread_action r_ = {ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET, &v)}; return r_; }
+static inline forum_thread_action (forum_thread_set_if_absent_digest)(ddb_bytes v) { forum_thread_action r_ = {ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline forum_thread_action (forum_thread_remove_digest)(void) { forum_thread_action r_ = {ddb_field_update("digest", 0, &forum_thread_model.fields[7], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* last_by (string, stored as lastPostedBy) */
-static inline forum_thread_cond (forum_thread_last_by_eq)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EQ, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_eq)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_last_by_eq(v_) (forum_thread_last_by_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_ne)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NE, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_ne)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NE, &v)}; return r_; }
 #define forum_thread_last_by_ne(v_) (forum_thread_last_by_ne)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_lt)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LT, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_lt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_last_by_lt(v_) (forum_thread_last_by_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_le)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LE, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_le)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_last_by_le(v_) (forum_thread_last_by_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_gt)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GT, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_gt)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_last_by_gt(v_) (forum_thread_last_by_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_ge)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GE, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_ge)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_last_by_ge(v_) (forum_thread_last_by_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high) { return (forum_thread_cond){ddb_field_between("lastPostedBy", 0, &forum_thread_model.fields[8], &low, &high)}; }
+static inline forum_thread_cond (forum_thread_last_by_between)(const char *low, const char *high) { forum_thread_cond r_ = {ddb_field_between("lastPostedBy", 0, &forum_thread_model.fields[8], &low, &high)}; return r_; }
 #define forum_thread_last_by_between(low_, high_) (forum_thread_last_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_cond (forum_thread_last_by_begins_with)(const char *prefix) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_last_by_begins_with(prefix_) (forum_thread_last_by_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n) { return (forum_thread_cond){ddb_field_in("lastPostedBy", 0, &forum_thread_model.fields[8], values, n)}; }
+static inline forum_thread_cond (forum_thread_last_by_in)(const char *const *values, size_t n) { forum_thread_cond r_ = {ddb_field_in("lastPostedBy", 0, &forum_thread_model.fields[8], values, n)}; return r_; }
 #define forum_thread_last_by_in(values_, n_) (forum_thread_last_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_contains)(const char *v) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_CONTAINS, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_contains)(const char *v) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_thread_last_by_contains(v_) (forum_thread_last_by_contains)(DDB_ARG_STRING(v_))
-static inline forum_thread_cond (forum_thread_last_by_size_eq)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_eq)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_thread_last_by_size_eq(n_) (forum_thread_last_by_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_size_ne)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_ne)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_thread_last_by_size_ne(n_) (forum_thread_last_by_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_size_lt)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_lt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_thread_last_by_size_lt(n_) (forum_thread_last_by_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_size_le)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_le)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_thread_last_by_size_le(n_) (forum_thread_last_by_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_size_gt)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_gt)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_thread_last_by_size_gt(n_) (forum_thread_last_by_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_size_ge)(size_t n) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_thread_cond (forum_thread_last_by_size_ge)(size_t n) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_thread_last_by_size_ge(n_) (forum_thread_last_by_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_thread_cond (forum_thread_last_by_exists)(void) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EXISTS, NULL)}; }
-static inline forum_thread_cond (forum_thread_last_by_not_exists)(void) { return (forum_thread_cond){ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_thread_action (forum_thread_set_last_by)(const char *v) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET, &v)}; }
+static inline forum_thread_cond (forum_thread_last_by_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_thread_cond (forum_thread_last_by_not_exists)(void) { forum_thread_cond r_ = {ddb_field_cond("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_thread_action (forum_thread_set_last_by)(const char *v) { forum_thread_action r_ = {ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET, &v)}; return r_; }
 #define forum_thread_set_last_by(v_) (forum_thread_set_last_by)(DDB_ARG_STRING(v_))
-static inline forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_thread_action (forum_thread_set_if_absent_last_by)(const char *v) { forum_thread_action r_ = {ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_thread_set_if_absent_last_by(v_) (forum_thread_set_if_absent_last_by)(DDB_ARG_STRING(v_))
-static inline forum_thread_action (forum_thread_remove_last_by)(void) { return (forum_thread_action){ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
-static inline forum_thread_range (forum_thread_range_eq)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline forum_thread_action (forum_thread_remove_last_by)(void) { forum_thread_action r_ = {ddb_field_update("lastPostedBy", 0, &forum_thread_model.fields[8], DDB_ACT_REMOVE, NULL)}; return r_; }
+static inline forum_thread_range (forum_thread_range_eq)(const char *v) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define forum_thread_range_eq(v_) (forum_thread_range_eq)(DDB_ARG_STRING(v_))
-static inline forum_thread_range (forum_thread_range_lt)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; }
+static inline forum_thread_range (forum_thread_range_lt)(const char *v) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define forum_thread_range_lt(v_) (forum_thread_range_lt)(DDB_ARG_STRING(v_))
-static inline forum_thread_range (forum_thread_range_le)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; }
+static inline forum_thread_range (forum_thread_range_le)(const char *v) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define forum_thread_range_le(v_) (forum_thread_range_le)(DDB_ARG_STRING(v_))
-static inline forum_thread_range (forum_thread_range_gt)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; }
+static inline forum_thread_range (forum_thread_range_gt)(const char *v) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define forum_thread_range_gt(v_) (forum_thread_range_gt)(DDB_ARG_STRING(v_))
-static inline forum_thread_range (forum_thread_range_ge)(const char *v) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; }
+static inline forum_thread_range (forum_thread_range_ge)(const char *v) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define forum_thread_range_ge(v_) (forum_thread_range_ge)(DDB_ARG_STRING(v_))
-static inline forum_thread_range (forum_thread_range_between)(const char *low, const char *high) { return (forum_thread_range){ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; }
+static inline forum_thread_range (forum_thread_range_between)(const char *low, const char *high) { forum_thread_range r_ = {ddb_field_between("subject", 0, &forum_thread_model.fields[1], &low, &high)}; return r_; }
 #define forum_thread_range_between(low_, high_) (forum_thread_range_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_thread_range (forum_thread_range_begins_with)(const char *prefix) { return (forum_thread_range){ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_thread_range (forum_thread_range_begins_with)(const char *prefix) { forum_thread_range r_ = {ddb_field_cond("subject", 0, &forum_thread_model.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_thread_range_begins_with(prefix_) (forum_thread_range_begins_with)(DDB_ARG_STRING(prefix_))
 
 /* ------------------------------------------------------------------------
@@ -504,8 +512,16 @@ typedef struct forum_post {
 typedef struct forum_post_cond { ddb_cond *p; } forum_post_cond;
 typedef struct forum_post_action { ddb_update *p; } forum_post_action;
 typedef struct forum_post_range { ddb_cond *p; } forum_post_range;
+#ifdef __cplusplus
+#define FORUM_POST_NO_COND (forum_post_cond{nullptr})
+#else
 #define FORUM_POST_NO_COND ((forum_post_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define FORUM_POST_NO_RANGE (forum_post_range{nullptr})
+#else
 #define FORUM_POST_NO_RANGE ((forum_post_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model forum_post_model;
@@ -626,158 +642,158 @@ static inline int (forum_post_s3_fetch)(forum_post *obj) { return ddb_model_s3_f
 #define forum_post_from_simple_json(obj_, json_, len_) (forum_post_from_simple_json)(DDB_ARG_PTR(forum_post, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline forum_post_cond (forum_post_cond_and)(forum_post_cond a, forum_post_cond b) { return (forum_post_cond){ddb_cond_and(a.p, b.p)}; }
-static inline forum_post_cond (forum_post_cond_or)(forum_post_cond a, forum_post_cond b) { return (forum_post_cond){ddb_cond_or(a.p, b.p)}; }
-static inline forum_post_cond (forum_post_cond_not)(forum_post_cond a) { return (forum_post_cond){ddb_cond_not(a.p)}; }
+static inline forum_post_cond (forum_post_cond_and)(forum_post_cond a, forum_post_cond b) { forum_post_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline forum_post_cond (forum_post_cond_or)(forum_post_cond a, forum_post_cond b) { forum_post_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline forum_post_cond (forum_post_cond_not)(forum_post_cond a) { forum_post_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (forum_post_cond_free)(forum_post_cond c) { ddb_cond_free(c.p); }
-static inline forum_post_action (forum_post_action_join)(forum_post_action a, forum_post_action b) { return (forum_post_action){ddb_update_join(a.p, b.p)}; }
+static inline forum_post_action (forum_post_action_join)(forum_post_action a, forum_post_action b) { forum_post_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (forum_post_action_free)(forum_post_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* thread_id (string) */
-static inline forum_post_cond (forum_post_thread_id_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_eq)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define forum_post_thread_id_eq(v_) (forum_post_thread_id_eq)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NE, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_ne)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define forum_post_thread_id_ne(v_) (forum_post_thread_id_ne)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LT, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_lt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define forum_post_thread_id_lt(v_) (forum_post_thread_id_lt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_le)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LE, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_le)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define forum_post_thread_id_le(v_) (forum_post_thread_id_le)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GT, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_gt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define forum_post_thread_id_gt(v_) (forum_post_thread_id_gt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GE, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_ge)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define forum_post_thread_id_ge(v_) (forum_post_thread_id_ge)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("thread_id", 0, &forum_post_model.fields[0], &low, &high)}; }
+static inline forum_post_cond (forum_post_thread_id_between)(const char *low, const char *high) { forum_post_cond r_ = {ddb_field_between("thread_id", 0, &forum_post_model.fields[0], &low, &high)}; return r_; }
 #define forum_post_thread_id_between(low_, high_) (forum_post_thread_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_post_cond (forum_post_thread_id_begins_with)(const char *prefix) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_post_thread_id_begins_with(prefix_) (forum_post_thread_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("thread_id", 0, &forum_post_model.fields[0], values, n)}; }
+static inline forum_post_cond (forum_post_thread_id_in)(const char *const *values, size_t n) { forum_post_cond r_ = {ddb_field_in("thread_id", 0, &forum_post_model.fields[0], values, n)}; return r_; }
 #define forum_post_thread_id_in(values_, n_) (forum_post_thread_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline forum_post_cond (forum_post_thread_id_contains)(const char *v) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_post_thread_id_contains(v_) (forum_post_thread_id_contains)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_thread_id_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_eq)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_post_thread_id_size_eq(n_) (forum_post_thread_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_ne)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_post_thread_id_size_ne(n_) (forum_post_thread_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_lt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_post_thread_id_size_lt(n_) (forum_post_thread_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_le)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_post_thread_id_size_le(n_) (forum_post_thread_id_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_gt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_post_thread_id_size_gt(n_) (forum_post_thread_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_post_cond (forum_post_thread_id_size_ge)(size_t n) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_post_thread_id_size_ge(n_) (forum_post_thread_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_thread_id_exists)(void) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline forum_post_cond (forum_post_thread_id_not_exists)(void) { return (forum_post_cond){ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_thread_id_exists)(void) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_post_cond (forum_post_thread_id_not_exists)(void) { forum_post_cond r_ = {ddb_field_cond("thread_id", 0, &forum_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* posted_at (int64) */
-static inline forum_post_cond (forum_post_posted_at_eq)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_eq)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define forum_post_posted_at_eq(v_) (forum_post_posted_at_eq)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_ne)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NE, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_ne)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define forum_post_posted_at_ne(v_) (forum_post_posted_at_ne)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_lt)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_lt)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define forum_post_posted_at_lt(v_) (forum_post_posted_at_lt)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_le)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_le)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define forum_post_posted_at_le(v_) (forum_post_posted_at_le)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_gt)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_gt)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define forum_post_posted_at_gt(v_) (forum_post_posted_at_gt)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_ge)(int64_t v) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; }
+static inline forum_post_cond (forum_post_posted_at_ge)(int64_t v) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define forum_post_posted_at_ge(v_) (forum_post_posted_at_ge)(DDB_ARG_INT64(v_))
-static inline forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high) { return (forum_post_cond){ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; }
+static inline forum_post_cond (forum_post_posted_at_between)(int64_t low, int64_t high) { forum_post_cond r_ = {ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; return r_; }
 #define forum_post_posted_at_between(low_, high_) (forum_post_posted_at_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n) { return (forum_post_cond){ddb_field_in("posted_at", 0, &forum_post_model.fields[1], values, n)}; }
+static inline forum_post_cond (forum_post_posted_at_in)(const int64_t *values, size_t n) { forum_post_cond r_ = {ddb_field_in("posted_at", 0, &forum_post_model.fields[1], values, n)}; return r_; }
 #define forum_post_posted_at_in(values_, n_) (forum_post_posted_at_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_posted_at_exists)(void) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline forum_post_cond (forum_post_posted_at_not_exists)(void) { return (forum_post_cond){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline forum_post_cond (forum_post_posted_at_exists)(void) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_post_cond (forum_post_posted_at_not_exists)(void) { forum_post_cond r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* by (string) */
-static inline forum_post_cond (forum_post_by_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline forum_post_cond (forum_post_by_eq)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define forum_post_by_eq(v_) (forum_post_by_eq)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NE, &v)}; }
+static inline forum_post_cond (forum_post_by_ne)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define forum_post_by_ne(v_) (forum_post_by_ne)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LT, &v)}; }
+static inline forum_post_cond (forum_post_by_lt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define forum_post_by_lt(v_) (forum_post_by_lt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_le)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LE, &v)}; }
+static inline forum_post_cond (forum_post_by_le)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define forum_post_by_le(v_) (forum_post_by_le)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GT, &v)}; }
+static inline forum_post_cond (forum_post_by_gt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define forum_post_by_gt(v_) (forum_post_by_gt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GE, &v)}; }
+static inline forum_post_cond (forum_post_by_ge)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define forum_post_by_ge(v_) (forum_post_by_ge)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("by", 0, &forum_post_model.fields[2], &low, &high)}; }
+static inline forum_post_cond (forum_post_by_between)(const char *low, const char *high) { forum_post_cond r_ = {ddb_field_between("by", 0, &forum_post_model.fields[2], &low, &high)}; return r_; }
 #define forum_post_by_between(low_, high_) (forum_post_by_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_post_cond (forum_post_by_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_post_cond (forum_post_by_begins_with)(const char *prefix) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_post_by_begins_with(prefix_) (forum_post_by_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_post_cond (forum_post_by_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("by", 0, &forum_post_model.fields[2], values, n)}; }
+static inline forum_post_cond (forum_post_by_in)(const char *const *values, size_t n) { forum_post_cond r_ = {ddb_field_in("by", 0, &forum_post_model.fields[2], values, n)}; return r_; }
 #define forum_post_by_in(values_, n_) (forum_post_by_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline forum_post_cond (forum_post_by_contains)(const char *v) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_post_by_contains(v_) (forum_post_by_contains)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_by_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_post_cond (forum_post_by_size_eq)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_post_by_size_eq(n_) (forum_post_by_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_post_cond (forum_post_by_size_ne)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_post_by_size_ne(n_) (forum_post_by_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_post_cond (forum_post_by_size_lt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_post_by_size_lt(n_) (forum_post_by_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_post_cond (forum_post_by_size_le)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_post_by_size_le(n_) (forum_post_by_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_post_cond (forum_post_by_size_gt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_post_by_size_gt(n_) (forum_post_by_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_post_cond (forum_post_by_size_ge)(size_t n) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_post_by_size_ge(n_) (forum_post_by_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_by_exists)(void) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline forum_post_cond (forum_post_by_not_exists)(void) { return (forum_post_cond){ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_post_action (forum_post_set_by)(const char *v) { return (forum_post_action){ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline forum_post_cond (forum_post_by_exists)(void) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_post_cond (forum_post_by_not_exists)(void) { forum_post_cond r_ = {ddb_field_cond("by", 0, &forum_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_post_action (forum_post_set_by)(const char *v) { forum_post_action r_ = {ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define forum_post_set_by(v_) (forum_post_set_by)(DDB_ARG_STRING(v_))
-static inline forum_post_action (forum_post_set_if_absent_by)(const char *v) { return (forum_post_action){ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_post_action (forum_post_set_if_absent_by)(const char *v) { forum_post_action r_ = {ddb_field_update("by", 0, &forum_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_post_set_if_absent_by(v_) (forum_post_set_if_absent_by)(DDB_ARG_STRING(v_))
 /* text (string) */
-static inline forum_post_cond (forum_post_text_eq)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EQ, &v)}; }
+static inline forum_post_cond (forum_post_text_eq)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EQ, &v)}; return r_; }
 #define forum_post_text_eq(v_) (forum_post_text_eq)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_ne)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NE, &v)}; }
+static inline forum_post_cond (forum_post_text_ne)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NE, &v)}; return r_; }
 #define forum_post_text_ne(v_) (forum_post_text_ne)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_lt)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LT, &v)}; }
+static inline forum_post_cond (forum_post_text_lt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LT, &v)}; return r_; }
 #define forum_post_text_lt(v_) (forum_post_text_lt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_le)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LE, &v)}; }
+static inline forum_post_cond (forum_post_text_le)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_LE, &v)}; return r_; }
 #define forum_post_text_le(v_) (forum_post_text_le)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_gt)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GT, &v)}; }
+static inline forum_post_cond (forum_post_text_gt)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GT, &v)}; return r_; }
 #define forum_post_text_gt(v_) (forum_post_text_gt)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_ge)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GE, &v)}; }
+static inline forum_post_cond (forum_post_text_ge)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_GE, &v)}; return r_; }
 #define forum_post_text_ge(v_) (forum_post_text_ge)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_between)(const char *low, const char *high) { return (forum_post_cond){ddb_field_between("text", 0, &forum_post_model.fields[3], &low, &high)}; }
+static inline forum_post_cond (forum_post_text_between)(const char *low, const char *high) { forum_post_cond r_ = {ddb_field_between("text", 0, &forum_post_model.fields[3], &low, &high)}; return r_; }
 #define forum_post_text_between(low_, high_) (forum_post_text_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline forum_post_cond (forum_post_text_begins_with)(const char *prefix) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline forum_post_cond (forum_post_text_begins_with)(const char *prefix) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define forum_post_text_begins_with(prefix_) (forum_post_text_begins_with)(DDB_ARG_STRING(prefix_))
-static inline forum_post_cond (forum_post_text_in)(const char *const *values, size_t n) { return (forum_post_cond){ddb_field_in("text", 0, &forum_post_model.fields[3], values, n)}; }
+static inline forum_post_cond (forum_post_text_in)(const char *const *values, size_t n) { forum_post_cond r_ = {ddb_field_in("text", 0, &forum_post_model.fields[3], values, n)}; return r_; }
 #define forum_post_text_in(values_, n_) (forum_post_text_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_contains)(const char *v) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_CONTAINS, &v)}; }
+static inline forum_post_cond (forum_post_text_contains)(const char *v) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_CONTAINS, &v)}; return r_; }
 #define forum_post_text_contains(v_) (forum_post_text_contains)(DDB_ARG_STRING(v_))
-static inline forum_post_cond (forum_post_text_size_eq)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_EQ, &n)}; }
+static inline forum_post_cond (forum_post_text_size_eq)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define forum_post_text_size_eq(n_) (forum_post_text_size_eq)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_size_ne)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_NE, &n)}; }
+static inline forum_post_cond (forum_post_text_size_ne)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define forum_post_text_size_ne(n_) (forum_post_text_size_ne)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_size_lt)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LT, &n)}; }
+static inline forum_post_cond (forum_post_text_size_lt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define forum_post_text_size_lt(n_) (forum_post_text_size_lt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_size_le)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LE, &n)}; }
+static inline forum_post_cond (forum_post_text_size_le)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define forum_post_text_size_le(n_) (forum_post_text_size_le)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_size_gt)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GT, &n)}; }
+static inline forum_post_cond (forum_post_text_size_gt)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define forum_post_text_size_gt(n_) (forum_post_text_size_gt)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_size_ge)(size_t n) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GE, &n)}; }
+static inline forum_post_cond (forum_post_text_size_ge)(size_t n) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define forum_post_text_size_ge(n_) (forum_post_text_size_ge)(DDB_ARG_SIZE(n_))
-static inline forum_post_cond (forum_post_text_exists)(void) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline forum_post_cond (forum_post_text_not_exists)(void) { return (forum_post_cond){ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline forum_post_action (forum_post_set_text)(const char *v) { return (forum_post_action){ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline forum_post_cond (forum_post_text_exists)(void) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline forum_post_cond (forum_post_text_not_exists)(void) { forum_post_cond r_ = {ddb_field_cond("text", 0, &forum_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline forum_post_action (forum_post_set_text)(const char *v) { forum_post_action r_ = {ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define forum_post_set_text(v_) (forum_post_set_text)(DDB_ARG_STRING(v_))
-static inline forum_post_action (forum_post_set_if_absent_text)(const char *v) { return (forum_post_action){ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline forum_post_action (forum_post_set_if_absent_text)(const char *v) { forum_post_action r_ = {ddb_field_update("text", 0, &forum_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define forum_post_set_if_absent_text(v_) (forum_post_set_if_absent_text)(DDB_ARG_STRING(v_))
-static inline forum_post_range (forum_post_range_eq)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline forum_post_range (forum_post_range_eq)(int64_t v) { forum_post_range r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define forum_post_range_eq(v_) (forum_post_range_eq)(DDB_ARG_INT64(v_))
-static inline forum_post_range (forum_post_range_lt)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; }
+static inline forum_post_range (forum_post_range_lt)(int64_t v) { forum_post_range r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define forum_post_range_lt(v_) (forum_post_range_lt)(DDB_ARG_INT64(v_))
-static inline forum_post_range (forum_post_range_le)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; }
+static inline forum_post_range (forum_post_range_le)(int64_t v) { forum_post_range r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define forum_post_range_le(v_) (forum_post_range_le)(DDB_ARG_INT64(v_))
-static inline forum_post_range (forum_post_range_gt)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; }
+static inline forum_post_range (forum_post_range_gt)(int64_t v) { forum_post_range r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define forum_post_range_gt(v_) (forum_post_range_gt)(DDB_ARG_INT64(v_))
-static inline forum_post_range (forum_post_range_ge)(int64_t v) { return (forum_post_range){ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; }
+static inline forum_post_range (forum_post_range_ge)(int64_t v) { forum_post_range r_ = {ddb_field_cond("posted_at", 0, &forum_post_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define forum_post_range_ge(v_) (forum_post_range_ge)(DDB_ARG_INT64(v_))
-static inline forum_post_range (forum_post_range_between)(int64_t low, int64_t high) { return (forum_post_range){ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; }
+static inline forum_post_range (forum_post_range_between)(int64_t low, int64_t high) { forum_post_range r_ = {ddb_field_between("posted_at", 0, &forum_post_model.fields[1], &low, &high)}; return r_; }
 #define forum_post_range_between(low_, high_) (forum_post_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 #ifdef __cplusplus

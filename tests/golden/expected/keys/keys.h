@@ -48,11 +48,23 @@ typedef struct keys_entry {
 typedef struct keys_entry_cond { ddb_cond *p; } keys_entry_cond;
 typedef struct keys_entry_action { ddb_update *p; } keys_entry_action;
 typedef struct keys_entry_range { ddb_cond *p; } keys_entry_range;
+#ifdef __cplusplus
+#define KEYS_ENTRY_NO_COND (keys_entry_cond{nullptr})
+#else
 #define KEYS_ENTRY_NO_COND ((keys_entry_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define KEYS_ENTRY_NO_RANGE (keys_entry_range{nullptr})
+#else
 #define KEYS_ENTRY_NO_RANGE ((keys_entry_range){NULL})
+#endif
 /* Key range on the index by_note: only its own functions accept it. */
 typedef struct keys_entry_by_note_range { ddb_cond *p; } keys_entry_by_note_range;
+#ifdef __cplusplus
+#define KEYS_ENTRY_BY_NOTE_NO_RANGE (keys_entry_by_note_range{nullptr})
+#else
 #define KEYS_ENTRY_BY_NOTE_NO_RANGE ((keys_entry_by_note_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model keys_entry_model;
@@ -183,132 +195,132 @@ static inline int (keys_entry_s3_fetch)(keys_entry *obj) { return ddb_model_s3_f
 #define keys_entry_from_simple_json(obj_, json_, len_) (keys_entry_from_simple_json)(DDB_ARG_PTR(keys_entry, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline keys_entry_cond (keys_entry_cond_and)(keys_entry_cond a, keys_entry_cond b) { return (keys_entry_cond){ddb_cond_and(a.p, b.p)}; }
-static inline keys_entry_cond (keys_entry_cond_or)(keys_entry_cond a, keys_entry_cond b) { return (keys_entry_cond){ddb_cond_or(a.p, b.p)}; }
-static inline keys_entry_cond (keys_entry_cond_not)(keys_entry_cond a) { return (keys_entry_cond){ddb_cond_not(a.p)}; }
+static inline keys_entry_cond (keys_entry_cond_and)(keys_entry_cond a, keys_entry_cond b) { keys_entry_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline keys_entry_cond (keys_entry_cond_or)(keys_entry_cond a, keys_entry_cond b) { keys_entry_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline keys_entry_cond (keys_entry_cond_not)(keys_entry_cond a) { keys_entry_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (keys_entry_cond_free)(keys_entry_cond c) { ddb_cond_free(c.p); }
-static inline keys_entry_action (keys_entry_action_join)(keys_entry_action a, keys_entry_action b) { return (keys_entry_action){ddb_update_join(a.p, b.p)}; }
+static inline keys_entry_action (keys_entry_action_join)(keys_entry_action a, keys_entry_action b) { keys_entry_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (keys_entry_action_free)(keys_entry_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* opts (string) */
-static inline keys_entry_cond (keys_entry_opts_eq)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_eq)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define keys_entry_opts_eq(v_) (keys_entry_opts_eq)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_ne)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_NE, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_ne)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define keys_entry_opts_ne(v_) (keys_entry_opts_ne)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_lt)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_LT, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_lt)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define keys_entry_opts_lt(v_) (keys_entry_opts_lt)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_le)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_LE, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_le)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define keys_entry_opts_le(v_) (keys_entry_opts_le)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_gt)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_GT, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_gt)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define keys_entry_opts_gt(v_) (keys_entry_opts_gt)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_ge)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_GE, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_ge)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define keys_entry_opts_ge(v_) (keys_entry_opts_ge)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_between)(const char *low, const char *high) { return (keys_entry_cond){ddb_field_between("opts", 0, &keys_entry_model.fields[0], &low, &high)}; }
+static inline keys_entry_cond (keys_entry_opts_between)(const char *low, const char *high) { keys_entry_cond r_ = {ddb_field_between("opts", 0, &keys_entry_model.fields[0], &low, &high)}; return r_; }
 #define keys_entry_opts_between(low_, high_) (keys_entry_opts_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline keys_entry_cond (keys_entry_opts_begins_with)(const char *prefix) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline keys_entry_cond (keys_entry_opts_begins_with)(const char *prefix) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define keys_entry_opts_begins_with(prefix_) (keys_entry_opts_begins_with)(DDB_ARG_STRING(prefix_))
-static inline keys_entry_cond (keys_entry_opts_in)(const char *const *values, size_t n) { return (keys_entry_cond){ddb_field_in("opts", 0, &keys_entry_model.fields[0], values, n)}; }
+static inline keys_entry_cond (keys_entry_opts_in)(const char *const *values, size_t n) { keys_entry_cond r_ = {ddb_field_in("opts", 0, &keys_entry_model.fields[0], values, n)}; return r_; }
 #define keys_entry_opts_in(values_, n_) (keys_entry_opts_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_contains)(const char *v) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline keys_entry_cond (keys_entry_opts_contains)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define keys_entry_opts_contains(v_) (keys_entry_opts_contains)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_opts_size_eq)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_eq)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define keys_entry_opts_size_eq(n_) (keys_entry_opts_size_eq)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_size_ne)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_ne)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define keys_entry_opts_size_ne(n_) (keys_entry_opts_size_ne)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_size_lt)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_lt)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define keys_entry_opts_size_lt(n_) (keys_entry_opts_size_lt)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_size_le)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_le)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define keys_entry_opts_size_le(n_) (keys_entry_opts_size_le)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_size_gt)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_gt)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define keys_entry_opts_size_gt(n_) (keys_entry_opts_size_gt)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_size_ge)(size_t n) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline keys_entry_cond (keys_entry_opts_size_ge)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define keys_entry_opts_size_ge(n_) (keys_entry_opts_size_ge)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_opts_exists)(void) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline keys_entry_cond (keys_entry_opts_not_exists)(void) { return (keys_entry_cond){ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline keys_entry_cond (keys_entry_opts_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline keys_entry_cond (keys_entry_opts_not_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("opts", 0, &keys_entry_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* found (int64) */
-static inline keys_entry_cond (keys_entry_found_eq)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline keys_entry_cond (keys_entry_found_eq)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define keys_entry_found_eq(v_) (keys_entry_found_eq)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_ne)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_NE, &v)}; }
+static inline keys_entry_cond (keys_entry_found_ne)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define keys_entry_found_ne(v_) (keys_entry_found_ne)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_lt)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; }
+static inline keys_entry_cond (keys_entry_found_lt)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define keys_entry_found_lt(v_) (keys_entry_found_lt)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_le)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; }
+static inline keys_entry_cond (keys_entry_found_le)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define keys_entry_found_le(v_) (keys_entry_found_le)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_gt)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; }
+static inline keys_entry_cond (keys_entry_found_gt)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define keys_entry_found_gt(v_) (keys_entry_found_gt)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_ge)(int64_t v) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; }
+static inline keys_entry_cond (keys_entry_found_ge)(int64_t v) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define keys_entry_found_ge(v_) (keys_entry_found_ge)(DDB_ARG_INT64(v_))
-static inline keys_entry_cond (keys_entry_found_between)(int64_t low, int64_t high) { return (keys_entry_cond){ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; }
+static inline keys_entry_cond (keys_entry_found_between)(int64_t low, int64_t high) { keys_entry_cond r_ = {ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; return r_; }
 #define keys_entry_found_between(low_, high_) (keys_entry_found_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline keys_entry_cond (keys_entry_found_in)(const int64_t *values, size_t n) { return (keys_entry_cond){ddb_field_in("found", 0, &keys_entry_model.fields[1], values, n)}; }
+static inline keys_entry_cond (keys_entry_found_in)(const int64_t *values, size_t n) { keys_entry_cond r_ = {ddb_field_in("found", 0, &keys_entry_model.fields[1], values, n)}; return r_; }
 #define keys_entry_found_in(values_, n_) (keys_entry_found_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_found_exists)(void) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline keys_entry_cond (keys_entry_found_not_exists)(void) { return (keys_entry_cond){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline keys_entry_cond (keys_entry_found_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline keys_entry_cond (keys_entry_found_not_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* note (string) */
-static inline keys_entry_cond (keys_entry_note_eq)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline keys_entry_cond (keys_entry_note_eq)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define keys_entry_note_eq(v_) (keys_entry_note_eq)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_ne)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_NE, &v)}; }
+static inline keys_entry_cond (keys_entry_note_ne)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define keys_entry_note_ne(v_) (keys_entry_note_ne)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_lt)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_LT, &v)}; }
+static inline keys_entry_cond (keys_entry_note_lt)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define keys_entry_note_lt(v_) (keys_entry_note_lt)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_le)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_LE, &v)}; }
+static inline keys_entry_cond (keys_entry_note_le)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define keys_entry_note_le(v_) (keys_entry_note_le)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_gt)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_GT, &v)}; }
+static inline keys_entry_cond (keys_entry_note_gt)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define keys_entry_note_gt(v_) (keys_entry_note_gt)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_ge)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_GE, &v)}; }
+static inline keys_entry_cond (keys_entry_note_ge)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define keys_entry_note_ge(v_) (keys_entry_note_ge)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_between)(const char *low, const char *high) { return (keys_entry_cond){ddb_field_between("note", 0, &keys_entry_model.fields[2], &low, &high)}; }
+static inline keys_entry_cond (keys_entry_note_between)(const char *low, const char *high) { keys_entry_cond r_ = {ddb_field_between("note", 0, &keys_entry_model.fields[2], &low, &high)}; return r_; }
 #define keys_entry_note_between(low_, high_) (keys_entry_note_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline keys_entry_cond (keys_entry_note_begins_with)(const char *prefix) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline keys_entry_cond (keys_entry_note_begins_with)(const char *prefix) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define keys_entry_note_begins_with(prefix_) (keys_entry_note_begins_with)(DDB_ARG_STRING(prefix_))
-static inline keys_entry_cond (keys_entry_note_in)(const char *const *values, size_t n) { return (keys_entry_cond){ddb_field_in("note", 0, &keys_entry_model.fields[2], values, n)}; }
+static inline keys_entry_cond (keys_entry_note_in)(const char *const *values, size_t n) { keys_entry_cond r_ = {ddb_field_in("note", 0, &keys_entry_model.fields[2], values, n)}; return r_; }
 #define keys_entry_note_in(values_, n_) (keys_entry_note_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_contains)(const char *v) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline keys_entry_cond (keys_entry_note_contains)(const char *v) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define keys_entry_note_contains(v_) (keys_entry_note_contains)(DDB_ARG_STRING(v_))
-static inline keys_entry_cond (keys_entry_note_size_eq)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_eq)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define keys_entry_note_size_eq(n_) (keys_entry_note_size_eq)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_size_ne)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_ne)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define keys_entry_note_size_ne(n_) (keys_entry_note_size_ne)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_size_lt)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_lt)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define keys_entry_note_size_lt(n_) (keys_entry_note_size_lt)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_size_le)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_le)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define keys_entry_note_size_le(n_) (keys_entry_note_size_le)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_size_gt)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_gt)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define keys_entry_note_size_gt(n_) (keys_entry_note_size_gt)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_size_ge)(size_t n) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline keys_entry_cond (keys_entry_note_size_ge)(size_t n) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define keys_entry_note_size_ge(n_) (keys_entry_note_size_ge)(DDB_ARG_SIZE(n_))
-static inline keys_entry_cond (keys_entry_note_exists)(void) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline keys_entry_cond (keys_entry_note_not_exists)(void) { return (keys_entry_cond){ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline keys_entry_action (keys_entry_set_note)(const char *v) { return (keys_entry_action){ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline keys_entry_cond (keys_entry_note_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline keys_entry_cond (keys_entry_note_not_exists)(void) { keys_entry_cond r_ = {ddb_field_cond("note", 0, &keys_entry_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline keys_entry_action (keys_entry_set_note)(const char *v) { keys_entry_action r_ = {ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define keys_entry_set_note(v_) (keys_entry_set_note)(DDB_ARG_STRING(v_))
-static inline keys_entry_action (keys_entry_set_if_absent_note)(const char *v) { return (keys_entry_action){ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline keys_entry_action (keys_entry_set_if_absent_note)(const char *v) { keys_entry_action r_ = {ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define keys_entry_set_if_absent_note(v_) (keys_entry_set_if_absent_note)(DDB_ARG_STRING(v_))
-static inline keys_entry_action (keys_entry_remove_note)(void) { return (keys_entry_action){ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_REMOVE, NULL)}; }
-static inline keys_entry_range (keys_entry_range_eq)(int64_t v) { return (keys_entry_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline keys_entry_action (keys_entry_remove_note)(void) { keys_entry_action r_ = {ddb_field_update("note", 0, &keys_entry_model.fields[2], DDB_ACT_REMOVE, NULL)}; return r_; }
+static inline keys_entry_range (keys_entry_range_eq)(int64_t v) { keys_entry_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define keys_entry_range_eq(v_) (keys_entry_range_eq)(DDB_ARG_INT64(v_))
-static inline keys_entry_range (keys_entry_range_lt)(int64_t v) { return (keys_entry_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; }
+static inline keys_entry_range (keys_entry_range_lt)(int64_t v) { keys_entry_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define keys_entry_range_lt(v_) (keys_entry_range_lt)(DDB_ARG_INT64(v_))
-static inline keys_entry_range (keys_entry_range_le)(int64_t v) { return (keys_entry_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; }
+static inline keys_entry_range (keys_entry_range_le)(int64_t v) { keys_entry_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define keys_entry_range_le(v_) (keys_entry_range_le)(DDB_ARG_INT64(v_))
-static inline keys_entry_range (keys_entry_range_gt)(int64_t v) { return (keys_entry_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; }
+static inline keys_entry_range (keys_entry_range_gt)(int64_t v) { keys_entry_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define keys_entry_range_gt(v_) (keys_entry_range_gt)(DDB_ARG_INT64(v_))
-static inline keys_entry_range (keys_entry_range_ge)(int64_t v) { return (keys_entry_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; }
+static inline keys_entry_range (keys_entry_range_ge)(int64_t v) { keys_entry_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define keys_entry_range_ge(v_) (keys_entry_range_ge)(DDB_ARG_INT64(v_))
-static inline keys_entry_range (keys_entry_range_between)(int64_t low, int64_t high) { return (keys_entry_range){ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; }
+static inline keys_entry_range (keys_entry_range_between)(int64_t low, int64_t high) { keys_entry_range r_ = {ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; return r_; }
 #define keys_entry_range_between(low_, high_) (keys_entry_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_eq)(int64_t v) { return (keys_entry_by_note_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_eq)(int64_t v) { keys_entry_by_note_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define keys_entry_by_note_range_eq(v_) (keys_entry_by_note_range_eq)(DDB_ARG_INT64(v_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_lt)(int64_t v) { return (keys_entry_by_note_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_lt)(int64_t v) { keys_entry_by_note_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define keys_entry_by_note_range_lt(v_) (keys_entry_by_note_range_lt)(DDB_ARG_INT64(v_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_le)(int64_t v) { return (keys_entry_by_note_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_le)(int64_t v) { keys_entry_by_note_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define keys_entry_by_note_range_le(v_) (keys_entry_by_note_range_le)(DDB_ARG_INT64(v_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_gt)(int64_t v) { return (keys_entry_by_note_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_gt)(int64_t v) { keys_entry_by_note_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define keys_entry_by_note_range_gt(v_) (keys_entry_by_note_range_gt)(DDB_ARG_INT64(v_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_ge)(int64_t v) { return (keys_entry_by_note_range){ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_ge)(int64_t v) { keys_entry_by_note_range r_ = {ddb_field_cond("found", 0, &keys_entry_model.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define keys_entry_by_note_range_ge(v_) (keys_entry_by_note_range_ge)(DDB_ARG_INT64(v_))
-static inline keys_entry_by_note_range (keys_entry_by_note_range_between)(int64_t low, int64_t high) { return (keys_entry_by_note_range){ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; }
+static inline keys_entry_by_note_range (keys_entry_by_note_range_between)(int64_t low, int64_t high) { keys_entry_by_note_range r_ = {ddb_field_between("found", 0, &keys_entry_model.fields[1], &low, &high)}; return r_; }
 #define keys_entry_by_note_range_between(low_, high_) (keys_entry_by_note_range_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
 
 /* ------------------------------------------------------------------------
@@ -321,8 +333,16 @@ typedef struct keys_shadow {
 typedef struct keys_shadow_cond { ddb_cond *p; } keys_shadow_cond;
 typedef struct keys_shadow_action { ddb_update *p; } keys_shadow_action;
 typedef struct keys_shadow_range { ddb_cond *p; } keys_shadow_range;
+#ifdef __cplusplus
+#define KEYS_SHADOW_NO_COND (keys_shadow_cond{nullptr})
+#else
 #define KEYS_SHADOW_NO_COND ((keys_shadow_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define KEYS_SHADOW_NO_RANGE (keys_shadow_range{nullptr})
+#else
 #define KEYS_SHADOW_NO_RANGE ((keys_shadow_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model keys_shadow_model;
@@ -443,50 +463,50 @@ static inline int (keys_shadow_s3_fetch)(keys_shadow *obj) { return ddb_model_s3
 #define keys_shadow_from_simple_json(obj_, json_, len_) (keys_shadow_from_simple_json)(DDB_ARG_PTR(keys_shadow, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline keys_shadow_cond (keys_shadow_cond_and)(keys_shadow_cond a, keys_shadow_cond b) { return (keys_shadow_cond){ddb_cond_and(a.p, b.p)}; }
-static inline keys_shadow_cond (keys_shadow_cond_or)(keys_shadow_cond a, keys_shadow_cond b) { return (keys_shadow_cond){ddb_cond_or(a.p, b.p)}; }
-static inline keys_shadow_cond (keys_shadow_cond_not)(keys_shadow_cond a) { return (keys_shadow_cond){ddb_cond_not(a.p)}; }
+static inline keys_shadow_cond (keys_shadow_cond_and)(keys_shadow_cond a, keys_shadow_cond b) { keys_shadow_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline keys_shadow_cond (keys_shadow_cond_or)(keys_shadow_cond a, keys_shadow_cond b) { keys_shadow_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline keys_shadow_cond (keys_shadow_cond_not)(keys_shadow_cond a) { keys_shadow_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (keys_shadow_cond_free)(keys_shadow_cond c) { ddb_cond_free(c.p); }
-static inline keys_shadow_action (keys_shadow_action_join)(keys_shadow_action a, keys_shadow_action b) { return (keys_shadow_action){ddb_update_join(a.p, b.p)}; }
+static inline keys_shadow_action (keys_shadow_action_join)(keys_shadow_action a, keys_shadow_action b) { keys_shadow_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (keys_shadow_action_free)(keys_shadow_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* keys_entry_model (string) */
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_eq)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_eq)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_eq(v_) (keys_shadow_keys_entry_model_eq)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_ne)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_NE, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_ne)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_ne(v_) (keys_shadow_keys_entry_model_ne)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_lt)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_LT, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_lt)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_lt(v_) (keys_shadow_keys_entry_model_lt)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_le)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_LE, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_le)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_le(v_) (keys_shadow_keys_entry_model_le)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_gt)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_GT, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_gt)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_gt(v_) (keys_shadow_keys_entry_model_gt)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_ge)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_GE, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_ge)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_ge(v_) (keys_shadow_keys_entry_model_ge)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_between)(const char *low, const char *high) { return (keys_shadow_cond){ddb_field_between("keys_entry_model", 0, &keys_shadow_model.fields[0], &low, &high)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_between)(const char *low, const char *high) { keys_shadow_cond r_ = {ddb_field_between("keys_entry_model", 0, &keys_shadow_model.fields[0], &low, &high)}; return r_; }
 #define keys_shadow_keys_entry_model_between(low_, high_) (keys_shadow_keys_entry_model_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_begins_with)(const char *prefix) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_begins_with)(const char *prefix) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define keys_shadow_keys_entry_model_begins_with(prefix_) (keys_shadow_keys_entry_model_begins_with)(DDB_ARG_STRING(prefix_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_in)(const char *const *values, size_t n) { return (keys_shadow_cond){ddb_field_in("keys_entry_model", 0, &keys_shadow_model.fields[0], values, n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_in)(const char *const *values, size_t n) { keys_shadow_cond r_ = {ddb_field_in("keys_entry_model", 0, &keys_shadow_model.fields[0], values, n)}; return r_; }
 #define keys_shadow_keys_entry_model_in(values_, n_) (keys_shadow_keys_entry_model_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_contains)(const char *v) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_contains)(const char *v) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define keys_shadow_keys_entry_model_contains(v_) (keys_shadow_keys_entry_model_contains)(DDB_ARG_STRING(v_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_eq)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_eq)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_eq(n_) (keys_shadow_keys_entry_model_size_eq)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_ne)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_ne)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_ne(n_) (keys_shadow_keys_entry_model_size_ne)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_lt)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_lt)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_lt(n_) (keys_shadow_keys_entry_model_size_lt)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_le)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_le)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_le(n_) (keys_shadow_keys_entry_model_size_le)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_gt)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_gt)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_gt(n_) (keys_shadow_keys_entry_model_size_gt)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_ge)(size_t n) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_size_ge)(size_t n) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define keys_shadow_keys_entry_model_size_ge(n_) (keys_shadow_keys_entry_model_size_ge)(DDB_ARG_SIZE(n_))
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_exists)(void) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline keys_shadow_cond (keys_shadow_keys_entry_model_not_exists)(void) { return (keys_shadow_cond){ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_exists)(void) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline keys_shadow_cond (keys_shadow_keys_entry_model_not_exists)(void) { keys_shadow_cond r_ = {ddb_field_cond("keys_entry_model", 0, &keys_shadow_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 
 #ifdef __cplusplus
 }

@@ -42,14 +42,22 @@ extern "C" {
 typedef struct rich_list_string {char **items; size_t n; } rich_list_string;
 static inline void (rich_list_string_clear)(rich_list_string *list) { ddb_list_clear(list, DDB_FT_STRING, sizeof(char *), NULL); }
 #define rich_list_string_clear(list_) (rich_list_string_clear)(DDB_ARG_PTR(rich_list_string, list_))
+#ifdef __cplusplus
+static_assert(sizeof(rich_list_string) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(rich_list_string) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 #endif
 #ifndef DDBC_RICH_LIST_INT64_DEFINED /* shared by the headers of one prefix */
 #define DDBC_RICH_LIST_INT64_DEFINED
 typedef struct rich_list_int64 {int64_t *items; size_t n; } rich_list_int64;
 static inline void (rich_list_int64_clear)(rich_list_int64 *list) { ddb_list_clear(list, DDB_FT_INT64, sizeof(int64_t), NULL); }
 #define rich_list_int64_clear(list_) (rich_list_int64_clear)(DDB_ARG_PTR(rich_list_int64, list_))
+#ifdef __cplusplus
+static_assert(sizeof(rich_list_int64) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(rich_list_int64) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 #endif
 typedef struct rich_address rich_address;
 typedef struct rich_address_list { struct rich_address *items; size_t n; } rich_address_list;
@@ -70,7 +78,11 @@ static inline void (rich_address_clear)(rich_address *obj) { if (obj != NULL) dd
 #define rich_address_clear(obj_) (rich_address_clear)(DDB_ARG_PTR(rich_address, obj_))
 static inline void (rich_address_list_clear)(rich_address_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_address), &rich_address_map); }
 #define rich_address_list_clear(list_) (rich_address_list_clear)(DDB_ARG_PTR(rich_address_list, list_))
+#ifdef __cplusplus
+static_assert(sizeof(rich_address_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(rich_address_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 
 /* ---- map author ---- */
 struct rich_author {
@@ -87,7 +99,11 @@ static inline void (rich_author_clear)(rich_author *obj) { if (obj != NULL) ddb_
 #define rich_author_clear(obj_) (rich_author_clear)(DDB_ARG_PTR(rich_author, obj_))
 static inline void (rich_author_list_clear)(rich_author_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_author), &rich_author_map); }
 #define rich_author_list_clear(list_) (rich_author_list_clear)(DDB_ARG_PTR(rich_author_list, list_))
+#ifdef __cplusplus
+static_assert(sizeof(rich_author_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(rich_author_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 
 /* ---- map reply ---- */
 struct rich_reply {
@@ -102,7 +118,11 @@ static inline void (rich_reply_clear)(rich_reply *obj) { if (obj != NULL) ddb_mo
 #define rich_reply_clear(obj_) (rich_reply_clear)(DDB_ARG_PTR(rich_reply, obj_))
 static inline void (rich_reply_list_clear)(rich_reply_list *list) { ddb_list_clear(list, DDB_FT_MAP, sizeof(rich_reply), &rich_reply_map); }
 #define rich_reply_list_clear(list_) (rich_reply_list_clear)(DDB_ARG_PTR(rich_reply_list, list_))
+#ifdef __cplusplus
+static_assert(sizeof(rich_reply_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#else
 _Static_assert(sizeof(rich_reply_list) == sizeof(ddb_list), "typed lists have the layout of ddb_list");
+#endif
 
 /* ------------------------------------------------------------------------
  * post: table "Posts", hash key id, range key at
@@ -135,11 +155,23 @@ typedef struct rich_post {
 typedef struct rich_post_cond { ddb_cond *p; } rich_post_cond;
 typedef struct rich_post_action { ddb_update *p; } rich_post_action;
 typedef struct rich_post_range { ddb_cond *p; } rich_post_range;
+#ifdef __cplusplus
+#define RICH_POST_NO_COND (rich_post_cond{nullptr})
+#else
 #define RICH_POST_NO_COND ((rich_post_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define RICH_POST_NO_RANGE (rich_post_range{nullptr})
+#else
 #define RICH_POST_NO_RANGE ((rich_post_range){NULL})
+#endif
 /* Key range on the index by_score: only its own functions accept it. */
 typedef struct rich_post_by_score_range { ddb_cond *p; } rich_post_by_score_range;
+#ifdef __cplusplus
+#define RICH_POST_BY_SCORE_NO_RANGE (rich_post_by_score_range{nullptr})
+#else
 #define RICH_POST_BY_SCORE_NO_RANGE ((rich_post_by_score_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_post_model;
@@ -270,761 +302,761 @@ static inline int (rich_post_s3_fetch)(rich_post *obj) { return ddb_model_s3_fet
 #define rich_post_from_simple_json(obj_, json_, len_) (rich_post_from_simple_json)(DDB_ARG_PTR(rich_post, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline rich_post_cond (rich_post_cond_and)(rich_post_cond a, rich_post_cond b) { return (rich_post_cond){ddb_cond_and(a.p, b.p)}; }
-static inline rich_post_cond (rich_post_cond_or)(rich_post_cond a, rich_post_cond b) { return (rich_post_cond){ddb_cond_or(a.p, b.p)}; }
-static inline rich_post_cond (rich_post_cond_not)(rich_post_cond a) { return (rich_post_cond){ddb_cond_not(a.p)}; }
+static inline rich_post_cond (rich_post_cond_and)(rich_post_cond a, rich_post_cond b) { rich_post_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline rich_post_cond (rich_post_cond_or)(rich_post_cond a, rich_post_cond b) { rich_post_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline rich_post_cond (rich_post_cond_not)(rich_post_cond a) { rich_post_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (rich_post_cond_free)(rich_post_cond c) { ddb_cond_free(c.p); }
-static inline rich_post_action (rich_post_action_join)(rich_post_action a, rich_post_action b) { return (rich_post_action){ddb_update_join(a.p, b.p)}; }
+static inline rich_post_action (rich_post_action_join)(rich_post_action a, rich_post_action b) { rich_post_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (rich_post_action_free)(rich_post_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (string) */
-static inline rich_post_cond (rich_post_id_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_id_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_id_eq(v_) (rich_post_id_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_id_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_id_ne(v_) (rich_post_id_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_id_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_id_lt(v_) (rich_post_id_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_le)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_id_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_id_le(v_) (rich_post_id_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_id_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_id_gt(v_) (rich_post_id_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_id_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_id_ge(v_) (rich_post_id_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("id", 0, &rich_post_model.fields[0], &low, &high)}; }
+static inline rich_post_cond (rich_post_id_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("id", 0, &rich_post_model.fields[0], &low, &high)}; return r_; }
 #define rich_post_id_between(low_, high_) (rich_post_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_id_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_id_begins_with)(const char *prefix) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_id_begins_with(prefix_) (rich_post_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_id_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("id", 0, &rich_post_model.fields[0], values, n)}; }
+static inline rich_post_cond (rich_post_id_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("id", 0, &rich_post_model.fields[0], values, n)}; return r_; }
 #define rich_post_id_in(values_, n_) (rich_post_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_id_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_id_contains(v_) (rich_post_id_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_id_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_id_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_id_size_eq(n_) (rich_post_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_id_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_id_size_ne(n_) (rich_post_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_id_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_id_size_lt(n_) (rich_post_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_id_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_id_size_le(n_) (rich_post_id_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_id_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_id_size_gt(n_) (rich_post_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_id_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_id_size_ge(n_) (rich_post_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_id_exists)(void) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_id_not_exists)(void) { return (rich_post_cond){ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_id_exists)(void) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_id_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("id", 0, &rich_post_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* at (utc_datetime) */
-static inline rich_post_cond (rich_post_at_eq)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; }
-static inline rich_post_cond (rich_post_at_ne)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NE, &v)}; }
-static inline rich_post_cond (rich_post_at_lt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; }
-static inline rich_post_cond (rich_post_at_le)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; }
-static inline rich_post_cond (rich_post_at_gt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; }
-static inline rich_post_cond (rich_post_at_ge)(ddb_time v) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; }
-static inline rich_post_cond (rich_post_at_between)(ddb_time low, ddb_time high) { return (rich_post_cond){ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; }
-static inline rich_post_cond (rich_post_at_in)(const ddb_time *values, size_t n) { return (rich_post_cond){ddb_field_in("at", 0, &rich_post_model.fields[1], values, n)}; }
+static inline rich_post_cond (rich_post_at_eq)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_ne)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_lt)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_le)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_gt)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_ge)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_at_between)(ddb_time low, ddb_time high) { rich_post_cond r_ = {ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; return r_; }
+static inline rich_post_cond (rich_post_at_in)(const ddb_time *values, size_t n) { rich_post_cond r_ = {ddb_field_in("at", 0, &rich_post_model.fields[1], values, n)}; return r_; }
 #define rich_post_at_in(values_, n_) (rich_post_at_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_at_exists)(void) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_at_not_exists)(void) { return (rich_post_cond){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_at_exists)(void) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_at_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* kind_hint (string) */
-static inline rich_post_cond (rich_post_kind_hint_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_kind_hint_eq(v_) (rich_post_kind_hint_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_kind_hint_ne(v_) (rich_post_kind_hint_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_kind_hint_lt(v_) (rich_post_kind_hint_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_le)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_kind_hint_le(v_) (rich_post_kind_hint_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_kind_hint_gt(v_) (rich_post_kind_hint_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_kind_hint_ge(v_) (rich_post_kind_hint_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("kind_hint", 0, &rich_post_model.fields[2], &low, &high)}; }
+static inline rich_post_cond (rich_post_kind_hint_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("kind_hint", 0, &rich_post_model.fields[2], &low, &high)}; return r_; }
 #define rich_post_kind_hint_between(low_, high_) (rich_post_kind_hint_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_kind_hint_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_kind_hint_begins_with)(const char *prefix) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_kind_hint_begins_with(prefix_) (rich_post_kind_hint_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_kind_hint_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("kind_hint", 0, &rich_post_model.fields[2], values, n)}; }
+static inline rich_post_cond (rich_post_kind_hint_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("kind_hint", 0, &rich_post_model.fields[2], values, n)}; return r_; }
 #define rich_post_kind_hint_in(values_, n_) (rich_post_kind_hint_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_kind_hint_contains(v_) (rich_post_kind_hint_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_kind_hint_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_kind_hint_size_eq(n_) (rich_post_kind_hint_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_kind_hint_size_ne(n_) (rich_post_kind_hint_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_kind_hint_size_lt(n_) (rich_post_kind_hint_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_kind_hint_size_le(n_) (rich_post_kind_hint_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_kind_hint_size_gt(n_) (rich_post_kind_hint_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_kind_hint_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_kind_hint_size_ge(n_) (rich_post_kind_hint_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_kind_hint_exists)(void) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_kind_hint_not_exists)(void) { return (rich_post_cond){ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_kind_hint)(const char *v) { return (rich_post_action){ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_kind_hint_exists)(void) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_kind_hint_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("kind_hint", 0, &rich_post_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_kind_hint)(const char *v) { rich_post_action r_ = {ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_kind_hint(v_) (rich_post_set_kind_hint)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_kind_hint)(const char *v) { return (rich_post_action){ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_kind_hint)(const char *v) { rich_post_action r_ = {ddb_field_update("kind_hint", 0, &rich_post_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_kind_hint(v_) (rich_post_set_if_absent_kind_hint)(DDB_ARG_STRING(v_))
 /* price (decimal) */
-static inline rich_post_cond (rich_post_price_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_price_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_price_eq(v_) (rich_post_price_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_price_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_price_ne(v_) (rich_post_price_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_price_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_price_lt(v_) (rich_post_price_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_le)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_price_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_price_le(v_) (rich_post_price_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_price_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_price_gt(v_) (rich_post_price_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_price_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_price_ge(v_) (rich_post_price_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_price_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("price", 0, &rich_post_model.fields[3], &low, &high)}; }
+static inline rich_post_cond (rich_post_price_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("price", 0, &rich_post_model.fields[3], &low, &high)}; return r_; }
 #define rich_post_price_between(low_, high_) (rich_post_price_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_price_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("price", 0, &rich_post_model.fields[3], values, n)}; }
+static inline rich_post_cond (rich_post_price_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("price", 0, &rich_post_model.fields[3], values, n)}; return r_; }
 #define rich_post_price_in(values_, n_) (rich_post_price_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_price_exists)(void) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_price_not_exists)(void) { return (rich_post_cond){ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_price_exists)(void) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_price_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("price", 0, &rich_post_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_price)(const char *v) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_price(v_) (rich_post_set_price)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_price)(const char *v) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_price(v_) (rich_post_set_if_absent_price)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_add_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_add_price)(const char *v) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_ADD, &v)}; return r_; }
 #define rich_post_add_price(v_) (rich_post_add_price)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_incr_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_INCR, &v)}; }
+static inline rich_post_action (rich_post_incr_price)(const char *v) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_INCR, &v)}; return r_; }
 #define rich_post_incr_price(v_) (rich_post_incr_price)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_decr_price)(const char *v) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_DECR, &v)}; }
+static inline rich_post_action (rich_post_decr_price)(const char *v) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_DECR, &v)}; return r_; }
 #define rich_post_decr_price(v_) (rich_post_decr_price)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_remove_price)(void) { return (rich_post_action){ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_price)(void) { rich_post_action r_ = {ddb_field_update("price", 0, &rich_post_model.fields[3], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* score (double) */
-static inline rich_post_cond (rich_post_score_eq)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_score_eq)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_score_eq(v_) (rich_post_score_eq)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_ne)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_score_ne)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_score_ne(v_) (rich_post_score_ne)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_lt)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_score_lt)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_score_lt(v_) (rich_post_score_lt)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_le)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_score_le)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_score_le(v_) (rich_post_score_le)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_gt)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_score_gt)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_score_gt(v_) (rich_post_score_gt)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_ge)(double v) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_score_ge)(double v) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_score_ge(v_) (rich_post_score_ge)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_cond (rich_post_score_between)(double low, double high) { return (rich_post_cond){ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; }
+static inline rich_post_cond (rich_post_score_between)(double low, double high) { rich_post_cond r_ = {ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; return r_; }
 #define rich_post_score_between(low_, high_) (rich_post_score_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
-static inline rich_post_cond (rich_post_score_in)(const double *values, size_t n) { return (rich_post_cond){ddb_field_in("score", 0, &rich_post_model.fields[4], values, n)}; }
+static inline rich_post_cond (rich_post_score_in)(const double *values, size_t n) { rich_post_cond r_ = {ddb_field_in("score", 0, &rich_post_model.fields[4], values, n)}; return r_; }
 #define rich_post_score_in(values_, n_) (rich_post_score_in)(DDB_ARG_ARRAY(double, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_score_exists)(void) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_score_not_exists)(void) { return (rich_post_cond){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_score_exists)(void) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_score_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_score)(double v) { rich_post_action r_ = {ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_score(v_) (rich_post_set_score)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_action (rich_post_set_if_absent_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_score)(double v) { rich_post_action r_ = {ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_score(v_) (rich_post_set_if_absent_score)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_action (rich_post_add_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_add_score)(double v) { rich_post_action r_ = {ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_ADD, &v)}; return r_; }
 #define rich_post_add_score(v_) (rich_post_add_score)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_action (rich_post_incr_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_INCR, &v)}; }
+static inline rich_post_action (rich_post_incr_score)(double v) { rich_post_action r_ = {ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_INCR, &v)}; return r_; }
 #define rich_post_incr_score(v_) (rich_post_incr_score)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_action (rich_post_decr_score)(double v) { return (rich_post_action){ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_DECR, &v)}; }
+static inline rich_post_action (rich_post_decr_score)(double v) { rich_post_action r_ = {ddb_field_update("score", 0, &rich_post_model.fields[4], DDB_ACT_DECR, &v)}; return r_; }
 #define rich_post_decr_score(v_) (rich_post_decr_score)(DDB_ARG_DOUBLE(v_))
 /* meta (json) */
-static inline rich_post_cond (rich_post_meta_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_meta_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_meta_eq(v_) (rich_post_meta_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_meta_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_meta_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_meta_ne(v_) (rich_post_meta_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_meta_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_meta_size_eq(n_) (rich_post_meta_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_meta_size_ne(n_) (rich_post_meta_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_meta_size_lt(n_) (rich_post_meta_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_meta_size_le(n_) (rich_post_meta_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_meta_size_gt(n_) (rich_post_meta_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_meta_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_meta_size_ge(n_) (rich_post_meta_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_meta_exists)(void) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_meta_not_exists)(void) { return (rich_post_cond){ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_meta)(const char *v) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_meta_exists)(void) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_meta_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("meta", 0, &rich_post_model.fields[5], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_meta)(const char *v) { rich_post_action r_ = {ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_meta(v_) (rich_post_set_meta)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_meta)(const char *v) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_meta)(const char *v) { rich_post_action r_ = {ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_meta(v_) (rich_post_set_if_absent_meta)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_remove_meta)(void) { return (rich_post_action){ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_meta)(void) { rich_post_action r_ = {ddb_field_update("meta", 0, &rich_post_model.fields[5], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* tags (string_set) */
-static inline rich_post_cond (rich_post_tags_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_tags_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_tags_contains(v_) (rich_post_tags_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_tags_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_tags_size_eq(n_) (rich_post_tags_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_tags_size_ne(n_) (rich_post_tags_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_tags_size_lt(n_) (rich_post_tags_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_tags_size_le(n_) (rich_post_tags_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_tags_size_gt(n_) (rich_post_tags_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_tags_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_tags_size_ge(n_) (rich_post_tags_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_tags_exists)(void) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_tags_not_exists)(void) { return (rich_post_cond){ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_add_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_ADD, &v)}; }
-static inline rich_post_action (rich_post_delete_tags)(ddb_strset v) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_DELETE, &v)}; }
-static inline rich_post_action (rich_post_remove_tags)(void) { return (rich_post_action){ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_tags_exists)(void) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_tags_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("tags", 0, &rich_post_model.fields[6], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_tags)(ddb_strset v) { rich_post_action r_ = {ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_tags)(ddb_strset v) { rich_post_action r_ = {ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_add_tags)(ddb_strset v) { rich_post_action r_ = {ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_ADD, &v)}; return r_; }
+static inline rich_post_action (rich_post_delete_tags)(ddb_strset v) { rich_post_action r_ = {ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_DELETE, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_tags)(void) { rich_post_action r_ = {ddb_field_update("tags", 0, &rich_post_model.fields[6], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* nums (number_set) */
-static inline rich_post_cond (rich_post_nums_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_nums_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_nums_contains(v_) (rich_post_nums_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_nums_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_nums_size_eq(n_) (rich_post_nums_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_nums_size_ne(n_) (rich_post_nums_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_nums_size_lt(n_) (rich_post_nums_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_nums_size_le(n_) (rich_post_nums_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_nums_size_gt(n_) (rich_post_nums_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_nums_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_nums_size_ge(n_) (rich_post_nums_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_nums_exists)(void) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_nums_not_exists)(void) { return (rich_post_cond){ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_add_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_ADD, &v)}; }
-static inline rich_post_action (rich_post_delete_nums)(ddb_numset v) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_DELETE, &v)}; }
-static inline rich_post_action (rich_post_remove_nums)(void) { return (rich_post_action){ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_nums_exists)(void) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_nums_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("nums", 0, &rich_post_model.fields[7], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_nums)(ddb_numset v) { rich_post_action r_ = {ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_nums)(ddb_numset v) { rich_post_action r_ = {ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_add_nums)(ddb_numset v) { rich_post_action r_ = {ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_ADD, &v)}; return r_; }
+static inline rich_post_action (rich_post_delete_nums)(ddb_numset v) { rich_post_action r_ = {ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_DELETE, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_nums)(void) { rich_post_action r_ = {ddb_field_update("nums", 0, &rich_post_model.fields[7], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* blobs (binary_set) */
-static inline rich_post_cond (rich_post_blobs_contains)(ddb_bytes v) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_CONTAINS, &v)}; }
-static inline rich_post_cond (rich_post_blobs_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_blobs_contains)(ddb_bytes v) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_CONTAINS, &v)}; return r_; }
+static inline rich_post_cond (rich_post_blobs_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_blobs_size_eq(n_) (rich_post_blobs_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_blobs_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_blobs_size_ne(n_) (rich_post_blobs_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_blobs_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_blobs_size_lt(n_) (rich_post_blobs_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_blobs_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_blobs_size_le(n_) (rich_post_blobs_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_blobs_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_blobs_size_gt(n_) (rich_post_blobs_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_blobs_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_blobs_size_ge(n_) (rich_post_blobs_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_blobs_exists)(void) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_blobs_not_exists)(void) { return (rich_post_cond){ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_add_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_ADD, &v)}; }
-static inline rich_post_action (rich_post_delete_blobs)(ddb_binset v) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_DELETE, &v)}; }
-static inline rich_post_action (rich_post_remove_blobs)(void) { return (rich_post_action){ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_blobs_exists)(void) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_blobs_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("blobs", 0, &rich_post_model.fields[8], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_blobs)(ddb_binset v) { rich_post_action r_ = {ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_blobs)(ddb_binset v) { rich_post_action r_ = {ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_add_blobs)(ddb_binset v) { rich_post_action r_ = {ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_ADD, &v)}; return r_; }
+static inline rich_post_action (rich_post_delete_blobs)(ddb_binset v) { rich_post_action r_ = {ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_DELETE, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_blobs)(void) { rich_post_action r_ = {ddb_field_update("blobs", 0, &rich_post_model.fields[8], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* words (list) */
-static inline rich_post_cond (rich_post_words_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_words_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_words_contains(v_) (rich_post_words_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_words_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_words_size_eq(n_) (rich_post_words_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_words_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_words_size_ne(n_) (rich_post_words_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_words_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_words_size_lt(n_) (rich_post_words_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_words_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_words_size_le(n_) (rich_post_words_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_words_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_words_size_gt(n_) (rich_post_words_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_words_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_words_size_ge(n_) (rich_post_words_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_words_exists)(void) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_words_not_exists)(void) { return (rich_post_cond){ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_append_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_APPEND, &v)}; }
-static inline rich_post_action (rich_post_prepend_words)(rich_list_string v) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_PREPEND, &v)}; }
-static inline rich_post_action (rich_post_remove_words)(void) { return (rich_post_action){ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_REMOVE, NULL)}; }
-static inline rich_post_cond (rich_post_words_at_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_words_exists)(void) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_words_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("words", 0, &rich_post_model.fields[9], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_words)(rich_list_string v) { rich_post_action r_ = {ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_words)(rich_list_string v) { rich_post_action r_ = {ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_append_words)(rich_list_string v) { rich_post_action r_ = {ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_APPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_prepend_words)(rich_list_string v) { rich_post_action r_ = {ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_PREPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_words)(void) { rich_post_action r_ = {ddb_field_update("words", 0, &rich_post_model.fields[9], DDB_ACT_REMOVE, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_words_at_eq)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_words_at_eq(i_, v_) (rich_post_words_at_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_at_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_words_at_ne)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_words_at_ne(i_, v_) (rich_post_words_at_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_at_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_words_at_lt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_words_at_lt(i_, v_) (rich_post_words_at_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_at_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_words_at_le)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_words_at_le(i_, v_) (rich_post_words_at_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_at_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_words_at_gt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_words_at_gt(i_, v_) (rich_post_words_at_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_words_at_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_words_at_ge)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("words[]", i, &rich_post_model.fields[9], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_words_at_ge(i_, v_) (rich_post_words_at_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
 /* counts (list) */
-static inline rich_post_cond (rich_post_counts_contains)(int64_t v) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_counts_contains)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_counts_contains(v_) (rich_post_counts_contains)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_counts_size_eq(n_) (rich_post_counts_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_counts_size_ne(n_) (rich_post_counts_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_counts_size_lt(n_) (rich_post_counts_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_counts_size_le(n_) (rich_post_counts_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_counts_size_gt(n_) (rich_post_counts_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_counts_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_counts_size_ge(n_) (rich_post_counts_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_counts_exists)(void) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_counts_not_exists)(void) { return (rich_post_cond){ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_append_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_APPEND, &v)}; }
-static inline rich_post_action (rich_post_prepend_counts)(rich_list_int64 v) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_PREPEND, &v)}; }
-static inline rich_post_action (rich_post_remove_counts)(void) { return (rich_post_action){ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_REMOVE, NULL)}; }
-static inline rich_post_cond (rich_post_counts_at_eq)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_counts_exists)(void) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_counts_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("counts", 0, &rich_post_model.fields[10], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_counts)(rich_list_int64 v) { rich_post_action r_ = {ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_counts)(rich_list_int64 v) { rich_post_action r_ = {ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_append_counts)(rich_list_int64 v) { rich_post_action r_ = {ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_APPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_prepend_counts)(rich_list_int64 v) { rich_post_action r_ = {ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_PREPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_counts)(void) { rich_post_action r_ = {ddb_field_update("counts", 0, &rich_post_model.fields[10], DDB_ACT_REMOVE, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_counts_at_eq)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_counts_at_eq(i_, v_) (rich_post_counts_at_eq)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_at_ne)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_counts_at_ne)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_counts_at_ne(i_, v_) (rich_post_counts_at_ne)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_at_lt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_counts_at_lt)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_counts_at_lt(i_, v_) (rich_post_counts_at_lt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_at_le)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_counts_at_le)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_counts_at_le(i_, v_) (rich_post_counts_at_le)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_at_gt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_counts_at_gt)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_counts_at_gt(i_, v_) (rich_post_counts_at_gt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_counts_at_ge)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_counts_at_ge)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("counts[]", i, &rich_post_model.fields[10], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_counts_at_ge(i_, v_) (rich_post_counts_at_ge)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
 /* replies (list) */
-static inline rich_post_cond (rich_post_replies_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_replies_size_eq(n_) (rich_post_replies_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_replies_size_ne(n_) (rich_post_replies_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_replies_size_lt(n_) (rich_post_replies_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_replies_size_le(n_) (rich_post_replies_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_replies_size_gt(n_) (rich_post_replies_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_replies_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_replies_size_ge(n_) (rich_post_replies_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_exists)(void) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_replies_not_exists)(void) { return (rich_post_cond){ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_append_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_APPEND, &v)}; }
-static inline rich_post_action (rich_post_prepend_replies)(rich_reply_list v) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_PREPEND, &v)}; }
-static inline rich_post_action (rich_post_remove_replies)(void) { return (rich_post_action){ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_replies_exists)(void) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_replies_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("replies", 0, &rich_post_model.fields[11], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_replies)(rich_reply_list v) { rich_post_action r_ = {ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_replies)(rich_reply_list v) { rich_post_action r_ = {ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_append_replies)(rich_reply_list v) { rich_post_action r_ = {ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_APPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_prepend_replies)(rich_reply_list v) { rich_post_action r_ = {ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_PREPEND, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_replies)(void) { rich_post_action r_ = {ddb_field_update("replies", 0, &rich_post_model.fields[11], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* replies_by (string) */
-static inline rich_post_cond (rich_post_replies_by_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_eq)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_replies_by_eq(i_, v_) (rich_post_replies_by_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_ne)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_replies_by_ne(i_, v_) (rich_post_replies_by_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_lt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_replies_by_lt(i_, v_) (rich_post_replies_by_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_le)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_replies_by_le(i_, v_) (rich_post_replies_by_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_gt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_replies_by_gt(i_, v_) (rich_post_replies_by_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_ge)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_replies_by_ge(i_, v_) (rich_post_replies_by_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_between)(size_t i, const char *low, const char *high) { return (rich_post_cond){ddb_field_between("replies[].by", i, &rich_reply_map.fields[0], &low, &high)}; }
+static inline rich_post_cond (rich_post_replies_by_between)(size_t i, const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("replies[].by", i, &rich_reply_map.fields[0], &low, &high)}; return r_; }
 #define rich_post_replies_by_between(i_, low_, high_) (rich_post_replies_by_between)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_replies_by_begins_with)(size_t i, const char *prefix) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_replies_by_begins_with)(size_t i, const char *prefix) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_replies_by_begins_with(i_, prefix_) (rich_post_replies_by_begins_with)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_replies_by_in)(size_t i, const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].by", i, &rich_reply_map.fields[0], values, n)}; }
+static inline rich_post_cond (rich_post_replies_by_in)(size_t i, const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("replies[].by", i, &rich_reply_map.fields[0], values, n)}; return r_; }
 #define rich_post_replies_by_in(i_, values_, n_) (rich_post_replies_by_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_contains)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_replies_by_contains)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_replies_by_contains(i_, v_) (rich_post_replies_by_contains)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_by_size_eq)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_eq)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_replies_by_size_eq(i_, n_) (rich_post_replies_by_size_eq)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_size_ne)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_ne)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_replies_by_size_ne(i_, n_) (rich_post_replies_by_size_ne)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_size_lt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_lt)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_replies_by_size_lt(i_, n_) (rich_post_replies_by_size_lt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_size_le)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_le)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_replies_by_size_le(i_, n_) (rich_post_replies_by_size_le)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_size_gt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_gt)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_replies_by_size_gt(i_, n_) (rich_post_replies_by_size_gt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_size_ge)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_replies_by_size_ge)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_replies_by_size_ge(i_, n_) (rich_post_replies_by_size_ge)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_by_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_by_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_by_exists(i_) (rich_post_replies_by_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_cond (rich_post_replies_by_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_by_not_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].by", i, &rich_reply_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_by_not_exists(i_) (rich_post_replies_by_not_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_action (rich_post_set_replies_by)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_replies_by)(size_t i, const char *v) { rich_post_action r_ = {ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_replies_by(i_, v_) (rich_post_set_replies_by)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_replies_by)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_replies_by)(size_t i, const char *v) { rich_post_action r_ = {ddb_field_update("replies[].by", i, &rich_reply_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_replies_by(i_, v_) (rich_post_set_if_absent_replies_by)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
 /* replies_text (string) */
-static inline rich_post_cond (rich_post_replies_text_eq)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_eq)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_replies_text_eq(i_, v_) (rich_post_replies_text_eq)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_ne)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_ne)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_replies_text_ne(i_, v_) (rich_post_replies_text_ne)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_lt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_lt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_replies_text_lt(i_, v_) (rich_post_replies_text_lt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_le)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_le)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_replies_text_le(i_, v_) (rich_post_replies_text_le)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_gt)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_gt)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_replies_text_gt(i_, v_) (rich_post_replies_text_gt)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_ge)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_ge)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_replies_text_ge(i_, v_) (rich_post_replies_text_ge)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_between)(size_t i, const char *low, const char *high) { return (rich_post_cond){ddb_field_between("replies[].text", i, &rich_reply_map.fields[1], &low, &high)}; }
+static inline rich_post_cond (rich_post_replies_text_between)(size_t i, const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("replies[].text", i, &rich_reply_map.fields[1], &low, &high)}; return r_; }
 #define rich_post_replies_text_between(i_, low_, high_) (rich_post_replies_text_between)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_replies_text_begins_with)(size_t i, const char *prefix) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_replies_text_begins_with)(size_t i, const char *prefix) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_replies_text_begins_with(i_, prefix_) (rich_post_replies_text_begins_with)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_replies_text_in)(size_t i, const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].text", i, &rich_reply_map.fields[1], values, n)}; }
+static inline rich_post_cond (rich_post_replies_text_in)(size_t i, const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("replies[].text", i, &rich_reply_map.fields[1], values, n)}; return r_; }
 #define rich_post_replies_text_in(i_, values_, n_) (rich_post_replies_text_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_contains)(size_t i, const char *v) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_replies_text_contains)(size_t i, const char *v) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_replies_text_contains(i_, v_) (rich_post_replies_text_contains)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_replies_text_size_eq)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_eq)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_replies_text_size_eq(i_, n_) (rich_post_replies_text_size_eq)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_size_ne)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_ne)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_replies_text_size_ne(i_, n_) (rich_post_replies_text_size_ne)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_size_lt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_lt)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_replies_text_size_lt(i_, n_) (rich_post_replies_text_size_lt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_size_le)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_le)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_replies_text_size_le(i_, n_) (rich_post_replies_text_size_le)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_size_gt)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_gt)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_replies_text_size_gt(i_, n_) (rich_post_replies_text_size_gt)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_size_ge)(size_t i, size_t n) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_replies_text_size_ge)(size_t i, size_t n) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_replies_text_size_ge(i_, n_) (rich_post_replies_text_size_ge)(DDB_ARG_SIZE(i_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_text_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_text_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_text_exists(i_) (rich_post_replies_text_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_cond (rich_post_replies_text_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_text_not_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].text", i, &rich_reply_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_text_not_exists(i_) (rich_post_replies_text_not_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_action (rich_post_set_replies_text)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_replies_text)(size_t i, const char *v) { rich_post_action r_ = {ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_replies_text(i_, v_) (rich_post_set_replies_text)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_replies_text)(size_t i, const char *v) { return (rich_post_action){ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_replies_text)(size_t i, const char *v) { rich_post_action r_ = {ddb_field_update("replies[].text", i, &rich_reply_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_replies_text(i_, v_) (rich_post_set_if_absent_replies_text)(DDB_ARG_SIZE(i_), DDB_ARG_STRING(v_))
 /* replies_likes (int64) */
-static inline rich_post_cond (rich_post_replies_likes_eq)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_eq)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_replies_likes_eq(i_, v_) (rich_post_replies_likes_eq)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_ne)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_ne)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_replies_likes_ne(i_, v_) (rich_post_replies_likes_ne)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_lt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_lt)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_replies_likes_lt(i_, v_) (rich_post_replies_likes_lt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_le)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_le)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_replies_likes_le(i_, v_) (rich_post_replies_likes_le)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_gt)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_gt)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_replies_likes_gt(i_, v_) (rich_post_replies_likes_gt)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_ge)(size_t i, int64_t v) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_replies_likes_ge)(size_t i, int64_t v) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_replies_likes_ge(i_, v_) (rich_post_replies_likes_ge)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_replies_likes_between)(size_t i, int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("replies[].likes", i, &rich_reply_map.fields[2], &low, &high)}; }
+static inline rich_post_cond (rich_post_replies_likes_between)(size_t i, int64_t low, int64_t high) { rich_post_cond r_ = {ddb_field_between("replies[].likes", i, &rich_reply_map.fields[2], &low, &high)}; return r_; }
 #define rich_post_replies_likes_between(i_, low_, high_) (rich_post_replies_likes_between)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline rich_post_cond (rich_post_replies_likes_in)(size_t i, const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("replies[].likes", i, &rich_reply_map.fields[2], values, n)}; }
+static inline rich_post_cond (rich_post_replies_likes_in)(size_t i, const int64_t *values, size_t n) { rich_post_cond r_ = {ddb_field_in("replies[].likes", i, &rich_reply_map.fields[2], values, n)}; return r_; }
 #define rich_post_replies_likes_in(i_, values_, n_) (rich_post_replies_likes_in)(DDB_ARG_SIZE(i_), DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_replies_likes_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_likes_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_likes_exists(i_) (rich_post_replies_likes_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_cond (rich_post_replies_likes_not_exists)(size_t i) { return (rich_post_cond){ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_replies_likes_not_exists)(size_t i) { rich_post_cond r_ = {ddb_field_cond("replies[].likes", i, &rich_reply_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 #define rich_post_replies_likes_not_exists(i_) (rich_post_replies_likes_not_exists)(DDB_ARG_SIZE(i_))
-static inline rich_post_action (rich_post_set_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET, &v)}; }
+static inline rich_post_action (rich_post_set_replies_likes)(size_t i, int64_t v) { rich_post_action r_ = {ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_replies_likes(i_, v_) (rich_post_set_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_replies_likes)(size_t i, int64_t v) { rich_post_action r_ = {ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_replies_likes(i_, v_) (rich_post_set_if_absent_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_add_replies_likes)(size_t i, int64_t v) { rich_post_action r_ = {ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_ADD, &v)}; return r_; }
 #define rich_post_add_replies_likes(i_, v_) (rich_post_add_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_INCR, &v)}; }
+static inline rich_post_action (rich_post_incr_replies_likes)(size_t i, int64_t v) { rich_post_action r_ = {ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_INCR, &v)}; return r_; }
 #define rich_post_incr_replies_likes(i_, v_) (rich_post_incr_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v) { return (rich_post_action){ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_DECR, &v)}; }
+static inline rich_post_action (rich_post_decr_replies_likes)(size_t i, int64_t v) { rich_post_action r_ = {ddb_field_update("replies[].likes", i, &rich_reply_map.fields[2], DDB_ACT_DECR, &v)}; return r_; }
 #define rich_post_decr_replies_likes(i_, v_) (rich_post_decr_replies_likes)(DDB_ARG_SIZE(i_), DDB_ARG_INT64(v_))
 /* stuff (list) */
-static inline rich_post_cond (rich_post_stuff_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_stuff_size_eq(n_) (rich_post_stuff_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_stuff_size_ne(n_) (rich_post_stuff_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_stuff_size_lt(n_) (rich_post_stuff_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_stuff_size_le(n_) (rich_post_stuff_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_stuff_size_gt(n_) (rich_post_stuff_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_stuff_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_stuff_size_ge(n_) (rich_post_stuff_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_stuff_is_type)(ddb_av_type type) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_IS_TYPE, &type)}; }
-static inline rich_post_cond (rich_post_stuff_exists)(void) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_stuff_not_exists)(void) { return (rich_post_cond){ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_stuff)(const ddb_av *v) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_stuff_is_type)(ddb_av_type type) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_IS_TYPE, &type)}; return r_; }
+static inline rich_post_cond (rich_post_stuff_exists)(void) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_stuff_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("stuff", 0, &rich_post_model.fields[12], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_stuff)(const ddb_av *v) { rich_post_action r_ = {ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_stuff(v_) (rich_post_set_stuff)(DDB_ARG_DOCUMENT(v_))
-static inline rich_post_action (rich_post_set_if_absent_stuff)(const ddb_av *v) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_stuff)(const ddb_av *v) { rich_post_action r_ = {ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_stuff(v_) (rich_post_set_if_absent_stuff)(DDB_ARG_DOCUMENT(v_))
-static inline rich_post_action (rich_post_remove_stuff)(void) { return (rich_post_action){ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_stuff)(void) { rich_post_action r_ = {ddb_field_update("stuff", 0, &rich_post_model.fields[12], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* author (author) */
-static inline rich_post_cond (rich_post_author_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_author_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_author_size_eq(n_) (rich_post_author_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_author_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_author_size_ne(n_) (rich_post_author_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_author_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_author_size_lt(n_) (rich_post_author_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_author_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_author_size_le(n_) (rich_post_author_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_author_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_author_size_gt(n_) (rich_post_author_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_author_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_author_size_ge(n_) (rich_post_author_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_exists)(void) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author)(rich_author v) { return (rich_post_action){ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_author)(rich_author v) { return (rich_post_action){ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_cond (rich_post_author_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author", 0, &rich_post_model.fields[13], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author)(rich_author v) { rich_post_action r_ = {ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_author)(rich_author v) { rich_post_action r_ = {ddb_field_update("author", 0, &rich_post_model.fields[13], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 /* author_name (string) */
-static inline rich_post_cond (rich_post_author_name_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_author_name_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_author_name_eq(v_) (rich_post_author_name_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_author_name_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_author_name_ne(v_) (rich_post_author_name_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_author_name_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_author_name_lt(v_) (rich_post_author_name_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_author_name_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_author_name_le(v_) (rich_post_author_name_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_author_name_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_author_name_gt(v_) (rich_post_author_name_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_author_name_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_author_name_ge(v_) (rich_post_author_name_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.name", 0, &rich_author_map.fields[0], &low, &high)}; }
+static inline rich_post_cond (rich_post_author_name_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("author.name", 0, &rich_author_map.fields[0], &low, &high)}; return r_; }
 #define rich_post_author_name_between(low_, high_) (rich_post_author_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_author_name_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_author_name_begins_with)(const char *prefix) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_author_name_begins_with(prefix_) (rich_post_author_name_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_author_name_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.name", 0, &rich_author_map.fields[0], values, n)}; }
+static inline rich_post_cond (rich_post_author_name_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("author.name", 0, &rich_author_map.fields[0], values, n)}; return r_; }
 #define rich_post_author_name_in(values_, n_) (rich_post_author_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_author_name_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_author_name_contains(v_) (rich_post_author_name_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_name_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_author_name_size_eq(n_) (rich_post_author_name_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_author_name_size_ne(n_) (rich_post_author_name_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_author_name_size_lt(n_) (rich_post_author_name_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_author_name_size_le(n_) (rich_post_author_name_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_author_name_size_gt(n_) (rich_post_author_name_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_author_name_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_author_name_size_ge(n_) (rich_post_author_name_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_name_exists)(void) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_name_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author_name)(const char *v) { return (rich_post_action){ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_author_name_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_name_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.name", 0, &rich_author_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author_name)(const char *v) { rich_post_action r_ = {ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_author_name(v_) (rich_post_set_author_name)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_author_name)(const char *v) { return (rich_post_action){ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author_name)(const char *v) { rich_post_action r_ = {ddb_field_update("author.name", 0, &rich_author_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_author_name(v_) (rich_post_set_if_absent_author_name)(DDB_ARG_STRING(v_))
 /* author_karma (int64) */
-static inline rich_post_cond (rich_post_author_karma_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_eq)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_author_karma_eq(v_) (rich_post_author_karma_eq)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_ne)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_author_karma_ne(v_) (rich_post_author_karma_ne)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_lt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_author_karma_lt(v_) (rich_post_author_karma_lt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_le)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_author_karma_le(v_) (rich_post_author_karma_le)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_gt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_author_karma_gt(v_) (rich_post_author_karma_gt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_ge)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_author_karma_ge(v_) (rich_post_author_karma_ge)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_author_karma_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("author.karma", 0, &rich_author_map.fields[1], &low, &high)}; }
+static inline rich_post_cond (rich_post_author_karma_between)(int64_t low, int64_t high) { rich_post_cond r_ = {ddb_field_between("author.karma", 0, &rich_author_map.fields[1], &low, &high)}; return r_; }
 #define rich_post_author_karma_between(low_, high_) (rich_post_author_karma_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline rich_post_cond (rich_post_author_karma_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("author.karma", 0, &rich_author_map.fields[1], values, n)}; }
+static inline rich_post_cond (rich_post_author_karma_in)(const int64_t *values, size_t n) { rich_post_cond r_ = {ddb_field_in("author.karma", 0, &rich_author_map.fields[1], values, n)}; return r_; }
 #define rich_post_author_karma_in(values_, n_) (rich_post_author_karma_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_karma_exists)(void) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_karma_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_author_karma_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_karma_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.karma", 0, &rich_author_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author_karma)(int64_t v) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_author_karma(v_) (rich_post_set_author_karma)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_set_if_absent_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author_karma)(int64_t v) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_author_karma(v_) (rich_post_set_if_absent_author_karma)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_add_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_add_author_karma)(int64_t v) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_ADD, &v)}; return r_; }
 #define rich_post_add_author_karma(v_) (rich_post_add_author_karma)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_incr_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_INCR, &v)}; }
+static inline rich_post_action (rich_post_incr_author_karma)(int64_t v) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_INCR, &v)}; return r_; }
 #define rich_post_incr_author_karma(v_) (rich_post_incr_author_karma)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_decr_author_karma)(int64_t v) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_DECR, &v)}; }
+static inline rich_post_action (rich_post_decr_author_karma)(int64_t v) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_DECR, &v)}; return r_; }
 #define rich_post_decr_author_karma(v_) (rich_post_decr_author_karma)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_remove_author_karma)(void) { return (rich_post_action){ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_author_karma)(void) { rich_post_action r_ = {ddb_field_update("author.karma", 0, &rich_author_map.fields[1], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* author_address (address) */
-static inline rich_post_cond (rich_post_author_address_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_author_address_size_eq(n_) (rich_post_author_address_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_author_address_size_ne(n_) (rich_post_author_address_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_author_address_size_lt(n_) (rich_post_author_address_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_author_address_size_le(n_) (rich_post_author_address_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_author_address_size_gt(n_) (rich_post_author_address_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_author_address_size_ge(n_) (rich_post_author_address_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_address_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author_address)(rich_address v) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_author_address)(rich_address v) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_action (rich_post_remove_author_address)(void) { return (rich_post_action){ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_author_address_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_address_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address", 0, &rich_author_map.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author_address)(rich_address v) { rich_post_action r_ = {ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_author_address)(rich_address v) { rich_post_action r_ = {ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_action (rich_post_remove_author_address)(void) { rich_post_action r_ = {ddb_field_update("author.address", 0, &rich_author_map.fields[2], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* author_address_city (string) */
-static inline rich_post_cond (rich_post_author_address_city_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_author_address_city_eq(v_) (rich_post_author_address_city_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_author_address_city_ne(v_) (rich_post_author_address_city_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_author_address_city_lt(v_) (rich_post_author_address_city_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_author_address_city_le(v_) (rich_post_author_address_city_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_author_address_city_gt(v_) (rich_post_author_address_city_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_author_address_city_ge(v_) (rich_post_author_address_city_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.address.city", 0, &rich_address_map.fields[0], &low, &high)}; }
+static inline rich_post_cond (rich_post_author_address_city_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("author.address.city", 0, &rich_address_map.fields[0], &low, &high)}; return r_; }
 #define rich_post_author_address_city_between(low_, high_) (rich_post_author_address_city_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_author_address_city_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_author_address_city_begins_with)(const char *prefix) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_author_address_city_begins_with(prefix_) (rich_post_author_address_city_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_author_address_city_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.address.city", 0, &rich_address_map.fields[0], values, n)}; }
+static inline rich_post_cond (rich_post_author_address_city_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("author.address.city", 0, &rich_address_map.fields[0], values, n)}; return r_; }
 #define rich_post_author_address_city_in(values_, n_) (rich_post_author_address_city_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_author_address_city_contains(v_) (rich_post_author_address_city_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_city_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_author_address_city_size_eq(n_) (rich_post_author_address_city_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_author_address_city_size_ne(n_) (rich_post_author_address_city_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_author_address_city_size_lt(n_) (rich_post_author_address_city_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_author_address_city_size_le(n_) (rich_post_author_address_city_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_author_address_city_size_gt(n_) (rich_post_author_address_city_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_city_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_author_address_city_size_ge(n_) (rich_post_author_address_city_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_city_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_address_city_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author_address_city)(const char *v) { return (rich_post_action){ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_author_address_city_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_address_city_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address.city", 0, &rich_address_map.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author_address_city)(const char *v) { rich_post_action r_ = {ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_author_address_city(v_) (rich_post_set_author_address_city)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_author_address_city)(const char *v) { return (rich_post_action){ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author_address_city)(const char *v) { rich_post_action r_ = {ddb_field_update("author.address.city", 0, &rich_address_map.fields[0], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_author_address_city(v_) (rich_post_set_if_absent_author_address_city)(DDB_ARG_STRING(v_))
 /* author_address_zip (string) */
-static inline rich_post_cond (rich_post_author_address_zip_eq)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_eq)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_author_address_zip_eq(v_) (rich_post_author_address_zip_eq)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_ne)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_ne)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_author_address_zip_ne(v_) (rich_post_author_address_zip_ne)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_lt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_lt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_author_address_zip_lt(v_) (rich_post_author_address_zip_lt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_le)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_le)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_author_address_zip_le(v_) (rich_post_author_address_zip_le)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_gt)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_gt)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_author_address_zip_gt(v_) (rich_post_author_address_zip_gt)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_ge)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_ge)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_author_address_zip_ge(v_) (rich_post_author_address_zip_ge)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_between)(const char *low, const char *high) { return (rich_post_cond){ddb_field_between("author.address.zip", 0, &rich_address_map.fields[1], &low, &high)}; }
+static inline rich_post_cond (rich_post_author_address_zip_between)(const char *low, const char *high) { rich_post_cond r_ = {ddb_field_between("author.address.zip", 0, &rich_address_map.fields[1], &low, &high)}; return r_; }
 #define rich_post_author_address_zip_between(low_, high_) (rich_post_author_address_zip_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_post_cond (rich_post_author_address_zip_begins_with)(const char *prefix) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_post_cond (rich_post_author_address_zip_begins_with)(const char *prefix) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_post_author_address_zip_begins_with(prefix_) (rich_post_author_address_zip_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_post_cond (rich_post_author_address_zip_in)(const char *const *values, size_t n) { return (rich_post_cond){ddb_field_in("author.address.zip", 0, &rich_address_map.fields[1], values, n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_in)(const char *const *values, size_t n) { rich_post_cond r_ = {ddb_field_in("author.address.zip", 0, &rich_address_map.fields[1], values, n)}; return r_; }
 #define rich_post_author_address_zip_in(values_, n_) (rich_post_author_address_zip_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_contains)(const char *v) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_CONTAINS, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_contains)(const char *v) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_post_author_address_zip_contains(v_) (rich_post_author_address_zip_contains)(DDB_ARG_STRING(v_))
-static inline rich_post_cond (rich_post_author_address_zip_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_author_address_zip_size_eq(n_) (rich_post_author_address_zip_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_author_address_zip_size_ne(n_) (rich_post_author_address_zip_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_author_address_zip_size_lt(n_) (rich_post_author_address_zip_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_author_address_zip_size_le(n_) (rich_post_author_address_zip_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_author_address_zip_size_gt(n_) (rich_post_author_address_zip_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_author_address_zip_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_author_address_zip_size_ge(n_) (rich_post_author_address_zip_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_author_address_zip_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_author_address_zip_not_exists)(void) { return (rich_post_cond){ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_author_address_zip)(const char *v) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_author_address_zip_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_author_address_zip_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("author.address.zip", 0, &rich_address_map.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_author_address_zip)(const char *v) { rich_post_action r_ = {ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_author_address_zip(v_) (rich_post_set_author_address_zip)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_set_if_absent_author_address_zip)(const char *v) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_author_address_zip)(const char *v) { rich_post_action r_ = {ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_author_address_zip(v_) (rich_post_set_if_absent_author_address_zip)(DDB_ARG_STRING(v_))
-static inline rich_post_action (rich_post_remove_author_address_zip)(void) { return (rich_post_action){ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_author_address_zip)(void) { rich_post_action r_ = {ddb_field_update("author.address.zip", 0, &rich_address_map.fields[1], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* doc (document) */
-static inline rich_post_cond (rich_post_doc_size_eq)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_eq)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_post_doc_size_eq(n_) (rich_post_doc_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_size_ne)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_ne)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_post_doc_size_ne(n_) (rich_post_doc_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_size_lt)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_lt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_post_doc_size_lt(n_) (rich_post_doc_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_size_le)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_le)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_post_doc_size_le(n_) (rich_post_doc_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_size_gt)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_gt)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_post_doc_size_gt(n_) (rich_post_doc_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_size_ge)(size_t n) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_post_cond (rich_post_doc_size_ge)(size_t n) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_post_doc_size_ge(n_) (rich_post_doc_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_doc_is_type)(ddb_av_type type) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_IS_TYPE, &type)}; }
-static inline rich_post_cond (rich_post_doc_exists)(void) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_doc_not_exists)(void) { return (rich_post_cond){ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_doc)(const ddb_av *v) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_doc_is_type)(ddb_av_type type) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_IS_TYPE, &type)}; return r_; }
+static inline rich_post_cond (rich_post_doc_exists)(void) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_doc_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("doc", 0, &rich_post_model.fields[14], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_doc)(const ddb_av *v) { rich_post_action r_ = {ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_doc(v_) (rich_post_set_doc)(DDB_ARG_DOCUMENT(v_))
-static inline rich_post_action (rich_post_set_if_absent_doc)(const ddb_av *v) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_doc)(const ddb_av *v) { rich_post_action r_ = {ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_doc(v_) (rich_post_set_if_absent_doc)(DDB_ARG_DOCUMENT(v_))
-static inline rich_post_action (rich_post_remove_doc)(void) { return (rich_post_action){ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_doc)(void) { rich_post_action r_ = {ddb_field_update("doc", 0, &rich_post_model.fields[14], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* gone (null) */
-static inline rich_post_cond (rich_post_gone_exists)(void) { return (rich_post_cond){ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_gone_not_exists)(void) { return (rich_post_cond){ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET, NULL)}; }
-static inline rich_post_action (rich_post_set_if_absent_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET_IF_ABSENT, NULL)}; }
-static inline rich_post_action (rich_post_remove_gone)(void) { return (rich_post_action){ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_cond (rich_post_gone_exists)(void) { rich_post_cond r_ = {ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_gone_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("gone", 0, &rich_post_model.fields[15], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_gone)(void) { rich_post_action r_ = {ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_gone)(void) { rich_post_action r_ = {ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_SET_IF_ABSENT, NULL)}; return r_; }
+static inline rich_post_action (rich_post_remove_gone)(void) { rich_post_action r_ = {ddb_field_update("gone", 0, &rich_post_model.fields[15], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* expires (ttl) */
-static inline rich_post_cond (rich_post_expires_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_expires_eq)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_expires_eq(v_) (rich_post_expires_eq)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_expires_ne)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_expires_ne(v_) (rich_post_expires_ne)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_expires_lt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_expires_lt(v_) (rich_post_expires_lt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_expires_le)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_expires_le(v_) (rich_post_expires_le)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_expires_gt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_expires_gt(v_) (rich_post_expires_gt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_expires_ge)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_expires_ge(v_) (rich_post_expires_ge)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_expires_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("expires", 0, &rich_post_model.fields[16], &low, &high)}; }
+static inline rich_post_cond (rich_post_expires_between)(int64_t low, int64_t high) { rich_post_cond r_ = {ddb_field_between("expires", 0, &rich_post_model.fields[16], &low, &high)}; return r_; }
 #define rich_post_expires_between(low_, high_) (rich_post_expires_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline rich_post_cond (rich_post_expires_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("expires", 0, &rich_post_model.fields[16], values, n)}; }
+static inline rich_post_cond (rich_post_expires_in)(const int64_t *values, size_t n) { rich_post_cond r_ = {ddb_field_in("expires", 0, &rich_post_model.fields[16], values, n)}; return r_; }
 #define rich_post_expires_in(values_, n_) (rich_post_expires_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_expires_exists)(void) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_expires_not_exists)(void) { return (rich_post_cond){ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET, &v)}; }
+static inline rich_post_cond (rich_post_expires_exists)(void) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_expires_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("expires", 0, &rich_post_model.fields[16], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_expires)(int64_t v) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET, &v)}; return r_; }
 #define rich_post_set_expires(v_) (rich_post_set_expires)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_set_if_absent_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_post_action (rich_post_set_if_absent_expires)(int64_t v) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_post_set_if_absent_expires(v_) (rich_post_set_if_absent_expires)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_add_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_ADD, &v)}; }
+static inline rich_post_action (rich_post_add_expires)(int64_t v) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_ADD, &v)}; return r_; }
 #define rich_post_add_expires(v_) (rich_post_add_expires)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_incr_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_INCR, &v)}; }
+static inline rich_post_action (rich_post_incr_expires)(int64_t v) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_INCR, &v)}; return r_; }
 #define rich_post_incr_expires(v_) (rich_post_incr_expires)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_decr_expires)(int64_t v) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_DECR, &v)}; }
+static inline rich_post_action (rich_post_decr_expires)(int64_t v) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_DECR, &v)}; return r_; }
 #define rich_post_decr_expires(v_) (rich_post_decr_expires)(DDB_ARG_INT64(v_))
-static inline rich_post_action (rich_post_remove_expires)(void) { return (rich_post_action){ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_REMOVE, NULL)}; }
+static inline rich_post_action (rich_post_remove_expires)(void) { rich_post_action r_ = {ddb_field_update("expires", 0, &rich_post_model.fields[16], DDB_ACT_REMOVE, NULL)}; return r_; }
 /* version (version) */
-static inline rich_post_cond (rich_post_version_eq)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_version_eq)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_version_eq(v_) (rich_post_version_eq)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_ne)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NE, &v)}; }
+static inline rich_post_cond (rich_post_version_ne)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NE, &v)}; return r_; }
 #define rich_post_version_ne(v_) (rich_post_version_ne)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_lt)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LT, &v)}; }
+static inline rich_post_cond (rich_post_version_lt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_version_lt(v_) (rich_post_version_lt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_le)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LE, &v)}; }
+static inline rich_post_cond (rich_post_version_le)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_version_le(v_) (rich_post_version_le)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_gt)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GT, &v)}; }
+static inline rich_post_cond (rich_post_version_gt)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_version_gt(v_) (rich_post_version_gt)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_ge)(int64_t v) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GE, &v)}; }
+static inline rich_post_cond (rich_post_version_ge)(int64_t v) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_version_ge(v_) (rich_post_version_ge)(DDB_ARG_INT64(v_))
-static inline rich_post_cond (rich_post_version_between)(int64_t low, int64_t high) { return (rich_post_cond){ddb_field_between("version", 0, &rich_post_model.fields[17], &low, &high)}; }
+static inline rich_post_cond (rich_post_version_between)(int64_t low, int64_t high) { rich_post_cond r_ = {ddb_field_between("version", 0, &rich_post_model.fields[17], &low, &high)}; return r_; }
 #define rich_post_version_between(low_, high_) (rich_post_version_between)(DDB_ARG_INT64(low_), DDB_ARG_INT64(high_))
-static inline rich_post_cond (rich_post_version_in)(const int64_t *values, size_t n) { return (rich_post_cond){ddb_field_in("version", 0, &rich_post_model.fields[17], values, n)}; }
+static inline rich_post_cond (rich_post_version_in)(const int64_t *values, size_t n) { rich_post_cond r_ = {ddb_field_in("version", 0, &rich_post_model.fields[17], values, n)}; return r_; }
 #define rich_post_version_in(values_, n_) (rich_post_version_in)(DDB_ARG_ARRAY(int64_t, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_version_exists)(void) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_version_not_exists)(void) { return (rich_post_cond){ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_post_cond (rich_post_version_exists)(void) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_version_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("version", 0, &rich_post_model.fields[17], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* created (utc_datetime) */
-static inline rich_post_cond (rich_post_created_eq)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EQ, &v)}; }
-static inline rich_post_cond (rich_post_created_ne)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NE, &v)}; }
-static inline rich_post_cond (rich_post_created_lt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LT, &v)}; }
-static inline rich_post_cond (rich_post_created_le)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LE, &v)}; }
-static inline rich_post_cond (rich_post_created_gt)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GT, &v)}; }
-static inline rich_post_cond (rich_post_created_ge)(ddb_time v) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GE, &v)}; }
-static inline rich_post_cond (rich_post_created_between)(ddb_time low, ddb_time high) { return (rich_post_cond){ddb_field_between("created", 0, &rich_post_model.fields[18], &low, &high)}; }
-static inline rich_post_cond (rich_post_created_in)(const ddb_time *values, size_t n) { return (rich_post_cond){ddb_field_in("created", 0, &rich_post_model.fields[18], values, n)}; }
+static inline rich_post_cond (rich_post_created_eq)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EQ, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_ne)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_lt)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LT, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_le)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_LE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_gt)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GT, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_ge)(ddb_time v) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_GE, &v)}; return r_; }
+static inline rich_post_cond (rich_post_created_between)(ddb_time low, ddb_time high) { rich_post_cond r_ = {ddb_field_between("created", 0, &rich_post_model.fields[18], &low, &high)}; return r_; }
+static inline rich_post_cond (rich_post_created_in)(const ddb_time *values, size_t n) { rich_post_cond r_ = {ddb_field_in("created", 0, &rich_post_model.fields[18], values, n)}; return r_; }
 #define rich_post_created_in(values_, n_) (rich_post_created_in)(DDB_ARG_ARRAY(ddb_time, values_), DDB_ARG_SIZE(n_))
-static inline rich_post_cond (rich_post_created_exists)(void) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EXISTS, NULL)}; }
-static inline rich_post_cond (rich_post_created_not_exists)(void) { return (rich_post_cond){ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_post_action (rich_post_set_created)(ddb_time v) { return (rich_post_action){ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET, &v)}; }
-static inline rich_post_action (rich_post_set_if_absent_created)(ddb_time v) { return (rich_post_action){ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET_IF_ABSENT, &v)}; }
-static inline rich_post_range (rich_post_range_eq)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; }
-static inline rich_post_range (rich_post_range_lt)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; }
-static inline rich_post_range (rich_post_range_le)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; }
-static inline rich_post_range (rich_post_range_gt)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; }
-static inline rich_post_range (rich_post_range_ge)(ddb_time v) { return (rich_post_range){ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; }
-static inline rich_post_range (rich_post_range_between)(ddb_time low, ddb_time high) { return (rich_post_range){ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; }
-static inline rich_post_by_score_range (rich_post_by_score_range_eq)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; }
+static inline rich_post_cond (rich_post_created_exists)(void) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_post_cond (rich_post_created_not_exists)(void) { rich_post_cond r_ = {ddb_field_cond("created", 0, &rich_post_model.fields[18], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_post_action (rich_post_set_created)(ddb_time v) { rich_post_action r_ = {ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET, &v)}; return r_; }
+static inline rich_post_action (rich_post_set_if_absent_created)(ddb_time v) { rich_post_action r_ = {ddb_field_update("created", 0, &rich_post_model.fields[18], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_eq)(ddb_time v) { rich_post_range r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_lt)(ddb_time v) { rich_post_range r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LT, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_le)(ddb_time v) { rich_post_range r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_LE, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_gt)(ddb_time v) { rich_post_range r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GT, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_ge)(ddb_time v) { rich_post_range r_ = {ddb_field_cond("at", 0, &rich_post_model.fields[1], DDB_OP_GE, &v)}; return r_; }
+static inline rich_post_range (rich_post_range_between)(ddb_time low, ddb_time high) { rich_post_range r_ = {ddb_field_between("at", 0, &rich_post_model.fields[1], &low, &high)}; return r_; }
+static inline rich_post_by_score_range (rich_post_by_score_range_eq)(double v) { rich_post_by_score_range r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_EQ, &v)}; return r_; }
 #define rich_post_by_score_range_eq(v_) (rich_post_by_score_range_eq)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_by_score_range (rich_post_by_score_range_lt)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_lt)(double v) { rich_post_by_score_range r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LT, &v)}; return r_; }
 #define rich_post_by_score_range_lt(v_) (rich_post_by_score_range_lt)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_by_score_range (rich_post_by_score_range_le)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_le)(double v) { rich_post_by_score_range r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_LE, &v)}; return r_; }
 #define rich_post_by_score_range_le(v_) (rich_post_by_score_range_le)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_by_score_range (rich_post_by_score_range_gt)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_gt)(double v) { rich_post_by_score_range r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GT, &v)}; return r_; }
 #define rich_post_by_score_range_gt(v_) (rich_post_by_score_range_gt)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_by_score_range (rich_post_by_score_range_ge)(double v) { return (rich_post_by_score_range){ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_ge)(double v) { rich_post_by_score_range r_ = {ddb_field_cond("score", 0, &rich_post_model.fields[4], DDB_OP_GE, &v)}; return r_; }
 #define rich_post_by_score_range_ge(v_) (rich_post_by_score_range_ge)(DDB_ARG_DOUBLE(v_))
-static inline rich_post_by_score_range (rich_post_by_score_range_between)(double low, double high) { return (rich_post_by_score_range){ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; }
+static inline rich_post_by_score_range (rich_post_by_score_range_between)(double low, double high) { rich_post_by_score_range r_ = {ddb_field_between("score", 0, &rich_post_model.fields[4], &low, &high)}; return r_; }
 #define rich_post_by_score_range_between(low_, high_) (rich_post_by_score_range_between)(DDB_ARG_DOUBLE(low_), DDB_ARG_DOUBLE(high_))
 
 /* ------------------------------------------------------------------------
@@ -1039,8 +1071,16 @@ typedef struct rich_animal {
 typedef struct rich_animal_cond { ddb_cond *p; } rich_animal_cond;
 typedef struct rich_animal_action { ddb_update *p; } rich_animal_action;
 typedef struct rich_animal_range { ddb_cond *p; } rich_animal_range;
+#ifdef __cplusplus
+#define RICH_ANIMAL_NO_COND (rich_animal_cond{nullptr})
+#else
 #define RICH_ANIMAL_NO_COND ((rich_animal_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define RICH_ANIMAL_NO_RANGE (rich_animal_range{nullptr})
+#else
 #define RICH_ANIMAL_NO_RANGE ((rich_animal_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_animal_model;
@@ -1161,97 +1201,97 @@ static inline int (rich_animal_s3_fetch)(rich_animal *obj) { return ddb_model_s3
 #define rich_animal_from_simple_json(obj_, json_, len_) (rich_animal_from_simple_json)(DDB_ARG_PTR(rich_animal, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline rich_animal_cond (rich_animal_cond_and)(rich_animal_cond a, rich_animal_cond b) { return (rich_animal_cond){ddb_cond_and(a.p, b.p)}; }
-static inline rich_animal_cond (rich_animal_cond_or)(rich_animal_cond a, rich_animal_cond b) { return (rich_animal_cond){ddb_cond_or(a.p, b.p)}; }
-static inline rich_animal_cond (rich_animal_cond_not)(rich_animal_cond a) { return (rich_animal_cond){ddb_cond_not(a.p)}; }
+static inline rich_animal_cond (rich_animal_cond_and)(rich_animal_cond a, rich_animal_cond b) { rich_animal_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline rich_animal_cond (rich_animal_cond_or)(rich_animal_cond a, rich_animal_cond b) { rich_animal_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline rich_animal_cond (rich_animal_cond_not)(rich_animal_cond a) { rich_animal_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (rich_animal_cond_free)(rich_animal_cond c) { ddb_cond_free(c.p); }
-static inline rich_animal_action (rich_animal_action_join)(rich_animal_action a, rich_animal_action b) { return (rich_animal_action){ddb_update_join(a.p, b.p)}; }
+static inline rich_animal_action (rich_animal_action_join)(rich_animal_action a, rich_animal_action b) { rich_animal_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (rich_animal_action_free)(rich_animal_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (string) */
-static inline rich_animal_cond (rich_animal_id_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_animal_cond (rich_animal_id_eq)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_animal_id_eq(v_) (rich_animal_id_eq)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_animal_cond (rich_animal_id_ne)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_animal_id_ne(v_) (rich_animal_id_ne)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_lt)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_animal_cond (rich_animal_id_lt)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_animal_id_lt(v_) (rich_animal_id_lt)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_le)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_animal_cond (rich_animal_id_le)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_animal_id_le(v_) (rich_animal_id_le)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_gt)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_animal_cond (rich_animal_id_gt)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_animal_id_gt(v_) (rich_animal_id_gt)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_ge)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_animal_cond (rich_animal_id_ge)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_animal_id_ge(v_) (rich_animal_id_ge)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_between)(const char *low, const char *high) { return (rich_animal_cond){ddb_field_between("id", 0, &rich_animal_model.fields[0], &low, &high)}; }
+static inline rich_animal_cond (rich_animal_id_between)(const char *low, const char *high) { rich_animal_cond r_ = {ddb_field_between("id", 0, &rich_animal_model.fields[0], &low, &high)}; return r_; }
 #define rich_animal_id_between(low_, high_) (rich_animal_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_animal_cond (rich_animal_id_begins_with)(const char *prefix) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_animal_cond (rich_animal_id_begins_with)(const char *prefix) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_animal_id_begins_with(prefix_) (rich_animal_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_animal_cond (rich_animal_id_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("id", 0, &rich_animal_model.fields[0], values, n)}; }
+static inline rich_animal_cond (rich_animal_id_in)(const char *const *values, size_t n) { rich_animal_cond r_ = {ddb_field_in("id", 0, &rich_animal_model.fields[0], values, n)}; return r_; }
 #define rich_animal_id_in(values_, n_) (rich_animal_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_contains)(const char *v) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_animal_cond (rich_animal_id_contains)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_animal_id_contains(v_) (rich_animal_id_contains)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_id_size_eq)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_eq)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_animal_id_size_eq(n_) (rich_animal_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_size_ne)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_ne)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_animal_id_size_ne(n_) (rich_animal_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_size_lt)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_lt)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_animal_id_size_lt(n_) (rich_animal_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_size_le)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_le)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_animal_id_size_le(n_) (rich_animal_id_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_size_gt)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_gt)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_animal_id_size_gt(n_) (rich_animal_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_size_ge)(size_t n) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_animal_cond (rich_animal_id_size_ge)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_animal_id_size_ge(n_) (rich_animal_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_id_exists)(void) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline rich_animal_cond (rich_animal_id_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_animal_cond (rich_animal_id_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_animal_cond (rich_animal_id_not_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("id", 0, &rich_animal_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* kind (discriminator) */
-static inline rich_animal_cond (rich_animal_kind_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_animal_cond (rich_animal_kind_eq)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define rich_animal_kind_eq(v_) (rich_animal_kind_eq)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_kind_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_animal_cond (rich_animal_kind_ne)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define rich_animal_kind_ne(v_) (rich_animal_kind_ne)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_kind_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("kind", 0, &rich_animal_model.fields[1], values, n)}; }
+static inline rich_animal_cond (rich_animal_kind_in)(const char *const *values, size_t n) { rich_animal_cond r_ = {ddb_field_in("kind", 0, &rich_animal_model.fields[1], values, n)}; return r_; }
 #define rich_animal_kind_in(values_, n_) (rich_animal_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_kind_exists)(void) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline rich_animal_cond (rich_animal_kind_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_animal_cond (rich_animal_kind_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_animal_cond (rich_animal_kind_not_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("kind", 0, &rich_animal_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* name (string) */
-static inline rich_animal_cond (rich_animal_name_eq)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline rich_animal_cond (rich_animal_name_eq)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define rich_animal_name_eq(v_) (rich_animal_name_eq)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_ne)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NE, &v)}; }
+static inline rich_animal_cond (rich_animal_name_ne)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define rich_animal_name_ne(v_) (rich_animal_name_ne)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_lt)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LT, &v)}; }
+static inline rich_animal_cond (rich_animal_name_lt)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define rich_animal_name_lt(v_) (rich_animal_name_lt)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_le)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LE, &v)}; }
+static inline rich_animal_cond (rich_animal_name_le)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define rich_animal_name_le(v_) (rich_animal_name_le)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_gt)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GT, &v)}; }
+static inline rich_animal_cond (rich_animal_name_gt)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define rich_animal_name_gt(v_) (rich_animal_name_gt)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_ge)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GE, &v)}; }
+static inline rich_animal_cond (rich_animal_name_ge)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define rich_animal_name_ge(v_) (rich_animal_name_ge)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_between)(const char *low, const char *high) { return (rich_animal_cond){ddb_field_between("name", 0, &rich_animal_model.fields[2], &low, &high)}; }
+static inline rich_animal_cond (rich_animal_name_between)(const char *low, const char *high) { rich_animal_cond r_ = {ddb_field_between("name", 0, &rich_animal_model.fields[2], &low, &high)}; return r_; }
 #define rich_animal_name_between(low_, high_) (rich_animal_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_animal_cond (rich_animal_name_begins_with)(const char *prefix) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_animal_cond (rich_animal_name_begins_with)(const char *prefix) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_animal_name_begins_with(prefix_) (rich_animal_name_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_animal_cond (rich_animal_name_in)(const char *const *values, size_t n) { return (rich_animal_cond){ddb_field_in("name", 0, &rich_animal_model.fields[2], values, n)}; }
+static inline rich_animal_cond (rich_animal_name_in)(const char *const *values, size_t n) { rich_animal_cond r_ = {ddb_field_in("name", 0, &rich_animal_model.fields[2], values, n)}; return r_; }
 #define rich_animal_name_in(values_, n_) (rich_animal_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_contains)(const char *v) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline rich_animal_cond (rich_animal_name_contains)(const char *v) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_animal_name_contains(v_) (rich_animal_name_contains)(DDB_ARG_STRING(v_))
-static inline rich_animal_cond (rich_animal_name_size_eq)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_eq)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_animal_name_size_eq(n_) (rich_animal_name_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_size_ne)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_ne)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_animal_name_size_ne(n_) (rich_animal_name_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_size_lt)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_lt)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_animal_name_size_lt(n_) (rich_animal_name_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_size_le)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_le)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_animal_name_size_le(n_) (rich_animal_name_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_size_gt)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_gt)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_animal_name_size_gt(n_) (rich_animal_name_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_size_ge)(size_t n) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_animal_cond (rich_animal_name_size_ge)(size_t n) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_animal_name_size_ge(n_) (rich_animal_name_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_animal_cond (rich_animal_name_exists)(void) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline rich_animal_cond (rich_animal_name_not_exists)(void) { return (rich_animal_cond){ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_animal_action (rich_animal_set_name)(const char *v) { return (rich_animal_action){ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline rich_animal_cond (rich_animal_name_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_animal_cond (rich_animal_name_not_exists)(void) { rich_animal_cond r_ = {ddb_field_cond("name", 0, &rich_animal_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_animal_action (rich_animal_set_name)(const char *v) { rich_animal_action r_ = {ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define rich_animal_set_name(v_) (rich_animal_set_name)(DDB_ARG_STRING(v_))
-static inline rich_animal_action (rich_animal_set_if_absent_name)(const char *v) { return (rich_animal_action){ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_animal_action (rich_animal_set_if_absent_name)(const char *v) { rich_animal_action r_ = {ddb_field_update("name", 0, &rich_animal_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_animal_set_if_absent_name(v_) (rich_animal_set_if_absent_name)(DDB_ARG_STRING(v_))
 
 /* ------------------------------------------------------------------------
@@ -1267,8 +1307,16 @@ typedef struct rich_dog {
 typedef struct rich_dog_cond { ddb_cond *p; } rich_dog_cond;
 typedef struct rich_dog_action { ddb_update *p; } rich_dog_action;
 typedef struct rich_dog_range { ddb_cond *p; } rich_dog_range;
+#ifdef __cplusplus
+#define RICH_DOG_NO_COND (rich_dog_cond{nullptr})
+#else
 #define RICH_DOG_NO_COND ((rich_dog_cond){NULL})
+#endif
+#ifdef __cplusplus
+#define RICH_DOG_NO_RANGE (rich_dog_range{nullptr})
+#else
 #define RICH_DOG_NO_RANGE ((rich_dog_range){NULL})
+#endif
 
 /* The descriptor the runtime works from (ddb/model.h). */
 extern const ddb_model rich_dog_model;
@@ -1389,108 +1437,108 @@ static inline int (rich_dog_s3_fetch)(rich_dog *obj) { return ddb_model_s3_fetch
 #define rich_dog_from_simple_json(obj_, json_, len_) (rich_dog_from_simple_json)(DDB_ARG_PTR(rich_dog, obj_), (json_), DDB_ARG_SIZE(len_))
 
 /* Combining conditions and actions (both operands are taken over). */
-static inline rich_dog_cond (rich_dog_cond_and)(rich_dog_cond a, rich_dog_cond b) { return (rich_dog_cond){ddb_cond_and(a.p, b.p)}; }
-static inline rich_dog_cond (rich_dog_cond_or)(rich_dog_cond a, rich_dog_cond b) { return (rich_dog_cond){ddb_cond_or(a.p, b.p)}; }
-static inline rich_dog_cond (rich_dog_cond_not)(rich_dog_cond a) { return (rich_dog_cond){ddb_cond_not(a.p)}; }
+static inline rich_dog_cond (rich_dog_cond_and)(rich_dog_cond a, rich_dog_cond b) { rich_dog_cond r_ = {ddb_cond_and(a.p, b.p)}; return r_; }
+static inline rich_dog_cond (rich_dog_cond_or)(rich_dog_cond a, rich_dog_cond b) { rich_dog_cond r_ = {ddb_cond_or(a.p, b.p)}; return r_; }
+static inline rich_dog_cond (rich_dog_cond_not)(rich_dog_cond a) { rich_dog_cond r_ = {ddb_cond_not(a.p)}; return r_; }
 static inline void (rich_dog_cond_free)(rich_dog_cond c) { ddb_cond_free(c.p); }
-static inline rich_dog_action (rich_dog_action_join)(rich_dog_action a, rich_dog_action b) { return (rich_dog_action){ddb_update_join(a.p, b.p)}; }
+static inline rich_dog_action (rich_dog_action_join)(rich_dog_action a, rich_dog_action b) { rich_dog_action r_ = {ddb_update_join(a.p, b.p)}; return r_; }
 static inline void (rich_dog_action_free)(rich_dog_action a) { ddb_update_free(a.p); }
 
 /* Typed builders: conditions <model>_<attr>_<op>, actions <model>_<verb>_<attr>,
  * key ranges <model>_range_<op> (docs/generated.md); values are copied. */
 /* id (string) */
-static inline rich_dog_cond (rich_dog_id_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EQ, &v)}; }
+static inline rich_dog_cond (rich_dog_id_eq)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EQ, &v)}; return r_; }
 #define rich_dog_id_eq(v_) (rich_dog_id_eq)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NE, &v)}; }
+static inline rich_dog_cond (rich_dog_id_ne)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NE, &v)}; return r_; }
 #define rich_dog_id_ne(v_) (rich_dog_id_ne)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_lt)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LT, &v)}; }
+static inline rich_dog_cond (rich_dog_id_lt)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LT, &v)}; return r_; }
 #define rich_dog_id_lt(v_) (rich_dog_id_lt)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_le)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LE, &v)}; }
+static inline rich_dog_cond (rich_dog_id_le)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_LE, &v)}; return r_; }
 #define rich_dog_id_le(v_) (rich_dog_id_le)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_gt)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GT, &v)}; }
+static inline rich_dog_cond (rich_dog_id_gt)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GT, &v)}; return r_; }
 #define rich_dog_id_gt(v_) (rich_dog_id_gt)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_ge)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GE, &v)}; }
+static inline rich_dog_cond (rich_dog_id_ge)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_GE, &v)}; return r_; }
 #define rich_dog_id_ge(v_) (rich_dog_id_ge)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_between)(const char *low, const char *high) { return (rich_dog_cond){ddb_field_between("id", 0, &rich_dog_model.fields[0], &low, &high)}; }
+static inline rich_dog_cond (rich_dog_id_between)(const char *low, const char *high) { rich_dog_cond r_ = {ddb_field_between("id", 0, &rich_dog_model.fields[0], &low, &high)}; return r_; }
 #define rich_dog_id_between(low_, high_) (rich_dog_id_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_dog_cond (rich_dog_id_begins_with)(const char *prefix) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_dog_cond (rich_dog_id_begins_with)(const char *prefix) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_dog_id_begins_with(prefix_) (rich_dog_id_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_dog_cond (rich_dog_id_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("id", 0, &rich_dog_model.fields[0], values, n)}; }
+static inline rich_dog_cond (rich_dog_id_in)(const char *const *values, size_t n) { rich_dog_cond r_ = {ddb_field_in("id", 0, &rich_dog_model.fields[0], values, n)}; return r_; }
 #define rich_dog_id_in(values_, n_) (rich_dog_id_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_contains)(const char *v) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_CONTAINS, &v)}; }
+static inline rich_dog_cond (rich_dog_id_contains)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_dog_id_contains(v_) (rich_dog_id_contains)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_id_size_eq)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_eq)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_dog_id_size_eq(n_) (rich_dog_id_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_size_ne)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_ne)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_dog_id_size_ne(n_) (rich_dog_id_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_size_lt)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_lt)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_dog_id_size_lt(n_) (rich_dog_id_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_size_le)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_le)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_dog_id_size_le(n_) (rich_dog_id_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_size_gt)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_gt)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_dog_id_size_gt(n_) (rich_dog_id_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_size_ge)(size_t n) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_dog_cond (rich_dog_id_size_ge)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_dog_id_size_ge(n_) (rich_dog_id_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_id_exists)(void) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EXISTS, NULL)}; }
-static inline rich_dog_cond (rich_dog_id_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_id_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_dog_cond (rich_dog_id_not_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("id", 0, &rich_dog_model.fields[0], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* kind (discriminator) */
-static inline rich_dog_cond (rich_dog_kind_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EQ, &v)}; }
+static inline rich_dog_cond (rich_dog_kind_eq)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EQ, &v)}; return r_; }
 #define rich_dog_kind_eq(v_) (rich_dog_kind_eq)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_kind_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NE, &v)}; }
+static inline rich_dog_cond (rich_dog_kind_ne)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NE, &v)}; return r_; }
 #define rich_dog_kind_ne(v_) (rich_dog_kind_ne)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_kind_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("kind", 0, &rich_dog_model.fields[1], values, n)}; }
+static inline rich_dog_cond (rich_dog_kind_in)(const char *const *values, size_t n) { rich_dog_cond r_ = {ddb_field_in("kind", 0, &rich_dog_model.fields[1], values, n)}; return r_; }
 #define rich_dog_kind_in(values_, n_) (rich_dog_kind_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_kind_exists)(void) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EXISTS, NULL)}; }
-static inline rich_dog_cond (rich_dog_kind_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; }
+static inline rich_dog_cond (rich_dog_kind_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_dog_cond (rich_dog_kind_not_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("kind", 0, &rich_dog_model.fields[1], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
 /* name (string) */
-static inline rich_dog_cond (rich_dog_name_eq)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EQ, &v)}; }
+static inline rich_dog_cond (rich_dog_name_eq)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EQ, &v)}; return r_; }
 #define rich_dog_name_eq(v_) (rich_dog_name_eq)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_ne)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NE, &v)}; }
+static inline rich_dog_cond (rich_dog_name_ne)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NE, &v)}; return r_; }
 #define rich_dog_name_ne(v_) (rich_dog_name_ne)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_lt)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LT, &v)}; }
+static inline rich_dog_cond (rich_dog_name_lt)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LT, &v)}; return r_; }
 #define rich_dog_name_lt(v_) (rich_dog_name_lt)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_le)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LE, &v)}; }
+static inline rich_dog_cond (rich_dog_name_le)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_LE, &v)}; return r_; }
 #define rich_dog_name_le(v_) (rich_dog_name_le)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_gt)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GT, &v)}; }
+static inline rich_dog_cond (rich_dog_name_gt)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GT, &v)}; return r_; }
 #define rich_dog_name_gt(v_) (rich_dog_name_gt)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_ge)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GE, &v)}; }
+static inline rich_dog_cond (rich_dog_name_ge)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_GE, &v)}; return r_; }
 #define rich_dog_name_ge(v_) (rich_dog_name_ge)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_between)(const char *low, const char *high) { return (rich_dog_cond){ddb_field_between("name", 0, &rich_dog_model.fields[2], &low, &high)}; }
+static inline rich_dog_cond (rich_dog_name_between)(const char *low, const char *high) { rich_dog_cond r_ = {ddb_field_between("name", 0, &rich_dog_model.fields[2], &low, &high)}; return r_; }
 #define rich_dog_name_between(low_, high_) (rich_dog_name_between)(DDB_ARG_STRING(low_), DDB_ARG_STRING(high_))
-static inline rich_dog_cond (rich_dog_name_begins_with)(const char *prefix) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; }
+static inline rich_dog_cond (rich_dog_name_begins_with)(const char *prefix) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_BEGINS_WITH, &prefix)}; return r_; }
 #define rich_dog_name_begins_with(prefix_) (rich_dog_name_begins_with)(DDB_ARG_STRING(prefix_))
-static inline rich_dog_cond (rich_dog_name_in)(const char *const *values, size_t n) { return (rich_dog_cond){ddb_field_in("name", 0, &rich_dog_model.fields[2], values, n)}; }
+static inline rich_dog_cond (rich_dog_name_in)(const char *const *values, size_t n) { rich_dog_cond r_ = {ddb_field_in("name", 0, &rich_dog_model.fields[2], values, n)}; return r_; }
 #define rich_dog_name_in(values_, n_) (rich_dog_name_in)(DDB_ARG_ARRAY(const char *, values_), DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_contains)(const char *v) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_CONTAINS, &v)}; }
+static inline rich_dog_cond (rich_dog_name_contains)(const char *v) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_CONTAINS, &v)}; return r_; }
 #define rich_dog_name_contains(v_) (rich_dog_name_contains)(DDB_ARG_STRING(v_))
-static inline rich_dog_cond (rich_dog_name_size_eq)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_EQ, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_eq)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_EQ, &n)}; return r_; }
 #define rich_dog_name_size_eq(n_) (rich_dog_name_size_eq)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_size_ne)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_NE, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_ne)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_NE, &n)}; return r_; }
 #define rich_dog_name_size_ne(n_) (rich_dog_name_size_ne)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_size_lt)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LT, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_lt)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LT, &n)}; return r_; }
 #define rich_dog_name_size_lt(n_) (rich_dog_name_size_lt)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_size_le)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LE, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_le)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_LE, &n)}; return r_; }
 #define rich_dog_name_size_le(n_) (rich_dog_name_size_le)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_size_gt)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GT, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_gt)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GT, &n)}; return r_; }
 #define rich_dog_name_size_gt(n_) (rich_dog_name_size_gt)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_size_ge)(size_t n) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GE, &n)}; }
+static inline rich_dog_cond (rich_dog_name_size_ge)(size_t n) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_SIZE_GE, &n)}; return r_; }
 #define rich_dog_name_size_ge(n_) (rich_dog_name_size_ge)(DDB_ARG_SIZE(n_))
-static inline rich_dog_cond (rich_dog_name_exists)(void) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EXISTS, NULL)}; }
-static inline rich_dog_cond (rich_dog_name_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_dog_action (rich_dog_set_name)(const char *v) { return (rich_dog_action){ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET, &v)}; }
+static inline rich_dog_cond (rich_dog_name_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_dog_cond (rich_dog_name_not_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("name", 0, &rich_dog_model.fields[2], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_dog_action (rich_dog_set_name)(const char *v) { rich_dog_action r_ = {ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET, &v)}; return r_; }
 #define rich_dog_set_name(v_) (rich_dog_set_name)(DDB_ARG_STRING(v_))
-static inline rich_dog_action (rich_dog_set_if_absent_name)(const char *v) { return (rich_dog_action){ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_dog_action (rich_dog_set_if_absent_name)(const char *v) { rich_dog_action r_ = {ddb_field_update("name", 0, &rich_dog_model.fields[2], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_dog_set_if_absent_name(v_) (rich_dog_set_if_absent_name)(DDB_ARG_STRING(v_))
 /* barks (bool) */
-static inline rich_dog_cond (rich_dog_barks_eq)(bool v) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EQ, &v)}; }
+static inline rich_dog_cond (rich_dog_barks_eq)(bool v) { rich_dog_cond r_ = {ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EQ, &v)}; return r_; }
 #define rich_dog_barks_eq(v_) (rich_dog_barks_eq)(DDB_ARG_BOOL(v_))
-static inline rich_dog_cond (rich_dog_barks_ne)(bool v) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NE, &v)}; }
+static inline rich_dog_cond (rich_dog_barks_ne)(bool v) { rich_dog_cond r_ = {ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NE, &v)}; return r_; }
 #define rich_dog_barks_ne(v_) (rich_dog_barks_ne)(DDB_ARG_BOOL(v_))
-static inline rich_dog_cond (rich_dog_barks_exists)(void) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EXISTS, NULL)}; }
-static inline rich_dog_cond (rich_dog_barks_not_exists)(void) { return (rich_dog_cond){ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; }
-static inline rich_dog_action (rich_dog_set_barks)(bool v) { return (rich_dog_action){ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET, &v)}; }
+static inline rich_dog_cond (rich_dog_barks_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_EXISTS, NULL)}; return r_; }
+static inline rich_dog_cond (rich_dog_barks_not_exists)(void) { rich_dog_cond r_ = {ddb_field_cond("barks", 0, &rich_dog_model.fields[3], DDB_OP_NOT_EXISTS, NULL)}; return r_; }
+static inline rich_dog_action (rich_dog_set_barks)(bool v) { rich_dog_action r_ = {ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET, &v)}; return r_; }
 #define rich_dog_set_barks(v_) (rich_dog_set_barks)(DDB_ARG_BOOL(v_))
-static inline rich_dog_action (rich_dog_set_if_absent_barks)(bool v) { return (rich_dog_action){ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; }
+static inline rich_dog_action (rich_dog_set_if_absent_barks)(bool v) { rich_dog_action r_ = {ddb_field_update("barks", 0, &rich_dog_model.fields[3], DDB_ACT_SET_IF_ABSENT, &v)}; return r_; }
 #define rich_dog_set_if_absent_barks(v_) (rich_dog_set_if_absent_barks)(DDB_ARG_BOOL(v_))
 
 #ifdef __cplusplus

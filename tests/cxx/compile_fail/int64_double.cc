@@ -1,0 +1,10 @@
+// compile-fail (C++): a double where an int64 is expected
+#include "forum.h"
+
+// expect-error: ddb: expected an int64 argument
+void misuse();
+void misuse()
+{
+    forum_thread_cond c = forum_thread_views_eq(1.5);
+    forum_thread_cond_free(c);
+}

@@ -1,0 +1,11 @@
+// compile-fail (C++): a struct of another model (get)
+#include "forum.h"
+
+// expect-error: ddb: expected a pointer to the model struct
+void misuse();
+void misuse()
+{
+    forum_post p;
+    forum_post_init(&p);
+    (void)forum_thread_get(&p, "forum", "subject", NULL);
+}
