@@ -26,7 +26,7 @@ typedef struct loader {
 
 static const char *load_embedded(const char *name, size_t *len)
 {
-    for (size_t i = 0; i < ddbc_n_embedded_templates; i++) {
+    for (size_t i = 0; i < ddbc_embedded_templates_count; i++) {
         if (strcmp(ddbc_embedded_templates[i].name, name) == 0) {
             *len = ddbc_embedded_templates[i].len;
             return (const char *)ddbc_embedded_templates[i].data;
@@ -137,26 +137,38 @@ static bool stem_ok(const char *stem, const char *path, ddbc_diag *diag)
     return true;
 }
 
-static int add_output(ddbc_output_file **files, size_t *n_files, const char *stem,
-                      const char *suffix, ddb_buf *text)
+int ddbc_output_files_push(ddbc_output_file **files, size_t *n_files, const char *name,
+                           const char *data, size_t len)
 {
     ddbc_output_file *grown = realloc(*files, (*n_files + 1) * sizeof *grown);
     if (grown == NULL)
         return -1;
     *files = grown;
-    ddb_buf name = DDB_BUF_INIT;
-    if (ddb_buf_printf(&name, "%s%s", stem, suffix) != 0)
-        return -1;
     ddbc_output_file *f = &grown[*n_files];
-    f->name = ddb_buf_steal(NULL, &name);
-    f->data = ddb_buf_steal(&f->len, text);
+    f->name = strdup(name);
+    f->data = malloc(len + 1);
     if (f->name == NULL || f->data == NULL) {
         free(f->name);
         free(f->data);
         return -1;
     }
+    if (len != 0)
+        memcpy(f->data, data, len);
+    f->data[len] = '\0';
+    f->len = len;
     (*n_files)++;
     return 0;
+}
+
+static int add_output(ddbc_output_file **files, size_t *n_files, const char *stem,
+                      const char *suffix, const ddb_buf *text)
+{
+    ddb_buf name = DDB_BUF_INIT;
+    int rc = ddb_buf_printf(&name, "%s%s", stem, suffix) == 0
+                 ? ddbc_output_files_push(files, n_files, ddb_buf_cstr(&name), text->data, text->len)
+                 : -1;
+    ddb_buf_free(&name);
+    return rc;
 }
 
 int ddbc_emit(const ddbc_schema *schema, const char *templates_dir, ddbc_diag *diag,

@@ -29,6 +29,14 @@
 int ddbc_emit(const ddbc_schema *schema, const char *templates_dir, ddbc_diag *diag,
               ddbc_output_file **files, size_t *n_files);
 
+/*
+ * Appends a copy of `name` and of the `len` bytes at `data` to *files /
+ * *n_files (grown with realloc). Returns 0, or -1 when out of memory (the
+ * array is then unchanged in content, perhaps reallocated).
+ */
+int ddbc_output_files_push(ddbc_output_file **files, size_t *n_files, const char *name,
+                           const char *data, size_t len);
+
 /* Frees an array of output files and their contents. NULL-safe. */
 void ddbc_output_files_free(ddbc_output_file *files, size_t n);
 
@@ -40,6 +48,6 @@ typedef struct ddbc_embedded_template {
 } ddbc_embedded_template;
 
 extern const ddbc_embedded_template ddbc_embedded_templates[];
-extern const size_t ddbc_n_embedded_templates;
+extern const size_t ddbc_embedded_templates_count;
 
 #endif /* DDBC_EMIT_H */

@@ -16,6 +16,7 @@
 #include "ddb/buf.h"
 #include "diag.h"
 #include "emit.h"
+#include "vendor.h"
 #include "write.h"
 
 #ifndef DDBC_VERSION
@@ -25,7 +26,7 @@
 enum { EXIT_ERRORS = 1, EXIT_USAGE = 2 };
 
 static const char usage_line[] =
-    "usage: ddbc [-o DIR] [--templates DIR] [--depfile FILE] SCHEMA.yaml...";
+    "usage: ddbc [-o DIR] [--templates DIR] [--depfile FILE] [--vendor] SCHEMA.yaml...";
 
 static const char help_text[] =
     "\n"
@@ -38,6 +39,9 @@ static const char help_text[] =
     "      --templates DIR  render with the templates in DIR instead of the\n"
     "                       built-in ones\n"
     "      --depfile FILE   also write a Make-syntax dependency file to FILE\n"
+    "      --vendor         also write the runtime (libddb.c and ddb/*.h) into\n"
+    "                       DIR, so the program builds from DIR alone; with\n"
+    "                       --vendor the schema files are optional\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show the version and exit\n"
     "\n"
@@ -48,6 +52,7 @@ typedef struct options {
     const char *out_dir;
     const char *templates_dir; /* NULL: embedded templates */
     const char *depfile;       /* NULL: none */
+    bool vendor;               /* --vendor: write the runtime too */
     char **schemas;
     size_t n_schemas;
 } options;
@@ -70,7 +75,7 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-enum { OPT_TEMPLATES = 256, OPT_DEPFILE, OPT_VERSION };
+enum { OPT_TEMPLATES = 256, OPT_DEPFILE, OPT_VENDOR, OPT_VERSION };
 
 /* The option getopt_long just rejected, as the user wrote it. */
 static const char *rejected_option(char **argv, char *short_name)
@@ -92,6 +97,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"output", required_argument, NULL, 'o'},
         {"templates", required_argument, NULL, OPT_TEMPLATES},
         {"depfile", required_argument, NULL, OPT_DEPFILE},
+        {"vendor", no_argument, NULL, OPT_VENDOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -108,6 +114,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_DEPFILE:
             o->depfile = optarg;
+            break;
+        case OPT_VENDOR:
+            o->vendor = true;
             break;
         case 'h':
             printf("%s\n%s", usage_line, help_text);
@@ -126,7 +135,7 @@ static int parse_options(int argc, char **argv, options *o)
     }
     o->schemas = argv + optind;
     o->n_schemas = (size_t)(argc - optind);
-    if (o->n_schemas == 0)
+    if (o->n_schemas == 0 && !o->vendor)
         return usage_error("no schema file given");
     return -1;
 }
@@ -216,7 +225,7 @@ static void load_all(const options *o, ddbc_schema **schemas, size_t *n, ddbc_di
 /* Runs the pipeline; every error goes to `diag`. Nothing is written on error. */
 static void run(const options *o, ddbc_diag *diag)
 {
-    ddbc_schema **schemas = calloc(o->n_schemas, sizeof *schemas);
+    ddbc_schema **schemas = calloc(o->n_schemas + 1, sizeof *schemas);
     size_t n = 0;
     ddbc_output_file *files = NULL;
     size_t n_files = 0;
@@ -228,8 +237,12 @@ static void run(const options *o, ddbc_diag *diag)
     bool checked = ddbc_diag_count(diag) == 0;
     for (size_t i = 0; checked && i < n; i++)
         ddbc_emit(schemas[i], o->templates_dir, diag, &files, &n_files);
+    if (o->vendor && ddbc_diag_count(diag) == 0)
+        ddbc_vendor_append(&files, &n_files, diag);
     /* the depfile comes last: a build system must not see it without the outputs */
-    if (ddbc_diag_count(diag) == 0 && ddbc_write_files(files, n_files, o->out_dir, diag) == 0 &&
+    int (*write)(const ddbc_output_file *, size_t, const char *, ddbc_diag *) =
+        o->vendor ? ddbc_write_tree : ddbc_write_files;
+    if (ddbc_diag_count(diag) == 0 && write(files, n_files, o->out_dir, diag) == 0 &&
         o->depfile != NULL)
         write_depfile(o, files, n_files, diag);
     ddbc_output_files_free(files, n_files);
@@ -240,7 +253,7 @@ static void run(const options *o, ddbc_diag *diag)
 
 int main(int argc, char **argv)
 {
-    options o = {".", NULL, NULL, NULL, 0};
+    options o = {".", NULL, NULL, false, NULL, 0};
     int done = parse_options(argc, argv, &o);
     if (done >= 0)
         return done;

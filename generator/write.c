@@ -34,21 +34,31 @@ static const char *join_path(ddb_buf *out, const char *dir, const char *name)
     return ddb_buf_cstr(out);
 }
 
-static bool valid_name(const char *name)
+/* A plain file name, or with `subdirs` a relative path of such names. */
+static bool valid_name(const char *name, bool subdirs)
 {
-    return name[0] != '\0' && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
-           strcmp(name, "..") != 0;
+    for (const char *part = name;; part++) {
+        size_t len = strcspn(part, "/");
+        if (len == 0 || (len == 1 && part[0] == '.') || (len == 2 && strncmp(part, "..", 2) == 0))
+            return false;
+        part += len;
+        if (*part == '\0')
+            return true;
+        if (!subdirs)
+            return false;
+    }
 }
 
 /* Checks every name before anything is written. */
-static int check_names(const ddbc_output_file *files, size_t n, ddbc_diag *diag)
+static int check_names(const ddbc_output_file *files, size_t n, bool subdirs, ddbc_diag *diag)
 {
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!valid_name(files[i].name)) {
-            ddbc_diag_error(diag, (ddbc_pos){NULL, 0, 0},
-                            "invalid output file name '%s' (must be a plain file name)",
-                            files[i].name);
+        if (!valid_name(files[i].name, subdirs)) {
+            ddbc_diag_error(diag, (ddbc_pos){NULL, 0, 0}, "invalid output file name '%s' (%s)",
+                            files[i].name,
+                            subdirs ? "must be a relative path without '.' or '..'"
+                                    : "must be a plain file name");
             rc = -1;
         }
         for (size_t j = 0; j < i; j++) {
@@ -125,7 +135,7 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Opens a new temporary file "<dir>/.<name>.tmp<pid>.<n>"; its name goes to `tmp`. */
+/* Opens a new temporary file "<dir>/.<name>.tmp<pid>.<n>" (`name`: a plain name); its name goes to `tmp`. */
 static int open_temp(const char *dir, const char *name, ddb_buf *tmp, ddbc_diag *diag)
 {
     ddb_buf base = DDB_BUF_INIT;
@@ -144,10 +154,17 @@ static int open_temp(const char *dir, const char *name, ddb_buf *tmp, ddbc_diag 
     }
 }
 
-/* Writes `f` to a synced temporary file in `dir`, named in `tmp`. */
+/* The last part of an output's name: the file name inside its directory. */
+static const char *base_name(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    return slash != NULL ? slash + 1 : name;
+}
+
+/* Writes `f` to a synced temporary file in `dir` (the file's own directory), named in `tmp`. */
 static int write_temp(const ddbc_output_file *f, const char *dir, ddb_buf *tmp, ddbc_diag *diag)
 {
-    int fd = open_temp(dir, f->name, tmp, diag);
+    int fd = open_temp(dir, base_name(f->name), tmp, diag);
     if (fd < 0)
         return -1;
     int rc = write_all(fd, f->data, f->len) == 0 && fsync(fd) == 0 ? 0 : -1;
@@ -174,11 +191,12 @@ static int sync_dir(const char *dir, ddbc_diag *diag)
     return rc;
 }
 
-/* One output: its final path and, once written, its temporary file. */
+/* One output: its final path, its directory and, once written, its temporary file. */
 typedef struct pending {
-    ddb_buf path, tmp;
+    ddb_buf path, parent, tmp;
     bool staged;    /* a temporary file waits to be renamed into place */
     bool unchanged; /* same content already in place: only its mtime is updated */
+    bool renamed;   /* its directory needs an fsync */
 } pending;
 
 static bool is_directory(const char *path)
@@ -196,6 +214,11 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
 {
     for (size_t i = 0; i < n; i++) {
         const char *path = join_path(&p[i].path, dir, files[i].name);
+        ddb_buf_append(&p[i].parent, path, (size_t)(base_name(path) - path));
+        if (p[i].parent.len == 0)
+            ddb_buf_putc(&p[i].parent, '.');
+        if (make_dirs(ddb_buf_cstr(&p[i].parent), diag) != 0)
+            return -1;
         if (is_directory(path)) {
             errno = EISDIR;
             report_errno(diag, "replace", path);
@@ -205,7 +228,7 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
             p[i].unchanged = true;
             continue;
         }
-        if (write_temp(&files[i], dir, &p[i].tmp, diag) != 0)
+        if (write_temp(&files[i], ddb_buf_cstr(&p[i].parent), &p[i].tmp, diag) != 0)
             return -1;
         p[i].staged = true;
     }
@@ -219,8 +242,7 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
  * into place instead, as for a changed file. Returns 0 (touched), 1
  * (rewritten) or -1.
  */
-static int touch_unchanged(const ddbc_output_file *f, pending *p, const char *dir,
-                           ddbc_diag *diag)
+static int touch_unchanged(const ddbc_output_file *f, pending *p, ddbc_diag *diag)
 {
     if (utimensat(AT_FDCWD, ddb_buf_cstr(&p->path), NULL, 0) == 0)
         return 0;
@@ -228,7 +250,7 @@ static int touch_unchanged(const ddbc_output_file *f, pending *p, const char *di
         report_errno(diag, "update the modification time of", ddb_buf_cstr(&p->path));
         return -1;
     }
-    if (write_temp(f, dir, &p->tmp, diag) != 0)
+    if (write_temp(f, ddb_buf_cstr(&p->parent), &p->tmp, diag) != 0)
         return -1;
     p->staged = true;
     if (rename(ddb_buf_cstr(&p->tmp), ddb_buf_cstr(&p->path)) != 0) {
@@ -239,14 +261,25 @@ static int touch_unchanged(const ddbc_output_file *f, pending *p, const char *di
     return 1;
 }
 
+/* Syncs the directory of every renamed output, each directory once. */
+static int sync_dirs(const pending *p, size_t n, ddbc_diag *diag)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool first = p[i].renamed;
+        for (size_t j = 0; first && j < i; j++)
+            first = !p[j].renamed || strcmp(ddb_buf_cstr(&p[j].parent), ddb_buf_cstr(&p[i].parent)) != 0;
+        if (first && sync_dir(ddb_buf_cstr(&p[i].parent), diag) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /*
  * Phase 2: rename the staged files into place, then bring the unchanged
  * ones up to date; returns -1 at the first failure.
  */
-static int commit_all(const ddbc_output_file *files, pending *p, size_t n, const char *dir,
-                      ddbc_diag *diag)
+static int commit_all(const ddbc_output_file *files, pending *p, size_t n, ddbc_diag *diag)
 {
-    bool renamed = false;
     for (size_t i = 0; i < n; i++) {
         if (!p[i].staged)
             continue;
@@ -255,20 +288,22 @@ static int commit_all(const ddbc_output_file *files, pending *p, size_t n, const
             return -1;
         }
         p[i].staged = false;
-        renamed = true;
+        p[i].renamed = true;
     }
     for (size_t i = 0; i < n; i++) {
-        int touched = p[i].unchanged ? touch_unchanged(&files[i], &p[i], dir, diag) : 0;
+        int touched = p[i].unchanged ? touch_unchanged(&files[i], &p[i], diag) : 0;
         if (touched < 0)
             return -1;
-        renamed = renamed || touched == 1;
+        p[i].renamed = p[i].renamed || touched == 1;
     }
-    return renamed ? sync_dir(dir, diag) : 0;
+    return sync_dirs(p, n, diag);
 }
 
-int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag)
+/* ddbc_write_files and ddbc_write_tree: `subdirs` allows names with directories. */
+static int write_set(const ddbc_output_file *files, size_t n, const char *dir, bool subdirs,
+                     ddbc_diag *diag)
 {
-    if (check_names(files, n, diag) != 0 || make_dirs(dir, diag) != 0)
+    if (check_names(files, n, subdirs, diag) != 0 || make_dirs(dir, diag) != 0)
         return -1;
     pending *p = calloc(n + 1, sizeof *p);
     if (p == NULL) {
@@ -277,15 +312,26 @@ int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, d
     }
     int rc = stage_all(files, p, n, dir, diag);
     if (rc == 0)
-        rc = commit_all(files, p, n, dir, diag);
+        rc = commit_all(files, p, n, diag);
     for (size_t i = 0; i < n; i++) {
         if (p[i].staged)
             unlink(ddb_buf_cstr(&p[i].tmp));
         ddb_buf_free(&p[i].path);
+        ddb_buf_free(&p[i].parent);
         ddb_buf_free(&p[i].tmp);
     }
     free(p);
     return rc;
+}
+
+int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag)
+{
+    return write_set(files, n, dir, false, diag);
+}
+
+int ddbc_write_tree(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag)
+{
+    return write_set(files, n, dir, true, diag);
 }
 
 /* ---- depfile --------------------------------------------------------------- */

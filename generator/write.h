@@ -11,8 +11,9 @@
  *      the directory is fsync'ed. Only a failing rename() - which POSIX
  *      gives no way to undo - can leave the set half replaced; it is
  *      reported.
- * A file whose content is already identical is left alone, so its mtime
- * does not change and build systems do not rebuild what depends on it.
+ * A file whose content is already identical is not rewritten, but its
+ * modification time is set to now (make, which has no "restat", would
+ * otherwise run ddbc on every build; docs/build-systems.md).
  *
  * Errors are reported to `diag` with the path and strerror text.
  * Thread safety: safe to call concurrently for different directories.
@@ -26,7 +27,7 @@
 
 /* One rendered output file. Owned by whoever built it (see ddbc_output_files_free in emit.h). */
 typedef struct ddbc_output_file {
-    char *name; /* file name inside the output directory: no '/', not "." or ".." */
+    char *name; /* file name inside the output directory: no '/', not "." or ".." (but see ddbc_write_tree) */
     char *data; /* `len` bytes (NUL-terminated for convenience, NUL not written) */
     size_t len;
 } ddbc_output_file;
@@ -37,6 +38,14 @@ typedef struct ddbc_output_file {
  * Returns 0, or -1 when an error was reported.
  */
 int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag);
+
+/*
+ * Like ddbc_write_files, but a name may be a relative path ("ddb/model.h":
+ * parts that are not empty, "." or ".."); missing subdirectories are
+ * created before anything is staged (they stay if a later step fails).
+ * Used for `ddbc --vendor` (vendor.h).
+ */
+int ddbc_write_tree(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag);
 
 /*
  * Writes a Make-syntax dependency file at `path` (atomically, like

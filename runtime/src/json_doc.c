@@ -464,11 +464,10 @@ size_t ddb_jnode_len(const ddb_jnode *n)
 
 const char *ddb_jnode_name(const ddb_jnode *n, size_t *len_out)
 {
-    if (n == NULL || n->name == NULL)
-        return NULL;
+    bool named = n != NULL && n->name != NULL;
     if (len_out != NULL)
-        *len_out = n->name_len;
-    return n->name;
+        *len_out = named ? n->name_len : 0;
+    return named ? n->name : NULL;
 }
 
 const char *ddb_jnode_str(const ddb_jnode *n, size_t *len_out)

@@ -150,7 +150,8 @@ ddb_jnode *ddb_jnode_next(const ddb_jnode *n);
 size_t ddb_jnode_len(const ddb_jnode *n);
 
 /* Name of a node that is an object member (NUL-terminated; *len_out, if
- * not NULL, receives its length); NULL for array elements and the root. */
+ * not NULL, receives its length); NULL (and length 0) for array elements
+ * and the root. */
 const char *ddb_jnode_name(const ddb_jnode *n, size_t *len_out);
 
 /* Decoded text of a STRING node, or the number text of a NUMBER node

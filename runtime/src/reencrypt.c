@@ -57,7 +57,7 @@ static ddb_cond *unchanged(const ddb_model *m, const ddb_av *item)
 }
 
 /* Renders `c` (taken) into `text` with its own names and values. */
-static int render_cond(ddb_buf *text, ddb_expr_ctx *ctx, ddb_cond *c)
+static int reencrypt_cond(ddb_buf *text, ddb_expr_ctx *ctx, ddb_cond *c)
 {
     int rc = ddb_expr_render_cond(text, ctx, c);
     ddb_cond_free(c);
@@ -85,9 +85,9 @@ static int move_item(const ddb_model *m, ddb_client *c, const void *obj, const d
     if (rc == 0)
         rc = ddb_attr_path(m->fields[m->hash_key].attr, &hash);
     if (rc == 0)
-        rc = render_cond(&put_cond, &put_ctx, ddb_cond_not_exists(ddb_buf_cstr(&hash)));
+        rc = reencrypt_cond(&put_cond, &put_ctx, ddb_cond_not_exists(ddb_buf_cstr(&hash)));
     if (rc == 0)
-        rc = render_cond(&del_cond, &del_ctx, unchanged(m, item));
+        rc = reencrypt_cond(&del_cond, &del_ctx, unchanged(m, item));
     if (rc == 0) {
         ddb_transact_write w[2] = {
             {DDB_TRANSACT_PUT, m->table, fresh, NULL, NULL, ddb_buf_cstr(&put_cond), put_ctx.names, put_ctx.values,

@@ -229,7 +229,7 @@ typedef struct action_req {
 } action_req;
 
 /* Renders `a`'s expressions and checks their size. */
-static int render_action(taction *a, const action_req *r)
+static int txn_render_action(taction *a, const action_req *r)
 {
     int rc = 0;
     ddb_codec_env env;
@@ -276,7 +276,7 @@ static int build_action(ddb_txn *t, taction *a, action_req *r)
         rc = ddb_batch_key_error(DDB_ELIMIT, r->m, a->key,
                                  "the transaction's items would exceed DynamoDB's 4 MB limit");
     if (rc == 0)
-        rc = render_action(a, r);
+        rc = txn_render_action(a, r);
     if (rc == 0 && range_guard != NULL) { /* the actions are the request's now */
         a->guarded = r->actions;
         r->actions = NULL;

@@ -189,6 +189,61 @@ static void test_directory_in_the_way_writes_nothing(void **state)
     ddbc_diag_free(&d);
 }
 
+/* ddbc_write_tree (ddbc --vendor): relative paths, subdirectories made, same all-or-nothing rule. */
+static void test_tree_writes_subdirectories(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file files[] = {file("lib.c", "l"), file("ddb/a.h", "a"), file("ddb/x/b.h", "b")};
+    assert_int_equal(ddbc_write_tree(files, 3, at(f, "out"), &d), 0);
+    assert_int_equal(ddbc_diag_count(&d), 0);
+    assert_file(at(f, "out/lib.c"), "l");
+    assert_file(at(f, "out/ddb/a.h"), "a");
+    assert_file(at(f, "out/ddb/x/b.h"), "b");
+    assert_int_equal(count_entries(at(f, "out")), 2);     /* lib.c, ddb: no temporaries */
+    assert_int_equal(count_entries(at(f, "out/ddb")), 2); /* a.h, x */
+    /* again, one file changed: only it is replaced */
+    ino_t kept = inode_of(at(f, "out/ddb/a.h"));
+    files[2] = file("ddb/x/b.h", "B");
+    assert_int_equal(ddbc_write_tree(files, 3, at(f, "out"), &d), 0);
+    assert_file(at(f, "out/ddb/x/b.h"), "B");
+    assert_true(inode_of(at(f, "out/ddb/a.h")) == kept);
+    ddbc_diag_free(&d);
+}
+
+static void test_tree_bad_names_write_nothing(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    static const char *const bad[] = {"/abs.h", "../up.h", "ddb/../x.h", "ddb//x.h", "ddb/./x.h",
+                                      "ddb/", "", "ddb/.."};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ddbc_output_file files[] = {file("ok.h", "x"), file(bad[i], "y")};
+        assert_int_equal(ddbc_write_tree(files, 2, at(f, "out"), &d), -1);
+    }
+    ddbc_output_file twice[] = {file("ddb/x.h", "1"), file("ddb/x.h", "2")};
+    assert_int_equal(ddbc_write_tree(twice, 2, at(f, "out"), &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), sizeof bad / sizeof bad[0] + 1);
+    struct stat st;
+    assert_int_not_equal(stat(at(f, "out"), &st), 0); /* not even the directory */
+    ddbc_diag_free(&d);
+}
+
+static void test_tree_directory_in_the_way_writes_nothing(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    assert_int_equal(mkdir(at(f, "ddb"), 0777), 0);
+    assert_int_equal(mkdir(at(f, "ddb/b.h"), 0777), 0);
+    ddbc_output_file files[] = {file("a.c", "a"), file("ddb/b.h", "b")};
+    assert_int_equal(ddbc_write_tree(files, 2, f->root, &d), -1);
+    assert_int_equal(ddbc_diag_count(&d), 1);
+    assert_null(slurp(at(f, "a.c")));
+    assert_int_equal(count_entries(f->root), 1);
+    assert_int_equal(count_entries(at(f, "ddb")), 1);
+    ddbc_diag_free(&d);
+}
+
 static void test_output_dir_is_a_file(void **state)
 {
     fixture *f = *state;
@@ -248,6 +303,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unchanged_file_is_touched_not_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_names_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directory_in_the_way_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_writes_subdirectories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_bad_names_write_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_directory_in_the_way_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_dir_is_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depfile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depfile_in_current_dir, setup, teardown),
