@@ -1,8 +1,8 @@
 /*
  * vendor.h - the runtime that `ddbc --vendor` writes next to the generated
  * code (docs/vendoring.md): libddb.c (every runtime source joined into one
- * file at ddbc's build time by amalgamate.c) and the public headers under
- * ddb/, version.h included. A program then builds from that directory
+ * file at ddbc's build time by amalgamate.c), the public headers under
+ * ddb/, version.h included, and the licence text as ddb/LICENSE. A program then builds from that directory
  * alone: cc -std=c11 -I DIR DIR/libddb.c DIR/<schema>.c ... -lcurl -lssl
  * -lcrypto -lz -lpthread.
  *

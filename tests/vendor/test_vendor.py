@@ -86,12 +86,15 @@ def check_outputs(tmp, yaml, out):
         return False
     headers = sorted(n for n in os.listdir(os.path.join(SOURCE_ROOT, 'runtime', 'include', 'ddb'))
                      if n.endswith('.h'))
-    want = sorted(['libddb.c', 'note.h', 'note.c'] + ['ddb/' + h for h in headers + ['version.h']])
+    want = sorted(['libddb.c', 'note.h', 'note.c', 'ddb/LICENSE'] +
+                  ['ddb/' + h for h in headers + ['version.h']])
     got = snapshot(out)
     check(sorted(got) == want, 'the files written', sorted(set(got) ^ set(want)))
     for h in headers:
         check(filecmp.cmp(os.path.join(SOURCE_ROOT, 'runtime', 'include', 'ddb', h),
                           os.path.join(out, 'ddb', h), shallow=False), 'ddb/%s is the public header' % h)
+    check(filecmp.cmp(os.path.join(SOURCE_ROOT, 'LICENSE'), os.path.join(out, 'ddb', 'LICENSE'),
+                      shallow=False), 'ddb/LICENSE is the licence')
     check(('#define DDB_VERSION "%s"' % version()).encode() in got.get('ddb/version.h', b''),
           'ddb/version.h is rendered with the version of ddbc')
     lib = got.get('libddb.c', b'').decode('utf-8', 'replace')
