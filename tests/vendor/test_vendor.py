@@ -122,6 +122,13 @@ def check_outputs(tmp, yaml, out):
     rc, _, _ = run([DDBC, '--vendor', '-o', out, yaml, bad])
     check(rc == 1 and snapshot(out) == got, 'a bad schema changes nothing already vendored')
 
+    # A schema whose outputs would overwrite the runtime's: refused.
+    clash = os.path.join(tmp, 'libddb.yaml')
+    shutil.copy(yaml, clash)
+    rc, _, err = run([DDBC, '--vendor', '-o', out, clash])
+    check(rc == 1 and "two outputs are named 'libddb.c'" in err and snapshot(out) == got,
+          'a schema named libddb.yaml is refused and changes nothing', err)
+
     # The runtime alone.
     alone = os.path.join(tmp, 'alone')
     rc, _, _ = run([DDBC, '--vendor', '-o', alone])
