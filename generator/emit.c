@@ -156,6 +156,7 @@ int ddbc_output_files_push(ddbc_output_file **files, size_t *n_files, const char
         memcpy(f->data, data, len);
     f->data[len] = '\0';
     f->len = len;
+    f->dir = NULL;
     (*n_files)++;
     return 0;
 }

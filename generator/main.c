@@ -26,7 +26,7 @@
 enum { EXIT_ERRORS = 1, EXIT_USAGE = 2 };
 
 static const char usage_line[] =
-    "usage: ddbc [-o DIR] [--templates DIR] [--depfile FILE] [--vendor] SCHEMA.yaml...";
+    "usage: ddbc [-o DIR] [--templates DIR] [--depfile FILE] [--vendor DIR] SCHEMA.yaml...";
 
 static const char help_text[] =
     "\n"
@@ -35,13 +35,14 @@ static const char help_text[] =
     "\n"
     "options:\n"
     "  -o, --output DIR     write the generated files into DIR (default: the\n"
-    "                       current directory; created if missing)\n"
+    "                       --vendor DIR if given, else the current directory;\n"
+    "                       created if missing)\n"
     "      --templates DIR  render with the templates in DIR instead of the\n"
     "                       built-in ones\n"
     "      --depfile FILE   also write a Make-syntax dependency file to FILE\n"
-    "      --vendor         also write the runtime (libddb.c and ddb/*.h) into\n"
-    "                       DIR, so the program builds from DIR alone; with\n"
-    "                       --vendor the schema files are optional\n"
+    "      --vendor DIR     also write the runtime (libddb.c, ddb/*.h) into DIR,\n"
+    "                       so the program builds with no libddb installed;\n"
+    "                       with --vendor the schema files are optional\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show the version and exit\n"
     "\n"
@@ -52,7 +53,7 @@ typedef struct options {
     const char *out_dir;
     const char *templates_dir; /* NULL: embedded templates */
     const char *depfile;       /* NULL: none */
-    bool vendor;               /* --vendor: write the runtime too */
+    const char *vendor_dir;    /* --vendor DIR: write the runtime there; NULL: no */
     char **schemas;
     size_t n_schemas;
 } options;
@@ -97,7 +98,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"output", required_argument, NULL, 'o'},
         {"templates", required_argument, NULL, OPT_TEMPLATES},
         {"depfile", required_argument, NULL, OPT_DEPFILE},
-        {"vendor", no_argument, NULL, OPT_VENDOR},
+        {"vendor", required_argument, NULL, OPT_VENDOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -116,7 +117,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->depfile = optarg;
             break;
         case OPT_VENDOR:
-            o->vendor = true;
+            o->vendor_dir = optarg;
             break;
         case 'h':
             printf("%s\n%s", usage_line, help_text);
@@ -135,8 +136,10 @@ static int parse_options(int argc, char **argv, options *o)
     }
     o->schemas = argv + optind;
     o->n_schemas = (size_t)(argc - optind);
-    if (o->n_schemas == 0 && !o->vendor)
+    if (o->n_schemas == 0 && o->vendor_dir == NULL)
         return usage_error("no schema file given");
+    if (o->out_dir == NULL)
+        o->out_dir = o->vendor_dir != NULL ? o->vendor_dir : ".";
     return -1;
 }
 
@@ -237,11 +240,11 @@ static void run(const options *o, ddbc_diag *diag)
     bool checked = ddbc_diag_count(diag) == 0;
     for (size_t i = 0; checked && i < n; i++)
         ddbc_emit(schemas[i], o->templates_dir, diag, &files, &n_files);
-    if (o->vendor && ddbc_diag_count(diag) == 0)
-        ddbc_vendor_append(&files, &n_files, diag);
+    if (o->vendor_dir != NULL && ddbc_diag_count(diag) == 0)
+        ddbc_vendor_append(&files, &n_files, o->vendor_dir, diag);
     /* the depfile comes last: a build system must not see it without the outputs */
     int (*write)(const ddbc_output_file *, size_t, const char *, ddbc_diag *) =
-        o->vendor ? ddbc_write_tree : ddbc_write_files;
+        o->vendor_dir != NULL ? ddbc_write_tree : ddbc_write_files;
     if (ddbc_diag_count(diag) == 0 && write(files, n_files, o->out_dir, diag) == 0 &&
         o->depfile != NULL)
         write_depfile(o, files, n_files, diag);
@@ -253,7 +256,7 @@ static void run(const options *o, ddbc_diag *diag)
 
 int main(int argc, char **argv)
 {
-    options o = {".", NULL, NULL, false, NULL, 0};
+    options o = {NULL, NULL, NULL, NULL, NULL, 0};
     int done = parse_options(argc, argv, &o);
     if (done >= 0)
         return done;

@@ -23,11 +23,15 @@ extern const ddbc_embedded_template ddbc_vendor_files[];
 extern const size_t ddbc_vendor_files_count;
 
 /*
- * Appends a copy of every runtime file to *files / *n_files (freed by the
+ * Appends a copy of every runtime file, to be written into `dir`
+ * (borrowed: it must outlive *files), to *files / *n_files (freed by the
  * caller with ddbc_output_files_free). Their names hold a subdirectory
- * ("ddb/model.h"), so they are written with ddbc_write_tree. Returns 0, or
- * -1 when out of memory (reported to `diag`).
+ * ("ddb/model.h"), so they are written with ddbc_write_tree. An output
+ * already in *files with the name of a runtime file (a schema named
+ * libddb.yaml) is refused whatever its directory, since two spellings of
+ * one directory cannot be told apart before writing. Returns 0, or -1
+ * with the error reported to `diag`.
  */
-int ddbc_vendor_append(ddbc_output_file **files, size_t *n_files, ddbc_diag *diag);
+int ddbc_vendor_append(ddbc_output_file **files, size_t *n_files, const char *dir, ddbc_diag *diag);
 
 #endif /* DDBC_VENDOR_H */

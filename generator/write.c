@@ -34,6 +34,12 @@ static const char *join_path(ddb_buf *out, const char *dir, const char *name)
     return ddb_buf_cstr(out);
 }
 
+/* The directory `f` goes to: its own, or the writer's `dir`. */
+static const char *dir_for(const ddbc_output_file *f, const char *dir)
+{
+    return f->dir != NULL ? f->dir : dir;
+}
+
 /* A plain file name, or with `subdirs` a relative path of such names. */
 static bool valid_name(const char *name, bool subdirs)
 {
@@ -62,7 +68,8 @@ static int check_names(const ddbc_output_file *files, size_t n, bool subdirs, dd
             rc = -1;
         }
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(files[i].name, files[j].name) == 0) {
+            if (strcmp(files[i].name, files[j].name) == 0 &&
+                strcmp(dir_for(&files[i], ""), dir_for(&files[j], "")) == 0) {
                 ddbc_diag_error(diag, (ddbc_pos){NULL, 0, 0},
                                 "two outputs are named '%s'; rename one of the schema files",
                                 files[i].name);
@@ -213,7 +220,7 @@ static int stage_all(const ddbc_output_file *files, pending *p, size_t n, const 
                      ddbc_diag *diag)
 {
     for (size_t i = 0; i < n; i++) {
-        const char *path = join_path(&p[i].path, dir, files[i].name);
+        const char *path = join_path(&p[i].path, dir_for(&files[i], dir), files[i].name);
         ddb_buf_append(&p[i].parent, path, (size_t)(base_name(path) - path));
         if (p[i].parent.len == 0)
             ddb_buf_putc(&p[i].parent, '.');
@@ -303,7 +310,7 @@ static int commit_all(const ddbc_output_file *files, pending *p, size_t n, ddbc_
 static int write_set(const ddbc_output_file *files, size_t n, const char *dir, bool subdirs,
                      ddbc_diag *diag)
 {
-    if (check_names(files, n, subdirs, diag) != 0 || make_dirs(dir, diag) != 0)
+    if (check_names(files, n, subdirs, diag) != 0 || (!subdirs && make_dirs(dir, diag) != 0))
         return -1;
     pending *p = calloc(n + 1, sizeof *p);
     if (p == NULL) {
@@ -374,7 +381,7 @@ static int render_depfile(ddb_buf *out, const char *dir, const ddbc_output_file 
         ddb_buf_reset(&target);
         if (i != 0)
             ddb_buf_putc(out, ' ');
-        rc |= put_make_path(out, join_path(&target, dir, files[i].name), diag);
+        rc |= put_make_path(out, join_path(&target, dir_for(&files[i], dir), files[i].name), diag);
     }
     ddb_buf_free(&target);
     ddb_buf_putc(out, ':');
@@ -397,7 +404,7 @@ int ddbc_write_depfile(const char *path, const char *dir, const ddbc_output_file
         ddb_buf_append(&depdir, path, slash == path ? 1 : (size_t)(slash - path));
     int rc = render_depfile(&text, dir, files, n, inputs, n_inputs, diag);
     if (rc == 0) {
-        ddbc_output_file dep = {(char *)(slash != NULL ? slash + 1 : path), text.data, text.len};
+        ddbc_output_file dep = {(char *)(slash != NULL ? slash + 1 : path), text.data, text.len, NULL};
         rc = ddbc_write_files(&dep, 1, ddb_buf_cstr(&depdir), diag);
     }
     ddb_buf_free(&text);

@@ -30,6 +30,8 @@ typedef struct ddbc_output_file {
     char *name; /* file name inside the output directory: no '/', not "." or ".." (but see ddbc_write_tree) */
     char *data; /* `len` bytes (NUL-terminated for convenience, NUL not written) */
     size_t len;
+    /* Its output directory (borrowed, never freed here); NULL: the one given to the writer. */
+    const char *dir;
 } ddbc_output_file;
 
 /*
@@ -41,8 +43,9 @@ int ddbc_write_files(const ddbc_output_file *files, size_t n, const char *dir, d
 
 /*
  * Like ddbc_write_files, but a name may be a relative path ("ddb/model.h":
- * parts that are not empty, "." or ".."); missing subdirectories are
- * created before anything is staged (they stay if a later step fails).
+ * parts that are not empty, "." or ".."); the directory of each file
+ * (with its parents) is created when its file is staged, and stays if a
+ * later step fails; `dir` itself is not created if no file lands in it.
  * Used for `ddbc --vendor` (vendor.h).
  */
 int ddbc_write_tree(const ddbc_output_file *files, size_t n, const char *dir, ddbc_diag *diag);
@@ -50,7 +53,7 @@ int ddbc_write_tree(const ddbc_output_file *files, size_t n, const char *dir, dd
 /*
  * Writes a Make-syntax dependency file at `path` (atomically, like
  * ddbc_write_files, and only if changed): one rule whose targets are
- * `dir`/name of each of `files`, and whose prerequisites are `inputs`.
+ * `dir`/name (or the file's own dir/name) of each of `files`, and whose prerequisites are `inputs`.
  * Spaces, tabs, '#' and '$' are escaped; a newline in a path is reported.
  * Returns 0, or -1 when an error was reported.
  */

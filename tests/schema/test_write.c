@@ -95,7 +95,7 @@ static size_t count_entries(const char *dir)
 
 static ddbc_output_file file(const char *name, const char *data)
 {
-    ddbc_output_file o = {(char *)name, (char *)data, strlen(data)};
+    ddbc_output_file o = {(char *)name, (char *)data, strlen(data), NULL};
     return o;
 }
 

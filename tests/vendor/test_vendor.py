@@ -81,7 +81,7 @@ def version():
 
 
 def check_outputs(tmp, yaml, out):
-    rc, _, _ = run([DDBC, '--vendor', '-o', out, '--depfile', os.path.join(tmp, 'out.d'), yaml])
+    rc, _, _ = run([DDBC, '--vendor', out, '--depfile', os.path.join(tmp, 'out.d'), yaml])
     if not check(rc == 0, 'ddbc --vendor succeeds', rc):
         return False
     headers = sorted(n for n in os.listdir(os.path.join(SOURCE_ROOT, 'runtime', 'include', 'ddb'))
@@ -108,7 +108,7 @@ def check_outputs(tmp, yaml, out):
           yaml in dep, 'the depfile names the vendored files and the schema', dep[:300])
 
     # Again: nothing changes, no temporary file is left.
-    rc, _, _ = run([DDBC, '--vendor', '-o', out, yaml])
+    rc, _, _ = run([DDBC, '--vendor', out, yaml])
     check(rc == 0 and snapshot(out) == got, 'a second run leaves every file as it was')
 
     # A bad schema: an error with its position, nothing written anywhere.
@@ -116,23 +116,38 @@ def check_outputs(tmp, yaml, out):
     with open(bad, 'w') as f:
         f.write('version: 1\nprefix: notes\nmodels:\n  note:\n    table: T\n    keys: {hash: nope}\n')
     fresh = os.path.join(tmp, 'fresh')
-    rc, _, err = run([DDBC, '--vendor', '-o', fresh, bad])
+    rc, _, err = run([DDBC, '--vendor', fresh, bad])
     check(rc == 1 and re.search(r'bad\.yaml:\d+:\d+: error: ', err), 'a bad schema is reported', err)
     check(not os.path.exists(fresh), 'a bad schema creates no directory')
-    rc, _, _ = run([DDBC, '--vendor', '-o', out, yaml, bad])
+    rc, _, _ = run([DDBC, '--vendor', out, yaml, bad])
     check(rc == 1 and snapshot(out) == got, 'a bad schema changes nothing already vendored')
 
     # A schema whose outputs would overwrite the runtime's: refused.
     clash = os.path.join(tmp, 'libddb.yaml')
     shutil.copy(yaml, clash)
-    rc, _, err = run([DDBC, '--vendor', '-o', out, clash])
-    check(rc == 1 and "two outputs are named 'libddb.c'" in err and snapshot(out) == got,
-          'a schema named libddb.yaml is refused and changes nothing', err)
+    other = os.path.join(tmp, 'other')
+    for gen in (out, other, './' + os.path.relpath(out)):
+        rc, _, err = run([DDBC, '--vendor', out, '-o', gen, clash])
+        check(rc == 1 and "output 'libddb.c' of a schema has the name of a file of the runtime" in err
+              and snapshot(out) == got and not os.path.exists(other),
+              'a schema named libddb.yaml is refused (-o %s) and changes nothing' % gen, err)
+
+    # Generated code and runtime in two directories; -o is not made when nothing goes there.
+    split, gen = os.path.join(tmp, 'split'), os.path.join(tmp, 'gen')
+    rc, _, _ = run([DDBC, '--vendor', split, '-o', gen, '--depfile', os.path.join(tmp, 'split.d'), yaml])
+    check(rc == 0 and sorted(snapshot(gen)) == ['note.c', 'note.h'] and
+          sorted(snapshot(split)) == sorted(set(want) - {'note.h', 'note.c'}),
+          '--vendor DIR with -o GEN splits runtime and generated code')
+    with open(os.path.join(tmp, 'split.d')) as f:
+        dep = f.read()
+    check(os.path.join(gen, 'note.c') in dep and os.path.join(split, 'libddb.c') in dep,
+          'the depfile names each file in its own directory', dep[:300])
 
     # The runtime alone.
     alone = os.path.join(tmp, 'alone')
-    rc, _, _ = run([DDBC, '--vendor', '-o', alone])
-    check(rc == 0 and sorted(snapshot(alone)) == sorted(set(want) - {'note.h', 'note.c'}),
+    rc, _, _ = run([DDBC, '--vendor', alone, '-o', os.path.join(tmp, 'unused')])
+    check(rc == 0 and sorted(snapshot(alone)) == sorted(set(want) - {'note.h', 'note.c'}) and
+          not os.path.exists(os.path.join(tmp, 'unused')),
           '--vendor without a schema writes the runtime alone')
     return True
 
@@ -215,7 +230,7 @@ def test_engine(tmp):
     if not check(bool(endpoint), 'DDB_TEST_ENDPOINT is set (scripts/test.sh sets it; failing, not skipping)'):
         return
     out = os.path.join(tmp, 'out')
-    rc, _, _ = run([DDBC, '--vendor', '-o', out, schema(tmp)])
+    rc, _, _ = run([DDBC, '--vendor', out, schema(tmp)])
     if not check(rc == 0, 'ddbc --vendor succeeds') or not build(compilers()[0], out,
                                                                os.path.join(tmp, 'app'), '-O2'):
         return
