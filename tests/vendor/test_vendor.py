@@ -102,6 +102,10 @@ def check_outputs(tmp, yaml, out):
         if src.endswith('.c'):
             check('/* ==== %s ==== */' % src in lib, 'libddb.c holds %s' % src)
     check(not re.search(r'#\s*include\s+"(?!ddb/)', lib), 'libddb.c includes no internal header')
+    for h in sorted(os.listdir(os.path.join(SOURCE_ROOT, 'runtime', 'src'))):
+        if h.endswith('.h'):
+            n = lib.count('/* ---- %s (inlined) ---- */' % h)
+            check(n == 1, 'libddb.c inlines %s once' % h, n)
     with open(os.path.join(tmp, 'out.d')) as f:
         dep = f.read()
     check(os.path.join(out, 'ddb', 'model.h') in dep and os.path.join(out, 'libddb.c') in dep and
