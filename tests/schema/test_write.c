@@ -3,6 +3,7 @@
  * (but their mtime brought to now),
  * failures leave nothing behind, depfiles. Works in a fresh temp directory.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,6 +161,66 @@ static void test_unchanged_file_is_touched_not_rewritten(void **state)
     ddbc_diag_free(&d);
 }
 
+/*
+ * The writer's utimensat, wrapped at link time (-Wl,--wrap=utimensat in
+ * tests/schema/meson.build): with `touch_errno` set it fails as it does
+ * for a file of another user, which the tests cannot make as root.
+ */
+static int touch_errno;
+int __real_utimensat(int dirfd, const char *path, const struct timespec times[2], int flags);
+int __wrap_utimensat(int dirfd, const char *path, const struct timespec times[2], int flags);
+
+int __wrap_utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
+{
+    if (touch_errno != 0) {
+        errno = touch_errno;
+        return -1;
+    }
+    return __real_utimensat(dirfd, path, times, flags);
+}
+
+/* Not allowed to set the mtime (EPERM, EACCES): the same content is renamed into place. */
+static void test_untouchable_file_is_rewritten(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file v[] = {file("a.h", "same\n")};
+    assert_int_equal(ddbc_write_files(v, 1, f->root, &d), 0);
+    static const int refusals[] = {EPERM, EACCES};
+    for (size_t i = 0; i < 2; i++) {
+        struct timeval old[2] = {{1000000000, 0}, {1000000000, 0}};
+        assert_int_equal(utimes(at(f, "a.h"), old), 0);
+        ino_t before = inode_of(at(f, "a.h"));
+        touch_errno = refusals[i];
+        int rc = ddbc_write_files(v, 1, f->root, &d);
+        touch_errno = 0;
+        assert_int_equal(rc, 0);
+        assert_true(inode_of(at(f, "a.h")) != before); /* replaced by a new file */
+        assert_true(mtime_of(at(f, "a.h")) > 1000000000);
+        assert_file(at(f, "a.h"), "same\n");
+        assert_int_equal(count_entries(f->root), 1); /* no temporary left */
+    }
+    assert_int_equal(ddbc_diag_count(&d), 0);
+    ddbc_diag_free(&d);
+}
+
+/* Any other failure to set the mtime is an error that names the file. */
+static void test_touch_failure_is_reported(void **state)
+{
+    fixture *f = *state;
+    ddbc_diag d = DDBC_DIAG_INIT;
+    ddbc_output_file v[] = {file("a.h", "same\n")};
+    assert_int_equal(ddbc_write_files(v, 1, f->root, &d), 0);
+    touch_errno = EIO;
+    int rc = ddbc_write_files(v, 1, f->root, &d);
+    touch_errno = 0;
+    assert_int_equal(rc, -1);
+    assert_int_equal(ddbc_diag_count(&d), 1);
+    assert_file(at(f, "a.h"), "same\n");
+    assert_int_equal(count_entries(f->root), 1);
+    ddbc_diag_free(&d);
+}
+
 static void test_bad_names_write_nothing(void **state)
 {
     fixture *f = *state;
@@ -301,6 +362,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writes_set_into_new_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unchanged_file_is_touched_not_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untouchable_file_is_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_touch_failure_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_names_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directory_in_the_way_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tree_writes_subdirectories, setup, teardown),
