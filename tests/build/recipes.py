@@ -31,6 +31,19 @@ APP_DIR = os.path.join(SOURCE_ROOT, 'tests', 'build', 'app')
 FIXTURE = os.path.join(BUILD_ROOT, 'tests', 'build', 'fixture')
 PREFIX = os.path.join(FIXTURE, 'prefix')
 
+# The outside project's meson.build: the same whether ddbc is installed
+# (test_meson_installed) or a subproject (test_meson_subproject), which is
+# what docs/build-systems.md promises.
+MESON_BUILD = """\
+project('notes_app', 'c', default_options : ['c_std=c11', 'warning_level=3', 'werror=true'])
+ddb_dep = dependency('libddb')
+ddbc = find_program('ddbc')
+note_gen = custom_target('note_gen', input : 'note.yaml', output : ['note.h', 'note.c'],
+  depfile : 'note.d',
+  command : [ddbc, '-o', '@OUTDIR@', '--depfile', '@DEPFILE@', '@INPUT@'])
+executable('app', 'app.c', note_gen, dependencies : ddb_dep)
+"""
+
 # What app.c prints: the item of its note.
 EXPECTED = '{"owner":{"S":"ada"},"id":{"N":"42"},"text":{"S":"hello"}}'
 

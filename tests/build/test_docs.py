@@ -7,7 +7,6 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import recipes as r
 import test_cmake
-import test_meson_installed
 import test_meson_subproject
 
 
@@ -17,8 +16,7 @@ def main():
     with open(os.path.join(r.SOURCE_ROOT, 'examples', 'make', 'Makefile')) as f:
         makefile = f.read()
     snippets = {
-        'meson.build (installed)': test_meson_installed.MESON_BUILD,
-        'meson.build (subproject)': test_meson_subproject.MESON_BUILD,
+        'meson.build (installed or subproject)': r.MESON_BUILD,
         'subprojects/ddbc.wrap': test_meson_subproject.WRAP,
         'CMakeLists.txt': test_cmake.CMAKELISTS,
         'examples/make/Makefile': makefile,

@@ -7,23 +7,13 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import recipes as r
 
-MESON_BUILD = """\
-project('notes_app', 'c', default_options : ['c_std=c11', 'warning_level=3', 'werror=true'])
-ddb_dep = dependency('libddb')
-ddbc = find_program('ddbc')
-note_gen = custom_target('note_gen', input : 'note.yaml', output : ['note.h', 'note.c'],
-  depfile : 'note.d',
-  command : [ddbc, '-o', '@OUTDIR@', '--depfile', '@DEPFILE@', '@INPUT@'])
-executable('app', 'app.c', note_gen, dependencies : ddb_dep)
-"""
-
 
 def main():
     prefix = r.installed_prefix()
     lib = r.libdir(prefix)
     top, proj = r.fresh_dir('meson-installed')
     with open(os.path.join(proj, 'meson.build'), 'w') as f:
-        f.write(MESON_BUILD)
+        f.write(r.MESON_BUILD)
     env = r.clean_env(PKG_CONFIG_PATH=os.path.join(lib, 'pkgconfig'),
                       PATH=os.path.join(prefix, 'bin') + os.pathsep + os.environ['PATH'])
     build = os.path.join(top, 'build')

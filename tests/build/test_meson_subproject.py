@@ -13,16 +13,6 @@ import subprocess
 import time
 import recipes as r
 
-MESON_BUILD = """\
-project('notes_app', 'c', default_options : ['c_std=c11', 'warning_level=3', 'werror=true'])
-ddb_dep = dependency('libddb')
-ddbc = find_program('ddbc')
-note_gen = custom_target('note_gen', input : 'note.yaml', output : ['note.h', 'note.c'],
-  depfile : 'note.d',
-  command : [ddbc, '-o', '@OUTDIR@', '--depfile', '@DEPFILE@', '@INPUT@'])
-executable('app', 'app.c', note_gen, dependencies : ddb_dep)
-"""
-
 WRAP = """\
 [wrap-git]
 url = https://github.com/OWNER/ddbc.git
@@ -38,7 +28,7 @@ program_names = ddbc
 def main():
     top, proj = r.fresh_dir('meson-subproject')
     with open(os.path.join(proj, 'meson.build'), 'w') as f:
-        f.write(MESON_BUILD)
+        f.write(r.MESON_BUILD)
     os.makedirs(os.path.join(proj, 'subprojects'))
     with open(os.path.join(proj, 'subprojects', 'ddbc.wrap'), 'w') as f:
         f.write(WRAP)
